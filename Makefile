@@ -1,0 +1,69 @@
+# Makefile - builds mlflowc, its unit tests and benchmarks with plain make.
+#
+#   make                    build/mlflowc (gcc by default, CC=clang works)
+#   make unit               build and run the cmocka unit tests
+#   make SANITIZE=1 ...     ASan+UBSan build in build/asan
+#   make WERROR=1 ...       warnings are errors (CI)
+#   make bench              build the load generator in bench/
+# The test suite as a whole is scripts/test.sh (the README's test command).
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libmicrohttpd jansson sqlite3
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/asan
+OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN := -fsanitize=address,undefined
+else
+BUILD ?= build
+OPT := -O2
+LDSAN :=
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+CFLAGS ?= -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(CFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
+
+CORE_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/cli/main.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all unit bench clean
+all: $(BUILD)/mlflowc
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libmlflowc.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/mlflowc: $(MAIN_OBJ) $(BUILD)/libmlflowc.a
+	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmlflowc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+$(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libmlflowc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS) -lcurl
+
+bench: $(BUILD)/mlflowc $(BUILD)/bench/loadgen
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# deps.sh - installs the Debian packages mlflowc needs, only those missing.
+#
+#   scripts/deps.sh build   what building and running the server needs
+#   scripts/deps.sh test    that plus the test tools (pytest, node/npm, clang)
+#
+# Runs apt-get as root (or through sudo) only when something is missing, so
+# it is cheap to call before every build.
+set -euo pipefail
+
+profile=${1:-build}
+build_pkgs=(gcc make pkg-config libc6-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev)
+test_pkgs=(clang libcmocka-dev python3 python3-pytest python3-requests sqlite3)
+
+case "$profile" in
+build) want=("${build_pkgs[@]}") ;;
+test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+# Node.js and npm drive the third-party client test; a machine may already
+# have them from elsewhere, so look for the commands, not the packages.
+if [ "$profile" = test ]; then
+	command -v node >/dev/null 2>&1 || want+=(nodejs)
+	command -v npm >/dev/null 2>&1 || want+=(npm)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+	as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,129 @@
+/*
+ * api.h - what every REST handler shares: the application state, the
+ * per-request context, typed parameter access with MLflow's errors, and the
+ * handler signature used by the route table (routes.c).
+ *
+ * A handler reads parameters through param_*(), calls the store, and writes
+ * its JSON answer with c->w (a jw writer positioned inside the top-level
+ * object). It returns 0, or -1 with c->err filled; routes.c turns that into
+ * MLflow's error JSON and HTTP status. Handlers never write SQL.
+ */
+#ifndef MLF_API_H
+#define MLF_API_H
+
+#include "../base/arena.h"
+#include "../base/err.h"
+#include "../http/http.h"
+#include "../json/jw.h"
+#include "../store/store.h"
+#include <jansson.h>
+
+/* Process-wide state shared by every request; read-only after start-up. */
+struct app {
+	struct store *store;
+	const char *default_artifact_root; /* e.g. "mlflow-artifacts:/" or "/srv/mlruns" */
+	const char *artifacts_destination; /* local root of the artifact proxy, or NULL */
+	bool serve_artifacts;
+	const char *static_prefix;         /* "" or "/prefix" */
+};
+
+struct api_ctx {
+	const struct app *app;
+	const struct http_request *req;
+	json_t *body;          /* parsed request object, or NULL */
+	bool use_query;        /* parameters come from the query string */
+	struct arena *a;       /* the request's arena */
+	struct jw w;           /* writes into the response body */
+	struct mlf_err *err;
+};
+
+typedef int (*api_handler_fn)(struct api_ctx *c);
+
+/* ---- parameters (params.c) ----------------------------------------------
+ * Each getter returns 0 when the value is present and well-typed, 1 when it
+ * is absent (null counts as absent), -1 with c->err set for a wrong type.
+ * Strings are borrowed from the request (valid for the request). The
+ * *_required forms also treat "" as missing and return -1 with MLflow's
+ * "Missing value for required parameter" error. */
+int param_string(struct api_ctx *c, const char *name, const char **out);
+int param_string_required(struct api_ctx *c, const char *name, const char **out);
+/* Like param_string, but a JSON number is accepted and printed as text
+ * (MLflow accepts numeric experiment ids). */
+int param_id(struct api_ctx *c, const char *name, const char **out);
+/* run_id, or its deprecated alias run_uuid; required. */
+int param_run_id(struct api_ctx *c, const char **out);
+/* A non-integral number leaves *out unchanged (preset the default). */
+int param_int64(struct api_ctx *c, const char *name, int64_t *out);
+int param_double(struct api_ctx *c, const char *name, double *out);
+int param_bool(struct api_ctx *c, const char *name, bool *out);
+/* A repeated string field: JSON array of strings, or repeated query keys.
+ * The array is allocated in the request arena. */
+int param_string_list(struct api_ctx *c, const char *name, const char ***out, size_t *n);
+/* A repeated message field (JSON array of objects); borrowed. */
+int param_object_list(struct api_ctx *c, const char *name, json_t **out);
+/* Error helpers that format MLflow's standard messages; return -1. */
+int param_missing(struct api_ctx *c, const char *name);
+int param_invalid(struct api_ctx *c, const char *name, const json_t *v);
+
+/* Reads a string field of a nested message object (tags, metrics...).
+ * Scalars other than strings are printed as text, as MLflow does. Absent
+ * or null gives NULL. The result lives in the request arena. */
+const char *param_nested_text(struct api_ctx *c, json_t *obj, const char *field);
+
+/* ---- validation (validate.c) -------------------------------------------- */
+/* Key names of metrics, params and tags (§5.3). `what` names the parameter
+ * in the message, e.g. "key" or "metrics[3].name". */
+int validate_key(struct api_ctx *c, const char *key, const char *what);
+/* Fails when strlen-in-characters(value) > max. `what` is MLflow's label. */
+int validate_length(struct api_ctx *c, const char *value, size_t max, const char *what);
+/* Returns `value` cut to at most `max` characters (UTF-8 aware), in the
+ * request arena when it had to be cut. */
+const char *truncate_chars(struct api_ctx *c, const char *value, size_t max);
+/* Parses an experiment id ("12") for the SQL store. Non-integers give
+ * RESOURCE_DOES_NOT_EXIST, as MLflow answers for unknown ids. */
+int parse_experiment_id(struct api_ctx *c, const char *s, int64_t *out);
+
+/* ---- rendering (render.c) ----------------------------------------------- */
+void render_experiment(struct jw *w, const struct store_experiment *e);
+void render_run_info(struct jw *w, const struct store_run_info *ri);
+/* `with_inputs`: emit "inputs" (as {} when empty), as runs/get and
+ * runs/search do; runs/create leaves it out. */
+void render_run(struct jw *w, const struct store_run *r, bool with_inputs);
+void render_metric(struct jw *w, const struct store_metric *m, bool with_run_id);
+
+/* ---- handlers ------------------------------------------------------------ */
+int api_experiments_create(struct api_ctx *c);
+int api_experiments_get(struct api_ctx *c);
+int api_experiments_get_by_name(struct api_ctx *c);
+int api_experiments_delete(struct api_ctx *c);
+int api_experiments_restore(struct api_ctx *c);
+int api_experiments_update(struct api_ctx *c);
+int api_experiments_search(struct api_ctx *c);
+int api_experiments_set_tag(struct api_ctx *c);
+int api_experiments_delete_tag(struct api_ctx *c);
+int api_experiments_search_datasets(struct api_ctx *c);
+
+int api_runs_create(struct api_ctx *c);
+int api_runs_get(struct api_ctx *c);
+int api_runs_update(struct api_ctx *c);
+int api_runs_delete(struct api_ctx *c);
+int api_runs_restore(struct api_ctx *c);
+int api_runs_log_metric(struct api_ctx *c);
+int api_runs_log_param(struct api_ctx *c);
+int api_runs_set_tag(struct api_ctx *c);
+int api_runs_delete_tag(struct api_ctx *c);
+int api_runs_log_batch(struct api_ctx *c);
+int api_runs_log_model(struct api_ctx *c);
+int api_runs_log_inputs(struct api_ctx *c);
+int api_runs_search(struct api_ctx *c);
+
+int api_metrics_get_history(struct api_ctx *c);
+int api_metrics_bulk_interval(struct api_ctx *c);
+int api_metrics_get_history_bulk(struct api_ctx *c);
+int api_artifacts_list(struct api_ctx *c);
+
+/* The one entry point the HTTP server calls (routes.c). `app` is a
+ * struct app. */
+void api_handle(void *app, const struct http_request *req, struct http_response *resp);
+
+#endif

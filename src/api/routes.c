@@ -1,0 +1,267 @@
+/*
+ * routes.c - the route table and the request entry point.
+ *
+ * Every MLflow REST endpoint is one row: the methods it answers, its path
+ * below the version prefix, and its handler. Each row is served under both
+ * /api/2.0 and /ajax-api/2.0 (MLflow registers both). A row without a
+ * handler is a known endpoint we do not serve yet: it answers 404 with an
+ * empty body, as MLflow does for unimplemented endpoints, while a wrong
+ * method still gets 405. This file alone turns a struct mlf_err into
+ * MLflow's error JSON and HTTP status.
+ */
+#include "api.h"
+#include "../base/log.h"
+#include "../json/jr.h"
+#include <strings.h>
+
+enum route_flags {
+	ROUTE_NO_JSON_CHECK = 1 << 0, /* the body is not JSON (uploads) */
+};
+
+struct route {
+	unsigned methods; /* enum http_method bits */
+	const char *path; /* below /api/2.0 */
+	api_handler_fn fn;
+	unsigned flags;
+};
+
+#define GET HTTP_GET
+#define POST HTTP_POST
+#define PATCH HTTP_PATCH
+#define DELETE HTTP_DELETE
+
+static const struct route routes[] = {
+	{ POST, "/mlflow/experiments/create", api_experiments_create, 0 },
+	{ GET, "/mlflow/experiments/get", api_experiments_get, 0 },
+	{ GET, "/mlflow/experiments/get-by-name", api_experiments_get_by_name, 0 },
+	{ POST, "/mlflow/experiments/delete", api_experiments_delete, 0 },
+	{ POST, "/mlflow/experiments/restore", api_experiments_restore, 0 },
+	{ POST, "/mlflow/experiments/update", api_experiments_update, 0 },
+	{ POST | GET, "/mlflow/experiments/search", api_experiments_search, 0 },
+	{ POST, "/mlflow/experiments/set-experiment-tag", api_experiments_set_tag, 0 },
+	{ POST, "/mlflow/experiments/delete-experiment-tag", api_experiments_delete_tag, 0 },
+	{ POST, "/mlflow/experiments/search-datasets", api_experiments_search_datasets, 0 },
+
+	{ POST, "/mlflow/runs/create", api_runs_create, 0 },
+	{ GET, "/mlflow/runs/get", api_runs_get, 0 },
+	{ POST, "/mlflow/runs/update", api_runs_update, 0 },
+	{ POST, "/mlflow/runs/delete", api_runs_delete, 0 },
+	{ POST, "/mlflow/runs/restore", api_runs_restore, 0 },
+	{ POST, "/mlflow/runs/log-metric", api_runs_log_metric, 0 },
+	{ POST, "/mlflow/runs/log-parameter", api_runs_log_param, 0 },
+	{ POST, "/mlflow/runs/set-tag", api_runs_set_tag, 0 },
+	{ POST, "/mlflow/runs/delete-tag", api_runs_delete_tag, 0 },
+	{ POST, "/mlflow/runs/log-batch", api_runs_log_batch, 0 },
+	{ POST, "/mlflow/runs/log-model", api_runs_log_model, 0 },
+	{ POST, "/mlflow/runs/log-inputs", api_runs_log_inputs, 0 },
+	{ POST, "/mlflow/runs/search", api_runs_search, 0 },
+
+	{ GET, "/mlflow/metrics/get-history", api_metrics_get_history, 0 },
+	{ GET, "/mlflow/metrics/get-history-bulk-interval", api_metrics_bulk_interval, 0 },
+	{ GET, "/mlflow/metrics/get-history-bulk", api_metrics_get_history_bulk, 0 },
+	{ GET, "/mlflow/artifacts/list", api_artifacts_list, 0 },
+
+	/* model registry: served once the registry lands */
+	{ POST, "/mlflow/registered-models/create", NULL, 0 },
+	{ GET, "/mlflow/registered-models/get", NULL, 0 },
+	{ POST, "/mlflow/registered-models/rename", NULL, 0 },
+	{ PATCH, "/mlflow/registered-models/update", NULL, 0 },
+	{ DELETE, "/mlflow/registered-models/delete", NULL, 0 },
+	{ GET, "/mlflow/registered-models/search", NULL, 0 },
+	{ POST | GET, "/mlflow/registered-models/get-latest-versions", NULL, 0 },
+	{ POST, "/mlflow/registered-models/set-tag", NULL, 0 },
+	{ DELETE, "/mlflow/registered-models/delete-tag", NULL, 0 },
+	{ POST | DELETE | GET, "/mlflow/registered-models/alias", NULL, 0 },
+	{ POST, "/mlflow/model-versions/create", NULL, 0 },
+	{ GET, "/mlflow/model-versions/get", NULL, 0 },
+	{ PATCH, "/mlflow/model-versions/update", NULL, 0 },
+	{ DELETE, "/mlflow/model-versions/delete", NULL, 0 },
+	{ GET, "/mlflow/model-versions/search", NULL, 0 },
+	{ GET, "/mlflow/model-versions/get-download-uri", NULL, 0 },
+	{ POST, "/mlflow/model-versions/transition-stage", NULL, 0 },
+	{ POST, "/mlflow/model-versions/set-tag", NULL, 0 },
+	{ DELETE, "/mlflow/model-versions/delete-tag", NULL, 0 },
+};
+
+#undef GET
+#undef POST
+#undef PATCH
+#undef DELETE
+
+static const char *const api_prefixes[] = { "/api/2.0", "/ajax-api/2.0" };
+
+/* Strips the static prefix and the API version prefix; NULL if none. */
+static const char *api_path(const struct app *app, const char *path)
+{
+	size_t sp = strlen(app->static_prefix);
+	if (sp) {
+		if (strncmp(path, app->static_prefix, sp) != 0)
+			return NULL;
+		path += sp;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(api_prefixes); i++) {
+		size_t n = strlen(api_prefixes[i]);
+		if (strncmp(path, api_prefixes[i], n) == 0 && path[n] == '/')
+			return path + n;
+	}
+	return NULL;
+}
+
+static void respond_text(struct http_response *resp, int status, const char *text)
+{
+	resp->status = status;
+	resp->content_type = "text/plain; charset=utf-8";
+	buf_reset(&resp->body);
+	buf_adds(&resp->body, text);
+}
+
+static void respond_error(struct http_response *resp, const struct mlf_err *err)
+{
+	struct jw w;
+	resp->status = mlf_code_http_status(err->code);
+	resp->content_type = "application/json";
+	buf_reset(&resp->body);
+	jw_init(&w, &resp->body);
+	jw_obj_begin(&w);
+	jw_kv_str(&w, "error_code", mlf_code_name(err->code));
+	jw_kv_str(&w, "message", err->msg);
+	jw_obj_end(&w);
+}
+
+/* MLflow's Content-Type rule for POST/PUT on JSON endpoints. */
+static int check_content_type(const struct http_request *req, struct mlf_err *err)
+{
+	if (!(req->method & (HTTP_POST | HTTP_PUT)))
+		return 0;
+	if (!req->content_type)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Bad Request. Content-Type header is missing.");
+	size_t n = strcspn(req->content_type, ";");
+	while (n && (req->content_type[n - 1] == ' ' || req->content_type[n - 1] == '\t'))
+		n--;
+	if (n != strlen("application/json") || strncasecmp(req->content_type, "application/json", n) != 0)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "Bad Request. Content-Type must be one of ['application/json'].");
+	return 0;
+}
+
+/* Parses the JSON body (if any) into c->body and decides where parameters
+ * come from. Unparsable JSON is treated as an empty body, as MLflow does. */
+static int load_params(struct api_ctx *c, struct mlf_err *err)
+{
+	const struct http_request *req = c->req;
+	if (req->body_too_large)
+		return mlf_errorf(err, MLF_MAX_READ_SIZE_EXCEEDED, "Request body exceeds the maximum allowed size");
+	if (req->method == HTTP_GET && req->has_query) {
+		c->use_query = true;
+		return 0;
+	}
+	json_t *v;
+	switch (jr_parse(req->body, req->body_len, &v)) {
+	case JR_TOO_DEEP:
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Request body nesting exceeds the maximum depth of %d",
+				  JR_MAX_DEPTH);
+	case JR_INVALID:
+		return 0;
+	case JR_OK:
+		break;
+	}
+	if (v && !json_is_object(v) && !json_is_null(v)) {
+		json_decref(v);
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Request body must be a JSON object");
+	}
+	c->body = v;
+	if (req->method == HTTP_GET && !v)
+		c->use_query = true;
+	return 0;
+}
+
+static void run_handler(const struct app *app, const struct route *r, const struct http_request *req,
+			struct http_response *resp)
+{
+	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
+	struct api_ctx c = { .app = app, .req = req, .a = req->arena, .err = &err };
+	int rc;
+
+	if (!(r->flags & ROUTE_NO_JSON_CHECK) && check_content_type(req, &err) < 0) {
+		respond_error(resp, &err);
+		return;
+	}
+	if (load_params(&c, &err) < 0) {
+		respond_error(resp, &err);
+		return;
+	}
+	jw_init(&c.w, &resp->body);
+	jw_obj_begin(&c.w);
+	rc = r->fn(&c);
+	if (rc < 0) {
+		if (err.code == MLF_INTERNAL_ERROR)
+			log_error("%s %s: %s", req->method_name, req->path, err.msg);
+		respond_error(resp, &err);
+	} else {
+		/* a handler may have left nested objects open only by a bug */
+		while (c.w.depth > 0)
+			jw_obj_end(&c.w);
+	}
+	json_decref(c.body);
+}
+
+static const struct route *find_route(const char *path, bool *path_known, unsigned method)
+{
+	*path_known = false;
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		if (strcmp(routes[i].path, path) != 0)
+			continue;
+		*path_known = true;
+		if (routes[i].methods & method)
+			return &routes[i];
+	}
+	return NULL;
+}
+
+/* /health and /version answer with and without the static prefix, so a
+ * load balancer can probe the server without knowing it. */
+static bool is_path(const struct app *app, const char *path, const char *want)
+{
+	size_t sp = strlen(app->static_prefix);
+	if (strcmp(path, want) == 0)
+		return true;
+	return sp && strncmp(path, app->static_prefix, sp) == 0 && strcmp(path + sp, want) == 0;
+}
+
+void api_handle(void *appv, const struct http_request *req, struct http_response *resp)
+{
+	const struct app *app = appv;
+	const char *sub;
+
+	if (is_path(app, req->path, "/health")) {
+		respond_text(resp, 200, "OK");
+		resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
+		return;
+	}
+	if (is_path(app, req->path, "/version")) {
+		respond_text(resp, 200, MLF_MLFLOW_COMPAT_VERSION);
+		resp->content_type = "text/html; charset=utf-8";
+		return;
+	}
+	sub = api_path(app, req->path);
+	if (sub) {
+		bool known;
+		const struct route *r = find_route(sub, &known, req->method);
+		if (r && r->fn) {
+			run_handler(app, r, req, resp);
+			return;
+		}
+		if (r) { /* known endpoint, not served yet */
+			resp->status = 404;
+			buf_reset(&resp->body);
+			return;
+		}
+		if (known) {
+			respond_text(resp, 405, "Method Not Allowed");
+			return;
+		}
+	}
+	struct mlf_err err;
+	mlf_errorf(&err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", req->method_name, req->path);
+	respond_error(resp, &err);
+}

@@ -1,0 +1,147 @@
+/*
+ * util.c - clocks, ids, base64, number parsing, percent-decoding.
+ */
+#include "util.h"
+#include <errno.h>
+#include <sys/random.h>
+#include <time.h>
+
+int64_t util_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t util_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void fill_random(void *p, size_t n)
+{
+	unsigned char *q = p;
+	while (n) {
+		ssize_t got = getrandom(q, n, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			abort(); /* no entropy source: nothing safe to do */
+		}
+		q += got;
+		n -= (size_t)got;
+	}
+}
+
+void util_uuid_hex(char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[16];
+	fill_random(r, sizeof(r));
+	r[6] = (r[6] & 0x0f) | 0x40; /* version 4 */
+	r[8] = (r[8] & 0x3f) | 0x80; /* variant */
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+uint32_t util_random_below(uint32_t n)
+{
+	uint32_t r, limit = UINT32_MAX - UINT32_MAX % n;
+	do
+		fill_random(&r, sizeof(r));
+	while (r >= limit);
+	return r % n;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void util_base64_encode(struct buf *out, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	size_t i;
+	buf_grow(out, (n + 2) / 3 * 4);
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], b64[v & 63] };
+		buf_add(out, q, 4);
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=', '=' };
+		buf_add(out, q, 4);
+	}
+}
+
+int util_base64_decode(struct buf *out, const char *s, size_t n)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t i;
+	for (i = 0; i < n && s[i] != '='; i++) {
+		const char *pos = memchr(b64, s[i], 64);
+		if (!pos || !s[i])
+			return -1;
+		acc = acc << 6 | (uint32_t)(pos - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addch(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+	for (; i < n; i++)
+		if (s[i] != '=')
+			return -1;
+	return 0;
+}
+
+bool util_parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	if (!*s || (*s != '-' && *s != '+' && (*s < '0' || *s > '9')))
+		return false;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void util_url_decode(struct buf *out, const char *s, size_t n, bool plus_space)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			buf_addch(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+			i += 2;
+		} else if (s[i] == '+' && plus_space) {
+			buf_addch(out, ' ');
+		} else {
+			buf_addch(out, s[i]);
+		}
+	}
+}
+
+void util_format_double(char out[32], double v)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, 32, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+}

@@ -1,0 +1,34 @@
+/*
+ * util.h - small dependency-free helpers: clocks, random ids, base64,
+ * strict number parsing and percent-decoding.
+ */
+#ifndef MLF_UTIL_H
+#define MLF_UTIL_H
+
+#include "common.h"
+#include "buf.h"
+
+/* Wall-clock time in Unix epoch milliseconds. */
+int64_t util_now_ms(void);
+/* Monotonic time in nanoseconds, for durations. */
+int64_t util_mono_ns(void);
+/* Writes 32 lowercase hex chars + NUL (a uuid4 without dashes) into out[33].
+ * Thread-safe; reads /dev/urandom through getrandom(). */
+void util_uuid_hex(char out[33]);
+/* Uniform random integer in [0, n). */
+uint32_t util_random_below(uint32_t n);
+/* Standard base64 with padding, appended to `out`. */
+void util_base64_encode(struct buf *out, const void *data, size_t n);
+/* Decodes standard base64 (padding optional); returns -1 on bad input. */
+int util_base64_decode(struct buf *out, const char *s, size_t n);
+/* Parses a whole string as a base-10 int64 (optional sign); false if it is
+ * not exactly that or overflows. */
+bool util_parse_int64(const char *s, int64_t *out);
+/* Percent-decodes s[0..n) into out; '+' becomes a space when `plus_space`.
+ * Invalid escapes are kept literally. */
+void util_url_decode(struct buf *out, const char *s, size_t n, bool plus_space);
+/* Formats a double so that strtod gives the same value back, shortest of
+ * %.15g/%.16g/%.17g. `out` must hold 32 bytes. Finite values only. */
+void util_format_double(char out[32], double v);
+
+#endif

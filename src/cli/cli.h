@@ -1,0 +1,35 @@
+/*
+ * cli.h - the command table and a small table-driven option parser shared
+ * by every subcommand; --help text is generated from the same tables.
+ */
+#ifndef MLF_CLI_H
+#define MLF_CLI_H
+
+#include "../base/common.h"
+
+enum cli_opt_type {
+	CLI_STRING, /* --name VALUE or --name=VALUE; stores const char * */
+	CLI_UINT,   /* stores unsigned */
+	CLI_TRUE,   /* stores bool true */
+	CLI_FALSE,  /* stores bool false (e.g. --no-serve-artifacts) */
+};
+
+struct cli_option {
+	const char *name;  /* long name without dashes */
+	char short_name;   /* 0 if none */
+	enum cli_opt_type type;
+	size_t offset;     /* offset of the field in the command's settings struct */
+	const char *metavar;
+	const char *help;
+};
+
+/* Parses argv[0..argc) into `settings` according to `opts` (terminated by
+ * a zero row). Prints help and returns 1 for --help, returns -1 after
+ * printing an error, 0 on success. */
+int cli_parse(const char *cmd, const struct cli_option *opts, int argc, char **argv, void *settings);
+void cli_usage(FILE *f, const char *cmd, const char *summary, const struct cli_option *opts);
+
+/* Subcommands: each returns the process exit code. */
+int cmd_server(int argc, char **argv);
+
+#endif

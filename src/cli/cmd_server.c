@@ -1,0 +1,167 @@
+/*
+ * cmd_server.c - `mlflowc server`: opens the store, starts the HTTP server
+ * and runs until SIGINT or SIGTERM, then shuts down cleanly (requests in
+ * flight finish, pending writes commit, the database is closed).
+ */
+#include "cli.h"
+#include "../api/api.h"
+#include "../base/buf.h"
+#include "../base/log.h"
+#include "../http/http.h"
+#include "../store/store.h"
+#include <limits.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct server_settings {
+	const char *backend_store_uri;
+	const char *default_artifact_root;
+	const char *artifacts_destination;
+	bool serve_artifacts;
+	const char *host;
+	unsigned port;
+	unsigned workers;
+	const char *static_prefix;
+	unsigned max_body_mb;
+	const char *log_level;
+};
+
+#define OPT(field) offsetof(struct server_settings, field)
+
+static const struct cli_option server_options[] = {
+	{ "backend-store-uri", 0, CLI_STRING, OPT(backend_store_uri), "URI",
+	  "where runs and experiments are stored (default sqlite:///mlflow.db)" },
+	{ "default-artifact-root", 0, CLI_STRING, OPT(default_artifact_root), "URI",
+	  "artifact root of new experiments (default mlflow-artifacts:/ when serving artifacts, else ./mlruns)" },
+	{ "artifacts-destination", 0, CLI_STRING, OPT(artifacts_destination), "PATH",
+	  "where the artifact proxy stores files (default ./mlartifacts)" },
+	{ "serve-artifacts", 0, CLI_TRUE, OPT(serve_artifacts), NULL, "proxy artifact uploads and downloads (default)" },
+	{ "no-serve-artifacts", 0, CLI_FALSE, OPT(serve_artifacts), NULL, "do not proxy artifacts" },
+	{ "host", 'h', CLI_STRING, OPT(host), "HOST", "address to listen on (default 127.0.0.1)" },
+	{ "port", 'p', CLI_UINT, OPT(port), "PORT", "port to listen on (default 5000)" },
+	{ "workers", 'w', CLI_UINT, OPT(workers), "N", "HTTP worker threads (default 4)" },
+	{ "static-prefix", 0, CLI_STRING, OPT(static_prefix), "PREFIX", "serve every route under this path prefix" },
+	{ "max-body-mb", 0, CLI_UINT, OPT(max_body_mb), "MB", "largest JSON request body accepted (default 32)" },
+	{ "log-level", 0, CLI_STRING, OPT(log_level), "LEVEL", "debug, info, warn or error (default info)" },
+	{ 0 },
+};
+
+static const struct {
+	const char *name;
+	enum log_level level;
+} log_levels[] = {
+	{ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "warn", LOG_WARN }, { "error", LOG_ERROR },
+};
+
+static int apply_log_level(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(log_levels); i++)
+		if (strcmp(name, log_levels[i].name) == 0) {
+			log_set_level(log_levels[i].level);
+			return 0;
+		}
+	fprintf(stderr, "mlflowc server: unknown log level '%s'\n", name);
+	return -1;
+}
+
+/* Makes a local directory path absolute (creating it), as MLflow does. */
+static char *absolute_dir(const char *path)
+{
+	char resolved[PATH_MAX];
+	mkdir(path, 0777);
+	if (realpath(path, resolved))
+		return strdup(resolved);
+	return strdup(path);
+}
+
+static int check_static_prefix(const char *p)
+{
+	size_t n = strlen(p);
+	if (n && (p[0] != '/' || p[n - 1] == '/')) {
+		fprintf(stderr, "mlflowc server: --static-prefix must start with '/' and not end with '/'\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int wait_for_signal(void)
+{
+	sigset_t set;
+	int sig = 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigwait(&set, &sig);
+	return sig;
+}
+
+int cmd_server(int argc, char **argv)
+{
+	struct server_settings s = {
+		.backend_store_uri = "sqlite:///mlflow.db",
+		.artifacts_destination = "./mlartifacts",
+		.serve_artifacts = true,
+		.host = "127.0.0.1",
+		.port = 5000,
+		.workers = 4,
+		.static_prefix = "",
+		.max_body_mb = 32,
+		.log_level = "info",
+	};
+	int rc = cli_parse("server", server_options, argc, argv, &s);
+	if (rc) {
+		if (rc > 0)
+			cli_usage(stdout, "server", "Run the tracking server.", server_options);
+		return rc > 0 ? 0 : 2;
+	}
+	if (apply_log_level(s.log_level) < 0 || check_static_prefix(s.static_prefix) < 0)
+		return 2;
+
+	/* signals are taken by sigwait() below; every thread inherits the mask */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	char *destination = s.serve_artifacts ? absolute_dir(s.artifacts_destination) : NULL;
+	char *root = s.default_artifact_root ? strdup(s.default_artifact_root)
+		     : s.serve_artifacts      ? strdup("mlflow-artifacts:/")
+					      : absolute_dir("./mlruns");
+	struct mlf_err err;
+	struct store *st = store_open(s.backend_store_uri, root, &err);
+	if (!st) {
+		fprintf(stderr, "mlflowc server: %s\n", err.msg);
+		free(destination);
+		free(root);
+		return 1;
+	}
+	struct app app = {
+		.store = st,
+		.default_artifact_root = root,
+		.artifacts_destination = destination,
+		.serve_artifacts = s.serve_artifacts,
+		.static_prefix = s.static_prefix,
+	};
+	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20 };
+	struct http_server *srv = http_server_start(&hc, api_handle, &app, &err);
+	if (!srv) {
+		fprintf(stderr, "mlflowc server: %s\n", err.msg);
+		store_close(st);
+		free(destination);
+		free(root);
+		return 1;
+	}
+	log_info("mlflowc %s listening on http://%s:%u (store %s)", MLF_VERSION, s.host, http_server_port(srv),
+		 s.backend_store_uri);
+	int sig = wait_for_signal();
+	log_info("signal %d: shutting down", sig);
+	http_server_stop(srv);
+	store_close(st);
+	free(destination);
+	free(root);
+	log_info("bye");
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * main.c - the mlflowc command line: a table of subcommands.
+ */
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "server", cmd_server, "Run the tracking server (REST API, artifact proxy, UI)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mlflowc <command> [options]\n       mlflowc --version\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'mlflowc <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("mlflowc %s (MLflow REST API %s)\n", MLF_VERSION, MLF_MLFLOW_COMPAT_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 2, argv + 2);
+	fprintf(stderr, "mlflowc: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

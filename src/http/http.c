@@ -1,0 +1,249 @@
+/*
+ * http.c - libmicrohttpd glue; see http.h.
+ *
+ * MHD calls the access handler several times per request: first with no
+ * body (we only allocate our context, and answering later keeps HTTP
+ * keep-alive working), then once per body chunk, then a last time with no
+ * data, when we dispatch. Percent-decoding is ours: MHD is given a no-op
+ * unescape callback so the raw path reaches the router (artifact paths
+ * must be checked before decoding).
+ */
+#include "http.h"
+#include "../base/log.h"
+#include "../base/util.h"
+#include "../base/xalloc.h"
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	http_handler_fn fn;
+	void *app;
+	size_t max_body;
+	unsigned port;
+	atomic_int in_flight;
+};
+
+struct req_ctx {
+	struct arena arena;
+	struct buf body;
+	bool too_large;
+	struct http_param *query;
+	size_t n_query, cap_query;
+};
+
+static const struct {
+	const char *name;
+	enum http_method method;
+} method_table[] = {
+	{ "GET", HTTP_GET },       { "POST", HTTP_POST },     { "PUT", HTTP_PUT },
+	{ "PATCH", HTTP_PATCH },   { "DELETE", HTTP_DELETE }, { "HEAD", HTTP_HEAD },
+	{ "OPTIONS", HTTP_OPTIONS },
+};
+
+static enum http_method method_of(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(method_table); i++)
+		if (strcmp(method_table[i].name, name) == 0)
+			return method_table[i].method;
+	return HTTP_OTHER;
+}
+
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static char *decode(struct arena *a, const char *s, bool plus_space)
+{
+	struct buf b = BUF_INIT;
+	util_url_decode(&b, s, strlen(s), plus_space);
+	char *out = arena_strndup(a, b.ptr, b.len);
+	buf_release(&b);
+	return out;
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct req_ctx *ctx = cls;
+	(void)kind;
+	if (ctx->n_query == ctx->cap_query) {
+		size_t ncap = ctx->cap_query ? ctx->cap_query * 2 : 8;
+		ctx->query = arena_grow_array(&ctx->arena, ctx->query, ctx->n_query, ncap, sizeof(*ctx->query));
+		ctx->cap_query = ncap;
+	}
+	ctx->query[ctx->n_query].key = decode(&ctx->arena, key, true);
+	ctx->query[ctx->n_query].value = decode(&ctx->arena, value ? value : "", true);
+	ctx->n_query++;
+	return MHD_YES;
+}
+
+const char *http_request_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, const struct http_request *req,
+				     struct http_response *resp)
+{
+	size_t len;
+	char *body = buf_detach(&resp->body, &len);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				resp->content_type ? resp->content_type : "application/json");
+	if (resp->extra_header_name)
+		MHD_add_response_header(r, resp->extra_header_name, resp->extra_header_value);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	(void)req;
+	return ret;
+}
+
+static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn, struct req_ctx *ctx,
+				const char *url, const char *method)
+{
+	struct http_request req = { 0 };
+	struct http_response resp = { .status = 200, .body = BUF_INIT };
+	int64_t t0 = util_mono_ns();
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, ctx);
+	req.method = method_of(method);
+	req.method_name = method;
+	req.raw_path = url;
+	req.path = decode(&ctx->arena, url, false);
+	req.query = ctx->query;
+	req.n_query = ctx->n_query;
+	req.has_query = ctx->n_query > 0;
+	req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	req.body = ctx->body.ptr;
+	req.body_len = ctx->body.len;
+	req.body_too_large = ctx->too_large;
+	req.arena = &ctx->arena;
+	req.conn = conn;
+
+	s->fn(s->app, &req, &resp);
+	log_debug("%s %s %d %zu %.3fms", method, url, resp.status, resp.body.len, (util_mono_ns() - t0) / 1e6);
+	return send_response(conn, &req, &resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct req_ctx *ctx = *con_cls;
+	(void)version;
+
+	if (!ctx) {
+		ctx = xcalloc(1, sizeof(*ctx));
+		buf_init(&ctx->body, 0);
+		*con_cls = ctx;
+		atomic_fetch_add(&s->in_flight, 1);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (ctx->too_large || ctx->body.len + *upload_size > s->max_body) {
+			ctx->too_large = true;
+			buf_release(&ctx->body);
+		} else {
+			buf_add(&ctx->body, upload_data, *upload_size);
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(s, conn, ctx, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct req_ctx *ctx = *con_cls;
+	(void)conn;
+	(void)toe;
+	if (!ctx)
+		return;
+	arena_release(&ctx->arena);
+	buf_release(&ctx->body);
+	free(ctx);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static int resolve(const char *host, unsigned port, struct sockaddr_storage *addr, socklen_t *len,
+		   struct mlf_err *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *res;
+	char portstr[16];
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	int rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc != 0)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "cannot resolve host '%s': %s", host, gai_strerror(rc));
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+struct http_server *http_server_start(const struct http_config *cfg, http_handler_fn fn, void *app,
+				      struct mlf_err *err)
+{
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	if (resolve(cfg->host, cfg->port, &addr, &addrlen, err) < 0)
+		return NULL;
+
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	s->fn = fn;
+	s->app = app;
+	s->max_body = cfg->max_body;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 4),
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+				     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				     MHD_OPTION_END);
+	if (!s->daemon) {
+		free(s);
+		mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot listen on %s:%u (address in use?)", cfg->host, cfg->port);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : cfg->port;
+	return s;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_quiesce_daemon(s->daemon);
+	/* let requests being handled finish: at most 10 s */
+	for (int i = 0; i < 1000 && atomic_load(&s->in_flight) > 0; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

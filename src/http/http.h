@@ -1,0 +1,80 @@
+/*
+ * http.h - the HTTP server: libmicrohttpd underneath, plain structs on top.
+ *
+ * The server collects a request (method, raw and decoded path, decoded
+ * query parameters with repeats kept in order, Content-Type, body up to a
+ * limit), calls one handler function, and sends what the handler put in
+ * the response. It knows nothing about routes or JSON. Requests run on a
+ * pool of worker threads (epoll); a handler may block.
+ */
+#ifndef MLF_HTTP_H
+#define MLF_HTTP_H
+
+#include "../base/arena.h"
+#include "../base/buf.h"
+#include "../base/err.h"
+
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_POST = 1 << 1,
+	HTTP_PUT = 1 << 2,
+	HTTP_PATCH = 1 << 3,
+	HTTP_DELETE = 1 << 4,
+	HTTP_HEAD = 1 << 5,
+	HTTP_OPTIONS = 1 << 6,
+	HTTP_OTHER = 1 << 7,
+};
+
+struct http_param {
+	const char *key;   /* percent-decoded */
+	const char *value; /* percent-decoded, "+" as space */
+};
+
+struct http_request {
+	enum http_method method;
+	const char *method_name;
+	const char *raw_path;     /* exactly as sent, without the query */
+	const char *path;         /* percent-decoded */
+	const struct http_param *query;
+	size_t n_query;
+	bool has_query;           /* the URL had a '?' with something after it */
+	const char *content_type; /* NULL when the header is absent */
+	const char *body;         /* NUL-terminated; "" when empty */
+	size_t body_len;
+	bool body_too_large;      /* the body exceeded the limit and was dropped */
+	struct arena *arena;      /* request-scoped memory, released after the response */
+	void *conn;               /* the MHD connection, for header lookups */
+};
+
+struct http_response {
+	int status;
+	const char *content_type; /* static or arena string; default application/json */
+	struct buf body;
+	const char *extra_header_name; /* optional single extra header */
+	const char *extra_header_value;
+};
+
+typedef void (*http_handler_fn)(void *app, const struct http_request *req, struct http_response *resp);
+
+struct http_config {
+	const char *host;
+	unsigned port;
+	unsigned threads;
+	size_t max_body; /* bytes; larger bodies set body_too_large */
+};
+
+struct http_server;
+
+/* Binds and starts serving. Returns a server the caller stops with
+ * http_server_stop(), or NULL with `err` set (e.g. the port is taken). */
+struct http_server *http_server_start(const struct http_config *cfg, http_handler_fn fn, void *app,
+				      struct mlf_err *err);
+/* The port actually bound (useful with port 0). */
+unsigned http_server_port(const struct http_server *s);
+/* Stops accepting, lets in-flight requests finish (bounded wait), closes
+ * everything and frees the server. NULL is a no-op. */
+void http_server_stop(struct http_server *s);
+/* The value of a request header, or NULL. Borrowed from the connection. */
+const char *http_request_header(const struct http_request *req, const char *name);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * jr.h - reading request bodies into jansson values, with MLflow's
+ * leniencies and our limits.
+ *
+ * MLflow's server (Python's json module) accepts the bare tokens NaN,
+ * Infinity and -Infinity, and decodes a body that is a JSON string holding
+ * JSON a second time. jansson rejects bare tokens, so a body that fails to
+ * parse is scanned once: bare tokens outside strings are rewritten to the
+ * strings "NaN" / "Infinity" / "-Infinity" (which every double field
+ * accepts) and parsed again. Nesting deeper than the limit is refused before
+ * jansson sees the text.
+ */
+#ifndef MLF_JR_H
+#define MLF_JR_H
+
+#include "../base/err.h"
+#include <jansson.h>
+
+#define JR_MAX_DEPTH 64
+
+enum jr_status {
+	JR_OK,        /* *out is the parsed value (caller json_decref()s it) */
+	JR_INVALID,   /* not JSON: MLflow treats this like an empty body */
+	JR_TOO_DEEP,  /* nesting over JR_MAX_DEPTH */
+};
+
+/* Parses text[0..n). A NULL or empty text gives JR_OK with *out NULL. */
+enum jr_status jr_parse(const char *text, size_t n, json_t **out);
+
+/* A short name of a JSON value's type as MLflow's messages print it
+ * ("int", "float", "str", "list", "dict", "bool", "NoneType"). */
+const char *jr_type_name(const json_t *v);
+
+#endif

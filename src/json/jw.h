@@ -1,0 +1,50 @@
+/*
+ * jw.h - a streaming JSON writer that appends compact JSON to a struct buf.
+ *
+ * It tracks nesting so callers never place commas by hand, escapes strings
+ * (control characters, quotes, backslash; UTF-8 passes through), writes
+ * int64 exactly, and writes doubles with the shortest round-trip form.
+ * Non-finite doubles follow MLflow's wire rule: NaN is the string "NaN" and
+ * +/-Infinity become +/-DBL_MAX (what MLflow's SQL store returns).
+ * Misuse (a value without a key inside an object, unbalanced ends) is a
+ * programmer error caught by assert.
+ */
+#ifndef MLF_JW_H
+#define MLF_JW_H
+
+#include "../base/buf.h"
+
+#define JW_MAX_DEPTH 32
+
+struct jw {
+	struct buf *out;    /* borrowed; receives the text */
+	int depth;
+	bool first[JW_MAX_DEPTH]; /* no element written yet at this level */
+	bool after_key;     /* a key was written, its value comes next */
+};
+
+void jw_init(struct jw *w, struct buf *out);
+void jw_obj_begin(struct jw *w);
+void jw_obj_end(struct jw *w);
+void jw_arr_begin(struct jw *w);
+void jw_arr_end(struct jw *w);
+void jw_key(struct jw *w, const char *key);
+void jw_str(struct jw *w, const char *s);
+void jw_strn(struct jw *w, const char *s, size_t n);
+void jw_int(struct jw *w, int64_t v);
+void jw_double(struct jw *w, double v);
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+/* Appends already-serialised JSON as one value. */
+void jw_raw(struct jw *w, const char *json, size_t n);
+
+/* Shorthands for "key": value pairs inside an object. */
+void jw_kv_str(struct jw *w, const char *key, const char *s);
+void jw_kv_int(struct jw *w, const char *key, int64_t v);
+void jw_kv_double(struct jw *w, const char *key, double v);
+void jw_kv_bool(struct jw *w, const char *key, bool v);
+
+/* Appends `s` as a quoted, escaped JSON string to `out`. */
+void jw_escape(struct buf *out, const char *s, size_t n);
+
+#endif

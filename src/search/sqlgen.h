@@ -1,0 +1,56 @@
+/*
+ * sqlgen.h - compiles a parsed filter / order_by into SQL text with bound
+ * parameters, against mlflowc's own schema (src/store/schema_sqlite.h).
+ *
+ * Values from the user never enter the SQL text: every literal becomes a
+ * placeholder with an entry in `binds`, and identifiers come only from the
+ * whitelists in filter.c. The SQL refers to the outer table by the alias the
+ * caller names (`r` for runs, `e` for experiments). The dialect decides the
+ * placeholder syntax and case-insensitive matching.
+ */
+#ifndef MLF_SQLGEN_H
+#define MLF_SQLGEN_H
+
+#include "../base/buf.h"
+#include "filter.h"
+
+enum sql_dialect {
+	SQL_SQLITE,   /* ?NNN placeholders; LIKE is made case-sensitive per connection */
+	SQL_POSTGRES, /* $N placeholders; LIKE / ILIKE native */
+};
+
+enum sql_bind_type { SQL_BIND_TEXT, SQL_BIND_INT, SQL_BIND_DOUBLE };
+
+struct sql_bind {
+	enum sql_bind_type type;
+	const char *text; /* borrowed from the AST (arena) */
+	int64_t i;
+	double d;
+};
+
+struct sql_binds {
+	struct sql_bind *items; /* allocated in the arena passed to sqlgen */
+	size_t n, cap;
+};
+
+/* Appends " AND (<cond>)" for every condition of `f` to `where`, adding
+ * placeholders to `binds`. Runs: outer alias `r` (columns of `runs`);
+ * experiments: alias `e`. Returns -1 with INVALID_PARAMETER_VALUE for a
+ * condition the kind does not support. */
+int sqlgen_where(enum sql_dialect d, enum filter_kind kind, const struct filter *f, struct buf *where,
+		 struct sql_binds *binds, struct arena *a, struct mlf_err *err);
+
+/* Appends the ORDER BY list (without the keywords) for `ob`, followed by
+ * MLflow's tie-breakers for `kind` (runs: start_time DESC unless ordered,
+ * then run_uuid ASC; experiments: creation_time DESC, experiment_id ASC
+ * when `ob` is empty, else experiment_id DESC unless ordered). Rows lacking
+ * a metric/param/tag sort last in both directions; NaN metrics sort after
+ * numbers and before missing. */
+int sqlgen_order_by(enum sql_dialect d, enum filter_kind kind, const struct order_by *ob, struct buf *order,
+		    struct sql_binds *binds, struct arena *a, struct mlf_err *err);
+
+/* Appends one placeholder for `b` to `sql` and records the bind. */
+void sqlgen_bind(enum sql_dialect d, struct buf *sql, struct sql_binds *binds, struct sql_bind b,
+		 struct arena *a);
+
+#endif

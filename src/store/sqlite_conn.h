@@ -1,0 +1,87 @@
+/*
+ * sqlite_conn.h - SQLite connections with a prepared-statement cache, and
+ * the single writer thread that groups concurrent writes into one
+ * transaction (group commit).
+ *
+ * Readers: every thread that reads gets its own connection (WAL lets them
+ * run beside the writer), created on first use and kept for the life of the
+ * store. Writers: callers hand a job to the writer thread and wait; the
+ * writer takes every queued job, runs each inside its own SAVEPOINT within
+ * one BEGIN IMMEDIATE ... COMMIT, so a failing job rolls back alone and a
+ * burst of small writes costs one commit. This file knows nothing of the
+ * tracking schema beyond applying migrations.
+ */
+#ifndef MLF_SQLITE_CONN_H
+#define MLF_SQLITE_CONN_H
+
+#include "../base/err.h"
+#include <pthread.h>
+#include <sqlite3.h>
+
+/* A statement id indexes the caller's SQL table (see sqlite_pool_init). */
+struct sqlite_conn {
+	sqlite3 *db;
+	sqlite3_stmt **stmts; /* lazily prepared, one per SQL table row */
+	const char *const *sql;
+	size_t n_sql;
+	struct sqlite_conn *next; /* in the pool's list of all connections */
+};
+
+/* A unit of work for the writer thread. `fn` runs inside a savepoint on the
+ * writer's connection and returns 0 or -1 with `err` set. */
+struct sqlite_job {
+	int (*fn)(struct sqlite_conn *c, void *arg, struct mlf_err *err);
+	void *arg;
+	struct mlf_err *err;
+	int rc;
+	bool done;
+	struct sqlite_job *next;
+};
+
+struct sqlite_pool {
+	char *path;
+	const char *const *sql; /* borrowed static table of statements */
+	size_t n_sql;
+	pthread_key_t reader_key;
+	pthread_mutex_t conns_lock; /* guards `conns` */
+	struct sqlite_conn *conns;  /* every reader connection, for close */
+
+	struct sqlite_conn *writer;
+	pthread_t writer_thread;
+	pthread_mutex_t lock; /* guards the queue, `stopping` and job.done */
+	pthread_cond_t work;  /* jobs queued or stopping */
+	pthread_cond_t done;  /* some job finished */
+	struct sqlite_job *head, *tail;
+	bool stopping;
+	uint64_t commits, jobs; /* statistics, under `lock` */
+};
+
+/* Opens the database at `path` (":memory:" is refused: readers could not
+ * see it), applies `migrations` (migration i runs when user_version <= i)
+ * and starts the writer thread. Returns 0, or -1 with `err` set. */
+int sqlite_pool_init(struct sqlite_pool *p, const char *path, const char *const *migrations,
+		     size_t n_migrations, const char *const *sql, size_t n_sql, struct mlf_err *err);
+/* Drains the queue, stops the writer and closes every connection. */
+void sqlite_pool_release(struct sqlite_pool *p);
+
+/* The calling thread's read connection (opened on first use). Borrowed:
+ * valid until sqlite_pool_release(). NULL with `err` set on failure. */
+struct sqlite_conn *sqlite_pool_reader(struct sqlite_pool *p, struct mlf_err *err);
+/* Runs `fn(conn, arg, err)` on the writer thread inside a transaction and
+ * waits for the commit. Returns what fn returned (or -1 if the commit
+ * failed); `err` is filled on failure. */
+int sqlite_pool_write(struct sqlite_pool *p, int (*fn)(struct sqlite_conn *, void *, struct mlf_err *),
+		      void *arg, struct mlf_err *err);
+
+/* The cached statement `id`, reset and with bindings cleared. Borrowed. */
+sqlite3_stmt *sqlite_conn_stmt(struct sqlite_conn *c, size_t id, struct mlf_err *err);
+/* Maps a SQLite failure to INTERNAL_ERROR (logging the driver message,
+ * which is never sent to clients) and returns -1. */
+int sqlite_conn_fail(struct sqlite_conn *c, const char *what, struct mlf_err *err);
+/* Resets every cached statement, ending the implicit read they hold; call
+ * before COMMIT or ROLLBACK. */
+void sqlite_conn_reset_all(struct sqlite_conn *c);
+/* Runs a statement-less SQL text (BEGIN, COMMIT, ...). */
+int sqlite_conn_exec(struct sqlite_conn *c, const char *sql, struct mlf_err *err);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * store.h - the tracking store interface: one ops table per backend.
+ *
+ * Handlers talk to a `struct store` only through these functions; the
+ * backend (SQLite today, PostgreSQL later) is chosen by URI in store_open().
+ * The store owns transactions, lifecycle checks that must be atomic with a
+ * write (a run must be active to be logged to), de-duplication and the
+ * latest-metric rule; the API layer owns request validation (lengths, key
+ * names, truncation). Stores never produce JSON.
+ *
+ * Memory: every result is allocated in the arena the caller passes and is
+ * valid until that arena is released. Input pointers are borrowed for the
+ * duration of the call. All functions are thread-safe; a store is shared by
+ * every HTTP worker thread.
+ */
+#ifndef MLF_STORE_H
+#define MLF_STORE_H
+
+#include "../base/arena.h"
+#include "../base/err.h"
+#include "../search/filter.h"
+
+struct store_kv {
+	const char *key;
+	const char *value;
+};
+
+struct store_metric {
+	const char *key;
+	double value;      /* NaN allowed; +/-Inf are stored as +/-DBL_MAX */
+	int64_t timestamp; /* ms */
+	int64_t step;
+	const char *run_id; /* set in bulk-interval results only */
+};
+
+struct store_experiment {
+	int64_t id;
+	const char *name;
+	const char *artifact_location;
+	const char *lifecycle_stage; /* "active" / "deleted" */
+	int64_t creation_time;       /* 0 = unknown */
+	int64_t last_update_time;
+	struct store_kv *tags;
+	size_t n_tags;
+};
+
+struct store_dataset {
+	const char *name;
+	const char *digest;
+	const char *source_type;
+	const char *source;
+	const char *schema;  /* NULL when absent */
+	const char *profile; /* NULL when absent */
+};
+
+struct store_dataset_input {
+	struct store_dataset dataset;
+	struct store_kv *tags;
+	size_t n_tags;
+};
+
+struct store_run_info {
+	const char *run_id;
+	int64_t experiment_id;
+	const char *run_name;
+	const char *user_id;
+	const char *status; /* "RUNNING", "FINISHED", ... */
+	int64_t start_time;
+	int64_t end_time;
+	bool has_end_time;
+	const char *artifact_uri;
+	const char *lifecycle_stage;
+};
+
+struct store_run {
+	struct store_run_info info;
+	struct store_metric *metrics; /* latest value per key */
+	size_t n_metrics;
+	struct store_kv *params;
+	size_t n_params;
+	struct store_kv *tags;
+	size_t n_tags;
+	struct store_dataset_input *inputs;
+	size_t n_inputs;
+};
+
+enum store_view { STORE_VIEW_ACTIVE = 1, STORE_VIEW_DELETED = 2, STORE_VIEW_ALL = 3 };
+
+struct store_search {
+	struct filter filter;
+	struct order_by order;
+	enum store_view view;
+	int64_t max_results;
+	int64_t offset;
+};
+
+struct store_run_create {
+	int64_t experiment_id;
+	const char *user_id;
+	const char *run_name; /* final name; the store also writes tag mlflow.runName */
+	int64_t start_time;
+	const struct store_kv *tags;
+	size_t n_tags;
+};
+
+struct store_run_update {
+	const char *status;   /* NULL: unchanged */
+	bool has_end_time;
+	int64_t end_time;
+	const char *run_name; /* NULL or "": unchanged; else also sets tag mlflow.runName */
+};
+
+struct store_batch {
+	const struct store_metric *metrics;
+	size_t n_metrics;
+	const struct store_kv *params;
+	size_t n_params;
+	const struct store_kv *tags; /* a later duplicate key wins */
+	size_t n_tags;
+};
+
+struct store_bulk_interval {
+	const char *const *run_ids;
+	size_t n_run_ids;
+	const char *metric_key;
+	bool has_range;
+	int64_t start_step, end_step;
+	int64_t max_results;
+};
+
+struct store_dataset_summary {
+	int64_t experiment_id;
+	const char *name;
+	const char *digest;
+	const char *context; /* NULL when the input had no mlflow.data.context tag */
+};
+
+struct store;
+
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *st);
+
+	int (*experiment_create)(struct store *st, const char *name, const char *artifact_location,
+				 const char *artifact_root, const struct store_kv *tags, size_t n_tags,
+				 int64_t *id, struct mlf_err *err);
+	int (*experiment_get)(struct store *st, int64_t id, struct store_experiment *out, struct arena *a,
+			      struct mlf_err *err);
+	int (*experiment_get_by_name)(struct store *st, const char *name, struct store_experiment *out,
+				      struct arena *a, struct mlf_err *err);
+	int (*experiment_set_lifecycle)(struct store *st, int64_t id, bool deleted, struct mlf_err *err);
+	int (*experiment_rename)(struct store *st, int64_t id, const char *new_name, struct mlf_err *err);
+	int (*experiment_set_tag)(struct store *st, int64_t id, const char *key, const char *value,
+				  struct mlf_err *err);
+	int (*experiment_delete_tag)(struct store *st, int64_t id, const char *key, struct mlf_err *err);
+	int (*experiment_search)(struct store *st, const struct store_search *q, struct store_experiment **out,
+				 size_t *n, bool *more, struct arena *a, struct mlf_err *err);
+
+	int (*run_create)(struct store *st, const struct store_run_create *rc, struct store_run *out,
+			  struct arena *a, struct mlf_err *err);
+	int (*run_get)(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
+		       struct mlf_err *err);
+	int (*run_update)(struct store *st, const char *run_id, const struct store_run_update *u,
+			  struct store_run_info *out, struct arena *a, struct mlf_err *err);
+	int (*run_set_lifecycle)(struct store *st, const char *run_id, bool deleted, struct mlf_err *err);
+	int (*run_log_batch)(struct store *st, const char *run_id, const struct store_batch *b,
+			     struct mlf_err *err);
+	int (*run_delete_tag)(struct store *st, const char *run_id, const char *key, struct mlf_err *err);
+	int (*run_log_inputs)(struct store *st, const char *run_id, const struct store_dataset_input *in,
+			      size_t n, struct mlf_err *err);
+	int (*run_search)(struct store *st, const int64_t *experiment_ids, size_t n_exp,
+			  const struct store_search *q, struct store_run **out, size_t *n, bool *more,
+			  struct arena *a, struct mlf_err *err);
+
+	int (*metric_history)(struct store *st, const char *run_id, const char *key, struct store_metric **out,
+			      size_t *n, struct arena *a, struct mlf_err *err);
+	int (*metric_bulk_interval)(struct store *st, const struct store_bulk_interval *q,
+				    struct store_metric **out, size_t *n, struct arena *a, struct mlf_err *err);
+	int (*dataset_search)(struct store *st, const int64_t *experiment_ids, size_t n_exp,
+			      struct store_dataset_summary **out, size_t *n, struct arena *a, struct mlf_err *err);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Opens the backend named by `uri` ("sqlite:///relative.db",
+ * "sqlite:////abs/path.db", or a plain path), applies migrations and makes
+ * sure the default experiment 0 exists with artifact location
+ * `<artifact_root>/0`. Returns a store the caller frees with store_close(),
+ * or NULL with `err` set. */
+struct store *store_open(const char *uri, const char *artifact_root, struct mlf_err *err);
+/* Finishes pending writes and frees the store. NULL is a no-op. */
+void store_close(struct store *st);
+
+#endif

@@ -1,0 +1,1494 @@
+/*
+ * store_sqlite.c - the tracking store on embedded SQLite.
+ *
+ * Reads run on the calling thread's own connection inside a short read
+ * transaction; writes are jobs for the group-commit writer (sqlite_conn.c),
+ * so each write op below is a pair: a public function that packs its
+ * arguments and a `*_job` that runs on the writer connection. Every SQL
+ * text lives in the STMTS table; user values are always bound.
+ */
+#include "store_sqlite.h"
+#include "../base/buf.h"
+#include "../base/util.h"
+#include "../base/xalloc.h"
+#include "../search/sqlgen.h"
+#include "schema_sqlite.h"
+#include "sqlite_conn.h"
+#include <float.h>
+#include <math.h>
+
+#define RUN_NAME_TAG "mlflow.runName"
+#define DATA_CONTEXT_TAG "mlflow.data.context"
+
+/* clang-format off */
+#define STMTS(X) \
+	X(EXP_INSERT, "INSERT INTO experiments(name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(?1, '', 'active', ?2, ?2)") \
+	X(EXP_INSERT_DEFAULT, "INSERT OR IGNORE INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(0, 'Default', ?1, 'active', ?2, ?2)") \
+	X(EXP_SET_LOCATION, "UPDATE experiments SET artifact_location = ?2 WHERE experiment_id = ?1") \
+	X(EXP_BY_ID, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE experiment_id = ?1") \
+	X(EXP_BY_NAME, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE name = ?1") \
+	X(EXP_TAGS, "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1") \
+	X(EXP_NAME_TAKEN, "SELECT 1 FROM experiments WHERE name = ?1") \
+	X(EXP_SET_STAGE, "UPDATE experiments SET lifecycle_stage = ?2, last_update_time = ?3 WHERE experiment_id = ?1") \
+	X(EXP_RUNS_SET_STAGE, "UPDATE runs SET lifecycle_stage = ?2, deleted_time = ?3 WHERE experiment_id = ?1 AND lifecycle_stage != ?2") \
+	X(EXP_RENAME, "UPDATE experiments SET name = ?2, last_update_time = ?3 WHERE experiment_id = ?1") \
+	X(EXP_TAG_UPSERT, "INSERT INTO experiment_tags(experiment_id, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(experiment_id, key) DO UPDATE SET value = excluded.value") \
+	X(EXP_TAG_DELETE, "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2") \
+	X(RUN_INSERT, "INSERT INTO runs(run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri, lifecycle_stage) VALUES(?1, ?2, ?3, ?4, 'RUNNING', ?5, ?6, 'active')") \
+	X(RUN_BY_UUID, "SELECT run_pk, run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage FROM runs WHERE run_uuid = ?1") \
+	X(RUN_BY_PK, "SELECT run_pk, run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage FROM runs WHERE run_pk = ?1") \
+	X(RUN_SET_STATUS, "UPDATE runs SET status = ?2 WHERE run_pk = ?1") \
+	X(RUN_SET_END, "UPDATE runs SET end_time = ?2 WHERE run_pk = ?1") \
+	X(RUN_SET_NAME, "UPDATE runs SET name = ?2 WHERE run_pk = ?1") \
+	X(RUN_SET_STAGE, "UPDATE runs SET lifecycle_stage = ?2, deleted_time = ?3 WHERE run_pk = ?1") \
+	X(RUN_TAGS, "SELECT key, value FROM tags WHERE run_pk = ?1") \
+	X(RUN_PARAMS, "SELECT key, value FROM params WHERE run_pk = ?1") \
+	X(RUN_LATEST, "SELECT k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk = ?1") \
+	X(RUN_INPUTS, "SELECT d.dataset_pk, d.name, d.digest, d.source_type, d.source, d.schema, d.profile FROM run_inputs i JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE i.run_pk = ?1 ORDER BY i.seq") \
+	X(INPUT_TAGS, "SELECT key, value FROM input_tags WHERE run_pk = ?1 AND dataset_pk = ?2") \
+	X(TAG_UPSERT, "INSERT INTO tags(run_pk, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value") \
+	X(TAG_DELETE, "DELETE FROM tags WHERE run_pk = ?1 AND key = ?2") \
+	X(PARAM_INSERT, "INSERT INTO params(run_pk, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(run_pk, key) DO NOTHING") \
+	X(PARAM_GET, "SELECT value FROM params WHERE run_pk = ?1 AND key = ?2") \
+	X(KEY_INSERT, "INSERT OR IGNORE INTO metric_keys(key) VALUES(?1)") \
+	X(KEY_GET, "SELECT key_id FROM metric_keys WHERE key = ?1") \
+	X(METRIC_INSERT, "INSERT OR IGNORE INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	X(LATEST_UPSERT, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6) " \
+		"ON CONFLICT(run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan " \
+		"WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \
+	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) ORDER BY m.timestamp, m.step, m.value") \
+	X(DATASET_INSERT, "INSERT OR IGNORE INTO datasets(dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
+	X(DATASET_GET, "SELECT dataset_pk FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3") \
+	X(INPUT_INSERT, "INSERT OR IGNORE INTO run_inputs(run_pk, dataset_pk, seq) VALUES(?1, ?2, (SELECT count(*) FROM run_inputs WHERE run_pk = ?1))") \
+	X(INPUT_TAG_INSERT, "INSERT OR IGNORE INTO input_tags(run_pk, dataset_pk, key, value) VALUES(?1, ?2, ?3, ?4)")
+/* clang-format on */
+
+enum stmt_id {
+#define X(id, sql) S_##id,
+	STMTS(X)
+#undef X
+		S_COUNT
+};
+
+static const char *const stmt_sql[] = {
+#define X(id, sql) sql,
+	STMTS(X)
+#undef X
+};
+
+struct sqlite_store {
+	struct store base;
+	struct sqlite_pool pool;
+	char *artifact_root;
+};
+
+static struct sqlite_pool *pool_of(struct store *st)
+{
+	return &((struct sqlite_store *)st)->pool;
+}
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static const char *col_text(sqlite3_stmt *s, int i, struct arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Steps a statement that returns no rows. */
+static int step_done(struct sqlite_conn *c, sqlite3_stmt *s, struct mlf_err *err)
+{
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sqlite_conn_fail(c, sqlite3_sql(s), err);
+	return 0;
+}
+
+static int step_row(struct sqlite_conn *c, sqlite3_stmt *s, bool *row, struct mlf_err *err)
+{
+	int rc = sqlite3_step(s);
+	*row = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, sqlite3_sql(s), err);
+	return 0;
+}
+
+/* Read transactions give a consistent view over several statements. */
+static struct sqlite_conn *read_begin(struct store *st, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_pool_reader(pool_of(st), err);
+	if (c && sqlite_conn_exec(c, "BEGIN", err) < 0)
+		return NULL;
+	return c;
+}
+
+static int read_end(struct sqlite_conn *c, int rc)
+{
+	sqlite_conn_reset_all(c);
+	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+static double metric_value(sqlite3_stmt *s, int value_col, int nan_col)
+{
+	return sqlite3_column_int(s, nan_col) ? NAN : sqlite3_column_double(s, value_col);
+}
+
+/* ---- experiments ---------------------------------------------------------- */
+
+static int exp_missing(int64_t id, struct mlf_err *err)
+{
+	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No Experiment with id=%lld exists", (long long)id);
+}
+
+static void exp_from_row(sqlite3_stmt *s, struct store_experiment *e, struct arena *a)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(s, 0);
+	e->name = col_text(s, 1, a);
+	e->artifact_location = col_text(s, 2, a);
+	e->lifecycle_stage = col_text(s, 3, a);
+	e->creation_time = sqlite3_column_int64(s, 4);
+	e->last_update_time = sqlite3_column_int64(s, 5);
+}
+
+static int load_kv(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out, size_t *n, struct arena *a,
+		   struct mlf_err *err)
+{
+	size_t cap = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			*out = arena_grow_array(a, *out, *n, cap ? cap * 2 : 8, sizeof(**out));
+			cap = cap ? cap * 2 : 8;
+		}
+		(*out)[*n].key = col_text(s, 0, a);
+		(*out)[*n].value = col_text(s, 1, a);
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, sqlite3_sql(s), err);
+	return 0;
+}
+
+static int exp_load_tags(struct sqlite_conn *c, struct store_experiment *e, struct arena *a, struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_TAGS, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, e->id);
+	return load_kv(c, s, &e->tags, &e->n_tags, a, err);
+}
+
+/* Loads one experiment by id (found=false when absent), without tags. */
+static int exp_fetch(struct sqlite_conn *c, int64_t id, struct store_experiment *e, bool *found, struct arena *a,
+		     struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_BY_ID, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (step_row(c, s, found, err) < 0)
+		return -1;
+	if (*found)
+		exp_from_row(s, e, a);
+	return 0;
+}
+
+struct exp_create_args {
+	const char *name, *location, *root;
+	const struct store_kv *tags;
+	size_t n_tags;
+	int64_t id;
+};
+
+static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct exp_create_args *x = arg;
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_NAME_TAKEN, err);
+	bool taken;
+	if (!s)
+		return -1;
+	bind_text(s, 1, x->name);
+	if (step_row(c, s, &taken, err) < 0)
+		return -1;
+	if (taken)
+		return mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS, "Experiment(name=%s) already exists.", x->name);
+	if (!(s = sqlite_conn_stmt(c, S_EXP_INSERT, err)))
+		return -1;
+	bind_text(s, 1, x->name);
+	sqlite3_bind_int64(s, 2, util_now_ms());
+	if (step_done(c, s, err) < 0)
+		return -1;
+	x->id = sqlite3_last_insert_rowid(c->db);
+
+	struct buf loc = BUF_INIT;
+	if (x->location && *x->location) {
+		buf_adds(&loc, x->location);
+	} else {
+		size_t n = strlen(x->root);
+		buf_adds(&loc, x->root);
+		if (n && x->root[n - 1] != '/')
+			buf_addch(&loc, '/');
+		buf_addf(&loc, "%lld", (long long)x->id);
+	}
+	if (!(s = sqlite_conn_stmt(c, S_EXP_SET_LOCATION, err))) {
+		buf_release(&loc);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, x->id);
+	sqlite3_bind_text(s, 2, loc.ptr, (int)loc.len, SQLITE_TRANSIENT);
+	buf_release(&loc);
+	if (step_done(c, s, err) < 0)
+		return -1;
+	for (size_t i = 0; i < x->n_tags; i++) {
+		if (!(s = sqlite_conn_stmt(c, S_EXP_TAG_UPSERT, err)))
+			return -1;
+		sqlite3_bind_int64(s, 1, x->id);
+		bind_text(s, 2, x->tags[i].key);
+		bind_text(s, 3, x->tags[i].value ? x->tags[i].value : "");
+		if (step_done(c, s, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int sq_experiment_create(struct store *st, const char *name, const char *artifact_location,
+				const char *artifact_root, const struct store_kv *tags, size_t n_tags, int64_t *id,
+				struct mlf_err *err)
+{
+	struct exp_create_args x = { name, artifact_location, artifact_root, tags, n_tags, 0 };
+	if (sqlite_pool_write(pool_of(st), exp_create_job, &x, err) < 0)
+		return -1;
+	*id = x.id;
+	return 0;
+}
+
+static int sq_experiment_get(struct store *st, int64_t id, struct store_experiment *out, struct arena *a,
+			     struct mlf_err *err)
+{
+	struct sqlite_conn *c = read_begin(st, err);
+	bool found;
+	if (!c)
+		return -1;
+	if (exp_fetch(c, id, out, &found, a, err) < 0)
+		return read_end(c, -1);
+	if (!found)
+		return read_end(c, exp_missing(id, err));
+	return read_end(c, exp_load_tags(c, out, a, err));
+}
+
+static int sq_experiment_get_by_name(struct store *st, const char *name, struct store_experiment *out,
+				     struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = read_begin(st, err);
+	sqlite3_stmt *s;
+	bool found;
+	if (!c)
+		return -1;
+	if (!(s = sqlite_conn_stmt(c, S_EXP_BY_NAME, err)))
+		return read_end(c, -1);
+	bind_text(s, 1, name);
+	if (step_row(c, s, &found, err) < 0)
+		return read_end(c, -1);
+	if (!found)
+		return read_end(c, mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST,
+					      "Could not find experiment with name '%s'", name));
+	exp_from_row(s, out, a);
+	return read_end(c, exp_load_tags(c, out, a, err));
+}
+
+/* Fetches an experiment on the writer and checks it is active. */
+static int exp_require_active(struct sqlite_conn *c, int64_t id, struct mlf_err *err)
+{
+	struct arena a = ARENA_INIT;
+	struct store_experiment e;
+	bool found;
+	int rc = exp_fetch(c, id, &e, &found, &a, err);
+	if (rc == 0 && !found)
+		rc = exp_missing(id, err);
+	else if (rc == 0 && strcmp(e.lifecycle_stage, "active") != 0)
+		rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				"The experiment %lld must be in the 'active' state. Current state is %s.",
+				(long long)id, e.lifecycle_stage);
+	arena_release(&a);
+	return rc;
+}
+
+struct exp_stage_args {
+	int64_t id;
+	bool deleted;
+};
+
+static int exp_stage_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct exp_stage_args *x = arg;
+	struct arena a = ARENA_INIT;
+	struct store_experiment e;
+	bool found;
+	int64_t now = util_now_ms();
+	const char *want_from = x->deleted ? "active" : "deleted";
+	const char *to = x->deleted ? "deleted" : "active";
+	int rc = exp_fetch(c, x->id, &e, &found, &a, err);
+	if (rc == 0 && (!found || strcmp(e.lifecycle_stage, want_from) != 0))
+		rc = exp_missing(x->id, err);
+	arena_release(&a);
+	if (rc < 0)
+		return -1;
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_SET_STAGE, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, x->id);
+	bind_text(s, 2, to);
+	sqlite3_bind_int64(s, 3, now);
+	if (step_done(c, s, err) < 0 || !(s = sqlite_conn_stmt(c, S_EXP_RUNS_SET_STAGE, err)))
+		return -1;
+	sqlite3_bind_int64(s, 1, x->id);
+	bind_text(s, 2, to);
+	if (x->deleted)
+		sqlite3_bind_int64(s, 3, now);
+	else
+		sqlite3_bind_null(s, 3);
+	return step_done(c, s, err);
+}
+
+static int sq_experiment_set_lifecycle(struct store *st, int64_t id, bool deleted, struct mlf_err *err)
+{
+	struct exp_stage_args x = { id, deleted };
+	return sqlite_pool_write(pool_of(st), exp_stage_job, &x, err);
+}
+
+struct exp_rename_args {
+	int64_t id;
+	const char *name;
+};
+
+static int exp_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct exp_rename_args *x = arg;
+	struct arena a = ARENA_INIT;
+	struct store_experiment e;
+	bool found, taken;
+	int rc = exp_fetch(c, x->id, &e, &found, &a, err);
+	if (rc == 0 && !found)
+		rc = exp_missing(x->id, err);
+	else if (rc == 0 && strcmp(e.lifecycle_stage, "active") != 0)
+		rc = mlf_errorf(err, MLF_INVALID_STATE, "Cannot rename a non-active experiment.");
+	arena_release(&a);
+	if (rc < 0)
+		return -1;
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_NAME_TAKEN, err);
+	if (!s)
+		return -1;
+	bind_text(s, 1, x->name);
+	if (step_row(c, s, &taken, err) < 0)
+		return -1;
+	if (taken)
+		return mlf_errorf(err, MLF_BAD_REQUEST, "Experiment(name=%s) already exists.", x->name);
+	if (!(s = sqlite_conn_stmt(c, S_EXP_RENAME, err)))
+		return -1;
+	sqlite3_bind_int64(s, 1, x->id);
+	bind_text(s, 2, x->name);
+	sqlite3_bind_int64(s, 3, util_now_ms());
+	return step_done(c, s, err);
+}
+
+static int sq_experiment_rename(struct store *st, int64_t id, const char *new_name, struct mlf_err *err)
+{
+	struct exp_rename_args x = { id, new_name };
+	return sqlite_pool_write(pool_of(st), exp_rename_job, &x, err);
+}
+
+struct exp_tag_args {
+	int64_t id;
+	const char *key, *value; /* value NULL: delete */
+};
+
+static int exp_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct exp_tag_args *x = arg;
+	if (exp_require_active(c, x->id, err) < 0)
+		return -1;
+	sqlite3_stmt *s = sqlite_conn_stmt(c, x->value ? S_EXP_TAG_UPSERT : S_EXP_TAG_DELETE, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, x->id);
+	bind_text(s, 2, x->key);
+	if (x->value)
+		bind_text(s, 3, x->value);
+	if (step_done(c, s, err) < 0)
+		return -1;
+	if (!x->value && sqlite3_changes(c->db) == 0)
+		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with name: %s in experiment with id %lld",
+				  x->key, (long long)x->id);
+	return 0;
+}
+
+static int sq_experiment_set_tag(struct store *st, int64_t id, const char *key, const char *value,
+				 struct mlf_err *err)
+{
+	struct exp_tag_args x = { id, key, value ? value : "" };
+	return sqlite_pool_write(pool_of(st), exp_tag_job, &x, err);
+}
+
+static int sq_experiment_delete_tag(struct store *st, int64_t id, const char *key, struct mlf_err *err)
+{
+	struct exp_tag_args x = { id, key, NULL };
+	return sqlite_pool_write(pool_of(st), exp_tag_job, &x, err);
+}
+
+/* Binds the sqlgen placeholders (numbered from `first`) to `s`. */
+static void bind_search(sqlite3_stmt *s, const struct sql_binds *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		int idx = (int)i + 1;
+		switch (b->items[i].type) {
+		case SQL_BIND_TEXT: bind_text(s, idx, b->items[i].text); break;
+		case SQL_BIND_INT: sqlite3_bind_int64(s, idx, b->items[i].i); break;
+		case SQL_BIND_DOUBLE: sqlite3_bind_double(s, idx, b->items[i].d); break;
+		}
+	}
+}
+
+static void view_clause(struct buf *sql, const char *alias, enum store_view view)
+{
+	if (view == STORE_VIEW_ACTIVE)
+		buf_addf(sql, " AND %s.lifecycle_stage = 'active'", alias);
+	else if (view == STORE_VIEW_DELETED)
+		buf_addf(sql, " AND %s.lifecycle_stage = 'deleted'", alias);
+}
+
+/* Appends LIMIT/OFFSET as bound values. Like MLflow, a full page means
+ * "there may be more": clients stop at the first page that is not full. */
+static void limit_clause(struct buf *sql, struct sql_binds *binds, const struct store_search *q, struct arena *a)
+{
+	buf_adds(sql, " LIMIT ");
+	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results }, a);
+	buf_adds(sql, " OFFSET ");
+	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
+}
+
+static int prepare_search(struct sqlite_conn *c, struct buf *sql, const struct sql_binds *binds, sqlite3_stmt **s,
+			  struct mlf_err *err)
+{
+	if (sqlite3_prepare_v2(c->db, sql->ptr, (int)sql->len, s, NULL) != SQLITE_OK)
+		return sqlite_conn_fail(c, "search", err);
+	bind_search(*s, binds);
+	return 0;
+}
+
+static int sq_experiment_search(struct store *st, const struct store_search *q, struct store_experiment **out,
+				size_t *n, bool *more, struct arena *a, struct mlf_err *err)
+{
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	sqlite3_stmt *s = NULL;
+	struct sqlite_conn *c;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	*more = false;
+	buf_adds(&sql, "SELECT e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
+		       "e.last_update_time FROM experiments e WHERE 1");
+	view_clause(&sql, "e", q->view);
+	if (sqlgen_where(SQL_SQLITE, FILTER_EXPERIMENTS, &q->filter, &sql, &binds, a, err) < 0)
+		goto out_nodb;
+	buf_adds(&sql, " ORDER BY ");
+	if (sqlgen_order_by(SQL_SQLITE, FILTER_EXPERIMENTS, &q->order, &sql, &binds, a, err) < 0)
+		goto out_nodb;
+	limit_clause(&sql, &binds, q, a);
+
+	if (!(c = read_begin(st, err)))
+		goto out_nodb;
+	if (prepare_search(c, &sql, &binds, &s, err) < 0)
+		goto out;
+	size_t cap = (size_t)(q->max_results < 64 ? q->max_results : 64);
+	*out = arena_alloc(a, sizeof(**out) * cap);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			*out = arena_grow_array(a, *out, *n, cap * 2, sizeof(**out));
+			cap *= 2;
+		}
+		exp_from_row(s, &(*out)[*n], a);
+		(*n)++;
+	}
+	if (step != SQLITE_DONE) {
+		sqlite_conn_fail(c, "experiment search", err);
+		goto out;
+	}
+	*more = (int64_t)*n == q->max_results;
+	for (size_t i = 0; i < *n; i++)
+		if (exp_load_tags(c, &(*out)[i], a, err) < 0)
+			goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	read_end(c, rc);
+out_nodb:
+	buf_release(&sql);
+	return rc;
+}
+
+/* ---- runs: reading -------------------------------------------------------- */
+
+static int run_missing(const char *run_id, struct mlf_err *err)
+{
+	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Run with id=%s not found", run_id);
+}
+
+static void run_info_from_row(sqlite3_stmt *s, struct store_run_info *ri, struct arena *a)
+{
+	ri->run_id = col_text(s, 1, a);
+	ri->experiment_id = sqlite3_column_int64(s, 2);
+	ri->run_name = col_text(s, 3, a);
+	ri->user_id = col_text(s, 4, a);
+	ri->status = col_text(s, 5, a);
+	ri->start_time = sqlite3_column_int64(s, 6);
+	ri->has_end_time = sqlite3_column_type(s, 7) != SQLITE_NULL;
+	ri->end_time = sqlite3_column_int64(s, 7);
+	ri->artifact_uri = col_text(s, 8, a);
+	ri->lifecycle_stage = col_text(s, 9, a);
+}
+
+/* Looks a run up by uuid; found=false when absent. */
+static int run_fetch(struct sqlite_conn *c, const char *run_id, int64_t *pk, struct store_run_info *ri, bool *found,
+		     struct arena *a, struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_BY_UUID, err);
+	if (!s)
+		return -1;
+	bind_text(s, 1, run_id);
+	if (step_row(c, s, found, err) < 0)
+		return -1;
+	if (*found) {
+		*pk = sqlite3_column_int64(s, 0);
+		run_info_from_row(s, ri, a);
+	}
+	return 0;
+}
+
+static int run_load_metrics(struct sqlite_conn *c, int64_t pk, struct store_run *r, struct arena *a,
+			    struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_LATEST, err);
+	size_t cap = 0;
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, pk);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (r->n_metrics == cap) {
+			r->metrics = arena_grow_array(a, r->metrics, r->n_metrics, cap ? cap * 2 : 8, sizeof(*r->metrics));
+			cap = cap ? cap * 2 : 8;
+		}
+		struct store_metric *m = &r->metrics[r->n_metrics++];
+		memset(m, 0, sizeof(*m));
+		m->key = col_text(s, 0, a);
+		m->value = metric_value(s, 1, 4);
+		m->timestamp = sqlite3_column_int64(s, 2);
+		m->step = sqlite3_column_int64(s, 3);
+	}
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "latest metrics", err);
+	return 0;
+}
+
+static int run_load_inputs(struct sqlite_conn *c, int64_t pk, struct store_run *r, struct arena *a,
+			   struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_INPUTS, err);
+	int64_t *dataset_pks = NULL;
+	size_t cap = 0;
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, pk);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (r->n_inputs == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			r->inputs = arena_grow_array(a, r->inputs, r->n_inputs, ncap, sizeof(*r->inputs));
+			dataset_pks = arena_grow_array(a, dataset_pks, r->n_inputs, ncap, sizeof(*dataset_pks));
+			cap = ncap;
+		}
+		struct store_dataset_input *in = &r->inputs[r->n_inputs];
+		memset(in, 0, sizeof(*in));
+		dataset_pks[r->n_inputs++] = sqlite3_column_int64(s, 0);
+		in->dataset.name = col_text(s, 1, a);
+		in->dataset.digest = col_text(s, 2, a);
+		in->dataset.source_type = col_text(s, 3, a);
+		in->dataset.source = col_text(s, 4, a);
+		in->dataset.schema = col_text(s, 5, a);
+		in->dataset.profile = col_text(s, 6, a);
+	}
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "run inputs", err);
+	for (size_t i = 0; i < r->n_inputs; i++) {
+		if (!(s = sqlite_conn_stmt(c, S_INPUT_TAGS, err)))
+			return -1;
+		sqlite3_bind_int64(s, 1, pk);
+		sqlite3_bind_int64(s, 2, dataset_pks[i]);
+		if (load_kv(c, s, &r->inputs[i].tags, &r->inputs[i].n_tags, a, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Fills everything of a run but its info. */
+static int run_load_data(struct sqlite_conn *c, int64_t pk, struct store_run *r, struct arena *a,
+			 struct mlf_err *err)
+{
+	sqlite3_stmt *s;
+	if (run_load_metrics(c, pk, r, a, err) < 0 || !(s = sqlite_conn_stmt(c, S_RUN_PARAMS, err)))
+		return -1;
+	sqlite3_bind_int64(s, 1, pk);
+	if (load_kv(c, s, &r->params, &r->n_params, a, err) < 0 || !(s = sqlite_conn_stmt(c, S_RUN_TAGS, err)))
+		return -1;
+	sqlite3_bind_int64(s, 1, pk);
+	if (load_kv(c, s, &r->tags, &r->n_tags, a, err) < 0)
+		return -1;
+	return run_load_inputs(c, pk, r, a, err);
+}
+
+static int sq_run_get(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
+		      struct mlf_err *err)
+{
+	struct sqlite_conn *c = read_begin(st, err);
+	int64_t pk;
+	bool found;
+	if (!c)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	if (run_fetch(c, run_id, &pk, &out->info, &found, a, err) < 0)
+		return read_end(c, -1);
+	if (!found)
+		return read_end(c, run_missing(run_id, err));
+	return read_end(c, run_load_data(c, pk, out, a, err));
+}
+
+static int sq_run_search(struct store *st, const int64_t *experiment_ids, size_t n_exp,
+			 const struct store_search *q, struct store_run **out, size_t *n, bool *more,
+			 struct arena *a, struct mlf_err *err)
+{
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	sqlite3_stmt *s = NULL;
+	struct sqlite_conn *c;
+	int64_t *pks = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	*more = false;
+	if (n_exp == 0)
+		return 0;
+	buf_adds(&sql, "SELECT r.run_pk, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
+		       "r.end_time, r.artifact_uri, r.lifecycle_stage FROM runs r WHERE r.experiment_id IN (");
+	for (size_t i = 0; i < n_exp; i++) {
+		if (i)
+			buf_addch(&sql, ',');
+		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = experiment_ids[i] }, a);
+	}
+	buf_addch(&sql, ')');
+	view_clause(&sql, "r", q->view);
+	if (sqlgen_where(SQL_SQLITE, FILTER_RUNS, &q->filter, &sql, &binds, a, err) < 0)
+		goto out_nodb;
+	buf_adds(&sql, " ORDER BY ");
+	if (sqlgen_order_by(SQL_SQLITE, FILTER_RUNS, &q->order, &sql, &binds, a, err) < 0)
+		goto out_nodb;
+	limit_clause(&sql, &binds, q, a);
+
+	if (!(c = read_begin(st, err)))
+		goto out_nodb;
+	if (prepare_search(c, &sql, &binds, &s, err) < 0)
+		goto out;
+	size_t cap = (size_t)(q->max_results < 64 ? q->max_results : 64);
+	*out = arena_alloc(a, sizeof(**out) * cap);
+	pks = arena_alloc(a, sizeof(*pks) * cap);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			*out = arena_grow_array(a, *out, *n, cap * 2, sizeof(**out));
+			pks = arena_grow_array(a, pks, *n, cap * 2, sizeof(*pks));
+			cap *= 2;
+		}
+		memset(&(*out)[*n], 0, sizeof(**out));
+		pks[*n] = sqlite3_column_int64(s, 0);
+		run_info_from_row(s, &(*out)[*n].info, a);
+		(*n)++;
+	}
+	if (step != SQLITE_DONE) {
+		sqlite_conn_fail(c, "run search", err);
+		goto out;
+	}
+	*more = (int64_t)*n == q->max_results;
+	for (size_t i = 0; i < *n; i++)
+		if (run_load_data(c, pks[i], &(*out)[i], a, err) < 0)
+			goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	read_end(c, rc);
+out_nodb:
+	buf_release(&sql);
+	return rc;
+}
+
+/* ---- runs: writing -------------------------------------------------------- */
+
+/* Finds a run on the writer connection and checks it is active. */
+static int run_require_active(struct sqlite_conn *c, const char *run_id, int64_t *pk, struct mlf_err *err)
+{
+	struct arena a = ARENA_INIT;
+	struct store_run_info ri;
+	bool found;
+	int rc = run_fetch(c, run_id, pk, &ri, &found, &a, err);
+	if (rc == 0 && !found)
+		rc = run_missing(run_id, err);
+	else if (rc == 0 && strcmp(ri.lifecycle_stage, "active") != 0)
+		rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				"The run %s must be in the 'active' state. Current state is %s.", run_id,
+				ri.lifecycle_stage);
+	arena_release(&a);
+	return rc;
+}
+
+static int tag_upsert(struct sqlite_conn *c, int64_t pk, const char *key, const char *value, struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_TAG_UPSERT, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, pk);
+	bind_text(s, 2, key);
+	bind_text(s, 3, value ? value : "");
+	if (step_done(c, s, err) < 0)
+		return -1;
+	if (strcmp(key, RUN_NAME_TAG) != 0)
+		return 0;
+	if (!(s = sqlite_conn_stmt(c, S_RUN_SET_NAME, err)))
+		return -1;
+	sqlite3_bind_int64(s, 1, pk);
+	bind_text(s, 2, value ? value : "");
+	return step_done(c, s, err);
+}
+
+struct run_create_args {
+	const struct store_run_create *rc;
+	char run_id[33];
+	int64_t pk;
+};
+
+static int run_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct run_create_args *x = arg;
+	const struct store_run_create *rc = x->rc;
+	struct arena a = ARENA_INIT;
+	struct store_experiment e;
+	bool found;
+	int ret = exp_fetch(c, rc->experiment_id, &e, &found, &a, err);
+	if (ret == 0 && !found)
+		ret = exp_missing(rc->experiment_id, err);
+	else if (ret == 0 && strcmp(e.lifecycle_stage, "active") != 0)
+		ret = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				 "The experiment %lld must be in the 'active' state. Current state is %s.",
+				 (long long)rc->experiment_id, e.lifecycle_stage);
+	if (ret < 0) {
+		arena_release(&a);
+		return -1;
+	}
+	util_uuid_hex(x->run_id);
+	char *uri = arena_printf(&a, "%s%s%s/artifacts", e.artifact_location,
+				 *e.artifact_location && e.artifact_location[strlen(e.artifact_location) - 1] == '/' ? "" : "/",
+				 x->run_id);
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_INSERT, err);
+	if (!s) {
+		arena_release(&a);
+		return -1;
+	}
+	bind_text(s, 1, x->run_id);
+	sqlite3_bind_int64(s, 2, rc->experiment_id);
+	bind_text(s, 3, rc->run_name);
+	bind_text(s, 4, rc->user_id ? rc->user_id : "");
+	sqlite3_bind_int64(s, 5, rc->start_time);
+	bind_text(s, 6, uri);
+	ret = step_done(c, s, err);
+	arena_release(&a);
+	if (ret < 0)
+		return -1;
+	x->pk = sqlite3_last_insert_rowid(c->db);
+	for (size_t i = 0; i < rc->n_tags; i++)
+		if (strcmp(rc->tags[i].key, RUN_NAME_TAG) != 0 &&
+		    tag_upsert(c, x->pk, rc->tags[i].key, rc->tags[i].value, err) < 0)
+			return -1;
+	return tag_upsert(c, x->pk, RUN_NAME_TAG, rc->run_name, err);
+}
+
+static int sq_run_create(struct store *st, const struct store_run_create *rc, struct store_run *out,
+			 struct arena *a, struct mlf_err *err)
+{
+	struct run_create_args x = { .rc = rc };
+	if (sqlite_pool_write(pool_of(st), run_create_job, &x, err) < 0)
+		return -1;
+	return sq_run_get(st, x.run_id, out, a, err);
+}
+
+struct run_update_args {
+	const char *run_id;
+	const struct store_run_update *u;
+};
+
+static int run_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct run_update_args *x = arg;
+	const struct store_run_update *u = x->u;
+	sqlite3_stmt *s;
+	int64_t pk;
+	if (run_require_active(c, x->run_id, &pk, err) < 0)
+		return -1;
+	if (u->status) {
+		if (!(s = sqlite_conn_stmt(c, S_RUN_SET_STATUS, err)))
+			return -1;
+		sqlite3_bind_int64(s, 1, pk);
+		bind_text(s, 2, u->status);
+		if (step_done(c, s, err) < 0)
+			return -1;
+	}
+	if (u->has_end_time) {
+		if (!(s = sqlite_conn_stmt(c, S_RUN_SET_END, err)))
+			return -1;
+		sqlite3_bind_int64(s, 1, pk);
+		sqlite3_bind_int64(s, 2, u->end_time);
+		if (step_done(c, s, err) < 0)
+			return -1;
+	}
+	if (u->run_name && *u->run_name)
+		return tag_upsert(c, pk, RUN_NAME_TAG, u->run_name, err);
+	return 0;
+}
+
+static int sq_run_update(struct store *st, const char *run_id, const struct store_run_update *u,
+			 struct store_run_info *out, struct arena *a, struct mlf_err *err)
+{
+	struct run_update_args x = { run_id, u };
+	struct store_run r;
+	if (sqlite_pool_write(pool_of(st), run_update_job, &x, err) < 0)
+		return -1;
+	if (sq_run_get(st, run_id, &r, a, err) < 0)
+		return -1;
+	*out = r.info;
+	return 0;
+}
+
+struct run_stage_args {
+	const char *run_id;
+	bool deleted;
+};
+
+static int run_stage_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct run_stage_args *x = arg;
+	struct arena a = ARENA_INIT;
+	struct store_run_info ri;
+	int64_t pk;
+	bool found;
+	int rc = run_fetch(c, x->run_id, &pk, &ri, &found, &a, err);
+	arena_release(&a);
+	if (rc < 0)
+		return -1;
+	if (!found)
+		return run_missing(x->run_id, err);
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_SET_STAGE, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, pk);
+	bind_text(s, 2, x->deleted ? "deleted" : "active");
+	if (x->deleted)
+		sqlite3_bind_int64(s, 3, util_now_ms());
+	else
+		sqlite3_bind_null(s, 3);
+	return step_done(c, s, err);
+}
+
+static int sq_run_set_lifecycle(struct store *st, const char *run_id, bool deleted, struct mlf_err *err)
+{
+	struct run_stage_args x = { run_id, deleted };
+	return sqlite_pool_write(pool_of(st), run_stage_job, &x, err);
+}
+
+/* A per-batch cache of interned metric keys. */
+struct key_cache {
+	const char *key[32];
+	int64_t id[32];
+	size_t n;
+};
+
+static int metric_key_id(struct sqlite_conn *c, struct key_cache *kc, const char *key, int64_t *id,
+			 struct mlf_err *err)
+{
+	for (size_t i = 0; i < kc->n; i++)
+		if (strcmp(kc->key[i], key) == 0) {
+			*id = kc->id[i];
+			return 0;
+		}
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_KEY_GET, err);
+	bool found;
+	if (!s)
+		return -1;
+	bind_text(s, 1, key);
+	if (step_row(c, s, &found, err) < 0)
+		return -1;
+	if (found) {
+		*id = sqlite3_column_int64(s, 0);
+	} else {
+		if (!(s = sqlite_conn_stmt(c, S_KEY_INSERT, err)))
+			return -1;
+		bind_text(s, 1, key);
+		if (step_done(c, s, err) < 0)
+			return -1;
+		*id = sqlite3_last_insert_rowid(c->db);
+	}
+	if (kc->n < ARRAY_SIZE(kc->key)) {
+		kc->key[kc->n] = key;
+		kc->id[kc->n++] = *id;
+	}
+	return 0;
+}
+
+/* MLflow stores NaN as value 0 with is_nan set, and +/-Inf as +/-DBL_MAX. */
+static double stored_value(double v, bool *is_nan)
+{
+	*is_nan = isnan(v);
+	if (*is_nan)
+		return 0;
+	if (isinf(v))
+		return v > 0 ? DBL_MAX : -DBL_MAX;
+	return v;
+}
+
+/* Is point a later than point b by MLflow's (step, timestamp, value) rule? */
+static bool metric_later(const struct store_metric *a, const struct store_metric *b)
+{
+	bool nan;
+	double va = stored_value(a->value, &nan), vb = stored_value(b->value, &nan);
+	if (a->step != b->step)
+		return a->step > b->step;
+	if (a->timestamp != b->timestamp)
+		return a->timestamp > b->timestamp;
+	return va > vb;
+}
+
+static int log_metrics(struct sqlite_conn *c, int64_t pk, const struct store_metric *m, size_t n,
+		       struct mlf_err *err)
+{
+	struct key_cache kc = { .n = 0 };
+	/* the latest point per key within this batch; one upsert per key */
+	const struct store_metric **latest = xcalloc(n ? n : 1, sizeof(*latest));
+	int64_t *latest_id = xcalloc(n ? n : 1, sizeof(*latest_id));
+	size_t n_latest = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t key_id;
+		bool is_nan;
+		double v = stored_value(m[i].value, &is_nan);
+		sqlite3_stmt *s;
+		if (metric_key_id(c, &kc, m[i].key, &key_id, err) < 0 || !(s = sqlite_conn_stmt(c, S_METRIC_INSERT, err)))
+			goto out;
+		sqlite3_bind_int64(s, 1, pk);
+		sqlite3_bind_int64(s, 2, key_id);
+		sqlite3_bind_int64(s, 3, m[i].timestamp);
+		sqlite3_bind_int64(s, 4, m[i].step);
+		sqlite3_bind_double(s, 5, v);
+		sqlite3_bind_int(s, 6, is_nan);
+		if (step_done(c, s, err) < 0)
+			goto out;
+		size_t j;
+		for (j = 0; j < n_latest && latest_id[j] != key_id; j++)
+			;
+		if (j == n_latest) {
+			latest_id[n_latest] = key_id;
+			latest[n_latest++] = &m[i];
+		} else if (metric_later(&m[i], latest[j])) {
+			latest[j] = &m[i];
+		}
+	}
+	for (size_t j = 0; j < n_latest; j++) {
+		bool is_nan;
+		double v = stored_value(latest[j]->value, &is_nan);
+		sqlite3_stmt *s = sqlite_conn_stmt(c, S_LATEST_UPSERT, err);
+		if (!s)
+			goto out;
+		sqlite3_bind_int64(s, 1, pk);
+		sqlite3_bind_int64(s, 2, latest_id[j]);
+		sqlite3_bind_double(s, 3, v);
+		sqlite3_bind_int64(s, 4, latest[j]->timestamp);
+		sqlite3_bind_int64(s, 5, latest[j]->step);
+		sqlite3_bind_int(s, 6, is_nan);
+		if (step_done(c, s, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(latest);
+	free(latest_id);
+	return rc;
+}
+
+static int log_params(struct sqlite_conn *c, const char *run_id, int64_t pk, const struct store_kv *p, size_t n,
+		      struct mlf_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *value = p[i].value ? p[i].value : "";
+		sqlite3_stmt *s = sqlite_conn_stmt(c, S_PARAM_INSERT, err);
+		bool found;
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, pk);
+		bind_text(s, 2, p[i].key);
+		bind_text(s, 3, value);
+		if (step_done(c, s, err) < 0)
+			return -1;
+		if (sqlite3_changes(c->db) == 1)
+			continue;
+		if (!(s = sqlite_conn_stmt(c, S_PARAM_GET, err)))
+			return -1;
+		sqlite3_bind_int64(s, 1, pk);
+		bind_text(s, 2, p[i].key);
+		if (step_row(c, s, &found, err) < 0)
+			return -1;
+		const char *old = found ? (const char *)sqlite3_column_text(s, 0) : "";
+		if (strcmp(old, value) != 0)
+			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+					  "Changing param values is not allowed. Param with key='%s' was already logged "
+					  "with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
+					  p[i].key, old, run_id, value);
+	}
+	return 0;
+}
+
+struct batch_args {
+	const char *run_id;
+	const struct store_batch *b;
+};
+
+static int log_batch_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct batch_args *x = arg;
+	const struct store_batch *b = x->b;
+	int64_t pk;
+	if (run_require_active(c, x->run_id, &pk, err) < 0 ||
+	    log_params(c, x->run_id, pk, b->params, b->n_params, err) < 0 ||
+	    log_metrics(c, pk, b->metrics, b->n_metrics, err) < 0)
+		return -1;
+	for (size_t i = 0; i < b->n_tags; i++)
+		if (tag_upsert(c, pk, b->tags[i].key, b->tags[i].value, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int sq_run_log_batch(struct store *st, const char *run_id, const struct store_batch *b, struct mlf_err *err)
+{
+	struct batch_args x = { run_id, b };
+	return sqlite_pool_write(pool_of(st), log_batch_job, &x, err);
+}
+
+struct tag_delete_args {
+	const char *run_id, *key;
+};
+
+static int tag_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct tag_delete_args *x = arg;
+	int64_t pk;
+	if (run_require_active(c, x->run_id, &pk, err) < 0)
+		return -1;
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_TAG_DELETE, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, pk);
+	bind_text(s, 2, x->key);
+	if (step_done(c, s, err) < 0)
+		return -1;
+	if (sqlite3_changes(c->db) == 0)
+		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with name: %s in run with id %s", x->key,
+				  x->run_id);
+	return 0;
+}
+
+static int sq_run_delete_tag(struct store *st, const char *run_id, const char *key, struct mlf_err *err)
+{
+	struct tag_delete_args x = { run_id, key };
+	return sqlite_pool_write(pool_of(st), tag_delete_job, &x, err);
+}
+
+struct inputs_args {
+	const char *run_id;
+	const struct store_dataset_input *in;
+	size_t n;
+};
+
+static int dataset_pk_for(struct sqlite_conn *c, int64_t exp_id, const struct store_dataset *d, int64_t *dpk,
+			  struct mlf_err *err)
+{
+	char uuid[33];
+	bool found;
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_DATASET_INSERT, err);
+	if (!s)
+		return -1;
+	util_uuid_hex(uuid);
+	bind_text(s, 1, uuid);
+	sqlite3_bind_int64(s, 2, exp_id);
+	bind_text(s, 3, d->name);
+	bind_text(s, 4, d->digest);
+	bind_text(s, 5, d->source_type);
+	bind_text(s, 6, d->source);
+	bind_text(s, 7, d->schema);
+	bind_text(s, 8, d->profile);
+	if (step_done(c, s, err) < 0 || !(s = sqlite_conn_stmt(c, S_DATASET_GET, err)))
+		return -1;
+	sqlite3_bind_int64(s, 1, exp_id);
+	bind_text(s, 2, d->name);
+	bind_text(s, 3, d->digest);
+	if (step_row(c, s, &found, err) < 0)
+		return -1;
+	if (!found)
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "dataset vanished during insert");
+	*dpk = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+static int log_inputs_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct inputs_args *x = arg;
+	struct arena a = ARENA_INIT;
+	struct store_run_info ri;
+	int64_t pk;
+	bool found;
+	int rc = run_require_active(c, x->run_id, &pk, err);
+	if (rc == 0)
+		rc = run_fetch(c, x->run_id, &pk, &ri, &found, &a, err);
+	for (size_t i = 0; rc == 0 && i < x->n; i++) {
+		int64_t dpk = 0;
+		sqlite3_stmt *s;
+		if (dataset_pk_for(c, ri.experiment_id, &x->in[i].dataset, &dpk, err) < 0 ||
+		    !(s = sqlite_conn_stmt(c, S_INPUT_INSERT, err))) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, pk);
+		sqlite3_bind_int64(s, 2, dpk);
+		if ((rc = step_done(c, s, err)) < 0 || sqlite3_changes(c->db) == 0)
+			continue; /* tags are stored only with the first link */
+		for (size_t t = 0; rc == 0 && t < x->in[i].n_tags; t++) {
+			if (!(s = sqlite_conn_stmt(c, S_INPUT_TAG_INSERT, err))) {
+				rc = -1;
+				break;
+			}
+			sqlite3_bind_int64(s, 1, pk);
+			sqlite3_bind_int64(s, 2, dpk);
+			bind_text(s, 3, x->in[i].tags[t].key);
+			bind_text(s, 4, x->in[i].tags[t].value ? x->in[i].tags[t].value : "");
+			rc = step_done(c, s, err);
+		}
+	}
+	arena_release(&a);
+	return rc;
+}
+
+static int sq_run_log_inputs(struct store *st, const char *run_id, const struct store_dataset_input *in, size_t n,
+			     struct mlf_err *err)
+{
+	struct inputs_args x = { run_id, in, n };
+	return sqlite_pool_write(pool_of(st), log_inputs_job, &x, err);
+}
+
+/* ---- metrics -------------------------------------------------------------- */
+
+static int sq_metric_history(struct store *st, const char *run_id, const char *key, struct store_metric **out,
+			     size_t *n, struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_pool_reader(pool_of(st), err);
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (!c || !(s = sqlite_conn_stmt(c, S_HISTORY, err)))
+		return -1;
+	bind_text(s, 1, run_id);
+	bind_text(s, 2, key);
+	const char *key_copy = arena_strdup(a, key);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
+			cap = ncap;
+		}
+		struct store_metric *m = &(*out)[(*n)++];
+		m->key = key_copy;
+		m->timestamp = sqlite3_column_int64(s, 0);
+		m->step = sqlite3_column_int64(s, 1);
+		m->value = metric_value(s, 2, 3);
+		m->run_id = NULL;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "metric history", err);
+	return 0;
+}
+
+/* Appends "?,?,..." for the run ids to `sql`. */
+static void bind_run_ids(struct buf *sql, struct sql_binds *binds, const struct store_bulk_interval *q,
+			 struct arena *a)
+{
+	for (size_t i = 0; i < q->n_run_ids; i++) {
+		if (i)
+			buf_addch(sql, ',');
+		sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->run_ids[i] }, a);
+	}
+}
+
+static int sq_metric_bulk_interval(struct store *st, const struct store_bulk_interval *q, struct store_metric **out,
+				   size_t *n, struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c;
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	sqlite3_stmt *s = NULL;
+	int64_t *steps = NULL;
+	size_t n_steps = 0, cap = 0;
+	int rc = -1, step;
+
+	*out = NULL;
+	*n = 0;
+	if (!(c = read_begin(st, err)))
+		return -1;
+	/* 1. the distinct steps of these runs for this key, in range */
+	buf_adds(&sql, "SELECT DISTINCT m.step FROM metrics m JOIN runs r ON r.run_pk = m.run_pk WHERE r.run_uuid IN (");
+	bind_run_ids(&sql, &binds, q, a);
+	buf_adds(&sql, ") AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ");
+	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->metric_key }, a);
+	buf_addch(&sql, ')');
+	if (q->has_range) {
+		buf_adds(&sql, " AND m.step BETWEEN ");
+		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->start_step }, a);
+		buf_adds(&sql, " AND ");
+		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->end_step }, a);
+	}
+	buf_adds(&sql, " ORDER BY m.step");
+	if (prepare_search(c, &sql, &binds, &s, err) < 0)
+		goto out;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n_steps == cap) {
+			cap = cap ? cap * 2 : 256;
+			steps = arena_grow_array(a, steps, n_steps, cap, sizeof(*steps));
+		}
+		steps[n_steps++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (step != SQLITE_DONE) {
+		sqlite_conn_fail(c, "bulk interval steps", err);
+		goto out;
+	}
+	/* 2. choose evenly spaced steps (always the first and last) */
+	if (n_steps > (size_t)q->max_results && q->max_results > 0) {
+		size_t keep = (size_t)q->max_results, k = 0;
+		int64_t *chosen = arena_alloc(a, sizeof(*chosen) * (keep + 1));
+		for (size_t i = 0; i < keep; i++)
+			chosen[k++] = steps[i * (n_steps - 1) / (keep > 1 ? keep - 1 : 1)];
+		if (chosen[k - 1] != steps[n_steps - 1])
+			chosen[k++] = steps[n_steps - 1];
+		steps = chosen;
+		n_steps = k;
+	}
+	/* 3. every point of every run at those steps, plus each run's min and
+	 * max step; ordered by run, step, timestamp, value */
+	buf_reset(&sql);
+	binds.n = 0;
+	buf_adds(&sql, "WITH chosen(step) AS (SELECT value FROM json_each(");
+	struct buf json = BUF_INIT;
+	buf_addch(&json, '[');
+	for (size_t i = 0; i < n_steps; i++)
+		buf_addf(&json, "%s%lld", i ? "," : "", (long long)steps[i]);
+	buf_addch(&json, ']');
+	char *steps_json = arena_strndup(a, json.ptr, json.len);
+	buf_release(&json);
+	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = steps_json }, a);
+	buf_adds(&sql, ")), pts AS (SELECT r.run_uuid AS run_id, m.step, m.timestamp, m.value, m.is_nan, "
+		       "min(m.step) OVER w AS lo, max(m.step) OVER w AS hi FROM metrics m JOIN runs r ON r.run_pk = m.run_pk "
+		       "WHERE r.run_uuid IN (");
+	bind_run_ids(&sql, &binds, q, a);
+	buf_adds(&sql, ") AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ");
+	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->metric_key }, a);
+	buf_adds(&sql, ") WINDOW w AS (PARTITION BY m.run_pk)) SELECT run_id, step, timestamp, value, is_nan FROM pts "
+		       "WHERE step IN (SELECT step FROM chosen)");
+	if (!q->has_range)
+		buf_adds(&sql, " OR step = lo OR step = hi");
+	buf_adds(&sql, " ORDER BY run_id, step, timestamp, value");
+	if (prepare_search(c, &sql, &binds, &s, err) < 0)
+		goto out;
+	cap = 0;
+	const char *key_copy = arena_strdup(a, q->metric_key);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
+			cap = ncap;
+		}
+		struct store_metric *m = &(*out)[(*n)++];
+		m->run_id = col_text(s, 0, a);
+		m->step = sqlite3_column_int64(s, 1);
+		m->timestamp = sqlite3_column_int64(s, 2);
+		m->value = metric_value(s, 3, 4);
+		m->key = key_copy;
+	}
+	if (step != SQLITE_DONE) {
+		sqlite_conn_fail(c, "bulk interval points", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	buf_release(&sql);
+	return read_end(c, rc);
+}
+
+static int sq_dataset_search(struct store *st, const int64_t *experiment_ids, size_t n_exp,
+			     struct store_dataset_summary **out, size_t *n, struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c;
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int rc = -1, step;
+
+	*out = NULL;
+	*n = 0;
+	if (n_exp == 0)
+		return 0;
+	if (!(c = read_begin(st, err)))
+		return -1;
+	buf_adds(&sql, "SELECT DISTINCT d.experiment_id, d.name, d.digest, t.value FROM datasets d "
+		       "JOIN run_inputs i ON i.dataset_pk = d.dataset_pk "
+		       "LEFT JOIN input_tags t ON t.run_pk = i.run_pk AND t.dataset_pk = i.dataset_pk AND t.key = '"
+		       DATA_CONTEXT_TAG "' WHERE d.experiment_id IN (");
+	for (size_t i = 0; i < n_exp; i++) {
+		if (i)
+			buf_addch(&sql, ',');
+		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = experiment_ids[i] }, a);
+	}
+	buf_adds(&sql, ") ORDER BY d.experiment_id, d.name, d.digest, t.value LIMIT 1000");
+	if (prepare_search(c, &sql, &binds, &s, err) < 0)
+		goto out;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
+			cap = ncap;
+		}
+		struct store_dataset_summary *d = &(*out)[(*n)++];
+		d->experiment_id = sqlite3_column_int64(s, 0);
+		d->name = col_text(s, 1, a);
+		d->digest = col_text(s, 2, a);
+		d->context = col_text(s, 3, a);
+	}
+	if (step != SQLITE_DONE) {
+		sqlite_conn_fail(c, "dataset search", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	buf_release(&sql);
+	return read_end(c, rc);
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+struct default_exp_args {
+	const char *root;
+};
+
+static int default_exp_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct default_exp_args *x = arg;
+	size_t n = strlen(x->root);
+	struct buf loc = BUF_INIT;
+	buf_adds(&loc, x->root);
+	if (n && x->root[n - 1] != '/')
+		buf_addch(&loc, '/');
+	buf_addch(&loc, '0');
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_INSERT_DEFAULT, err);
+	int rc = -1;
+	if (s) {
+		sqlite3_bind_text(s, 1, loc.ptr, (int)loc.len, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, util_now_ms());
+		rc = step_done(c, s, err);
+	}
+	buf_release(&loc);
+	return rc;
+}
+
+static void sq_close(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	sqlite_pool_release(&s->pool);
+	free(s->artifact_root);
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.experiment_create = sq_experiment_create,
+	.experiment_get = sq_experiment_get,
+	.experiment_get_by_name = sq_experiment_get_by_name,
+	.experiment_set_lifecycle = sq_experiment_set_lifecycle,
+	.experiment_rename = sq_experiment_rename,
+	.experiment_set_tag = sq_experiment_set_tag,
+	.experiment_delete_tag = sq_experiment_delete_tag,
+	.experiment_search = sq_experiment_search,
+	.run_create = sq_run_create,
+	.run_get = sq_run_get,
+	.run_update = sq_run_update,
+	.run_set_lifecycle = sq_run_set_lifecycle,
+	.run_log_batch = sq_run_log_batch,
+	.run_delete_tag = sq_run_delete_tag,
+	.run_log_inputs = sq_run_log_inputs,
+	.run_search = sq_run_search,
+	.metric_history = sq_metric_history,
+	.metric_bulk_interval = sq_metric_bulk_interval,
+	.dataset_search = sq_dataset_search,
+};
+
+struct store *store_sqlite_open(const char *path, const char *artifact_root, struct mlf_err *err)
+{
+	struct sqlite_store *s = xcalloc(1, sizeof(*s));
+	s->base.ops = &sqlite_ops;
+	s->artifact_root = xstrdup(artifact_root);
+	if (sqlite_pool_init(&s->pool, path, schema_sqlite_migrations, ARRAY_SIZE(schema_sqlite_migrations), stmt_sql,
+			     S_COUNT, err) < 0) {
+		free(s->artifact_root);
+		free(s);
+		return NULL;
+	}
+	struct default_exp_args x = { artifact_root };
+	if (sqlite_pool_write(&s->pool, default_exp_job, &x, err) < 0) {
+		sq_close(&s->base);
+		return NULL;
+	}
+	return &s->base;
+}

@@ -1,0 +1,134 @@
+"""Pytest fixtures for black-box tests that drive a real mlflowc binary over HTTP.
+
+`mlflowc_bin` locates the binary (env MLFLOWC_BIN, default <repo>/build/mlflowc),
+`server` starts a fresh server on a free 127.0.0.1 port in a temporary directory and
+stops it with SIGTERM afterwards (it must exit 0 within 10 s), and `shared_dir` locates
+the shared conformance material (env MLFLOWC_SHARED, default <repo>/../shared). Server
+stdout and stderr go to files in the temporary directory; their tails are attached to
+every failure the fixtures report.
+"""
+
+import dataclasses
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READINESS_TIMEOUT_SECONDS = 10
+READINESS_POLL_SECONDS = 0.02
+SHUTDOWN_TIMEOUT_SECONDS = 10
+LOG_TAIL_LINES = 40
+
+
+@dataclasses.dataclass
+class RunningServer:
+    url: str
+    dir: Path
+    proc: subprocess.Popen
+    stdout_path: Path
+    stderr_path: Path
+
+    def log_tail(self):
+        """The last lines of the server's stdout and stderr, for failure messages."""
+        sections = []
+        for name, path in (("stdout", self.stdout_path), ("stderr", self.stderr_path)):
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            sections.append(f"--- server {name} (last {LOG_TAIL_LINES} lines) ---")
+            sections.extend(lines[-LOG_TAIL_LINES:])
+        return "\n".join(sections)
+
+
+def free_local_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def health_is_ok(port):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=READINESS_POLL_SECONDS * 10)
+    try:
+        connection.request("GET", "/health")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def wait_until_ready(server, port):
+    """Polls GET /health until 200; fails with the log tail if the server exits or times out."""
+    deadline = time.monotonic() + READINESS_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            pytest.fail(f"mlflowc exited with code {server.proc.returncode} before becoming ready\n"
+                        f"{server.log_tail()}", pytrace=False)
+        if health_is_ok(port):
+            return
+        time.sleep(READINESS_POLL_SECONDS)
+    pytest.fail(f"mlflowc did not answer GET /health with 200 within {READINESS_TIMEOUT_SECONDS} s\n"
+                f"{server.log_tail()}", pytrace=False)
+
+
+def stop_server(server):
+    """Sends SIGTERM and checks for a clean exit (code 0 within 10 s)."""
+    if server.proc.poll() is not None:
+        pytest.fail(f"mlflowc exited on its own with code {server.proc.returncode} during the test\n"
+                    f"{server.log_tail()}", pytrace=False)
+    server.proc.send_signal(signal.SIGTERM)
+    try:
+        exit_code = server.proc.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+        pytest.fail(f"mlflowc did not exit within {SHUTDOWN_TIMEOUT_SECONDS} s of SIGTERM\n"
+                    f"{server.log_tail()}", pytrace=False)
+    assert exit_code == 0, f"mlflowc exited with code {exit_code} after SIGTERM\n{server.log_tail()}"
+
+
+@pytest.fixture
+def mlflowc_bin():
+    binary = Path(os.environ.get("MLFLOWC_BIN", REPO_ROOT / "build" / "mlflowc"))
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail(f"mlflowc binary not found or not executable at {binary}"
+                    " (build it, or set MLFLOWC_BIN)", pytrace=False)
+    return binary
+
+
+@pytest.fixture
+def server(mlflowc_bin, tmp_path):
+    port = free_local_port()
+    artifacts = tmp_path / "artifacts"
+    command = [
+        str(mlflowc_bin), "server",
+        "--backend-store-uri", f"sqlite:///{tmp_path}/mlflow.db",
+        "--artifacts-destination", str(artifacts),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+    ]
+    stdout_path, stderr_path = tmp_path / "server.stdout", tmp_path / "server.stderr"
+    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
+        proc = subprocess.Popen(command, cwd=tmp_path, stdin=subprocess.DEVNULL,
+                                stdout=stdout, stderr=stderr)
+    running = RunningServer(f"http://127.0.0.1:{port}", tmp_path, proc, stdout_path, stderr_path)
+    try:
+        wait_until_ready(running, port)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def shared_dir():
+    shared = Path(os.environ.get("MLFLOWC_SHARED", REPO_ROOT.parent / "shared"))
+    if not (shared / "conformance").is_dir():
+        pytest.skip("../shared/conformance not found: conformance replay runs in CI only")
+    return shared

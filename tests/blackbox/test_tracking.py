@@ -1,0 +1,77 @@
+"""Tracking behaviour beyond what the conformance transcripts pin down: where mlflowc
+deliberately does better than MLflow 2.17 (listed in tests/conformance/extensions.json),
+and rules worth checking directly (latest-metric ordering, paging to the end)."""
+
+import http.client
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+
+@pytest.fixture
+def api(server):
+    parts = urlsplit(server.url)
+
+    def call(method, endpoint, body=None):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        conn.request(method, f"/api/2.0/mlflow/{endpoint}", body=body, headers=headers)
+        resp = conn.getresponse()
+        data = json.loads(resp.read() or b"{}")
+        conn.close()
+        assert resp.status == 200, (endpoint, resp.status, data)
+        return data
+    return call
+
+
+@pytest.fixture
+def run_id(api):
+    exp = api("POST", "experiments/create", json.dumps({"name": "tracking"}))["experiment_id"]
+    return api("POST", "runs/create", json.dumps({"experiment_id": exp, "start_time": 1}))["run"]["info"]["run_id"]
+
+
+def test_bare_non_finite_tokens_are_stored_as_sent(api, run_id):
+    # Python clients may send bare NaN/-Infinity; MLflow 2.17 stores 0 at time 0 instead.
+    for key, token in (("nan", "NaN"), ("ninf", "-Infinity"), ("pinf", "Infinity")):
+        api("POST", "runs/log-metric",
+            f'{{"run_id": "{run_id}", "key": "{key}", "value": {token}, "timestamp": 1700000000000, "step": 3}}')
+    metrics = {m["key"]: m for m in api("GET", f"runs/get?run_id={run_id}")["run"]["data"]["metrics"]}
+    assert metrics["nan"]["value"] == "NaN"
+    assert metrics["ninf"]["value"] == -1.7976931348623157e308
+    assert metrics["pinf"]["value"] == 1.7976931348623157e308
+    assert all(m["timestamp"] == 1700000000000 and m["step"] == 3 for m in metrics.values())
+
+
+def test_latest_metric_is_highest_step_then_timestamp_then_value(api, run_id):
+    points = [(5, 100, 1.0), (7, 50, 2.0), (7, 60, 0.5), (7, 60, 0.25), (6, 999, 9.0)]
+    body = {"run_id": run_id, "metrics": [{"key": "m", "value": v, "timestamp": t, "step": s}
+                                          for s, t, v in points]}
+    api("POST", "runs/log-batch", json.dumps(body))
+    latest = api("GET", f"runs/get?run_id={run_id}")["run"]["data"]["metrics"][0]
+    assert (latest["step"], latest["timestamp"], latest["value"]) == (7, 60, 0.5)
+    # a later request with a lower step does not move it
+    api("POST", "runs/log-metric", json.dumps({"run_id": run_id, "key": "m", "value": 100.0,
+                                               "timestamp": 10**13, "step": 1}))
+    latest = api("GET", f"runs/get?run_id={run_id}")["run"]["data"]["metrics"][0]
+    assert (latest["step"], latest["value"]) == (7, 0.5)
+    history = api("GET", f"metrics/get-history?run_id={run_id}&metric_key=m")["metrics"]
+    assert [(p["timestamp"], p["step"]) for p in history] == sorted(
+        [(t, s) for s, t, _ in points] + [(10**13, 1)])
+
+
+def test_paging_visits_every_run_once(api, run_id):
+    exp = api("GET", f"runs/get?run_id={run_id}")["run"]["info"]["experiment_id"]
+    for i in range(11):
+        api("POST", "runs/create", json.dumps({"experiment_id": exp, "start_time": 100 + i}))
+    seen, token = [], None
+    for _ in range(20):
+        body = {"experiment_ids": [exp], "max_results": 3}
+        if token:
+            body["page_token"] = token
+        page = api("POST", "runs/search", json.dumps(body))
+        seen += [r["info"]["run_id"] for r in page.get("runs", [])]
+        token = page.get("next_page_token")
+        if not token:
+            break
+    assert len(seen) == 12 and len(set(seen)) == 12
