@@ -42,6 +42,10 @@ int artifact_path_validate(const char *path, struct mlf_err *err)
 		util_url_decode(&next, cur.ptr, cur.len, false);
 		if (next.len == cur.len && memcmp(next.ptr, cur.ptr, cur.len) == 0)
 			break;
+		if (round == DECODE_ROUNDS) { /* still changing: refuse, like MLflow */
+			rc = -1;
+			break;
+		}
 		struct buf tmp = cur;
 		cur = next;
 		next = tmp;
@@ -88,6 +92,12 @@ int artifact_local_list(const char *root, const char *rel, struct artifact_entry
 	*n = 0;
 	if (artifact_path_validate(rel, err) < 0)
 		return -1;
+	if (rel) { /* "sub/" lists like "sub" */
+		size_t len = strlen(rel);
+		while (len && rel[len - 1] == '/')
+			len--;
+		rel = arena_strndup(a, rel, len);
+	}
 	const char *dir = rel && *rel ? arena_printf(a, "%s/%s", root, rel) : root;
 	if (!realpath(root, real_root) || !realpath(dir, real_dir))
 		return 0; /* nothing logged yet */
@@ -111,7 +121,8 @@ int artifact_local_list(const char *root, const char *rel, struct artifact_entry
 		struct artifact_entry *e = &(*out)[(*n)++];
 		e->path = rel && *rel ? arena_printf(a, "%s/%s", rel, de->d_name) : arena_strdup(a, de->d_name);
 		e->is_dir = S_ISDIR(sb.st_mode);
-		e->size = e->is_dir ? 0 : (int64_t)sb.st_size;
+		/* a symlink's own size is its target's name length: meaningless */
+		e->size = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : 0;
 	}
 	closedir(d);
 	if (*n)

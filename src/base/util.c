@@ -96,7 +96,8 @@ int util_base64_decode(struct buf *out, const char *s, size_t n)
 	for (; i < n; i++)
 		if (s[i] != '=')
 			return -1;
-	return 0;
+	/* a lone final character carries 6 bits: not a whole byte */
+	return bits == 6 ? -1 : 0;
 }
 
 bool util_parse_int64(const char *s, int64_t *out)

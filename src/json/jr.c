@@ -76,11 +76,10 @@ static json_t *load(const char *t, size_t n)
 	return json_loadb(t, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 }
 
-enum jr_status jr_parse(const char *text, size_t n, json_t **out)
+/* One parse of text: depth check, then jansson, then the bare-token
+ * rewrite if jansson refused it. */
+static enum jr_status parse_once(const char *text, size_t n, json_t **out)
 {
-	*out = NULL;
-	if (!text || n == 0)
-		return JR_OK;
 	if (max_depth(text, n) > JR_MAX_DEPTH)
 		return JR_TOO_DEEP;
 	json_t *v = load(text, n);
@@ -89,18 +88,27 @@ enum jr_status jr_parse(const char *text, size_t n, json_t **out)
 		if (quote_bare_tokens(text, n, &fixed))
 			v = load(fixed.ptr, fixed.len);
 		buf_release(&fixed);
-		if (!v)
-			return JR_INVALID;
 	}
-	if (json_is_string(v)) {
-		/* a double-encoded body */
-		const char *inner = json_string_value(v);
-		size_t inner_len = json_string_length(v);
-		json_t *w = max_depth(inner, inner_len) > JR_MAX_DEPTH ? NULL : load(inner, inner_len);
+	*out = v;
+	return v ? JR_OK : JR_INVALID;
+}
+
+enum jr_status jr_parse(const char *text, size_t n, json_t **out)
+{
+	*out = NULL;
+	if (!text || n == 0)
+		return JR_OK;
+	json_t *v;
+	enum jr_status st = parse_once(text, n, &v);
+	if (st != JR_OK)
+		return st;
+	if (json_is_string(v)) { /* a double-encoded body */
+		json_t *inner;
+		st = parse_once(json_string_value(v), json_string_length(v), &inner);
 		json_decref(v);
-		if (!w)
-			return JR_INVALID;
-		v = w;
+		if (st != JR_OK)
+			return st;
+		v = inner;
 	}
 	*out = v;
 	return JR_OK;

@@ -176,6 +176,11 @@ static const struct ident_rule ident_rules[] = {
 
 #undef F
 #undef O
+#undef RUNS_CMP
+#undef EXP_STR_CMP
+#undef EXP_NUM_CMP
+#undef REG_ATTR_CMP
+#undef TAG_CMP
 
 struct prefix {
 	const char *name;
@@ -203,25 +208,23 @@ struct kind_spec {
 	const char *bad_order_entity;   /* %s: MLflow's entity name */
 	const char *bad_order_key;      /* followed by key "' specified. Valid keys are '{...}'" */
 	const char *order_keys_shown;   /* NULL: list the order_by keys of the rules */
-	const char *name;               /* for messages of our own */
 };
 
 static const struct kind_spec kind_specs[] = {
 	[FILTER_RUNS] = { run_prefixes, true, true,
 			  "Invalid entity type '%s'. Valid values are ['metric', 'parameter', 'tag', 'attribute', "
 			  "'dataset']",
-			  "Invalid identifier type '%s'", "Invalid attribute key '", NULL, "runs" },
+			  "Invalid identifier type '%s'", "Invalid attribute key '", NULL },
 	[FILTER_EXPERIMENTS] = { short_prefixes, false, false,
 				 "Invalid entity type '%s'. Valid entity types are ('attribute', 'tag', 'tags')",
-				 "Invalid order_by entity: %s", "Invalid attribute key '", NULL, "experiments" },
+				 "Invalid order_by entity: %s", "Invalid attribute key '", NULL },
 	[FILTER_REGISTERED_MODELS] = { short_prefixes, false, false,
 				       "Invalid entity type '%s'. Valid entity types are ('attribute', 'tag', "
 				       "'tags')",
-				       "Invalid order_by entity: %s", "Invalid order by key '", "{'name', 'timestamp'}",
-				       "registered models" },
+				       "Invalid order_by entity: %s", "Invalid order by key '", "{'name', 'timestamp'}" },
 	[FILTER_MODEL_VERSIONS] = { short_prefixes, false, false,
 				    "Invalid entity type '%s'. Valid entity types are ('attribute', 'tag', 'tags')",
-				    "Invalid order_by entity: %s", "Invalid attribute key '", NULL, "model versions" },
+				    "Invalid order_by entity: %s", "Invalid attribute key '", NULL },
 };
 
 static const char *const entity_names[] = {
@@ -700,9 +703,12 @@ static int find_entity(enum filter_kind kind, const char *p, size_t n, enum filt
 	return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, ks->bad_entity, arena_strndup(a, p, n));
 }
 
-/* Resolves `entity.key` (split at the first dot) or a bare attribute key. */
+/* Resolves `entity.key` (split at the first dot) or a bare attribute key.
+ * `key_out` is the key for the AST (canonical for attributes); `written`,
+ * if not NULL, the key as the user spelled it, for messages. */
 static int resolve_ident(enum filter_kind kind, const char *p, size_t n, unsigned use,
-			 const struct ident_rule **rule, const char **key_out, struct arena *a, struct mlf_err *err)
+			 const struct ident_rule **rule, const char **key_out, const char **written, struct arena *a,
+			 struct mlf_err *err)
 {
 	enum filter_entity e = FE_ATTRIBUTE;
 	const char *dot = memchr(p, '.', n);
@@ -719,6 +725,8 @@ static int resolve_ident(enum filter_kind kind, const char *p, size_t n, unsigne
 		return bad_key(kind, e, key, use, err);
 	*rule = r;
 	*key_out = r->canon ? r->canon : r->name ? r->name : key;
+	if (written)
+		*written = key;
 	return 0;
 }
 
@@ -905,15 +913,14 @@ static int check_mv_number(const struct ident_rule *r, const char *key, const st
 static int resolve_condition(enum filter_kind kind, const struct raw_cmp *rc, struct filter_cond *c,
 			     const struct ident_rule **rule, struct arena *a, struct mlf_err *err)
 {
-	const char *key;
-	if (resolve_ident(kind, rc->ident->p, rc->ident->n, USE_FILTER, rule, &key, a, err) < 0)
+	const char *written;
+	if (resolve_ident(kind, rc->ident->p, rc->ident->n, USE_FILTER, rule, &c->key, &written, a, err) < 0)
 		return -1;
 	c->entity = (*rule)->entity;
-	c->key = key;
 	c->value = (struct filter_value){ .kind = FV_NONE };
 	if (!rc->value)
 		return 0;
-	return (*rule)->check(*rule, key, rc->value, &c->value, a, err);
+	return (*rule)->check(*rule, written, rc->value, &c->value, a, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1062,7 +1069,7 @@ static int parse_order_clause(enum filter_kind kind, const char *clause, struct 
 					  "Invalid ordering key in order_by clause '%s'.", clause);
 	}
 	const struct ident_rule *r;
-	if (resolve_ident(kind, words[0], strlen(words[0]), USE_ORDER, &r, &t->key, a, err) < 0)
+	if (resolve_ident(kind, words[0], strlen(words[0]), USE_ORDER, &r, &t->key, NULL, a, err) < 0)
 		return -1;
 	t->entity = r->entity;
 	return 0;

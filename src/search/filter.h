@@ -53,17 +53,19 @@ enum filter_value_kind {
 
 struct filter_value {
 	enum filter_value_kind kind;
-	const char *str;       /* FV_STRING */
+	const char *str;       /* FV_STRING: the text between the quotes, as written
+				* (no unescaping, as in MLflow); FV_NUMBER: the literal */
 	double num;            /* FV_NUMBER */
-	bool num_is_int;       /* the literal had no fraction or exponent */
+	bool num_is_int;       /* the literal had no fraction or exponent and fits int64 */
 	int64_t inum;          /* FV_NUMBER when num_is_int */
-	const char **list;     /* FV_LIST */
+	const char **list;     /* FV_LIST; for run_id, ids with upper-case letters are
+				* dropped (MLflow does), so it may be empty */
 	size_t list_len;
 };
 
 struct filter_cond {
 	enum filter_entity entity;
-	const char *key;
+	const char *key;       /* unquoted; canonical for attributes ("created" -> "start_time") */
 	enum filter_op op;
 	struct filter_value value;
 };
@@ -87,7 +89,8 @@ struct order_by {
 
 /* Parses `text` (may be NULL or empty: an empty filter). On error fills
  * `err` with INVALID_PARAMETER_VALUE and MLflow's message and returns -1.
- * AST memory is allocated in `a`. */
+ * AST memory is allocated in `a`; strings in it are copies, not pointers
+ * into `text`. Thread-safe (no shared state). */
 int filter_parse(enum filter_kind kind, const char *text, struct filter *out, struct arena *a,
 		 struct mlf_err *err);
 
@@ -96,10 +99,11 @@ int filter_parse(enum filter_kind kind, const char *text, struct filter *out, st
 int order_by_parse(enum filter_kind kind, const char *const *clauses, size_t n, struct order_by *out,
 		   struct arena *a, struct mlf_err *err);
 
-/* Page tokens: standard base64 of the JSON text {"offset": N}. Encoding
- * returns a string in `a`. Decoding a NULL or empty token gives 0; a token
- * that is not base64 / JSON / a positive integer offset is
- * INVALID_PARAMETER_VALUE "Invalid page token ...". */
+/* Page tokens: standard base64 (padded) of the JSON text {"offset": N},
+ * byte-identical to MLflow's. Encoding returns a string in `a`. Decoding a
+ * NULL or empty token gives 0; a token that is not base64 / JSON / an
+ * object whose "offset" is a JSON integer > 0 is INVALID_PARAMETER_VALUE
+ * "Invalid page token, ...". */
 char *page_token_encode(int64_t offset, struct arena *a);
 int page_token_decode(const char *token, int64_t *offset, struct mlf_err *err);
 

@@ -36,16 +36,25 @@ struct sql_binds {
 /* Appends " AND (<cond>)" for every condition of `f` to `where`, adding
  * placeholders to `binds`. Runs: outer alias `r` (columns of `runs`);
  * experiments: alias `e`. Returns -1 with INVALID_PARAMETER_VALUE for a
- * condition the kind does not support. */
+ * condition the kind does not support (registry kinds: not compiled yet).
+ * A metric whose latest value is NaN matches no metric condition (not even
+ * `!=`); an IN list left empty matches nothing, NOT IN () everything.
+ *
+ * Placeholders are numbered by their position in `binds` (binds->n after
+ * adding), so the store binds items[i] to index i + 1 and must use one
+ * `binds` for the whole statement: its own values (experiment ids, LIMIT)
+ * go through sqlgen_bind too, in any order relative to these calls. */
 int sqlgen_where(enum sql_dialect d, enum filter_kind kind, const struct filter *f, struct buf *where,
 		 struct sql_binds *binds, struct arena *a, struct mlf_err *err);
 
-/* Appends the ORDER BY list (without the keywords) for `ob`, followed by
+/* Appends the ORDER BY list for `ob` to `order` as is (no keywords, no
+ * leading comma: the caller writes " ORDER BY "), followed by
  * MLflow's tie-breakers for `kind` (runs: start_time DESC unless ordered,
  * then run_uuid ASC; experiments: creation_time DESC, experiment_id ASC
  * when `ob` is empty, else experiment_id DESC unless ordered). Rows lacking
  * a metric/param/tag sort last in both directions; NaN metrics sort after
- * numbers and before missing. */
+ * numbers and before missing. A key placeholder is used twice here (the
+ * same ?N / $N), which both dialects allow. */
 int sqlgen_order_by(enum sql_dialect d, enum filter_kind kind, const struct order_by *ob, struct buf *order,
 		    struct sql_binds *binds, struct arena *a, struct mlf_err *err);
 

@@ -1,0 +1,552 @@
+/*
+ * test_artifact_path.c - unit tests for src/artifact/artifact_path.h.
+ *
+ * artifact_path_validate: a table of hostile paths that must be refused with
+ * INVALID_PARAMETER_VALUE "Invalid path" (".." segments, absolute paths, '#',
+ * NULs, and all of those hidden behind one or more rounds of
+ * percent-encoding, up to and beyond MLflow's 10 rounds), and a table of
+ * legal paths that must pass (names that merely contain dots, spaces,
+ * UTF-8, literal '%' and '+', NULL and "").
+ * artifact_local_list: a temp directory with files of known sizes, an empty
+ * file, subdirectories, an in-root symlink and symlinks pointing outside the
+ * root (including a sibling whose name shares the root's prefix): sorted
+ * order, rel/name paths, sizes, is_dir, listing through an escaping symlink
+ * refused, missing directories and files giving empty lists, and more
+ * entries than the first array allocation.
+ * artifact_local_root: the URI forms its header lists.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "artifact/artifact_path.h"
+#include "base/buf.h"
+
+/* ----------------------------------------------------------- validate */
+
+static void expect_refused(const char *path, const char *label)
+{
+	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
+	int rc = artifact_path_validate(path, &err);
+	if (rc != -1)
+		fail_msg("path %s ('%s') accepted, want refused", label, path);
+	assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
+	assert_string_equal(err.msg, "Invalid path");
+	/* a NULL err is allowed and gives the same answer */
+	assert_int_equal(artifact_path_validate(path, NULL), -1);
+}
+
+static void expect_accepted(const char *path)
+{
+	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "untouched" };
+	int rc = artifact_path_validate(path, &err);
+	if (rc != 0)
+		fail_msg("path '%s' refused (%s), want accepted", path ? path : "(null)", err.msg);
+	assert_string_equal(err.msg, "untouched");
+	assert_int_equal(artifact_path_validate(path, NULL), 0);
+}
+
+static const char *const bad_paths[] = {
+	"..",
+	"../",
+	"../x",
+	"../../../../etc/passwd",
+	"a/..",
+	"a/../",
+	"a/../b",
+	"a/../../b",
+	"a/b/../../../c",
+	"./..",
+	"a//../b",
+	"/",
+	"/etc/passwd",
+	"//etc/passwd",
+	"/a/b",
+	"#",
+	"a#b",
+	"a/b#frag",
+	"#/x",
+	/* one round of percent-encoding */
+	"%2e%2e",
+	"%2e%2e/x",
+	"%2E%2E/x",
+	".%2e/x",
+	"%2e./x",
+	"a/%2e%2e/%2e%2e/b",
+	"..%2F..%2Fetc",
+	"..%2f..%2fetc%2fpasswd",
+	"x/..%2f",
+	"%2Fetc%2Fpasswd",
+	"%2fetc",
+	"%23",
+	"a%23b",
+	"%00",
+	"a%00b",
+	"a/b%00.txt",
+	"%2e%2e%00",
+	/* two rounds */
+	"%252e%252e/x",
+	"%252E%252E%252Fx",
+	".%252e/x",
+	"%252Fetc%252Fpasswd",
+	"%2523frag",
+	"%2500",
+	"a%2500b",
+	/* mixed rounds inside one path */
+	"%2e%252e/x",
+};
+
+static void test_validate_refuses(void **state)
+{
+	(void)state;
+	assert_true(ARRAY_SIZE(bad_paths) >= 20);
+	for (size_t i = 0; i < ARRAY_SIZE(bad_paths); i++) {
+		char label[16];
+		snprintf(label, sizeof(label), "#%zu", i);
+		expect_refused(bad_paths[i], label);
+	}
+}
+
+static void test_validate_accepts(void **state)
+{
+	(void)state;
+	static const char *const good[] = {
+		"a",
+		"a/b.txt",
+		"dir/sub/file.tar.gz",
+		"name with spaces.txt",
+		"ünï.txt",
+		"日本/データ.csv",
+		"..foo",
+		"foo..",
+		"a/..b/c",
+		"a/b..",
+		"...",
+		"....",
+		"....//",
+		"x/.../y",
+		".",
+		"./a",
+		"a/./b",
+		".hidden",
+		"a//b",
+		"a/",
+		"a+b",
+		"100%",
+		"a%b",
+		"%zz",
+		"%",
+		"50%25off",   /* decodes to "50%off", which is stable */
+		"%2e",	      /* "." */
+		"%2e%2efoo",  /* "..foo" */
+		"a%2Fb",      /* "a/b" */
+		"%20leading",
+		"model/MLmodel",
+		"C:foo",      /* just a name on POSIX */
+		"a\\..\\b",   /* backslash is not a separator here */
+	};
+	expect_accepted(NULL);
+	expect_accepted("");
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		expect_accepted(good[i]);
+}
+
+/* "../x" percent-encoded `rounds` times: "%2e%2e/x", "%252e%252e/x", ... */
+static char *encode_dotdot(int rounds)
+{
+	struct buf cur = BUF_INIT;
+	buf_adds(&cur, "%2e%2e/x");
+	for (int r = 1; r < rounds; r++) {
+		struct buf next = BUF_INIT;
+		for (size_t i = 0; i < cur.len; i++) {
+			if (cur.ptr[i] == '%')
+				buf_adds(&next, "%25");
+			else
+				buf_addch(&next, cur.ptr[i]);
+		}
+		buf_release(&cur);
+		cur = next;
+	}
+	return buf_detach(&cur, NULL);
+}
+
+static void test_validate_decode_rounds(void **state)
+{
+	(void)state;
+	/* within MLflow's 10 rounds the hidden ".." is found */
+	for (int rounds = 1; rounds <= 10; rounds++) {
+		char *p = encode_dotdot(rounds);
+		char label[32];
+		snprintf(label, sizeof(label), "encoded %dx", rounds);
+		expect_refused(p, label);
+		free(p);
+	}
+	/* and legal names survive many rounds of encoding of '%' itself */
+	expect_accepted("%25252525252541");
+}
+
+/* artifact_path.h: "after repeated percent-decoding (MLflow decodes up to 10
+ * rounds) it must not contain ... a '..' segment". MLflow's _decode() raises
+ * when the text still changes after its 10 rounds, so deeper encodings are
+ * refused there; here they are accepted unchecked. */
+static void test_validate_beyond_decode_rounds(void **state)
+{
+	(void)state;
+	static const int rounds[] = { 11, 12, 20 };
+	for (size_t i = 0; i < ARRAY_SIZE(rounds); i++) {
+		char *p = encode_dotdot(rounds[i]);
+		int rc = artifact_path_validate(p, NULL);
+		free(p);
+		if (rc != -1)
+			fail_msg("'../x' percent-encoded %d times accepted (rc %d), want -1", rounds[i], rc);
+	}
+}
+
+/* ------------------------------------------------------------ listing */
+
+struct fixture {
+	char base[64];	/* mkdtemp dir holding root/ and outside/ */
+	char root[128];
+	char *outside;
+};
+
+static struct fixture fx;
+
+static void write_file(const char *dir, const char *name, size_t size)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	char block[4096];
+	memset(block, 'd', sizeof(block));
+	while (size) {
+		size_t n = size < sizeof(block) ? size : sizeof(block);
+		assert_int_equal(write(fd, block, n), (ssize_t)n);
+		size -= n;
+	}
+	assert_int_equal(close(fd), 0);
+}
+
+static void make_dir(const char *dir, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static void make_link(const char *target, const char *dir, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(fx.base, sizeof(fx.base), "/tmp/mlfc_artifact_XXXXXX");
+	if (!mkdtemp(fx.base))
+		return -1;
+	snprintf(fx.root, sizeof(fx.root), "%s/root", fx.base);
+	make_dir(fx.base, "root");
+	make_dir(fx.base, "outside");
+	make_dir(fx.base, "root-evil"); /* shares the root's name as a prefix */
+	write_file(fx.base, "root-evil/loot.txt", 9);
+	write_file(fx.base, "outside/secret.txt", 12345);
+
+	write_file(fx.root, "b.txt", 5);
+	write_file(fx.root, "a.bin", 1000);
+	write_file(fx.root, "empty", 0);
+	write_file(fx.root, "Zed", 2);
+	write_file(fx.root, "name with spaces.txt", 7);
+	make_dir(fx.root, "sub");
+	write_file(fx.root, "sub/inner.txt", 3);
+	make_dir(fx.root, "sub/deeper");
+	make_dir(fx.root, "emptydir");
+	make_dir(fx.root, "many");
+	for (int i = 0; i < 100; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "many/f%03d", i);
+		write_file(fx.root, name, (size_t)i);
+	}
+	/* escaping links: absolute, relative, to a file, to the prefix twin */
+	snprintf(path, sizeof(path), "%s/outside", fx.base);
+	make_link(path, fx.root, "escape");
+	make_link("../outside/secret.txt", fx.root, "escape_file");
+	make_link("../root-evil", fx.root, "evil");
+	make_link("../../outside", fx.root, "sub/up");
+	/* a link that stays inside, and a dangling one */
+	make_link("sub", fx.root, "inner_link");
+	make_link("nowhere", fx.root, "dangling");
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return nftw(fx.base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct want {
+	const char *path;
+	bool is_dir;
+	int64_t size; /* -1: the lstat size of a symlink, checked separately */
+};
+
+static void check_listing(const char *rel, const struct want *want, size_t nwant)
+{
+	struct arena a = ARENA_INIT;
+	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
+	struct artifact_entry *e = (struct artifact_entry *)0x1;
+	size_t n = 99;
+	int rc = artifact_local_list(fx.root, rel, &e, &n, &a, &err);
+	if (rc != 0)
+		fail_msg("listing '%s': rc %d (%s)", rel, rc, err.msg);
+	if (n != nwant) {
+		for (size_t i = 0; i < n; i++)
+			print_message("  got %s\n", e[i].path);
+		fail_msg("listing '%s': %zu entries, want %zu", rel, n, nwant);
+	}
+	if (!n)
+		assert_null(e);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(e[i].path, want[i].path) != 0)
+			fail_msg("listing '%s' [%zu]: '%s', want '%s'", rel, i, e[i].path, want[i].path);
+		if (e[i].is_dir != want[i].is_dir)
+			fail_msg("'%s': is_dir %d, want %d", e[i].path, e[i].is_dir, want[i].is_dir);
+		if (want[i].size >= 0 && e[i].size != want[i].size)
+			fail_msg("'%s': size %lld, want %lld", e[i].path, (long long)e[i].size,
+				 (long long)want[i].size);
+	}
+	arena_release(&a);
+}
+
+static void test_list_root(void **state)
+{
+	(void)state;
+	/* strcmp order: upper case before lower case; symlinks are reported
+	 * as themselves (lstat), never as the directory or file they name, and
+	 * with size 0 (a link's own size is only its target's name length) */
+	static const struct want want[] = {
+		{ "Zed", false, 2 },
+		{ "a.bin", false, 1000 },
+		{ "b.txt", false, 5 },
+		{ "dangling", false, 0 },
+		{ "empty", false, 0 },
+		{ "emptydir", true, 0 },
+		{ "escape", false, 0 },
+		{ "escape_file", false, 0 },
+		{ "evil", false, 0 },
+		{ "inner_link", false, 0 },
+		{ "many", true, 0 },
+		{ "name with spaces.txt", false, 7 },
+		{ "sub", true, 0 },
+	};
+	check_listing("", want, ARRAY_SIZE(want));
+	check_listing(NULL, want, ARRAY_SIZE(want));
+}
+
+static void test_list_root_escape_size(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	struct artifact_entry *e;
+	size_t n;
+	assert_int_equal(artifact_local_list(fx.root, "", &e, &n, &a, NULL), 0);
+	char target[512];
+	snprintf(target, sizeof(target), "%s/outside", fx.base);
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(e[i].path, "escape") == 0) {
+			found = true;
+			assert_false(e[i].is_dir);
+			/* nothing about outside/ leaks through the size */
+			assert_int_equal(e[i].size, 0);
+		}
+		/* nothing from outside the root shows up */
+		assert_null(strstr(e[i].path, "secret"));
+		assert_null(strstr(e[i].path, "loot"));
+		assert_true(e[i].size != 12345);
+	}
+	assert_true(found);
+	arena_release(&a);
+}
+
+static void test_list_subdir(void **state)
+{
+	(void)state;
+	static const struct want want[] = {
+		{ "sub/deeper", true, 0 },
+		{ "sub/inner.txt", false, 3 },
+		{ "sub/up", false, 0 }, /* a symlink */
+	};
+	check_listing("sub", want, ARRAY_SIZE(want));
+
+	/* an in-root symlink can be listed; paths keep the name asked for */
+	static const struct want via_link[] = {
+		{ "inner_link/deeper", true, 0 },
+		{ "inner_link/inner.txt", false, 3 },
+		{ "inner_link/up", false, 0 },
+	};
+	check_listing("inner_link", via_link, ARRAY_SIZE(via_link));
+
+	check_listing("sub/deeper", NULL, 0);
+	check_listing("emptydir", NULL, 0);
+}
+
+static void test_list_many(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	struct artifact_entry *e;
+	size_t n;
+	assert_int_equal(artifact_local_list(fx.root, "many", &e, &n, &a, NULL), 0);
+	assert_int_equal(n, 100);
+	for (size_t i = 0; i < n; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "many/f%03zu", i);
+		assert_string_equal(e[i].path, want);
+		assert_false(e[i].is_dir);
+		assert_int_equal(e[i].size, (int64_t)i);
+	}
+	arena_release(&a);
+}
+
+static void expect_list_refused(const char *root, const char *rel)
+{
+	struct arena a = ARENA_INIT;
+	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
+	struct artifact_entry *e = (struct artifact_entry *)0x1;
+	size_t n = 99;
+	int rc = artifact_local_list(root, rel, &e, &n, &a, &err);
+	if (rc != -1)
+		fail_msg("listing '%s' gave rc %d with %zu entries, want -1", rel, rc, n);
+	assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
+	assert_string_equal(err.msg, "Invalid path");
+	assert_int_equal(n, 0);
+	assert_null(e);
+	arena_release(&a);
+}
+
+static void test_list_escapes_refused(void **state)
+{
+	(void)state;
+	/* symlinks that resolve outside the root */
+	expect_list_refused(fx.root, "escape");
+	expect_list_refused(fx.root, "escape/");
+	expect_list_refused(fx.root, "escape_file");
+	expect_list_refused(fx.root, "evil"); /* /tmp/x/root-evil is not inside /tmp/x/root */
+	expect_list_refused(fx.root, "sub/up");
+	expect_list_refused(fx.root, "inner_link/up");
+	/* paths the validator refuses */
+	expect_list_refused(fx.root, "..");
+	expect_list_refused(fx.root, "../outside");
+	expect_list_refused(fx.root, "sub/../..");
+	expect_list_refused(fx.root, "/etc");
+	expect_list_refused(fx.root, "%2e%2e/outside");
+	expect_list_refused(fx.root, "sub#x");
+}
+
+static void expect_empty(const char *root, const char *rel)
+{
+	struct arena a = ARENA_INIT;
+	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
+	struct artifact_entry *e = (struct artifact_entry *)0x1;
+	size_t n = 99;
+	int rc = artifact_local_list(root, rel, &e, &n, &a, &err);
+	if (rc != 0 || n != 0)
+		fail_msg("listing '%s' under '%s': rc %d, %zu entries, want an empty list", rel, root, rc, n);
+	assert_null(e);
+	arena_release(&a);
+}
+
+static void test_list_missing_and_files(void **state)
+{
+	(void)state;
+	expect_empty(fx.root, "missing");
+	expect_empty(fx.root, "missing/deeper");
+	expect_empty(fx.root, "b.txt");
+	expect_empty(fx.root, "empty");
+	expect_empty(fx.root, "dangling");
+	char missing_root[256];
+	snprintf(missing_root, sizeof(missing_root), "%s/no-such-root", fx.base);
+	expect_empty(missing_root, "");
+	expect_empty(missing_root, "sub");
+}
+
+static void test_list_root_through_symlink(void **state)
+{
+	(void)state;
+	/* the root itself may be a symlink: it is resolved first */
+	char link_root[256];
+	snprintf(link_root, sizeof(link_root), "%s/root-link", fx.base);
+	assert_int_equal(symlink(fx.root, link_root), 0);
+	struct arena a = ARENA_INIT;
+	struct artifact_entry *e;
+	size_t n;
+	assert_int_equal(artifact_local_list(link_root, "sub", &e, &n, &a, NULL), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(e[0].path, "sub/deeper");
+	assert_string_equal(e[1].path, "sub/inner.txt");
+	/* ... and the escape check still holds */
+	expect_list_refused(link_root, "escape");
+	arena_release(&a);
+	assert_int_equal(unlink(link_root), 0);
+}
+
+/* ----------------------------------------------------------- local root */
+
+static void test_local_root(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	assert_string_equal(artifact_local_root("file:///tmp/mlruns/0/abc/artifacts", NULL, &a),
+			    "/tmp/mlruns/0/abc/artifacts");
+	assert_string_equal(artifact_local_root("/srv/mlruns/1/r/artifacts", NULL, &a), "/srv/mlruns/1/r/artifacts");
+	assert_string_equal(artifact_local_root("mlflow-artifacts:/0/abc/artifacts", "/data/art", &a),
+			    "/data/art/0/abc/artifacts");
+	assert_string_equal(artifact_local_root("mlflow-artifacts:///0/abc", "/data/art", &a), "/data/art/0/abc");
+	assert_null(artifact_local_root("mlflow-artifacts:/0/abc/artifacts", NULL, &a));
+	assert_null(artifact_local_root("s3://bucket/key", "/data/art", &a));
+	assert_null(artifact_local_root("gs://bucket/key", NULL, &a));
+	assert_null(artifact_local_root("relative/path", NULL, &a));
+	assert_null(artifact_local_root("", NULL, &a));
+	arena_release(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_validate_refuses),
+		cmocka_unit_test(test_validate_accepts),
+		cmocka_unit_test(test_validate_decode_rounds),
+		cmocka_unit_test(test_validate_beyond_decode_rounds),
+		cmocka_unit_test(test_list_root),
+		cmocka_unit_test(test_list_root_escape_size),
+		cmocka_unit_test(test_list_subdir),
+		cmocka_unit_test(test_list_many),
+		cmocka_unit_test(test_list_escapes_refused),
+		cmocka_unit_test(test_list_missing_and_files),
+		cmocka_unit_test(test_list_root_through_symlink),
+		cmocka_unit_test(test_local_root),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
