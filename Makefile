@@ -49,14 +49,16 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/libmlflowc.a: $(CORE_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/mlflowc: $(MAIN_OBJ) $(BUILD)/libmlflowc.a
-	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmlflowc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS) -lcmocka
+	@$(if $(V),,echo "  TEST    $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

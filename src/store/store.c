@@ -37,3 +37,55 @@ void store_close(struct store *st)
 	if (st)
 		st->ops->close(st);
 }
+
+static int cmp_int64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* First index with steps[i] >= v (or > v when `after`). */
+static size_t bisect(const int64_t *steps, size_t n, int64_t v, bool after)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (steps[mid] < v || (after && steps[mid] == v))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t store_sample_steps(const int64_t *steps, size_t n_steps, const int64_t *bounds, size_t n_bounds,
+			  bool has_range, int64_t start, int64_t end, size_t max_results, int64_t *out)
+{
+	size_t n = 0;
+	if (!has_range) {
+		start = 0;
+		end = n_steps ? steps[n_steps - 1] : 0;
+	}
+	size_t lo = bisect(steps, n_steps, start, false), hi = bisect(steps, n_steps, end, true);
+	if (hi > lo && hi - lo <= max_results) {
+		for (size_t i = lo; i < hi; i++)
+			out[n++] = steps[i];
+	} else if (hi > lo && max_results > 0) {
+		double interval = (double)(hi - lo) / (double)max_results;
+		for (size_t i = 0; i < max_results; i++) {
+			size_t idx = lo + (size_t)((double)i * interval);
+			if (idx < hi)
+				out[n++] = steps[idx];
+		}
+		out[n++] = steps[hi - 1];
+	}
+	for (size_t i = 0; i < n_bounds; i++)
+		if (bounds[i] >= start && bounds[i] <= end)
+			out[n++] = bounds[i];
+	qsort(out, n, sizeof(*out), cmp_int64);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || out[k - 1] != out[i])
+			out[k++] = out[i];
+	return k;
+}

@@ -184,6 +184,16 @@ struct store {
 	const struct store_ops *ops;
 };
 
+/* MLflow's down-sampling of chart steps, shared by every backend. `steps`
+ * are the sorted distinct steps of the runs, `bounds` each run's min and max
+ * step. Without a range the range is [0, last step]. Keeps every step in
+ * range when there are at most `max_results`, else `max_results` evenly
+ * spaced ones plus the last; adds the runs' bounds that fall in range.
+ * Writes the sorted, distinct result to `out` (room for n_steps + n_bounds)
+ * and returns its length. */
+size_t store_sample_steps(const int64_t *steps, size_t n_steps, const int64_t *bounds, size_t n_bounds,
+			  bool has_range, int64_t start, int64_t end, size_t max_results, int64_t *out);
+
 /* Opens the backend named by `uri` ("sqlite:///relative.db",
  * "sqlite:////abs/path.db", or a plain path), applies migrations and makes
  * sure the default experiment 0 exists with artifact location

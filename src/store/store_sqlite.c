@@ -56,6 +56,8 @@
 	X(LATEST_UPSERT, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6) " \
 		"ON CONFLICT(run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan " \
 		"WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \
+	X(RUN_STEP_BOUNDS, "SELECT min(m.step), max(m.step) FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
+	X(POINTS_AT_STEPS, "SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) AND m.step IN (SELECT value FROM json_each(?3)) ORDER BY m.step, m.timestamp, m.value") \
 	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) ORDER BY m.timestamp, m.step, m.value") \
 	X(DATASET_INSERT, "INSERT OR IGNORE INTO datasets(dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
 	X(DATASET_GET, "SELECT dataset_pk FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3") \
@@ -1248,120 +1250,111 @@ static int sq_metric_history(struct store *st, const char *run_id, const char *k
 	return 0;
 }
 
-/* Appends "?,?,..." for the run ids to `sql`. */
-static void bind_run_ids(struct buf *sql, struct sql_binds *binds, const struct store_bulk_interval *q,
-			 struct arena *a)
+/* Collects the sorted distinct steps of `key` over the runs, and each run's
+ * min and max step (interleaved in `bounds`). */
+static int bulk_steps(struct sqlite_conn *c, const struct store_bulk_interval *q, int64_t **steps, size_t *n_steps,
+		      int64_t **bounds, size_t *n_bounds, struct arena *a, struct mlf_err *err)
 {
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_STEP_BOUNDS, err);
+	size_t cap = 0;
+	int rc;
+	*bounds = arena_alloc(a, 2 * q->n_run_ids * sizeof(**bounds) + 1);
+	*n_bounds = 0;
+	for (size_t i = 0; s && i < q->n_run_ids; i++) {
+		if (!(s = sqlite_conn_stmt(c, S_RUN_STEP_BOUNDS, err)))
+			break;
+		bind_text(s, 1, q->run_ids[i]);
+		bind_text(s, 2, q->metric_key);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+			(*bounds)[(*n_bounds)++] = sqlite3_column_int64(s, 0);
+			(*bounds)[(*n_bounds)++] = sqlite3_column_int64(s, 1);
+		}
+	}
+	if (!s)
+		return -1;
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	buf_adds(&sql, "SELECT DISTINCT m.step FROM metrics m JOIN runs r ON r.run_pk = m.run_pk WHERE r.run_uuid IN (");
 	for (size_t i = 0; i < q->n_run_ids; i++) {
 		if (i)
-			buf_addch(sql, ',');
-		sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->run_ids[i] }, a);
+			buf_addch(&sql, ',');
+		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->run_ids[i] }, a);
 	}
+	buf_adds(&sql, ") AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ");
+	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->metric_key }, a);
+	buf_adds(&sql, ") ORDER BY m.step");
+	rc = prepare_search(c, &sql, &binds, &s, err);
+	buf_release(&sql);
+	if (rc < 0)
+		return -1;
+	*steps = NULL;
+	*n_steps = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n_steps == cap) {
+			cap = cap ? cap * 2 : 256;
+			*steps = arena_grow_array(a, *steps, *n_steps, cap, sizeof(**steps));
+		}
+		(*steps)[(*n_steps)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "bulk interval steps", err);
+}
+
+/* Every point of one run at the chosen steps, by step, timestamp, value. */
+static int bulk_points(struct sqlite_conn *c, const char *run_id, const char *key, const char *steps_json,
+		       struct store_metric **out, size_t *n, size_t *cap, struct arena *a, struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_POINTS_AT_STEPS, err);
+	int rc;
+	if (!s)
+		return -1;
+	bind_text(s, 1, run_id);
+	bind_text(s, 2, key);
+	bind_text(s, 3, steps_json);
+	const char *run_copy = arena_strdup(a, run_id), *key_copy = arena_strdup(a, key);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 256;
+			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
+			*cap = ncap;
+		}
+		struct store_metric *m = &(*out)[(*n)++];
+		m->run_id = run_copy;
+		m->key = key_copy;
+		m->step = sqlite3_column_int64(s, 0);
+		m->timestamp = sqlite3_column_int64(s, 1);
+		m->value = metric_value(s, 2, 3);
+	}
+	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "bulk interval points", err);
 }
 
 static int sq_metric_bulk_interval(struct store *st, const struct store_bulk_interval *q, struct store_metric **out,
 				   size_t *n, struct arena *a, struct mlf_err *err)
 {
 	struct sqlite_conn *c;
-	struct buf sql = BUF_INIT;
-	struct sql_binds binds = { 0 };
-	sqlite3_stmt *s = NULL;
-	int64_t *steps = NULL;
-	size_t n_steps = 0, cap = 0;
-	int rc = -1, step;
+	int64_t *steps, *bounds, *chosen;
+	size_t n_steps, n_bounds, n_chosen, cap = 0;
+	int rc = -1;
 
 	*out = NULL;
 	*n = 0;
 	if (!(c = read_begin(st, err)))
 		return -1;
-	/* 1. the distinct steps of these runs for this key, in range */
-	buf_adds(&sql, "SELECT DISTINCT m.step FROM metrics m JOIN runs r ON r.run_pk = m.run_pk WHERE r.run_uuid IN (");
-	bind_run_ids(&sql, &binds, q, a);
-	buf_adds(&sql, ") AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ");
-	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->metric_key }, a);
-	buf_addch(&sql, ')');
-	if (q->has_range) {
-		buf_adds(&sql, " AND m.step BETWEEN ");
-		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->start_step }, a);
-		buf_adds(&sql, " AND ");
-		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->end_step }, a);
-	}
-	buf_adds(&sql, " ORDER BY m.step");
-	if (prepare_search(c, &sql, &binds, &s, err) < 0)
+	if (bulk_steps(c, q, &steps, &n_steps, &bounds, &n_bounds, a, err) < 0)
 		goto out;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n_steps == cap) {
-			cap = cap ? cap * 2 : 256;
-			steps = arena_grow_array(a, steps, n_steps, cap, sizeof(*steps));
-		}
-		steps[n_steps++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if (step != SQLITE_DONE) {
-		sqlite_conn_fail(c, "bulk interval steps", err);
-		goto out;
-	}
-	/* 2. choose evenly spaced steps (always the first and last) */
-	if (n_steps > (size_t)q->max_results && q->max_results > 0) {
-		size_t keep = (size_t)q->max_results, k = 0;
-		int64_t *chosen = arena_alloc(a, sizeof(*chosen) * (keep + 1));
-		for (size_t i = 0; i < keep; i++)
-			chosen[k++] = steps[i * (n_steps - 1) / (keep > 1 ? keep - 1 : 1)];
-		if (chosen[k - 1] != steps[n_steps - 1])
-			chosen[k++] = steps[n_steps - 1];
-		steps = chosen;
-		n_steps = k;
-	}
-	/* 3. every point of every run at those steps, plus each run's min and
-	 * max step; ordered by run, step, timestamp, value */
-	buf_reset(&sql);
-	binds.n = 0;
-	buf_adds(&sql, "WITH chosen(step) AS (SELECT value FROM json_each(");
+	chosen = arena_alloc(a, (n_steps + n_bounds + 1) * sizeof(*chosen));
+	n_chosen = store_sample_steps(steps, n_steps, bounds, n_bounds, q->has_range, q->start_step, q->end_step,
+				      (size_t)q->max_results, chosen);
 	struct buf json = BUF_INIT;
 	buf_addch(&json, '[');
-	for (size_t i = 0; i < n_steps; i++)
-		buf_addf(&json, "%s%lld", i ? "," : "", (long long)steps[i]);
+	for (size_t i = 0; i < n_chosen; i++)
+		buf_addf(&json, "%s%lld", i ? "," : "", (long long)chosen[i]);
 	buf_addch(&json, ']');
-	char *steps_json = arena_strndup(a, json.ptr, json.len);
-	buf_release(&json);
-	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = steps_json }, a);
-	buf_adds(&sql, ")), pts AS (SELECT r.run_uuid AS run_id, m.step, m.timestamp, m.value, m.is_nan, "
-		       "min(m.step) OVER w AS lo, max(m.step) OVER w AS hi FROM metrics m JOIN runs r ON r.run_pk = m.run_pk "
-		       "WHERE r.run_uuid IN (");
-	bind_run_ids(&sql, &binds, q, a);
-	buf_adds(&sql, ") AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ");
-	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->metric_key }, a);
-	buf_adds(&sql, ") WINDOW w AS (PARTITION BY m.run_pk)) SELECT run_id, step, timestamp, value, is_nan FROM pts "
-		       "WHERE step IN (SELECT step FROM chosen)");
-	if (!q->has_range)
-		buf_adds(&sql, " OR step = lo OR step = hi");
-	buf_adds(&sql, " ORDER BY run_id, step, timestamp, value");
-	if (prepare_search(c, &sql, &binds, &s, err) < 0)
-		goto out;
-	cap = 0;
-	const char *key_copy = arena_strdup(a, q->metric_key);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
-			cap = ncap;
-		}
-		struct store_metric *m = &(*out)[(*n)++];
-		m->run_id = col_text(s, 0, a);
-		m->step = sqlite3_column_int64(s, 1);
-		m->timestamp = sqlite3_column_int64(s, 2);
-		m->value = metric_value(s, 3, 4);
-		m->key = key_copy;
-	}
-	if (step != SQLITE_DONE) {
-		sqlite_conn_fail(c, "bulk interval points", err);
-		goto out;
-	}
 	rc = 0;
+	for (size_t i = 0; rc == 0 && i < q->n_run_ids; i++)
+		rc = bulk_points(c, q->run_ids[i], q->metric_key, json.ptr, out, n, &cap, a, err);
+	buf_release(&json);
 out:
-	sqlite3_finalize(s);
-	buf_release(&sql);
 	return read_end(c, rc);
 }
 

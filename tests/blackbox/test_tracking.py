@@ -75,3 +75,73 @@ def test_paging_visits_every_run_once(api, run_id):
         if not token:
             break
     assert len(seen) == 12 and len(set(seen)) == 12
+
+
+def log_steps(api, run_id, key, steps):
+    for i in range(0, len(steps), 1000):
+        chunk = steps[i:i + 1000]
+        api("POST", "runs/log-batch", json.dumps({"run_id": run_id, "metrics": [
+            {"key": key, "value": float(s), "timestamp": 1000 + s, "step": s} for s in chunk]}))
+
+
+def test_bulk_interval_downsamples_and_keeps_each_runs_ends(api, run_id):
+    exp = api("GET", f"runs/get?run_id={run_id}")["run"]["info"]["experiment_id"]
+    other = api("POST", "runs/create", json.dumps({"experiment_id": exp, "start_time": 2}))["run"]["info"]["run_id"]
+    log_steps(api, run_id, "loss", list(range(0, 1000)))
+    log_steps(api, other, "loss", list(range(3, 500, 7)))
+    got = api("GET", f"metrics/get-history-bulk-interval?run_ids={run_id}&run_ids={other}"
+                     f"&metric_key=loss&max_results=10")["metrics"]
+    by_run = {}
+    for p in got:
+        assert p["key"] == "loss" and p["value"] == float(p["step"])
+        by_run.setdefault(p["run_id"], []).append(p["step"])
+    assert list(by_run) == [run_id, other], "runs come in the order asked"
+    steps = sorted(set(by_run[run_id]))
+    assert steps[0] == 0 and steps[-1] == 999, "the first and last step are kept"
+    assert 10 <= len(steps) <= 14, steps
+    assert steps == by_run[run_id], "ordered by step"
+    assert 3 in by_run[other] and 493 in by_run[other], "the other run's min and max are added"
+    # a step range narrows it
+    ranged = api("GET", f"metrics/get-history-bulk-interval?run_ids={run_id}&metric_key=loss"
+                        f"&start_step=100&end_step=120")["metrics"]
+    assert [p["step"] for p in ranged] == list(range(100, 121))
+
+
+@pytest.mark.parametrize("query", ["run_ids=x&metric_key=loss&start_step=5",
+                                   "run_ids=x&metric_key=loss&start_step=9&end_step=1",
+                                   "run_ids=x&metric_key=loss&max_results=2501",
+                                   "metric_key=loss"])
+def test_bulk_interval_bad_requests(server, query):
+    conn = http.client.HTTPConnection(urlsplit(server.url).hostname, urlsplit(server.url).port, timeout=30)
+    conn.request("GET", f"/api/2.0/mlflow/metrics/get-history-bulk-interval?{query}")
+    resp = conn.getresponse()
+    body = json.loads(resp.read())
+    assert resp.status == 400 and body["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_search_datasets_summarises_inputs(api, run_id):
+    exp = api("GET", f"runs/get?run_id={run_id}")["run"]["info"]["experiment_id"]
+    ds = {"name": "train-set", "digest": "abc", "source_type": "local", "source": "{}"}
+    api("POST", "runs/log-inputs", json.dumps({"run_id": run_id, "datasets": [
+        {"dataset": ds, "tags": [{"key": "mlflow.data.context", "value": "training"}]}]}))
+    got = api("POST", "experiments/search-datasets", json.dumps({"experiment_ids": [exp]}))
+    assert got == {"dataset_summaries": [{"experiment_id": exp, "name": "train-set", "digest": "abc",
+                                          "context": "training"}]}
+
+
+def test_artifacts_list_reads_the_proxy_destination(api, run_id, server):
+    info = api("GET", f"runs/get?run_id={run_id}")["run"]["info"]
+    root = server.dir / "artifacts" / info["artifact_uri"].removeprefix("mlflow-artifacts:/")
+    (root / "model").mkdir(parents=True)
+    (root / "model" / "MLmodel").write_text("flavors: {}\n")
+    (root / "empty.txt").write_text("")
+    got = api("GET", f"artifacts/list?run_id={run_id}")
+    assert got == {"root_uri": info["artifact_uri"], "files": [
+        {"path": "empty.txt", "is_dir": False}, {"path": "model", "is_dir": True}]}
+    got = api("GET", f"artifacts/list?run_id={run_id}&path=model")
+    assert got["files"] == [{"path": "model/MLmodel", "is_dir": False, "file_size": 12}]
+    assert api("GET", f"artifacts/list?run_id={run_id}&path=missing") == {"root_uri": info["artifact_uri"]}
+    conn = http.client.HTTPConnection(urlsplit(server.url).hostname, urlsplit(server.url).port, timeout=30)
+    conn.request("GET", f"/api/2.0/mlflow/artifacts/list?run_id={run_id}&path=..%2F..%2F..")
+    resp = conn.getresponse()
+    assert resp.status == 400 and json.loads(resp.read())["message"] == "Invalid path"

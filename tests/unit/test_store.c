@@ -1,0 +1,221 @@
+/*
+ * test_store.c - the SQLite store through its ops table, without HTTP:
+ * the latest-metric rule, write-once params, all-or-nothing batches, group
+ * commit under concurrent writers, soft deletes, and the chart step
+ * sampling shared by every backend.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char dir[] = "/tmp/mlflowc-test-store-XXXXXX";
+static struct store *st;
+static struct mlf_err err;
+
+static int setup(void **state)
+{
+	(void)state;
+	char uri[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(uri, sizeof(uri), "sqlite:///%s/t.db", dir);
+	st = store_open(uri, "/srv/artifacts", &err);
+	assert_non_null(st);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[512];
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static const char *new_run(struct arena *a, const char *exp_name)
+{
+	int64_t exp;
+	struct store_run run;
+	assert_int_equal(st->ops->experiment_create(st, exp_name, NULL, "/srv/artifacts", NULL, 0, &exp, &err), 0);
+	struct store_run_create rc = { .experiment_id = exp, .run_name = "r", .start_time = 1 };
+	assert_int_equal(st->ops->run_create(st, &rc, &run, a, &err), 0);
+	assert_string_equal(run.info.artifact_uri + strlen(run.info.artifact_uri) - 10, "/artifacts");
+	return run.info.run_id;
+}
+
+static void test_default_experiment_and_locations(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	struct store_experiment e;
+	int64_t id;
+	assert_int_equal(st->ops->experiment_get(st, 0, &e, &a, &err), 0);
+	assert_string_equal(e.name, "Default");
+	assert_string_equal(e.artifact_location, "/srv/artifacts/0");
+	assert_int_equal(st->ops->experiment_create(st, "loc", NULL, "/srv/artifacts", NULL, 0, &id, &err), 0);
+	assert_int_equal(st->ops->experiment_get(st, id, &e, &a, &err), 0);
+	assert_string_equal(e.artifact_location, arena_printf(&a, "/srv/artifacts/%lld", (long long)id));
+	assert_int_equal(st->ops->experiment_create(st, "loc", NULL, "/srv/artifacts", NULL, 0, &id, &err), -1);
+	assert_int_equal(err.code, MLF_RESOURCE_ALREADY_EXISTS);
+	arena_release(&a);
+}
+
+static void test_latest_metric_rule(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	const char *run_id = new_run(&a, "latest");
+	const struct store_metric pts[] = {
+		{ "m", 1.0, 100, 5, NULL }, { "m", 2.0, 50, 7, NULL }, { "m", 0.5, 60, 7, NULL },
+		{ "m", 0.25, 60, 7, NULL }, { "m", NAN, 10, 6, NULL }, { "m", 1.0, 100, 5, NULL } /* duplicate */
+	};
+	struct store_batch b = { .metrics = pts, .n_metrics = ARRAY_SIZE(pts) };
+	assert_int_equal(st->ops->run_log_batch(st, run_id, &b, &err), 0);
+	struct store_run run;
+	assert_int_equal(st->ops->run_get(st, run_id, &run, &a, &err), 0);
+	assert_int_equal(run.n_metrics, 1);
+	assert_int_equal(run.metrics[0].step, 7);
+	assert_int_equal(run.metrics[0].timestamp, 60);
+	assert_true(run.metrics[0].value == 0.5);
+	struct store_metric *h;
+	size_t n;
+	assert_int_equal(st->ops->metric_history(st, run_id, "m", &h, &n, &a, &err), 0);
+	assert_int_equal(n, 5); /* the duplicate point is stored once */
+	assert_true(isnan(h[0].value) && h[0].timestamp == 10);
+	arena_release(&a);
+}
+
+static void test_params_write_once_and_batch_atomic(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	const char *run_id = new_run(&a, "params");
+	struct store_kv p1 = { "lr", "0.1" };
+	struct store_batch b1 = { .params = &p1, .n_params = 1 };
+	assert_int_equal(st->ops->run_log_batch(st, run_id, &b1, &err), 0);
+	assert_int_equal(st->ops->run_log_batch(st, run_id, &b1, &err), 0); /* same value: fine */
+
+	const struct store_metric m = { "x", 1, 1, 1, NULL };
+	struct store_kv params[] = { { "new", "1" }, { "lr", "0.2" } };
+	struct store_kv tag = { "t", "v" };
+	struct store_batch b2 = { &m, 1, params, 2, &tag, 1 };
+	assert_int_equal(st->ops->run_log_batch(st, run_id, &b2, &err), -1);
+	assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
+	struct store_run run;
+	assert_int_equal(st->ops->run_get(st, run_id, &run, &a, &err), 0);
+	assert_int_equal(run.n_params, 1);
+	assert_int_equal(run.n_metrics, 0);
+	assert_int_equal(run.n_tags, 1); /* only mlflow.runName */
+	arena_release(&a);
+}
+
+static void test_deleted_runs_refuse_writes(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	const char *run_id = new_run(&a, "deleted");
+	assert_int_equal(st->ops->run_set_lifecycle(st, run_id, true, &err), 0);
+	struct store_kv t = { "k", "v" };
+	struct store_batch b = { .tags = &t, .n_tags = 1 };
+	assert_int_equal(st->ops->run_log_batch(st, run_id, &b, &err), -1);
+	assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
+	assert_non_null(strstr(err.msg, "must be in the 'active' state"));
+	assert_int_equal(st->ops->run_log_batch(st, "0123456789abcdef0123456789abcdef", &b, &err), -1);
+	assert_int_equal(err.code, MLF_RESOURCE_DOES_NOT_EXIST);
+	arena_release(&a);
+}
+
+struct writer_arg {
+	const char *run_id;
+	int worker;
+	int failures;
+};
+
+static void *writer(void *p)
+{
+	struct writer_arg *w = p;
+	struct mlf_err e;
+	char key[16];
+	snprintf(key, sizeof(key), "w%d", w->worker);
+	for (int i = 0; i < 200; i++) {
+		struct store_metric m = { key, i, 1000 + i, i, NULL };
+		struct store_batch b = { .metrics = &m, .n_metrics = 1 };
+		if (st->ops->run_log_batch(st, w->run_id, &b, &e) < 0)
+			w->failures++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_writers(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	const char *run_id = new_run(&a, "concurrent");
+	pthread_t t[8];
+	struct writer_arg args[8];
+	for (int i = 0; i < 8; i++) {
+		args[i] = (struct writer_arg){ run_id, i, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, writer, &args[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(args[i].failures, 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		struct store_metric *h;
+		size_t n;
+		char key[16];
+		snprintf(key, sizeof(key), "w%d", i);
+		assert_int_equal(st->ops->metric_history(st, run_id, key, &h, &n, &a, &err), 0);
+		assert_int_equal(n, 200);
+	}
+	arena_release(&a);
+}
+
+static void test_sample_steps(void **state)
+{
+	(void)state;
+	int64_t steps[100], out[200];
+	for (int i = 0; i < 100; i++)
+		steps[i] = i * 2; /* 0, 2, ..., 198 */
+	const int64_t bounds[] = { 0, 198, 7, 9 };
+	/* everything fits */
+	size_t n = store_sample_steps(steps, 100, NULL, 0, true, 10, 20, 10, out);
+	assert_int_equal(n, 6);
+	assert_int_equal(out[0], 10);
+	assert_int_equal(out[5], 20);
+	/* sampling: 10 evenly spaced plus the last, plus bounds in range */
+	n = store_sample_steps(steps, 100, bounds, 4, false, 0, 0, 10, out);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[n - 1], 198);
+	for (size_t i = 1; i < n; i++)
+		assert_true(out[i - 1] < out[i]);
+	assert_int_equal(n, 13); /* 0,20,...,180 (10) + 198 + bounds 7 and 9; 0 and 198 shared */
+	/* bounds outside the range are dropped */
+	n = store_sample_steps(steps, 100, bounds, 4, true, 50, 60, 100, out);
+	assert_int_equal(n, 6);
+	assert_int_equal(out[0], 50);
+	/* no steps at all */
+	assert_int_equal(store_sample_steps(NULL, 0, NULL, 0, false, 0, 0, 10, out), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_experiment_and_locations),
+		cmocka_unit_test(test_latest_metric_rule),
+		cmocka_unit_test(test_params_write_once_and_batch_atomic),
+		cmocka_unit_test(test_deleted_runs_refuse_writes),
+		cmocka_unit_test(test_concurrent_writers),
+		cmocka_unit_test(test_sample_steps),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
