@@ -283,17 +283,24 @@ static int batch_limit(struct api_ctx *c, size_t got, size_t max, const char *wh
 			  max, what, got, what, what);
 }
 
-/* Reads one numeric field of a nested metric with the top-level rules. */
-static int nested_number(struct api_ctx *c, json_t *obj, const char *field, const char *path, bool integer,
-			 double *d, int64_t *i)
+/* Reads one numeric field of a nested metric with the top-level rules;
+ * errors name the element ("metrics[3].value"). */
+static int nested_number(struct api_ctx *c, json_t *obj, size_t idx, const char *field, bool integer, double *d,
+			 int64_t *i)
 {
 	json_t *saved = c->body;
 	c->body = obj;
 	int rc = integer ? param_int64(c, field, i) : param_double(c, field, d);
 	c->body = saved;
-	if (rc < 0) /* re-label the error with the element path */
-		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Invalid value for parameter '%s' supplied", path);
+	if (rc < 0)
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+				  "Invalid value for parameter 'metrics[%zu].%s' supplied", idx, field);
 	return rc;
+}
+
+static int missing_element(struct api_ctx *c, const char *what, size_t idx, const char *field)
+{
+	return param_missing(c, arena_printf(c->a, "%s[%zu].%s", what, idx, field));
 }
 
 static int batch_metrics(struct api_ctx *c, json_t *list, struct store_metric **out, size_t *n)
@@ -303,20 +310,17 @@ static int batch_metrics(struct api_ctx *c, json_t *list, struct store_metric **
 	for (size_t i = 0; i < *n; i++) {
 		json_t *o = json_array_get(list, i);
 		struct store_metric *m = &(*out)[i];
+		int rc;
 		memset(m, 0, sizeof(*m));
-		char *path = arena_printf(c->a, "metrics[%zu].key", i);
 		m->key = param_nested_text(c, o, "key");
 		if (!m->key || !*m->key)
-			return param_missing(c, path);
-		int rc = nested_number(c, o, "value", arena_printf(c->a, "metrics[%zu].value", i), false, &m->value, NULL);
-		if (rc != 0)
-			return rc < 0 ? -1 : param_missing(c, arena_printf(c->a, "metrics[%zu].value", i));
-		rc = nested_number(c, o, "timestamp", arena_printf(c->a, "metrics[%zu].timestamp", i), true, NULL,
-				   &m->timestamp);
-		if (rc != 0)
-			return rc < 0 ? -1 : param_missing(c, arena_printf(c->a, "metrics[%zu].timestamp", i));
-		if (nested_number(c, o, "step", arena_printf(c->a, "metrics[%zu].step", i), true, NULL, &m->step) < 0 ||
-		    check_metric(c, m, arena_printf(c->a, "metrics[%zu].name", i)) < 0)
+			return missing_element(c, "metrics", i, "key");
+		if ((rc = nested_number(c, o, i, "value", false, &m->value, NULL)) != 0)
+			return rc < 0 ? -1 : missing_element(c, "metrics", i, "value");
+		if ((rc = nested_number(c, o, i, "timestamp", true, NULL, &m->timestamp)) != 0)
+			return rc < 0 ? -1 : missing_element(c, "metrics", i, "timestamp");
+		if (nested_number(c, o, i, "step", true, NULL, &m->step) < 0 ||
+		    check_metric(c, m, "key") < 0)
 			return -1;
 	}
 	return 0;
@@ -333,9 +337,8 @@ static int batch_kvs(struct api_ctx *c, json_t *list, const char *what, bool is_
 		kv->key = param_nested_text(c, o, "key");
 		kv->value = param_nested_text(c, o, "value");
 		if (!kv->key || !*kv->key)
-			return param_missing(c, arena_printf(c->a, "%s[%zu].key", what, i));
-		const char *label = arena_printf(c->a, "%s[%zu].key", what, i);
-		if ((is_param ? check_param(c, kv, label) : check_tag(c, kv, label)) < 0)
+			return missing_element(c, what, i, "key");
+		if ((is_param ? check_param(c, kv, "key") : check_tag(c, kv, "key")) < 0)
 			return -1;
 	}
 	return 0;
