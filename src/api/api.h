@@ -122,6 +122,11 @@ int api_metrics_bulk_interval(struct api_ctx *c);
 int api_metrics_get_history_bulk(struct api_ctx *c);
 int api_artifacts_list(struct api_ctx *c);
 
+/* Parses the request body into c->body (or selects the query string) with
+ * MLflow's leniencies; a no-op when already done. The route table does this
+ * before most handlers; ROUTE_LAZY_BODY handlers call it when they need it. */
+int api_parse_body(struct api_ctx *c);
+
 /* The one entry point the HTTP server calls (routes.c). `app` is a
  * struct app. */
 void api_handle(void *app, const struct http_request *req, struct http_response *resp);

@@ -8,6 +8,7 @@
  */
 #include "api.h"
 #include "api_search.h"
+#include "batch_reader.h"
 #include "run_names.h"
 #include <strings.h>
 
@@ -319,27 +320,22 @@ static int batch_metrics(struct api_ctx *c, json_t *list, struct store_metric **
 			return rc < 0 ? -1 : missing_element(c, "metrics", i, "value");
 		if ((rc = nested_number(c, o, i, "timestamp", true, NULL, &m->timestamp)) != 0)
 			return rc < 0 ? -1 : missing_element(c, "metrics", i, "timestamp");
-		if (nested_number(c, o, i, "step", true, NULL, &m->step) < 0 ||
-		    check_metric(c, m, "key") < 0)
+		if (nested_number(c, o, i, "step", true, NULL, &m->step) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int batch_kvs(struct api_ctx *c, json_t *list, const char *what, bool is_param, struct store_kv **out,
-		     size_t *n)
+static int batch_kvs(struct api_ctx *c, json_t *list, const char *what, struct store_kv **out, size_t *n)
 {
 	*n = list ? json_array_size(list) : 0;
 	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
 		json_t *o = json_array_get(list, i);
-		struct store_kv *kv = &(*out)[i];
-		kv->key = param_nested_text(c, o, "key");
-		kv->value = param_nested_text(c, o, "value");
-		if (!kv->key || !*kv->key)
+		(*out)[i].key = param_nested_text(c, o, "key");
+		(*out)[i].value = param_nested_text(c, o, "value");
+		if (!(*out)[i].key || !*(*out)[i].key)
 			return missing_element(c, what, i, "key");
-		if ((is_param ? check_param(c, kv, "key") : check_tag(c, kv, "key")) < 0)
-			return -1;
 	}
 	return 0;
 }
@@ -356,28 +352,61 @@ static int reject_duplicate_params(struct api_ctx *c, const struct store_kv *p, 
 	return 0;
 }
 
-int api_runs_log_batch(struct api_ctx *c)
+static int batch_limits(struct api_ctx *c, size_t nm, size_t np, size_t nt)
 {
-	json_t *metrics, *params, *tags;
-	struct store_metric *m;
-	struct store_kv *p, *t;
-	size_t nm, np, nt;
-	const char *run_id;
-	if (param_run_id(c, &run_id) < 0 || param_object_list(c, "metrics", &metrics) < 0 ||
-	    param_object_list(c, "params", &params) < 0 || param_object_list(c, "tags", &tags) < 0)
-		return -1;
-	nm = metrics ? json_array_size(metrics) : 0;
-	np = params ? json_array_size(params) : 0;
-	nt = tags ? json_array_size(tags) : 0;
 	if (batch_limit(c, nm, BATCH_MAX_METRICS, "metrics") < 0 || batch_limit(c, np, BATCH_MAX_PARAMS, "params") < 0 ||
 	    batch_limit(c, nt, BATCH_MAX_TAGS, "tags") < 0 ||
 	    batch_limit(c, nm + np + nt, BATCH_MAX_TOTAL, "metrics, params, and tags") < 0)
 		return -1;
-	if (batch_metrics(c, metrics, &m, &nm) < 0 || batch_kvs(c, params, "params", true, &p, &np) < 0 ||
-	    batch_kvs(c, tags, "tags", false, &t, &nt) < 0 || reject_duplicate_params(c, p, np) < 0)
+	return 0;
+}
+
+/* Reads the batch with the full parser and MLflow's typing rules. */
+static int batch_read_full(struct api_ctx *c, struct batch_request *b)
+{
+	json_t *metrics, *params, *tags;
+	if (api_parse_body(c) < 0 || param_run_id(c, &b->run_id) < 0 ||
+	    param_object_list(c, "metrics", &metrics) < 0 || param_object_list(c, "params", &params) < 0 ||
+	    param_object_list(c, "tags", &tags) < 0)
 		return -1;
-	struct store_batch b = { m, nm, p, np, t, nt };
-	return store_batch(c, run_id, &b);
+	if (batch_limits(c, metrics ? json_array_size(metrics) : 0, params ? json_array_size(params) : 0,
+			 tags ? json_array_size(tags) : 0) < 0)
+		return -1;
+	if (batch_metrics(c, metrics, &b->metrics, &b->n_metrics) < 0 ||
+	    batch_kvs(c, params, "params", &b->params, &b->n_params) < 0 ||
+	    batch_kvs(c, tags, "tags", &b->tags, &b->n_tags) < 0)
+		return -1;
+	return 0;
+}
+
+/* The rules every batch passes, however it was read. */
+static int batch_validate(struct api_ctx *c, struct batch_request *b)
+{
+	if (!b->run_id || !*b->run_id)
+		return param_missing(c, "run_id");
+	if (batch_limits(c, b->n_metrics, b->n_params, b->n_tags) < 0)
+		return -1;
+	for (size_t i = 0; i < b->n_metrics; i++)
+		if (check_metric(c, &b->metrics[i], "key") < 0)
+			return -1;
+	for (size_t i = 0; i < b->n_params; i++)
+		if (check_param(c, &b->params[i], "key") < 0)
+			return -1;
+	for (size_t i = 0; i < b->n_tags; i++)
+		if (check_tag(c, &b->tags[i], "key") < 0)
+			return -1;
+	return reject_duplicate_params(c, b->params, b->n_params);
+}
+
+int api_runs_log_batch(struct api_ctx *c)
+{
+	struct batch_request b;
+	if (!batch_read_fast(c->req->body, c->req->body_len, c->a, &b) && batch_read_full(c, &b) < 0)
+		return -1;
+	if (batch_validate(c, &b) < 0)
+		return -1;
+	struct store_batch sb = { b.metrics, b.n_metrics, b.params, b.n_params, b.tags, b.n_tags };
+	return store_batch(c, b.run_id, &sb);
 }
 
 /* ---- log-model ------------------------------------------------------------ */

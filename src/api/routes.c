@@ -16,6 +16,7 @@
 
 enum route_flags {
 	ROUTE_NO_JSON_CHECK = 1 << 0, /* the body is not JSON (uploads) */
+	ROUTE_LAZY_BODY = 1 << 1,     /* the handler reads the body itself (api_parse_body) */
 };
 
 struct route {
@@ -51,7 +52,7 @@ static const struct route routes[] = {
 	{ POST, "/mlflow/runs/log-parameter", api_runs_log_param, 0 },
 	{ POST, "/mlflow/runs/set-tag", api_runs_set_tag, 0 },
 	{ POST, "/mlflow/runs/delete-tag", api_runs_delete_tag, 0 },
-	{ POST, "/mlflow/runs/log-batch", api_runs_log_batch, 0 },
+	{ POST, "/mlflow/runs/log-batch", api_runs_log_batch, ROUTE_LAZY_BODY },
 	{ POST, "/mlflow/runs/log-model", api_runs_log_model, 0 },
 	{ POST, "/mlflow/runs/log-inputs", api_runs_log_inputs, 0 },
 	{ POST, "/mlflow/runs/search", api_runs_search, 0 },
@@ -144,13 +145,13 @@ static int check_content_type(const struct http_request *req, struct mlf_err *er
 	return 0;
 }
 
-/* Parses the JSON body (if any) into c->body and decides where parameters
- * come from. Unparsable JSON is treated as an empty body, as MLflow does. */
-static int load_params(struct api_ctx *c, struct mlf_err *err)
+int api_parse_body(struct api_ctx *c)
 {
 	const struct http_request *req = c->req;
+	if (c->body || c->use_query)
+		return 0;
 	if (req->body_too_large)
-		return mlf_errorf(err, MLF_MAX_READ_SIZE_EXCEEDED, "Request body exceeds the maximum allowed size");
+		return mlf_errorf(c->err, MLF_MAX_READ_SIZE_EXCEEDED, "Request body exceeds the maximum allowed size");
 	if (req->method == HTTP_GET && req->has_query) {
 		c->use_query = true;
 		return 0;
@@ -158,19 +159,21 @@ static int load_params(struct api_ctx *c, struct mlf_err *err)
 	json_t *v;
 	switch (jr_parse(req->body, req->body_len, &v)) {
 	case JR_TOO_DEEP:
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Request body nesting exceeds the maximum depth of %d",
-				  JR_MAX_DEPTH);
-	case JR_INVALID:
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+				  "Request body nesting exceeds the maximum depth of %d", JR_MAX_DEPTH);
+	case JR_INVALID: /* MLflow treats unparsable JSON like an empty body */
 		return 0;
 	case JR_OK:
 		break;
 	}
 	if (v && !json_is_object(v) && !json_is_null(v)) {
 		json_decref(v);
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Request body must be a JSON object");
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Request body must be a JSON object");
 	}
-	c->body = v;
-	if (req->method == HTTP_GET && !v)
+	c->body = json_is_null(v) ? NULL : v;
+	if (json_is_null(v))
+		json_decref(v);
+	if (req->method == HTTP_GET && !c->body)
 		c->use_query = true;
 	return 0;
 }
@@ -186,9 +189,11 @@ static void run_handler(const struct app *app, const struct route *r, const stru
 		respond_error(resp, &err);
 		return;
 	}
-	if (load_params(&c, &err) < 0) {
-		respond_error(resp, &err);
-		return;
+	if (req->body_too_large || !(r->flags & ROUTE_LAZY_BODY)) {
+		if (api_parse_body(&c) < 0) {
+			respond_error(resp, &err);
+			return;
+		}
 	}
 	jw_init(&c.w, &resp->body);
 	jw_obj_begin(&c.w);

@@ -3,6 +3,7 @@
  */
 #include "util.h"
 #include <errno.h>
+#include <math.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -140,6 +141,11 @@ void util_url_decode(struct buf *out, const char *s, size_t n, bool plus_space)
 
 void util_format_double(char out[32], double v)
 {
+	/* integral values print exactly and fast (-0.0 keeps its sign below) */
+	if (v == (double)(int64_t)v && v > -9e15 && v < 9e15 && (v != 0 || !signbit(v))) {
+		snprintf(out, 32, "%lld", (long long)v);
+		return;
+	}
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, 32, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)

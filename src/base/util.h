@@ -27,8 +27,9 @@ bool util_parse_int64(const char *s, int64_t *out);
 /* Percent-decodes s[0..n) into out; '+' becomes a space when `plus_space`.
  * Invalid escapes are kept literally. */
 void util_url_decode(struct buf *out, const char *s, size_t n, bool plus_space);
-/* Formats a double so that strtod gives the same value back, shortest of
- * %.15g/%.16g/%.17g. `out` must hold 32 bytes. Finite values only. */
+/* Formats a double so that strtod gives the same value back: integral
+ * values as integers, else the shortest of %.15g/%.16g/%.17g. `out` must
+ * hold 32 bytes. Finite values only. */
 void util_format_double(char out[32], double v);
 
 #endif

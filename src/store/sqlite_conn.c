@@ -116,7 +116,13 @@ static int apply_migrations(struct sqlite_conn *c, const char *const *migrations
 	return 0;
 }
 
-/* ---- the writer thread ------------------------------------------------ */
+/* ---- group commit -------------------------------------------------------
+ * There is no writer thread. A writer queues its job; if nobody holds the
+ * write connection it becomes the leader: it takes every queued job (its
+ * own and those that arrived while the previous group ran), runs them in
+ * one transaction and wakes the waiters. Uncontended writes therefore run
+ * on the caller's thread with no hand-off, and contended ones share a
+ * commit. */
 
 static void run_group(struct sqlite_pool *p, struct sqlite_job *jobs)
 {
@@ -159,41 +165,20 @@ static void run_group(struct sqlite_pool *p, struct sqlite_job *jobs)
 	}
 }
 
-static void *writer_main(void *arg)
+/* Detaches up to WRITER_MAX_GROUP queued jobs. Called with `lock` held. */
+static struct sqlite_job *take_group(struct sqlite_pool *p, size_t *n)
 {
-	struct sqlite_pool *p = arg;
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		while (!p->head && !p->stopping)
-			pthread_cond_wait(&p->work, &p->lock);
-		if (!p->head)
-			break; /* stopping and drained */
-		struct sqlite_job *group = p->head, *last = group;
-		size_t n = 1;
-		while (last->next && n < WRITER_MAX_GROUP) {
-			last = last->next;
-			n++;
-		}
-		p->head = last->next;
-		if (!p->head)
-			p->tail = NULL;
-		last->next = NULL;
-		pthread_mutex_unlock(&p->lock);
-
-		run_group(p, group);
-
-		pthread_mutex_lock(&p->lock);
-		p->commits++;
-		p->jobs += n;
-		for (struct sqlite_job *j = group; j;) {
-			struct sqlite_job *next = j->next; /* j may vanish once done */
-			j->done = true;
-			j = next;
-		}
-		pthread_cond_broadcast(&p->done);
+	struct sqlite_job *group = p->head, *last = group;
+	*n = 1;
+	while (last->next && *n < WRITER_MAX_GROUP) {
+		last = last->next;
+		(*n)++;
 	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
+	p->head = last->next;
+	if (!p->head)
+		p->tail = NULL;
+	last->next = NULL;
+	return group;
 }
 
 int sqlite_pool_write(struct sqlite_pool *p, int (*fn)(struct sqlite_conn *, void *, struct mlf_err *),
@@ -210,9 +195,30 @@ int sqlite_pool_write(struct sqlite_pool *p, int (*fn)(struct sqlite_conn *, voi
 	else
 		p->head = &job;
 	p->tail = &job;
-	pthread_cond_signal(&p->work);
-	while (!job.done)
-		pthread_cond_wait(&p->done, &p->lock);
+	while (!job.done) {
+		if (p->writing) {
+			pthread_cond_wait(&p->done, &p->lock);
+			continue;
+		}
+		size_t n;
+		struct sqlite_job *group = take_group(p, &n);
+		p->writing = true;
+		pthread_mutex_unlock(&p->lock);
+
+		run_group(p, group);
+
+		pthread_mutex_lock(&p->lock);
+		p->writing = false;
+		p->commits++;
+		p->jobs += n;
+		for (struct sqlite_job *j = group; j;) {
+			struct sqlite_job *next = j->next; /* j may vanish once done */
+			j->done = true;
+			j = next;
+		}
+		/* wake the finished and the next leader (if jobs are queued) */
+		pthread_cond_broadcast(&p->done);
+	}
 	pthread_mutex_unlock(&p->lock);
 	return job.rc;
 }
@@ -258,25 +264,18 @@ int sqlite_pool_init(struct sqlite_pool *p, const char *path, const char *const 
 	pthread_key_create(&p->reader_key, NULL);
 	pthread_mutex_init(&p->conns_lock, NULL);
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	if (pthread_create(&p->writer_thread, NULL, writer_main, p) != 0) {
-		conn_close(p->writer);
-		free(p->writer);
-		free(p->path);
-		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot start the database writer thread");
-	}
 	return 0;
 }
 
 void sqlite_pool_release(struct sqlite_pool *p)
 {
 	pthread_mutex_lock(&p->lock);
-	p->stopping = true;
-	pthread_cond_signal(&p->work);
+	p->stopping = true; /* refuse new jobs, let queued ones finish */
+	while (p->writing || p->head)
+		pthread_cond_wait(&p->done, &p->lock);
 	pthread_mutex_unlock(&p->lock);
-	pthread_join(p->writer_thread, NULL);
-	log_info("database writer: %llu jobs in %llu commits", (unsigned long long)p->jobs,
+	log_info("database writes: %llu jobs in %llu commits", (unsigned long long)p->jobs,
 		 (unsigned long long)p->commits);
 
 	for (struct sqlite_conn *c = p->conns; c;) {
@@ -292,7 +291,6 @@ void sqlite_pool_release(struct sqlite_pool *p)
 	pthread_key_delete(p->reader_key);
 	pthread_mutex_destroy(&p->conns_lock);
 	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	free(p->path);
 }

@@ -1,15 +1,14 @@
 /*
  * sqlite_conn.h - SQLite connections with a prepared-statement cache, and
- * the single writer thread that groups concurrent writes into one
- * transaction (group commit).
+ * the one write connection shared through group commit.
  *
  * Readers: every thread that reads gets its own connection (WAL lets them
  * run beside the writer), created on first use and kept for the life of the
- * store. Writers: callers hand a job to the writer thread and wait; the
- * writer takes every queued job, runs each inside its own SAVEPOINT within
- * one BEGIN IMMEDIATE ... COMMIT, so a failing job rolls back alone and a
- * burst of small writes costs one commit. This file knows nothing of the
- * tracking schema beyond applying migrations.
+ * store. Writers: a caller queues a job; whoever finds the write connection
+ * free becomes the leader and runs every queued job, each inside its own
+ * SAVEPOINT within one BEGIN IMMEDIATE ... COMMIT, so a failing job rolls
+ * back alone and a burst of small writes costs one commit. This file knows
+ * nothing of the tracking schema beyond applying migrations.
  */
 #ifndef MLF_SQLITE_CONN_H
 #define MLF_SQLITE_CONN_H
@@ -27,8 +26,8 @@ struct sqlite_conn {
 	struct sqlite_conn *next; /* in the pool's list of all connections */
 };
 
-/* A unit of work for the writer thread. `fn` runs inside a savepoint on the
- * writer's connection and returns 0 or -1 with `err` set. */
+/* A unit of write work. `fn` runs inside a savepoint on the write
+ * connection and returns 0 or -1 with `err` set. */
 struct sqlite_job {
 	int (*fn)(struct sqlite_conn *c, void *arg, struct mlf_err *err);
 	void *arg;
@@ -46,29 +45,29 @@ struct sqlite_pool {
 	pthread_mutex_t conns_lock; /* guards `conns` */
 	struct sqlite_conn *conns;  /* every reader connection, for close */
 
-	struct sqlite_conn *writer;
-	pthread_t writer_thread;
-	pthread_mutex_t lock; /* guards the queue, `stopping` and job.done */
-	pthread_cond_t work;  /* jobs queued or stopping */
-	pthread_cond_t done;  /* some job finished */
+	struct sqlite_conn *writer; /* used only by the current leader */
+	pthread_mutex_t lock; /* guards the queue, `writing`, `stopping`, job.done */
+	pthread_cond_t done;  /* a group finished: check your job, or lead */
 	struct sqlite_job *head, *tail;
+	bool writing;         /* a leader holds the write connection */
 	bool stopping;
 	uint64_t commits, jobs; /* statistics, under `lock` */
 };
 
 /* Opens the database at `path` (":memory:" is refused: readers could not
- * see it), applies `migrations` (migration i runs when user_version <= i)
- * and starts the writer thread. Returns 0, or -1 with `err` set. */
+ * see it) and applies `migrations` (migration i runs when user_version <= i).
+ * Returns 0, or -1 with `err` set. */
 int sqlite_pool_init(struct sqlite_pool *p, const char *path, const char *const *migrations,
 		     size_t n_migrations, const char *const *sql, size_t n_sql, struct mlf_err *err);
-/* Drains the queue, stops the writer and closes every connection. */
+/* Refuses new writes, lets queued ones commit, closes every connection. */
 void sqlite_pool_release(struct sqlite_pool *p);
 
 /* The calling thread's read connection (opened on first use). Borrowed:
  * valid until sqlite_pool_release(). NULL with `err` set on failure. */
 struct sqlite_conn *sqlite_pool_reader(struct sqlite_pool *p, struct mlf_err *err);
-/* Runs `fn(conn, arg, err)` on the writer thread inside a transaction and
- * waits for the commit. Returns what fn returned (or -1 if the commit
+/* Runs `fn(conn, arg, err)` on the write connection inside a transaction
+ * (possibly on another writer's thread, grouped with its jobs) and waits
+ * for the commit. Returns what fn returned (or -1 if the commit
  * failed); `err` is filled on failure. */
 int sqlite_pool_write(struct sqlite_pool *p, int (*fn)(struct sqlite_conn *, void *, struct mlf_err *),
 		      void *arg, struct mlf_err *err);
