@@ -45,6 +45,10 @@
 	X(RUN_PARAMS, "SELECT key, value FROM params WHERE run_pk = ?1") \
 	X(RUN_LATEST, "SELECT k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk = ?1") \
 	X(RUN_INPUTS, "SELECT d.dataset_pk, d.name, d.digest, d.source_type, d.source, d.schema, d.profile FROM run_inputs i JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE i.run_pk = ?1 ORDER BY i.seq") \
+	X(PAGE_LATEST, "SELECT l.run_pk, k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk IN (SELECT value FROM json_each(?1)) ORDER BY l.run_pk") \
+	X(PAGE_PARAMS, "SELECT run_pk, key, value FROM params WHERE run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk") \
+	X(PAGE_TAGS, "SELECT run_pk, key, value FROM tags WHERE run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk") \
+	X(PAGE_WITH_INPUTS, "SELECT DISTINCT run_pk FROM run_inputs WHERE run_pk IN (SELECT value FROM json_each(?1))") \
 	X(INPUT_TAGS, "SELECT key, value FROM input_tags WHERE run_pk = ?1 AND dataset_pk = ?2") \
 	X(TAG_UPSERT, "INSERT INTO tags(run_pk, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value") \
 	X(TAG_DELETE, "DELETE FROM tags WHERE run_pk = ?1 AND key = ?2") \
@@ -679,6 +683,134 @@ static int sq_run_get(struct store *st, const char *run_id, struct store_run *ou
 	return read_end(c, run_load_data(c, pk, out, a, err));
 }
 
+/* ---- loading a page of runs in a few statements ---------------------------
+ * A search page of 1,000 runs would cost 4,000 small queries loaded run by
+ * run; instead each kind of row is read once for the whole page, ordered by
+ * run, and handed to its run through a sorted pk index. */
+
+struct pk_slot {
+	int64_t pk;
+	size_t run; /* index in the page */
+};
+
+static int pk_slot_cmp(const void *x, const void *y)
+{
+	int64_t a = ((const struct pk_slot *)x)->pk, b = ((const struct pk_slot *)y)->pk;
+	return (a > b) - (a < b);
+}
+
+static struct store_run *run_of(const struct pk_slot *idx, size_t n, struct store_run *runs, int64_t pk)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (idx[mid].pk < pk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && idx[lo].pk == pk ? &runs[idx[lo].run] : NULL;
+}
+
+enum page_kind { PAGE_KIND_METRICS, PAGE_KIND_PARAMS, PAGE_KIND_TAGS };
+
+/* Appends one row to its run's list of `kind`; `cap` tracks the capacity of
+ * the list being filled (rows of one run arrive together). */
+static void page_add_row(enum page_kind kind, struct store_run *r, sqlite3_stmt *s, size_t *cap, struct arena *a)
+{
+	if (kind == PAGE_KIND_METRICS) {
+		if (r->n_metrics == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			r->metrics = arena_grow_array(a, r->metrics, r->n_metrics, *cap, sizeof(*r->metrics));
+		}
+		struct store_metric *m = &r->metrics[r->n_metrics++];
+		m->key = col_text(s, 1, a);
+		m->value = metric_value(s, 2, 5);
+		m->timestamp = sqlite3_column_int64(s, 3);
+		m->step = sqlite3_column_int64(s, 4);
+		m->run_id = NULL;
+		return;
+	}
+	struct store_kv **list = kind == PAGE_KIND_PARAMS ? &r->params : &r->tags;
+	size_t *n = kind == PAGE_KIND_PARAMS ? &r->n_params : &r->n_tags;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*list = arena_grow_array(a, *list, *n, *cap, sizeof(**list));
+	}
+	(*list)[*n].key = col_text(s, 1, a);
+	(*list)[*n].value = col_text(s, 2, a);
+	(*n)++;
+}
+
+static int page_load_kind(struct sqlite_conn *c, enum stmt_id id, enum page_kind kind, const char *pks_json,
+			  const struct pk_slot *idx, size_t n, struct store_run *runs, struct arena *a,
+			  struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, id, err);
+	struct store_run *cur = NULL;
+	int64_t cur_pk = -1;
+	size_t cap = 0;
+	int rc;
+	if (!s)
+		return -1;
+	bind_text(s, 1, pks_json);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t pk = sqlite3_column_int64(s, 0);
+		if (pk != cur_pk) {
+			cur_pk = pk;
+			cur = run_of(idx, n, runs, pk);
+			cap = 0;
+		}
+		if (cur)
+			page_add_row(kind, cur, s, &cap, a);
+	}
+	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "search page", err);
+}
+
+static int page_load_data(struct sqlite_conn *c, const int64_t *pks, struct store_run *runs, size_t n,
+			  struct arena *a, struct mlf_err *err)
+{
+	if (!n)
+		return 0;
+	struct pk_slot *idx = arena_alloc(a, n * sizeof(*idx));
+	struct buf json = BUF_INIT;
+	buf_addch(&json, '[');
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = (struct pk_slot){ pks[i], i };
+		buf_addf(&json, "%s%lld", i ? "," : "", (long long)pks[i]);
+	}
+	buf_addch(&json, ']');
+	qsort(idx, n, sizeof(*idx), pk_slot_cmp);
+	int rc = page_load_kind(c, S_PAGE_LATEST, PAGE_KIND_METRICS, json.ptr, idx, n, runs, a, err);
+	if (rc == 0)
+		rc = page_load_kind(c, S_PAGE_PARAMS, PAGE_KIND_PARAMS, json.ptr, idx, n, runs, a, err);
+	if (rc == 0)
+		rc = page_load_kind(c, S_PAGE_TAGS, PAGE_KIND_TAGS, json.ptr, idx, n, runs, a, err);
+	/* dataset inputs are rare: load them only for the runs that have some */
+	sqlite3_stmt *s = rc == 0 ? sqlite_conn_stmt(c, S_PAGE_WITH_INPUTS, err) : NULL;
+	if (s) {
+		bind_text(s, 1, json.ptr);
+		int step;
+		int64_t *with = NULL;
+		size_t n_with = 0, cap = 0;
+		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n_with == cap) {
+				cap = cap ? cap * 2 : 8;
+				with = arena_grow_array(a, with, n_with, cap, sizeof(*with));
+			}
+			with[n_with++] = sqlite3_column_int64(s, 0);
+		}
+		if (step != SQLITE_DONE)
+			rc = sqlite_conn_fail(c, "search page inputs", err);
+		for (size_t i = 0; rc == 0 && i < n_with; i++)
+			rc = run_load_inputs(c, with[i], run_of(idx, n, runs, with[i]), a, err);
+	} else {
+		rc = -1;
+	}
+	buf_release(&json);
+	return rc;
+}
+
 static int sq_run_search(struct store *st, const int64_t *experiment_ids, size_t n_exp,
 			 const struct store_search *q, struct store_run **out, size_t *n, bool *more,
 			 struct arena *a, struct mlf_err *err)
@@ -735,10 +867,7 @@ static int sq_run_search(struct store *st, const int64_t *experiment_ids, size_t
 		goto out;
 	}
 	*more = (int64_t)*n == q->max_results;
-	for (size_t i = 0; i < *n; i++)
-		if (run_load_data(c, pks[i], &(*out)[i], a, err) < 0)
-			goto out;
-	rc = 0;
+	rc = page_load_data(c, pks, *out, *n, a, err);
 out:
 	sqlite3_finalize(s);
 	read_end(c, rc);
