@@ -8,6 +8,7 @@
 #define BULK_MAX_RUNS 100
 #define BULK_INTERVAL_MAX_RESULTS 2500
 #define BULK_HISTORY_MAX_RESULTS 25000
+#define HISTORY_MAX_RESULTS 1000000
 
 static void render_metrics(struct api_ctx *c, const struct store_metric *m, size_t n, bool with_run_id)
 {
@@ -20,20 +21,33 @@ static void render_metrics(struct api_ctx *c, const struct store_metric *m, size
 	jw_arr_end(&c->w);
 }
 
-/* All points, ordered by timestamp then step. max_results and page_token
- * are accepted and ignored, as by MLflow 2.x servers: clients page only
- * when a token comes back. */
+/* The points of one key, ordered by timestamp, step and value. Without
+ * max_results every point comes back in one answer (what MLflow 2.x
+ * clients expect); with it, pages of that size with a next_page_token, as
+ * MLflow 3.x serves and its clients follow. */
 int api_metrics_get_history(struct api_ctx *c)
 {
-	const char *run_id, *key;
+	const char *run_id, *key, *token;
 	struct store_metric *m;
+	int64_t limit = -1, offset;
 	size_t n;
-	if (param_run_id(c, &run_id) < 0 || param_string_required(c, "metric_key", &key) < 0)
+	bool more;
+	int has_limit;
+	if (param_run_id(c, &run_id) < 0 || param_string_required(c, "metric_key", &key) < 0 ||
+	    (has_limit = param_int64(c, "max_results", &limit)) < 0 || param_string(c, "page_token", &token) < 0 ||
+	    page_token_decode(has_limit == 0 ? token : NULL, &offset, c->err) < 0)
 		return -1;
+	if (has_limit == 0 && (limit < 1 || limit > HISTORY_MAX_RESULTS))
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+				  "Invalid value %lld for parameter 'max_results' supplied. It must be between 1 and %d",
+				  (long long)limit, HISTORY_MAX_RESULTS);
 	struct store *st = c->app->store;
-	if (st->ops->metric_history(st, run_id, key, &m, &n, c->a, c->err) < 0)
+	if (st->ops->metric_history(st, run_id, key, offset, has_limit == 0 ? limit : -1, &m, &n, &more, c->a,
+				    c->err) < 0)
 		return -1;
 	render_metrics(c, m, n, false);
+	if (more)
+		jw_kv_str(&c->w, "next_page_token", page_token_encode(offset + limit, c->a));
 	return 0;
 }
 
@@ -97,7 +111,9 @@ int api_metrics_get_history_bulk(struct api_ctx *c)
 	for (size_t i = 0; i < n_ids && total < (size_t)max_results; i++) {
 		struct store_metric *m;
 		size_t n;
-		if (st->ops->metric_history(st, ids[i], key, &m, &n, c->a, c->err) < 0)
+		bool more;
+		if (st->ops->metric_history(st, ids[i], key, 0, max_results - (int64_t)total, &m, &n, &more, c->a,
+					    c->err) < 0)
 			return -1;
 		for (size_t k = 0; k < n && total < (size_t)max_results; k++, total++) {
 			m[k].run_id = ids[i];

@@ -172,8 +172,11 @@ struct store_ops {
 			  const struct store_search *q, struct store_run **out, size_t *n, bool *more,
 			  struct arena *a, struct mlf_err *err);
 
-	int (*metric_history)(struct store *st, const char *run_id, const char *key, struct store_metric **out,
-			      size_t *n, struct arena *a, struct mlf_err *err);
+	/* The points of one key, ordered by timestamp, step, value: `limit`
+	 * points (all when < 0) from `offset`; *more tells whether points
+	 * remain after them. */
+	int (*metric_history)(struct store *st, const char *run_id, const char *key, int64_t offset, int64_t limit,
+			      struct store_metric **out, size_t *n, bool *more, struct arena *a, struct mlf_err *err);
 	int (*metric_bulk_interval)(struct store *st, const struct store_bulk_interval *q,
 				    struct store_metric **out, size_t *n, struct arena *a, struct mlf_err *err);
 	int (*dataset_search)(struct store *st, const int64_t *experiment_ids, size_t n_exp,

@@ -62,7 +62,7 @@
 		"WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \
 	X(RUN_STEP_BOUNDS, "SELECT min(m.step), max(m.step) FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
 	X(POINTS_AT_STEPS, "SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) AND m.step IN (SELECT value FROM json_each(?3)) ORDER BY m.step, m.timestamp, m.value") \
-	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) ORDER BY m.timestamp, m.step, m.value") \
+	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) ORDER BY m.timestamp, m.step, m.value LIMIT ?3 OFFSET ?4") \
 	X(DATASET_INSERT, "INSERT OR IGNORE INTO datasets(dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
 	X(DATASET_GET, "SELECT dataset_pk FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3") \
 	X(INPUT_INSERT, "INSERT OR IGNORE INTO run_inputs(run_pk, dataset_pk, seq) VALUES(?1, ?2, (SELECT count(*) FROM run_inputs WHERE run_pk = ?1))") \
@@ -1346,8 +1346,8 @@ static int sq_run_log_inputs(struct store *st, const char *run_id, const struct 
 
 /* ---- metrics -------------------------------------------------------------- */
 
-static int sq_metric_history(struct store *st, const char *run_id, const char *key, struct store_metric **out,
-			     size_t *n, struct arena *a, struct mlf_err *err)
+static int sq_metric_history(struct store *st, const char *run_id, const char *key, int64_t offset, int64_t limit,
+			     struct store_metric **out, size_t *n, bool *more, struct arena *a, struct mlf_err *err)
 {
 	struct sqlite_conn *c = sqlite_pool_reader(pool_of(st), err);
 	sqlite3_stmt *s;
@@ -1359,8 +1359,16 @@ static int sq_metric_history(struct store *st, const char *run_id, const char *k
 		return -1;
 	bind_text(s, 1, run_id);
 	bind_text(s, 2, key);
+	sqlite3_bind_int64(s, 3, limit < 0 ? -1 : limit + 1); /* one more: are there more? */
+	sqlite3_bind_int64(s, 4, offset);
+	*more = false;
 	const char *key_copy = arena_strdup(a, key);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (limit >= 0 && (int64_t)*n == limit) {
+			*more = true;
+			rc = SQLITE_DONE;
+			break;
+		}
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
 			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));

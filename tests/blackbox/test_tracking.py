@@ -145,3 +145,19 @@ def test_artifacts_list_reads_the_proxy_destination(api, run_id, server):
     conn.request("GET", f"/api/2.0/mlflow/artifacts/list?run_id={run_id}&path=..%2F..%2F..")
     resp = conn.getresponse()
     assert resp.status == 400 and json.loads(resp.read())["message"] == "Invalid path"
+
+
+def test_metric_history_pages_when_asked(api, run_id):
+    log_steps(api, run_id, "paged", list(range(25)))
+    everything = api("GET", f"metrics/get-history?run_id={run_id}&metric_key=paged")
+    assert [p["step"] for p in everything["metrics"]] == list(range(25))
+    assert "next_page_token" not in everything
+    seen, token = [], None
+    for _ in range(10):
+        query = f"run_id={run_id}&metric_key=paged&max_results=10" + (f"&page_token={token}" if token else "")
+        page = api("GET", f"metrics/get-history?{query}")
+        seen += [p["step"] for p in page["metrics"]]
+        token = page.get("next_page_token")
+        if not token:
+            break
+    assert seen == list(range(25))

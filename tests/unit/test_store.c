@@ -87,9 +87,19 @@ static void test_latest_metric_rule(void **state)
 	assert_true(run.metrics[0].value == 0.5);
 	struct store_metric *h;
 	size_t n;
-	assert_int_equal(st->ops->metric_history(st, run_id, "m", &h, &n, &a, &err), 0);
+	bool more;
+	assert_int_equal(st->ops->metric_history(st, run_id, "m", 0, -1, &h, &n, &more, &a, &err), 0);
 	assert_int_equal(n, 5); /* the duplicate point is stored once */
 	assert_true(isnan(h[0].value) && h[0].timestamp == 10);
+	assert_false(more);
+	/* paging: two points from offset 1, more remain; then the last two */
+	assert_int_equal(st->ops->metric_history(st, run_id, "m", 1, 2, &h, &n, &more, &a, &err), 0);
+	assert_int_equal(n, 2);
+	assert_true(more);
+	assert_int_equal(h[0].timestamp, 50);
+	assert_int_equal(st->ops->metric_history(st, run_id, "m", 3, 2, &h, &n, &more, &a, &err), 0);
+	assert_int_equal(n, 2);
+	assert_false(more);
 	arena_release(&a);
 }
 
@@ -172,9 +182,10 @@ static void test_concurrent_writers(void **state)
 	for (int i = 0; i < 8; i++) {
 		struct store_metric *h;
 		size_t n;
+		bool more;
 		char key[16];
 		snprintf(key, sizeof(key), "w%d", i);
-		assert_int_equal(st->ops->metric_history(st, run_id, key, &h, &n, &a, &err), 0);
+		assert_int_equal(st->ops->metric_history(st, run_id, key, 0, -1, &h, &n, &more, &a, &err), 0);
 		assert_int_equal(n, 200);
 	}
 	arena_release(&a);
