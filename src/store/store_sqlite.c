@@ -484,6 +484,31 @@ static void limit_clause(struct buf *sql, struct sql_binds *binds, const struct 
 	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
 }
 
+/* Appends the view filter, the compiled filter, ORDER BY and LIMIT/OFFSET
+ * of a search over the table aliased `alias`. */
+static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kind kind, const char *alias,
+		       const struct store_search *q, struct arena *a, struct mlf_err *err)
+{
+	view_clause(sql, alias, q->view);
+	if (sqlgen_where(SQL_SQLITE, kind, &q->filter, sql, binds, a, err) < 0)
+		return -1;
+	buf_adds(sql, " ORDER BY ");
+	if (sqlgen_order_by(SQL_SQLITE, kind, &q->order, sql, binds, a, err) < 0)
+		return -1;
+	limit_clause(sql, binds, q, a);
+	return 0;
+}
+
+/* Appends "?N,?N,..." bound to the integers. */
+static void bind_int_list(struct buf *sql, struct sql_binds *binds, const int64_t *v, size_t n, struct arena *a)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addch(sql, ',');
+		sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v[i] }, a);
+	}
+}
+
 static int prepare_search(struct sqlite_conn *c, struct buf *sql, const struct sql_binds *binds, sqlite3_stmt **s,
 			  struct mlf_err *err)
 {
@@ -507,13 +532,8 @@ static int sq_experiment_search(struct store *st, const struct store_search *q, 
 	*more = false;
 	buf_adds(&sql, "SELECT e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
 		       "e.last_update_time FROM experiments e WHERE 1");
-	view_clause(&sql, "e", q->view);
-	if (sqlgen_where(SQL_SQLITE, FILTER_EXPERIMENTS, &q->filter, &sql, &binds, a, err) < 0)
+	if (search_tail(&sql, &binds, FILTER_EXPERIMENTS, "e", q, a, err) < 0)
 		goto out_nodb;
-	buf_adds(&sql, " ORDER BY ");
-	if (sqlgen_order_by(SQL_SQLITE, FILTER_EXPERIMENTS, &q->order, &sql, &binds, a, err) < 0)
-		goto out_nodb;
-	limit_clause(&sql, &binds, q, a);
 
 	if (!(c = read_begin(st, err)))
 		goto out_nodb;
@@ -829,19 +849,10 @@ static int sq_run_search(struct store *st, const int64_t *experiment_ids, size_t
 		return 0;
 	buf_adds(&sql, "SELECT r.run_pk, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
 		       "r.end_time, r.artifact_uri, r.lifecycle_stage FROM runs r WHERE r.experiment_id IN (");
-	for (size_t i = 0; i < n_exp; i++) {
-		if (i)
-			buf_addch(&sql, ',');
-		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = experiment_ids[i] }, a);
-	}
+	bind_int_list(&sql, &binds, experiment_ids, n_exp, a);
 	buf_addch(&sql, ')');
-	view_clause(&sql, "r", q->view);
-	if (sqlgen_where(SQL_SQLITE, FILTER_RUNS, &q->filter, &sql, &binds, a, err) < 0)
+	if (search_tail(&sql, &binds, FILTER_RUNS, "r", q, a, err) < 0)
 		goto out_nodb;
-	buf_adds(&sql, " ORDER BY ");
-	if (sqlgen_order_by(SQL_SQLITE, FILTER_RUNS, &q->order, &sql, &binds, a, err) < 0)
-		goto out_nodb;
-	limit_clause(&sql, &binds, q, a);
 
 	if (!(c = read_begin(st, err)))
 		goto out_nodb;
@@ -1515,11 +1526,7 @@ static int sq_dataset_search(struct store *st, const int64_t *experiment_ids, si
 		       "JOIN run_inputs i ON i.dataset_pk = d.dataset_pk "
 		       "LEFT JOIN input_tags t ON t.run_pk = i.run_pk AND t.dataset_pk = i.dataset_pk AND t.key = '"
 		       DATA_CONTEXT_TAG "' WHERE d.experiment_id IN (");
-	for (size_t i = 0; i < n_exp; i++) {
-		if (i)
-			buf_addch(&sql, ',');
-		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = experiment_ids[i] }, a);
-	}
+	bind_int_list(&sql, &binds, experiment_ids, n_exp, a);
 	buf_adds(&sql, ") ORDER BY d.experiment_id, d.name, d.digest, t.value LIMIT 1000");
 	if (prepare_search(c, &sql, &binds, &s, err) < 0)
 		goto out;

@@ -161,3 +161,25 @@ def test_metric_history_pages_when_asked(api, run_id):
         if not token:
             break
     assert seen == list(range(25))
+
+
+def test_log_model_appends_to_the_history_tag(api, run_id):
+    model = {"artifact_path": "model", "run_id": run_id, "utc_time_created": "2026-01-01 00:00:00.000000",
+             "flavors": {"python_function": {"loader_module": "m", "config": {"big": "x" * 100}}},
+             "model_uuid": "abc"}
+    for path in ("model", "model2"):
+        model["artifact_path"] = path
+        api("POST", "runs/log-model", json.dumps({"run_id": run_id, "model_json": json.dumps(model)}))
+    tags = {t["key"]: t["value"] for t in api("GET", f"runs/get?run_id={run_id}")["run"]["data"]["tags"]}
+    history = json.loads(tags["mlflow.log-model.history"])
+    assert [h["artifact_path"] for h in history] == ["model", "model2"]
+    assert "config" not in history[0]["flavors"]["python_function"]
+    assert history[0]["model_uuid"] == "abc"
+
+
+def test_experiment_tags_can_be_deleted(api, run_id):
+    exp = api("GET", f"runs/get?run_id={run_id}")["run"]["info"]["experiment_id"]
+    api("POST", "experiments/set-experiment-tag", json.dumps({"experiment_id": exp, "key": "k", "value": "v"}))
+    assert api("GET", f"experiments/get?experiment_id={exp}")["experiment"]["tags"] == [{"key": "k", "value": "v"}]
+    api("POST", "experiments/delete-experiment-tag", json.dumps({"experiment_id": exp, "key": "k"}))
+    assert "tags" not in api("GET", f"experiments/get?experiment_id={exp}")["experiment"]
