@@ -1,7 +1,8 @@
 /*
- * routes.c - the route table and the request entry point.
+ * routes.c - the tracking route table and the request entry point.
  *
- * Every MLflow REST endpoint is one row: the methods it answers, its path
+ * Every MLflow REST endpoint is one row (the registry's rows are in
+ * routes_registry.c): the methods it answers, its path
  * below the version prefix, and its handler. Each row is served under both
  * /api/2.0 and /ajax-api/2.0 (MLflow registers both). A row without a
  * handler is a known endpoint we do not serve yet: it answers 404 with an
@@ -10,28 +11,17 @@
  * MLflow's error JSON and HTTP status.
  */
 #include "api.h"
+#include "routes.h"
 #include "../base/log.h"
 #include "../json/jr.h"
 #include <strings.h>
-
-enum route_flags {
-	ROUTE_NO_JSON_CHECK = 1 << 0, /* the body is not JSON (uploads) */
-	ROUTE_LAZY_BODY = 1 << 1,     /* the handler reads the body itself (api_parse_body) */
-};
-
-struct route {
-	unsigned methods; /* enum http_method bits */
-	const char *path; /* below /api/2.0 */
-	api_handler_fn fn;
-	unsigned flags;
-};
 
 #define GET HTTP_GET
 #define POST HTTP_POST
 #define PATCH HTTP_PATCH
 #define DELETE HTTP_DELETE
 
-static const struct route routes[] = {
+static const struct route tracking_routes[] = {
 	{ POST, "/mlflow/experiments/create", api_experiments_create, 0 },
 	{ GET, "/mlflow/experiments/get", api_experiments_get, 0 },
 	{ GET, "/mlflow/experiments/get-by-name", api_experiments_get_by_name, 0 },
@@ -62,32 +52,21 @@ static const struct route routes[] = {
 	{ GET, "/mlflow/metrics/get-history-bulk", api_metrics_get_history_bulk, 0 },
 	{ GET, "/mlflow/artifacts/list", api_artifacts_list, 0 },
 
-	/* model registry: served once the registry lands */
-	{ POST, "/mlflow/registered-models/create", NULL, 0 },
-	{ GET, "/mlflow/registered-models/get", NULL, 0 },
-	{ POST, "/mlflow/registered-models/rename", NULL, 0 },
-	{ PATCH, "/mlflow/registered-models/update", NULL, 0 },
-	{ DELETE, "/mlflow/registered-models/delete", NULL, 0 },
-	{ GET, "/mlflow/registered-models/search", NULL, 0 },
-	{ POST | GET, "/mlflow/registered-models/get-latest-versions", NULL, 0 },
-	{ POST, "/mlflow/registered-models/set-tag", NULL, 0 },
-	{ DELETE, "/mlflow/registered-models/delete-tag", NULL, 0 },
-	{ POST | DELETE | GET, "/mlflow/registered-models/alias", NULL, 0 },
-	{ POST, "/mlflow/model-versions/create", NULL, 0 },
-	{ GET, "/mlflow/model-versions/get", NULL, 0 },
-	{ PATCH, "/mlflow/model-versions/update", NULL, 0 },
-	{ DELETE, "/mlflow/model-versions/delete", NULL, 0 },
-	{ GET, "/mlflow/model-versions/search", NULL, 0 },
-	{ GET, "/mlflow/model-versions/get-download-uri", NULL, 0 },
-	{ POST, "/mlflow/model-versions/transition-stage", NULL, 0 },
-	{ POST, "/mlflow/model-versions/set-tag", NULL, 0 },
-	{ DELETE, "/mlflow/model-versions/delete-tag", NULL, 0 },
 };
+static const size_t tracking_routes_n = ARRAY_SIZE(tracking_routes);
 
 #undef GET
 #undef POST
 #undef PATCH
 #undef DELETE
+
+static const struct {
+	const struct route *rows;
+	const size_t *n;
+} route_tables[] = {
+	{ tracking_routes, &tracking_routes_n },
+	{ registry_routes, &registry_routes_n },
+};
 
 static const char *const api_prefixes[] = { "/api/2.0", "/ajax-api/2.0" };
 
@@ -213,12 +192,15 @@ static void run_handler(const struct app *app, const struct route *r, const stru
 static const struct route *find_route(const char *path, bool *path_known, unsigned method)
 {
 	*path_known = false;
-	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
-		if (strcmp(routes[i].path, path) != 0)
-			continue;
-		*path_known = true;
-		if (routes[i].methods & method)
-			return &routes[i];
+	for (size_t t = 0; t < ARRAY_SIZE(route_tables); t++) {
+		const struct route *rows = route_tables[t].rows;
+		for (size_t i = 0; i < *route_tables[t].n; i++) {
+			if (strcmp(rows[i].path, path) != 0)
+				continue;
+			*path_known = true;
+			if (rows[i].methods & method)
+				return &rows[i];
+		}
 	}
 	return NULL;
 }

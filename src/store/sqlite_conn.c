@@ -294,3 +294,51 @@ void sqlite_pool_release(struct sqlite_pool *p)
 	pthread_cond_destroy(&p->done);
 	free(p->path);
 }
+
+/* ---- statement helpers shared by the SQLite stores ---------------------- */
+
+const char *sqlite_col_text(sqlite3_stmt *s, int i, struct arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
+}
+
+void sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int sqlite_step_done(struct sqlite_conn *c, sqlite3_stmt *s, struct mlf_err *err)
+{
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sqlite_conn_fail(c, sqlite3_sql(s), err);
+	return 0;
+}
+
+int sqlite_step_row(struct sqlite_conn *c, sqlite3_stmt *s, bool *row, struct mlf_err *err)
+{
+	int rc = sqlite3_step(s);
+	*row = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, sqlite3_sql(s), err);
+	return 0;
+}
+
+struct sqlite_conn *sqlite_read_begin(struct sqlite_pool *p, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_pool_reader(p, err);
+	if (c && sqlite_conn_exec(c, "BEGIN", err) < 0)
+		return NULL;
+	return c;
+}
+
+int sqlite_read_end(struct sqlite_conn *c, int rc)
+{
+	sqlite_conn_reset_all(c);
+	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}

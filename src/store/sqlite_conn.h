@@ -13,6 +13,7 @@
 #ifndef MLF_SQLITE_CONN_H
 #define MLF_SQLITE_CONN_H
 
+#include "../base/arena.h"
 #include "../base/err.h"
 #include <pthread.h>
 #include <sqlite3.h>
@@ -82,5 +83,20 @@ int sqlite_conn_fail(struct sqlite_conn *c, const char *what, struct mlf_err *er
 void sqlite_conn_reset_all(struct sqlite_conn *c);
 /* Runs a statement-less SQL text (BEGIN, COMMIT, ...). */
 int sqlite_conn_exec(struct sqlite_conn *c, const char *sql, struct mlf_err *err);
+
+/* ---- statement helpers shared by the SQLite stores ----------------------- */
+/* Column i as text copied into `a`; NULL for SQL NULL. */
+const char *sqlite_col_text(sqlite3_stmt *s, int i, struct arena *a);
+/* Binds borrowed text (SQLITE_STATIC: it must outlive the step); NULL binds NULL. */
+void sqlite_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Steps a statement run for its effect. */
+int sqlite_step_done(struct sqlite_conn *c, sqlite3_stmt *s, struct mlf_err *err);
+/* Steps once; *row tells whether a row came back. */
+int sqlite_step_row(struct sqlite_conn *c, sqlite3_stmt *s, bool *row, struct mlf_err *err);
+/* Begins a read transaction on the calling thread's connection, for a
+ * consistent view over several statements; end it with sqlite_read_end(),
+ * which passes `rc` through. */
+struct sqlite_conn *sqlite_read_begin(struct sqlite_pool *p, struct mlf_err *err);
+int sqlite_read_end(struct sqlite_conn *c, int rc);
 
 #endif

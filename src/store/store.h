@@ -136,10 +136,12 @@ struct store_dataset_summary {
 };
 
 struct store;
+struct store_registry_ops; /* registry.h */
 
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
+	const struct store_registry_ops *registry; /* the model registry of this backend */
 
 	int (*experiment_create)(struct store *st, const char *name, const char *artifact_location,
 				 const char *artifact_root, const struct store_kv *tags, size_t n_tags,

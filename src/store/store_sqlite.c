@@ -14,6 +14,7 @@
 #include "../search/sqlgen.h"
 #include "schema_sqlite.h"
 #include "sqlite_conn.h"
+#include "store_sqlite_int.h"
 #include <float.h>
 #include <math.h>
 
@@ -88,59 +89,21 @@ struct sqlite_store {
 	char *artifact_root;
 };
 
-static struct sqlite_pool *pool_of(struct store *st)
+struct sqlite_pool *store_sqlite_pool(struct store *st)
 {
 	return &((struct sqlite_store *)st)->pool;
 }
 
+static struct sqlite_pool *pool_of(struct store *st)
+{
+	return store_sqlite_pool(st);
+}
+
 /* ---- small helpers -------------------------------------------------------- */
 
-static const char *col_text(sqlite3_stmt *s, int i, struct arena *a)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-/* Steps a statement that returns no rows. */
-static int step_done(struct sqlite_conn *c, sqlite3_stmt *s, struct mlf_err *err)
-{
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sqlite_conn_fail(c, sqlite3_sql(s), err);
-	return 0;
-}
-
-static int step_row(struct sqlite_conn *c, sqlite3_stmt *s, bool *row, struct mlf_err *err)
-{
-	int rc = sqlite3_step(s);
-	*row = rc == SQLITE_ROW;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sqlite_conn_fail(c, sqlite3_sql(s), err);
-	return 0;
-}
-
-/* Read transactions give a consistent view over several statements. */
 static struct sqlite_conn *read_begin(struct store *st, struct mlf_err *err)
 {
-	struct sqlite_conn *c = sqlite_pool_reader(pool_of(st), err);
-	if (c && sqlite_conn_exec(c, "BEGIN", err) < 0)
-		return NULL;
-	return c;
-}
-
-static int read_end(struct sqlite_conn *c, int rc)
-{
-	sqlite_conn_reset_all(c);
-	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-	return rc;
+	return sqlite_read_begin(pool_of(st), err);
 }
 
 static double metric_value(sqlite3_stmt *s, int value_col, int nan_col)
@@ -159,9 +122,9 @@ static void exp_from_row(sqlite3_stmt *s, struct store_experiment *e, struct are
 {
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(s, 0);
-	e->name = col_text(s, 1, a);
-	e->artifact_location = col_text(s, 2, a);
-	e->lifecycle_stage = col_text(s, 3, a);
+	e->name = sqlite_col_text(s, 1, a);
+	e->artifact_location = sqlite_col_text(s, 2, a);
+	e->lifecycle_stage = sqlite_col_text(s, 3, a);
 	e->creation_time = sqlite3_column_int64(s, 4);
 	e->last_update_time = sqlite3_column_int64(s, 5);
 }
@@ -178,8 +141,8 @@ static int load_kv(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out
 			*out = arena_grow_array(a, *out, *n, cap ? cap * 2 : 8, sizeof(**out));
 			cap = cap ? cap * 2 : 8;
 		}
-		(*out)[*n].key = col_text(s, 0, a);
-		(*out)[*n].value = col_text(s, 1, a);
+		(*out)[*n].key = sqlite_col_text(s, 0, a);
+		(*out)[*n].value = sqlite_col_text(s, 1, a);
 		(*n)++;
 	}
 	if (rc != SQLITE_DONE)
@@ -204,7 +167,7 @@ static int exp_fetch(struct sqlite_conn *c, int64_t id, struct store_experiment 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if (step_row(c, s, found, err) < 0)
+	if (sqlite_step_row(c, s, found, err) < 0)
 		return -1;
 	if (*found)
 		exp_from_row(s, e, a);
@@ -225,16 +188,16 @@ static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	bool taken;
 	if (!s)
 		return -1;
-	bind_text(s, 1, x->name);
-	if (step_row(c, s, &taken, err) < 0)
+	sqlite_bind_text(s, 1, x->name);
+	if (sqlite_step_row(c, s, &taken, err) < 0)
 		return -1;
 	if (taken)
 		return mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS, "Experiment(name=%s) already exists.", x->name);
 	if (!(s = sqlite_conn_stmt(c, S_EXP_INSERT, err)))
 		return -1;
-	bind_text(s, 1, x->name);
+	sqlite_bind_text(s, 1, x->name);
 	sqlite3_bind_int64(s, 2, util_now_ms());
-	if (step_done(c, s, err) < 0)
+	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	x->id = sqlite3_last_insert_rowid(c->db);
 
@@ -255,15 +218,15 @@ static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	sqlite3_bind_int64(s, 1, x->id);
 	sqlite3_bind_text(s, 2, loc.ptr, (int)loc.len, SQLITE_TRANSIENT);
 	buf_release(&loc);
-	if (step_done(c, s, err) < 0)
+	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	for (size_t i = 0; i < x->n_tags; i++) {
 		if (!(s = sqlite_conn_stmt(c, S_EXP_TAG_UPSERT, err)))
 			return -1;
 		sqlite3_bind_int64(s, 1, x->id);
-		bind_text(s, 2, x->tags[i].key);
-		bind_text(s, 3, x->tags[i].value ? x->tags[i].value : "");
-		if (step_done(c, s, err) < 0)
+		sqlite_bind_text(s, 2, x->tags[i].key);
+		sqlite_bind_text(s, 3, x->tags[i].value ? x->tags[i].value : "");
+		if (sqlite_step_done(c, s, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -288,10 +251,10 @@ static int sq_experiment_get(struct store *st, int64_t id, struct store_experime
 	if (!c)
 		return -1;
 	if (exp_fetch(c, id, out, &found, a, err) < 0)
-		return read_end(c, -1);
+		return sqlite_read_end(c, -1);
 	if (!found)
-		return read_end(c, exp_missing(id, err));
-	return read_end(c, exp_load_tags(c, out, a, err));
+		return sqlite_read_end(c, exp_missing(id, err));
+	return sqlite_read_end(c, exp_load_tags(c, out, a, err));
 }
 
 static int sq_experiment_get_by_name(struct store *st, const char *name, struct store_experiment *out,
@@ -303,15 +266,15 @@ static int sq_experiment_get_by_name(struct store *st, const char *name, struct 
 	if (!c)
 		return -1;
 	if (!(s = sqlite_conn_stmt(c, S_EXP_BY_NAME, err)))
-		return read_end(c, -1);
-	bind_text(s, 1, name);
-	if (step_row(c, s, &found, err) < 0)
-		return read_end(c, -1);
+		return sqlite_read_end(c, -1);
+	sqlite_bind_text(s, 1, name);
+	if (sqlite_step_row(c, s, &found, err) < 0)
+		return sqlite_read_end(c, -1);
 	if (!found)
-		return read_end(c, mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST,
+		return sqlite_read_end(c, mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST,
 					      "Could not find experiment with name '%s'", name));
 	exp_from_row(s, out, a);
-	return read_end(c, exp_load_tags(c, out, a, err));
+	return sqlite_read_end(c, exp_load_tags(c, out, a, err));
 }
 
 /* Fetches an experiment on the writer and checks it is active. */
@@ -355,17 +318,17 @@ static int exp_stage_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, x->id);
-	bind_text(s, 2, to);
+	sqlite_bind_text(s, 2, to);
 	sqlite3_bind_int64(s, 3, now);
-	if (step_done(c, s, err) < 0 || !(s = sqlite_conn_stmt(c, S_EXP_RUNS_SET_STAGE, err)))
+	if (sqlite_step_done(c, s, err) < 0 || !(s = sqlite_conn_stmt(c, S_EXP_RUNS_SET_STAGE, err)))
 		return -1;
 	sqlite3_bind_int64(s, 1, x->id);
-	bind_text(s, 2, to);
+	sqlite_bind_text(s, 2, to);
 	if (x->deleted)
 		sqlite3_bind_int64(s, 3, now);
 	else
 		sqlite3_bind_null(s, 3);
-	return step_done(c, s, err);
+	return sqlite_step_done(c, s, err);
 }
 
 static int sq_experiment_set_lifecycle(struct store *st, int64_t id, bool deleted, struct mlf_err *err)
@@ -396,17 +359,17 @@ static int exp_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_NAME_TAKEN, err);
 	if (!s)
 		return -1;
-	bind_text(s, 1, x->name);
-	if (step_row(c, s, &taken, err) < 0)
+	sqlite_bind_text(s, 1, x->name);
+	if (sqlite_step_row(c, s, &taken, err) < 0)
 		return -1;
 	if (taken)
 		return mlf_errorf(err, MLF_BAD_REQUEST, "Experiment(name=%s) already exists.", x->name);
 	if (!(s = sqlite_conn_stmt(c, S_EXP_RENAME, err)))
 		return -1;
 	sqlite3_bind_int64(s, 1, x->id);
-	bind_text(s, 2, x->name);
+	sqlite_bind_text(s, 2, x->name);
 	sqlite3_bind_int64(s, 3, util_now_ms());
-	return step_done(c, s, err);
+	return sqlite_step_done(c, s, err);
 }
 
 static int sq_experiment_rename(struct store *st, int64_t id, const char *new_name, struct mlf_err *err)
@@ -429,10 +392,10 @@ static int exp_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, x->id);
-	bind_text(s, 2, x->key);
+	sqlite_bind_text(s, 2, x->key);
 	if (x->value)
-		bind_text(s, 3, x->value);
-	if (step_done(c, s, err) < 0)
+		sqlite_bind_text(s, 3, x->value);
+	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	if (!x->value && sqlite3_changes(c->db) == 0)
 		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with name: %s in experiment with id %lld",
@@ -459,7 +422,7 @@ static void bind_search(sqlite3_stmt *s, const struct sql_binds *b)
 	for (size_t i = 0; i < b->n; i++) {
 		int idx = (int)i + 1;
 		switch (b->items[i].type) {
-		case SQL_BIND_TEXT: bind_text(s, idx, b->items[i].text); break;
+		case SQL_BIND_TEXT: sqlite_bind_text(s, idx, b->items[i].text); break;
 		case SQL_BIND_INT: sqlite3_bind_int64(s, idx, b->items[i].i); break;
 		case SQL_BIND_DOUBLE: sqlite3_bind_double(s, idx, b->items[i].d); break;
 		}
@@ -561,7 +524,7 @@ static int sq_experiment_search(struct store *st, const struct store_search *q, 
 	rc = 0;
 out:
 	sqlite3_finalize(s);
-	read_end(c, rc);
+	sqlite_read_end(c, rc);
 out_nodb:
 	buf_release(&sql);
 	return rc;
@@ -576,16 +539,16 @@ static int run_missing(const char *run_id, struct mlf_err *err)
 
 static void run_info_from_row(sqlite3_stmt *s, struct store_run_info *ri, struct arena *a)
 {
-	ri->run_id = col_text(s, 1, a);
+	ri->run_id = sqlite_col_text(s, 1, a);
 	ri->experiment_id = sqlite3_column_int64(s, 2);
-	ri->run_name = col_text(s, 3, a);
-	ri->user_id = col_text(s, 4, a);
-	ri->status = col_text(s, 5, a);
+	ri->run_name = sqlite_col_text(s, 3, a);
+	ri->user_id = sqlite_col_text(s, 4, a);
+	ri->status = sqlite_col_text(s, 5, a);
 	ri->start_time = sqlite3_column_int64(s, 6);
 	ri->has_end_time = sqlite3_column_type(s, 7) != SQLITE_NULL;
 	ri->end_time = sqlite3_column_int64(s, 7);
-	ri->artifact_uri = col_text(s, 8, a);
-	ri->lifecycle_stage = col_text(s, 9, a);
+	ri->artifact_uri = sqlite_col_text(s, 8, a);
+	ri->lifecycle_stage = sqlite_col_text(s, 9, a);
 }
 
 /* Looks a run up by uuid; found=false when absent. */
@@ -595,8 +558,8 @@ static int run_fetch(struct sqlite_conn *c, const char *run_id, int64_t *pk, str
 	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_BY_UUID, err);
 	if (!s)
 		return -1;
-	bind_text(s, 1, run_id);
-	if (step_row(c, s, found, err) < 0)
+	sqlite_bind_text(s, 1, run_id);
+	if (sqlite_step_row(c, s, found, err) < 0)
 		return -1;
 	if (*found) {
 		*pk = sqlite3_column_int64(s, 0);
@@ -621,7 +584,7 @@ static int run_load_metrics(struct sqlite_conn *c, int64_t pk, struct store_run 
 		}
 		struct store_metric *m = &r->metrics[r->n_metrics++];
 		memset(m, 0, sizeof(*m));
-		m->key = col_text(s, 0, a);
+		m->key = sqlite_col_text(s, 0, a);
 		m->value = metric_value(s, 1, 4);
 		m->timestamp = sqlite3_column_int64(s, 2);
 		m->step = sqlite3_column_int64(s, 3);
@@ -651,12 +614,12 @@ static int run_load_inputs(struct sqlite_conn *c, int64_t pk, struct store_run *
 		struct store_dataset_input *in = &r->inputs[r->n_inputs];
 		memset(in, 0, sizeof(*in));
 		dataset_pks[r->n_inputs++] = sqlite3_column_int64(s, 0);
-		in->dataset.name = col_text(s, 1, a);
-		in->dataset.digest = col_text(s, 2, a);
-		in->dataset.source_type = col_text(s, 3, a);
-		in->dataset.source = col_text(s, 4, a);
-		in->dataset.schema = col_text(s, 5, a);
-		in->dataset.profile = col_text(s, 6, a);
+		in->dataset.name = sqlite_col_text(s, 1, a);
+		in->dataset.digest = sqlite_col_text(s, 2, a);
+		in->dataset.source_type = sqlite_col_text(s, 3, a);
+		in->dataset.source = sqlite_col_text(s, 4, a);
+		in->dataset.schema = sqlite_col_text(s, 5, a);
+		in->dataset.profile = sqlite_col_text(s, 6, a);
 	}
 	if (rc != SQLITE_DONE)
 		return sqlite_conn_fail(c, "run inputs", err);
@@ -697,10 +660,10 @@ static int sq_run_get(struct store *st, const char *run_id, struct store_run *ou
 		return -1;
 	memset(out, 0, sizeof(*out));
 	if (run_fetch(c, run_id, &pk, &out->info, &found, a, err) < 0)
-		return read_end(c, -1);
+		return sqlite_read_end(c, -1);
 	if (!found)
-		return read_end(c, run_missing(run_id, err));
-	return read_end(c, run_load_data(c, pk, out, a, err));
+		return sqlite_read_end(c, run_missing(run_id, err));
+	return sqlite_read_end(c, run_load_data(c, pk, out, a, err));
 }
 
 /* ---- loading a page of runs in a few statements ---------------------------
@@ -744,7 +707,7 @@ static void page_add_row(enum page_kind kind, struct store_run *r, sqlite3_stmt 
 			r->metrics = arena_grow_array(a, r->metrics, r->n_metrics, *cap, sizeof(*r->metrics));
 		}
 		struct store_metric *m = &r->metrics[r->n_metrics++];
-		m->key = col_text(s, 1, a);
+		m->key = sqlite_col_text(s, 1, a);
 		m->value = metric_value(s, 2, 5);
 		m->timestamp = sqlite3_column_int64(s, 3);
 		m->step = sqlite3_column_int64(s, 4);
@@ -757,8 +720,8 @@ static void page_add_row(enum page_kind kind, struct store_run *r, sqlite3_stmt 
 		*cap = *cap ? *cap * 2 : 16;
 		*list = arena_grow_array(a, *list, *n, *cap, sizeof(**list));
 	}
-	(*list)[*n].key = col_text(s, 1, a);
-	(*list)[*n].value = col_text(s, 2, a);
+	(*list)[*n].key = sqlite_col_text(s, 1, a);
+	(*list)[*n].value = sqlite_col_text(s, 2, a);
 	(*n)++;
 }
 
@@ -773,7 +736,7 @@ static int page_load_kind(struct sqlite_conn *c, enum stmt_id id, enum page_kind
 	int rc;
 	if (!s)
 		return -1;
-	bind_text(s, 1, pks_json);
+	sqlite_bind_text(s, 1, pks_json);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t pk = sqlite3_column_int64(s, 0);
 		if (pk != cur_pk) {
@@ -809,7 +772,7 @@ static int page_load_data(struct sqlite_conn *c, const int64_t *pks, struct stor
 	/* dataset inputs are rare: load them only for the runs that have some */
 	sqlite3_stmt *s = rc == 0 ? sqlite_conn_stmt(c, S_PAGE_WITH_INPUTS, err) : NULL;
 	if (s) {
-		bind_text(s, 1, json.ptr);
+		sqlite_bind_text(s, 1, json.ptr);
 		int step;
 		int64_t *with = NULL;
 		size_t n_with = 0, cap = 0;
@@ -881,7 +844,7 @@ static int sq_run_search(struct store *st, const int64_t *experiment_ids, size_t
 	rc = page_load_data(c, pks, *out, *n, a, err);
 out:
 	sqlite3_finalize(s);
-	read_end(c, rc);
+	sqlite_read_end(c, rc);
 out_nodb:
 	buf_release(&sql);
 	return rc;
@@ -912,17 +875,17 @@ static int tag_upsert(struct sqlite_conn *c, int64_t pk, const char *key, const 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, pk);
-	bind_text(s, 2, key);
-	bind_text(s, 3, value ? value : "");
-	if (step_done(c, s, err) < 0)
+	sqlite_bind_text(s, 2, key);
+	sqlite_bind_text(s, 3, value ? value : "");
+	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	if (strcmp(key, RUN_NAME_TAG) != 0)
 		return 0;
 	if (!(s = sqlite_conn_stmt(c, S_RUN_SET_NAME, err)))
 		return -1;
 	sqlite3_bind_int64(s, 1, pk);
-	bind_text(s, 2, value ? value : "");
-	return step_done(c, s, err);
+	sqlite_bind_text(s, 2, value ? value : "");
+	return sqlite_step_done(c, s, err);
 }
 
 struct run_create_args {
@@ -958,13 +921,13 @@ static int run_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		arena_release(&a);
 		return -1;
 	}
-	bind_text(s, 1, x->run_id);
+	sqlite_bind_text(s, 1, x->run_id);
 	sqlite3_bind_int64(s, 2, rc->experiment_id);
-	bind_text(s, 3, rc->run_name);
-	bind_text(s, 4, rc->user_id ? rc->user_id : "");
+	sqlite_bind_text(s, 3, rc->run_name);
+	sqlite_bind_text(s, 4, rc->user_id ? rc->user_id : "");
 	sqlite3_bind_int64(s, 5, rc->start_time);
-	bind_text(s, 6, uri);
-	ret = step_done(c, s, err);
+	sqlite_bind_text(s, 6, uri);
+	ret = sqlite_step_done(c, s, err);
 	arena_release(&a);
 	if (ret < 0)
 		return -1;
@@ -1002,8 +965,8 @@ static int run_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		if (!(s = sqlite_conn_stmt(c, S_RUN_SET_STATUS, err)))
 			return -1;
 		sqlite3_bind_int64(s, 1, pk);
-		bind_text(s, 2, u->status);
-		if (step_done(c, s, err) < 0)
+		sqlite_bind_text(s, 2, u->status);
+		if (sqlite_step_done(c, s, err) < 0)
 			return -1;
 	}
 	if (u->has_end_time) {
@@ -1011,7 +974,7 @@ static int run_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 			return -1;
 		sqlite3_bind_int64(s, 1, pk);
 		sqlite3_bind_int64(s, 2, u->end_time);
-		if (step_done(c, s, err) < 0)
+		if (sqlite_step_done(c, s, err) < 0)
 			return -1;
 	}
 	if (u->run_name && *u->run_name)
@@ -1054,12 +1017,12 @@ static int run_stage_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, pk);
-	bind_text(s, 2, x->deleted ? "deleted" : "active");
+	sqlite_bind_text(s, 2, x->deleted ? "deleted" : "active");
 	if (x->deleted)
 		sqlite3_bind_int64(s, 3, util_now_ms());
 	else
 		sqlite3_bind_null(s, 3);
-	return step_done(c, s, err);
+	return sqlite_step_done(c, s, err);
 }
 
 static int sq_run_set_lifecycle(struct store *st, const char *run_id, bool deleted, struct mlf_err *err)
@@ -1087,16 +1050,16 @@ static int metric_key_id(struct sqlite_conn *c, struct key_cache *kc, const char
 	bool found;
 	if (!s)
 		return -1;
-	bind_text(s, 1, key);
-	if (step_row(c, s, &found, err) < 0)
+	sqlite_bind_text(s, 1, key);
+	if (sqlite_step_row(c, s, &found, err) < 0)
 		return -1;
 	if (found) {
 		*id = sqlite3_column_int64(s, 0);
 	} else {
 		if (!(s = sqlite_conn_stmt(c, S_KEY_INSERT, err)))
 			return -1;
-		bind_text(s, 1, key);
-		if (step_done(c, s, err) < 0)
+		sqlite_bind_text(s, 1, key);
+		if (sqlite_step_done(c, s, err) < 0)
 			return -1;
 		*id = sqlite3_last_insert_rowid(c->db);
 	}
@@ -1153,7 +1116,7 @@ static int log_metrics(struct sqlite_conn *c, int64_t pk, const struct store_met
 		sqlite3_bind_int64(s, 4, m[i].step);
 		sqlite3_bind_double(s, 5, v);
 		sqlite3_bind_int(s, 6, is_nan);
-		if (step_done(c, s, err) < 0)
+		if (sqlite_step_done(c, s, err) < 0)
 			goto out;
 		size_t j;
 		for (j = 0; j < n_latest && latest_id[j] != key_id; j++)
@@ -1177,7 +1140,7 @@ static int log_metrics(struct sqlite_conn *c, int64_t pk, const struct store_met
 		sqlite3_bind_int64(s, 4, latest[j]->timestamp);
 		sqlite3_bind_int64(s, 5, latest[j]->step);
 		sqlite3_bind_int(s, 6, is_nan);
-		if (step_done(c, s, err) < 0)
+		if (sqlite_step_done(c, s, err) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -1197,17 +1160,17 @@ static int log_params(struct sqlite_conn *c, const char *run_id, int64_t pk, con
 		if (!s)
 			return -1;
 		sqlite3_bind_int64(s, 1, pk);
-		bind_text(s, 2, p[i].key);
-		bind_text(s, 3, value);
-		if (step_done(c, s, err) < 0)
+		sqlite_bind_text(s, 2, p[i].key);
+		sqlite_bind_text(s, 3, value);
+		if (sqlite_step_done(c, s, err) < 0)
 			return -1;
 		if (sqlite3_changes(c->db) == 1)
 			continue;
 		if (!(s = sqlite_conn_stmt(c, S_PARAM_GET, err)))
 			return -1;
 		sqlite3_bind_int64(s, 1, pk);
-		bind_text(s, 2, p[i].key);
-		if (step_row(c, s, &found, err) < 0)
+		sqlite_bind_text(s, 2, p[i].key);
+		if (sqlite_step_row(c, s, &found, err) < 0)
 			return -1;
 		const char *old = found ? (const char *)sqlite3_column_text(s, 0) : "";
 		if (strcmp(old, value) != 0)
@@ -1259,8 +1222,8 @@ static int tag_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, pk);
-	bind_text(s, 2, x->key);
-	if (step_done(c, s, err) < 0)
+	sqlite_bind_text(s, 2, x->key);
+	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	if (sqlite3_changes(c->db) == 0)
 		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with name: %s in run with id %s", x->key,
@@ -1289,20 +1252,20 @@ static int dataset_pk_for(struct sqlite_conn *c, int64_t exp_id, const struct st
 	if (!s)
 		return -1;
 	util_uuid_hex(uuid);
-	bind_text(s, 1, uuid);
+	sqlite_bind_text(s, 1, uuid);
 	sqlite3_bind_int64(s, 2, exp_id);
-	bind_text(s, 3, d->name);
-	bind_text(s, 4, d->digest);
-	bind_text(s, 5, d->source_type);
-	bind_text(s, 6, d->source);
-	bind_text(s, 7, d->schema);
-	bind_text(s, 8, d->profile);
-	if (step_done(c, s, err) < 0 || !(s = sqlite_conn_stmt(c, S_DATASET_GET, err)))
+	sqlite_bind_text(s, 3, d->name);
+	sqlite_bind_text(s, 4, d->digest);
+	sqlite_bind_text(s, 5, d->source_type);
+	sqlite_bind_text(s, 6, d->source);
+	sqlite_bind_text(s, 7, d->schema);
+	sqlite_bind_text(s, 8, d->profile);
+	if (sqlite_step_done(c, s, err) < 0 || !(s = sqlite_conn_stmt(c, S_DATASET_GET, err)))
 		return -1;
 	sqlite3_bind_int64(s, 1, exp_id);
-	bind_text(s, 2, d->name);
-	bind_text(s, 3, d->digest);
-	if (step_row(c, s, &found, err) < 0)
+	sqlite_bind_text(s, 2, d->name);
+	sqlite_bind_text(s, 3, d->digest);
+	if (sqlite_step_row(c, s, &found, err) < 0)
 		return -1;
 	if (!found)
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "dataset vanished during insert");
@@ -1330,7 +1293,7 @@ static int log_inputs_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		}
 		sqlite3_bind_int64(s, 1, pk);
 		sqlite3_bind_int64(s, 2, dpk);
-		if ((rc = step_done(c, s, err)) < 0 || sqlite3_changes(c->db) == 0)
+		if ((rc = sqlite_step_done(c, s, err)) < 0 || sqlite3_changes(c->db) == 0)
 			continue; /* tags are stored only with the first link */
 		for (size_t t = 0; rc == 0 && t < x->in[i].n_tags; t++) {
 			if (!(s = sqlite_conn_stmt(c, S_INPUT_TAG_INSERT, err))) {
@@ -1339,9 +1302,9 @@ static int log_inputs_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 			}
 			sqlite3_bind_int64(s, 1, pk);
 			sqlite3_bind_int64(s, 2, dpk);
-			bind_text(s, 3, x->in[i].tags[t].key);
-			bind_text(s, 4, x->in[i].tags[t].value ? x->in[i].tags[t].value : "");
-			rc = step_done(c, s, err);
+			sqlite_bind_text(s, 3, x->in[i].tags[t].key);
+			sqlite_bind_text(s, 4, x->in[i].tags[t].value ? x->in[i].tags[t].value : "");
+			rc = sqlite_step_done(c, s, err);
 		}
 	}
 	arena_release(&a);
@@ -1368,8 +1331,8 @@ static int sq_metric_history(struct store *st, const char *run_id, const char *k
 	*n = 0;
 	if (!c || !(s = sqlite_conn_stmt(c, S_HISTORY, err)))
 		return -1;
-	bind_text(s, 1, run_id);
-	bind_text(s, 2, key);
+	sqlite_bind_text(s, 1, run_id);
+	sqlite_bind_text(s, 2, key);
 	sqlite3_bind_int64(s, 3, limit < 0 ? -1 : limit + 1); /* one more: are there more? */
 	sqlite3_bind_int64(s, 4, offset);
 	*more = false;
@@ -1411,8 +1374,8 @@ static int bulk_steps(struct sqlite_conn *c, const struct store_bulk_interval *q
 	for (size_t i = 0; s && i < q->n_run_ids; i++) {
 		if (!(s = sqlite_conn_stmt(c, S_RUN_STEP_BOUNDS, err)))
 			break;
-		bind_text(s, 1, q->run_ids[i]);
-		bind_text(s, 2, q->metric_key);
+		sqlite_bind_text(s, 1, q->run_ids[i]);
+		sqlite_bind_text(s, 2, q->metric_key);
 		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 			(*bounds)[(*n_bounds)++] = sqlite3_column_int64(s, 0);
 			(*bounds)[(*n_bounds)++] = sqlite3_column_int64(s, 1);
@@ -1456,9 +1419,9 @@ static int bulk_points(struct sqlite_conn *c, const char *run_id, const char *ke
 	int rc;
 	if (!s)
 		return -1;
-	bind_text(s, 1, run_id);
-	bind_text(s, 2, key);
-	bind_text(s, 3, steps_json);
+	sqlite_bind_text(s, 1, run_id);
+	sqlite_bind_text(s, 2, key);
+	sqlite_bind_text(s, 3, steps_json);
 	const char *run_copy = arena_strdup(a, run_id), *key_copy = arena_strdup(a, key);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == *cap) {
@@ -1503,7 +1466,7 @@ static int sq_metric_bulk_interval(struct store *st, const struct store_bulk_int
 		rc = bulk_points(c, q->run_ids[i], q->metric_key, json.ptr, out, n, &cap, a, err);
 	buf_release(&json);
 out:
-	return read_end(c, rc);
+	return sqlite_read_end(c, rc);
 }
 
 static int sq_dataset_search(struct store *st, const int64_t *experiment_ids, size_t n_exp,
@@ -1538,9 +1501,9 @@ static int sq_dataset_search(struct store *st, const int64_t *experiment_ids, si
 		}
 		struct store_dataset_summary *d = &(*out)[(*n)++];
 		d->experiment_id = sqlite3_column_int64(s, 0);
-		d->name = col_text(s, 1, a);
-		d->digest = col_text(s, 2, a);
-		d->context = col_text(s, 3, a);
+		d->name = sqlite_col_text(s, 1, a);
+		d->digest = sqlite_col_text(s, 2, a);
+		d->context = sqlite_col_text(s, 3, a);
 	}
 	if (step != SQLITE_DONE) {
 		sqlite_conn_fail(c, "dataset search", err);
@@ -1550,7 +1513,7 @@ static int sq_dataset_search(struct store *st, const int64_t *experiment_ids, si
 out:
 	sqlite3_finalize(s);
 	buf_release(&sql);
-	return read_end(c, rc);
+	return sqlite_read_end(c, rc);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -1573,7 +1536,7 @@ static int default_exp_job(struct sqlite_conn *c, void *arg, struct mlf_err *err
 	if (s) {
 		sqlite3_bind_text(s, 1, loc.ptr, (int)loc.len, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 2, util_now_ms());
-		rc = step_done(c, s, err);
+		rc = sqlite_step_done(c, s, err);
 	}
 	buf_release(&loc);
 	return rc;
@@ -1590,6 +1553,7 @@ static void sq_close(struct store *st)
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
+	.registry = &store_sqlite_registry_ops,
 	.experiment_create = sq_experiment_create,
 	.experiment_get = sq_experiment_get,
 	.experiment_get_by_name = sq_experiment_get_by_name,

@@ -1,0 +1,26 @@
+/*
+ * routes.h - the shape of a route table row. Each service area keeps its
+ * rows in a table of its own (routes.c for tracking, routes_registry.c for
+ * the model registry); routes.c looks a request up in all of them.
+ */
+#ifndef MLF_ROUTES_H
+#define MLF_ROUTES_H
+
+#include "api.h"
+
+enum route_flags {
+	ROUTE_NO_JSON_CHECK = 1 << 0, /* the body is not JSON (uploads) */
+	ROUTE_LAZY_BODY = 1 << 1,     /* the handler reads the body itself (api_parse_body) */
+};
+
+struct route {
+	unsigned methods; /* enum http_method bits */
+	const char *path; /* below /api/2.0 */
+	api_handler_fn fn; /* NULL: a known endpoint not served yet (404, empty body) */
+	unsigned flags;
+};
+
+extern const struct route registry_routes[];
+extern const size_t registry_routes_n;
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * store_sqlite_int.h - what the files of the SQLite store share between
+ * themselves (the tracking part in store_sqlite.c, the registry part in
+ * store_sqlite_registry.c). Not for use outside src/store.
+ */
+#ifndef MLF_STORE_SQLITE_INT_H
+#define MLF_STORE_SQLITE_INT_H
+
+#include "registry.h"
+#include "sqlite_conn.h"
+#include "store.h"
+
+/* The connection pool of a SQLite store. Borrowed. */
+struct sqlite_pool *store_sqlite_pool(struct store *st);
+
+/* The registry half of the SQLite store (store_sqlite_registry.c). */
+extern const struct store_registry_ops store_sqlite_registry_ops;
+
+#endif
