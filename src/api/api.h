@@ -15,6 +15,7 @@
 #include "../base/err.h"
 #include "../http/http.h"
 #include "../json/jw.h"
+#include "../artifact/artifact.h"
 #include "../store/store.h"
 #include <jansson.h>
 
@@ -22,7 +23,8 @@
 struct app {
 	struct store *store;
 	const char *default_artifact_root; /* e.g. "mlflow-artifacts:/" or "/srv/mlruns" */
-	const char *artifacts_destination; /* local root of the artifact proxy, or NULL */
+	const char *artifacts_destination; /* root of the artifact proxy, or NULL */
+	struct artifact_repo *artifacts;   /* the proxy's store; NULL without --serve-artifacts */
 	bool serve_artifacts;
 	const char *static_prefix;         /* "" or "/prefix" */
 };
@@ -34,6 +36,8 @@ struct api_ctx {
 	bool use_query;        /* parameters come from the query string */
 	struct arena *a;       /* the request's arena */
 	struct jw w;           /* writes into the response body */
+	struct http_response *resp; /* for handlers that answer with raw bytes */
+	const char *subpath;   /* ROUTE_PREFIX routes: the raw path after the route's prefix */
 	struct mlf_err *err;
 };
 
@@ -121,6 +125,14 @@ int api_metrics_get_history(struct api_ctx *c);
 int api_metrics_bulk_interval(struct api_ctx *c);
 int api_metrics_get_history_bulk(struct api_ctx *c);
 int api_artifacts_list(struct api_ctx *c);
+int api_proxy_file(struct api_ctx *c);
+int api_proxy_list(struct api_ctx *c);
+int api_proxy_multipart(struct api_ctx *c);
+int api_get_artifact(struct api_ctx *c);
+
+/* The body-streaming decision for the HTTP server (http_stream_fn): artifact
+ * uploads stream to the artifact store instead of being buffered. */
+bool api_stream(void *app, const struct http_request *req, struct http_body_sink *sink);
 
 /* Parses the request body into c->body (or selects the query string) with
  * MLflow's leniencies; a no-op when already done. The route table does this

@@ -15,10 +15,12 @@
 #include "../base/log.h"
 #include "../json/jr.h"
 #include <strings.h>
+#include <unistd.h>
 
 #define GET HTTP_GET
 #define POST HTTP_POST
 #define PATCH HTTP_PATCH
+#define PUT HTTP_PUT
 #define DELETE HTTP_DELETE
 
 static const struct route tracking_routes[] = {
@@ -52,12 +54,21 @@ static const struct route tracking_routes[] = {
 	{ GET, "/mlflow/metrics/get-history-bulk", api_metrics_get_history_bulk, 0 },
 	{ GET, "/mlflow/artifacts/list", api_artifacts_list, 0 },
 
+	/* the artifact proxy */
+	{ GET | PUT | DELETE, "/mlflow-artifacts/artifacts", api_proxy_file,
+	  ROUTE_PREFIX | ROUTE_RAW_RESPONSE | ROUTE_NO_JSON_CHECK | ROUTE_LAZY_BODY | ROUTE_ARTIFACTS },
+	{ GET, "/mlflow-artifacts/artifacts", api_proxy_list, ROUTE_ARTIFACTS },
+	{ POST, "/mlflow-artifacts/mpu/create", api_proxy_multipart, ROUTE_PREFIX | ROUTE_ARTIFACTS },
+	{ POST, "/mlflow-artifacts/mpu/complete", api_proxy_multipart, ROUTE_PREFIX | ROUTE_ARTIFACTS },
+	{ POST, "/mlflow-artifacts/mpu/abort", api_proxy_multipart, ROUTE_PREFIX | ROUTE_ARTIFACTS },
+
 };
 static const size_t tracking_routes_n = ARRAY_SIZE(tracking_routes);
 
 #undef GET
 #undef POST
 #undef PATCH
+#undef PUT
 #undef DELETE
 
 static const struct {
@@ -157,13 +168,17 @@ int api_parse_body(struct api_ctx *c)
 	return 0;
 }
 
-static void run_handler(const struct app *app, const struct route *r, const struct http_request *req,
-			struct http_response *resp)
+static void run_handler(const struct app *app, const struct route *r, const char *subpath,
+			const struct http_request *req, struct http_response *resp)
 {
 	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
-	struct api_ctx c = { .app = app, .req = req, .a = req->arena, .err = &err };
+	struct api_ctx c = { .app = app, .req = req, .a = req->arena, .err = &err, .resp = resp, .subpath = subpath };
 	int rc;
 
+	if ((r->flags & ROUTE_ARTIFACTS) && !app->artifacts) {
+		respond_text(resp, 503, "The artifact proxy is off: start the server with --serve-artifacts.");
+		return;
+	}
 	if (!(r->flags & ROUTE_NO_JSON_CHECK) && check_content_type(req, &err) < 0) {
 		respond_error(resp, &err);
 		return;
@@ -175,11 +190,16 @@ static void run_handler(const struct app *app, const struct route *r, const stru
 		}
 	}
 	jw_init(&c.w, &resp->body);
-	jw_obj_begin(&c.w);
+	if (!(r->flags & ROUTE_RAW_RESPONSE))
+		jw_obj_begin(&c.w);
 	rc = r->fn(&c);
 	if (rc < 0) {
 		if (err.code == MLF_INTERNAL_ERROR)
 			log_error("%s %s: %s", req->method_name, req->path, err.msg);
+		if (resp->fd >= 0) {
+			close(resp->fd);
+			resp->fd = -1;
+		}
 		respond_error(resp, &err);
 	} else {
 		/* a handler may have left nested objects open only by a bug */
@@ -189,14 +209,24 @@ static void run_handler(const struct app *app, const struct route *r, const stru
 	json_decref(c.body);
 }
 
-static const struct route *find_route(const char *path, bool *path_known, unsigned method)
+/* Finds the row for a request. Exact rows match the decoded path; prefix
+ * rows match the raw path (artifact paths are checked before decoding) and
+ * set *subpath to what follows the prefix. */
+static const struct route *find_route(const char *path, const char *raw, unsigned method, bool *path_known,
+				      const char **subpath)
 {
 	*path_known = false;
 	for (size_t t = 0; t < ARRAY_SIZE(route_tables); t++) {
 		const struct route *rows = route_tables[t].rows;
 		for (size_t i = 0; i < *route_tables[t].n; i++) {
-			if (strcmp(rows[i].path, path) != 0)
+			size_t len = strlen(rows[i].path);
+			if (rows[i].flags & ROUTE_PREFIX) {
+				if (!raw || strncmp(raw, rows[i].path, len) != 0 || raw[len] != '/')
+					continue;
+				*subpath = raw + len + 1;
+			} else if (strcmp(rows[i].path, path) != 0) {
 				continue;
+			}
 			*path_known = true;
 			if (rows[i].methods & method)
 				return &rows[i];
@@ -225,6 +255,15 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 		resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
 		return;
 	}
+	if (is_path(app, req->path, "/get-artifact")) {
+		static const struct route get_artifact = { HTTP_GET, "/get-artifact", api_get_artifact,
+							   ROUTE_RAW_RESPONSE };
+		if (req->method == HTTP_GET)
+			run_handler(app, &get_artifact, NULL, req, resp);
+		else
+			respond_text(resp, 405, "Method Not Allowed");
+		return;
+	}
 	if (is_path(app, req->path, "/version")) {
 		respond_text(resp, 200, MLF_MLFLOW_COMPAT_VERSION);
 		resp->content_type = "text/html; charset=utf-8";
@@ -233,9 +272,10 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 	sub = api_path(app, req->path);
 	if (sub) {
 		bool known;
-		const struct route *r = find_route(sub, &known, req->method);
+		const char *subpath = NULL;
+		const struct route *r = find_route(sub, api_path(app, req->raw_path), req->method, &known, &subpath);
 		if (r && r->fn) {
-			run_handler(app, r, req, resp);
+			run_handler(app, r, subpath, req, resp);
 			return;
 		}
 		if (r) { /* known endpoint, not served yet */

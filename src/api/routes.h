@@ -11,6 +11,9 @@
 enum route_flags {
 	ROUTE_NO_JSON_CHECK = 1 << 0, /* the body is not JSON (uploads) */
 	ROUTE_LAZY_BODY = 1 << 1,     /* the handler reads the body itself (api_parse_body) */
+	ROUTE_PREFIX = 1 << 2,        /* matches `path` + "/" + anything (c->subpath) */
+	ROUTE_RAW_RESPONSE = 1 << 3,  /* the handler fills c->resp itself, not JSON via c->w */
+	ROUTE_ARTIFACTS = 1 << 4,     /* part of the artifact proxy (503 without --serve-artifacts) */
 };
 
 struct route {

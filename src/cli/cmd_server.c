@@ -138,17 +138,27 @@ int cmd_server(int argc, char **argv)
 		free(root);
 		return 1;
 	}
+	struct artifact_repo *artifacts = NULL;
+	if (destination && !(artifacts = artifact_open(destination, &err))) {
+		fprintf(stderr, "mlflowc server: %s\n", err.msg);
+		store_close(st);
+		free(destination);
+		free(root);
+		return 1;
+	}
 	struct app app = {
 		.store = st,
 		.default_artifact_root = root,
 		.artifacts_destination = destination,
+		.artifacts = artifacts,
 		.serve_artifacts = s.serve_artifacts,
 		.static_prefix = s.static_prefix,
 	};
 	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20 };
-	struct http_server *srv = http_server_start(&hc, api_handle, &app, &err);
+	struct http_server *srv = http_server_start(&hc, api_handle, api_stream, &app, &err);
 	if (!srv) {
 		fprintf(stderr, "mlflowc server: %s\n", err.msg);
+		artifact_close(artifacts);
 		store_close(st);
 		free(destination);
 		free(root);
@@ -159,6 +169,7 @@ int cmd_server(int argc, char **argv)
 	int sig = wait_for_signal();
 	log_info("signal %d: shutting down", sig);
 	http_server_stop(srv);
+	artifact_close(artifacts);
 	store_close(st);
 	free(destination);
 	free(root);

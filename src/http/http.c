@@ -23,6 +23,7 @@
 struct http_server {
 	struct MHD_Daemon *daemon;
 	http_handler_fn fn;
+	http_stream_fn stream;
 	void *app;
 	size_t max_body;
 	unsigned port;
@@ -33,6 +34,9 @@ struct req_ctx {
 	struct arena arena;
 	struct buf body;
 	bool too_large;
+	bool dispatched;             /* the handler ran (it owns the sink's end) */
+	struct http_body_sink sink;  /* sink.write != NULL: the body streams there */
+	int sink_error;
 	struct http_param *query;
 	size_t n_query, cap_query;
 };
@@ -90,51 +94,109 @@ const char *http_request_header(const struct http_request *req, const char *name
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, const struct http_request *req,
-				     struct http_response *resp)
+void http_response_header(struct http_response *resp, const char *name, const char *value)
 {
+	for (size_t i = 0; i < HTTP_MAX_EXTRA_HEADERS; i++)
+		if (!resp->header_names[i]) {
+			resp->header_names[i] = name;
+			resp->header_values[i] = value;
+			return;
+		}
+}
+
+static struct MHD_Response *make_response(struct http_response *resp)
+{
+	if (resp->fd >= 0) {
+		struct MHD_Response *r = MHD_create_response_from_fd64(resp->fd_size, resp->fd);
+		if (!r)
+			close(resp->fd);
+		return r;
+	}
 	size_t len;
 	char *body = buf_detach(&resp->body, &len);
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
+	if (!r)
 		free(body);
+	return r;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *resp)
+{
+	struct MHD_Response *r = make_response(resp);
+	if (!r)
 		return MHD_NO;
-	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				resp->content_type ? resp->content_type : "application/json");
-	if (resp->extra_header_name)
-		MHD_add_response_header(r, resp->extra_header_name, resp->extra_header_value);
+	for (size_t i = 0; i < HTTP_MAX_EXTRA_HEADERS && resp->header_names[i]; i++)
+		MHD_add_response_header(r, resp->header_names[i], resp->header_values[i]);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
-	(void)req;
 	return ret;
+}
+
+/* Fills everything of a request but its body. */
+static void request_head(struct req_ctx *ctx, struct MHD_Connection *conn, const char *url, const char *method,
+			 struct http_request *req)
+{
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, ctx);
+	req->method = method_of(method);
+	req->method_name = method;
+	req->raw_path = url;
+	req->path = decode(&ctx->arena, url, false);
+	req->query = ctx->query;
+	req->n_query = ctx->n_query;
+	req->has_query = ctx->n_query > 0;
+	req->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	req->body = "";
+	req->arena = &ctx->arena;
+	req->conn = conn;
 }
 
 static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn, struct req_ctx *ctx,
 				const char *url, const char *method)
 {
 	struct http_request req = { 0 };
-	struct http_response resp = { .status = 200, .body = BUF_INIT };
+	struct http_response resp = { .status = 200, .body = BUF_INIT, .fd = -1 };
 	int64_t t0 = util_mono_ns();
 
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, ctx);
-	req.method = method_of(method);
-	req.method_name = method;
-	req.raw_path = url;
-	req.path = decode(&ctx->arena, url, false);
-	req.query = ctx->query;
-	req.n_query = ctx->n_query;
-	req.has_query = ctx->n_query > 0;
-	req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	request_head(ctx, conn, url, method, &req);
 	req.body = ctx->body.ptr;
 	req.body_len = ctx->body.len;
 	req.body_too_large = ctx->too_large;
-	req.arena = &ctx->arena;
-	req.conn = conn;
+	req.sink_ctx = ctx->sink.write ? ctx->sink.ctx : NULL;
+	req.sink_error = ctx->sink_error;
+	ctx->dispatched = true;
 
 	s->fn(s->app, &req, &resp);
 	log_debug("%s %s %d %zu %.3fms", method, url, resp.status, resp.body.len, (util_mono_ns() - t0) / 1e6);
-	return send_response(conn, &req, &resp);
+	return send_response(conn, &resp);
+}
+
+/* First call: decide whether the body streams into a sink. */
+static void choose_sink(struct http_server *s, struct MHD_Connection *conn, struct req_ctx *ctx, const char *url,
+			const char *method)
+{
+	struct http_request req = { 0 };
+	if (!s->stream)
+		return;
+	request_head(ctx, conn, url, method, &req);
+	/* request_head collected the query; dispatch collects it again */
+	if (!s->stream(s->app, &req, &ctx->sink))
+		memset(&ctx->sink, 0, sizeof(ctx->sink));
+	ctx->n_query = 0;
+}
+
+static void take_chunk(struct http_server *s, struct req_ctx *ctx, const char *data, size_t n)
+{
+	if (ctx->sink.write) {
+		if (!ctx->sink_error)
+			ctx->sink_error = ctx->sink.write(ctx->sink.ctx, data, n);
+	} else if (ctx->too_large || ctx->body.len + n > s->max_body) {
+		ctx->too_large = true;
+		buf_release(&ctx->body);
+	} else {
+		buf_add(&ctx->body, data, n);
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -149,15 +211,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		buf_init(&ctx->body, 0);
 		*con_cls = ctx;
 		atomic_fetch_add(&s->in_flight, 1);
+		choose_sink(s, conn, ctx, url, method);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (ctx->too_large || ctx->body.len + *upload_size > s->max_body) {
-			ctx->too_large = true;
-			buf_release(&ctx->body);
-		} else {
-			buf_add(&ctx->body, upload_data, *upload_size);
-		}
+		take_chunk(s, ctx, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -172,6 +230,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (!ctx)
 		return;
+	if (ctx->sink.write && !ctx->dispatched && ctx->sink.abort)
+		ctx->sink.abort(ctx->sink.ctx); /* the client hung up mid-body */
 	arena_release(&ctx->arena);
 	buf_release(&ctx->body);
 	free(ctx);
@@ -195,8 +255,8 @@ static int resolve(const char *host, unsigned port, struct sockaddr_storage *add
 	return 0;
 }
 
-struct http_server *http_server_start(const struct http_config *cfg, http_handler_fn fn, void *app,
-				      struct mlf_err *err)
+struct http_server *http_server_start(const struct http_config *cfg, http_handler_fn fn, http_stream_fn stream,
+				      void *app, struct mlf_err *err)
 {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -205,10 +265,16 @@ struct http_server *http_server_start(const struct http_config *cfg, http_handle
 
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	s->fn = fn;
+	s->stream = stream;
 	s->app = app;
 	s->max_body = cfg->max_body;
-	/* ITC lets MHD_quiesce_daemon() stop the listener at shutdown */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	/* poll, not epoll: with epoll, libmicrohttpd 0.9.75 misses a client
+	 * that hangs up in the middle of a request body once the worker has
+	 * served an earlier connection (the socket sits in CLOSE-WAIT until the
+	 * timeout, and a cut upload's temporary file with it). bench/ measured
+	 * no difference at our connection counts (docs/architecture.md).
+	 * ITC lets MHD_quiesce_daemon() stop the listener at shutdown. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,

@@ -6,6 +6,11 @@
  * limit), calls one handler function, and sends what the handler put in
  * the response. It knows nothing about routes or JSON. Requests run on a
  * pool of worker threads (epoll); a handler may block.
+ *
+ * Large bodies stream both ways in constant memory: before the body
+ * arrives, a stream function may hand the request a sink that receives the
+ * body chunk by chunk (uploads), and a response may be a file descriptor
+ * sent with sendfile (downloads).
  */
 #ifndef MLF_HTTP_H
 #define MLF_HTTP_H
@@ -42,19 +47,45 @@ struct http_request {
 	const char *body;         /* NUL-terminated; "" when empty */
 	size_t body_len;
 	bool body_too_large;      /* the body exceeded the limit and was dropped */
+	void *sink_ctx;           /* the body went to this sink's ctx (see http_stream_fn) */
+	int sink_error;           /* the sink's write refused the body (errno-like, 0 = fine) */
 	struct arena *arena;      /* request-scoped memory, released after the response */
 	void *conn;               /* the MHD connection, for header lookups */
 };
+
+#define HTTP_MAX_EXTRA_HEADERS 4
 
 struct http_response {
 	int status;
 	const char *content_type; /* static or arena string; default application/json */
 	struct buf body;
-	const char *extra_header_name; /* optional single extra header */
-	const char *extra_header_value;
+	int fd;                   /* >= 0: send this file instead of `body`; the server closes it */
+	uint64_t fd_size;
+	const char *header_names[HTTP_MAX_EXTRA_HEADERS]; /* static or arena strings */
+	const char *header_values[HTTP_MAX_EXTRA_HEADERS];
 };
 
+/* Adds a response header (at most HTTP_MAX_EXTRA_HEADERS; more are dropped). */
+void http_response_header(struct http_response *resp, const char *name, const char *value);
+
 typedef void (*http_handler_fn)(void *app, const struct http_request *req, struct http_response *resp);
+
+/* Where a streamed body goes. `write` gets each chunk in order and returns 0,
+ * or an errno value to refuse the rest (later chunks are dropped; the
+ * handler sees it in req->sink_error). `abort` runs when the request ends
+ * without reaching the handler (the client hung up): it must undo
+ * everything, e.g. remove a partial file. The handler finishes the sink
+ * (commit or abort) itself. */
+struct http_body_sink {
+	int (*write)(void *ctx, const char *data, size_t n);
+	void (*abort)(void *ctx);
+	void *ctx;
+};
+
+/* Called once per request when the headers are in, before any body: may
+ * fill `sink` and return true to stream the body there instead of
+ * buffering it. `req` has everything but the body. */
+typedef bool (*http_stream_fn)(void *app, const struct http_request *req, struct http_body_sink *sink);
 
 struct http_config {
 	const char *host;
@@ -67,8 +98,8 @@ struct http_server;
 
 /* Binds and starts serving. Returns a server the caller stops with
  * http_server_stop(), or NULL with `err` set (e.g. the port is taken). */
-struct http_server *http_server_start(const struct http_config *cfg, http_handler_fn fn, void *app,
-				      struct mlf_err *err);
+struct http_server *http_server_start(const struct http_config *cfg, http_handler_fn fn, http_stream_fn stream,
+				      void *app, struct mlf_err *err);
 /* The port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *s);
 /* Stops accepting, lets in-flight requests finish (bounded wait), closes

@@ -16,7 +16,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conformance"))
 import replay  # noqa: E402
 
-ARTIFACT_PROXY_PENDING = "pending: artifact proxy (issue 3)"
 MODEL_REGISTRY_PENDING = "pending: model registry (issue 4)"
 
 REQUIRED = [
@@ -30,11 +29,11 @@ REQUIRED = [
     "datasets",
     "raw_protocol",
     "raw_runs_api",
+    "artifacts_client",
+    "raw_artifacts",
 ]
 
 PENDING = [
-    ("artifacts_client", ARTIFACT_PROXY_PENDING),
-    ("raw_artifacts", ARTIFACT_PROXY_PENDING),
     ("registry_models", MODEL_REGISTRY_PENDING),
     ("registry_versions", MODEL_REGISTRY_PENDING),
     ("raw_registry", MODEL_REGISTRY_PENDING),

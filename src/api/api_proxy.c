@@ -1,0 +1,271 @@
+/*
+ * api_proxy.c - the artifact proxy (/api/2.0/mlflow-artifacts/...) and the
+ * UI's /get-artifact: uploads stream from the request into the artifact
+ * store, downloads stream from the store with sendfile, so a file of any
+ * size passes through in constant memory.
+ *
+ * Paths arrive percent-encoded in the URL; they are checked with
+ * artifact_path_validate() (which decodes repeatedly) before anything
+ * touches the store, and the store confines them to its root again.
+ */
+#include "api.h"
+#include "routes.h"
+#include "../base/util.h"
+#include <unistd.h>
+
+#define PROXY_PREFIX "/mlflow-artifacts/artifacts/"
+
+/* Decodes and checks an artifact path from the URL. The result lives in
+ * the request arena. */
+static int proxy_path(struct api_ctx *c, const char *raw, const char **out)
+{
+	struct buf b = BUF_INIT;
+	if (artifact_path_validate(raw, c->err) < 0)
+		return -1;
+	util_url_decode(&b, raw, strlen(raw), false);
+	*out = arena_strndup(c->a, b.ptr, b.len);
+	buf_release(&b);
+	return artifact_path_validate(*out, c->err);
+}
+
+/* ---- uploads: the body streams into the store ------------------------------ */
+
+struct proxy_upload {
+	struct artifact_repo *repo;
+	struct artifact_upload *up; /* NULL when begin failed */
+	struct mlf_err err;         /* why begin failed */
+};
+
+static int upload_sink_write(void *ctx, const char *data, size_t n)
+{
+	struct proxy_upload *pu = ctx;
+	return pu->up ? pu->repo->ops->upload_write(pu->up, data, n) : 0;
+}
+
+static void upload_sink_abort(void *ctx)
+{
+	struct proxy_upload *pu = ctx;
+	if (pu->up)
+		pu->repo->ops->upload_abort(pu->up);
+	pu->up = NULL;
+}
+
+/* The raw path after the API prefix and PROXY_PREFIX, or NULL. */
+static const char *proxy_subpath(const struct app *app, const char *raw)
+{
+	static const char *const prefixes[] = { "/api/2.0" PROXY_PREFIX, "/ajax-api/2.0" PROXY_PREFIX };
+	size_t sp = strlen(app->static_prefix);
+	if (strncmp(raw, app->static_prefix, sp) != 0)
+		return NULL;
+	raw += sp;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncmp(raw, prefixes[i], strlen(prefixes[i])) == 0)
+			return raw + strlen(prefixes[i]);
+	return NULL;
+}
+
+bool api_stream(void *appv, const struct http_request *req, struct http_body_sink *sink)
+{
+	const struct app *app = appv;
+	const char *raw = req->method == HTTP_PUT && app->artifacts ? proxy_subpath(app, req->raw_path) : NULL;
+	struct mlf_err err;
+	if (!raw || artifact_path_validate(raw, &err) < 0)
+		return false; /* the handler answers (and the body is small or dropped) */
+	struct buf path = BUF_INIT;
+	util_url_decode(&path, raw, strlen(raw), false);
+	struct proxy_upload *pu = arena_zalloc(req->arena, sizeof(*pu));
+	pu->repo = app->artifacts;
+	if (artifact_path_validate(path.ptr, &pu->err) == 0)
+		app->artifacts->ops->upload_begin(app->artifacts, path.ptr, &pu->up, &pu->err);
+	buf_release(&path);
+	*sink = (struct http_body_sink){ upload_sink_write, upload_sink_abort, pu };
+	return true;
+}
+
+static int proxy_put(struct api_ctx *c, const char *path)
+{
+	struct proxy_upload *pu = c->req->sink_ctx;
+	if (!pu) /* not streamed: only when the path was refused, so refuse it now */
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Invalid path");
+	if (!pu->up) {
+		*c->err = pu->err;
+		return -1;
+	}
+	if (c->req->sink_error) {
+		upload_sink_abort(pu);
+		return mlf_errorf(c->err, MLF_INTERNAL_ERROR, "Could not store artifact '%s': %s", path,
+				  strerror(c->req->sink_error));
+	}
+	struct artifact_upload *up = pu->up;
+	pu->up = NULL;
+	if (pu->repo->ops->upload_commit(up, c->err) < 0)
+		return -1;
+	buf_adds(&c->resp->body, "{}");
+	return 0;
+}
+
+/* ---- downloads, deletes, listings ----------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Streams `path` of `repo` as the response. */
+static int send_file(struct api_ctx *c, struct artifact_repo *repo, const char *path)
+{
+	int fd;
+	uint64_t size;
+	if (repo->ops->download_open(repo, path, &fd, &size, c->err) < 0)
+		return -1;
+	c->resp->fd = fd;
+	c->resp->fd_size = size;
+	c->resp->content_type = artifact_mime_type(path);
+	http_response_header(c->resp, "Content-Disposition",
+			     arena_printf(c->a, "attachment; filename=\"%s\"", base_name(path)));
+	http_response_header(c->resp, "X-Content-Type-Options", "nosniff");
+	return 0;
+}
+
+int api_proxy_file(struct api_ctx *c)
+{
+	const char *path;
+	int rc = proxy_path(c, c->subpath, &path);
+	if (c->req->method == HTTP_PUT) {
+		if (rc < 0) {
+			upload_sink_abort(c->req->sink_ctx ? c->req->sink_ctx : &(struct proxy_upload){ 0 });
+			return -1;
+		}
+		return proxy_put(c, path);
+	}
+	if (rc < 0)
+		return -1;
+	if (c->req->method == HTTP_DELETE) {
+		if (c->app->artifacts->ops->remove(c->app->artifacts, path, c->err) < 0)
+			return -1;
+		buf_adds(&c->resp->body, "{}");
+		return 0;
+	}
+	return send_file(c, c->app->artifacts, path);
+}
+
+static void render_entries(struct api_ctx *c, const struct artifact_entry *e, size_t n, bool basenames)
+{
+	if (!n)
+		return;
+	jw_key(&c->w, "files");
+	jw_arr_begin(&c->w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj_begin(&c->w);
+		jw_kv_str(&c->w, "path", basenames ? base_name(e[i].path) : e[i].path);
+		jw_kv_bool(&c->w, "is_dir", e[i].is_dir);
+		if (!e[i].is_dir && e[i].size)
+			jw_kv_int(&c->w, "file_size", e[i].size);
+		jw_obj_end(&c->w);
+	}
+	jw_arr_end(&c->w);
+}
+
+int api_proxy_list(struct api_ctx *c)
+{
+	const char *path;
+	struct artifact_entry *e;
+	size_t n;
+	if (param_string(c, "path", &path) < 0 || artifact_path_validate(path, c->err) < 0)
+		return -1;
+	struct artifact_repo *repo = c->app->artifacts;
+	if (repo->ops->list(repo, path ? path : "", &e, &n, c->a, c->err) < 0)
+		return -1;
+	render_entries(c, e, n, true);
+	return 0;
+}
+
+int api_proxy_multipart(struct api_ctx *c)
+{
+	return mlf_errorf(c->err, MLF_NOT_IMPLEMENTED,
+			  "Multipart upload is not supported for the current artifact repository");
+}
+
+/* ---- a run's artifacts ------------------------------------------------------ */
+
+/* Opens the store holding a run's artifacts and the run's path inside it:
+ * the proxy's store for mlflow-artifacts: URIs, a local directory for
+ * local ones. *owned tells whether the caller must close the repo. */
+static int run_artifacts(struct api_ctx *c, const char *run_id, struct artifact_repo **repo, const char **base,
+			 bool *owned, const char **root_uri)
+{
+	static const char proxy[] = "mlflow-artifacts:";
+	struct store_run run;
+	struct store *st = c->app->store;
+	if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+		return -1;
+	*root_uri = run.info.artifact_uri;
+	*owned = false;
+	if (strncmp(run.info.artifact_uri, proxy, sizeof(proxy) - 1) == 0 && c->app->artifacts) {
+		const char *p = run.info.artifact_uri + sizeof(proxy) - 1;
+		if (strncmp(p, "//", 2) == 0) /* mlflow-artifacts://host:port/path */
+			p = strchr(p + 2, '/') ? strchr(p + 2, '/') : "";
+		while (*p == '/')
+			p++;
+		*repo = c->app->artifacts;
+		*base = p;
+		return 0;
+	}
+	const char *local = artifact_local_root(run.info.artifact_uri, NULL, c->a);
+	if (!local)
+		return mlf_errorf(c->err, MLF_NOT_IMPLEMENTED, "Artifacts at '%s' are not served by this server",
+				  run.info.artifact_uri);
+	if (!(*repo = artifact_open(local, c->err)))
+		return -1;
+	*owned = true;
+	*base = "";
+	return 0;
+}
+
+static const char *join(struct api_ctx *c, const char *base, const char *path)
+{
+	if (!*base)
+		return path ? path : "";
+	if (!path || !*path)
+		return base;
+	return arena_printf(c->a, "%s/%s", base, path);
+}
+
+int api_artifacts_list(struct api_ctx *c)
+{
+	const char *run_id, *path, *base, *root_uri;
+	struct artifact_repo *repo;
+	struct artifact_entry *e;
+	size_t n;
+	bool owned;
+	if (param_run_id(c, &run_id) < 0 || param_string(c, "path", &path) < 0 ||
+	    artifact_path_validate(path, c->err) < 0 || run_artifacts(c, run_id, &repo, &base, &owned, &root_uri) < 0)
+		return -1;
+	int rc = repo->ops->list(repo, join(c, base, path), &e, &n, c->a, c->err);
+	if (owned)
+		artifact_close(repo);
+	if (rc < 0)
+		return -1;
+	jw_kv_str(&c->w, "root_uri", root_uri);
+	/* entries are relative to the run's root */
+	size_t skip = *base ? strlen(base) + 1 : 0;
+	for (size_t i = 0; i < n; i++)
+		e[i].path += skip;
+	render_entries(c, e, n, false);
+	return 0;
+}
+
+int api_get_artifact(struct api_ctx *c)
+{
+	const char *run_id, *path, *base, *root_uri;
+	struct artifact_repo *repo;
+	bool owned;
+	if (param_run_id(c, &run_id) < 0 || param_string_required(c, "path", &path) < 0 ||
+	    artifact_path_validate(path, c->err) < 0 || run_artifacts(c, run_id, &repo, &base, &owned, &root_uri) < 0)
+		return -1;
+	int rc = send_file(c, repo, join(c, base, path));
+	if (owned)
+		artifact_close(repo);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * artifact.h - the artifact store interface: where artifact bytes live,
+ * behind one small ops table chosen by URI scheme (a local directory today;
+ * S3 is the next backend).
+ *
+ * Paths given to these functions are relative to the store's root and must
+ * already have passed artifact_path_validate(); backends confine them to
+ * their root again (no symlink escape on local disk). Uploads are written
+ * to a temporary object and put in place only on commit, so a cut upload
+ * leaves nothing half-written.
+ */
+#ifndef MLF_ARTIFACT_H
+#define MLF_ARTIFACT_H
+
+#include "../base/arena.h"
+#include "../base/err.h"
+#include "artifact_path.h"
+
+struct artifact_repo;
+struct artifact_upload;
+
+struct artifact_ops {
+	const char *scheme;
+	/* Starts an upload to `path`; the upload is owned by the caller until
+	 * upload_commit or upload_abort, which free it. */
+	int (*upload_begin)(struct artifact_repo *r, const char *path, struct artifact_upload **up,
+			    struct mlf_err *err);
+	/* Appends bytes; returns 0 or an errno value. */
+	int (*upload_write)(struct artifact_upload *up, const char *data, size_t n);
+	int (*upload_commit)(struct artifact_upload *up, struct mlf_err *err);
+	void (*upload_abort)(struct artifact_upload *up);
+	/* Opens a file for download: *fd (the caller closes it) and its size.
+	 * A missing path or a directory is RESOURCE_DOES_NOT_EXIST. */
+	int (*download_open)(struct artifact_repo *r, const char *path, int *fd, uint64_t *size,
+			     struct mlf_err *err);
+	/* The immediate children of a directory; a file or a missing path
+	 * lists as empty. Entry paths are `path`/name. Results in `a`. */
+	int (*list)(struct artifact_repo *r, const char *path, struct artifact_entry **out, size_t *n,
+		    struct arena *a, struct mlf_err *err);
+	/* Removes a file or a whole directory; a missing path is not an error. */
+	int (*remove)(struct artifact_repo *r, const char *path, struct mlf_err *err);
+	void (*close)(struct artifact_repo *r);
+};
+
+struct artifact_repo {
+	const struct artifact_ops *ops;
+};
+
+/* Opens the store at `uri` (a local path or file:// URI). Returns a repo the
+ * caller frees with artifact_close(), or NULL with `err` set. */
+struct artifact_repo *artifact_open(const char *uri, struct mlf_err *err);
+void artifact_close(struct artifact_repo *r);
+
+/* A Content-Type for a file name, as MLflow's server guesses it (text
+ * formats as text/plain so browsers never run them). Static string. */
+const char *artifact_mime_type(const char *path);
+
+#endif
