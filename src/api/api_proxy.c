@@ -115,12 +115,18 @@ static const char *base_name(const char *path)
 /* Streams `path` of `repo` as the response. */
 static int send_file(struct api_ctx *c, struct artifact_repo *repo, const char *path)
 {
-	int fd;
-	uint64_t size;
-	if (repo->ops->download_open(repo, path, &fd, &size, c->err) < 0)
+	struct artifact_download dl;
+	if (repo->ops->download_open(repo, path, &dl, c->err) < 0)
 		return -1;
-	c->resp->fd = fd;
-	c->resp->fd_size = size;
+	if (dl.fd >= 0) {
+		c->resp->fd = dl.fd;
+		c->resp->fd_size = dl.size;
+	} else {
+		c->resp->reader = dl.read;
+		c->resp->reader_free = dl.close;
+		c->resp->reader_ctx = dl.ctx;
+		c->resp->reader_size = dl.size;
+	}
 	c->resp->content_type = artifact_mime_type(path);
 	http_response_header(c->resp, "Content-Disposition",
 			     arena_printf(c->a, "attachment; filename=\"%s\"", base_name(path)));

@@ -200,6 +200,9 @@ static void run_handler(const struct app *app, const struct route *r, const char
 			close(resp->fd);
 			resp->fd = -1;
 		}
+		if (resp->reader && resp->reader_free)
+			resp->reader_free(resp->reader_ctx);
+		resp->reader = NULL;
 		respond_error(resp, &err);
 	} else {
 		/* a handler may have left nested objects open only by a bug */

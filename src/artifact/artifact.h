@@ -14,10 +14,23 @@
 
 #include "../base/arena.h"
 #include "../base/err.h"
+#include <sys/types.h>
 #include "artifact_path.h"
 
 struct artifact_repo;
 struct artifact_upload;
+
+/* An open download: either a local file descriptor (sent with sendfile) or
+ * a reader that produces the bytes in order. */
+struct artifact_download {
+	int fd;        /* >= 0: a local file; the taker closes it */
+	uint64_t size; /* bytes; UINT64_MAX when unknown */
+	/* when fd < 0: copies up to `max` bytes at offset `pos` into `buf`;
+	 * returns the count, 0 at the end, -1 on error */
+	ssize_t (*read)(void *ctx, uint64_t pos, char *buf, size_t max);
+	void (*close)(void *ctx); /* frees ctx; called exactly once by the taker */
+	void *ctx;
+};
 
 struct artifact_ops {
 	const char *scheme;
@@ -29,9 +42,10 @@ struct artifact_ops {
 	int (*upload_write)(struct artifact_upload *up, const char *data, size_t n);
 	int (*upload_commit)(struct artifact_upload *up, struct mlf_err *err);
 	void (*upload_abort)(struct artifact_upload *up);
-	/* Opens a file for download: *fd (the caller closes it) and its size.
-	 * A missing path or a directory is RESOURCE_DOES_NOT_EXIST. */
-	int (*download_open)(struct artifact_repo *r, const char *path, int *fd, uint64_t *size,
+	/* Opens a file for download (see struct artifact_download for who
+	 * closes what). A missing path or a directory is
+	 * RESOURCE_DOES_NOT_EXIST. */
+	int (*download_open)(struct artifact_repo *r, const char *path, struct artifact_download *dl,
 			     struct mlf_err *err);
 	/* The immediate children of a directory; a file or a missing path
 	 * lists as empty. Entry paths are `path`/name. Results in `a`. */

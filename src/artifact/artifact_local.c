@@ -167,25 +167,27 @@ static int missing(const char *path, struct mlf_err *err)
 	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Artifact '%s' does not exist", path);
 }
 
-static int local_download_open(struct artifact_repo *r, const char *path, int *fd, uint64_t *size,
+static int local_download_open(struct artifact_repo *r, const char *path, struct artifact_download *dl,
 			       struct mlf_err *err)
 {
 	struct local_repo *lr = local_of(r);
 	const char *leaf;
 	struct stat sb;
+	memset(dl, 0, sizeof(*dl));
+	dl->fd = -1;
 	int dir = walk_parent(lr, path ? path : "", false, &leaf);
 	if (dir < 0)
 		return missing(path, err);
-	*fd = *leaf ? openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	int fd = *leaf ? openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	close(dir);
-	if (*fd < 0)
+	if (fd < 0)
 		return missing(path, err);
-	if (fstat(*fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(*fd);
-		*fd = -1;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
 		return missing(path, err);
 	}
-	*size = (uint64_t)sb.st_size;
+	dl->fd = fd;
+	dl->size = (uint64_t)sb.st_size;
 	return 0;
 }
 

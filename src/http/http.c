@@ -30,6 +30,12 @@ struct http_server {
 	atomic_int in_flight;
 };
 
+struct http_response_reader {
+	ssize_t (*read)(void *ctx, uint64_t pos, char *buf, size_t max);
+	void (*free)(void *ctx);
+	void *ctx;
+};
+
 struct req_ctx {
 	struct arena arena;
 	struct buf body;
@@ -104,8 +110,35 @@ void http_response_header(struct http_response *resp, const char *name, const ch
 		}
 }
 
+static ssize_t reader_adapter(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_response_reader *r = cls;
+	ssize_t n = r->read(r->ctx, pos, buf, max);
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void reader_release(void *cls)
+{
+	struct http_response_reader *r = cls;
+	if (r->free)
+		r->free(r->ctx);
+	free(r);
+}
+
 static struct MHD_Response *make_response(struct http_response *resp)
 {
+	if (resp->reader) {
+		struct http_response_reader *r = xmalloc(sizeof(*r));
+		*r = (struct http_response_reader){ resp->reader, resp->reader_free, resp->reader_ctx };
+		uint64_t size = resp->reader_size == UINT64_MAX ? MHD_SIZE_UNKNOWN : resp->reader_size;
+		struct MHD_Response *mr = MHD_create_response_from_callback(size, 64 * 1024, reader_adapter, r,
+									   reader_release);
+		if (!mr)
+			reader_release(r);
+		return mr;
+	}
 	if (resp->fd >= 0) {
 		struct MHD_Response *r = MHD_create_response_from_fd64(resp->fd_size, resp->fd);
 		if (!r)

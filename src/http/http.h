@@ -18,6 +18,7 @@
 #include "../base/arena.h"
 #include "../base/buf.h"
 #include "../base/err.h"
+#include <sys/types.h>
 
 enum http_method {
 	HTTP_GET = 1 << 0,
@@ -61,6 +62,12 @@ struct http_response {
 	struct buf body;
 	int fd;                   /* >= 0: send this file instead of `body`; the server closes it */
 	uint64_t fd_size;
+	/* else, when set: the body comes from this reader (see
+	 * struct artifact_download); the server calls reader_free once */
+	ssize_t (*reader)(void *ctx, uint64_t pos, char *buf, size_t max);
+	void (*reader_free)(void *ctx);
+	void *reader_ctx;
+	uint64_t reader_size;     /* UINT64_MAX: unknown (chunked) */
 	const char *header_names[HTTP_MAX_EXTRA_HEADERS]; /* static or arena strings */
 	const char *header_values[HTTP_MAX_EXTRA_HEADERS];
 };
