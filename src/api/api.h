@@ -26,6 +26,7 @@ struct app {
 	const char *artifacts_destination; /* root of the artifact proxy, or NULL */
 	struct artifact_repo *artifacts;   /* the proxy's store; NULL without --serve-artifacts */
 	bool serve_artifacts;
+	bool artifacts_only;               /* serve the artifact proxy alone (no store) */
 	const char *static_prefix;         /* "" or "/prefix" */
 };
 

@@ -112,6 +112,65 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* Parses a single "bytes=a-b" / "bytes=a-" / "bytes=-n" range against a
+ * file of `size` bytes. Returns 1 with [*from, *from + *len) for a
+ * satisfiable range, 0 when there is no (usable) Range header, -1 when the
+ * range lies outside the file. */
+static int byte_range(const char *h, uint64_t size, uint64_t *from, uint64_t *len)
+{
+	int64_t a = -1, b = -1;
+	const char *dash;
+	if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') || !(dash = strchr(h + 6, '-')))
+		return 0;
+	char first[24] = "", second[24] = "";
+	size_t n1 = (size_t)(dash - (h + 6)), n2 = strlen(dash + 1);
+	if (n1 >= sizeof(first) || n2 >= sizeof(second))
+		return 0;
+	memcpy(first, h + 6, n1);
+	memcpy(second, dash + 1, n2 + 1);
+	if ((*first && (!util_parse_int64(first, &a) || a < 0)) || (*second && (!util_parse_int64(second, &b) || b < 0)))
+		return 0;
+	if (a < 0 && b < 0)
+		return 0;
+	if (a < 0) { /* the last b bytes */
+		if (b == 0)
+			return -1;
+		a = (uint64_t)b >= size ? 0 : (int64_t)(size - (uint64_t)b);
+		b = (int64_t)size - 1;
+	} else if (b < 0 || (uint64_t)b >= size) {
+		b = (int64_t)size - 1;
+	}
+	if ((uint64_t)a >= size || b < a)
+		return -1;
+	*from = (uint64_t)a;
+	*len = (uint64_t)(b - a + 1);
+	return 1;
+}
+
+/* Sends the open file `dl` (a local descriptor), honouring a Range request. */
+static void send_fd(struct api_ctx *c, struct artifact_download *dl)
+{
+	uint64_t from = 0, len = dl->size;
+	int r = byte_range(http_request_header(c->req, "Range"), dl->size, &from, &len);
+	http_response_header(c->resp, "Accept-Ranges", "bytes");
+	c->resp->fd = dl->fd;
+	if (r < 0) {
+		c->resp->status = 416;
+		c->resp->fd_size = 0;
+		http_response_header(c->resp, "Content-Range",
+				     arena_printf(c->a, "bytes */%llu", (unsigned long long)dl->size));
+		return;
+	}
+	if (r > 0) {
+		c->resp->status = 206;
+		http_response_header(c->resp, "Content-Range",
+				     arena_printf(c->a, "bytes %llu-%llu/%llu", (unsigned long long)from,
+						  (unsigned long long)(from + len - 1), (unsigned long long)dl->size));
+	}
+	c->resp->fd_offset = from;
+	c->resp->fd_size = len;
+}
+
 /* Streams `path` of `repo` as the response. */
 static int send_file(struct api_ctx *c, struct artifact_repo *repo, const char *path)
 {
@@ -119,8 +178,7 @@ static int send_file(struct api_ctx *c, struct artifact_repo *repo, const char *
 	if (repo->ops->download_open(repo, path, &dl, c->err) < 0)
 		return -1;
 	if (dl.fd >= 0) {
-		c->resp->fd = dl.fd;
-		c->resp->fd_size = dl.size;
+		send_fd(c, &dl);
 	} else {
 		c->resp->reader = dl.read;
 		c->resp->reader_free = dl.close;

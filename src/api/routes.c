@@ -179,6 +179,10 @@ static void run_handler(const struct app *app, const struct route *r, const char
 		respond_text(resp, 503, "The artifact proxy is off: start the server with --serve-artifacts.");
 		return;
 	}
+	if (!(r->flags & ROUTE_ARTIFACTS) && app->artifacts_only) {
+		respond_text(resp, 503, "This server runs with --artifacts-only: only the artifact proxy is served.");
+		return;
+	}
 	if (!(r->flags & ROUTE_NO_JSON_CHECK) && check_content_type(req, &err) < 0) {
 		respond_error(resp, &err);
 		return;
@@ -261,7 +265,7 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 	if (is_path(app, req->path, "/get-artifact")) {
 		static const struct route get_artifact = { HTTP_GET, "/get-artifact", api_get_artifact,
 							   ROUTE_RAW_RESPONSE };
-		if (req->method == HTTP_GET)
+		if (req->method & (HTTP_GET | HTTP_HEAD))
 			run_handler(app, &get_artifact, NULL, req, resp);
 		else
 			respond_text(resp, 405, "Method Not Allowed");
@@ -276,7 +280,9 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 	if (sub) {
 		bool known;
 		const char *subpath = NULL;
-		const struct route *r = find_route(sub, api_path(app, req->raw_path), req->method, &known, &subpath);
+		/* HEAD is answered like GET; libmicrohttpd leaves out the body */
+		unsigned method = req->method == HTTP_HEAD ? HTTP_GET : req->method;
+		const struct route *r = find_route(sub, api_path(app, req->raw_path), method, &known, &subpath);
 		if (r && r->fn) {
 			run_handler(app, r, subpath, req, resp);
 			return;

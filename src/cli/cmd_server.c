@@ -19,6 +19,7 @@ struct server_settings {
 	const char *default_artifact_root;
 	const char *artifacts_destination;
 	bool serve_artifacts;
+	bool artifacts_only;
 	const char *host;
 	unsigned port;
 	unsigned workers;
@@ -38,6 +39,8 @@ static const struct cli_option server_options[] = {
 	  "where the artifact proxy stores files (default ./mlartifacts)" },
 	{ "serve-artifacts", 0, CLI_TRUE, OPT(serve_artifacts), NULL, "proxy artifact uploads and downloads (default)" },
 	{ "no-serve-artifacts", 0, CLI_FALSE, OPT(serve_artifacts), NULL, "do not proxy artifacts" },
+	{ "artifacts-only", 0, CLI_TRUE, OPT(artifacts_only), NULL,
+	  "serve only the artifact proxy (no tracking store is opened)" },
 	{ "host", 'h', CLI_STRING, OPT(host), "HOST", "address to listen on (default 127.0.0.1)" },
 	{ "port", 'p', CLI_UINT, OPT(port), "PORT", "port to listen on (default 5000)" },
 	{ "workers", 'w', CLI_UINT, OPT(workers), "N", "HTTP worker threads (default 4)" },
@@ -109,11 +112,11 @@ int cmd_server(int argc, char **argv)
 		.max_body_mb = 32,
 		.log_level = "info",
 	};
-	int rc = cli_parse("server", server_options, argc, argv, &s);
-	if (rc) {
-		if (rc > 0)
+	int parsed = cli_parse("server", server_options, argc, argv, &s);
+	if (parsed) {
+		if (parsed > 0)
 			cli_usage(stdout, "server", "Run the tracking server.", server_options);
-		return rc > 0 ? 0 : 2;
+		return parsed > 0 ? 0 : 2;
 	}
 	if (apply_log_level(s.log_level) < 0 || check_static_prefix(s.static_prefix) < 0)
 		return 2;
@@ -126,53 +129,50 @@ int cmd_server(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (s.artifacts_only && !s.serve_artifacts) {
+		fprintf(stderr, "mlflowc server: --artifacts-only needs --serve-artifacts\n");
+		return 2;
+	}
 	char *destination = s.serve_artifacts ? absolute_dir(s.artifacts_destination) : NULL;
 	char *root = s.default_artifact_root ? strdup(s.default_artifact_root)
 		     : s.serve_artifacts      ? strdup("mlflow-artifacts:/")
 					      : absolute_dir("./mlruns");
 	struct mlf_err err;
-	struct store *st = store_open(s.backend_store_uri, root, &err);
-	if (!st) {
-		fprintf(stderr, "mlflowc server: %s\n", err.msg);
-		free(destination);
-		free(root);
-		return 1;
-	}
+	struct store *st = NULL;
 	struct artifact_repo *artifacts = NULL;
-	if (destination && !(artifacts = artifact_open(destination, &err))) {
-		fprintf(stderr, "mlflowc server: %s\n", err.msg);
-		store_close(st);
-		free(destination);
-		free(root);
-		return 1;
-	}
+	struct http_server *srv = NULL;
+	int rc = 1;
+	if (!s.artifacts_only && !(st = store_open(s.backend_store_uri, root, &err)))
+		goto fail;
+	if (destination && !(artifacts = artifact_open(destination, &err)))
+		goto fail;
 	struct app app = {
 		.store = st,
 		.default_artifact_root = root,
 		.artifacts_destination = destination,
 		.artifacts = artifacts,
 		.serve_artifacts = s.serve_artifacts,
+		.artifacts_only = s.artifacts_only,
 		.static_prefix = s.static_prefix,
 	};
 	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20 };
-	struct http_server *srv = http_server_start(&hc, api_handle, api_stream, &app, &err);
-	if (!srv) {
-		fprintf(stderr, "mlflowc server: %s\n", err.msg);
-		artifact_close(artifacts);
-		store_close(st);
-		free(destination);
-		free(root);
-		return 1;
-	}
+	if (!(srv = http_server_start(&hc, api_handle, api_stream, &app, &err)))
+		goto fail;
 	log_info("mlflowc %s listening on http://%s:%u (store %s)", MLF_VERSION, s.host, http_server_port(srv),
-		 s.backend_store_uri);
+		 s.artifacts_only ? "none: --artifacts-only" : s.backend_store_uri);
 	int sig = wait_for_signal();
 	log_info("signal %d: shutting down", sig);
 	http_server_stop(srv);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "mlflowc server: %s\n", err.msg);
+out:
 	artifact_close(artifacts);
 	store_close(st);
 	free(destination);
 	free(root);
-	log_info("bye");
-	return 0;
+	if (rc == 0)
+		log_info("bye");
+	return rc;
 }

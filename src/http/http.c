@@ -140,7 +140,7 @@ static struct MHD_Response *make_response(struct http_response *resp)
 		return mr;
 	}
 	if (resp->fd >= 0) {
-		struct MHD_Response *r = MHD_create_response_from_fd64(resp->fd_size, resp->fd);
+		struct MHD_Response *r = MHD_create_response_from_fd_at_offset64(resp->fd_size, resp->fd, resp->fd_offset);
 		if (!r)
 			close(resp->fd);
 		return r;

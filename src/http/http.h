@@ -54,13 +54,14 @@ struct http_request {
 	void *conn;               /* the MHD connection, for header lookups */
 };
 
-#define HTTP_MAX_EXTRA_HEADERS 4
+#define HTTP_MAX_EXTRA_HEADERS 6
 
 struct http_response {
 	int status;
 	const char *content_type; /* static or arena string; default application/json */
 	struct buf body;
 	int fd;                   /* >= 0: send this file instead of `body`; the server closes it */
+	uint64_t fd_offset;       /* send fd_size bytes from this offset */
 	uint64_t fd_size;
 	/* else, when set: the body comes from this reader (see
 	 * struct artifact_download); the server calls reader_free once */

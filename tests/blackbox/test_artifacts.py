@@ -162,3 +162,42 @@ def test_large_file_streams_in_constant_memory(proxy, server):
     print(f"\n{total >> 20} MiB up and down; server peak RSS {peak:.1f} MB")
     sanitizer_slack = 3 if os.environ.get("ASAN_OPTIONS") else 1  # ASan's shadow memory
     assert peak < 64 * sanitizer_slack
+
+
+def test_range_and_head(proxy):
+    data = bytes(range(256)) * 4
+    proxy.request("PUT", f"{PROXY}/exp/r.bin", data)
+    for header, status, want in (("bytes=0-9", 206, data[:10]), ("bytes=1000-", 206, data[1000:]),
+                                 ("bytes=-5", 206, data[-5:]), ("bytes=10-5000", 206, data[10:])):
+        got = proxy.request("GET", f"{PROXY}/exp/r.bin", headers={"Range": header})
+        assert (got[0], got[2]) == (status, want), header
+    assert proxy.request("GET", f"{PROXY}/exp/r.bin", headers={"Range": "bytes=5000-"})[0] == 416
+    assert proxy.request("GET", f"{PROXY}/exp/r.bin", headers={"Range": "bytes=0-1,4-5"})[2] == data
+    conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=30)
+    conn.request("HEAD", f"{PROXY}/exp/r.bin")
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.getheader("Content-Length") == str(len(data)) and resp.read() == b""
+    conn.close()
+
+
+def test_artifacts_only_and_no_serve_artifacts(mlflowc_bin, tmp_path):
+    from test_server_lifecycle import start
+    from conftest import stop_server
+    (tmp_path / "only").mkdir()
+    only = start(mlflowc_bin, tmp_path / "only", "--artifacts-only")
+    try:
+        p = Proxy(only)
+        assert p.request("PUT", f"{PROXY}/x/a.txt", b"a")[0] == 200
+        assert p.request("GET", f"{PROXY}/x/a.txt")[2] == b"a"
+        assert p.request("GET", "/api/2.0/mlflow/experiments/get?experiment_id=0")[0] == 503
+        assert not (tmp_path / "only" / "mlflow.db").exists()
+    finally:
+        stop_server(only)
+    (tmp_path / "none").mkdir()
+    none = start(mlflowc_bin, tmp_path / "none", "--no-serve-artifacts")
+    try:
+        p = Proxy(none)
+        assert p.request("PUT", f"{PROXY}/x/a.txt", b"a")[0] == 503
+        assert p.request("GET", "/api/2.0/mlflow/experiments/get?experiment_id=0")[0] == 200
+    finally:
+        stop_server(none)
