@@ -40,6 +40,15 @@ static const struct attr_column {
 	{ FILTER_EXPERIMENTS, "experiment_id", "e.experiment_id", false },
 	{ FILTER_EXPERIMENTS, "creation_time", "e.creation_time", false },
 	{ FILTER_EXPERIMENTS, "last_update_time", "e.last_update_time", false },
+	/* registry: models are `m`, versions `v` joined with their model `m` */
+	{ FILTER_REGISTERED_MODELS, "name", "m.name", false },
+	{ FILTER_REGISTERED_MODELS, "last_updated_timestamp", "m.last_updated_time", false },
+	{ FILTER_MODEL_VERSIONS, "name", "m.name", false },
+	{ FILTER_MODEL_VERSIONS, "source_path", "v.source", false },
+	{ FILTER_MODEL_VERSIONS, "version_number", "v.version", false },
+	{ FILTER_MODEL_VERSIONS, "run_id", "v.run_id", false },
+	{ FILTER_MODEL_VERSIONS, "creation_timestamp", "v.creation_time", false },
+	{ FILTER_MODEL_VERSIONS, "last_updated_timestamp", "v.last_updated_time", false },
 };
 
 /* Where a metric / param / tag / dataset field of the outer row lives:
@@ -70,6 +79,11 @@ static const struct entity_source {
 	  "mlflow.data.context", "it.value", NULL },
 	{ FILTER_EXPERIMENTS, FE_TAG, NULL, "FROM experiment_tags et WHERE et.experiment_id = e.experiment_id",
 	  "et.key = ", "", NULL, "et.value", NULL },
+	{ FILTER_REGISTERED_MODELS, FE_TAG, NULL, "FROM registered_model_tags rt WHERE rt.model_pk = m.model_pk",
+	  "rt.key = ", "", NULL, "rt.value", NULL },
+	{ FILTER_MODEL_VERSIONS, FE_TAG, NULL,
+	  "FROM model_version_tags vt WHERE vt.model_pk = v.model_pk AND vt.version = v.version", "vt.key = ", "", NULL,
+	  "vt.value", NULL },
 };
 
 /* Comparators that are "<column> <sql> <value>". */
@@ -95,6 +109,10 @@ static const struct {
 	{ FILTER_EXPERIMENTS, TIE_DEFAULT_ONLY, NULL, "e.creation_time DESC" },
 	{ FILTER_EXPERIMENTS, TIE_DEFAULT_ONLY, NULL, "e.experiment_id ASC" },
 	{ FILTER_EXPERIMENTS, TIE_EXPLICIT_ONLY, "experiment_id", "e.experiment_id DESC" },
+	{ FILTER_REGISTERED_MODELS, TIE_ALWAYS, "name", "m.name ASC" },
+	{ FILTER_MODEL_VERSIONS, TIE_DEFAULT_ONLY, NULL, "v.last_updated_time DESC" },
+	{ FILTER_MODEL_VERSIONS, TIE_ALWAYS, "name", "m.name ASC" },
+	{ FILTER_MODEL_VERSIONS, TIE_ALWAYS, "version_number", "v.version DESC" },
 };
 
 static const char *const kind_names[] = {
@@ -142,11 +160,6 @@ static void bind_value(enum sql_dialect d, struct buf *sql, struct sql_binds *bi
 
 /* ------------------------------------------------------------------ */
 /* Lookups                                                             */
-
-static bool kind_compiles(enum filter_kind kind)
-{
-	return kind == FILTER_RUNS || kind == FILTER_EXPERIMENTS;
-}
 
 static const struct attr_column *find_column(enum filter_kind kind, const char *key)
 {
@@ -265,9 +278,6 @@ static int where_attribute(enum sql_dialect d, enum filter_kind kind, const stru
 int sqlgen_where(enum sql_dialect d, enum filter_kind kind, const struct filter *f, struct buf *where,
 		 struct sql_binds *binds, struct arena *a, struct mlf_err *err)
 {
-	if (!kind_compiles(kind))
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Search filters for %s are not supported yet",
-				  kind_names[kind]);
 	for (size_t i = 0; i < f->n; i++) {
 		const struct filter_cond *c = &f->conds[i];
 		buf_adds(where, " AND (");
@@ -349,8 +359,6 @@ static void add_tie_breakers(enum filter_kind kind, const struct order_by *ob, s
 int sqlgen_order_by(enum sql_dialect d, enum filter_kind kind, const struct order_by *ob, struct buf *order,
 		    struct sql_binds *binds, struct arena *a, struct mlf_err *err)
 {
-	if (!kind_compiles(kind))
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Ordering %s is not supported yet", kind_names[kind]);
 	for (size_t i = 0; i < ob->n; i++) {
 		const struct order_term *t = &ob->terms[i];
 		if (i)

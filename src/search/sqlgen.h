@@ -5,7 +5,8 @@
  * Values from the user never enter the SQL text: every literal becomes a
  * placeholder with an entry in `binds`, and identifiers come only from the
  * whitelists in filter.c. The SQL refers to the outer table by the alias the
- * caller names (`r` for runs, `e` for experiments). The dialect decides the
+ * caller names (`r` for runs, `e` for experiments, `m` for registered
+ * models, and `v` joined with its model `m` for model versions). The dialect decides the
  * placeholder syntax and case-insensitive matching.
  */
 #ifndef MLF_SQLGEN_H
@@ -35,8 +36,10 @@ struct sql_binds {
 
 /* Appends " AND (<cond>)" for every condition of `f` to `where`, adding
  * placeholders to `binds`. Runs: outer alias `r` (columns of `runs`);
- * experiments: alias `e`. Returns -1 with INVALID_PARAMETER_VALUE for a
- * condition the kind does not support (registry kinds: not compiled yet).
+ * experiments: alias `e`; registered models: `m` (registered_models);
+ * model versions: `v` (model_versions) joined with its model as `m`.
+ * Returns -1 with INVALID_PARAMETER_VALUE for a condition the kind does
+ * not support.
  * A metric whose latest value is NaN matches no metric condition (not even
  * `!=`); an IN list left empty matches nothing, NOT IN () everything.
  *
@@ -51,7 +54,9 @@ int sqlgen_where(enum sql_dialect d, enum filter_kind kind, const struct filter 
  * leading comma: the caller writes " ORDER BY "), followed by
  * MLflow's tie-breakers for `kind` (runs: start_time DESC unless ordered,
  * then run_uuid ASC; experiments: creation_time DESC, experiment_id ASC
- * when `ob` is empty, else experiment_id DESC unless ordered). Rows lacking
+ * when `ob` is empty, else experiment_id DESC unless ordered; registered
+ * models: name ASC unless ordered; model versions: last_updated DESC when
+ * `ob` is empty, then name ASC and version DESC unless ordered). Rows lacking
  * a metric/param/tag sort last in both directions; NaN metrics sort after
  * numbers and before missing. A key placeholder is used twice here (the
  * same ?N / $N), which both dialects allow. */

@@ -6,7 +6,8 @@
  * small integers; metric keys are interned in `metric_keys`; the metric
  * history is a WITHOUT ROWID table clustered by (run, key, timestamp, step,
  * value, is_nan), which is both MLflow's de-duplication rule and the order
- * get-history returns. Migration N is applied when PRAGMA user_version < N,
+ * get-history returns. Migration 2 adds the model registry (docs/storage.md).
+ * Migration N is applied when PRAGMA user_version < N,
  * each in its own transaction; rows are only appended, never edited.
  */
 #ifndef MLF_SCHEMA_SQLITE_H
@@ -93,6 +94,72 @@ static const char *const schema_sqlite_migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  value TEXT NOT NULL,"
 	"  PRIMARY KEY (run_pk, dataset_pk, key)) WITHOUT ROWID;",
+
+	/* 2: model registry. Every child table is keyed by the model's integer
+	 * `model_pk`, so a rename touches one row; versions are never reused
+	 * (a deleted version stays as a redacted 'Deleted_Internal' row); the
+	 * history is append-only, enforced by triggers, and outlives models. */
+	"CREATE TABLE registered_models ("
+	"  model_pk INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: history rows keep it */
+	"  name TEXT NOT NULL UNIQUE,"
+	"  creation_time INTEGER NOT NULL,"
+	"  last_updated_time INTEGER NOT NULL,"
+	"  description TEXT);"
+	"CREATE INDEX registered_models_by_update ON registered_models (last_updated_time);"
+	"CREATE TABLE registered_model_tags ("
+	"  model_pk INTEGER NOT NULL REFERENCES registered_models(model_pk),"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (model_pk, key)) WITHOUT ROWID;"
+	"CREATE INDEX registered_model_tags_by_key ON registered_model_tags (key, value);"
+	"CREATE TABLE model_versions ("
+	"  model_pk INTEGER NOT NULL REFERENCES registered_models(model_pk),"
+	"  version INTEGER NOT NULL,"
+	"  creation_time INTEGER NOT NULL,"
+	"  last_updated_time INTEGER NOT NULL,"
+	"  description TEXT,"
+	"  user_id TEXT,"
+	"  current_stage TEXT NOT NULL CHECK (current_stage IN"
+	"    ('None','Staging','Production','Archived','Deleted_Internal')),"
+	"  source TEXT NOT NULL,"
+	"  storage_location TEXT,"
+	"  run_id TEXT NOT NULL DEFAULT '',"
+	"  run_link TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'READY',"
+	"  status_message TEXT,"
+	"  PRIMARY KEY (model_pk, version)) WITHOUT ROWID;"
+	"CREATE INDEX model_versions_by_stage ON model_versions (model_pk, current_stage, version);"
+	"CREATE INDEX model_versions_by_run ON model_versions (run_id);"
+	"CREATE INDEX model_versions_by_update ON model_versions (last_updated_time);"
+	"CREATE TABLE model_version_tags ("
+	"  model_pk INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (model_pk, version, key)) WITHOUT ROWID;"
+	"CREATE INDEX model_version_tags_by_key ON model_version_tags (key, value);"
+	"CREATE TABLE registered_model_aliases ("
+	"  model_pk INTEGER NOT NULL REFERENCES registered_models(model_pk),"
+	"  alias TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  PRIMARY KEY (model_pk, alias)) WITHOUT ROWID;"
+	"CREATE TABLE registry_history ("
+	"  event_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  model_pk INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('stage','alias')),"
+	"  alias TEXT,"
+	"  from_value TEXT,"
+	"  to_value TEXT,"
+	"  user_id TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  comment TEXT);"
+	"CREATE INDEX registry_history_by_model ON registry_history (model_pk, version, event_id);"
+	"CREATE TRIGGER registry_history_no_update BEFORE UPDATE ON registry_history"
+	"  BEGIN SELECT RAISE(ABORT, 'registry history is append-only'); END;"
+	"CREATE TRIGGER registry_history_no_delete BEFORE DELETE ON registry_history"
+	"  BEGIN SELECT RAISE(ABORT, 'registry history is append-only'); END;",
 };
 
 #endif

@@ -1,6 +1,1056 @@
 /*
- * store_sqlite_registry.c - the model registry on the SQLite store.
+ * store_sqlite_registry.c - the model registry on the SQLite store
+ * (migration 2 of schema_sqlite.h; docs/storage.md describes the tables).
+ *
+ * Registry traffic is light, so statements are prepared per call and
+ * finalized before the call returns (the tracking statement cache is not
+ * extended from here). Writes run as group-commit jobs: each job looks the
+ * model or version up on the write connection, changes it and appends its
+ * history rows in the same transaction, and a failing job rolls back
+ * alone. Reads run inside one read transaction for a consistent view.
+ * Every value is a bound parameter; search SQL comes from sqlgen.
  */
 #include "store_sqlite_int.h"
+#include "../base/util.h"
+#include "../search/sqlgen.h"
+#include <stdarg.h>
+#include <strings.h>
 
-const struct store_registry_ops store_sqlite_registry_ops = { 0 };
+#define STAGE_DELETED "Deleted_Internal"
+#define PROMPT_TAG "mlflow.prompt.is_prompt"
+
+/* The columns version_from_row reads, from model_versions v joined with
+ * registered_models m. */
+#define VERSION_COLS                                                                                        \
+	"m.name, v.version, v.creation_time, v.last_updated_time, v.user_id, v.current_stage, v.description, " \
+	"v.source, v.storage_location, v.run_id, v.run_link, v.status, v.status_message, v.model_pk"
+#define VERSION_FROM " FROM model_versions v JOIN registered_models m ON m.model_pk = v.model_pk"
+
+/* ---- statements for one use ---------------------------------------------
+ * `types` names the bound values in order: 't' const char * (NULL binds
+ * NULL), 'i' int64_t. */
+
+static sqlite3_stmt *q_vprepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
+				va_list ap)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite_conn_fail(c, sql, err);
+		return NULL;
+	}
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 't')
+			sqlite_bind_text(s, i + 1, va_arg(ap, const char *));
+		else
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+	}
+	return s;
+}
+
+static sqlite3_stmt *q_prepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = q_vprepare(c, err, sql, types, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Runs a statement for its effect. */
+static int q_exec(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = q_vprepare(c, err, sql, types, ap);
+	va_end(ap);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_done(c, s, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Reads the integer in the first column of the first row, if any. */
+static int q_int(struct sqlite_conn *c, struct mlf_err *err, bool *found, int64_t *out, const char *sql,
+		 const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = q_vprepare(c, err, sql, types, ap);
+	va_end(ap);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_row(c, s, found, err);
+	if (rc == 0 && *found)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- lookups --------------------------------------------------------------- */
+
+static int model_missing(const char *name, struct mlf_err *err)
+{
+	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Registered Model with name=%s not found", name);
+}
+
+static int version_missing(const char *name, int64_t version, struct mlf_err *err)
+{
+	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Model Version (name=%s, version=%lld) not found", name,
+			  (long long)version);
+}
+
+static int find_model(struct sqlite_conn *c, const char *name, int64_t *pk, struct mlf_err *err)
+{
+	bool found;
+	if (q_int(c, err, &found, pk, "SELECT model_pk FROM registered_models WHERE name = ?1", "t", name) < 0)
+		return -1;
+	return found ? 0 : model_missing(name, err);
+}
+
+/* Finds a live (not deleted) version and its model's key. */
+static int find_version(struct sqlite_conn *c, const char *name, int64_t version, int64_t *pk, struct mlf_err *err)
+{
+	bool found;
+	if (q_int(c, err, &found, pk,
+		  "SELECT v.model_pk" VERSION_FROM " WHERE m.name = ?1 AND v.version = ?2 AND v.current_stage != '" STAGE_DELETED
+		  "'",
+		  "ti", name, version) < 0)
+		return -1;
+	return found ? 0 : version_missing(name, version, err);
+}
+
+static int touch_model(struct sqlite_conn *c, int64_t pk, int64_t now, struct mlf_err *err)
+{
+	return q_exec(c, err, "UPDATE registered_models SET last_updated_time = ?2 WHERE model_pk = ?1", "ii", pk, now);
+}
+
+/* ---- loading rows ------------------------------------------------------------ */
+
+static void version_from_row(sqlite3_stmt *s, struct store_model_version *v, int64_t *pk, struct arena *a)
+{
+	memset(v, 0, sizeof(*v));
+	v->name = sqlite_col_text(s, 0, a);
+	v->version = sqlite3_column_int64(s, 1);
+	v->creation_time = sqlite3_column_int64(s, 2);
+	v->last_updated_time = sqlite3_column_int64(s, 3);
+	v->user_id = sqlite_col_text(s, 4, a);
+	v->current_stage = sqlite_col_text(s, 5, a);
+	v->description = sqlite_col_text(s, 6, a);
+	v->source = sqlite_col_text(s, 7, a);
+	v->storage_location = sqlite_col_text(s, 8, a);
+	v->run_id = sqlite_col_text(s, 9, a);
+	v->run_link = sqlite_col_text(s, 10, a);
+	v->status = sqlite_col_text(s, 11, a);
+	v->status_message = sqlite_col_text(s, 12, a);
+	*pk = sqlite3_column_int64(s, 13);
+}
+
+/* Steps `s` to the end, appending (key, value) of each row to the list. */
+static int load_pairs(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out, size_t *n, struct arena *a,
+		      struct mlf_err *err)
+{
+	size_t cap = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			*out = arena_grow_array(a, *out, *n, cap ? cap * 2 : 8, sizeof(**out));
+			cap = cap ? cap * 2 : 8;
+		}
+		(*out)[*n].key = sqlite_col_text(s, 0, a);
+		(*out)[*n].value = sqlite_col_text(s, 1, a);
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_conn_fail(c, "registry list", err);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int version_load_tags(struct sqlite_conn *c, int64_t pk, struct store_model_version *v, struct arena *a,
+			     struct mlf_err *err)
+{
+	sqlite3_stmt *s = q_prepare(c, err,
+				    "SELECT key, value FROM model_version_tags WHERE model_pk = ?1 AND version = ?2 "
+				    "ORDER BY key",
+				    "ii", pk, v->version);
+	return load_pairs(c, s, &v->tags, &v->n_tags, a, err);
+}
+
+static int version_load_aliases(struct sqlite_conn *c, int64_t pk, struct store_model_version *v, struct arena *a,
+				struct mlf_err *err)
+{
+	struct store_kv *kv;
+	sqlite3_stmt *s = q_prepare(c, err,
+				    "SELECT alias, NULL FROM registered_model_aliases WHERE model_pk = ?1 AND version = ?2 "
+				    "ORDER BY alias",
+				    "ii", pk, v->version);
+	if (load_pairs(c, s, &kv, &v->n_aliases, a, err) < 0)
+		return -1;
+	v->aliases = arena_alloc(a, (v->n_aliases ? v->n_aliases : 1) * sizeof(*v->aliases));
+	for (size_t i = 0; i < v->n_aliases; i++)
+		v->aliases[i] = kv[i].key;
+	return 0;
+}
+
+/* Runs a query over VERSION_COLS and loads every row with its tags. */
+static int load_versions(struct sqlite_conn *c, sqlite3_stmt *s, struct store_model_version **out, size_t *n,
+			 struct arena *a, struct mlf_err *err)
+{
+	size_t cap = 0;
+	int64_t *pks = NULL;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = arena_grow_array(a, *out, *n, cap, sizeof(**out));
+			pks = arena_grow_array(a, pks, *n, cap, sizeof(*pks));
+		}
+		version_from_row(s, &(*out)[*n], &pks[*n], a);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "registry versions", err);
+	for (size_t i = 0; i < *n; i++)
+		if (version_load_tags(c, pks[i], &(*out)[i], a, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* One live version with its tags and aliases. */
+static int version_read(struct sqlite_conn *c, const char *name, int64_t version, struct store_model_version *out,
+			struct arena *a, struct mlf_err *err)
+{
+	struct store_model_version *list;
+	size_t n;
+	sqlite3_stmt *s = q_prepare(c, err,
+				    "SELECT " VERSION_COLS VERSION_FROM " WHERE m.name = ?1 AND v.version = ?2 AND "
+				    "v.current_stage != '" STAGE_DELETED "'",
+				    "ti", name, version);
+	if (load_versions(c, s, &list, &n, a, err) < 0)
+		return -1;
+	if (!n)
+		return version_missing(name, version, err);
+	*out = list[0];
+	int64_t pk;
+	bool found;
+	if (q_int(c, err, &found, &pk, "SELECT model_pk FROM registered_models WHERE name = ?1", "t", name) < 0)
+		return -1;
+	return version_load_aliases(c, pk, out, a, err);
+}
+
+/* MLflow's latest versions: the highest version per stage, stages in the
+ * order of their lowest version. */
+static int latest_read(struct sqlite_conn *c, int64_t pk, struct store_model_version **out, size_t *n,
+		       struct arena *a, struct mlf_err *err)
+{
+	sqlite3_stmt *s = q_prepare(
+		c, err,
+		"SELECT " VERSION_COLS VERSION_FROM " WHERE v.model_pk = ?1 AND v.version IN (SELECT MAX(w.version) "
+		"FROM model_versions w WHERE w.model_pk = ?1 AND w.current_stage != '" STAGE_DELETED "' GROUP BY "
+		"w.current_stage) ORDER BY (SELECT MIN(w.version) FROM model_versions w WHERE w.model_pk = ?1 AND "
+		"w.current_stage = v.current_stage)",
+		"i", pk);
+	return load_versions(c, s, out, n, a, err);
+}
+
+static int model_load_children(struct sqlite_conn *c, int64_t pk, struct store_registered_model *m,
+			       struct arena *a, struct mlf_err *err)
+{
+	struct store_kv *kv;
+	sqlite3_stmt *s = q_prepare(c, err, "SELECT key, value FROM registered_model_tags WHERE model_pk = ?1 ORDER BY key",
+				    "i", pk);
+	if (load_pairs(c, s, &m->tags, &m->n_tags, a, err) < 0)
+		return -1;
+	s = q_prepare(c, err, "SELECT alias, version FROM registered_model_aliases WHERE model_pk = ?1 ORDER BY alias",
+		      "i", pk);
+	if (load_pairs(c, s, &kv, &m->n_aliases, a, err) < 0)
+		return -1;
+	m->aliases = arena_alloc(a, (m->n_aliases ? m->n_aliases : 1) * sizeof(*m->aliases));
+	for (size_t i = 0; i < m->n_aliases; i++) {
+		m->aliases[i].alias = kv[i].key;
+		util_parse_int64(kv[i].value, &m->aliases[i].version);
+	}
+	return latest_read(c, pk, &m->latest, &m->n_latest, a, err);
+}
+
+static void model_from_row(sqlite3_stmt *s, struct store_registered_model *m, int64_t *pk, struct arena *a)
+{
+	memset(m, 0, sizeof(*m));
+	*pk = sqlite3_column_int64(s, 0);
+	m->name = sqlite_col_text(s, 1, a);
+	m->creation_time = sqlite3_column_int64(s, 2);
+	m->last_updated_time = sqlite3_column_int64(s, 3);
+	m->description = sqlite_col_text(s, 4, a);
+}
+
+#define MODEL_COLS "m.model_pk, m.name, m.creation_time, m.last_updated_time, m.description"
+
+static int model_read(struct sqlite_conn *c, const char *name, struct store_registered_model *out,
+		      struct arena *a, struct mlf_err *err)
+{
+	bool found;
+	int64_t pk;
+	sqlite3_stmt *s = q_prepare(c, err, "SELECT " MODEL_COLS " FROM registered_models m WHERE m.name = ?1", "t",
+				    name);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_row(c, s, &found, err);
+	if (rc == 0 && found)
+		model_from_row(s, out, &pk, a);
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return -1;
+	if (!found)
+		return model_missing(name, err);
+	return model_load_children(c, pk, out, a, err);
+}
+
+/* ---- read entry points -------------------------------------------------------- */
+
+static int sq_model_get(struct store *st, const char *name, struct store_registered_model *out, struct arena *a,
+			struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, model_read(c, name, out, a, err));
+}
+
+static int sq_version_get(struct store *st, const char *name, int64_t version, struct store_model_version *out,
+			  struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, version_read(c, name, version, out, a, err));
+}
+
+static bool stage_listed(const char *stage, const char *const *stages, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(stage, stages[i]))
+			return true;
+	return n == 0;
+}
+
+static int latest_filtered(struct sqlite_conn *c, const char *name, const char *const *stages, size_t n_stages,
+			   struct store_model_version **out, size_t *n, struct arena *a, struct mlf_err *err)
+{
+	int64_t pk;
+	if (find_model(c, name, &pk, err) < 0 || latest_read(c, pk, out, n, a, err) < 0)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (stage_listed((*out)[i].current_stage, stages, n_stages))
+			(*out)[k++] = (*out)[i];
+	*n = k;
+	return 0;
+}
+
+static int sq_latest_versions(struct store *st, const char *name, const char *const *stages, size_t n_stages,
+			      struct store_model_version **out, size_t *n, struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, latest_filtered(c, name, stages, n_stages, out, n, a, err));
+}
+
+static int alias_read(struct sqlite_conn *c, const char *name, const char *alias, struct store_model_version *out,
+		      struct arena *a, struct mlf_err *err)
+{
+	bool found;
+	int64_t version;
+	if (strcasecmp(alias, "latest") == 0) {
+		int64_t pk;
+		if (find_model(c, name, &pk, err) < 0 ||
+		    q_int(c, err, &found, &version,
+			  "SELECT MAX(version) FROM model_versions WHERE model_pk = ?1 AND current_stage != '" STAGE_DELETED
+			  "' HAVING COUNT(*) > 0",
+			  "i", pk) < 0)
+			return -1;
+		if (!found)
+			return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Registered Model %s has no versions", name);
+		return version_read(c, name, version, out, a, err);
+	}
+	if (q_int(c, err, &found, &version,
+		  "SELECT a.version FROM registered_model_aliases a JOIN registered_models m ON m.model_pk = a.model_pk "
+		  "WHERE m.name = ?1 AND a.alias = ?2",
+		  "tt", name, alias) < 0)
+		return -1;
+	if (!found)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Registered model alias %s not found.", alias);
+	return version_read(c, name, version, out, a, err);
+}
+
+static int sq_alias_get(struct store *st, const char *name, const char *alias, struct store_model_version *out,
+			struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, alias_read(c, name, alias, out, a, err));
+}
+
+/* ---- search ---------------------------------------------------------------------- */
+
+static void bind_all(sqlite3_stmt *s, const struct sql_binds *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		int idx = (int)i + 1;
+		if (b->items[i].type == SQL_BIND_TEXT)
+			sqlite_bind_text(s, idx, b->items[i].text);
+		else if (b->items[i].type == SQL_BIND_INT)
+			sqlite3_bind_int64(s, idx, b->items[i].i);
+		else
+			sqlite3_bind_double(s, idx, b->items[i].d);
+	}
+}
+
+/* Does the filter say anything about the prompt tag? Then prompts are
+ * not left out implicitly (MLflow 3's rule, harmless for 2.x clients). */
+static bool filter_names_prompts(const struct filter *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->conds[i].entity == FE_TAG && !strcmp(f->conds[i].key, PROMPT_TAG))
+			return true;
+	return false;
+}
+
+/* Appends filter, ORDER BY and LIMIT (one row more than the page, to know
+ * whether another page follows). */
+static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kind kind, const struct store_search *q,
+		       struct arena *a, struct mlf_err *err)
+{
+	if (!filter_names_prompts(&q->filter))
+		buf_adds(sql, " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_pk = m.model_pk "
+			      "AND pt.key = '" PROMPT_TAG "' AND pt.value = 'true')");
+	if (sqlgen_where(SQL_SQLITE, kind, &q->filter, sql, binds, a, err) < 0)
+		return -1;
+	buf_adds(sql, " ORDER BY ");
+	if (sqlgen_order_by(SQL_SQLITE, kind, &q->order, sql, binds, a, err) < 0)
+		return -1;
+	buf_adds(sql, " LIMIT ");
+	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results + 1 }, a);
+	buf_adds(sql, " OFFSET ");
+	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
+	return 0;
+}
+
+/* Builds and prepares a search statement; NULL with `err` set on failure. */
+static sqlite3_stmt *search_prepare(struct sqlite_conn *c, const char *head, enum filter_kind kind,
+				    const struct store_search *q, struct arena *a, struct mlf_err *err)
+{
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	sqlite3_stmt *s = NULL;
+	buf_adds(&sql, head);
+	if (search_tail(&sql, &binds, kind, q, a, err) == 0) {
+		if (sqlite3_prepare_v2(c->db, sql.ptr, (int)sql.len, &s, NULL) != SQLITE_OK)
+			sqlite_conn_fail(c, "registry search", err);
+		else
+			bind_all(s, &binds);
+	}
+	buf_release(&sql);
+	return s;
+}
+
+static int model_search_read(struct sqlite_conn *c, const struct store_search *q,
+			     struct store_registered_model **out, size_t *n, bool *more, struct arena *a,
+			     struct mlf_err *err)
+{
+	sqlite3_stmt *s = search_prepare(c, "SELECT " MODEL_COLS " FROM registered_models m WHERE 1",
+					 FILTER_REGISTERED_MODELS, q, a, err);
+	size_t cap = 0;
+	int64_t *pks = NULL;
+	int rc;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = arena_grow_array(a, *out, *n, cap, sizeof(**out));
+			pks = arena_grow_array(a, pks, *n, cap, sizeof(*pks));
+		}
+		model_from_row(s, &(*out)[*n], &pks[*n], a);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "registered model search", err);
+	if ((int64_t)*n > q->max_results) {
+		*more = true;
+		*n = (size_t)q->max_results;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (model_load_children(c, pks[i], &(*out)[i], a, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int sq_model_search(struct store *st, const struct store_search *q, struct store_registered_model **out,
+			   size_t *n, bool *more, struct arena *a, struct mlf_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	*more = false;
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, model_search_read(c, q, out, n, more, a, err));
+}
+
+static int version_search_read(struct sqlite_conn *c, const struct store_search *q,
+			       struct store_model_version **out, size_t *n, bool *more, struct arena *a,
+			       struct mlf_err *err)
+{
+	sqlite3_stmt *s = search_prepare(c,
+					 "SELECT " VERSION_COLS VERSION_FROM
+					 " WHERE v.current_stage != '" STAGE_DELETED "'",
+					 FILTER_MODEL_VERSIONS, q, a, err);
+	if (load_versions(c, s, out, n, a, err) < 0)
+		return -1;
+	if ((int64_t)*n > q->max_results) {
+		*more = true;
+		*n = (size_t)q->max_results;
+	}
+	return 0;
+}
+
+static int sq_version_search(struct store *st, const struct store_search *q, struct store_model_version **out,
+			     size_t *n, bool *more, struct arena *a, struct mlf_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	*more = false;
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, version_search_read(c, q, out, n, more, a, err));
+}
+
+/* ---- history ------------------------------------------------------------------------ */
+
+struct event_args {
+	int64_t pk;
+	const char *name;
+	int64_t version;
+	const char *kind, *alias, *from, *to;
+	const struct store_actor *who;
+	const char *comment; /* overrides who->comment when set */
+	int64_t now;
+};
+
+static int record_event(struct sqlite_conn *c, const struct event_args *e, struct mlf_err *err)
+{
+	return q_exec(c, err,
+		      "INSERT INTO registry_history (model_pk, name, version, kind, alias, from_value, to_value, "
+		      "user_id, time, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		      "ititttttit", e->pk, e->name, e->version, e->kind, e->alias, e->from, e->to,
+		      e->who->user ? e->who->user : "unknown", e->now, e->comment ? e->comment : e->who->comment);
+}
+
+static int history_read(struct sqlite_conn *c, const char *name, int64_t version, struct store_registry_event **out,
+			size_t *n, struct arena *a, struct mlf_err *err)
+{
+	int64_t pk;
+	size_t cap = 0;
+	int rc;
+	if (find_model(c, name, &pk, err) < 0)
+		return -1;
+	sqlite3_stmt *s = q_prepare(c, err,
+				    "SELECT event_id, name, version, kind, alias, from_value, to_value, user_id, time, "
+				    "comment FROM registry_history WHERE model_pk = ?1 AND (?2 <= 0 OR version = ?2) "
+				    "ORDER BY event_id",
+				    "ii", pk, version);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = arena_grow_array(a, *out, *n, cap, sizeof(**out));
+		}
+		struct store_registry_event *e = &(*out)[(*n)++];
+		e->id = sqlite3_column_int64(s, 0);
+		e->name = sqlite_col_text(s, 1, a);
+		e->version = sqlite3_column_int64(s, 2);
+		e->kind = sqlite_col_text(s, 3, a);
+		e->alias = sqlite_col_text(s, 4, a);
+		e->from = sqlite_col_text(s, 5, a);
+		e->to = sqlite_col_text(s, 6, a);
+		e->user = sqlite_col_text(s, 7, a);
+		e->time = sqlite3_column_int64(s, 8);
+		e->comment = sqlite_col_text(s, 9, a);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "registry history", err);
+}
+
+static int sq_history(struct store *st, const char *name, int64_t version, struct store_registry_event **out,
+		      size_t *n, struct arena *a, struct mlf_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, history_read(c, name, version, out, n, a, err));
+}
+
+/* ---- writes: registered models --------------------------------------------------------- */
+
+struct model_args {
+	const char *name, *new_name, *description, *key, *value;
+	const struct store_kv *tags;
+	size_t n_tags;
+};
+
+static int name_taken(struct sqlite_conn *c, const char *name, struct mlf_err *err)
+{
+	bool found;
+	int64_t pk;
+	if (q_int(c, err, &found, &pk, "SELECT model_pk FROM registered_models WHERE name = ?1", "t", name) < 0)
+		return -1;
+	if (found)
+		return mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS, "Registered Model (name=%s) already exists.", name);
+	return 0;
+}
+
+static int set_model_tag(struct sqlite_conn *c, int64_t pk, const char *key, const char *value, struct mlf_err *err)
+{
+	return q_exec(c, err,
+		      "INSERT INTO registered_model_tags (model_pk, key, value) VALUES (?1, ?2, ?3) "
+		      "ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value",
+		      "itt", pk, key, value ? value : "");
+}
+
+static int model_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct model_args *x = arg;
+	int64_t now = util_now_ms();
+	if (name_taken(c, x->name, err) < 0 ||
+	    q_exec(c, err,
+		   "INSERT INTO registered_models (name, creation_time, last_updated_time, description) "
+		   "VALUES (?1, ?2, ?2, ?3)",
+		   "tit", x->name, now, x->description) < 0)
+		return -1;
+	int64_t pk = sqlite3_last_insert_rowid(c->db);
+	for (size_t i = 0; i < x->n_tags; i++)
+		if (set_model_tag(c, pk, x->tags[i].key, x->tags[i].value, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int model_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct model_args *x = arg;
+	int64_t pk;
+	if (find_model(c, x->name, &pk, err) < 0)
+		return -1;
+	if (strcmp(x->name, x->new_name) != 0 && name_taken(c, x->new_name, err) < 0)
+		return -1;
+	return q_exec(c, err, "UPDATE registered_models SET name = ?2, last_updated_time = ?3 WHERE model_pk = ?1",
+		      "iti", pk, x->new_name, util_now_ms());
+}
+
+static int model_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct model_args *x = arg;
+	int64_t pk;
+	if (find_model(c, x->name, &pk, err) < 0)
+		return -1;
+	return q_exec(c, err,
+		      "UPDATE registered_models SET description = ?2, last_updated_time = ?3 WHERE model_pk = ?1", "iti",
+		      pk, x->description, util_now_ms());
+}
+
+static int model_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	static const char *const deletes[] = {
+		"DELETE FROM model_version_tags WHERE model_pk = ?1",
+		"DELETE FROM registered_model_aliases WHERE model_pk = ?1",
+		"DELETE FROM model_versions WHERE model_pk = ?1",
+		"DELETE FROM registered_model_tags WHERE model_pk = ?1",
+		"DELETE FROM registered_models WHERE model_pk = ?1",
+	};
+	struct model_args *x = arg;
+	int64_t pk;
+	if (find_model(c, x->name, &pk, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(deletes); i++)
+		if (q_exec(c, err, deletes[i], "i", pk) < 0)
+			return -1;
+	return 0;
+}
+
+static int model_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct model_args *x = arg;
+	int64_t pk;
+	if (find_model(c, x->name, &pk, err) < 0)
+		return -1;
+	if (x->value)
+		return set_model_tag(c, pk, x->key, x->value, err);
+	return q_exec(c, err, "DELETE FROM registered_model_tags WHERE model_pk = ?1 AND key = ?2", "it", pk, x->key);
+}
+
+/* Runs a model job, then reads the model back under `read_name`. */
+static int model_write_read(struct store *st, int (*job)(struct sqlite_conn *, void *, struct mlf_err *),
+			    struct model_args *x, const char *read_name, struct store_registered_model *out,
+			    struct arena *a, struct mlf_err *err)
+{
+	if (sqlite_pool_write(store_sqlite_pool(st), job, x, err) < 0)
+		return -1;
+	return out ? sq_model_get(st, read_name, out, a, err) : 0;
+}
+
+static int sq_model_create(struct store *st, const char *name, const char *description, const struct store_kv *tags,
+			   size_t n_tags, struct store_registered_model *out, struct arena *a, struct mlf_err *err)
+{
+	struct model_args x = { .name = name, .description = description, .tags = tags, .n_tags = n_tags };
+	return model_write_read(st, model_create_job, &x, name, out, a, err);
+}
+
+static int sq_model_rename(struct store *st, const char *name, const char *new_name,
+			   struct store_registered_model *out, struct arena *a, struct mlf_err *err)
+{
+	struct model_args x = { .name = name, .new_name = new_name };
+	return model_write_read(st, model_rename_job, &x, new_name, out, a, err);
+}
+
+static int sq_model_update(struct store *st, const char *name, const char *description,
+			   struct store_registered_model *out, struct arena *a, struct mlf_err *err)
+{
+	struct model_args x = { .name = name, .description = description };
+	return model_write_read(st, model_update_job, &x, name, out, a, err);
+}
+
+static int sq_model_delete(struct store *st, const char *name, struct mlf_err *err)
+{
+	struct model_args x = { .name = name };
+	return model_write_read(st, model_delete_job, &x, name, NULL, NULL, err);
+}
+
+static int sq_model_set_tag(struct store *st, const char *name, const char *key, const char *value,
+			    struct mlf_err *err)
+{
+	struct model_args x = { .name = name, .key = key, .value = value ? value : "" };
+	return model_write_read(st, model_tag_job, &x, name, NULL, NULL, err);
+}
+
+static int sq_model_delete_tag(struct store *st, const char *name, const char *key, struct mlf_err *err)
+{
+	struct model_args x = { .name = name, .key = key };
+	return model_write_read(st, model_tag_job, &x, name, NULL, NULL, err);
+}
+
+/* ---- writes: aliases ---------------------------------------------------------------------- */
+
+struct alias_args {
+	const char *name, *alias;
+	int64_t version;
+	const struct store_actor *who;
+};
+
+static const char *version_text(int64_t v, bool found, struct arena *a)
+{
+	return found ? arena_printf(a, "%lld", (long long)v) : NULL;
+}
+
+static int alias_set_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct alias_args *x = arg;
+	struct arena a = ARENA_INIT;
+	int64_t pk, old = 0;
+	bool had;
+	int rc = -1;
+	if (find_version(c, x->name, x->version, &pk, err) < 0 ||
+	    q_int(c, err, &had, &old, "SELECT version FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2",
+		  "it", pk, x->alias) < 0 ||
+	    q_exec(c, err,
+		   "INSERT INTO registered_model_aliases (model_pk, alias, version) VALUES (?1, ?2, ?3) "
+		   "ON CONFLICT (model_pk, alias) DO UPDATE SET version = excluded.version",
+		   "iti", pk, x->alias, x->version) < 0)
+		goto out;
+	struct event_args e = { pk, x->name, x->version, "alias", x->alias, version_text(old, had, &a),
+				version_text(x->version, true, &a), x->who, NULL, util_now_ms() };
+	rc = record_event(c, &e, err);
+out:
+	arena_release(&a);
+	return rc;
+}
+
+static int alias_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct alias_args *x = arg;
+	struct arena a = ARENA_INIT;
+	int64_t pk, old = 0;
+	bool had;
+	int rc = -1;
+	if (find_model(c, x->name, &pk, err) < 0 ||
+	    q_int(c, err, &had, &old, "SELECT version FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2",
+		  "it", pk, x->alias) < 0)
+		goto out;
+	rc = 0;
+	if (!had)
+		goto out;
+	struct event_args e = { pk, x->name, old, "alias", x->alias, version_text(old, true, &a), NULL, x->who, NULL,
+				util_now_ms() };
+	rc = q_exec(c, err, "DELETE FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2", "it", pk,
+		    x->alias);
+	if (rc == 0)
+		rc = record_event(c, &e, err);
+out:
+	arena_release(&a);
+	return rc;
+}
+
+static int sq_alias_set(struct store *st, const char *name, const char *alias, int64_t version,
+			const struct store_actor *who, struct mlf_err *err)
+{
+	struct alias_args x = { name, alias, version, who };
+	return sqlite_pool_write(store_sqlite_pool(st), alias_set_job, &x, err);
+}
+
+static int sq_alias_delete(struct store *st, const char *name, const char *alias, const struct store_actor *who,
+			   struct mlf_err *err)
+{
+	struct alias_args x = { name, alias, 0, who };
+	return sqlite_pool_write(store_sqlite_pool(st), alias_delete_job, &x, err);
+}
+
+/* ---- writes: versions -------------------------------------------------------------------- */
+
+struct version_args {
+	const struct store_version_create *vc;
+	const char *name;
+	int64_t version;
+	const char *description, *key, *value, *stage;
+	bool archive_others;
+	const struct store_actor *who;
+};
+
+static int version_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct version_args *x = arg;
+	const struct store_version_create *vc = x->vc;
+	int64_t pk, now = util_now_ms();
+	bool found;
+	if (find_model(c, vc->name, &pk, err) < 0 ||
+	    q_int(c, err, &found, &x->version,
+		  "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_pk = ?1", "i", pk) < 0)
+		return -1;
+	if (q_exec(c, err,
+		   "INSERT INTO model_versions (model_pk, version, creation_time, last_updated_time, description, "
+		   "user_id, current_stage, source, storage_location, run_id, run_link, status) "
+		   "VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'None', ?6, ?7, ?8, ?9, 'READY')",
+		   "iiittttttt", pk, x->version, now, vc->description ? vc->description : "", vc->user_id, vc->source,
+		   vc->storage_location, vc->run_id ? vc->run_id : "", vc->run_link ? vc->run_link : "") < 0)
+		return -1;
+	for (size_t i = 0; i < vc->n_tags; i++)
+		if (q_exec(c, err,
+			   "INSERT INTO model_version_tags (model_pk, version, key, value) VALUES (?1, ?2, ?3, ?4) "
+			   "ON CONFLICT (model_pk, version, key) DO UPDATE SET value = excluded.value",
+			   "iitt", pk, x->version, vc->tags[i].key, vc->tags[i].value ? vc->tags[i].value : "") < 0)
+			return -1;
+	return touch_model(c, pk, now, err);
+}
+
+static int version_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct version_args *x = arg;
+	int64_t pk;
+	if (find_version(c, x->name, x->version, &pk, err) < 0)
+		return -1;
+	return q_exec(c, err,
+		      "UPDATE model_versions SET description = ?3, last_updated_time = ?4 WHERE model_pk = ?1 AND "
+		      "version = ?2",
+		      "iiti", pk, x->version, x->description, util_now_ms());
+}
+
+/* MLflow's redacting delete: the row stays so the number is never reused. */
+static int version_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct version_args *x = arg;
+	int64_t pk, now = util_now_ms();
+	if (find_version(c, x->name, x->version, &pk, err) < 0 ||
+	    q_exec(c, err,
+		   "UPDATE model_versions SET current_stage = '" STAGE_DELETED "', description = NULL, user_id = NULL, "
+		   "status_message = NULL, source = 'REDACTED-SOURCE-PATH', storage_location = NULL, "
+		   "run_id = 'REDACTED-RUN-ID', run_link = 'REDACTED-RUN-LINK', last_updated_time = ?3 "
+		   "WHERE model_pk = ?1 AND version = ?2",
+		   "iii", pk, x->version, now) < 0 ||
+	    q_exec(c, err, "DELETE FROM model_version_tags WHERE model_pk = ?1 AND version = ?2", "ii", pk,
+		   x->version) < 0)
+		return -1;
+	return touch_model(c, pk, now, err);
+}
+
+static int version_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct version_args *x = arg;
+	int64_t pk;
+	if (find_version(c, x->name, x->version, &pk, err) < 0)
+		return -1;
+	if (x->value)
+		return q_exec(c, err,
+			      "INSERT INTO model_version_tags (model_pk, version, key, value) VALUES (?1, ?2, ?3, ?4) "
+			      "ON CONFLICT (model_pk, version, key) DO UPDATE SET value = excluded.value",
+			      "iitt", pk, x->version, x->key, x->value);
+	return q_exec(c, err, "DELETE FROM model_version_tags WHERE model_pk = ?1 AND version = ?2 AND key = ?3",
+		      "iit", pk, x->version, x->key);
+}
+
+/* Moves one version and records the move. */
+static int move_version(struct sqlite_conn *c, const struct event_args *e, struct mlf_err *err)
+{
+	if (q_exec(c, err,
+		   "UPDATE model_versions SET current_stage = ?3, last_updated_time = ?4 WHERE model_pk = ?1 AND "
+		   "version = ?2",
+		   "iiti", e->pk, e->version, e->to, e->now) < 0)
+		return -1;
+	return record_event(c, e, err);
+}
+
+/* With archive_existing_versions: every other version in `stage` goes to
+ * Archived, each move recorded with the same actor. */
+static int archive_others(struct sqlite_conn *c, const struct event_args *moved, struct arena *a,
+			  struct mlf_err *err)
+{
+	sqlite3_stmt *s = q_prepare(c, err,
+				    "SELECT version FROM model_versions WHERE model_pk = ?1 AND current_stage = ?2 AND "
+				    "version != ?3 ORDER BY version",
+				    "iti", moved->pk, moved->to, moved->version);
+	int64_t *versions = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			versions = arena_grow_array(a, versions, n, cap, sizeof(*versions));
+		}
+		versions[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "archive versions", err);
+	for (size_t i = 0; i < n; i++) {
+		struct event_args e = *moved;
+		e.version = versions[i];
+		e.from = moved->to;
+		e.to = "Archived";
+		e.comment = arena_printf(a, "archived when version %lld moved to %s", (long long)moved->version,
+					 moved->to);
+		if (move_version(c, &e, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int version_transition_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct version_args *x = arg;
+	struct arena a = ARENA_INIT;
+	struct store_model_version v;
+	int64_t pk;
+	int rc = -1;
+	if (find_version(c, x->name, x->version, &pk, err) < 0 || version_read(c, x->name, x->version, &v, &a, err) < 0)
+		goto out;
+	struct event_args e = { pk, x->name, x->version, "stage", NULL, v.current_stage, x->stage, x->who, NULL,
+				util_now_ms() };
+	if (x->archive_others && archive_others(c, &e, &a, err) < 0)
+		goto out;
+	if (move_version(c, &e, err) == 0)
+		rc = touch_model(c, pk, e.now, err);
+out:
+	arena_release(&a);
+	return rc;
+}
+
+/* Runs a version job, then reads the version back when `out` is set. */
+static int version_write_read(struct store *st, int (*job)(struct sqlite_conn *, void *, struct mlf_err *),
+			      struct version_args *x, struct store_model_version *out, struct arena *a,
+			      struct mlf_err *err)
+{
+	if (sqlite_pool_write(store_sqlite_pool(st), job, x, err) < 0)
+		return -1;
+	return out ? sq_version_get(st, x->name, x->version, out, a, err) : 0;
+}
+
+static int sq_version_create(struct store *st, const struct store_version_create *vc,
+			     struct store_model_version *out, struct arena *a, struct mlf_err *err)
+{
+	struct version_args x = { .vc = vc, .name = vc->name };
+	return version_write_read(st, version_create_job, &x, out, a, err);
+}
+
+static int sq_version_update(struct store *st, const char *name, int64_t version, const char *description,
+			     struct store_model_version *out, struct arena *a, struct mlf_err *err)
+{
+	struct version_args x = { .name = name, .version = version, .description = description };
+	return version_write_read(st, version_update_job, &x, out, a, err);
+}
+
+static int sq_version_delete(struct store *st, const char *name, int64_t version, struct mlf_err *err)
+{
+	struct version_args x = { .name = name, .version = version };
+	return version_write_read(st, version_delete_job, &x, NULL, NULL, err);
+}
+
+static int sq_version_transition(struct store *st, const char *name, int64_t version, const char *stage,
+				 bool archive, const struct store_actor *who, struct store_model_version *out,
+				 struct arena *a, struct mlf_err *err)
+{
+	struct version_args x = { .name = name, .version = version, .stage = stage, .archive_others = archive, .who = who };
+	return version_write_read(st, version_transition_job, &x, out, a, err);
+}
+
+static int sq_version_set_tag(struct store *st, const char *name, int64_t version, const char *key,
+			      const char *value, struct mlf_err *err)
+{
+	struct version_args x = { .name = name, .version = version, .key = key, .value = value ? value : "" };
+	return version_write_read(st, version_tag_job, &x, NULL, NULL, err);
+}
+
+static int sq_version_delete_tag(struct store *st, const char *name, int64_t version, const char *key,
+				 struct mlf_err *err)
+{
+	struct version_args x = { .name = name, .version = version, .key = key };
+	return version_write_read(st, version_tag_job, &x, NULL, NULL, err);
+}
+
+const struct store_registry_ops store_sqlite_registry_ops = {
+	.model_create = sq_model_create,
+	.model_get = sq_model_get,
+	.model_rename = sq_model_rename,
+	.model_update = sq_model_update,
+	.model_delete = sq_model_delete,
+	.model_search = sq_model_search,
+	.model_set_tag = sq_model_set_tag,
+	.model_delete_tag = sq_model_delete_tag,
+	.latest_versions = sq_latest_versions,
+	.alias_set = sq_alias_set,
+	.alias_delete = sq_alias_delete,
+	.alias_get = sq_alias_get,
+	.version_create = sq_version_create,
+	.version_get = sq_version_get,
+	.version_update = sq_version_update,
+	.version_delete = sq_version_delete,
+	.version_transition = sq_version_transition,
+	.version_search = sq_version_search,
+	.version_set_tag = sq_version_set_tag,
+	.version_delete_tag = sq_version_delete_tag,
+	.history = sq_history,
+};
