@@ -130,6 +130,7 @@ int api_proxy_file(struct api_ctx *c);
 int api_proxy_list(struct api_ctx *c);
 int api_proxy_multipart(struct api_ctx *c);
 int api_get_artifact(struct api_ctx *c);
+int api_model_version_artifact(struct api_ctx *c);
 
 /* The body-streaming decision for the HTTP server (http_stream_fn): artifact
  * uploads stream to the artifact store instead of being buffered. */

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "routes.h"
 #include "../base/util.h"
+#include "../store/registry.h"
 #include <unistd.h>
 
 #define PROXY_PREFIX "/mlflow-artifacts/artifacts/"
@@ -253,38 +254,56 @@ int api_proxy_multipart(struct api_ctx *c)
 
 /* ---- a run's artifacts ------------------------------------------------------ */
 
-/* Opens the store holding a run's artifacts and the run's path inside it:
- * the proxy's store for mlflow-artifacts: URIs, a local directory for
- * local ones. *owned tells whether the caller must close the repo. */
-static int run_artifacts(struct api_ctx *c, const char *run_id, struct artifact_repo **repo, const char **base,
-			 bool *owned, const char **root_uri)
+/* Opens the store that holds the artifact URI `uri` and the path of `uri`
+ * inside it: the proxy's store for mlflow-artifacts: URIs, a local
+ * directory for local ones; runs:/<id>/<path> resolves through the run.
+ * *owned tells whether the caller must close the repo. */
+static int resolve_uri(struct api_ctx *c, const char *uri, struct artifact_repo **repo, const char **base,
+		       bool *owned, int depth)
 {
-	static const char proxy[] = "mlflow-artifacts:";
-	struct store_run run;
-	struct store *st = c->app->store;
-	if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
-		return -1;
-	*root_uri = run.info.artifact_uri;
+	static const char proxy[] = "mlflow-artifacts:", runs[] = "runs:/";
 	*owned = false;
-	if (strncmp(run.info.artifact_uri, proxy, sizeof(proxy) - 1) == 0 && c->app->artifacts) {
-		const char *p = run.info.artifact_uri + sizeof(proxy) - 1;
+	if (strncmp(uri, proxy, sizeof(proxy) - 1) == 0 && c->app->artifacts) {
+		const char *p = uri + sizeof(proxy) - 1;
 		if (strncmp(p, "//", 2) == 0) /* mlflow-artifacts://host:port/path */
 			p = strchr(p + 2, '/') ? strchr(p + 2, '/') : "";
 		while (*p == '/')
 			p++;
 		*repo = c->app->artifacts;
 		*base = p;
-		return 0;
+		return artifact_path_validate(p, c->err);
 	}
-	const char *local = artifact_local_root(run.info.artifact_uri, NULL, c->a);
+	if (strncmp(uri, runs, sizeof(runs) - 1) == 0 && depth == 0) {
+		const char *id = uri + sizeof(runs) - 1, *slash = strchr(id, '/');
+		const char *run_id = slash ? arena_strndup(c->a, id, (size_t)(slash - id)) : id;
+		struct store_run run;
+		struct store *st = c->app->store;
+		if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+			return -1;
+		const char *inner = slash && slash[1] ? arena_printf(c->a, "%s/%s", run.info.artifact_uri, slash + 1)
+						      : run.info.artifact_uri;
+		return resolve_uri(c, inner, repo, base, owned, depth + 1);
+	}
+	const char *local = artifact_local_root(uri, NULL, c->a);
 	if (!local)
-		return mlf_errorf(c->err, MLF_NOT_IMPLEMENTED, "Artifacts at '%s' are not served by this server",
-				  run.info.artifact_uri);
+		return mlf_errorf(c->err, MLF_NOT_IMPLEMENTED, "Artifacts at '%s' are not served by this server", uri);
 	if (!(*repo = artifact_open(local, c->err)))
 		return -1;
 	*owned = true;
 	*base = "";
 	return 0;
+}
+
+/* The store holding a run's artifacts; see resolve_uri(). */
+static int run_artifacts(struct api_ctx *c, const char *run_id, struct artifact_repo **repo, const char **base,
+			 bool *owned, const char **root_uri)
+{
+	struct store_run run;
+	struct store *st = c->app->store;
+	if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+		return -1;
+	*root_uri = run.info.artifact_uri;
+	return resolve_uri(c, run.info.artifact_uri, repo, base, owned, 0);
 }
 
 static const char *join(struct api_ctx *c, const char *base, const char *path)
@@ -329,6 +348,31 @@ int api_get_artifact(struct api_ctx *c)
 	    artifact_path_validate(path, c->err) < 0 || run_artifacts(c, run_id, &repo, &base, &owned, &root_uri) < 0)
 		return -1;
 	int rc = send_file(c, repo, join(c, base, path));
+	if (owned)
+		artifact_close(repo);
+	return rc;
+}
+
+int api_model_version_artifact(struct api_ctx *c)
+{
+	const char *name, *path, *base;
+	struct store_model_version mv;
+	struct artifact_repo *repo;
+	int64_t version;
+	bool owned;
+	if (param_string_required(c, "name", &name) < 0 || param_string_required(c, "path", &path) < 0 ||
+	    artifact_path_validate(path, c->err) < 0)
+		return -1;
+	int rc = param_int64(c, "version", &version);
+	if (rc != 0)
+		return rc < 0 ? -1 : param_missing(c, "version");
+	struct store *st = c->app->store;
+	if (st->ops->registry->version_get(st, name, version, &mv, c->a, c->err) < 0)
+		return -1;
+	const char *where = mv.storage_location && *mv.storage_location ? mv.storage_location : mv.source;
+	if (resolve_uri(c, where, &repo, &base, &owned, 0) < 0)
+		return -1;
+	rc = send_file(c, repo, join(c, base, path));
 	if (owned)
 		artifact_close(repo);
 	return rc;

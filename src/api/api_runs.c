@@ -442,7 +442,9 @@ static int append_model_history(struct api_ctx *c, const char *run_id, json_t *m
 		history = json_array();
 	}
 	json_array_append_new(history, model_summary(model));
-	char *text = json_dumps(history, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	/* Python's json.dumps layout (", " and ": ", ASCII escapes): clients
+	 * compare this tag's text */
+	char *text = json_dumps(history, JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
 	*out = arena_strdup(c->a, text ? text : "[]");
 	free(text);
 	json_decref(history);

@@ -79,6 +79,12 @@ static const struct {
 	{ registry_routes, &registry_routes_n },
 };
 
+/* Routes the web UI uses outside the API prefix (still under --static-prefix). */
+static const struct route ui_routes[] = {
+	{ HTTP_GET, "/get-artifact", api_get_artifact, ROUTE_RAW_RESPONSE },
+	{ HTTP_GET, "/model-versions/get-artifact", api_model_version_artifact, ROUTE_RAW_RESPONSE },
+};
+
 static const char *const api_prefixes[] = { "/api/2.0", "/ajax-api/2.0" };
 
 /* Strips the static prefix and the API version prefix; NULL if none. */
@@ -262,11 +268,11 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 		resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
 		return;
 	}
-	if (is_path(app, req->path, "/get-artifact")) {
-		static const struct route get_artifact = { HTTP_GET, "/get-artifact", api_get_artifact,
-							   ROUTE_RAW_RESPONSE };
+	for (size_t i = 0; i < ARRAY_SIZE(ui_routes); i++) {
+		if (!is_path(app, req->path, ui_routes[i].path))
+			continue;
 		if (req->method & (HTTP_GET | HTTP_HEAD))
-			run_handler(app, &get_artifact, NULL, req, resp);
+			run_handler(app, &ui_routes[i], NULL, req, resp);
 		else
 			respond_text(resp, 405, "Method Not Allowed");
 		return;

@@ -16,14 +16,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conformance"))
 import replay  # noqa: E402
 
-MODEL_REGISTRY_PENDING = "pending: model registry (issue 4)"
-NEEDS_MODEL_VERSION_ARTIFACTS = "pending: /model-versions/get-artifact (artifact proxy, issue 3)"
-
-# Paths served by the artifact proxy that raw_registry exercises; until they
-# are served, test_raw_registry_fails_only_on_model_version_artifacts checks
-# every other exchange of that scenario.
-MODEL_VERSION_ARTIFACT_PATHS = ("/model-versions/get-artifact",)
-
 REQUIRED = [
     "exp_lifecycle",
     "exp_search",
@@ -39,13 +31,14 @@ REQUIRED = [
     "raw_artifacts",
     "registry_models",
     "registry_versions",
+    "raw_registry",
+    "model_pyfunc",
+    "model_sklearn",
 ]
 
-PENDING = [
-    ("raw_registry", NEEDS_MODEL_VERSION_ARTIFACTS),
-    ("model_pyfunc", MODEL_REGISTRY_PENDING),
-    ("model_sklearn", MODEL_REGISTRY_PENDING),
-]
+# (scenario, reason) pairs for scenarios that later work must make pass;
+# empty while every transcript replays green.
+PENDING = []
 
 
 def scenario_params():
@@ -73,15 +66,4 @@ def test_scenario_replays_like_mlflow(scenario, shared_dir, server):
     result = replay.replay_transcript(server.url, transcript, replay.load_extensions())
 
     if result.failed:
-        pytest.fail("\n".join(result.report()) + "\n" + server.log_tail(), pytrace=False)
-
-
-def test_raw_registry_fails_only_on_model_version_artifacts(shared_dir, server):
-    """Every registry exchange of raw_registry must match already; only the
-    /model-versions/get-artifact downloads may fail until that endpoint exists."""
-    conformance = shared_dir / "conformance"
-    transcript = replay.load_transcript(conformance / "transcripts" / "raw_registry.jsonl")
-    result = replay.replay_transcript(server.url, transcript, replay.load_extensions())
-    others = [r for r in result.exchanges if not r.passed and not r.path.startswith(MODEL_VERSION_ARTIFACT_PATHS)]
-    if others:
         pytest.fail("\n".join(result.report()) + "\n" + server.log_tail(), pytrace=False)
