@@ -70,6 +70,11 @@ int param_object_list(struct api_ctx *c, const char *name, json_t **out);
 int param_missing(struct api_ctx *c, const char *name);
 int param_invalid(struct api_ctx *c, const char *name, const json_t *v);
 
+/* A repeated {key, value} message field such as `tags`: every key is
+ * required (MLflow's missing-value error), values may be absent (NULL).
+ * The list lives in the request arena; 1 when the field is absent. */
+int param_kv_list(struct api_ctx *c, const char *name, struct store_kv **out, size_t *n);
+
 /* Reads a string field of a nested message object (tags, metrics...).
  * Scalars other than strings are printed as text, as MLflow does. Absent
  * or null gives NULL. The result lives in the request arena. */

@@ -39,26 +39,15 @@ static int validate_artifact_location(struct api_ctx *c, const char *loc)
 /* Reads and validates `tags` of an experiment request into `out`. */
 static int experiment_tags(struct api_ctx *c, struct store_kv **out, size_t *n)
 {
-	json_t *list;
-	int rc = param_object_list(c, "tags", &list);
-	*out = NULL;
-	*n = 0;
-	if (rc < 0)
+	if (param_kv_list(c, "tags", out, n) < 0)
 		return -1;
-	if (rc == 1)
-		return 0;
-	*n = json_array_size(list);
-	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
-		json_t *t = json_array_get(list, i);
-		const char *key = param_nested_text(c, t, "key");
-		const char *value = param_nested_text(c, t, "value");
-		if (!key || !*key)
-			return param_missing(c, "key");
-		if (validate_key(c, key, "key") < 0 || validate_length(c, key, TAG_KEY_MAX, "Tag key") < 0 ||
-		    validate_length(c, value, EXPERIMENT_TAG_VALUE_MAX, "Tag value") < 0)
+		struct store_kv *t = &(*out)[i];
+		if (validate_key(c, t->key, "key") < 0 || validate_length(c, t->key, TAG_KEY_MAX, "Tag key") < 0 ||
+		    validate_length(c, t->value, EXPERIMENT_TAG_VALUE_MAX, "Tag value") < 0)
 			return -1;
-		(*out)[i] = (struct store_kv){ key, value ? value : "" };
+		if (!t->value)
+			t->value = "";
 	}
 	return 0;
 }

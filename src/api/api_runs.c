@@ -75,23 +75,11 @@ static int store_batch(struct api_ctx *c, const char *run_id, const struct store
 /* Reads `tags` of runs/create (key and value of each); values truncated. */
 static int run_tags(struct api_ctx *c, struct store_kv **out, size_t *n)
 {
-	json_t *list;
-	int rc = param_object_list(c, "tags", &list);
-	*out = NULL;
-	*n = 0;
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	*n = json_array_size(list);
-	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
-	for (size_t i = 0; i < *n; i++) {
-		json_t *t = json_array_get(list, i);
-		(*out)[i].key = param_nested_text(c, t, "key");
-		(*out)[i].value = param_nested_text(c, t, "value");
-		if (!(*out)[i].key || !*(*out)[i].key)
-			return param_missing(c, "key");
+	if (param_kv_list(c, "tags", out, n) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++)
 		if (check_tag(c, &(*out)[i], "key") < 0)
 			return -1;
-	}
 	return 0;
 }
 

@@ -243,6 +243,26 @@ int param_object_list(struct api_ctx *c, const char *name, json_t **out)
 	return 0;
 }
 
+int param_kv_list(struct api_ctx *c, const char *name, struct store_kv **out, size_t *n)
+{
+	json_t *list;
+	int rc = param_object_list(c, name, &list);
+	*out = NULL;
+	*n = 0;
+	if (rc != 0)
+		return rc;
+	*n = json_array_size(list);
+	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		json_t *kv = json_array_get(list, i);
+		(*out)[i].key = param_nested_text(c, kv, "key");
+		(*out)[i].value = param_nested_text(c, kv, "value");
+		if (!(*out)[i].key || !*(*out)[i].key)
+			return param_missing(c, "key");
+	}
+	return 0;
+}
+
 const char *param_nested_text(struct api_ctx *c, json_t *obj, const char *field)
 {
 	json_t *v = json_object_get(obj, field);

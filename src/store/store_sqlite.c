@@ -129,8 +129,8 @@ static void exp_from_row(sqlite3_stmt *s, struct store_experiment *e, struct are
 	e->last_update_time = sqlite3_column_int64(s, 5);
 }
 
-static int load_kv(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out, size_t *n, struct arena *a,
-		   struct mlf_err *err)
+int store_sqlite_load_kv(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out, size_t *n,
+			 struct arena *a, struct mlf_err *err)
 {
 	size_t cap = 0;
 	int rc;
@@ -156,7 +156,7 @@ static int exp_load_tags(struct sqlite_conn *c, struct store_experiment *e, stru
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, e->id);
-	return load_kv(c, s, &e->tags, &e->n_tags, a, err);
+	return store_sqlite_load_kv(c, s, &e->tags, &e->n_tags, a, err);
 }
 
 /* Loads one experiment by id (found=false when absent), without tags. */
@@ -628,7 +628,7 @@ static int run_load_inputs(struct sqlite_conn *c, int64_t pk, struct store_run *
 			return -1;
 		sqlite3_bind_int64(s, 1, pk);
 		sqlite3_bind_int64(s, 2, dataset_pks[i]);
-		if (load_kv(c, s, &r->inputs[i].tags, &r->inputs[i].n_tags, a, err) < 0)
+		if (store_sqlite_load_kv(c, s, &r->inputs[i].tags, &r->inputs[i].n_tags, a, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -642,10 +642,10 @@ static int run_load_data(struct sqlite_conn *c, int64_t pk, struct store_run *r,
 	if (run_load_metrics(c, pk, r, a, err) < 0 || !(s = sqlite_conn_stmt(c, S_RUN_PARAMS, err)))
 		return -1;
 	sqlite3_bind_int64(s, 1, pk);
-	if (load_kv(c, s, &r->params, &r->n_params, a, err) < 0 || !(s = sqlite_conn_stmt(c, S_RUN_TAGS, err)))
+	if (store_sqlite_load_kv(c, s, &r->params, &r->n_params, a, err) < 0 || !(s = sqlite_conn_stmt(c, S_RUN_TAGS, err)))
 		return -1;
 	sqlite3_bind_int64(s, 1, pk);
-	if (load_kv(c, s, &r->tags, &r->n_tags, a, err) < 0)
+	if (store_sqlite_load_kv(c, s, &r->tags, &r->n_tags, a, err) < 0)
 		return -1;
 	return run_load_inputs(c, pk, r, a, err);
 }

@@ -13,6 +13,11 @@
 /* The connection pool of a SQLite store. Borrowed. */
 struct sqlite_pool *store_sqlite_pool(struct store *st);
 
+/* Steps `s` to the end, collecting (key, value) rows from its first two
+ * columns into a list in `a`. */
+int store_sqlite_load_kv(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out, size_t *n,
+			 struct arena *a, struct mlf_err *err);
+
 /* The registry half of the SQLite store (store_sqlite_registry.c). */
 extern const struct store_registry_ops store_sqlite_registry_ops;
 
