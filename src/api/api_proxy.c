@@ -199,7 +199,8 @@ int api_proxy_file(struct api_ctx *c)
 	int rc = proxy_path(c, c->subpath, &path);
 	if (c->req->method == HTTP_PUT) {
 		if (rc < 0) {
-			upload_sink_abort(c->req->sink_ctx ? c->req->sink_ctx : &(struct proxy_upload){ 0 });
+			if (c->req->sink_ctx)
+				upload_sink_abort(c->req->sink_ctx);
 			return -1;
 		}
 		return proxy_put(c, path);

@@ -1,6 +1,6 @@
 /*
  * sqlite_conn.c - connection setup, statement cache, migrations and the
- * group-commit writer thread; see sqlite_conn.h.
+ * group commit on the one write connection; see sqlite_conn.h.
  */
 #include "sqlite_conn.h"
 #include "../base/log.h"
