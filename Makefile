@@ -9,7 +9,7 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmicrohttpd jansson sqlite3
+PKGS := libmicrohttpd jansson sqlite3 libcurl
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/asan

@@ -3,12 +3,15 @@
  */
 #include "artifact.h"
 #include "artifact_local.h"
+#include "artifact_s3.h"
 #include <strings.h>
 
 struct artifact_repo *artifact_open(const char *uri, struct mlf_err *err)
 {
 	if (strncmp(uri, "file://", 7) == 0)
 		return artifact_local_open(uri + 7, err);
+	if (strncmp(uri, "s3://", 5) == 0)
+		return artifact_s3_open(uri, err);
 	if (strstr(uri, "://")) {
 		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "unsupported artifact destination '%s'", uri);
 		return NULL;
