@@ -2,7 +2,10 @@
 // 127.0.0.1 for tests/blackbox/test_s3.py, with one bucket "mlflow" and the
 // default credentials S3RVER/S3RVER. The package has no bin, hence this file.
 //
-//   node server.js <port (0: any free one)> <directory>
+//   node --openssl-legacy-provider server.js <port (0: any free one)> <directory>
+//
+// (s3rver enciphers ListObjectsV2 continuation tokens with DES, which Node 20's
+// OpenSSL 3 only has in its legacy provider; without the flag paging fails.)
 //
 // Prints one line "listening <port>" once it accepts connections, and stops
 // cleanly on SIGTERM or SIGINT (or when stdin closes, so it cannot outlive
