@@ -1,7 +1,7 @@
 /*
  * artifact.h - the artifact store interface: where artifact bytes live,
- * behind one small ops table chosen by URI scheme (a local directory today;
- * S3 is the next backend).
+ * behind one small ops table chosen by URI scheme: a local directory
+ * (artifact_local.c) or an S3 bucket and prefix (artifact_s3.c).
  *
  * Paths given to these functions are relative to the store's root and must
  * already have passed artifact_path_validate(); backends confine them to
