@@ -131,6 +131,11 @@ int api_metrics_get_history(struct api_ctx *c);
 int api_metrics_bulk_interval(struct api_ctx *c);
 int api_metrics_get_history_bulk(struct api_ctx *c);
 int api_artifacts_list(struct api_ctx *c);
+/* Writes MLflow's {"root_uri", "files"} listing of the immediate children
+ * of `path` (NULL: the root; already validated) under the artifact URI
+ * `root_uri`: mlflow-artifacts: through the proxy, runs:/ through the run,
+ * local paths directly. Paths are relative to `root_uri`. (api_proxy.c) */
+int api_artifacts_list_uri(struct api_ctx *c, const char *root_uri, const char *path);
 int api_proxy_file(struct api_ctx *c);
 int api_proxy_list(struct api_ctx *c);
 int api_proxy_multipart(struct api_ctx *c);

@@ -318,13 +318,23 @@ static const char *join(struct api_ctx *c, const char *base, const char *path)
 
 int api_artifacts_list(struct api_ctx *c)
 {
-	const char *run_id, *path, *base, *root_uri;
+	const char *run_id, *path;
+	struct store_run run;
+	struct store *st = c->app->store;
+	if (param_run_id(c, &run_id) < 0 || param_string(c, "path", &path) < 0 ||
+	    artifact_path_validate(path, c->err) < 0 || st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+		return -1;
+	return api_artifacts_list_uri(c, run.info.artifact_uri, path);
+}
+
+int api_artifacts_list_uri(struct api_ctx *c, const char *root_uri, const char *path)
+{
+	const char *base;
 	struct artifact_repo *repo;
 	struct artifact_entry *e;
 	size_t n;
 	bool owned;
-	if (param_run_id(c, &run_id) < 0 || param_string(c, "path", &path) < 0 ||
-	    artifact_path_validate(path, c->err) < 0 || run_artifacts(c, run_id, &repo, &base, &owned, &root_uri) < 0)
+	if (resolve_uri(c, root_uri, &repo, &base, &owned, 0) < 0)
 		return -1;
 	int rc = repo->ops->list(repo, join(c, base, path), &e, &n, c->a, c->err);
 	if (owned)

@@ -22,6 +22,7 @@
 #define MODELS_MAX_RESULTS 1000
 #define VERSIONS_MAX_RESULTS 200000
 #define USER_HEADER "X-MLflow-User"
+#define MODEL_VERSIONS_TAG "mlflow.modelVersions"
 
 static const char *const stages[] = { "None", "Staging", "Production", "Archived" };
 static const char *const archiving_stages[] = { "Staging", "Production" };
@@ -328,8 +329,26 @@ static int validate_source(struct api_ctx *c, const char *source, const char *ru
 	return validate_remote_source(c, source);
 }
 
-/* A models:/name/N or models:/name@alias source is stored with the files'
- * real location; other sources are their own location (NULL). */
+/* models:/m-<32 hex>: MLflow 3's URI of a logged model. */
+static bool is_logged_model_ref(const char *ref)
+{
+	if (strncmp(ref, "m-", 2) != 0 || strlen(ref + 2) != 32)
+		return false;
+	return strspn(ref + 2, "0123456789abcdef") == 32;
+}
+
+static int logged_model_location(struct api_ctx *c, const char *model_id, const char **location)
+{
+	struct store_logged_model m;
+	if (registry(c)->logged->get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
+		return -1;
+	*location = m.artifact_location;
+	return 0;
+}
+
+/* A models:/name/N, models:/name@alias or models:/m-<id> source is stored
+ * with the files' real location; other sources are their own location
+ * (NULL). */
 static int resolve_storage(struct api_ctx *c, const char *source, const char **location)
 {
 	struct store_model_version v;
@@ -340,6 +359,8 @@ static int resolve_storage(struct api_ctx *c, const char *source, const char **l
 	if (strncmp(source, "models:/", 8) != 0)
 		return 0;
 	const char *at = strchr(ref, '@'), *slash = strrchr(ref, '/');
+	if (is_logged_model_ref(ref))
+		return logged_model_location(c, ref, location);
 	if (at) {
 		rc = registry(c)->alias_get(c->app->store, arena_strndup(c->a, ref, (size_t)(at - ref)), at + 1, &v, c->a,
 					    c->err);
@@ -399,6 +420,7 @@ static void render_version(struct jw *w, const struct store_model_version *v)
 	jw_kv_str(w, "status", v->status);
 	kv_optional(w, "status_message", v->status_message);
 	render_tags(w, v->tags, v->n_tags);
+	kv_optional(w, "model_id", v->model_id);
 	jw_kv_str(w, "run_link", v->run_link);
 	if (v->n_aliases) {
 		jw_key(w, "aliases");
@@ -657,6 +679,58 @@ int api_registry_alias(struct api_ctx *c)
 
 /* ---- model versions --------------------------------------------------------------------------- */
 
+/* MLflow's _validate_source_model: with a model_id, a local source must lie
+ * inside the logged model's artifact directory. */
+static int validate_model_source(struct api_ctx *c, const char *source, const char *model_id)
+{
+	struct store_logged_model m;
+	const char *path, *dir;
+	if (!is_local_source(c, source, &path))
+		return validate_remote_source(c, source);
+	if (registry(c)->logged->get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
+		return -1;
+	path = squeeze_slashes(c, path);
+	if (path[0] == '/' && !has_dot_segment(path, false) && is_local_source(c, m.artifact_location, &dir) &&
+	    dir[0] == '/' && path_inside(squeeze_slashes(c, dir), path))
+		return 0;
+	return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+			  "Invalid model version source: '%s'. To use a local path as a model version source, the "
+			  "model_id request parameter has to be specified and the local path has to be contained within "
+			  "the artifact directory of the run specified by the model_id.",
+			  path);
+}
+
+/* MLflow 3 records a registration on the logged model it came from, as the
+ * tag mlflow.modelVersions: a JSON list of {"name", "version"} in Python's
+ * json.dumps layout. */
+static int tag_logged_model(struct api_ctx *c, const char *model_id, const char *name, int64_t version)
+{
+	struct store_logged_model m;
+	const struct store_logged_model_ops *lm = registry(c)->logged;
+	if (lm->get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
+		return -1;
+	json_t *list = NULL;
+	for (size_t i = 0; i < m.n_tags && !list; i++)
+		if (!strcmp(m.tags[i].key, MODEL_VERSIONS_TAG))
+			list = json_loads(m.tags[i].value, 0, NULL);
+	if (!json_is_array(list)) {
+		json_decref(list);
+		list = json_array();
+	}
+	json_t *entry = json_pack("{s:s, s:I}", "name", name, "version", (json_int_t)version);
+	bool seen = false;
+	for (size_t i = 0; i < json_array_size(list); i++)
+		seen |= json_equal(json_array_get(list, i), entry) != 0;
+	if (!seen)
+		json_array_append(list, entry);
+	json_decref(entry);
+	char *text = json_dumps(list, JSON_ENSURE_ASCII);
+	json_decref(list);
+	struct store_kv tag = { MODEL_VERSIONS_TAG, arena_strdup(c->a, text ? text : "[]") };
+	free(text);
+	return lm->set_tags(c->app->store, model_id, &tag, 1, c->err);
+}
+
 int api_registry_version_create(struct api_ctx *c)
 {
 	struct store_version_create vc = { 0 };
@@ -664,12 +738,18 @@ int api_registry_version_create(struct api_ctx *c)
 	struct store_model_version v;
 	if (name_param(c, &vc.name) < 0 || param_string_required(c, "source", &vc.source) < 0 ||
 	    param_string(c, "run_id", &vc.run_id) < 0 || param_string(c, "run_link", &vc.run_link) < 0 ||
-	    param_string(c, "description", &vc.description) < 0 || tags_param(c, "Model version", &tags, &vc.n_tags) < 0)
+	    param_string(c, "description", &vc.description) < 0 || param_string(c, "model_id", &vc.model_id) < 0 ||
+	    tags_param(c, "Model version", &tags, &vc.n_tags) < 0)
 		return -1;
 	vc.tags = tags;
-	if (validate_source(c, vc.source, vc.run_id) < 0 || resolve_storage(c, vc.source, &vc.storage_location) < 0)
+	bool from_model = vc.model_id && *vc.model_id;
+	if ((from_model ? validate_model_source(c, vc.source, vc.model_id) : validate_source(c, vc.source, vc.run_id)) < 0 ||
+	    resolve_storage(c, vc.source, &vc.storage_location) < 0)
 		return -1;
-	return respond_version(c, registry(c)->version_create(c->app->store, &vc, &v, c->a, c->err), &v);
+	if (registry(c)->version_create(c->app->store, &vc, &v, c->a, c->err) < 0 ||
+	    (from_model && tag_logged_model(c, vc.model_id, v.name, v.version) < 0))
+		return -1;
+	return respond_version(c, 0, &v);
 }
 
 int api_registry_version_get(struct api_ctx *c)

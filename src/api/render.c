@@ -85,6 +85,21 @@ static void render_dataset(struct jw *w, const struct store_dataset *d)
 	jw_obj_end(w);
 }
 
+static void render_model_links(struct jw *w, const char *name, const struct store_model_link *l, size_t n,
+			       bool with_step)
+{
+	jw_key(w, name);
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj_begin(w);
+		jw_kv_str(w, "model_id", l[i].model_id);
+		if (with_step)
+			jw_kv_int(w, "step", l[i].step);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 void render_run(struct jw *w, const struct store_run *r, bool with_inputs)
 {
 	jw_obj_begin(w);
@@ -118,7 +133,16 @@ void render_run(struct jw *w, const struct store_run *r, bool with_inputs)
 		}
 		jw_arr_end(w);
 	}
+	if (with_inputs && r->n_model_inputs)
+		render_model_links(w, "model_inputs", r->model_inputs, r->n_model_inputs, false);
 	if (with_inputs)
 		jw_obj_end(w);
+	/* MLflow 3's outputs, left out when empty so 2.x answers stay as they were */
+	if (with_inputs && r->n_model_outputs) {
+		jw_key(w, "outputs");
+		jw_obj_begin(w);
+		render_model_links(w, "model_outputs", r->model_outputs, r->n_model_outputs, true);
+		jw_obj_end(w);
+	}
 	jw_obj_end(w);
 }

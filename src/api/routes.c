@@ -77,6 +77,7 @@ static const struct {
 } route_tables[] = {
 	{ tracking_routes, &tracking_routes_n },
 	{ registry_routes, &registry_routes_n },
+	{ logged_model_routes, &logged_model_routes_n },
 };
 
 /* Routes the web UI uses outside the API prefix (still under --static-prefix). */

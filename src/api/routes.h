@@ -1,7 +1,8 @@
 /*
  * routes.h - the shape of a route table row. Each service area keeps its
  * rows in a table of its own (routes.c for tracking, routes_registry.c for
- * the model registry); routes.c looks a request up in all of them.
+ * the model registry, routes_logged_models.c for MLflow 3's logged
+ * models); routes.c looks a request up in all of them.
  */
 #ifndef MLF_ROUTES_H
 #define MLF_ROUTES_H
@@ -25,5 +26,7 @@ struct route {
 
 extern const struct route registry_routes[];
 extern const size_t registry_routes_n;
+extern const struct route logged_model_routes[];
+extern const size_t logged_model_routes_n;
 
 #endif

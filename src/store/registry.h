@@ -25,6 +25,7 @@
 
 #include "../base/arena.h"
 #include "../base/err.h"
+#include "logged_model.h"
 #include "store.h"
 
 struct store;
@@ -43,6 +44,7 @@ struct store_model_version {
 	const char *run_link;       /* "" when none */
 	const char *status;         /* "READY" */
 	const char *status_message; /* NULL when unset */
+	const char *model_id;       /* the logged model (MLflow 3) it came from; NULL when none */
 	struct store_kv *tags;
 	size_t n_tags;
 	const char **aliases;       /* filled by version_get and alias_get only */
@@ -75,6 +77,7 @@ struct store_version_create {
 	const char *run_link;
 	const char *description;
 	const char *user_id;
+	const char *model_id;         /* NULL or "" when none */
 	const struct store_kv *tags;
 	size_t n_tags;
 };
@@ -100,6 +103,10 @@ struct store_registry_event {
 };
 
 struct store_registry_ops {
+	/* MLflow 3's logged models (logged_model.h), which versions are
+	 * registered from. */
+	const struct store_logged_model_ops *logged;
+
 	/* ---- registered models ------------------------------------------- */
 	int (*model_create)(struct store *st, const char *name, const char *description, const struct store_kv *tags,
 			    size_t n_tags, struct store_registered_model *out, struct arena *a, struct mlf_err *err);

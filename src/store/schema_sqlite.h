@@ -6,7 +6,8 @@
  * small integers; metric keys are interned in `metric_keys`; the metric
  * history is a WITHOUT ROWID table clustered by (run, key, timestamp, step,
  * value, is_nan), which is both MLflow's de-duplication rule and the order
- * get-history returns. Migration 2 adds the model registry (docs/storage.md).
+ * get-history returns. Migration 2 adds the model registry, migration 3
+ * MLflow 3's logged models (docs/storage.md).
  * Migration N is applied when PRAGMA user_version < N,
  * each in its own transaction; rows are only appended, never edited.
  */
@@ -160,6 +161,52 @@ static const char *const schema_sqlite_migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'registry history is append-only'); END;"
 	"CREATE TRIGGER registry_history_no_delete BEFORE DELETE ON registry_history"
 	"  BEGIN SELECT RAISE(ABORT, 'registry history is append-only'); END;",
+
+	/* 3: MLflow 3's logged models. Keyed by their text id (`m-` + 32 hex,
+	 * what clients send); run links carry the run's integer key like every
+	 * run table; a model version remembers the logged model it came from. */
+	"CREATE TABLE logged_models ("
+	"  model_id TEXT PRIMARY KEY,"
+	"  experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),"
+	"  name TEXT NOT NULL,"
+	"  artifact_location TEXT NOT NULL,"
+	"  creation_time INTEGER NOT NULL,"
+	"  last_updated_time INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  lifecycle_stage TEXT NOT NULL DEFAULT 'active' CHECK (lifecycle_stage IN ('active','deleted')),"
+	"  model_type TEXT NOT NULL DEFAULT '',"
+	"  source_run_id TEXT NOT NULL DEFAULT '',"
+	"  status_message TEXT);"
+	"CREATE INDEX logged_models_by_experiment ON logged_models (experiment_id, creation_time);"
+	"CREATE TABLE logged_model_params ("
+	"  model_id TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (model_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE logged_model_tags ("
+	"  model_id TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (model_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE logged_model_metrics ("
+	"  model_id TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  timestamp INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  is_nan INTEGER NOT NULL,"
+	"  run_id TEXT NOT NULL DEFAULT '',"
+	"  dataset_name TEXT,"
+	"  dataset_digest TEXT,"
+	"  PRIMARY KEY (model_id, key, timestamp, step, run_id)) WITHOUT ROWID;"
+	"CREATE TABLE run_model_links ("
+	"  link_id INTEGER PRIMARY KEY," /* keeps the order links were made */
+	"  run_pk INTEGER NOT NULL,"
+	"  direction TEXT NOT NULL CHECK (direction IN ('input','output')),"
+	"  model_id TEXT NOT NULL,"
+	"  step INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (run_pk, direction, model_id, step));"
+	"ALTER TABLE model_versions ADD COLUMN model_id TEXT;",
 };
 
 #endif

@@ -72,6 +72,12 @@ struct store_run_info {
 	const char *lifecycle_stage;
 };
 
+/* A logged model a run produced (runs/outputs) or consumed (log-inputs). */
+struct store_model_link {
+	const char *model_id;
+	int64_t step; /* outputs only */
+};
+
 struct store_run {
 	struct store_run_info info;
 	struct store_metric *metrics; /* latest value per key */
@@ -82,6 +88,10 @@ struct store_run {
 	size_t n_tags;
 	struct store_dataset_input *inputs;
 	size_t n_inputs;
+	struct store_model_link *model_inputs;  /* run_get only (MLflow 3) */
+	size_t n_model_inputs;
+	struct store_model_link *model_outputs; /* run_get only (MLflow 3) */
+	size_t n_model_outputs;
 };
 
 enum store_view { STORE_VIEW_ACTIVE = 1, STORE_VIEW_DELETED = 2, STORE_VIEW_ALL = 3 };

@@ -15,6 +15,7 @@
 #include "schema_sqlite.h"
 #include "sqlite_conn.h"
 #include "store_sqlite_int.h"
+#include "store_sqlite_logged.h"
 #include <float.h>
 #include <math.h>
 
@@ -663,7 +664,9 @@ static int sq_run_get(struct store *st, const char *run_id, struct store_run *ou
 		return sqlite_read_end(c, -1);
 	if (!found)
 		return sqlite_read_end(c, run_missing(run_id, err));
-	return sqlite_read_end(c, run_load_data(c, pk, out, a, err));
+	if (run_load_data(c, pk, out, a, err) < 0)
+		return sqlite_read_end(c, -1);
+	return sqlite_read_end(c, store_sqlite_load_model_links(c, pk, out, a, err));
 }
 
 /* ---- loading a page of runs in a few statements ---------------------------

@@ -11,6 +11,7 @@
  * Every value is a bound parameter; search SQL comes from sqlgen.
  */
 #include "store_sqlite_int.h"
+#include "store_sqlite_logged.h"
 #include "../base/util.h"
 #include "../search/sqlgen.h"
 #include <stdarg.h>
@@ -23,7 +24,7 @@
  * registered_models m. */
 #define VERSION_COLS                                                                                        \
 	"m.name, v.version, v.creation_time, v.last_updated_time, v.user_id, v.current_stage, v.description, " \
-	"v.source, v.storage_location, v.run_id, v.run_link, v.status, v.status_message, v.model_pk"
+	"v.source, v.storage_location, v.run_id, v.run_link, v.status, v.status_message, v.model_pk, v.model_id"
 #define VERSION_FROM " FROM model_versions v JOIN registered_models m ON m.model_pk = v.model_pk"
 
 /* ---- statements for one use ---------------------------------------------
@@ -144,6 +145,7 @@ static void version_from_row(sqlite3_stmt *s, struct store_model_version *v, int
 	v->status = sqlite_col_text(s, 11, a);
 	v->status_message = sqlite_col_text(s, 12, a);
 	*pk = sqlite3_column_int64(s, 13);
+	v->model_id = sqlite_col_text(s, 14, a);
 }
 
 /* Steps `s` to the end, appending (key, value) of each row to the list. */
@@ -852,10 +854,11 @@ static int version_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 		return -1;
 	if (q_exec(c, err,
 		   "INSERT INTO model_versions (model_pk, version, creation_time, last_updated_time, description, "
-		   "user_id, current_stage, source, storage_location, run_id, run_link, status) "
-		   "VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'None', ?6, ?7, ?8, ?9, 'READY')",
+		   "user_id, current_stage, source, storage_location, run_id, run_link, status, model_id) "
+		   "VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'None', ?6, ?7, ?8, ?9, 'READY', ?10)",
 		   "iiittttttt", pk, x->version, now, vc->description ? vc->description : "", vc->user_id, vc->source,
-		   vc->storage_location, vc->run_id ? vc->run_id : "", vc->run_link ? vc->run_link : "") < 0)
+		   vc->storage_location, vc->run_id ? vc->run_id : "", vc->run_link ? vc->run_link : "",
+		   vc->model_id && *vc->model_id ? vc->model_id : NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < vc->n_tags; i++)
 		if (q_exec(c, err,
@@ -1032,6 +1035,7 @@ static int sq_version_delete_tag(struct store *st, const char *name, int64_t ver
 }
 
 const struct store_registry_ops store_sqlite_registry_ops = {
+	.logged = &store_sqlite_logged_ops,
 	.model_create = sq_model_create,
 	.model_get = sq_model_get,
 	.model_rename = sq_model_rename,

@@ -1,0 +1,431 @@
+/*
+ * api_logged_models.c - MLflow 3's logged-model endpoints and runs/outputs.
+ *
+ * A 3.x `mlflow.<flavor>.log_model` creates a logged model (PENDING), links
+ * it to its run with runs/outputs, uploads the files under the model's
+ * artifact location through the artifact proxy, and finalizes it (READY).
+ * These handlers read MLflow's request fields, call the logged-model half
+ * of the store (store/logged_model.h) and render LoggedModel the way
+ * MLflow's protobuf JSON does: fields in proto order, enums by name, ids
+ * as strings, unset fields and empty lists omitted. Nothing here writes
+ * SQL.
+ */
+#include "api_logged_models.h"
+#include "run_names.h"
+#include "../base/util.h"
+#include "../search/filter.h"
+#include "../store/registry.h"
+
+#define SEARCH_DEFAULT_RESULTS 100
+#define SEARCH_MAX_RESULTS 1000
+#define NAME_FORBIDDEN "/:.%\"'"
+
+static const struct store_logged_model_ops *logged(struct api_ctx *c)
+{
+	return c->app->store->ops->registry->logged;
+}
+
+/* ---- status names ------------------------------------------------------------- */
+
+static const char *const status_names[] = {
+	[LOGGED_MODEL_STATUS_UNSPECIFIED] = "LOGGED_MODEL_STATUS_UNSPECIFIED",
+	[LOGGED_MODEL_PENDING] = "LOGGED_MODEL_PENDING",
+	[LOGGED_MODEL_READY] = "LOGGED_MODEL_READY",
+	[LOGGED_MODEL_UPLOAD_FAILED] = "LOGGED_MODEL_UPLOAD_FAILED",
+};
+
+static const char *status_name(enum logged_model_status s)
+{
+	return (size_t)s < ARRAY_SIZE(status_names) ? status_names[s] : status_names[0];
+}
+
+/* The status by enum name or number, as protobuf JSON accepts both. */
+static int status_param(struct api_ctx *c, enum logged_model_status *out)
+{
+	const char *text;
+	int64_t n;
+	int rc = param_id(c, "status", &text);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !*text)
+		return param_missing(c, "status");
+	for (size_t i = 0; i < ARRAY_SIZE(status_names); i++)
+		if (!strcmp(text, status_names[i])) {
+			*out = (enum logged_model_status)i;
+			return 0;
+		}
+	if (util_parse_int64(text, &n) && n >= 0 && (size_t)n < ARRAY_SIZE(status_names)) {
+		*out = (enum logged_model_status)n;
+		return 0;
+	}
+	return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Invalid value '%s' for parameter 'status'", text);
+}
+
+/* ---- rendering ---------------------------------------------------------------------- */
+
+static void render_pairs(struct jw *w, const char *name, const struct store_kv *kv, size_t n)
+{
+	if (!n)
+		return;
+	jw_key(w, name);
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj_begin(w);
+		jw_kv_str(w, "key", kv[i].key);
+		jw_kv_str(w, "value", kv[i].value ? kv[i].value : "");
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void kv_id(struct jw *w, const char *key, int64_t id)
+{
+	char text[24];
+	snprintf(text, sizeof(text), "%lld", (long long)id);
+	jw_kv_str(w, key, text);
+}
+
+static void render_logged_metric(struct jw *w, const struct store_logged_metric *lm, const char *model_id)
+{
+	jw_obj_begin(w);
+	jw_kv_str(w, "key", lm->m.key);
+	jw_kv_double(w, "value", lm->m.value);
+	jw_kv_int(w, "timestamp", lm->m.timestamp);
+	jw_kv_int(w, "step", lm->m.step);
+	if (lm->dataset_name)
+		jw_kv_str(w, "dataset_name", lm->dataset_name);
+	if (lm->dataset_digest)
+		jw_kv_str(w, "dataset_digest", lm->dataset_digest);
+	jw_kv_str(w, "model_id", model_id);
+	if (lm->run_id)
+		jw_kv_str(w, "run_id", lm->run_id);
+	jw_obj_end(w);
+}
+
+static void render_info(struct jw *w, const struct store_logged_model *m)
+{
+	jw_obj_begin(w);
+	jw_kv_str(w, "model_id", m->model_id);
+	kv_id(w, "experiment_id", m->experiment_id);
+	jw_kv_str(w, "name", m->name);
+	jw_kv_int(w, "creation_timestamp_ms", m->creation_time);
+	jw_kv_int(w, "last_updated_timestamp_ms", m->last_updated_time);
+	jw_kv_str(w, "artifact_uri", m->artifact_location);
+	jw_kv_str(w, "status", status_name(m->status));
+	jw_kv_str(w, "model_type", m->model_type ? m->model_type : "");
+	jw_kv_str(w, "source_run_id", m->source_run_id ? m->source_run_id : "");
+	if (m->status_message)
+		jw_kv_str(w, "status_message", m->status_message);
+	render_pairs(w, "tags", m->tags, m->n_tags);
+	jw_obj_end(w);
+}
+
+static void render_model(struct jw *w, const struct store_logged_model *m)
+{
+	jw_obj_begin(w);
+	jw_key(w, "info");
+	render_info(w, m);
+	jw_key(w, "data");
+	jw_obj_begin(w);
+	render_pairs(w, "params", m->params, m->n_params);
+	if (m->n_metrics) {
+		jw_key(w, "metrics");
+		jw_arr_begin(w);
+		for (size_t i = 0; i < m->n_metrics; i++)
+			render_logged_metric(w, &m->metrics[i], m->model_id);
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static int respond_model(struct api_ctx *c, int rc, const struct store_logged_model *m)
+{
+	if (rc < 0)
+		return -1;
+	jw_key(&c->w, "model");
+	render_model(&c->w, m);
+	return 0;
+}
+
+/* ---- create ------------------------------------------------------------------------ */
+
+/* MLflow's _validate_logged_model_name. */
+static int validate_name(struct api_ctx *c, const char *name)
+{
+	if (*name && !name[strcspn(name, NAME_FORBIDDEN)])
+		return 0;
+	return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+			  "Invalid model name ('%s') provided. Model name must be a non-empty string and cannot contain "
+			  "the following characters: ('/', ':', '.', '%%', '\"', \"'\")",
+			  name);
+}
+
+/* `name`, or a random one (MLflow's store does the same) when absent or "". */
+static int name_param(struct api_ctx *c, const char **name)
+{
+	if (param_string(c, "name", name) < 0)
+		return -1;
+	if (*name && **name)
+		return validate_name(c, *name);
+	char random[RUN_NAME_RANDOM_MAX + 1];
+	run_name_random(random);
+	*name = arena_strdup(c->a, random);
+	return 0;
+}
+
+int api_logged_model_create(struct api_ctx *c)
+{
+	struct store_logged_model_create lc = { 0 };
+	struct store_kv *params, *tags;
+	struct store_logged_model m;
+	const char *exp;
+	int rc = param_id(c, "experiment_id", &exp);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !*exp)
+		return param_missing(c, "experiment_id");
+	if (parse_experiment_id(c, exp, &lc.experiment_id) < 0 || name_param(c, &lc.name) < 0 ||
+	    param_string(c, "model_type", &lc.model_type) < 0 || param_string(c, "source_run_id", &lc.source_run_id) < 0 ||
+	    param_kv_list(c, "params", &params, &lc.n_params) < 0 || param_kv_list(c, "tags", &tags, &lc.n_tags) < 0)
+		return -1;
+	lc.params = params;
+	lc.tags = tags;
+	return respond_model(c, logged(c)->create(c->app->store, &lc, &m, c->a, c->err), &m);
+}
+
+/* ---- search ------------------------------------------------------------------------- */
+
+static int order_param(struct api_ctx *c, struct store_logged_order **out, size_t *n)
+{
+	json_t *list;
+	int rc = param_object_list(c, "order_by", &list);
+	*out = NULL;
+	*n = 0;
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	*n = json_array_size(list);
+	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		json_t *ob = json_array_get(list, i), *asc = json_object_get(ob, "ascending");
+		const char *field = param_nested_text(c, ob, "field_name");
+		if (!field || !*field)
+			return param_missing(c, "field_name");
+		(*out)[i] = (struct store_logged_order){ field, !json_is_false(asc) };
+	}
+	return 0;
+}
+
+static int experiments_param(struct api_ctx *c, int64_t **ids, size_t *n)
+{
+	const char **texts;
+	int rc = param_string_list(c, "experiment_ids", &texts, n);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !*n)
+		return param_missing(c, "experiment_ids");
+	*ids = arena_alloc(c->a, *n * sizeof(**ids));
+	for (size_t i = 0; i < *n; i++)
+		if (parse_experiment_id(c, texts[i], &(*ids)[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Filters and dataset filters need the search DSL taught logged models;
+ * until then they are refused rather than ignored. */
+static int unsupported_params(struct api_ctx *c)
+{
+	const char *filter;
+	json_t *datasets;
+	if (param_string(c, "filter", &filter) < 0 || param_object_list(c, "datasets", &datasets) < 0)
+		return -1;
+	if ((filter && *filter) || json_array_size(datasets))
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+				  "This server does not support 'filter' or 'datasets' in logged model search yet");
+	return 0;
+}
+
+static int search_params(struct api_ctx *c, struct store_logged_search *q)
+{
+	int64_t *ids = NULL;
+	struct store_logged_order *order = NULL;
+	const char *token;
+	q->max_results = SEARCH_DEFAULT_RESULTS;
+	if (experiments_param(c, &ids, &q->n_experiments) < 0 || unsupported_params(c) < 0 ||
+	    param_int64(c, "max_results", &q->max_results) < 0 || order_param(c, &order, &q->n_order) < 0 ||
+	    param_string(c, "page_token", &token) < 0 || page_token_decode(token, &q->offset, c->err) < 0)
+		return -1;
+	if (q->max_results <= 0)
+		q->max_results = SEARCH_DEFAULT_RESULTS;
+	if (q->max_results > SEARCH_MAX_RESULTS)
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+				  "Invalid value %lld for parameter 'max_results' supplied. It must be at most %d",
+				  (long long)q->max_results, SEARCH_MAX_RESULTS);
+	q->experiment_ids = ids;
+	q->order = order;
+	return 0;
+}
+
+int api_logged_model_search(struct api_ctx *c)
+{
+	struct store_logged_search q = { 0 };
+	struct store_logged_model *models;
+	size_t n;
+	bool more;
+	if (search_params(c, &q) < 0 || logged(c)->search(c->app->store, &q, &models, &n, &more, c->a, c->err) < 0)
+		return -1;
+	if (n) {
+		jw_key(&c->w, "models");
+		jw_arr_begin(&c->w);
+		for (size_t i = 0; i < n; i++)
+			render_model(&c->w, &models[i]);
+		jw_arr_end(&c->w);
+	}
+	if (more)
+		jw_kv_str(&c->w, "next_page_token", page_token_encode(q.offset + q.max_results, c->a));
+	return 0;
+}
+
+/* ---- /logged-models/{model_id}[/...] -------------------------------------------------- */
+
+static int item_get(struct api_ctx *c, const char *model_id, const char *rest)
+{
+	bool allow_deleted = false;
+	struct store_logged_model m;
+	(void)rest;
+	if (param_bool(c, "allow_deleted", &allow_deleted) < 0)
+		return -1;
+	return respond_model(c, logged(c)->get(c->app->store, model_id, allow_deleted, &m, c->a, c->err), &m);
+}
+
+static int item_finalize(struct api_ctx *c, const char *model_id, const char *rest)
+{
+	enum logged_model_status status = LOGGED_MODEL_STATUS_UNSPECIFIED;
+	struct store_logged_model m;
+	(void)rest;
+	if (status_param(c, &status) < 0)
+		return -1;
+	return respond_model(c, logged(c)->finalize(c->app->store, model_id, status, &m, c->a, c->err), &m);
+}
+
+static int item_delete(struct api_ctx *c, const char *model_id, const char *rest)
+{
+	(void)rest;
+	return logged(c)->delete_model(c->app->store, model_id, c->err);
+}
+
+static int item_set_tags(struct api_ctx *c, const char *model_id, const char *rest)
+{
+	struct store_kv *tags;
+	size_t n;
+	(void)rest;
+	if (param_kv_list(c, "tags", &tags, &n) < 0)
+		return -1;
+	return logged(c)->set_tags(c->app->store, model_id, tags, n, c->err);
+}
+
+static int item_delete_tag(struct api_ctx *c, const char *model_id, const char *key)
+{
+	struct buf b = BUF_INIT;
+	util_url_decode(&b, key, strlen(key), false);
+	key = arena_strndup(c->a, b.ptr ? b.ptr : "", b.len);
+	buf_release(&b);
+	return logged(c)->delete_tag(c->app->store, model_id, key, c->err);
+}
+
+static int item_log_params(struct api_ctx *c, const char *model_id, const char *rest)
+{
+	struct store_kv *params;
+	size_t n;
+	(void)rest;
+	if (param_kv_list(c, "params", &params, &n) < 0)
+		return -1;
+	return logged(c)->log_params(c->app->store, model_id, params, n, c->err);
+}
+
+static int item_artifacts(struct api_ctx *c, const char *model_id, const char *rest)
+{
+	const char *path;
+	struct store_logged_model m;
+	(void)rest;
+	if (param_string(c, "artifact_directory_path", &path) < 0 || artifact_path_validate(path, c->err) < 0 ||
+	    logged(c)->get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
+		return -1;
+	return api_artifacts_list_uri(c, m.artifact_location, path);
+}
+
+/* What follows the model id, and which method does what there. A suffix
+ * ending in '/' takes one more path segment (the tag key). */
+static const struct {
+	const char *suffix;
+	unsigned method;
+	int (*fn)(struct api_ctx *c, const char *model_id, const char *rest);
+} item_routes[] = {
+	{ "", HTTP_GET, item_get },
+	{ "", HTTP_PATCH, item_finalize },
+	{ "", HTTP_DELETE, item_delete },
+	{ "/tags", HTTP_PATCH, item_set_tags },
+	{ "/tags/", HTTP_DELETE, item_delete_tag },
+	{ "/params", HTTP_POST, item_log_params },
+	{ "/artifacts/directories", HTTP_GET, item_artifacts },
+};
+
+static bool suffix_matches(const char *rest, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	if (n && suffix[n - 1] == '/')
+		return strncmp(rest, suffix, n) == 0 && rest[n] && !strchr(rest + n, '/');
+	return strcmp(rest, suffix) == 0;
+}
+
+int api_logged_model_item(struct api_ctx *c)
+{
+	const char *sub = c->subpath, *slash = strchr(sub, '/');
+	size_t id_len = slash ? (size_t)(slash - sub) : strlen(sub);
+	const char *rest = sub + id_len;
+	unsigned method = c->req->method == HTTP_HEAD ? HTTP_GET : c->req->method;
+	if (id_len == 0)
+		return mlf_errorf(c->err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", c->req->method_name, c->req->path);
+	const char *model_id = arena_strndup(c->a, sub, id_len);
+	for (size_t i = 0; i < ARRAY_SIZE(item_routes); i++)
+		if ((item_routes[i].method & method) && suffix_matches(rest, item_routes[i].suffix))
+			return item_routes[i].fn(c, model_id, rest + strlen(item_routes[i].suffix));
+	return mlf_errorf(c->err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", c->req->method_name, c->req->path);
+}
+
+/* ---- runs/outputs -------------------------------------------------------------------- */
+
+static int models_param(struct api_ctx *c, struct store_model_link **out, size_t *n)
+{
+	json_t *list;
+	int rc = param_object_list(c, "models", &list);
+	if (rc != 0)
+		return rc < 0 ? -1 : param_missing(c, "models");
+	*n = json_array_size(list);
+	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		json_t *m = json_array_get(list, i), *step = json_object_get(m, "step");
+		const char *id = param_nested_text(c, m, "model_id");
+		int64_t s = 0;
+		if (!id || !*id)
+			return param_missing(c, "model_id");
+		if (step && !json_is_null(step) && !(json_is_integer(step) || json_is_string(step)))
+			return param_invalid(c, "step", step);
+		if (json_is_integer(step))
+			s = json_integer_value(step);
+		else if (json_is_string(step) && !util_parse_int64(json_string_value(step), &s))
+			return param_invalid(c, "step", step);
+		(*out)[i] = (struct store_model_link){ id, s };
+	}
+	return 0;
+}
+
+int api_runs_outputs(struct api_ctx *c)
+{
+	const char *run_id;
+	struct store_model_link *links = NULL;
+	size_t n = 0;
+	if (param_string_required(c, "run_id", &run_id) < 0 || models_param(c, &links, &n) < 0)
+		return -1;
+	return logged(c)->link_run(c->app->store, run_id, true, links, n, c->err);
+}

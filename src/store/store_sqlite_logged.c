@@ -1,0 +1,573 @@
+/*
+ * store_sqlite_logged.c - MLflow 3's logged models on the SQLite store
+ * (migration 3 of schema_sqlite.h; docs/storage.md describes the tables):
+ * create, get, finalize, delete, tags, params, search, and the links
+ * between runs and models that runs/outputs and log-inputs make.
+ *
+ * Like the registry half, statements are prepared per call (the traffic is
+ * a handful of requests per logged model) and every value is bound. Writes
+ * are group-commit jobs that check what they depend on (the experiment or
+ * run is active, the model exists) on the write connection, so the check
+ * and the change are one transaction. Reads run in one read transaction.
+ */
+#include "store_sqlite_logged.h"
+#include "store_sqlite_int.h"
+#include "../base/util.h"
+#include <math.h>
+#include <stdarg.h>
+
+#define MODEL_COLS                                                                                      \
+	"model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, " \
+	"lifecycle_stage, model_type, source_run_id, status_message"
+
+/* ---- statements for one use -------------------------------------------------
+ * `types` names the bound values in order: 't' const char * (NULL binds
+ * NULL), 'i' int64_t. */
+
+static sqlite3_stmt *vprepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
+			      va_list ap)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite_conn_fail(c, sql, err);
+		return NULL;
+	}
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 't')
+			sqlite_bind_text(s, i + 1, va_arg(ap, const char *));
+		else
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+	}
+	return s;
+}
+
+static sqlite3_stmt *lm_prepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = vprepare(c, err, sql, types, ap);
+	va_end(ap);
+	return s;
+}
+
+static int lm_exec(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = vprepare(c, err, sql, types, ap);
+	va_end(ap);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_done(c, s, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- lookups ------------------------------------------------------------------- */
+
+static int model_missing(const char *model_id, struct mlf_err *err)
+{
+	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Logged model with ID '%s' not found.", model_id);
+}
+
+/* The experiment of an existing model (deleted ones included, as MLflow's
+ * writes look models up by key alone). */
+static int find_model(struct sqlite_conn *c, const char *model_id, int64_t *experiment_id, struct mlf_err *err)
+{
+	bool found;
+	sqlite3_stmt *s = lm_prepare(c, err, "SELECT experiment_id FROM logged_models WHERE model_id = ?1", "t", model_id);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_row(c, s, &found, err);
+	if (rc == 0 && found)
+		*experiment_id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return -1;
+	return found ? 0 : model_missing(model_id, err);
+}
+
+/* The artifact location of an active experiment. */
+static int active_experiment(struct sqlite_conn *c, int64_t id, const char **location, struct arena *a,
+			     struct mlf_err *err)
+{
+	bool found;
+	const char *stage = NULL;
+	sqlite3_stmt *s = lm_prepare(c, err,
+				  "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?1", "i",
+				  id);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_row(c, s, &found, err);
+	if (rc == 0 && found) {
+		*location = sqlite_col_text(s, 0, a);
+		stage = sqlite_col_text(s, 1, a);
+	}
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return -1;
+	if (!found)
+		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No Experiment with id=%lld exists", (long long)id);
+	if (strcmp(stage, "active") != 0)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "The experiment %lld must be in the 'active' state. Current state is %s.", (long long)id,
+				  stage);
+	return 0;
+}
+
+/* The key of an active run. */
+static int active_run(struct sqlite_conn *c, const char *run_id, int64_t *pk, struct mlf_err *err)
+{
+	bool found;
+	bool active = false;
+	sqlite3_stmt *s = lm_prepare(c, err, "SELECT run_pk, lifecycle_stage = 'active' FROM runs WHERE run_uuid = ?1", "t",
+				  run_id);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_row(c, s, &found, err);
+	if (rc == 0 && found) {
+		*pk = sqlite3_column_int64(s, 0);
+		active = sqlite3_column_int(s, 1) != 0;
+	}
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return -1;
+	if (!found)
+		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Run with id=%s not found", run_id);
+	if (!active)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "The run %s must be in the 'active' state. Current state is deleted.", run_id);
+	return 0;
+}
+
+/* ---- loading models ------------------------------------------------------------- */
+
+static void model_from_row(sqlite3_stmt *s, struct store_logged_model *m, struct arena *a)
+{
+	memset(m, 0, sizeof(*m));
+	m->model_id = sqlite_col_text(s, 0, a);
+	m->experiment_id = sqlite3_column_int64(s, 1);
+	m->name = sqlite_col_text(s, 2, a);
+	m->artifact_location = sqlite_col_text(s, 3, a);
+	m->creation_time = sqlite3_column_int64(s, 4);
+	m->last_updated_time = sqlite3_column_int64(s, 5);
+	m->status = (enum logged_model_status)sqlite3_column_int(s, 6);
+	m->lifecycle_stage = sqlite_col_text(s, 7, a);
+	m->model_type = sqlite_col_text(s, 8, a);
+	m->source_run_id = sqlite_col_text(s, 9, a);
+	m->status_message = sqlite_col_text(s, 10, a);
+}
+
+static int load_metrics(struct sqlite_conn *c, struct store_logged_model *m, struct arena *a, struct mlf_err *err)
+{
+	size_t cap = 0;
+	int rc;
+	sqlite3_stmt *s = lm_prepare(c, err,
+				  "SELECT key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest "
+				  "FROM logged_model_metrics WHERE model_id = ?1 ORDER BY key, timestamp, step",
+				  "t", m->model_id);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (m->n_metrics == cap) {
+			cap = cap ? cap * 2 : 8;
+			m->metrics = arena_grow_array(a, m->metrics, m->n_metrics, cap, sizeof(*m->metrics));
+		}
+		struct store_logged_metric *lm = &m->metrics[m->n_metrics++];
+		memset(lm, 0, sizeof(*lm));
+		lm->m.key = sqlite_col_text(s, 0, a);
+		lm->m.value = sqlite3_column_int(s, 2) ? NAN : sqlite3_column_double(s, 1);
+		lm->m.timestamp = sqlite3_column_int64(s, 3);
+		lm->m.step = sqlite3_column_int64(s, 4);
+		lm->run_id = sqlite_col_text(s, 5, a);
+		if (lm->run_id && !*lm->run_id)
+			lm->run_id = NULL;
+		lm->dataset_name = sqlite_col_text(s, 6, a);
+		lm->dataset_digest = sqlite_col_text(s, 7, a);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "logged model metrics", err);
+}
+
+/* Tags, params and metrics of a loaded model. */
+static int load_children(struct sqlite_conn *c, struct store_logged_model *m, struct arena *a, struct mlf_err *err)
+{
+	sqlite3_stmt *s = lm_prepare(c, err, "SELECT key, value FROM logged_model_tags WHERE model_id = ?1 ORDER BY key",
+				  "t", m->model_id);
+	if (!s || store_sqlite_load_kv(c, s, &m->tags, &m->n_tags, a, err) < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	s = lm_prepare(c, err, "SELECT key, value FROM logged_model_params WHERE model_id = ?1 ORDER BY key", "t",
+		    m->model_id);
+	if (!s || store_sqlite_load_kv(c, s, &m->params, &m->n_params, a, err) < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return load_metrics(c, m, a, err);
+}
+
+static int model_read(struct sqlite_conn *c, const char *model_id, bool allow_deleted, struct store_logged_model *out,
+		      struct arena *a, struct mlf_err *err)
+{
+	bool found;
+	sqlite3_stmt *s = lm_prepare(c, err,
+				  "SELECT " MODEL_COLS " FROM logged_models WHERE model_id = ?1 AND "
+				  "(?2 OR lifecycle_stage = 'active')",
+				  "ti", model_id, (int64_t)allow_deleted);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_row(c, s, &found, err);
+	if (rc == 0 && found)
+		model_from_row(s, out, a);
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return -1;
+	if (!found)
+		return model_missing(model_id, err);
+	return load_children(c, out, a, err);
+}
+
+static int sq_get(struct store *st, const char *model_id, bool allow_deleted, struct store_logged_model *out,
+		  struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, model_read(c, model_id, allow_deleted, out, a, err));
+}
+
+/* ---- search ----------------------------------------------------------------------- */
+
+/* The order_by fields MLflow accepts, and their columns. */
+static const struct {
+	const char *field;
+	const char *column;
+} order_fields[] = {
+	{ "name", "name" },
+	{ "model_id", "model_id" },
+	{ "model_type", "model_type" },
+	{ "status", "status" },
+	{ "source_run_id", "source_run_id" },
+	{ "creation_timestamp", "creation_time" },
+	{ "creation_timestamp_ms", "creation_time" },
+	{ "creation_time", "creation_time" },
+	{ "last_updated_timestamp", "last_updated_time" },
+	{ "last_updated_timestamp_ms", "last_updated_time" },
+	{ "last_updated_time", "last_updated_time" },
+};
+
+static const char *order_column(const char *field)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(order_fields); i++)
+		if (!strcmp(field, order_fields[i].field))
+			return order_fields[i].column;
+	return NULL;
+}
+
+/* SELECT ... WHERE active AND experiment_id IN (?...) ORDER BY ... LIMIT ? OFFSET ?;
+ * experiment ids are bound first, then limit and offset. */
+static int search_sql(const struct store_logged_search *q, struct buf *sql, struct mlf_err *err)
+{
+	bool has_creation = false;
+	buf_adds(sql, "SELECT " MODEL_COLS " FROM logged_models WHERE lifecycle_stage = 'active' AND experiment_id IN (");
+	for (size_t i = 0; i < q->n_experiments; i++)
+		buf_addf(sql, "%s?%zu", i ? ", " : "", i + 1);
+	buf_adds(sql, ") ORDER BY ");
+	for (size_t i = 0; i < q->n_order; i++) {
+		const char *col = order_column(q->order[i].field);
+		if (!col)
+			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid order by field name: %s",
+					  q->order[i].field);
+		has_creation |= !strcmp(col, "creation_time");
+		buf_addf(sql, "%s %s, ", col, q->order[i].ascending ? "ASC" : "DESC");
+	}
+	if (!has_creation)
+		buf_adds(sql, "creation_time DESC, ");
+	buf_addf(sql, "model_id ASC LIMIT ?%zu OFFSET ?%zu", q->n_experiments + 1, q->n_experiments + 2);
+	return 0;
+}
+
+static int search_read(struct sqlite_conn *c, const struct store_logged_search *q, struct store_logged_model **out,
+		       size_t *n, bool *more, struct arena *a, struct mlf_err *err)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int rc = search_sql(q, &sql, err);
+	if (rc == 0 && sqlite3_prepare_v2(c->db, sql.ptr, (int)sql.len, &s, NULL) != SQLITE_OK)
+		rc = sqlite_conn_fail(c, "logged model search", err);
+	buf_release(&sql);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < q->n_experiments; i++)
+		sqlite3_bind_int64(s, (int)i + 1, q->experiment_ids[i]);
+	sqlite3_bind_int64(s, (int)q->n_experiments + 1, q->max_results + 1);
+	sqlite3_bind_int64(s, (int)q->n_experiments + 2, q->offset);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = arena_grow_array(a, *out, *n, cap, sizeof(**out));
+		}
+		model_from_row(s, &(*out)[(*n)++], a);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "logged model search", err);
+	if ((int64_t)*n > q->max_results) {
+		*more = true;
+		*n = (size_t)q->max_results;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (load_children(c, &(*out)[i], a, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int sq_search(struct store *st, const struct store_logged_search *q, struct store_logged_model **out,
+		     size_t *n, bool *more, struct arena *a, struct mlf_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	*more = false;
+	if (!q->n_experiments)
+		return 0;
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, search_read(c, q, out, n, more, a, err));
+}
+
+/* ---- run links -------------------------------------------------------------------- */
+
+int store_sqlite_load_model_links(struct sqlite_conn *c, int64_t run_pk, struct store_run *r, struct arena *a,
+				  struct mlf_err *err)
+{
+	size_t cap_in = 0, cap_out = 0;
+	int rc;
+	sqlite3_stmt *s = lm_prepare(c, err,
+				  "SELECT direction = 'output', model_id, step FROM run_model_links WHERE run_pk = ?1 "
+				  "ORDER BY link_id",
+				  "i", run_pk);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		bool output = sqlite3_column_int(s, 0) != 0;
+		struct store_model_link **list = output ? &r->model_outputs : &r->model_inputs;
+		size_t *n = output ? &r->n_model_outputs : &r->n_model_inputs, *cap = output ? &cap_out : &cap_in;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 4;
+			*list = arena_grow_array(a, *list, *n, *cap, sizeof(**list));
+		}
+		(*list)[*n].model_id = sqlite_col_text(s, 1, a);
+		(*list)[(*n)++].step = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "run model links", err);
+}
+
+/* ---- writes --------------------------------------------------------------------------- */
+
+struct logged_args {
+	const struct store_logged_model_create *lc;
+	const char *model_id, *key, *run_id;
+	const struct store_kv *kv;
+	size_t n;
+	enum logged_model_status status;
+	const struct store_model_link *links;
+	bool outputs;
+};
+
+static int upsert_pairs(struct sqlite_conn *c, const char *table_sql, const char *model_id, const struct store_kv *kv,
+			size_t n, struct mlf_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lm_exec(c, err, table_sql, "ttt", model_id, kv[i].key, kv[i].value ? kv[i].value : "") < 0)
+			return -1;
+	return 0;
+}
+
+#define TAG_UPSERT                                                                  \
+	"INSERT INTO logged_model_tags (model_id, key, value) VALUES (?1, ?2, ?3) " \
+	"ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
+#define PARAM_UPSERT                                                                  \
+	"INSERT INTO logged_model_params (model_id, key, value) VALUES (?1, ?2, ?3) " \
+	"ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
+
+static int create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct logged_args *x = arg;
+	const struct store_logged_model_create *lc = x->lc;
+	struct arena a = ARENA_INIT;
+	const char *root = "";
+	int64_t now = util_now_ms();
+	int rc = -1;
+	if (active_experiment(c, lc->experiment_id, &root, &a, err) < 0)
+		goto out;
+	size_t len = strlen(root);
+	while (len && root[len - 1] == '/')
+		len--;
+	const char *location = arena_printf(&a, "%.*s/models/%s/artifacts", (int)len, root, x->model_id);
+	if (lm_exec(c, err,
+		 "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_time, "
+		 "last_updated_time, status, lifecycle_stage, model_type, source_run_id) "
+		 "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 'active', ?7, ?8)",
+		 "tittiitt", x->model_id, lc->experiment_id, lc->name, location, now, (int64_t)LOGGED_MODEL_PENDING,
+		 lc->model_type ? lc->model_type : "", lc->source_run_id ? lc->source_run_id : "") < 0)
+		goto out;
+	if (upsert_pairs(c, PARAM_UPSERT, x->model_id, lc->params, lc->n_params, err) < 0 ||
+	    upsert_pairs(c, TAG_UPSERT, x->model_id, lc->tags, lc->n_tags, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	arena_release(&a);
+	return rc;
+}
+
+static int touch(struct sqlite_conn *c, const char *model_id, struct mlf_err *err)
+{
+	return lm_exec(c, err, "UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1", "ti", model_id,
+		    util_now_ms());
+}
+
+static int finalize_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct logged_args *x = arg;
+	int64_t exp;
+	if (find_model(c, x->model_id, &exp, err) < 0)
+		return -1;
+	return lm_exec(c, err, "UPDATE logged_models SET status = ?2, last_updated_time = ?3 WHERE model_id = ?1", "tii",
+		    x->model_id, (int64_t)x->status, util_now_ms());
+}
+
+static int delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct logged_args *x = arg;
+	int64_t exp;
+	if (find_model(c, x->model_id, &exp, err) < 0)
+		return -1;
+	return lm_exec(c, err,
+		    "UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = ?2 WHERE model_id = ?1",
+		    "ti", x->model_id, util_now_ms());
+}
+
+static int tags_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct logged_args *x = arg;
+	int64_t exp;
+	if (find_model(c, x->model_id, &exp, err) < 0 || upsert_pairs(c, TAG_UPSERT, x->model_id, x->kv, x->n, err) < 0)
+		return -1;
+	return touch(c, x->model_id, err);
+}
+
+static int params_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct logged_args *x = arg;
+	int64_t exp;
+	if (find_model(c, x->model_id, &exp, err) < 0)
+		return -1;
+	return upsert_pairs(c, PARAM_UPSERT, x->model_id, x->kv, x->n, err);
+}
+
+static int delete_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct logged_args *x = arg;
+	int64_t exp;
+	if (find_model(c, x->model_id, &exp, err) < 0 ||
+	    lm_exec(c, err, "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2", "tt", x->model_id, x->key) < 0)
+		return -1;
+	if (sqlite3_changes(c->db) == 0)
+		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with key '%s' found for model with ID '%s'.",
+				  x->key, x->model_id);
+	return 0;
+}
+
+static int link_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
+{
+	struct logged_args *x = arg;
+	int64_t pk = 0;
+	if (active_run(c, x->run_id, &pk, err) < 0)
+		return -1;
+	for (size_t i = 0; i < x->n; i++)
+		if (lm_exec(c, err,
+			 "INSERT OR IGNORE INTO run_model_links (run_pk, direction, model_id, step) VALUES (?1, ?2, ?3, ?4)",
+			 "itti", pk, x->outputs ? "output" : "input", x->links[i].model_id,
+			 x->outputs ? x->links[i].step : (int64_t)0) < 0)
+			return -1;
+	return 0;
+}
+
+static int lm_write(struct store *st, int (*job)(struct sqlite_conn *, void *, struct mlf_err *), struct logged_args *x,
+		 struct mlf_err *err)
+{
+	return sqlite_pool_write(store_sqlite_pool(st), job, x, err);
+}
+
+/* ---- entry points ------------------------------------------------------------------------ */
+
+static int sq_create(struct store *st, const struct store_logged_model_create *lc, struct store_logged_model *out,
+		     struct arena *a, struct mlf_err *err)
+{
+	char hex[33];
+	util_uuid_hex(hex);
+	struct logged_args x = { .lc = lc, .model_id = arena_printf(a, "m-%s", hex) };
+	if (lm_write(st, create_job, &x, err) < 0)
+		return -1;
+	return sq_get(st, x.model_id, false, out, a, err);
+}
+
+static int sq_finalize(struct store *st, const char *model_id, enum logged_model_status status,
+		       struct store_logged_model *out, struct arena *a, struct mlf_err *err)
+{
+	struct logged_args x = { .model_id = model_id, .status = status };
+	if (lm_write(st, finalize_job, &x, err) < 0)
+		return -1;
+	return sq_get(st, model_id, true, out, a, err);
+}
+
+static int sq_delete(struct store *st, const char *model_id, struct mlf_err *err)
+{
+	struct logged_args x = { .model_id = model_id };
+	return lm_write(st, delete_job, &x, err);
+}
+
+static int sq_set_tags(struct store *st, const char *model_id, const struct store_kv *tags, size_t n,
+		       struct mlf_err *err)
+{
+	struct logged_args x = { .model_id = model_id, .kv = tags, .n = n };
+	return lm_write(st, tags_job, &x, err);
+}
+
+static int sq_delete_tag(struct store *st, const char *model_id, const char *key, struct mlf_err *err)
+{
+	struct logged_args x = { .model_id = model_id, .key = key };
+	return lm_write(st, delete_tag_job, &x, err);
+}
+
+static int sq_log_params(struct store *st, const char *model_id, const struct store_kv *params, size_t n,
+			 struct mlf_err *err)
+{
+	struct logged_args x = { .model_id = model_id, .kv = params, .n = n };
+	return lm_write(st, params_job, &x, err);
+}
+
+static int sq_link_run(struct store *st, const char *run_id, bool outputs, const struct store_model_link *links,
+		       size_t n, struct mlf_err *err)
+{
+	struct logged_args x = { .run_id = run_id, .links = links, .n = n, .outputs = outputs };
+	return lm_write(st, link_job, &x, err);
+}
+
+const struct store_logged_model_ops store_sqlite_logged_ops = {
+	.create = sq_create,
+	.get = sq_get,
+	.finalize = sq_finalize,
+	.delete_model = sq_delete,
+	.set_tags = sq_set_tags,
+	.delete_tag = sq_delete_tag,
+	.log_params = sq_log_params,
+	.search = sq_search,
+	.link_run = sq_link_run,
+};
