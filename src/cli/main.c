@@ -9,6 +9,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "server", cmd_server, "Run the tracking server (REST API, artifact proxy, UI)" },
+	{ "models", cmd_models, "Ask a running server about registered models (history)" },
 };
 
 static void usage(FILE *f)
