@@ -9,7 +9,7 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmicrohttpd jansson sqlite3 libcurl
+PKGS := libmicrohttpd jansson sqlite3 libcurl libcrypto
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/asan

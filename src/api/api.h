@@ -138,7 +138,9 @@ int api_artifacts_list(struct api_ctx *c);
 int api_artifacts_list_uri(struct api_ctx *c, const char *root_uri, const char *path);
 int api_proxy_file(struct api_ctx *c);
 int api_proxy_list(struct api_ctx *c);
-int api_proxy_multipart(struct api_ctx *c);
+int api_proxy_mpu_create(struct api_ctx *c);
+int api_proxy_mpu_complete(struct api_ctx *c);
+int api_proxy_mpu_abort(struct api_ctx *c);
 int api_get_artifact(struct api_ctx *c);
 int api_model_version_artifact(struct api_ctx *c);
 

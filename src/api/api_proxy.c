@@ -247,10 +247,82 @@ int api_proxy_list(struct api_ctx *c)
 	return 0;
 }
 
-int api_proxy_multipart(struct api_ctx *c)
+/* ---- multipart uploads the client drives ----------------------------------------
+ * mpu/create/<dir> {path, num_parts}: the object is <dir>/<basename(path)>;
+ * the answer carries the upload id and one presigned URL per part, which
+ * the client PUTs to directly; then mpu/complete/<dir> {path, upload_id,
+ * parts: [{part_number, etag}]} or mpu/abort/<dir> {path, upload_id}. A
+ * store without it (local disk) answers NOT_IMPLEMENTED with the message
+ * MLflow's client recognises, and the client falls back to one PUT. */
+
+static int mpu_target(struct api_ctx *c, struct artifact_repo **repo, const char **object)
 {
-	return mlf_errorf(c->err, MLF_NOT_IMPLEMENTED,
-			  "Multipart upload is not supported for the current artifact repository");
+	const char *dir, *path;
+	*repo = c->app->artifacts;
+	if (!(*repo)->ops->mpu_create)
+		return mlf_errorf(c->err, MLF_NOT_IMPLEMENTED,
+				  "Multipart upload is not supported for the current artifact repository");
+	if (proxy_path(c, c->subpath, &dir) < 0 || param_string_required(c, "path", &path) < 0)
+		return -1;
+	*object = *dir ? arena_printf(c->a, "%s/%s", dir, base_name(path)) : base_name(path);
+	return artifact_path_validate(*object, c->err);
+}
+
+int api_proxy_mpu_create(struct api_ctx *c)
+{
+	struct artifact_repo *repo;
+	const char *object, *upload_id, **urls;
+	int64_t n_parts;
+	int rc;
+	if (mpu_target(c, &repo, &object) < 0)
+		return -1;
+	if ((rc = param_int64(c, "num_parts", &n_parts)) != 0)
+		return rc < 0 ? -1 : param_missing(c, "num_parts");
+	if (n_parts < 1 || n_parts > 10000)
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "num_parts must be between 1 and 10000");
+	if (repo->ops->mpu_create(repo, object, (unsigned)n_parts, &upload_id, &urls, c->a, c->err) < 0)
+		return -1;
+	jw_kv_str(&c->w, "upload_id", upload_id);
+	jw_key(&c->w, "credentials");
+	jw_arr_begin(&c->w);
+	for (int64_t i = 0; i < n_parts; i++) {
+		jw_obj_begin(&c->w);
+		jw_kv_str(&c->w, "url", urls[i]);
+		jw_kv_int(&c->w, "part_number", i + 1);
+		jw_obj_end(&c->w);
+	}
+	jw_arr_end(&c->w);
+	return 0;
+}
+
+int api_proxy_mpu_complete(struct api_ctx *c)
+{
+	struct artifact_repo *repo;
+	const char *object, *upload_id;
+	json_t *list;
+	if (mpu_target(c, &repo, &object) < 0 || param_string_required(c, "upload_id", &upload_id) < 0 ||
+	    param_object_list(c, "parts", &list) < 0)
+		return -1;
+	size_t n = list ? json_array_size(list) : 0;
+	struct artifact_part *parts = arena_alloc(c->a, (n ? n : 1) * sizeof(*parts));
+	for (size_t i = 0; i < n; i++) {
+		json_t *p = json_array_get(list, i), *num = json_object_get(p, "part_number");
+		parts[i].etag = param_nested_text(c, p, "etag");
+		if (!json_is_integer(num) || json_integer_value(num) < 1 || !parts[i].etag)
+			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+					  "Each part needs a positive part_number and an etag");
+		parts[i].number = (unsigned)json_integer_value(num);
+	}
+	return repo->ops->mpu_complete(repo, object, upload_id, parts, n, c->err);
+}
+
+int api_proxy_mpu_abort(struct api_ctx *c)
+{
+	struct artifact_repo *repo;
+	const char *object, *upload_id;
+	if (mpu_target(c, &repo, &object) < 0 || param_string_required(c, "upload_id", &upload_id) < 0)
+		return -1;
+	return repo->ops->mpu_abort(repo, object, upload_id, c->err);
 }
 
 /* ---- a run's artifacts ------------------------------------------------------ */

@@ -58,9 +58,9 @@ static const struct route tracking_routes[] = {
 	{ GET | PUT | DELETE, "/mlflow-artifacts/artifacts", api_proxy_file,
 	  ROUTE_PREFIX | ROUTE_RAW_RESPONSE | ROUTE_NO_JSON_CHECK | ROUTE_LAZY_BODY | ROUTE_ARTIFACTS },
 	{ GET, "/mlflow-artifacts/artifacts", api_proxy_list, ROUTE_ARTIFACTS },
-	{ POST, "/mlflow-artifacts/mpu/create", api_proxy_multipart, ROUTE_PREFIX | ROUTE_ARTIFACTS },
-	{ POST, "/mlflow-artifacts/mpu/complete", api_proxy_multipart, ROUTE_PREFIX | ROUTE_ARTIFACTS },
-	{ POST, "/mlflow-artifacts/mpu/abort", api_proxy_multipart, ROUTE_PREFIX | ROUTE_ARTIFACTS },
+	{ POST, "/mlflow-artifacts/mpu/create", api_proxy_mpu_create, ROUTE_PREFIX | ROUTE_ARTIFACTS },
+	{ POST, "/mlflow-artifacts/mpu/complete", api_proxy_mpu_complete, ROUTE_PREFIX | ROUTE_ARTIFACTS },
+	{ POST, "/mlflow-artifacts/mpu/abort", api_proxy_mpu_abort, ROUTE_PREFIX | ROUTE_ARTIFACTS },
 
 };
 static const size_t tracking_routes_n = ARRAY_SIZE(tracking_routes);

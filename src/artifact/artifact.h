@@ -32,6 +32,12 @@ struct artifact_download {
 	void *ctx;
 };
 
+/* One uploaded part of a client-driven multipart upload. */
+struct artifact_part {
+	unsigned number;  /* 1-based */
+	const char *etag; /* as the store answered the part's PUT */
+};
+
 struct artifact_ops {
 	const char *scheme;
 	/* Starts an upload to `path`; the upload is owned by the caller until
@@ -53,6 +59,16 @@ struct artifact_ops {
 		    struct arena *a, struct mlf_err *err);
 	/* Removes a file or a whole directory; a missing path is not an error. */
 	int (*remove)(struct artifact_repo *r, const char *path, struct mlf_err *err);
+	/* A multipart upload the client drives (MLflow's proxied mpu API): the
+	 * store hands out an upload id and one presigned URL per part, the
+	 * client PUTs the parts there, then completes or aborts. NULL in
+	 * backends without it (local disk: clients fall back to one PUT).
+	 * Results of mpu_create live in `a`. */
+	int (*mpu_create)(struct artifact_repo *r, const char *path, unsigned n_parts, const char **upload_id,
+			  const char ***urls, struct arena *a, struct mlf_err *err);
+	int (*mpu_complete)(struct artifact_repo *r, const char *path, const char *upload_id,
+			    const struct artifact_part *parts, size_t n, struct mlf_err *err);
+	int (*mpu_abort)(struct artifact_repo *r, const char *path, const char *upload_id, struct mlf_err *err);
 	void (*close)(struct artifact_repo *r);
 };
 

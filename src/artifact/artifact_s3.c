@@ -24,6 +24,7 @@
  * message are logged; clients get MLflow's generic errors.
  */
 #include "artifact_s3.h"
+#include "s3_presign.h"
 #include "s3_sign.h"
 #include "s3_xml.h"
 #include "../base/buf.h"
@@ -393,16 +394,17 @@ static uint64_t part_size(uint64_t size)
 	return part;
 }
 
-/* CreateMultipartUpload; the upload id goes to `id`. */
-static int mpu_create(struct artifact_upload *up, struct buf *id, struct mlf_err *err)
+/* CreateMultipartUpload of `key`; the upload id goes to `id`. */
+static int mpu_create(const struct s3_repo *s, const char *key, const char *path, struct buf *id,
+		      struct mlf_err *err)
 {
 	static const struct s3_param uploads[] = { { "uploads", NULL } };
-	struct s3_call call = { .method = S3_POST, .key = up->key, .params = uploads, .nparams = 1, .body = "" };
-	int rc = s3_perform(up->repo, &call);
+	struct s3_call call = { .method = S3_POST, .key = key, .params = uploads, .nparams = 1, .body = "" };
+	int rc = s3_perform(s, &call);
 	if (rc == 0 && (!s3_xml_find(id, (struct s3_span){ call.resp.ptr, call.resp.len }, "UploadId") || !id->len))
 		rc = -1;
 	if (rc < 0)
-		call_error(&call, "store", up->path, err);
+		call_error(&call, "store", path, err);
 	call_release(&call);
 	return rc;
 }
@@ -431,21 +433,22 @@ static int mpu_part(struct artifact_upload *up, const char *id, unsigned n, uint
 }
 
 /* CompleteMultipartUpload, which can fail inside a 200 answer. */
-static int mpu_complete(struct artifact_upload *up, const char *id, const struct buf *parts, struct mlf_err *err)
+static int mpu_complete(const struct s3_repo *s, const char *key, const char *path, const char *id,
+			const struct buf *parts, struct mlf_err *err)
 {
 	const struct s3_param q[] = { { "uploadId", id } };
 	struct buf body = BUF_INIT;
 	buf_addf(&body, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">%s"
 			"</CompleteMultipartUpload>", parts->ptr);
-	struct s3_call call = { .method = S3_POST, .key = up->key, .params = q, .nparams = 1, .body = body.ptr };
-	int rc = s3_perform(up->repo, &call);
+	struct s3_call call = { .method = S3_POST, .key = key, .params = q, .nparams = 1, .body = body.ptr };
+	int rc = s3_perform(s, &call);
 	struct s3_span sp = { call.resp.ptr, call.resp.len }, inner;
 	if (rc == 0 && s3_xml_next(&sp, "Error", &inner)) {
 		call.status = 500; /* reported with S3's code and message */
 		rc = -1;
 	}
 	if (rc < 0)
-		call_error(&call, "store", up->path, err);
+		call_error(&call, "store", path, err);
 	call_release(&call);
 	buf_release(&body);
 	return rc;
@@ -453,20 +456,21 @@ static int mpu_complete(struct artifact_upload *up, const char *id, const struct
 
 /* AbortMultipartUpload, best effort (some S3-compatible stores lack it;
  * the bucket's lifecycle rules then clean up). */
-static void mpu_abort(struct artifact_upload *up, const char *id)
+static int mpu_abort(const struct s3_repo *s, const char *key, const char *path, const char *id)
 {
 	const struct s3_param q[] = { { "uploadId", id } };
-	struct s3_call call = { .method = S3_DELETE, .key = up->key, .params = q, .nparams = 1 };
-	if (s3_perform(up->repo, &call) < 0)
-		log_warn("artifacts: S3 could not abort the multipart upload of '%s' (HTTP %ld)", up->path,
-			 call.status);
+	struct s3_call call = { .method = S3_DELETE, .key = key, .params = q, .nparams = 1 };
+	int rc = s3_perform(s, &call);
+	if (rc < 0)
+		log_warn("artifacts: S3 could not abort the multipart upload of '%s' (HTTP %ld)", path, call.status);
 	call_release(&call);
+	return rc;
 }
 
 static int multipart_upload(struct artifact_upload *up, struct mlf_err *err)
 {
 	struct buf id = BUF_INIT, parts = BUF_INIT;
-	if (mpu_create(up, &id, err) < 0) {
+	if (mpu_create(up->repo, up->key, up->path, &id, err) < 0) {
 		buf_release(&id);
 		return -1;
 	}
@@ -476,9 +480,9 @@ static int multipart_upload(struct artifact_upload *up, struct mlf_err *err)
 	for (uint64_t off = 0; rc == 0 && off < up->size; off += part, n++)
 		rc = mpu_part(up, id.ptr, n, off, up->size - off < part ? up->size - off : part, &parts, err);
 	if (rc == 0)
-		rc = mpu_complete(up, id.ptr, &parts, err);
+		rc = mpu_complete(up->repo, up->key, up->path, id.ptr, &parts, err);
 	if (rc < 0)
-		mpu_abort(up, id.ptr);
+		mpu_abort(up->repo, up->key, up->path, id.ptr);
 	buf_release(&id);
 	buf_release(&parts);
 	return rc;
@@ -849,6 +853,84 @@ static void s3_close(struct artifact_repo *r)
 	free(s);
 }
 
+/* ---- multipart driven by the client (MLflow's proxied mpu API) -------------- */
+
+#define PRESIGN_SECONDS 3600 /* how long a part URL stays valid */
+
+/* The credentials of `s` for presigning. The strings point into `userpwd`'s
+ * copy in `a` and into the token header. */
+static struct s3_credentials credentials_of(const struct s3_repo *s, struct arena *a)
+{
+	char *pair = arena_strdup(a, s->userpwd), *colon = strchr(pair, ':');
+	*colon = '\0';
+	const char *token = s->token_header ? strchr(s->token_header, ' ') + 1 : NULL;
+	return (struct s3_credentials){ pair, colon + 1, token, s->region };
+}
+
+static int s3_mpu_create(struct artifact_repo *r, const char *path, unsigned n_parts, const char **upload_id,
+			 const char ***urls, struct arena *a, struct mlf_err *err)
+{
+	struct s3_repo *s = s3_of(r);
+	char *key = key_for(s, path, false);
+	struct buf id = BUF_INIT;
+	if (!key || !*key || n_parts == 0 || n_parts > MAX_PARTS) {
+		free(key);
+		return n_parts == 0 || n_parts > MAX_PARTS
+			       ? mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "num_parts must be 1..%d", MAX_PARTS)
+			       : bad_path(path, err);
+	}
+	int rc = mpu_create(s, key, path, &id, err);
+	if (rc == 0) {
+		struct s3_credentials cred = credentials_of(s, a);
+		*upload_id = arena_strndup(a, id.ptr, id.len);
+		*urls = arena_alloc(a, n_parts * sizeof(**urls));
+		for (unsigned i = 0; i < n_parts; i++) {
+			char num[16];
+			struct buf url = BUF_INIT;
+			snprintf(num, sizeof(num), "%u", i + 1);
+			const struct s3_param q[] = { { "partNumber", num }, { "uploadId", *upload_id } };
+			s3_presign(&url, &s->target, &cred, "PUT", key, q, 2, time(NULL), PRESIGN_SECONDS);
+			(*urls)[i] = arena_strndup(a, url.ptr, url.len);
+			buf_release(&url);
+		}
+	}
+	buf_release(&id);
+	free(key);
+	return rc;
+}
+
+static int s3_mpu_complete(struct artifact_repo *r, const char *path, const char *upload_id,
+			   const struct artifact_part *parts, size_t n, struct mlf_err *err)
+{
+	struct s3_repo *s = s3_of(r);
+	char *key = key_for(s, path, false);
+	if (!key || !*key) {
+		free(key);
+		return bad_path(path, err);
+	}
+	struct buf xml = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		buf_addf(&xml, "<Part><PartNumber>%u</PartNumber><ETag>", parts[i].number);
+		s3_xml_escape(&xml, parts[i].etag);
+		buf_adds(&xml, "</ETag></Part>");
+	}
+	int rc = mpu_complete(s, key, path, upload_id, &xml, err);
+	buf_release(&xml);
+	free(key);
+	return rc;
+}
+
+static int s3_mpu_abort(struct artifact_repo *r, const char *path, const char *upload_id, struct mlf_err *err)
+{
+	struct s3_repo *s = s3_of(r);
+	char *key = key_for(s, path, false);
+	int rc = key && *key ? mpu_abort(s, key, path, upload_id) : bad_path(path, err);
+	if (rc < 0 && key && *key)
+		mlf_errorf(err, MLF_INTERNAL_ERROR, "Could not abort the upload of '%s'", path);
+	free(key);
+	return rc;
+}
+
 static const struct artifact_ops s3_ops = {
 	.scheme = "s3",
 	.upload_begin = s3_upload_begin,
@@ -858,6 +940,9 @@ static const struct artifact_ops s3_ops = {
 	.download_open = s3_download_open,
 	.list = s3_list,
 	.remove = s3_remove,
+	.mpu_create = s3_mpu_create,
+	.mpu_complete = s3_mpu_complete,
+	.mpu_abort = s3_mpu_abort,
 	.close = s3_close,
 };
 

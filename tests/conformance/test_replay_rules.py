@@ -141,16 +141,19 @@ def test_volatile_timestamp_in_range_passes():
     assert judge(recorded({"creation_time": 1795806940796}), live({"creation_time": replay.now_ms()})) == []
 
 
-@pytest.mark.parametrize("live_value", [
-    int(time.time()),                       # seconds
-    int(time.time() * 1_000_000),           # microseconds
-    str(int(time.time() * 1000)),           # string
-    None,
-    float(int(time.time() * 1000)) + 0.5,   # not an integer
-    int(time.time() * 1000) - 8 * 24 * 3600 * 1000,  # more than a week before replay start
-    int(time.time() * 1000) + 11 * 60 * 1000,        # more than 10 minutes ahead
-])
-def test_volatile_timestamp_out_of_rule_fails(live_value):
+# Each value is computed when the test runs, not when pytest collects it: the
+# suite takes minutes, and "10 minutes ahead" must stay ahead.
+@pytest.mark.parametrize("make_live_value", [
+    lambda: int(time.time()),                       # seconds
+    lambda: int(time.time() * 1_000_000),           # microseconds
+    lambda: str(int(time.time() * 1000)),           # string
+    lambda: None,
+    lambda: float(int(time.time() * 1000)) + 0.5,   # not an integer
+    lambda: int(time.time() * 1000) - 8 * 24 * 3600 * 1000,  # more than a week before replay start
+    lambda: int(time.time() * 1000) + 11 * 60 * 1000,        # more than 10 minutes ahead
+], ids=["seconds", "microseconds", "string", "null", "fraction", "week-old", "future"])
+def test_volatile_timestamp_out_of_rule_fails(make_live_value):
+    live_value = make_live_value()
     assert judge(recorded({"last_update_time": 1795806940796}), live({"last_update_time": live_value}))
 
 
