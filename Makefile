@@ -33,6 +33,12 @@ LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
 CORE_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/cli/main.o
+# The web UI: web/ is built with npm + Vite and embedded as a generated C
+# file (tools/ui-build.sh); it is linked into the library with the rest.
+UI_GEN := $(BUILD)/gen/ui_assets.c
+UI_OBJ := $(BUILD)/gen/ui_assets.o
+UI_DEPS := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/package-lock.json \
+	web/vite.config.ts web/tsconfig.json tools/ui-build.sh tools/embed-ui.mjs
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -47,7 +53,14 @@ $(BUILD)/%.o: %.c
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/libmlflowc.a: $(CORE_OBJ)
+$(UI_GEN): $(UI_DEPS)
+	$(Q)tools/ui-build.sh $@
+
+$(UI_OBJ): $(UI_GEN) src/api/ui.h
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -c $< -o $@
+
+$(BUILD)/libmlflowc.a: $(CORE_OBJ) $(UI_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 

@@ -17,11 +17,15 @@ build) want=("${build_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
-# Node.js and npm drive the third-party client test; a machine may already
-# have them from elsewhere, so look for the commands, not the packages.
+# Node.js and npm build the web UI (tools/ui-build.sh) and drive the npm
+# client and browser tests; a machine may already have them from elsewhere
+# (Debian 12's Node 18 is too old for Vite 7: the server is then built with
+# a page saying so), so look for the commands, not the packages.
+command -v node >/dev/null 2>&1 || want+=(nodejs)
+command -v npm >/dev/null 2>&1 || want+=(npm)
+# The browser test drives Debian's chromium through playwright-core.
 if [ "$profile" = test ]; then
-	command -v node >/dev/null 2>&1 || want+=(nodejs)
-	command -v npm >/dev/null 2>&1 || want+=(npm)
+	want+=(chromium)
 fi
 
 missing=()

@@ -12,6 +12,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 blackbox() { # $1: the server binary to test
 	MLFLOWC_BIN="$PWD/$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/conformance tests/blackbox
 	MLFLOWC_BIN="$PWD/$1" bash tests/npm/run.sh
+	MLFLOWC_BIN="$PWD/$1" MLFLOWC_SCREENSHOTS="$PWD/${1%/mlflowc}/ui-screenshots" bash tests/browser/run.sh
 }
 
 echo "== gcc build, unit tests, black-box tests"

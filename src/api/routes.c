@@ -12,6 +12,7 @@
  */
 #include "api.h"
 #include "routes.h"
+#include "ui.h"
 #include "../base/log.h"
 #include "../json/jr.h"
 #include <strings.h>
@@ -304,6 +305,8 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 			return;
 		}
 	}
+	if (ui_handle(app, req, resp)) /* the web UI: every other GET outside the API */
+		return;
 	struct mlf_err err;
 	mlf_errorf(&err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", req->method_name, req->path);
 	respond_error(resp, &err);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the browser test of the web UI against mlflowc: installs the locked
+# playwright-core when needed, then node's test runner. Server binary:
+# $MLFLOWC_BIN (default ../../build/mlflowc); browser: /usr/bin/chromium
+# (scripts/deps.sh test installs it). Exits non-zero on any failure.
+set -eu
+cd "$(dirname "$0")"
+
+bin=${MLFLOWC_BIN:-../../build/mlflowc}
+# A server built with a Node too old for Vite has no UI to test (tools/ui-build.sh).
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)'; then
+    echo "browser test: SKIPPED: Node.js $(node --version) is too old to build the web UI (needs >= 20.19)" >&2
+    exit 0
+fi
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+exec node --test --test-concurrency=1 ui.test.mjs

@@ -1,0 +1,87 @@
+// api.ts - the REST calls the UI makes, typed. Every URL is relative, so it
+// resolves against <base href> and works under the server's --static-prefix.
+
+export interface KV { key: string; value: string }
+export interface Metric { key: string; value: number | string; timestamp: number; step: number; run_id?: string }
+export interface Experiment {
+  experiment_id: string; name: string; artifact_location?: string; lifecycle_stage?: string;
+  creation_time?: number; last_update_time?: number; tags?: KV[];
+}
+export interface RunInfo {
+  run_id: string; run_name?: string; experiment_id: string; user_id?: string; status?: string;
+  start_time?: number; end_time?: number; artifact_uri?: string; lifecycle_stage?: string;
+}
+export interface Run { info: RunInfo; data: { metrics?: Metric[]; params?: KV[]; tags?: KV[] } }
+export interface FileInfo { path: string; is_dir?: boolean; file_size?: number | string }
+
+/** An MLflow error answer ({error_code, message}) or a transport failure. */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const PREFIX = 'ajax-api/2.0/mlflow/';
+
+type Query = Record<string, string | number | string[] | undefined>;
+
+function queryString(q: Query): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) v.forEach((x) => p.append(k, x));
+    else p.append(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+async function call<T>(method: 'GET' | 'POST', path: string, arg: Query | object = {}, signal?: AbortSignal): Promise<T> {
+  const init: RequestInit = { method, signal, headers: { Accept: 'application/json' } };
+  let url = PREFIX + path;
+  if (method === 'GET') url += queryString(arg as Query);
+  else {
+    init.body = JSON.stringify(arg);
+    init.headers = { ...init.headers, 'Content-Type': 'application/json' };
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: unknown = {};
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = {};
+  }
+  if (!res.ok) {
+    const b = body as { error_code?: string; message?: string };
+    throw new ApiError(res.status, b.error_code || `HTTP_${res.status}`, b.message || text || res.statusText);
+  }
+  return body as T;
+}
+
+export interface SearchRunsArgs {
+  experiment_ids: string[]; filter?: string; order_by?: string[]; max_results?: number; page_token?: string;
+  run_view_type?: string;
+}
+
+export const api = {
+  searchExperiments: (body: object, signal?: AbortSignal) =>
+    call<{ experiments?: Experiment[]; next_page_token?: string }>('POST', 'experiments/search', body, signal),
+  getExperiment: (id: string, signal?: AbortSignal) =>
+    call<{ experiment: Experiment }>('GET', 'experiments/get', { experiment_id: id }, signal),
+  createExperiment: (name: string) => call<{ experiment_id: string }>('POST', 'experiments/create', { name }),
+  searchRuns: (args: SearchRunsArgs, signal?: AbortSignal) =>
+    call<{ runs?: Run[]; next_page_token?: string }>('POST', 'runs/search', args, signal),
+  getRun: (id: string, signal?: AbortSignal) => call<{ run: Run }>('GET', 'runs/get', { run_id: id }, signal),
+  listArtifacts: (runId: string, path: string, signal?: AbortSignal) =>
+    call<{ files?: FileInfo[]; root_uri?: string }>('GET', 'artifacts/list',
+      { run_id: runId, path: path || undefined }, signal),
+  historyInterval: (runIds: string[], key: string, maxResults: number, signal?: AbortSignal) =>
+    call<{ metrics?: Metric[] }>('GET', 'metrics/get-history-bulk-interval',
+      { run_ids: runIds, metric_key: key, max_results: maxResults }, signal),
+};
+
+/** URL of an artifact's bytes (MLflow's UI download route). */
+export function artifactUrl(runId: string, path: string): string {
+  return `get-artifact${queryString({ path, run_uuid: runId })}`;
+}

@@ -1,0 +1,27 @@
+// main.ts - the UI's entry point: styles, routes, global keys.
+
+import './style.css';
+import { addRoute, startRouter } from './router';
+import { experimentsPage } from './pages/experiments';
+import { runsPage } from './pages/runs';
+import { runPage } from './pages/run';
+
+addRoute(/^(?:experiments\/?)?$/, experimentsPage);
+addRoute(/^experiments\/([^/]+)\/?$/, runsPage);
+addRoute(/^runs\/([^/]+)\/?$/, runPage);
+addRoute(/^experiments\/[^/]+\/runs\/([^/]+)\/?$/, runPage);
+
+// "/" focuses the page's search box, as in most web apps.
+document.addEventListener('keydown', (ev) => {
+  const t = ev.target as HTMLElement;
+  if (ev.key !== '/' || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (t.closest('input, textarea, select, [contenteditable]')) return;
+  const box = document.querySelector<HTMLInputElement>('#app input[type=search]');
+  if (box) {
+    ev.preventDefault();
+    box.focus();
+    box.select();
+  }
+});
+
+startRouter();

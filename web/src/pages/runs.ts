@@ -1,0 +1,314 @@
+// runs.ts - an experiment's runs table. Everything the user chooses lives in
+// the URL (?filter=, ?sort=, ?dir=, ?cols=), so a view can be bookmarked.
+// Filtering and sorting are done by the server (runs/search with MLflow's
+// filter DSL and order_by); pages of PAGE runs are fetched as the user
+// scrolls. Only the rows in view are in the DOM (virtual scrolling), so
+// 10,000 runs cost no more to draw than 30.
+
+import { api, ApiError, Run } from '../api';
+import { link, navigate, Page, setQuery } from '../router';
+import { errorBox, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
+
+const PAGE = 500;
+const ROW_H = 28;
+const OVERSCAN = 8;
+const CHOOSER_LIMIT = 200;
+
+/** A column: "a:<attribute>", "m:<metric>", "p:<param>" or "t:<tag>". */
+type Col = string;
+const KIND_FIELD: Record<string, string> = { m: 'metrics', p: 'params', t: 'tags', a: 'attributes' };
+const KIND_LABEL: Record<string, string> = { m: 'metric', p: 'param', t: 'tag' };
+const FIXED: { col: Col; label: string; width: string }[] = [
+  { col: 'a:run_name', label: 'Run name', width: 'minmax(10rem, 1.6fr)' },
+  { col: 'a:start_time', label: 'Created', width: '11.5rem' },
+  { col: 'a:status', label: 'Status', width: '6.5rem' },
+];
+
+interface Row {
+  id: string; name: string; status: string; start?: number; end?: number;
+  m: Map<string, number | string>; p: Map<string, string>; t: Map<string, string>;
+}
+
+function toRow(r: Run): Row {
+  return {
+    id: r.info.run_id, name: r.info.run_name || r.info.run_id, status: r.info.status || '',
+    start: r.info.start_time, end: r.info.end_time,
+    m: new Map((r.data.metrics || []).map((x) => [x.key, x.value])),
+    p: new Map((r.data.params || []).map((x) => [x.key, x.value])),
+    t: new Map((r.data.tags || []).map((x) => [x.key, x.value])),
+  };
+}
+
+function cellText(row: Row, col: Col): string {
+  const kind = col[0], key = col.slice(2);
+  if (kind === 'm') return fmtNumber(row.m.get(key));
+  if (kind === 'p') return row.p.get(key) ?? '';
+  if (kind === 't') return row.t.get(key) ?? '';
+  if (key === 'run_name') return row.name;
+  if (key === 'start_time') return fmtTime(row.start);
+  if (key === 'status') return row.status;
+  return '';
+}
+
+/** MLflow order_by clause for a column. */
+function orderBy(col: Col, dir: string): string {
+  const kind = col[0], key = col.slice(2);
+  const name = kind === 'a' ? key : `\`${key}\``;
+  return `${KIND_FIELD[kind]}.${name} ${dir === 'asc' ? 'ASC' : 'DESC'}`;
+}
+
+function colLabel(col: Col): string {
+  const f = FIXED.find((x) => x.col === col);
+  return f ? f.label : col.slice(2);
+}
+
+export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearchParams): Page {
+  const expId = decodeURIComponent(m[1]);
+  const ctl = new AbortController();
+  let gen = 0; // bumps on every reload; stale answers are dropped
+  let rows: Row[] = [];
+  let token: string | undefined;
+  let loading = false;
+  let selected = -1;
+  const keys = { m: new Set<string>(), p: new Set<string>(), t: new Set<string>() };
+  const state = {
+    filter: query.get('filter') || '',
+    sort: query.get('sort') || 'a:start_time',
+    dir: query.get('dir') === 'asc' ? 'asc' : 'desc',
+    cols: query.has('cols') ? (query.get('cols') || '').split(',').filter((c) => /^[mpt]:./.test(c)) : null as Col[] | null,
+  };
+
+  const expLink = link(`experiments/${encodeURIComponent(expId)}`, `Experiment ${expId}`);
+  setCrumbs(link('', 'Experiments'), expLink);
+  const title = h('h1', {}, `Experiment ${expId}`);
+  api.getExperiment(expId, ctl.signal).then((r) => {
+    title.textContent = r.experiment.name;
+    expLink.textContent = r.experiment.name;
+    setCrumbs(link('', 'Experiments'), expLink);
+  }).catch(() => undefined);
+
+  // ---- toolbar: filter box and column chooser ----
+  const filterInput = h('input', { type: 'search', name: 'filter', value: state.filter, autocomplete: 'off',
+    spellcheck: 'false', placeholder: 'metrics.loss < 0.5 and params.lr = "0.01"', 'aria-label': 'Filter runs' });
+  const filterForm = h('form', { class: 'filter', id: 'run-filter' }, filterInput, h('button', { type: 'submit' }, 'Search'));
+  const colBtn = h('button', { type: 'button', id: 'columns-button', 'aria-expanded': 'false' }, 'Columns');
+  const chooser = h('div', { class: 'chooser', id: 'column-chooser', hidden: true });
+  const status = h('div', { class: 'status', 'aria-live': 'polite' });
+  const errBox = h('div');
+  const more = h('button', { type: 'button', class: 'more', hidden: true }, 'Load more');
+
+  // ---- the virtual table ----
+  const head = h('div', { class: 'vt-head', role: 'row' });
+  const body = h('div', { class: 'vt-body', role: 'rowgroup' });
+  const scroller = h('div', { class: 'vt', id: 'runs-table', role: 'grid', tabindex: '0', 'aria-label': 'Runs' }, head, body);
+  root.append(h('section', { class: 'page' },
+    h('div', { class: 'toolbar' }, title, filterForm, h('div', { class: 'chooser-wrap' }, colBtn, chooser)),
+    errBox, scroller, h('div', { class: 'footer' }, status, more)));
+
+  const columns = (): Col[] => [...FIXED.map((f) => f.col), ...(state.cols || [])];
+  const pushUrl = (push: boolean) => {
+    const q = new URLSearchParams();
+    if (state.filter) q.set('filter', state.filter);
+    if (state.sort !== 'a:start_time' || state.dir !== 'desc') {
+      q.set('sort', state.sort);
+      q.set('dir', state.dir);
+    }
+    if (state.cols) q.set('cols', state.cols.join(','));
+    setQuery(q, push);
+  };
+
+  const drawHead = () => {
+    const cols = columns();
+    scroller.style.setProperty('--cols', cols.map((c) => FIXED.find((f) => f.col === c)?.width || 'minmax(7rem, 1fr)').join(' '));
+    scroller.style.setProperty('--min-width', `${20 + 7 * cols.length}rem`);
+    head.replaceChildren(...cols.map((c) => {
+      const active = c === state.sort;
+      const b = h('button', { type: 'button', class: `th${c[0] === 'm' ? ' num' : ''}`, 'data-col': c,
+        title: `Sort by ${colLabel(c)}`, 'aria-sort': active ? (state.dir === 'asc' ? 'ascending' : 'descending') : undefined },
+      c[0] !== 'a' ? h('small', {}, KIND_LABEL[c[0]]) : null, colLabel(c), active ? (state.dir === 'asc' ? ' ▲' : ' ▼') : '');
+      b.addEventListener('click', () => {
+        if (state.sort === c) state.dir = state.dir === 'asc' ? 'desc' : 'asc';
+        else {
+          state.sort = c;
+          state.dir = c === 'a:run_name' ? 'asc' : 'desc';
+        }
+        pushUrl(true);
+        reload();
+      });
+      return b;
+    }));
+  };
+
+  let frame = 0;
+  const drawRows = () => {
+    frame = 0;
+    const cols = columns();
+    body.style.height = `${rows.length * ROW_H}px`;
+    const top = Math.max(0, scroller.scrollTop - head.offsetHeight);
+    const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+    const last = Math.min(rows.length, Math.ceil((top + scroller.clientHeight) / ROW_H) + OVERSCAN);
+    const out: HTMLElement[] = [];
+    for (let i = first; i < last; i++) {
+      const r = rows[i];
+      const a = link(`runs/${encodeURIComponent(r.id)}`, '', `vt-row${i === selected ? ' selected' : ''}${i % 2 ? ' odd' : ''}`);
+      a.setAttribute('role', 'row');
+      a.style.transform = `translateY(${i * ROW_H}px)`;
+      a.dataset.index = String(i);
+      a.tabIndex = -1;
+      for (const c of cols) {
+        const t = cellText(r, c);
+        a.append(h('span', { class: `td${c[0] === 'm' ? ' num' : ''}${c === 'a:status' ? ` st-${t}` : ''}`, role: 'gridcell', title: t }, t));
+      }
+      out.push(a);
+    }
+    body.replaceChildren(...out);
+    if (token && !loading && last > rows.length - OVERSCAN * 4) void loadPage(gen);
+  };
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(drawRows);
+  };
+  scroller.addEventListener('scroll', schedule, { passive: true });
+  const resize = new ResizeObserver(schedule);
+  resize.observe(scroller);
+
+  const updateStatus = () => {
+    status.textContent = `${rows.length} run${rows.length === 1 ? '' : 's'}${token ? ' loaded, more on the server' : ''}` +
+      (loading ? ' · loading…' : '');
+    more.hidden = !token;
+  };
+
+  async function loadPage(g: number): Promise<void> {
+    loading = true;
+    updateStatus();
+    try {
+      const r = await api.searchRuns({ experiment_ids: [expId], filter: state.filter || undefined,
+        order_by: [orderBy(state.sort, state.dir)], max_results: PAGE, page_token: token,
+        run_view_type: 'ACTIVE_ONLY' }, ctl.signal);
+      if (g !== gen) return;
+      const fresh = (r.runs || []).map(toRow);
+      rows = rows.concat(fresh);
+      token = r.next_page_token || undefined;
+      let newKeys = false;
+      for (const row of fresh)
+        for (const k of ['m', 'p', 't'] as const)
+          for (const key of row[k].keys())
+            if (!keys[k].has(key)) {
+              keys[k].add(key);
+              newKeys = true;
+            }
+      if (!state.cols) { // default: a few metrics and params
+        state.cols = [...[...keys.m].sort().slice(0, 4).map((k) => `m:${k}`), ...[...keys.p].sort().slice(0, 4).map((k) => `p:${k}`)];
+        drawHead();
+      }
+      if (newKeys && !chooser.hidden) drawChooser();
+      errBox.replaceChildren();
+    } catch (e) {
+      if (g !== gen || isAbort(e)) return;
+      errBox.replaceChildren(errorBox(e instanceof ApiError ? `${e.code}: ${e.message}` : e));
+    } finally {
+      if (g === gen) {
+        loading = false;
+        updateStatus();
+        drawRows();
+      }
+    }
+  }
+
+  function reload(): void {
+    gen++;
+    rows = [];
+    token = undefined;
+    selected = -1;
+    scroller.scrollTop = 0;
+    drawHead();
+    drawRows();
+    void loadPage(gen);
+  }
+
+  // ---- column chooser: a filter box over thousands of keys, a bounded list ----
+  const chooserFilter = h('input', { type: 'search', placeholder: 'Find a metric, param or tag', 'aria-label': 'Find a column' });
+  const chooserList = h('div', { class: 'chooser-list' });
+  chooser.append(chooserFilter, chooserList);
+  function drawChooser(): void {
+    const q = chooserFilter.value.trim().toLowerCase();
+    const chosen = new Set(state.cols || []);
+    const items: HTMLElement[] = [];
+    let total = 0;
+    for (const k of ['m', 'p', 't'] as const) {
+      const all = [...keys[k]].sort();
+      const hits = q ? all.filter((x) => x.toLowerCase().includes(q)) : all;
+      total += hits.length;
+      if (!hits.length) continue;
+      items.push(h('div', { class: 'chooser-kind' }, `${KIND_LABEL[k]}s (${hits.length})`));
+      for (const key of hits.slice(0, CHOOSER_LIMIT)) {
+        const col = `${k}:${key}`;
+        const box = h('input', { type: 'checkbox', 'data-col': col, checked: chosen.has(col) });
+        box.addEventListener('change', () => {
+          const cur = state.cols || [];
+          state.cols = box.checked ? [...cur, col] : cur.filter((c) => c !== col);
+          pushUrl(false);
+          drawHead();
+          drawRows();
+        });
+        items.push(h('label', {}, box, key));
+      }
+      if (hits.length > CHOOSER_LIMIT)
+        items.push(h('div', { class: 'muted' }, `…and ${hits.length - CHOOSER_LIMIT} more: type to narrow`));
+    }
+    if (!total) items.push(h('div', { class: 'muted' }, q ? 'No key matches.' : 'No keys in the loaded runs.'));
+    chooserList.replaceChildren(...items);
+  }
+  chooserFilter.addEventListener('input', drawChooser);
+  const toggleChooser = (open: boolean) => {
+    chooser.hidden = !open;
+    colBtn.setAttribute('aria-expanded', String(open));
+    if (open) {
+      drawChooser();
+      chooserFilter.focus();
+    }
+  };
+  colBtn.addEventListener('click', () => toggleChooser(chooser.hidden));
+  chooser.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      toggleChooser(false);
+      colBtn.focus();
+    }
+  });
+
+  filterForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    state.filter = filterInput.value.trim();
+    pushUrl(true);
+    reload();
+  });
+  more.addEventListener('click', () => {
+    if (token && !loading) void loadPage(gen);
+  });
+
+  // ---- keyboard: arrows / j k move, Enter opens, Home / End jump ----
+  scroller.addEventListener('keydown', (ev) => {
+    const step: Record<string, number> = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1, PageDown: 20, PageUp: -20,
+      Home: -Infinity, End: Infinity };
+    if (ev.key === 'Enter' && selected >= 0 && rows[selected]) {
+      navigate(`runs/${encodeURIComponent(rows[selected].id)}`);
+      return;
+    }
+    if (!(ev.key in step) || !rows.length) return;
+    ev.preventDefault();
+    selected = Math.max(0, Math.min(rows.length - 1, (selected < 0 ? -1 : selected) + step[ev.key]));
+    const y = selected * ROW_H, view = scroller.clientHeight - head.offsetHeight;
+    if (y < scroller.scrollTop) scroller.scrollTop = y;
+    else if (y + ROW_H > scroller.scrollTop + view) scroller.scrollTop = y + ROW_H - view;
+    drawRows();
+  });
+
+  reload();
+  return {
+    dispose: () => {
+      gen++;
+      ctl.abort();
+      resize.disconnect();
+      if (frame) cancelAnimationFrame(frame);
+    },
+  };
+}
