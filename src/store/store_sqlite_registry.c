@@ -173,16 +173,6 @@ static int load_pairs(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int version_load_tags(struct sqlite_conn *c, int64_t pk, struct store_model_version *v, struct arena *a,
-			     struct mlf_err *err)
-{
-	sqlite3_stmt *s = q_prepare(c, err,
-				    "SELECT key, value FROM model_version_tags WHERE model_pk = ?1 AND version = ?2 "
-				    "ORDER BY key",
-				    "ii", pk, v->version);
-	return load_pairs(c, s, &v->tags, &v->n_tags, a, err);
-}
-
 static int version_load_aliases(struct sqlite_conn *c, int64_t pk, struct store_model_version *v, struct arena *a,
 				struct mlf_err *err)
 {
@@ -199,9 +189,120 @@ static int version_load_aliases(struct sqlite_conn *c, int64_t pk, struct store_
 	return 0;
 }
 
-/* Runs a query over VERSION_COLS and loads every row with its tags. */
-static int load_versions(struct sqlite_conn *c, sqlite3_stmt *s, struct store_model_version **out, size_t *n,
-			 struct arena *a, struct mlf_err *err)
+/* ---- loading many rows at once ----------------------------------------------
+ * A page of 1,000 models or versions loaded one by one costs thousands of
+ * small statements; instead each kind of child row is read once for the
+ * whole page (keys passed as a JSON array to json_each) and handed to its
+ * parent through a sorted index, as store_sqlite.c's page_load_data does. */
+
+struct key_slot {
+	int64_t pk, version; /* version 0 for models */
+	size_t idx;          /* index in the page */
+};
+
+static int key_slot_cmp(const void *x, const void *y)
+{
+	const struct key_slot *a = x, *b = y;
+	if (a->pk != b->pk)
+		return (a->pk > b->pk) - (a->pk < b->pk);
+	return (a->version > b->version) - (a->version < b->version);
+}
+
+/* A sorted index of (pk, version) -> page index, and the keys as JSON for
+ * json_each: "[pk, ...]" or "[[pk, version], ...]" when `pairs`. */
+static struct key_slot *key_index(const int64_t *pks, const int64_t *versions, size_t n, bool pairs, struct buf *json,
+				  struct arena *a)
+{
+	struct key_slot *slots = arena_alloc(a, (n ? n : 1) * sizeof(*slots));
+	buf_addch(json, '[');
+	for (size_t i = 0; i < n; i++) {
+		slots[i] = (struct key_slot){ pks[i], versions ? versions[i] : 0, i };
+		if (pairs)
+			buf_addf(json, "%s[%lld,%lld]", i ? "," : "", (long long)pks[i], (long long)versions[i]);
+		else
+			buf_addf(json, "%s%lld", i ? "," : "", (long long)pks[i]);
+	}
+	buf_addch(json, ']');
+	qsort(slots, n, sizeof(*slots), key_slot_cmp);
+	return slots;
+}
+
+static const struct key_slot *key_find(const struct key_slot *slots, size_t n, int64_t pk, int64_t version)
+{
+	struct key_slot key = { pk, version, 0 };
+	return bsearch(&key, slots, n, sizeof(*slots), key_slot_cmp);
+}
+
+/* Rows of (pk, version, key, value), grouped by (pk, version) in the
+ * statement's order, become slices of one list handed to each owner. */
+struct kv_target {
+	struct store_kv **list;
+	size_t *n;
+	size_t stride; /* bytes between owners' list and n fields */
+};
+
+static int load_grouped_pairs(struct sqlite_conn *c, sqlite3_stmt *s, const struct key_slot *slots, size_t n_slots,
+			      struct kv_target t, struct arena *a, struct mlf_err *err)
+{
+	struct store_kv *all = NULL;
+	size_t n = 0, cap = 0;
+	int64_t *owner = NULL;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const struct key_slot *k = key_find(slots, n_slots, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+		if (!k)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			all = arena_grow_array(a, all, n, cap, sizeof(*all));
+			owner = arena_grow_array(a, owner, n, cap, sizeof(*owner));
+		}
+		all[n].key = sqlite_col_text(s, 2, a);
+		all[n].value = sqlite_col_text(s, 3, a);
+		owner[n++] = (int64_t)k->idx;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "registry children", err);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && owner[j] == owner[i])
+			j++;
+		char *base = (char *)t.list + (size_t)owner[i] * t.stride;
+		*(struct store_kv **)base = &all[i];
+		*(size_t *)((char *)t.n + (size_t)owner[i] * t.stride) = j - i;
+		i = j;
+	}
+	return 0;
+}
+
+/* The tags of every version in `v` (their models' keys in `pks`). */
+static int versions_load_tags(struct sqlite_conn *c, struct store_model_version *v, const int64_t *pks, size_t n,
+			      struct arena *a, struct mlf_err *err)
+{
+	struct buf json = BUF_INIT;
+	if (!n)
+		return 0;
+	int64_t *versions = arena_alloc(a, n * sizeof(*versions));
+	for (size_t i = 0; i < n; i++)
+		versions[i] = v[i].version;
+	struct key_slot *slots = key_index(pks, versions, n, true, &json, a);
+	sqlite3_stmt *s = q_prepare(c, err,
+				    "SELECT model_pk, version, key, value FROM model_version_tags WHERE (model_pk, version) "
+				    "IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) "
+				    "ORDER BY model_pk, version, key",
+				    "t", json.ptr);
+	int rc = s ? load_grouped_pairs(c, s, slots, n,
+					(struct kv_target){ &v[0].tags, &v[0].n_tags, sizeof(*v) }, a, err)
+		   : -1;
+	buf_release(&json);
+	return rc;
+}
+
+/* Runs a query over VERSION_COLS and loads every row, and the rows' tags;
+ * *pks_out (when not NULL) receives each row's model key. */
+static int load_versions_pks(struct sqlite_conn *c, sqlite3_stmt *s, struct store_model_version **out, size_t *n,
+			     int64_t **pks_out, struct arena *a, struct mlf_err *err)
 {
 	size_t cap = 0;
 	int64_t *pks = NULL;
@@ -222,10 +323,15 @@ static int load_versions(struct sqlite_conn *c, sqlite3_stmt *s, struct store_mo
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return sqlite_conn_fail(c, "registry versions", err);
-	for (size_t i = 0; i < *n; i++)
-		if (version_load_tags(c, pks[i], &(*out)[i], a, err) < 0)
-			return -1;
-	return 0;
+	if (pks_out)
+		*pks_out = pks;
+	return versions_load_tags(c, *out, pks, *n, a, err);
+}
+
+static int load_versions(struct sqlite_conn *c, sqlite3_stmt *s, struct store_model_version **out, size_t *n,
+			 struct arena *a, struct mlf_err *err)
+{
+	return load_versions_pks(c, s, out, n, NULL, a, err);
 }
 
 /* One live version with its tags and aliases. */
@@ -467,6 +573,85 @@ static sqlite3_stmt *search_prepare(struct sqlite_conn *c, const char *head, enu
 	return s;
 }
 
+struct pair_slice {
+	struct store_kv *kv;
+	size_t n;
+};
+
+static int models_load_aliases(struct sqlite_conn *c, struct store_registered_model *m, const struct key_slot *slots,
+			       size_t n, const char *keys, struct arena *a, struct mlf_err *err)
+{
+	struct pair_slice *sl = arena_zalloc(a, n * sizeof(*sl));
+	sqlite3_stmt *s = q_prepare(c, err,
+				    "SELECT model_pk, 0, alias, version FROM registered_model_aliases WHERE model_pk IN "
+				    "(SELECT value FROM json_each(?1)) ORDER BY model_pk, alias",
+				    "t", keys);
+	if (!s || load_grouped_pairs(c, s, slots, n, (struct kv_target){ &sl[0].kv, &sl[0].n, sizeof(*sl) }, a, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		m[i].n_aliases = sl[i].n;
+		m[i].aliases = arena_alloc(a, (sl[i].n ? sl[i].n : 1) * sizeof(*m[i].aliases));
+		for (size_t j = 0; j < sl[i].n; j++) {
+			m[i].aliases[j].alias = sl[i].kv[j].key;
+			util_parse_int64(sl[i].kv[j].value, &m[i].aliases[j].version);
+		}
+	}
+	return 0;
+}
+
+/* Latest version per stage of every model of the page, MLflow's order
+ * within each model (see latest_read). */
+static int models_load_latest(struct sqlite_conn *c, struct store_registered_model *m, const struct key_slot *slots,
+			      size_t n, const char *keys, struct arena *a, struct mlf_err *err)
+{
+	struct store_model_version *v;
+	int64_t *pks = NULL;
+	size_t nv;
+	sqlite3_stmt *s = q_prepare(
+		c, err,
+		"SELECT " VERSION_COLS VERSION_FROM " WHERE v.model_pk IN (SELECT value FROM json_each(?1)) AND "
+		"v.current_stage != '" STAGE_DELETED "' AND v.version = (SELECT MAX(w.version) FROM model_versions w "
+		"WHERE w.model_pk = v.model_pk AND w.current_stage = v.current_stage) ORDER BY v.model_pk, "
+		"(SELECT MIN(w.version) FROM model_versions w WHERE w.model_pk = v.model_pk AND "
+		"w.current_stage = v.current_stage)",
+		"t", keys);
+	if (load_versions_pks(c, s, &v, &nv, &pks, a, err) < 0)
+		return -1;
+	for (size_t i = 0; i < nv;) {
+		size_t j = i;
+		while (j < nv && pks[j] == pks[i])
+			j++;
+		const struct key_slot *k = key_find(slots, n, pks[i], 0);
+		if (k) {
+			m[k->idx].latest = &v[i];
+			m[k->idx].n_latest = j - i;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+/* Tags, aliases and latest versions of a page of models in four statements. */
+static int models_load_children(struct sqlite_conn *c, struct store_registered_model *m, const int64_t *pks, size_t n,
+				struct arena *a, struct mlf_err *err)
+{
+	struct buf keys = BUF_INIT;
+	int rc = 0;
+	if (!n)
+		return 0;
+	struct key_slot *slots = key_index(pks, NULL, n, false, &keys, a);
+	sqlite3_stmt *s = q_prepare(c, err,
+				    "SELECT model_pk, 0, key, value FROM registered_model_tags WHERE model_pk IN "
+				    "(SELECT value FROM json_each(?1)) ORDER BY model_pk, key",
+				    "t", keys.ptr);
+	if (!s || load_grouped_pairs(c, s, slots, n, (struct kv_target){ &m[0].tags, &m[0].n_tags, sizeof(*m) }, a,
+				     err) < 0 ||
+	    models_load_aliases(c, m, slots, n, keys.ptr, a, err) < 0 || models_load_latest(c, m, slots, n, keys.ptr, a, err) < 0)
+		rc = -1;
+	buf_release(&keys);
+	return rc;
+}
+
 static int model_search_read(struct sqlite_conn *c, const struct store_search *q,
 			     struct store_registered_model **out, size_t *n, bool *more, struct arena *a,
 			     struct mlf_err *err)
@@ -494,10 +679,7 @@ static int model_search_read(struct sqlite_conn *c, const struct store_search *q
 		*more = true;
 		*n = (size_t)q->max_results;
 	}
-	for (size_t i = 0; i < *n; i++)
-		if (model_load_children(c, pks[i], &(*out)[i], a, err) < 0)
-			return -1;
-	return 0;
+	return models_load_children(c, *out, pks, *n, a, err);
 }
 
 static int sq_model_search(struct store *st, const struct store_search *q, struct store_registered_model **out,
