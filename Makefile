@@ -82,6 +82,12 @@ $(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libmlflowc.a
 
 bench: $(BUILD)/mlflowc $(BUILD)/bench/loadgen
 
+# The client library's benchmark: build/bench/client_bench URL (see its header).
+$(BUILD)/bench/client_bench: bench/client_bench.c $(BUILD)/libmlflowc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS)
+bench: $(BUILD)/bench/client_bench
+
 clean:
 	rm -rf build
 

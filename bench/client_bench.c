@@ -1,0 +1,111 @@
+/*
+ * client_bench.c - what the client library's asynchronous metrics cost and
+ * deliver, next to the synchronous way, in one run.
+ *
+ *   build/bench/client_bench URL [N_ASYNC [N_SYNC]]   (defaults 1000000, 5000)
+ *
+ * 1. Caller cost: N_ASYNC mlf_log_metric calls (10 keys) into a queue large
+ *    enough never to block, timed on the caller's thread: ns per call.
+ * 2. End to end: from the first call until mlf_flush returns (every point
+ *    acknowledged by the server): points/s.
+ * 3. Synchronous baseline: N_SYNC points, one runs/log-metric request each,
+ *    over one keep-alive libcurl handle: points/s.
+ * URL is a running server (e.g. build/mlflowc server on 127.0.0.1:5000).
+ */
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../include/mlflowc.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int check(enum mlf_result r, const char *what)
+{
+	if (r != MLF_CLIENT_OK)
+		fprintf(stderr, "%s: %s: %s\n", what, mlf_result_name(r), mlf_last_error());
+	return r != MLF_CLIENT_OK;
+}
+
+static size_t discard(char *p, size_t s, size_t n, void *u)
+{
+	(void)p;
+	(void)u;
+	return s * n;
+}
+
+/* One runs/log-metric request per point; returns points/s or -1. */
+static double sync_baseline(const char *url, const char *run_id, long n)
+{
+	CURL *e = curl_easy_init();
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	char endpoint[512], body[256];
+	snprintf(endpoint, sizeof(endpoint), "%s/api/2.0/mlflow/runs/log-metric", url);
+	curl_easy_setopt(e, CURLOPT_URL, endpoint);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	double t0 = now_s();
+	long ok = 0;
+	for (long i = 0; i < n; i++) {
+		snprintf(body, sizeof(body),
+			 "{\"run_id\":\"%s\",\"key\":\"sync%ld\",\"value\":%ld.5,\"timestamp\":%ld,\"step\":%ld}",
+			 run_id, i % 10, i, 1700000000000L + i, i / 10);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+		long status = 0;
+		if (curl_easy_perform(e) == CURLE_OK &&
+		    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
+			ok++;
+	}
+	double dt = now_s() - t0;
+	curl_slist_free_all(h);
+	curl_easy_cleanup(e);
+	return ok == n ? (double)n / dt : -1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s URL [N_ASYNC [N_SYNC]]\n", argv[0]);
+		return 2;
+	}
+	long n = argc > 2 ? strtol(argv[2], NULL, 10) : 1000000;
+	long n_sync = argc > 3 ? strtol(argv[3], NULL, 10) : 5000;
+	struct mlf_client_options o = { .queue_capacity = (size_t)n };
+	mlf_client *c;
+	mlf_run *run;
+	char errbuf[256], exp[32];
+	static const char *const keys[] = { "loss", "acc", "lr", "grad_norm", "reward",
+					    "ep_len", "kl", "entropy", "val_loss", "val_acc" };
+	if (check(mlf_client_open(argv[1], &o, &c, errbuf, sizeof(errbuf)), "open") ||
+	    check(mlf_experiment_get_or_create(c, "client-bench", exp), "experiment") ||
+	    check(mlf_run_start(c, exp, "bench", &run), "run"))
+		return 1;
+
+	double t0 = now_s();
+	for (long i = 0; i < n; i++)
+		mlf_log_metric(run, keys[i % 10], (double)i * 0.5, 1700000000000 + i, i / 10);
+	double t1 = now_s();
+	if (check(mlf_flush(c), "flush"))
+		return 1;
+	double t2 = now_s();
+	struct mlf_client_stats st;
+	mlf_client_stats(c, &st);
+
+	double sync_rate = sync_baseline(argv[1], mlf_run_id(run), n_sync);
+	check(mlf_run_end(run, MLF_RUN_FINISHED), "end");
+	check(mlf_client_close(c), "close");
+
+	printf("mlf_log_metric on the caller's thread: %.1f ns/call (%ld calls)\n", (t1 - t0) * 1e9 / (double)n, n);
+	printf("async end to end (first call .. flush): %.0f points/s (sent %" PRIu64 ", retried %" PRIu64
+	       ", failed %" PRIu64 ")\n", (double)n / (t2 - t0), st.sent, st.retried, st.failed);
+	printf("sync, one log-metric request per point: %.0f points/s (%ld points)\n", sync_rate, n_sync);
+	return st.failed != 0 || sync_rate < 0;
+}

@@ -1,0 +1,139 @@
+/*
+ * client_int.h - private declarations shared by the files of src/client/.
+ *
+ * src/client implements include/mlflowc.h over libcurl, jansson and the
+ * base/json kits only (never src/store or src/api). It never calls the
+ * aborting xalloc wrappers: every allocation is malloc/realloc with its
+ * failure returned as MLF_CLIENT_ERR_NOMEM. The struct buf values used here
+ * are always grown with cbuf_reserve() before the kits write into them, so
+ * buf_grow (which would abort on OOM) never needs to allocate.
+ *
+ * Locking: `mu` guards the queue, the intern table, the run list and the
+ * counters; `sync_mu` guards the handle used by synchronous calls. The
+ * sender thread owns its own curl handle. Lock order: sync_mu before mu.
+ */
+#ifndef MLF_CLIENT_INT_H
+#define MLF_CLIENT_INT_H
+
+#include "../base/common.h"
+#include "../base/buf.h"
+#include "../../include/mlflowc.h"
+#include <pthread.h>
+
+#define CLIENT_BATCH_MAX 1000 /* MLflow's limit of metrics per log-batch */
+#define CLIENT_KEY_MAX 250    /* MLflow's limit on metric/param/tag key length */
+
+/* One queued metric point. Strings are interned in the client and live
+ * until mlf_client_close, so a point holds pointers, not copies. */
+struct point {
+	const char *run_id;
+	const char *key;
+	double value;
+	int64_t timestamp;
+	int64_t step;
+};
+
+/* Interned strings: an open-addressing hash of indexes into `names`. */
+struct intern {
+	char **names;   /* owned; each malloc'ed */
+	size_t n, cap;
+	uint32_t *slots; /* UINT32_MAX = empty; nslots a power of two */
+	size_t nslots;
+};
+
+/* A curl easy handle plus what each request needs (keep-alive lives in it). */
+struct chttp {
+	void *curl;      /* CURL * */
+	void *headers;   /* struct curl_slist * */
+	bool oom;        /* the write callback could not grow the reply */
+	struct buf *sink; /* where the current reply goes */
+};
+
+/* An answer from the server. */
+struct creply {
+	long status;
+	struct buf body;  /* release with buf_release */
+	char code[64];    /* MLflow's error_code when status is not 2xx, else "" */
+};
+
+struct mlf_run {
+	mlf_client *client;
+	const char *id;       /* interned, 32 hex */
+	struct mlf_run *next; /* the client's list of open handles (under mu) */
+};
+
+struct mlf_client {
+	char *base;                      /* "http://host:port[/prefix]" without trailing '/' */
+	struct mlf_client_options opt;   /* with defaults filled in */
+
+	pthread_mutex_t sync_mu;         /* guards sync */
+	struct chttp sync;               /* for synchronous calls */
+
+	pthread_mutex_t mu;              /* guards everything below */
+	pthread_cond_t not_empty;        /* the sender waits here */
+	pthread_cond_t not_full;         /* blocked producers wait here */
+	pthread_cond_t drained;          /* flushers wait here */
+	struct point *ring;              /* opt.queue_capacity slots */
+	size_t head, count;
+	bool sender_idle, stopping;
+	unsigned producers_waiting, flushers_waiting;
+	uint64_t enqueued, done;         /* points accepted / acknowledged or failed */
+	struct mlf_client_stats st;      /* .queued is derived on read */
+	enum mlf_result async_result;    /* last async failure since the last flush */
+	char async_err[512];             /* its text */
+	struct intern names;             /* metric keys and run ids */
+	struct mlf_run *runs;            /* open run handles */
+
+	pthread_t sender;
+	bool sender_started;
+	struct chttp send;               /* owned by the sender thread */
+	struct point *batch;             /* the sender's CLIENT_BATCH_MAX points in flight */
+};
+
+/* client.c */
+/* Sets the calling thread's error text and returns `r`. */
+enum mlf_result client_fail(enum mlf_result r, const char *fmt, ...) MLF_PRINTF(2, 3);
+
+/* A small JSON object of string fields, then one optional int64 field. */
+struct cfield {
+	const char *key;
+	const char *str; /* NULL: the field is left out */
+};
+/* Writes {"key": "str", ..., "int_key": int_val} into b (int_key may be NULL). */
+enum mlf_result client_small_body(struct buf *b, const struct cfield *f, size_t n, const char *int_key,
+				  int64_t int_val);
+/* One request on the synchronous handle; `rep` must be released by the caller. */
+enum mlf_result client_sync_call(mlf_client *c, const char *path, const struct buf *body, struct creply *rep);
+/* POSTs the fields, discarding the answer. */
+enum mlf_result client_post_fields(mlf_client *c, const char *path, const struct cfield *f, size_t n,
+				   const char *int_key, int64_t int_val);
+/* Copies the string at answer.path[0].path[1]... (NULL-terminated) into out[size]. */
+enum mlf_result client_reply_string(const struct creply *rep, const char *const *path, char *out, size_t size);
+/* The call failed with this MLflow error_code. */
+bool client_server_said(enum mlf_result r, const struct creply *rep, const char *code);
+
+/* client_http.c */
+/* Makes room for `extra` more bytes (plus the NUL) with malloc/realloc. */
+int cbuf_reserve(struct buf *b, size_t extra);
+/* Upper bound of the JSON text jw writes for a string of n bytes. */
+size_t cjson_str_bound(size_t n);
+enum mlf_result chttp_init(struct chttp *h);
+void chttp_release(struct chttp *h);
+/* Sends `body` (NULL: a GET) to <base>/api/2.0/mlflow/<path>, retrying
+ * 429/5xx/transport failures per the options; `retries` is incremented
+ * under c->mu per retry. 2xx → OK; else SERVER/TRANSPORT/NOMEM with the
+ * thread's error text set. `out` is filled in every case (release it). */
+enum mlf_result chttp_call(mlf_client *c, struct chttp *h, const char *path, const struct buf *body,
+			   struct creply *out);
+
+/* client_queue.c */
+enum mlf_result queue_init(mlf_client *c);
+/* Starts the sender thread. */
+enum mlf_result queue_start(mlf_client *c);
+/* Drains, stops and joins the sender; frees the ring. */
+void queue_stop(mlf_client *c);
+/* Interns s under c->mu (the caller holds it); NULL on OOM. */
+const char *intern_get(struct intern *t, const char *s);
+void intern_release(struct intern *t);
+
+#endif
