@@ -223,7 +223,9 @@ int api_runs_log_metric(struct api_ctx *c)
 		return rc < 0 ? -1 : param_missing(c, "value");
 	if ((rc = param_int64(c, "timestamp", &m.timestamp)) != 0)
 		return rc < 0 ? -1 : param_missing(c, "timestamp");
-	if (param_int64(c, "step", &m.step) < 0 || check_metric(c, &m, "key") < 0)
+	if (param_int64(c, "step", &m.step) < 0 || param_string(c, "model_id", &m.model_id) < 0 ||
+	    param_string(c, "dataset_name", &m.dataset_name) < 0 ||
+	    param_string(c, "dataset_digest", &m.dataset_digest) < 0 || check_metric(c, &m, "key") < 0)
 		return -1;
 	struct store_batch b = { .metrics = &m, .n_metrics = 1 };
 	return store_batch(c, run_id, &b);
@@ -310,6 +312,9 @@ static int batch_metrics(struct api_ctx *c, json_t *list, struct store_metric **
 			return rc < 0 ? -1 : missing_element(c, "metrics", i, "timestamp");
 		if (nested_number(c, o, i, "step", true, NULL, &m->step) < 0)
 			return -1;
+		m->model_id = param_nested_text(c, o, "model_id");
+		m->dataset_name = param_nested_text(c, o, "dataset_name");
+		m->dataset_digest = param_nested_text(c, o, "dataset_digest");
 	}
 	return 0;
 }

@@ -31,6 +31,11 @@ struct store_metric {
 	int64_t timestamp; /* ms */
 	int64_t step;
 	const char *run_id; /* set in bulk-interval results only */
+	/* 3.x, on logging only: the point also belongs to this logged model
+	 * (NULL: it does not), measured on this dataset (NULL: none) */
+	const char *model_id;
+	const char *dataset_name;
+	const char *dataset_digest;
 };
 
 struct store_experiment {

@@ -58,6 +58,7 @@
 	X(PARAM_GET, "SELECT value FROM params WHERE run_pk = ?1 AND key = ?2") \
 	X(KEY_INSERT, "INSERT OR IGNORE INTO metric_keys(key) VALUES(?1)") \
 	X(KEY_GET, "SELECT key_id FROM metric_keys WHERE key = ?1") \
+	X(MODEL_METRIC_UPSERT, "INSERT OR REPLACE INTO logged_model_metrics(model_id, key, timestamp, step, value, is_nan, run_id, dataset_name, dataset_digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
 	X(METRIC_INSERT, "INSERT OR IGNORE INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
 	X(LATEST_UPSERT, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6) " \
 		"ON CONFLICT(run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan " \
@@ -1096,7 +1097,28 @@ static bool metric_later(const struct store_metric *a, const struct store_metric
 	return va > vb;
 }
 
-static int log_metrics(struct sqlite_conn *c, int64_t pk, const struct store_metric *m, size_t n,
+/* A point logged with a model_id also belongs to that logged model (3.x). */
+static int log_model_metric(struct sqlite_conn *c, const char *run_id, const struct store_metric *m,
+			    struct mlf_err *err)
+{
+	bool is_nan;
+	double v = stored_value(m->value, &is_nan);
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_MODEL_METRIC_UPSERT, err);
+	if (!s)
+		return -1;
+	sqlite_bind_text(s, 1, m->model_id);
+	sqlite_bind_text(s, 2, m->key);
+	sqlite3_bind_int64(s, 3, m->timestamp);
+	sqlite3_bind_int64(s, 4, m->step);
+	sqlite3_bind_double(s, 5, v);
+	sqlite3_bind_int(s, 6, is_nan);
+	sqlite_bind_text(s, 7, run_id);
+	sqlite_bind_text(s, 8, m->dataset_name);
+	sqlite_bind_text(s, 9, m->dataset_digest);
+	return sqlite_step_done(c, s, err);
+}
+
+static int log_metrics(struct sqlite_conn *c, const char *run_id, int64_t pk, const struct store_metric *m, size_t n,
 		       struct mlf_err *err)
 {
 	struct key_cache kc = { .n = 0 };
@@ -1119,7 +1141,7 @@ static int log_metrics(struct sqlite_conn *c, int64_t pk, const struct store_met
 		sqlite3_bind_int64(s, 4, m[i].step);
 		sqlite3_bind_double(s, 5, v);
 		sqlite3_bind_int(s, 6, is_nan);
-		if (sqlite_step_done(c, s, err) < 0)
+		if (sqlite_step_done(c, s, err) < 0 || (m[i].model_id && log_model_metric(c, run_id, &m[i], err) < 0))
 			goto out;
 		size_t j;
 		for (j = 0; j < n_latest && latest_id[j] != key_id; j++)
@@ -1197,7 +1219,7 @@ static int log_batch_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t pk;
 	if (run_require_active(c, x->run_id, &pk, err) < 0 ||
 	    log_params(c, x->run_id, pk, b->params, b->n_params, err) < 0 ||
-	    log_metrics(c, pk, b->metrics, b->n_metrics, err) < 0)
+	    log_metrics(c, x->run_id, pk, b->metrics, b->n_metrics, err) < 0)
 		return -1;
 	for (size_t i = 0; i < b->n_tags; i++)
 		if (tag_upsert(c, pk, b->tags[i].key, b->tags[i].value, err) < 0)

@@ -73,6 +73,9 @@ def log_model(server, exp, run_id):
         {"key": "rmse", "value": 0.25, "timestamp": 5, "step": 0, "model_id": model_id}]})
     status, got = logged_models(server, "GET", f"/{model_id}")
     assert status == 200, got
+    # the point logged with model_id belongs to the model too
+    assert got["model"]["data"]["metrics"] == [{"key": "rmse", "value": 0.25, "timestamp": 5, "step": 0,
+                                                "model_id": model_id, "run_id": run_id}]
     location = got["model"]["info"]["artifact_uri"]
     prefix = "mlflow-artifacts:/"
     assert location.startswith(prefix)
