@@ -25,6 +25,7 @@ struct server_settings {
 	unsigned workers;
 	const char *static_prefix;
 	unsigned max_body_mb;
+	unsigned idle_timeout;
 	const char *log_level;
 };
 
@@ -46,6 +47,8 @@ static const struct cli_option server_options[] = {
 	{ "workers", 'w', CLI_UINT, OPT(workers), "N", "HTTP worker threads (default 4)" },
 	{ "static-prefix", 0, CLI_STRING, OPT(static_prefix), "PREFIX", "serve every route under this path prefix" },
 	{ "max-body-mb", 0, CLI_UINT, OPT(max_body_mb), "MB", "largest JSON request body accepted (default 32)" },
+	{ "idle-timeout", 0, CLI_UINT, OPT(idle_timeout), "SECONDS",
+	  "close a connection silent for this long, ending a stalled upload (default 120)" },
 	{ "log-level", 0, CLI_STRING, OPT(log_level), "LEVEL", "debug, info, warn or error (default info)" },
 	{ 0 },
 };
@@ -110,6 +113,7 @@ int cmd_server(int argc, char **argv)
 		.workers = 4,
 		.static_prefix = "",
 		.max_body_mb = 32,
+		.idle_timeout = 120,
 		.log_level = "info",
 	};
 	int parsed = cli_parse("server", server_options, argc, argv, &s);
@@ -155,7 +159,7 @@ int cmd_server(int argc, char **argv)
 		.artifacts_only = s.artifacts_only,
 		.static_prefix = s.static_prefix,
 	};
-	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20 };
+	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20, s.idle_timeout };
 	if (!(srv = http_server_start(&hc, api_handle, api_stream, &app, &err)))
 		goto fail;
 	log_info("mlflowc %s listening on http://%s:%u (store %s)", MLF_VERSION, s.host, http_server_port(srv),

@@ -314,7 +314,7 @@ struct http_server *http_server_start(const struct http_config *cfg, http_handle
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 4),
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->idle_timeout ? cfg->idle_timeout : 120),
 				     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,

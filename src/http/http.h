@@ -100,6 +100,7 @@ struct http_config {
 	unsigned port;
 	unsigned threads;
 	size_t max_body; /* bytes; larger bodies set body_too_large */
+	unsigned idle_timeout; /* seconds a connection may stay silent before it is closed */
 };
 
 struct http_server;

@@ -104,17 +104,26 @@ def test_symlinks_inside_the_root_do_not_escape(proxy, server):
     assert secret.read_text() == "top secret"
 
 
-def test_a_cut_upload_leaves_nothing(proxy):
-    with socket.create_connection((proxy.host, proxy.port), timeout=10) as s:
-        s.sendall(f"PUT {PROXY}/exp/cut.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".encode())
-        s.sendall(b"x" * 300000)
-    # the server notices the hang-up and removes the partial upload (bounded wait)
-    for _ in range(200):
-        if not list(proxy.root.rglob(".mlflowc-upload-*")):
-            break
-        time.sleep(0.05)
-    assert not (proxy.root / "exp" / "cut.bin").exists()
-    assert not list(proxy.root.rglob(".mlflowc-upload-*"))
+def test_a_cut_upload_leaves_nothing(mlflowc_bin, tmp_path):
+    # A client that hangs up mid-body is noticed at once, or at the latest when the
+    # connection has been silent for --idle-timeout seconds; either way the partial
+    # upload is removed and never shows up under its name.
+    from test_server_lifecycle import start
+    from conftest import stop_server
+    server = start(mlflowc_bin, tmp_path, "--idle-timeout", "2")
+    proxy = Proxy(server)
+    try:
+        with socket.create_connection((proxy.host, proxy.port), timeout=10) as s:
+            s.sendall(f"PUT {PROXY}/exp/cut.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".encode())
+            s.sendall(b"x" * 300000)
+        for _ in range(200):  # bounded: 10 s
+            if not list(proxy.root.rglob(".mlflowc-upload-*")):
+                break
+            time.sleep(0.05)
+        assert not (proxy.root / "exp" / "cut.bin").exists()
+        assert not list(proxy.root.rglob(".mlflowc-upload-*"))
+    finally:
+        stop_server(server)
 
 
 def chunks(total, size=1 << 20):
