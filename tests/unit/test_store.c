@@ -74,8 +74,12 @@ static void test_latest_metric_rule(void **state)
 	struct arena a = ARENA_INIT;
 	const char *run_id = new_run(&a, "latest");
 	const struct store_metric pts[] = {
-		{ "m", 1.0, 100, 5, NULL }, { "m", 2.0, 50, 7, NULL }, { "m", 0.5, 60, 7, NULL },
-		{ "m", 0.25, 60, 7, NULL }, { "m", NAN, 10, 6, NULL }, { "m", 1.0, 100, 5, NULL } /* duplicate */
+		{ .key = "m", .value = 1.0, .timestamp = 100, .step = 5 },
+		{ .key = "m", .value = 2.0, .timestamp = 50, .step = 7 },
+		{ .key = "m", .value = 0.5, .timestamp = 60, .step = 7 },
+		{ .key = "m", .value = 0.25, .timestamp = 60, .step = 7 },
+		{ .key = "m", .value = NAN, .timestamp = 10, .step = 6 },
+		{ .key = "m", .value = 1.0, .timestamp = 100, .step = 5 }, /* duplicate */
 	};
 	struct store_batch b = { .metrics = pts, .n_metrics = ARRAY_SIZE(pts) };
 	assert_int_equal(st->ops->run_log_batch(st, run_id, &b, &err), 0);
@@ -113,7 +117,7 @@ static void test_params_write_once_and_batch_atomic(void **state)
 	assert_int_equal(st->ops->run_log_batch(st, run_id, &b1, &err), 0);
 	assert_int_equal(st->ops->run_log_batch(st, run_id, &b1, &err), 0); /* same value: fine */
 
-	const struct store_metric m = { "x", 1, 1, 1, NULL };
+	const struct store_metric m = { .key = "x", .value = 1, .timestamp = 1, .step = 1 };
 	struct store_kv params[] = { { "new", "1" }, { "lr", "0.2" } };
 	struct store_kv tag = { "t", "v" };
 	struct store_batch b2 = { &m, 1, params, 2, &tag, 1 };
@@ -156,7 +160,7 @@ static void *writer(void *p)
 	char key[16];
 	snprintf(key, sizeof(key), "w%d", w->worker);
 	for (int i = 0; i < 200; i++) {
-		struct store_metric m = { key, i, 1000 + i, i, NULL };
+		struct store_metric m = { .key = key, .value = i, .timestamp = 1000 + i, .step = i };
 		struct store_batch b = { .metrics = &m, .n_metrics = 1 };
 		if (st->ops->run_log_batch(st, w->run_id, &b, &e) < 0)
 			w->failures++;
