@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Runs the browser test of the web UI against mlflowc: installs the locked
+# Runs the browser tests of the web UI against mlflowc: installs the locked
 # playwright-core when needed, then node's test runner. Server binary:
 # $MLFLOWC_BIN (default ../../build/mlflowc); browser: /usr/bin/chromium
 # (scripts/deps.sh test installs it). Exits non-zero on any failure.
 set -eu
 cd "$(dirname "$0")"
 
-bin=${MLFLOWC_BIN:-../../build/mlflowc}
 # A server built with a Node too old for Vite has no UI to test (tools/ui-build.sh).
 if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
 process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)'; then
@@ -16,4 +15,9 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
 fi
-exec node --test --test-concurrency=1 ui.test.mjs
+# The scale test seeds 10,000 runs (2,000 under ASan, where test.sh sets
+# ASAN_OPTIONS) and prints its timings; MLFLOWC_UI_SCALE_RUNS=0 skips it.
+runs=${MLFLOWC_UI_SCALE_RUNS:-$([ -n "${ASAN_OPTIONS:-}" ] && echo 2000 || echo 10000)}
+tests=(ui.test.mjs)
+[ "$runs" -gt 0 ] && tests+=(scale.test.mjs)
+MLFLOWC_UI_SCALE_RUNS=$runs exec node --test --test-concurrency=1 "${tests[@]}"

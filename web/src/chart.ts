@@ -11,10 +11,12 @@ const MAX_POINTS = 1000;
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f'];
 
 let plot: uPlot | null = null;
+let drawing = 0; // the latest call wins when checkboxes change faster than the fetches
 
 /** Draws the history of `keys` for one run into `box` (replacing what was there). */
 export async function drawChart(box: HTMLElement, runId: string, keys: string[], signal: AbortSignal,
   disposers: (() => void)[]): Promise<void> {
+  const me = ++drawing;
   plot?.destroy();
   plot = null;
   box.replaceChildren();
@@ -22,6 +24,7 @@ export async function drawChart(box: HTMLElement, runId: string, keys: string[],
   if (!keys.length) return;
   try {
     const series = await Promise.all(keys.map((k) => api.historyInterval([runId], k, MAX_POINTS, signal)));
+    if (me !== drawing) return;
     const tables: uPlot.AlignedData[] = series.map((s) => {
       const pts = (s.metrics || []).map((x) => [Number(x.step), typeof x.value === 'number' ? x.value : Number(x.value)])
         .sort((a, b) => a[0] - b[0]);
@@ -47,6 +50,6 @@ export async function drawChart(box: HTMLElement, runId: string, keys: string[],
       plot = null;
     });
   } catch (e) {
-    if (!isAbort(e)) box.replaceChildren(errorBox(e));
+    if (!isAbort(e) && me === drawing) box.replaceChildren(errorBox(e));
   }
 }

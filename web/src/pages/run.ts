@@ -82,6 +82,14 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
       h('th', { class: 'num' }, 'Latest'), h('th', { class: 'num' }, 'Step'), h('th', {}, 'Logged'))), h('tbody', {}, ...metricRows))
     : h('p', { class: 'muted', id: 'metrics' }, 'No metrics.');
 
+  // thousands of metric keys: a filter box over the rows (case-insensitive substring)
+  const metricFilter = h('input', { type: 'search', placeholder: `Filter ${metrics.length} metrics`, 'aria-label': 'Filter metrics',
+    id: 'metric-filter' });
+  metricFilter.addEventListener('input', () => {
+    const q = metricFilter.value.trim().toLowerCase();
+    metricRows.forEach((tr, k) => { tr.hidden = !!q && !metrics[k].key.toLowerCase().includes(q); });
+  });
+
   const artifacts = artifactBrowser(i.run_id, query.get('artifact') || '', signal);
   if (metrics.length) redraw();
 
@@ -94,6 +102,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
         sysTags.length ? h('details', {}, h('summary', {}, `System tags (${sysTags.length})`),
           kvTable('system-tags', sysTags.map((t) => [t.key, t.value]), '')) : null),
       h('div', {}, h('h2', {}, `Metrics (${metrics.length})`), metrics.length ? chartBox : null,
+        metrics.length > 10 ? metricFilter : null,
         h('div', { class: 'scroll-box' }, metricTable))),
     h('h2', {}, 'Artifacts'), artifacts,
   ];

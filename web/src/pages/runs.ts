@@ -1,15 +1,16 @@
 // runs.ts - an experiment's runs table. Everything the user chooses lives in
 // the URL (?filter=, ?sort=, ?dir=, ?cols=), so a view can be bookmarked.
 // Filtering and sorting are done by the server (runs/search with MLflow's
-// filter DSL and order_by); pages of PAGE runs are fetched as the user
-// scrolls. Only the rows in view are in the DOM (virtual scrolling), so
+// filter DSL and order_by); a small first page, then pages of PAGE runs
+// are fetched as the user scrolls. Only the rows in view are in the DOM (virtual scrolling), so
 // 10,000 runs cost no more to draw than 30.
 
 import { api, ApiError, Run } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
 import { errorBox, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
 
-const PAGE = 500;
+const FIRST_PAGE = 100; // small, so the first rows show quickly
+const PAGE = 1000;
 const ROW_H = 28;
 const OVERSCAN = 8;
 const CHOOSER_LIMIT = 200;
@@ -182,7 +183,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     updateStatus();
     try {
       const r = await api.searchRuns({ experiment_ids: [expId], filter: state.filter || undefined,
-        order_by: [orderBy(state.sort, state.dir)], max_results: PAGE, page_token: token,
+        order_by: [orderBy(state.sort, state.dir)], max_results: rows.length ? PAGE : FIRST_PAGE, page_token: token,
         run_view_type: 'ACTIVE_ONLY' }, ctl.signal);
       if (g !== gen) return;
       const fresh = (r.runs || []).map(toRow);

@@ -1,0 +1,75 @@
+// harness.mjs - what the browser tests share: start the real server
+// (MLFLOWC_BIN, default ../../build/mlflowc) on a temp dir and a free port,
+// stop it, call its REST API, and the chromium launch settings.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const BIN = path.resolve(process.env.MLFLOWC_BIN || path.join(HERE, '..', '..', 'build', 'mlflowc'));
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// headless, no sandbox (runs as root in CI), nothing that phones home
+export const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'];
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(extra = []) {
+  await fs.access(BIN);
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-ui-'));
+  const port = await freePort();
+  const args = ['server', '--backend-store-uri', `sqlite:///${tmp}/mlflow.db`, '--artifacts-destination', `${tmp}/mlartifacts`,
+    '--host', '127.0.0.1', '--port', String(port), ...extra];
+  const proc = spawn(BIN, args, { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (c) => { out += c; });
+  proc.stderr.setEncoding('utf8').on('data', (c) => { out += c; });
+  const exited = new Promise((r) => proc.on('exit', r));
+  const srv = { proc, tmp, port, exited, output: () => out, prefix: extra.includes('--static-prefix') ? extra[extra.indexOf('--static-prefix') + 1] : '' };
+  process.on('exit', () => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } });
+  for (let i = 0; i < 100; i++) {
+    if (proc.exitCode !== null) break;
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      if (r.status === 200) return srv;
+    } catch { /* not up yet */ }
+    await sleep(100);
+  }
+  throw new Error(`server did not start: ${BIN} ${args.join(' ')}\n${out}`);
+}
+
+export async function stopServer(srv) {
+  if (!srv) return;
+  try { process.kill(-srv.proc.pid, 'SIGTERM'); } catch { /* gone */ }
+  await Promise.race([srv.exited, sleep(5000)]);
+  await fs.rm(srv.tmp, { recursive: true, force: true });
+}
+
+export function apiOf(srv) {
+  const base = `http://127.0.0.1:${srv.port}${srv.prefix}`;
+  return async (method, p, body) => {
+    const url = `${base}/api/2.0/mlflow/${p}`;
+    const res = await fetch(url, method === 'GET' ? {} : { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    assert.equal(res.status, 200, `${method} ${p}: ${text}`);
+    return JSON.parse(text || '{}');
+  };
+}
+
