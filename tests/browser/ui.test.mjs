@@ -308,6 +308,8 @@ test('the UI works under --static-prefix, from a deep link', async () => {
     await page.click('.brand');
     await page.locator('#experiments').getByText('prefixed').waitFor();
     assert.equal(new URL(page.url()).pathname, '/ml/flow/');
+    await page.goto(`http://127.0.0.1:${prefixed.port}/ml/flow`); // the prefix without its slash
+    await page.locator('#experiments').getByText('prefixed').waitFor();
     assert.equal((await fetch(`http://127.0.0.1:${prefixed.port}/experiments/${exp}`)).status, 404);
     noProblems();
   } finally {

@@ -24,6 +24,7 @@ export function addRoute(re: RegExp, render: Render): void {
 function routePath(): string {
   const base = basePath();
   const p = decodeURIComponent(location.pathname);
+  if (`${p}/` === base) return ''; // "/prefix" without its slash
   return p.startsWith(base) ? p.slice(base.length) : p.replace(/^\//, '');
 }
 
