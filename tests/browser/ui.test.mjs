@@ -279,6 +279,16 @@ test('run page: params, metrics, tags, artifact preview, chart', async () => {
     return n;
   });
   assert.ok(inked > 500, `the chart has drawn lines (${inked} pixels)`);
+  // x axis and log scale: the same points, redrawn; both kept in the URL
+  await page.selectOption('#chart-x', 'relative');
+  await page.locator('#metric-chart .u-legend', { hasText: 'seconds since start' }).waitFor();
+  await page.waitForSelector('#metric-chart[data-points="202"] canvas');
+  await page.check('#chart-log');
+  await page.waitForURL((u) => u.searchParams.get('x') === 'relative' && u.searchParams.get('log') === '1');
+  await page.waitForSelector('#metric-chart[data-points="202"] canvas');
+  await page.selectOption('#chart-x', 'step');
+  await page.uncheck('#chart-log');
+  await page.locator('#metric-chart .u-legend', { hasText: 'step' }).waitFor();
   await page.locator('#metric-chart').hover();
   await shot('03-run.png', true);
   await page.locator('#metric-chart').screenshot({ path: path.join(SHOTS, '04-chart.png') });

@@ -5,7 +5,7 @@
 import { api, artifactUrl, FileInfo, Run } from '../api';
 import { link, Page, setQuery } from '../router';
 import { errorBox, fmtBytes, fmtDuration, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
-import { drawChart } from '../chart';
+import { drawChart, XAxis } from '../chart';
 
 const TEXT_EXT = /\.(txt|log|json|ya?ml|md|csv|tsv|py|sh|cfg|ini|toml|xml|html?|js|ts|r|sql|conf|env)$|(^|\/)(MLmodel|MLproject|Dockerfile|[^./]+)$/i;
 const IMAGE_EXT = /\.(png|jpe?g|gif|svg|webp|bmp)$/i;
@@ -59,13 +59,27 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
   const chosen = new Set(query.getAll('metric').filter((k) => metrics.some((x) => x.key === k)));
   if (!chosen.size && metrics.length) chosen.add(metrics[0].key);
   const chartBox = h('div', { class: 'chart', id: 'metric-chart' });
+  const xs: [XAxis, string][] = [['step', 'Step'], ['time', 'Time'], ['relative', 'Relative time']];
+  const xWanted = query.get('x') as XAxis;
+  const xSelect = h('select', { id: 'chart-x', 'aria-label': 'X axis' },
+    ...xs.map(([v, label]) => h('option', { value: v, selected: v === xWanted }, label)));
+  const logBox = h('input', { type: 'checkbox', id: 'chart-log', checked: query.get('log') === '1' });
+  const chartControls = h('div', { class: 'chart-controls' }, h('label', {}, 'X axis ', xSelect),
+    h('label', {}, logBox, ' log scale'));
   const redraw = () => {
     const q = new URLSearchParams(location.search);
     q.delete('metric');
     chosen.forEach((k) => q.append('metric', k));
+    if (xSelect.value !== 'step') q.set('x', xSelect.value);
+    else q.delete('x');
+    if (logBox.checked) q.set('log', '1');
+    else q.delete('log');
     setQuery(q);
-    void drawChart(chartBox, i.run_id, [...chosen], signal, disposers);
+    void drawChart(chartBox, i.run_id, [...chosen],
+      { x: xSelect.value as XAxis, log: logBox.checked, runStart: Number(i.start_time) || 0 }, signal, disposers);
   };
+  xSelect.addEventListener('change', redraw);
+  logBox.addEventListener('change', redraw);
 
   const metricRows = metrics.map((x) => {
     const box = h('input', { type: 'checkbox', 'data-metric': x.key, checked: chosen.has(x.key), 'aria-label': `Chart ${x.key}` });
@@ -101,7 +115,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
         h('h2', {}, `Tags (${userTags.length})`), kvTable('tags', userTags.map((t) => [t.key, t.value]), 'No tags.'),
         sysTags.length ? h('details', {}, h('summary', {}, `System tags (${sysTags.length})`),
           kvTable('system-tags', sysTags.map((t) => [t.key, t.value]), '')) : null),
-      h('div', {}, h('h2', {}, `Metrics (${metrics.length})`), metrics.length ? chartBox : null,
+      h('div', {}, h('h2', {}, `Metrics (${metrics.length})`), metrics.length ? chartControls : null, metrics.length ? chartBox : null,
         metrics.length > 10 ? metricFilter : null,
         h('div', { class: 'scroll-box' }, metricTable))),
     h('h2', {}, 'Artifacts'), artifacts,
