@@ -64,6 +64,8 @@ async function seed(srv) {
   };
   await put('notes.txt', 'Training notes\nline two: the loss went down.\n');
   await put('config/params.json', JSON.stringify({ optimizer: 'adam', layers: [64, 32] }));
+  // a 1x1 PNG
+  await put('plot.png', Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
   return { exp, ids, historyRun: rid };
 }
 
@@ -264,6 +266,10 @@ test('run page: params, metrics, tags, artifact preview, chart', async () => {
   await page.locator('#artifact-tree button.file', { hasText: 'params.json' }).click();
   await page.locator('#artifact-preview pre', { hasText: '"layers": [' }).waitFor();
   assert.match(decodeURIComponent(page.url()), /artifact=config\/params\.json/);
+  await page.locator('#artifact-tree button.file', { hasText: 'plot.png' }).click();
+  await page.waitForFunction(() => document.querySelector('#artifact-preview img')?.naturalWidth === 1);
+  await page.locator('#artifact-tree button.file', { hasText: 'params.json' }).click();
+  await page.locator('#artifact-preview pre', { hasText: '"layers": [' }).waitFor();
 
   // the chart: the first metric (acc) is drawn; add loss
   await page.waitForSelector('#metric-chart[data-points="101"] canvas');
