@@ -9,9 +9,9 @@
 # build/, build/clang and build/asan share one web/dist; a lock keeps
 # parallel makes from running npm at the same time.
 #
-# Vite 7 needs Node >= 20.19 (or >= 22.12). With an older Node (Debian 12
-# ships 18) the UI is skipped with a warning and the server serves a plain
-# page saying so; the C build goes on. Without Node at all, this fails.
+# Vite 6 runs on Node 18 (what Debian 12 ships), 20 and >= 22. With an older
+# Node the UI is skipped with a warning and the server serves a plain page
+# saying so; the C build goes on. Without Node at all, this fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 case $1 in /*) out=$1 ;; *) out=$PWD/$1 ;; esac
@@ -19,7 +19,7 @@ web=$root/web
 mkdir -p "$(dirname "$out")" "$root/build"
 
 if ! command -v node >/dev/null 2>&1; then
-	echo "ui-build: node not found; the web UI needs Node.js >= 20.19 and npm (scripts/deps.sh build installs them)" >&2
+	echo "ui-build: node not found; the web UI needs Node.js >= 18 and npm (scripts/deps.sh build installs them)" >&2
 	exit 1
 fi
 
@@ -27,10 +27,10 @@ exec 9>"$root/build/.ui-build.lock"
 flock 9
 
 ver=$(node -p 'process.versions.node')
-# Vite 7's engines field: ^20.19.0 || >=22.12.0
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
-process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)'; then
-	echo "ui-build: WARNING: Node.js $ver is too old for Vite 7 (needs >= 20.19); building the server without the web UI" >&2
+# Vite 6's engines field: ^18.0.0 || ^20.0.0 || >=22.0.0
+if ! node -e 'const [a] = process.versions.node.split(".").map(Number);
+process.exit(a === 18 || a === 20 || a >= 22 ? 0 : 1)'; then
+	echo "ui-build: WARNING: Node.js $ver is too old for Vite 6 (needs 18, 20 or >= 22); building the server without the web UI" >&2
 	ph=$root/build/ui-placeholder
 	mkdir -p "$ph"
 	cat >"$ph/index.html" <<HTML
@@ -38,7 +38,7 @@ process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)';
 <body style="font:16px system-ui;margin:3em">
 <h1>mlflowc</h1>
 <p>This server was built without its web UI: the build machine had Node.js $ver, and the UI's
-bundler (Vite 7) needs Node.js 20.19 or newer. Install a newer Node.js and run <code>make</code> again.</p>
+bundler (Vite 6) needs Node.js 18, 20 or 22 and newer. Install one and run <code>make</code> again.</p>
 <p>The REST API under <code>/api/2.0/mlflow/</code> works as usual.</p>
 </body></html>
 HTML
