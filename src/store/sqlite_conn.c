@@ -3,6 +3,7 @@
  * group commit on the one write connection; see sqlite_conn.h.
  */
 #include "sqlite_conn.h"
+#include <stdarg.h>
 #include "../base/log.h"
 #include "../base/xalloc.h"
 
@@ -340,5 +341,47 @@ int sqlite_read_end(struct sqlite_conn *c, int rc)
 {
 	sqlite_conn_reset_all(c);
 	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/* ---- statements prepared for one use ----------------------------------------- */
+
+sqlite3_stmt *sqlite_vprepare_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
+				    va_list ap)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite_conn_fail(c, sql, err);
+		return NULL;
+	}
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 't')
+			sqlite_bind_text(s, i + 1, va_arg(ap, const char *));
+		else
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+	}
+	return s;
+}
+
+sqlite3_stmt *sqlite_prepare_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
+				   ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = sqlite_vprepare_bound(c, err, sql, types, ap);
+	va_end(ap);
+	return s;
+}
+
+int sqlite_exec_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = sqlite_vprepare_bound(c, err, sql, types, ap);
+	va_end(ap);
+	if (!s)
+		return -1;
+	int rc = sqlite_step_done(c, s, err);
+	sqlite3_finalize(s);
 	return rc;
 }

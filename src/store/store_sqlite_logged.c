@@ -20,49 +20,6 @@
 	"model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, " \
 	"lifecycle_stage, model_type, source_run_id, status_message"
 
-/* ---- statements for one use -------------------------------------------------
- * `types` names the bound values in order: 't' const char * (NULL binds
- * NULL), 'i' int64_t. */
-
-static sqlite3_stmt *vprepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
-			      va_list ap)
-{
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sqlite_conn_fail(c, sql, err);
-		return NULL;
-	}
-	for (int i = 0; types[i]; i++) {
-		if (types[i] == 't')
-			sqlite_bind_text(s, i + 1, va_arg(ap, const char *));
-		else
-			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
-	}
-	return s;
-}
-
-static sqlite3_stmt *lm_prepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	va_start(ap, types);
-	sqlite3_stmt *s = vprepare(c, err, sql, types, ap);
-	va_end(ap);
-	return s;
-}
-
-static int lm_exec(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	va_start(ap, types);
-	sqlite3_stmt *s = vprepare(c, err, sql, types, ap);
-	va_end(ap);
-	if (!s)
-		return -1;
-	int rc = sqlite_step_done(c, s, err);
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /* ---- lookups ------------------------------------------------------------------- */
 
 static int model_missing(const char *model_id, struct mlf_err *err)
@@ -75,7 +32,7 @@ static int model_missing(const char *model_id, struct mlf_err *err)
 static int find_model(struct sqlite_conn *c, const char *model_id, int64_t *experiment_id, struct mlf_err *err)
 {
 	bool found;
-	sqlite3_stmt *s = lm_prepare(c, err, "SELECT experiment_id FROM logged_models WHERE model_id = ?1", "t", model_id);
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT experiment_id FROM logged_models WHERE model_id = ?1", "t", model_id);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
@@ -93,7 +50,7 @@ static int active_experiment(struct sqlite_conn *c, int64_t id, const char **loc
 {
 	bool found;
 	const char *stage = NULL;
-	sqlite3_stmt *s = lm_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				  "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?1", "i",
 				  id);
 	if (!s)
@@ -120,7 +77,7 @@ static int active_run(struct sqlite_conn *c, const char *run_id, int64_t *pk, st
 {
 	bool found;
 	bool active = false;
-	sqlite3_stmt *s = lm_prepare(c, err, "SELECT run_pk, lifecycle_stage = 'active' FROM runs WHERE run_uuid = ?1", "t",
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT run_pk, lifecycle_stage = 'active' FROM runs WHERE run_uuid = ?1", "t",
 				  run_id);
 	if (!s)
 		return -1;
@@ -162,7 +119,7 @@ static int load_metrics(struct sqlite_conn *c, struct store_logged_model *m, str
 {
 	size_t cap = 0;
 	int rc;
-	sqlite3_stmt *s = lm_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				  "SELECT key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest "
 				  "FROM logged_model_metrics WHERE model_id = ?1 ORDER BY key, timestamp, step",
 				  "t", m->model_id);
@@ -192,14 +149,14 @@ static int load_metrics(struct sqlite_conn *c, struct store_logged_model *m, str
 /* Tags, params and metrics of a loaded model. */
 static int load_children(struct sqlite_conn *c, struct store_logged_model *m, struct arena *a, struct mlf_err *err)
 {
-	sqlite3_stmt *s = lm_prepare(c, err, "SELECT key, value FROM logged_model_tags WHERE model_id = ?1 ORDER BY key",
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT key, value FROM logged_model_tags WHERE model_id = ?1 ORDER BY key",
 				  "t", m->model_id);
 	if (!s || store_sqlite_load_kv(c, s, &m->tags, &m->n_tags, a, err) < 0) {
 		sqlite3_finalize(s);
 		return -1;
 	}
 	sqlite3_finalize(s);
-	s = lm_prepare(c, err, "SELECT key, value FROM logged_model_params WHERE model_id = ?1 ORDER BY key", "t",
+	s = sqlite_prepare_bound(c, err, "SELECT key, value FROM logged_model_params WHERE model_id = ?1 ORDER BY key", "t",
 		    m->model_id);
 	if (!s || store_sqlite_load_kv(c, s, &m->params, &m->n_params, a, err) < 0) {
 		sqlite3_finalize(s);
@@ -213,7 +170,7 @@ static int model_read(struct sqlite_conn *c, const char *model_id, bool allow_de
 		      struct arena *a, struct mlf_err *err)
 {
 	bool found;
-	sqlite3_stmt *s = lm_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				  "SELECT " MODEL_COLS " FROM logged_models WHERE model_id = ?1 AND "
 				  "(?2 OR lifecycle_stage = 'active')",
 				  "ti", model_id, (int64_t)allow_deleted);
@@ -347,7 +304,7 @@ int store_sqlite_load_model_links(struct sqlite_conn *c, int64_t run_pk, struct 
 {
 	size_t cap_in = 0, cap_out = 0;
 	int rc;
-	sqlite3_stmt *s = lm_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				  "SELECT direction = 'output', model_id, step FROM run_model_links WHERE run_pk = ?1 "
 				  "ORDER BY link_id",
 				  "i", run_pk);
@@ -384,7 +341,7 @@ static int upsert_pairs(struct sqlite_conn *c, const char *table_sql, const char
 			size_t n, struct mlf_err *err)
 {
 	for (size_t i = 0; i < n; i++)
-		if (lm_exec(c, err, table_sql, "ttt", model_id, kv[i].key, kv[i].value ? kv[i].value : "") < 0)
+		if (sqlite_exec_bound(c, err, table_sql, "ttt", model_id, kv[i].key, kv[i].value ? kv[i].value : "") < 0)
 			return -1;
 	return 0;
 }
@@ -410,7 +367,7 @@ static int create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	while (len && root[len - 1] == '/')
 		len--;
 	const char *location = arena_printf(&a, "%.*s/models/%s/artifacts", (int)len, root, x->model_id);
-	if (lm_exec(c, err,
+	if (sqlite_exec_bound(c, err,
 		 "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_time, "
 		 "last_updated_time, status, lifecycle_stage, model_type, source_run_id) "
 		 "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 'active', ?7, ?8)",
@@ -428,7 +385,7 @@ out:
 
 static int touch(struct sqlite_conn *c, const char *model_id, struct mlf_err *err)
 {
-	return lm_exec(c, err, "UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1", "ti", model_id,
+	return sqlite_exec_bound(c, err, "UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1", "ti", model_id,
 		    util_now_ms());
 }
 
@@ -438,7 +395,7 @@ static int finalize_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return lm_exec(c, err, "UPDATE logged_models SET status = ?2, last_updated_time = ?3 WHERE model_id = ?1", "tii",
+	return sqlite_exec_bound(c, err, "UPDATE logged_models SET status = ?2, last_updated_time = ?3 WHERE model_id = ?1", "tii",
 		    x->model_id, (int64_t)x->status, util_now_ms());
 }
 
@@ -448,7 +405,7 @@ static int delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return lm_exec(c, err,
+	return sqlite_exec_bound(c, err,
 		    "UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = ?2 WHERE model_id = ?1",
 		    "ti", x->model_id, util_now_ms());
 }
@@ -476,7 +433,7 @@ static int delete_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	struct logged_args *x = arg;
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0 ||
-	    lm_exec(c, err, "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2", "tt", x->model_id, x->key) < 0)
+	    sqlite_exec_bound(c, err, "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2", "tt", x->model_id, x->key) < 0)
 		return -1;
 	if (sqlite3_changes(c->db) == 0)
 		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with key '%s' found for model with ID '%s'.",
@@ -491,7 +448,7 @@ static int link_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (active_run(c, x->run_id, &pk, err) < 0)
 		return -1;
 	for (size_t i = 0; i < x->n; i++)
-		if (lm_exec(c, err,
+		if (sqlite_exec_bound(c, err,
 			 "INSERT OR IGNORE INTO run_model_links (run_pk, direction, model_id, step) VALUES (?1, ?2, ?3, ?4)",
 			 "itti", pk, x->outputs ? "output" : "input", x->links[i].model_id,
 			 x->outputs ? x->links[i].step : (int64_t)0) < 0)

@@ -27,57 +27,16 @@
 	"v.source, v.storage_location, v.run_id, v.run_link, v.status, v.status_message, v.model_pk, v.model_id"
 #define VERSION_FROM " FROM model_versions v JOIN registered_models m ON m.model_pk = v.model_pk"
 
-/* ---- statements for one use ---------------------------------------------
- * `types` names the bound values in order: 't' const char * (NULL binds
- * NULL), 'i' int64_t. */
+/* ---- statements for one use (sqlite_prepare_bound and friends) ---------- */
 
-static sqlite3_stmt *q_vprepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
-				va_list ap)
-{
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sqlite_conn_fail(c, sql, err);
-		return NULL;
-	}
-	for (int i = 0; types[i]; i++) {
-		if (types[i] == 't')
-			sqlite_bind_text(s, i + 1, va_arg(ap, const char *));
-		else
-			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
-	}
-	return s;
-}
-
-static sqlite3_stmt *q_prepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	va_start(ap, types);
-	sqlite3_stmt *s = q_vprepare(c, err, sql, types, ap);
-	va_end(ap);
-	return s;
-}
-
-/* Runs a statement for its effect. */
-static int q_exec(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	va_start(ap, types);
-	sqlite3_stmt *s = q_vprepare(c, err, sql, types, ap);
-	va_end(ap);
-	if (!s)
-		return -1;
-	int rc = sqlite_step_done(c, s, err);
-	sqlite3_finalize(s);
-	return rc;
-}
-
-/* Reads the integer in the first column of the first row, if any. */
+/* Reads the integer in the first column of the first row, if any; `types`
+ * and the values as for sqlite_prepare_bound(). */
 static int q_int(struct sqlite_conn *c, struct mlf_err *err, bool *found, int64_t *out, const char *sql,
 		 const char *types, ...)
 {
 	va_list ap;
 	va_start(ap, types);
-	sqlite3_stmt *s = q_vprepare(c, err, sql, types, ap);
+	sqlite3_stmt *s = sqlite_vprepare_bound(c, err, sql, types, ap);
 	va_end(ap);
 	if (!s)
 		return -1;
@@ -123,7 +82,7 @@ static int find_version(struct sqlite_conn *c, const char *name, int64_t version
 
 static int touch_model(struct sqlite_conn *c, int64_t pk, int64_t now, struct mlf_err *err)
 {
-	return q_exec(c, err, "UPDATE registered_models SET last_updated_time = ?2 WHERE model_pk = ?1", "ii", pk, now);
+	return sqlite_exec_bound(c, err, "UPDATE registered_models SET last_updated_time = ?2 WHERE model_pk = ?1", "ii", pk, now);
 }
 
 /* ---- loading rows ------------------------------------------------------------ */
@@ -177,7 +136,7 @@ static int version_load_aliases(struct sqlite_conn *c, int64_t pk, struct store_
 				struct mlf_err *err)
 {
 	struct store_kv *kv;
-	sqlite3_stmt *s = q_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				    "SELECT alias, NULL FROM registered_model_aliases WHERE model_pk = ?1 AND version = ?2 "
 				    "ORDER BY alias",
 				    "ii", pk, v->version);
@@ -287,7 +246,7 @@ static int versions_load_tags(struct sqlite_conn *c, struct store_model_version 
 	for (size_t i = 0; i < n; i++)
 		versions[i] = v[i].version;
 	struct key_slot *slots = key_index(pks, versions, n, true, &json, a);
-	sqlite3_stmt *s = q_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				    "SELECT model_pk, version, key, value FROM model_version_tags WHERE (model_pk, version) "
 				    "IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) "
 				    "ORDER BY model_pk, version, key",
@@ -340,7 +299,7 @@ static int version_read(struct sqlite_conn *c, const char *name, int64_t version
 {
 	struct store_model_version *list;
 	size_t n;
-	sqlite3_stmt *s = q_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				    "SELECT " VERSION_COLS VERSION_FROM " WHERE m.name = ?1 AND v.version = ?2 AND "
 				    "v.current_stage != '" STAGE_DELETED "'",
 				    "ti", name, version);
@@ -361,7 +320,7 @@ static int version_read(struct sqlite_conn *c, const char *name, int64_t version
 static int latest_read(struct sqlite_conn *c, int64_t pk, struct store_model_version **out, size_t *n,
 		       struct arena *a, struct mlf_err *err)
 {
-	sqlite3_stmt *s = q_prepare(
+	sqlite3_stmt *s = sqlite_prepare_bound(
 		c, err,
 		"SELECT " VERSION_COLS VERSION_FROM " WHERE v.model_pk = ?1 AND v.version IN (SELECT MAX(w.version) "
 		"FROM model_versions w WHERE w.model_pk = ?1 AND w.current_stage != '" STAGE_DELETED "' GROUP BY "
@@ -375,11 +334,11 @@ static int model_load_children(struct sqlite_conn *c, int64_t pk, struct store_r
 			       struct arena *a, struct mlf_err *err)
 {
 	struct store_kv *kv;
-	sqlite3_stmt *s = q_prepare(c, err, "SELECT key, value FROM registered_model_tags WHERE model_pk = ?1 ORDER BY key",
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT key, value FROM registered_model_tags WHERE model_pk = ?1 ORDER BY key",
 				    "i", pk);
 	if (load_pairs(c, s, &m->tags, &m->n_tags, a, err) < 0)
 		return -1;
-	s = q_prepare(c, err, "SELECT alias, version FROM registered_model_aliases WHERE model_pk = ?1 ORDER BY alias",
+	s = sqlite_prepare_bound(c, err, "SELECT alias, version FROM registered_model_aliases WHERE model_pk = ?1 ORDER BY alias",
 		      "i", pk);
 	if (load_pairs(c, s, &kv, &m->n_aliases, a, err) < 0)
 		return -1;
@@ -408,7 +367,7 @@ static int model_read(struct sqlite_conn *c, const char *name, struct store_regi
 {
 	bool found;
 	int64_t pk;
-	sqlite3_stmt *s = q_prepare(c, err, "SELECT " MODEL_COLS " FROM registered_models m WHERE m.name = ?1", "t",
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT " MODEL_COLS " FROM registered_models m WHERE m.name = ?1", "t",
 				    name);
 	if (!s)
 		return -1;
@@ -582,7 +541,7 @@ static int models_load_aliases(struct sqlite_conn *c, struct store_registered_mo
 			       size_t n, const char *keys, struct arena *a, struct mlf_err *err)
 {
 	struct pair_slice *sl = arena_zalloc(a, n * sizeof(*sl));
-	sqlite3_stmt *s = q_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				    "SELECT model_pk, 0, alias, version FROM registered_model_aliases WHERE model_pk IN "
 				    "(SELECT value FROM json_each(?1)) ORDER BY model_pk, alias",
 				    "t", keys);
@@ -607,7 +566,7 @@ static int models_load_latest(struct sqlite_conn *c, struct store_registered_mod
 	struct store_model_version *v;
 	int64_t *pks = NULL;
 	size_t nv;
-	sqlite3_stmt *s = q_prepare(
+	sqlite3_stmt *s = sqlite_prepare_bound(
 		c, err,
 		"SELECT " VERSION_COLS VERSION_FROM " WHERE v.model_pk IN (SELECT value FROM json_each(?1)) AND "
 		"v.current_stage != '" STAGE_DELETED "' AND v.version = (SELECT MAX(w.version) FROM model_versions w "
@@ -640,7 +599,7 @@ static int models_load_children(struct sqlite_conn *c, struct store_registered_m
 	if (!n)
 		return 0;
 	struct key_slot *slots = key_index(pks, NULL, n, false, &keys, a);
-	sqlite3_stmt *s = q_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				    "SELECT model_pk, 0, key, value FROM registered_model_tags WHERE model_pk IN "
 				    "(SELECT value FROM json_each(?1)) ORDER BY model_pk, key",
 				    "t", keys.ptr);
@@ -737,7 +696,7 @@ struct event_args {
 
 static int record_event(struct sqlite_conn *c, const struct event_args *e, struct mlf_err *err)
 {
-	return q_exec(c, err,
+	return sqlite_exec_bound(c, err,
 		      "INSERT INTO registry_history (model_pk, name, version, kind, alias, from_value, to_value, "
 		      "user_id, time, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 		      "ititttttit", e->pk, e->name, e->version, e->kind, e->alias, e->from, e->to,
@@ -752,7 +711,7 @@ static int history_read(struct sqlite_conn *c, const char *name, int64_t version
 	int rc;
 	if (find_model(c, name, &pk, err) < 0)
 		return -1;
-	sqlite3_stmt *s = q_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				    "SELECT event_id, name, version, kind, alias, from_value, to_value, user_id, time, "
 				    "comment FROM registry_history WHERE model_pk = ?1 AND (?2 <= 0 OR version = ?2) "
 				    "ORDER BY event_id",
@@ -812,7 +771,7 @@ static int name_taken(struct sqlite_conn *c, const char *name, struct mlf_err *e
 
 static int set_model_tag(struct sqlite_conn *c, int64_t pk, const char *key, const char *value, struct mlf_err *err)
 {
-	return q_exec(c, err,
+	return sqlite_exec_bound(c, err,
 		      "INSERT INTO registered_model_tags (model_pk, key, value) VALUES (?1, ?2, ?3) "
 		      "ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value",
 		      "itt", pk, key, value ? value : "");
@@ -823,7 +782,7 @@ static int model_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 	struct model_args *x = arg;
 	int64_t now = util_now_ms();
 	if (name_taken(c, x->name, err) < 0 ||
-	    q_exec(c, err,
+	    sqlite_exec_bound(c, err,
 		   "INSERT INTO registered_models (name, creation_time, last_updated_time, description) "
 		   "VALUES (?1, ?2, ?2, ?3)",
 		   "tit", x->name, now, x->description) < 0)
@@ -843,7 +802,7 @@ static int model_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 		return -1;
 	if (strcmp(x->name, x->new_name) != 0 && name_taken(c, x->new_name, err) < 0)
 		return -1;
-	return q_exec(c, err, "UPDATE registered_models SET name = ?2, last_updated_time = ?3 WHERE model_pk = ?1",
+	return sqlite_exec_bound(c, err, "UPDATE registered_models SET name = ?2, last_updated_time = ?3 WHERE model_pk = ?1",
 		      "iti", pk, x->new_name, util_now_ms());
 }
 
@@ -853,7 +812,7 @@ static int model_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 	int64_t pk;
 	if (find_model(c, x->name, &pk, err) < 0)
 		return -1;
-	return q_exec(c, err,
+	return sqlite_exec_bound(c, err,
 		      "UPDATE registered_models SET description = ?2, last_updated_time = ?3 WHERE model_pk = ?1", "iti",
 		      pk, x->description, util_now_ms());
 }
@@ -872,7 +831,7 @@ static int model_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 	if (find_model(c, x->name, &pk, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(deletes); i++)
-		if (q_exec(c, err, deletes[i], "i", pk) < 0)
+		if (sqlite_exec_bound(c, err, deletes[i], "i", pk) < 0)
 			return -1;
 	return 0;
 }
@@ -885,7 +844,7 @@ static int model_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		return -1;
 	if (x->value)
 		return set_model_tag(c, pk, x->key, x->value, err);
-	return q_exec(c, err, "DELETE FROM registered_model_tags WHERE model_pk = ?1 AND key = ?2", "it", pk, x->key);
+	return sqlite_exec_bound(c, err, "DELETE FROM registered_model_tags WHERE model_pk = ?1 AND key = ?2", "it", pk, x->key);
 }
 
 /* Runs a model job, then reads the model back under `read_name`. */
@@ -961,7 +920,7 @@ static int alias_set_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (find_version(c, x->name, x->version, &pk, err) < 0 ||
 	    q_int(c, err, &had, &old, "SELECT version FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2",
 		  "it", pk, x->alias) < 0 ||
-	    q_exec(c, err,
+	    sqlite_exec_bound(c, err,
 		   "INSERT INTO registered_model_aliases (model_pk, alias, version) VALUES (?1, ?2, ?3) "
 		   "ON CONFLICT (model_pk, alias) DO UPDATE SET version = excluded.version",
 		   "iti", pk, x->alias, x->version) < 0)
@@ -990,7 +949,7 @@ static int alias_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 		goto out;
 	struct event_args e = { pk, x->name, old, "alias", x->alias, version_text(old, true, &a), NULL, x->who, NULL,
 				util_now_ms() };
-	rc = q_exec(c, err, "DELETE FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2", "it", pk,
+	rc = sqlite_exec_bound(c, err, "DELETE FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2", "it", pk,
 		    x->alias);
 	if (rc == 0)
 		rc = record_event(c, &e, err);
@@ -1034,7 +993,7 @@ static int version_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 	    q_int(c, err, &found, &x->version,
 		  "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_pk = ?1", "i", pk) < 0)
 		return -1;
-	if (q_exec(c, err,
+	if (sqlite_exec_bound(c, err,
 		   "INSERT INTO model_versions (model_pk, version, creation_time, last_updated_time, description, "
 		   "user_id, current_stage, source, storage_location, run_id, run_link, status, model_id) "
 		   "VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'None', ?6, ?7, ?8, ?9, 'READY', ?10)",
@@ -1043,7 +1002,7 @@ static int version_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 		   vc->model_id && *vc->model_id ? vc->model_id : NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < vc->n_tags; i++)
-		if (q_exec(c, err,
+		if (sqlite_exec_bound(c, err,
 			   "INSERT INTO model_version_tags (model_pk, version, key, value) VALUES (?1, ?2, ?3, ?4) "
 			   "ON CONFLICT (model_pk, version, key) DO UPDATE SET value = excluded.value",
 			   "iitt", pk, x->version, vc->tags[i].key, vc->tags[i].value ? vc->tags[i].value : "") < 0)
@@ -1057,7 +1016,7 @@ static int version_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 	int64_t pk;
 	if (find_version(c, x->name, x->version, &pk, err) < 0)
 		return -1;
-	return q_exec(c, err,
+	return sqlite_exec_bound(c, err,
 		      "UPDATE model_versions SET description = ?3, last_updated_time = ?4 WHERE model_pk = ?1 AND "
 		      "version = ?2",
 		      "iiti", pk, x->version, x->description, util_now_ms());
@@ -1069,13 +1028,13 @@ static int version_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 	struct version_args *x = arg;
 	int64_t pk, now = util_now_ms();
 	if (find_version(c, x->name, x->version, &pk, err) < 0 ||
-	    q_exec(c, err,
+	    sqlite_exec_bound(c, err,
 		   "UPDATE model_versions SET current_stage = '" STAGE_DELETED "', description = NULL, user_id = NULL, "
 		   "status_message = NULL, source = 'REDACTED-SOURCE-PATH', storage_location = NULL, "
 		   "run_id = 'REDACTED-RUN-ID', run_link = 'REDACTED-RUN-LINK', last_updated_time = ?3 "
 		   "WHERE model_pk = ?1 AND version = ?2",
 		   "iii", pk, x->version, now) < 0 ||
-	    q_exec(c, err, "DELETE FROM model_version_tags WHERE model_pk = ?1 AND version = ?2", "ii", pk,
+	    sqlite_exec_bound(c, err, "DELETE FROM model_version_tags WHERE model_pk = ?1 AND version = ?2", "ii", pk,
 		   x->version) < 0)
 		return -1;
 	return touch_model(c, pk, now, err);
@@ -1088,18 +1047,18 @@ static int version_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err
 	if (find_version(c, x->name, x->version, &pk, err) < 0)
 		return -1;
 	if (x->value)
-		return q_exec(c, err,
+		return sqlite_exec_bound(c, err,
 			      "INSERT INTO model_version_tags (model_pk, version, key, value) VALUES (?1, ?2, ?3, ?4) "
 			      "ON CONFLICT (model_pk, version, key) DO UPDATE SET value = excluded.value",
 			      "iitt", pk, x->version, x->key, x->value);
-	return q_exec(c, err, "DELETE FROM model_version_tags WHERE model_pk = ?1 AND version = ?2 AND key = ?3",
+	return sqlite_exec_bound(c, err, "DELETE FROM model_version_tags WHERE model_pk = ?1 AND version = ?2 AND key = ?3",
 		      "iit", pk, x->version, x->key);
 }
 
 /* Moves one version and records the move. */
 static int move_version(struct sqlite_conn *c, const struct event_args *e, struct mlf_err *err)
 {
-	if (q_exec(c, err,
+	if (sqlite_exec_bound(c, err,
 		   "UPDATE model_versions SET current_stage = ?3, last_updated_time = ?4 WHERE model_pk = ?1 AND "
 		   "version = ?2",
 		   "iiti", e->pk, e->version, e->to, e->now) < 0)
@@ -1112,7 +1071,7 @@ static int move_version(struct sqlite_conn *c, const struct event_args *e, struc
 static int archive_others(struct sqlite_conn *c, const struct event_args *moved, struct arena *a,
 			  struct mlf_err *err)
 {
-	sqlite3_stmt *s = q_prepare(c, err,
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
 				    "SELECT version FROM model_versions WHERE model_pk = ?1 AND current_stage = ?2 AND "
 				    "version != ?3 ORDER BY version",
 				    "iti", moved->pk, moved->to, moved->version);
