@@ -94,6 +94,8 @@ const char *truncate_chars(struct api_ctx *c, const char *value, size_t max);
 int parse_experiment_id(struct api_ctx *c, const char *s, int64_t *out);
 
 /* ---- rendering (render.c) ----------------------------------------------- */
+/* "name": [{"key", "value"}...], left out when n is 0. */
+void render_kv_list(struct jw *w, const char *name, const struct store_kv *kv, size_t n);
 void render_experiment(struct jw *w, const struct store_experiment *e);
 void render_run_info(struct jw *w, const struct store_run_info *ri);
 /* `with_inputs`: emit "inputs" (as {} when empty), as runs/get and

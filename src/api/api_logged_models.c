@@ -63,21 +63,6 @@ static int status_param(struct api_ctx *c, enum logged_model_status *out)
 
 /* ---- rendering ---------------------------------------------------------------------- */
 
-static void render_pairs(struct jw *w, const char *name, const struct store_kv *kv, size_t n)
-{
-	if (!n)
-		return;
-	jw_key(w, name);
-	jw_arr_begin(w);
-	for (size_t i = 0; i < n; i++) {
-		jw_obj_begin(w);
-		jw_kv_str(w, "key", kv[i].key);
-		jw_kv_str(w, "value", kv[i].value ? kv[i].value : "");
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-}
-
 static void kv_id(struct jw *w, const char *key, int64_t id)
 {
 	char text[24];
@@ -116,7 +101,7 @@ static void render_info(struct jw *w, const struct store_logged_model *m)
 	jw_kv_str(w, "source_run_id", m->source_run_id ? m->source_run_id : "");
 	if (m->status_message)
 		jw_kv_str(w, "status_message", m->status_message);
-	render_pairs(w, "tags", m->tags, m->n_tags);
+	render_kv_list(w, "tags", m->tags, m->n_tags);
 	jw_obj_end(w);
 }
 
@@ -127,7 +112,7 @@ static void render_model(struct jw *w, const struct store_logged_model *m)
 	render_info(w, m);
 	jw_key(w, "data");
 	jw_obj_begin(w);
-	render_pairs(w, "params", m->params, m->n_params);
+	render_kv_list(w, "params", m->params, m->n_params);
 	if (m->n_metrics) {
 		jw_key(w, "metrics");
 		jw_arr_begin(w);

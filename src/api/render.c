@@ -5,7 +5,7 @@
  */
 #include "api.h"
 
-static void render_kv_list(struct jw *w, const char *name, const struct store_kv *kv, size_t n)
+void render_kv_list(struct jw *w, const char *name, const struct store_kv *kv, size_t n)
 {
 	if (!n)
 		return;

@@ -115,17 +115,7 @@ static int local_upload_begin(struct artifact_repo *r, const char *path, struct 
 
 static int local_upload_write(struct artifact_upload *up, const char *data, size_t n)
 {
-	while (n) {
-		ssize_t w = write(up->fd, data, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		data += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return util_write_all(up->fd, data, n);
 }
 
 static void upload_free(struct artifact_upload *up)

@@ -29,6 +29,7 @@
 #include "s3_xml.h"
 #include "../base/buf.h"
 #include "../base/log.h"
+#include "../base/util.h"
 #include "../base/xalloc.h"
 #include <curl/curl.h>
 #include <errno.h>
@@ -351,18 +352,10 @@ static int s3_upload_begin(struct artifact_repo *r, const char *path, struct art
 
 static int s3_upload_write(struct artifact_upload *up, const char *data, size_t n)
 {
-	while (n) {
-		ssize_t w = write(up->fd, data, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		data += w;
-		n -= (size_t)w;
-		up->size += (uint64_t)w;
-	}
-	return 0;
+	int rc = util_write_all(up->fd, data, n);
+	if (rc == 0)
+		up->size += n;
+	return rc;
 }
 
 static void s3_upload_abort(struct artifact_upload *up)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include <time.h>
 
 int64_t util_now_ms(void)
@@ -165,4 +166,20 @@ void util_format_double(char out[32], double v)
 	snprintf(shorter, sizeof(shorter), "%.15g", v);
 	if (round_trips(shorter, v))
 		memcpy(out, shorter, sizeof(shorter));
+}
+
+int util_write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -27,6 +27,9 @@ bool util_parse_int64(const char *s, int64_t *out);
 /* Percent-decodes s[0..n) into out; '+' becomes a space when `plus_space`.
  * Invalid escapes are kept literally. */
 void util_url_decode(struct buf *out, const char *s, size_t n, bool plus_space);
+/* Writes all n bytes to fd, retrying short writes and EINTR. Returns 0, or
+ * the errno of the failure. */
+int util_write_all(int fd, const void *data, size_t n);
 /* Formats a double so that strtod gives the same value back: integral
  * values as integers, else the shortest of %.15g/%.16g/%.17g. `out` must
  * hold 32 bytes. Finite values only. */

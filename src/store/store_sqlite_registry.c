@@ -107,29 +107,17 @@ static void version_from_row(sqlite3_stmt *s, struct store_model_version *v, int
 	v->model_id = sqlite_col_text(s, 14, a);
 }
 
-/* Steps `s` to the end, appending (key, value) of each row to the list. */
+/* Steps `s` (finalizing it) to the end, collecting (key, value) rows. */
 static int load_pairs(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out, size_t *n, struct arena *a,
 		      struct mlf_err *err)
 {
-	size_t cap = 0;
-	int rc;
 	*out = NULL;
 	*n = 0;
 	if (!s)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			*out = arena_grow_array(a, *out, *n, cap ? cap * 2 : 8, sizeof(**out));
-			cap = cap ? cap * 2 : 8;
-		}
-		(*out)[*n].key = sqlite_col_text(s, 0, a);
-		(*out)[*n].value = sqlite_col_text(s, 1, a);
-		(*n)++;
-	}
-	if (rc != SQLITE_DONE)
-		sqlite_conn_fail(c, "registry list", err);
+	int rc = store_sqlite_load_kv(c, s, out, n, a, err);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 static int version_load_aliases(struct sqlite_conn *c, int64_t pk, struct store_model_version *v, struct arena *a,
