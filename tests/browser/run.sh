@@ -18,6 +18,8 @@ fi
 # The scale test seeds 10,000 runs (2,000 under ASan, where test.sh sets
 # ASAN_OPTIONS) and prints its timings; MLFLOWC_UI_SCALE_RUNS=0 skips it.
 runs=${MLFLOWC_UI_SCALE_RUNS:-$([ -n "${ASAN_OPTIONS:-}" ] && echo 2000 || echo 10000)}
-tests=(ui.test.mjs)
+# every *.test.mjs but the scale test, which runs last when enabled
+tests=()
+for t in *.test.mjs; do [ "$t" = scale.test.mjs ] || tests+=("$t"); done
 [ "$runs" -gt 0 ] && tests+=(scale.test.mjs)
 MLFLOWC_UI_SCALE_RUNS=$runs exec node --test --test-concurrency=1 "${tests[@]}"
