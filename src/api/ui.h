@@ -7,6 +7,8 @@
  * Every GET or HEAD that is not an API path and not answered by a route is
  * offered to ui_handle(): an embedded file by its path, index.html for
  * anything else (the UI routes on the client), all under --static-prefix.
+ * Text files carry gzip and brotli copies made at build time; the one the
+ * browser prefers is sent, with its own strong ETag.
  */
 #ifndef MLF_UI_H
 #define MLF_UI_H
@@ -14,6 +16,7 @@
 #include "../base/common.h"
 
 struct app;
+struct arena;
 struct http_request;
 struct http_response;
 
@@ -24,8 +27,11 @@ struct ui_asset {
 	size_t size;
 	const unsigned char *gz;      /* gzip of `data` made at build time, or NULL */
 	size_t gz_size;
-	const char *etag;             /* quoted strong ETag of `data` */
-	const char *etag_gz;          /* the same for `gz` */
+	const unsigned char *br;      /* brotli of `data` made at build time, or NULL */
+	size_t br_size;
+	const char *etag;             /* quoted strong ETag of `data`: "\"<hash>\"" */
+	const char *etag_gz;          /* the same for `gz`: "\"<hash>-gz\"" */
+	const char *etag_br;          /* the same for `br`: "\"<hash>-br\"" */
 };
 
 /* Defined by the generated build/gen/ui_assets.c. */
@@ -39,9 +45,35 @@ extern const size_t ui_assets_n;
  * arena; the body is copied into resp->body. Thread-safe. */
 bool ui_handle(const struct app *app, const struct http_request *req, struct http_response *resp);
 
-/* Exposed for unit tests: whether an Accept-Encoding value accepts gzip,
- * and whether an If-None-Match value matches `etag` (either may be NULL). */
-bool ui_accepts_gzip(const char *accept_encoding);
+/* ---- the pieces of ui_handle, exposed for unit tests ---------------------- */
+
+enum ui_encoding { UI_IDENTITY, UI_GZIP, UI_BR };
+
+/* The weight (0..1000, RFC 9110 qvalue times 1000) an Accept-Encoding value
+ * gives `coding` ("gzip" also answers to "x-gzip"): its own entry when it
+ * is listed, else "*"'s, else 0. A malformed q counts as 0. NULL or an
+ * empty value accepts nothing but identity. */
+int ui_encoding_weight(const char *accept_encoding, const char *coding);
+/* Whether that weight is above 0. */
+bool ui_accepts_encoding(const char *accept_encoding, const char *coding);
+/* The copy of `a` to send: the accepted one with the highest weight, brotli
+ * on a tie with gzip, identity when neither copy exists or is accepted. */
+enum ui_encoding ui_choose_encoding(const struct ui_asset *a, const char *accept_encoding);
+/* Whether an If-None-Match value matches `etag` (either may be NULL). */
 bool ui_etag_matches(const char *if_none_match, const char *etag);
+
+/* The embedded file a GET/HEAD of `path` (decoded, with the prefix) gets,
+ * or NULL when the UI does not answer it (see ui_handle). Borrowed from
+ * ui_assets[]. `method` is an enum http_method bit. */
+const struct ui_asset *ui_find(const char *static_prefix, unsigned method, const char *path);
+
+/* Writes the answer for asset `a` into `resp`: status 200 or 304, the
+ * body, Content-Type, ETag, Cache-Control, Vary and Content-Encoding.
+ * Header values are static or allocated in `mem` (the request's arena);
+ * either header argument may be NULL. index.html is sent as a template
+ * with its <base href> set to the prefix, uncompressed, and its ETag
+ * names the prefix too. */
+void ui_serve(const struct ui_asset *a, const char *static_prefix, const char *accept_encoding,
+	      const char *if_none_match, struct arena *mem, struct http_response *resp);
 
 #endif
