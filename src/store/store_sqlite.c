@@ -63,8 +63,8 @@
 	X(LATEST_UPSERT, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6) " \
 		"ON CONFLICT(run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan " \
 		"WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \
-	X(RUN_STEP_BOUNDS, "SELECT min(m.step), max(m.step) FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
-	X(POINTS_AT_STEPS, "SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) AND m.step IN (SELECT value FROM json_each(?3)) ORDER BY m.step, m.timestamp, m.value") \
+	X(RUN_KEY_STEPS, "SELECT m.step FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
+	X(RUN_KEY_POINTS, "SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
 	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) ORDER BY m.timestamp, m.step, m.value LIMIT ?3 OFFSET ?4") \
 	X(DATASET_INSERT, "INSERT OR IGNORE INTO datasets(dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
 	X(DATASET_GET, "SELECT dataset_pk FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3") \
@@ -1386,69 +1386,180 @@ static int sq_metric_history(struct store *st, const char *run_id, const char *k
 	return 0;
 }
 
-/* Collects the sorted distinct steps of `key` over the runs, and each run's
- * min and max step (interleaved in `bounds`). */
+/* ---- bulk interval ----------------------------------------------------------
+ * MLflow's sampling needs the sorted distinct steps of the key over all the
+ * runs, and each run's first and last step. Both come from one scan per run
+ * of the history's primary key in storage order (timestamp order, which is
+ * nearly always step order too), sorted in C only when it was not; the
+ * runs' lists are then merged pairwise. A second scan per run keeps the
+ * points at the chosen steps. No SQL sort, no temporary B-tree: for 5 runs
+ * of 100,000 points this is about three times as fast as SELECT DISTINCT ...
+ * ORDER BY step and step IN (json_each(...)). */
+
+struct step_list {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static void step_list_add(struct step_list *l, int64_t step)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = step;
+}
+
+static int cmp_step(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* Sorts v[0..n) if needed and drops repeats; returns the new length. */
+static size_t sort_distinct(int64_t *v, size_t n)
+{
+	bool sorted = true;
+	for (size_t i = 1; sorted && i < n; i++)
+		sorted = v[i - 1] <= v[i];
+	if (!sorted)
+		qsort(v, n, sizeof(*v), cmp_step);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || v[k - 1] != v[i])
+			v[k++] = v[i];
+	return k;
+}
+
+/* The union of two sorted distinct lists into out; returns its length. */
+static size_t merge_distinct(const int64_t *a, size_t na, const int64_t *b, size_t nb, int64_t *out)
+{
+	size_t i = 0, j = 0, k = 0;
+	while (i < na || j < nb) {
+		int64_t v = j >= nb || (i < na && a[i] <= b[j]) ? a[i] : b[j];
+		if (i < na && a[i] == v)
+			i++;
+		if (j < nb && b[j] == v)
+			j++;
+		out[k++] = v;
+	}
+	return k;
+}
+
+struct step_span {
+	size_t off, n;
+};
+
+/* Merges the sorted distinct spans of l->v into one, pairwise (n log k);
+ * the result is in l->v[0..returned). */
+static size_t merge_spans(struct step_list *l, struct step_span *spans, size_t n_spans)
+{
+	int64_t *tmp = xmalloc((l->n + 1) * sizeof(*tmp));
+	while (n_spans > 1) {
+		size_t out = 0, k = 0;
+		for (size_t i = 0; i < n_spans; i += 2) {
+			size_t start = out;
+			if (i + 1 < n_spans) {
+				out += merge_distinct(l->v + spans[i].off, spans[i].n, l->v + spans[i + 1].off,
+						      spans[i + 1].n, tmp + out);
+			} else {
+				memcpy(tmp + out, l->v + spans[i].off, spans[i].n * sizeof(*tmp));
+				out += spans[i].n;
+			}
+			spans[k++] = (struct step_span){ start, out - start };
+		}
+		memcpy(l->v, tmp, out * sizeof(*tmp));
+		n_spans = k;
+	}
+	free(tmp);
+	return n_spans ? spans[0].n : 0;
+}
+
+/* Collects the sorted distinct steps of `key` over the runs into *steps
+ * (malloc'ed, caller frees), and each run's min and max step, interleaved
+ * in `bounds` (arena). */
 static int bulk_steps(struct sqlite_conn *c, const struct store_bulk_interval *q, int64_t **steps, size_t *n_steps,
 		      int64_t **bounds, size_t *n_bounds, struct arena *a, struct mlf_err *err)
 {
-	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_STEP_BOUNDS, err);
-	size_t cap = 0;
-	int rc;
+	struct step_list all = { 0 };
+	struct step_span *spans = xmalloc((q->n_run_ids + 1) * sizeof(*spans));
+	size_t n_spans = 0;
+	int rc = SQLITE_DONE;
 	*bounds = arena_alloc(a, 2 * q->n_run_ids * sizeof(**bounds) + 1);
 	*n_bounds = 0;
-	for (size_t i = 0; s && i < q->n_run_ids; i++) {
-		if (!(s = sqlite_conn_stmt(c, S_RUN_STEP_BOUNDS, err)))
-			break;
+	for (size_t i = 0; rc == SQLITE_DONE && i < q->n_run_ids; i++) {
+		sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_KEY_STEPS, err);
+		if (!s) {
+			free(all.v);
+			free(spans);
+			return -1;
+		}
 		sqlite_bind_text(s, 1, q->run_ids[i]);
 		sqlite_bind_text(s, 2, q->metric_key);
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-			(*bounds)[(*n_bounds)++] = sqlite3_column_int64(s, 0);
-			(*bounds)[(*n_bounds)++] = sqlite3_column_int64(s, 1);
+		size_t off = all.n;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			step_list_add(&all, sqlite3_column_int64(s, 0));
+		size_t n = sort_distinct(all.v + off, all.n - off);
+		all.n = off + n;
+		if (n) {
+			(*bounds)[(*n_bounds)++] = all.v[off];
+			(*bounds)[(*n_bounds)++] = all.v[off + n - 1];
+			spans[n_spans++] = (struct step_span){ off, n };
 		}
 	}
-	if (!s)
-		return -1;
-	struct buf sql = BUF_INIT;
-	struct sql_binds binds = { 0 };
-	buf_adds(&sql, "SELECT DISTINCT m.step FROM metrics m JOIN runs r ON r.run_pk = m.run_pk WHERE r.run_uuid IN (");
-	for (size_t i = 0; i < q->n_run_ids; i++) {
-		if (i)
-			buf_addch(&sql, ',');
-		sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->run_ids[i] }, a);
+	if (rc != SQLITE_DONE) {
+		free(all.v);
+		free(spans);
+		return sqlite_conn_fail(c, "bulk interval steps", err);
 	}
-	buf_adds(&sql, ") AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ");
-	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->metric_key }, a);
-	buf_adds(&sql, ") ORDER BY m.step");
-	rc = prepare_search(c, &sql, &binds, &s, err);
-	buf_release(&sql);
-	if (rc < 0)
-		return -1;
-	*steps = NULL;
-	*n_steps = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n_steps == cap) {
-			cap = cap ? cap * 2 : 256;
-			*steps = arena_grow_array(a, *steps, *n_steps, cap, sizeof(**steps));
-		}
-		(*steps)[(*n_steps)++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "bulk interval steps", err);
+	*n_steps = merge_spans(&all, spans, n_spans);
+	*steps = all.v;
+	free(spans);
+	return 0;
 }
 
-/* Every point of one run at the chosen steps, by step, timestamp, value. */
-static int bulk_points(struct sqlite_conn *c, const char *run_id, const char *key, const char *steps_json,
-		       struct store_metric **out, size_t *n, size_t *cap, struct arena *a, struct mlf_err *err)
+static int cmp_point(const void *x, const void *y)
 {
-	sqlite3_stmt *s = sqlite_conn_stmt(c, S_POINTS_AT_STEPS, err);
+	const struct store_metric *a = x, *b = y;
+	if (a->step != b->step)
+		return (a->step > b->step) - (a->step < b->step);
+	if (a->timestamp != b->timestamp)
+		return (a->timestamp > b->timestamp) - (a->timestamp < b->timestamp);
+	return (a->value > b->value) - (a->value < b->value);
+}
+
+static bool step_chosen(const int64_t *chosen, size_t n, int64_t step)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (chosen[mid] < step)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && chosen[lo] == step;
+}
+
+/* Appends every point of one run at the chosen steps (sorted, distinct),
+ * ordered by step, timestamp, value. */
+static int bulk_points(struct sqlite_conn *c, const char *run_id, const char *key, const int64_t *chosen,
+		       size_t n_chosen, struct store_metric **out, size_t *n, size_t *cap, struct arena *a,
+		       struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_KEY_POINTS, err);
 	int rc;
 	if (!s)
 		return -1;
 	sqlite_bind_text(s, 1, run_id);
 	sqlite_bind_text(s, 2, key);
-	sqlite_bind_text(s, 3, steps_json);
 	const char *run_copy = arena_strdup(a, run_id), *key_copy = arena_strdup(a, key);
+	size_t first = *n;
+	bool sorted = true;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t step = sqlite3_column_int64(s, 0);
+		if (!step_chosen(chosen, n_chosen, step))
+			continue;
 		if (*n == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 256;
 			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
@@ -1457,19 +1568,25 @@ static int bulk_points(struct sqlite_conn *c, const char *run_id, const char *ke
 		struct store_metric *m = &(*out)[(*n)++];
 		m->run_id = run_copy;
 		m->key = key_copy;
-		m->step = sqlite3_column_int64(s, 0);
+		m->step = step;
 		m->timestamp = sqlite3_column_int64(s, 1);
 		m->value = metric_value(s, 2, 3);
+		if (*n - first > 1 && cmp_point(m - 1, m) > 0)
+			sorted = false;
 	}
-	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "bulk interval points", err);
+	if (rc != SQLITE_DONE)
+		return sqlite_conn_fail(c, "bulk interval points", err);
+	if (!sorted)
+		qsort(*out + first, *n - first, sizeof(**out), cmp_point);
+	return 0;
 }
 
 static int sq_metric_bulk_interval(struct store *st, const struct store_bulk_interval *q, struct store_metric **out,
 				   size_t *n, struct arena *a, struct mlf_err *err)
 {
 	struct sqlite_conn *c;
-	int64_t *steps, *bounds, *chosen;
-	size_t n_steps, n_bounds, n_chosen, cap = 0;
+	int64_t *steps = NULL, *bounds, *chosen;
+	size_t n_steps = 0, n_bounds = 0, n_chosen, cap = 0;
 	int rc = -1;
 
 	*out = NULL;
@@ -1481,16 +1598,11 @@ static int sq_metric_bulk_interval(struct store *st, const struct store_bulk_int
 	chosen = arena_alloc(a, (n_steps + n_bounds + 1) * sizeof(*chosen));
 	n_chosen = store_sample_steps(steps, n_steps, bounds, n_bounds, q->has_range, q->start_step, q->end_step,
 				      (size_t)q->max_results, chosen);
-	struct buf json = BUF_INIT;
-	buf_addch(&json, '[');
-	for (size_t i = 0; i < n_chosen; i++)
-		buf_addf(&json, "%s%lld", i ? "," : "", (long long)chosen[i]);
-	buf_addch(&json, ']');
 	rc = 0;
 	for (size_t i = 0; rc == 0 && i < q->n_run_ids; i++)
-		rc = bulk_points(c, q->run_ids[i], q->metric_key, json.ptr, out, n, &cap, a, err);
-	buf_release(&json);
+		rc = bulk_points(c, q->run_ids[i], q->metric_key, chosen, n_chosen, out, n, &cap, a, err);
 out:
+	free(steps);
 	return sqlite_read_end(c, rc);
 }
 

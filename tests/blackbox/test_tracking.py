@@ -107,6 +107,40 @@ def test_bulk_interval_downsamples_and_keeps_each_runs_ends(api, run_id):
     assert [p["step"] for p in ranged] == list(range(100, 121))
 
 
+def sample_steps(all_steps, bounds, max_results):
+    """MLflow's bulk-interval sampling, written out for the test: every step when few, else
+    max_results evenly spaced ones plus the last, plus every run's first and last step."""
+    steps = sorted(set(all_steps))
+    if len(steps) <= max_results:
+        chosen = set(steps)
+    else:
+        interval = len(steps) / max_results
+        chosen = {steps[int(i * interval)] for i in range(max_results)} | {steps[-1]}
+    return chosen | set(bounds)
+
+
+def test_bulk_interval_out_of_order_steps_and_repeats(api, run_id):
+    # steps logged against time order, repeated steps, runs with disjoint step sets
+    exp = api("GET", f"runs/get?run_id={run_id}")["run"]["info"]["experiment_id"]
+    runs = [run_id] + [api("POST", "runs/create", json.dumps({"experiment_id": exp, "start_time": 2}))
+                       ["run"]["info"]["run_id"] for _ in range(2)]
+    logged = {
+        runs[0]: [(s, 5000 - s) for s in range(0, 300)] + [(7, 9000), (7, 9001)],
+        runs[1]: [((s * 37) % 401 + 1000, s) for s in range(401)],
+        runs[2]: [(s, 10 + s) for s in range(2000, 2600, 3)],
+    }
+    for rid, pts in logged.items():
+        api("POST", "runs/log-batch", json.dumps({"run_id": rid, "metrics": [
+            {"key": "acc", "value": float(s) + t / 1e6, "timestamp": t, "step": s} for s, t in pts]}))
+    got = api("GET", "metrics/get-history-bulk-interval?metric_key=acc&max_results=25&"
+                     + "&".join(f"run_ids={r}" for r in runs))["metrics"]
+    all_steps = [s for pts in logged.values() for s, _ in pts]
+    bounds = [f(s for s, _ in pts) for pts in logged.values() for f in (min, max)]
+    chosen = sample_steps(all_steps, bounds, 25)
+    want = [(rid, s, t) for rid in runs for s, t in sorted(logged[rid]) if s in chosen]
+    assert [(p["run_id"], p["step"], p["timestamp"]) for p in got] == want
+
+
 @pytest.mark.parametrize("query", ["run_ids=x&metric_key=loss&start_step=5",
                                    "run_ids=x&metric_key=loss&start_step=9&end_step=1",
                                    "run_ids=x&metric_key=loss&max_results=2501",
