@@ -10,6 +10,10 @@
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS := libmicrohttpd jansson sqlite3 libcurl libcrypto
+# libcurl and libcrypto are compiled against but not linked: src/base/
+# lazylink.c loads them on first use, so commands that never reach S3 or
+# another server start without their twenty-odd dependencies.
+LINKED_PKGS := libmicrohttpd jansson sqlite3
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/asan
@@ -28,7 +32,7 @@ endif
 
 CFLAGS ?= -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(CFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
+LIBS := $(shell $(PKG_CONFIG) --libs $(LINKED_PKGS)) -lpthread -lm -ldl
 
 CORE_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)

@@ -46,6 +46,15 @@ def test_version_and_help(mlflowc_bin):
     assert bad.returncode == 2 and "unknown option" in bad.stderr
 
 
+def test_curl_and_crypto_are_loaded_on_demand(mlflowc_bin):
+    # src/base/lazylink.c: the binary must not need libcurl/libcrypto to start (they
+    # bring ~20 more shared objects); S3 and the client commands load them when used.
+    dyn = subprocess.run(["readelf", "-d", str(mlflowc_bin)], capture_output=True, text=True, check=True).stdout
+    needed = [line.split("[")[1].rstrip("]") for line in dyn.splitlines() if "(NEEDED)" in line]
+    assert needed, dyn
+    assert not [n for n in needed if n.startswith(("libcurl", "libcrypto", "libssl"))], needed
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_data_survives_restart(mlflowc_bin, tmp_path, sig):
     server = start(mlflowc_bin, tmp_path)
