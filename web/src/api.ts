@@ -79,6 +79,10 @@ export const api = {
   historyInterval: (runIds: string[], key: string, maxResults: number, signal?: AbortSignal) =>
     call<{ metrics?: Metric[] }>('GET', 'metrics/get-history-bulk-interval',
       { run_ids: runIds, metric_key: key, max_results: maxResults }, signal),
+  /** The same, for steps start..end only (inclusive): a finer sample of a zoomed range. */
+  historyRange: (runIds: string[], key: string, maxResults: number, start: number, end: number, signal?: AbortSignal) =>
+    call<{ metrics?: Metric[] }>('GET', 'metrics/get-history-bulk-interval',
+      { run_ids: runIds, metric_key: key, max_results: maxResults, start_step: start, end_step: end }, signal),
 };
 
 /** URL of an artifact's bytes (MLflow's UI download route). */

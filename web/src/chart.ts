@@ -1,71 +1,326 @@
-// chart.ts - a metric chart with uPlot. Points come from
-// get-history-bulk-interval, which down-samples long histories on the
-// server, so a chart costs the same for 100 or 1,000,000 logged steps.
+// chart.ts - metric charts with uPlot: one or many runs, one or many keys.
+// Points come from get-history-bulk-interval, which down-samples long
+// histories on the server (at most MAX_POINTS steps per series), so a chart
+// costs the same for 100 or 1,000,000 logged steps. One request per
+// run × key, so runs logging different step grids each keep their own sample.
+//
+// On top of the fetched points, all client-side: the x axis (step, wall-clock
+// time, seconds since the run started), a log y scale, exponential moving
+// average smoothing (the raw line stays, faint), and zoom: drag across the
+// plot to zoom in on x, which fetches a finer sample of the chosen step range;
+// double-click goes back to the whole history.
+//
+// State is exposed on the chart box for tests and benchmarks:
+// data-points (points drawn, all series), data-line-points (per series,
+// comma-separated), data-state (loading / full / zooming / zoomed),
+// data-xmin / data-xmax (the visible x range).
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { api } from './api';
-import { errorBox, isAbort } from './util';
+import { api, Metric } from './api';
+import { errorBox, h, isAbort } from './util';
 
-const MAX_POINTS = 1000;
+export const MAX_POINTS = 1000;
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f'];
+const DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2, 3]];
+const HEIGHT = 280;
+const RAW_ALPHA = 0.25;
 
-let plot: uPlot | null = null;
-let resizer: ResizeObserver | null = null;
-let drawing = 0; // the latest call wins when checkboxes change faster than the fetches
+/** The i-th series colour: a fixed palette, then golden-angle hues. */
+export function seriesColor(i: number): string {
+  if (i < COLORS.length) return COLORS[i];
+  return `hsl(${Math.round((i * 137.508) % 360)}, 70%, 42%)`;
+}
 
 /** What the x axis shows: the step, the wall-clock time, or seconds since the run started. */
 export type XAxis = 'step' | 'time' | 'relative';
-export interface ChartOptions { x: XAxis; log: boolean; runStart: number }
+export interface ChartOptions {
+  x: XAxis; log: boolean;
+  /** Start time (ms) of the run drawn by drawChart(), for the relative x axis. */
+  runStart: number;
+  /** Exponential moving average weight, 0 (none) .. 0.99. */
+  smoothing?: number;
+  /** With smoothing, also draw the raw line, faint (default true). */
+  showRaw?: boolean;
+}
+/** A run on a chart: its id, legend name, start time (ms, for the relative axis) and colour. */
+export interface ChartRun { id: string; name: string; start: number; color: string }
 
 const X_LABEL: Record<XAxis, string> = { step: 'step', time: 'time', relative: 'seconds since start' };
+
+interface Pt { step: number; t: number; v: number }
+interface Line { run: ChartRun; key: string; label: string; color: string; dash?: number[]; overview: Pt[]; shown: Pt[] }
+
+function toPoints(ms: Metric[] | undefined): Pt[] {
+  return (ms || []).map((m) => ({ step: Number(m.step), t: Number(m.timestamp), v: Number(m.value) }))
+    .sort((a, b) => a.step - b.step || a.t - b.t);
+}
+
+async function fetchPoints(runId: string, key: string, range: [number, number] | null, signal: AbortSignal): Promise<Pt[]> {
+  const r = range ? await api.historyRange([runId], key, MAX_POINTS, range[0], range[1], signal)
+    : await api.historyInterval([runId], key, MAX_POINTS, signal);
+  return toPoints(r.metrics);
+}
+
+/**
+ * Exponential moving average with bias correction (the first points are not
+ * pulled towards 0): s_n = (w s_{n-1} + (1-w) y_n) / (1 - w^n). Gaps (null,
+ * NaN, ±Infinity) stay gaps and do not reset the average.
+ */
+export function smooth(ys: (number | null)[], w: number): (number | null)[] {
+  if (!(w > 0)) return ys.slice();
+  let acc = 0, n = 0;
+  return ys.map((y) => {
+    if (y === null || !Number.isFinite(y)) return null;
+    acc = acc * w + (1 - w) * y;
+    n++;
+    return acc / (1 - Math.pow(w, n));
+  });
+}
+
+/** A uPlot chart of metric histories in `box`; reused across option changes, refetched by load(). */
+export class MetricChart {
+  private plot: uPlot | null = null;
+  private resizer: ResizeObserver | null = null;
+  private lines: Line[] = [];
+  private opts: ChartOptions = { x: 'step', log: false, runStart: 0 };
+  private gen = 0; // the latest load or zoom wins
+  private zoom: [number, number] | null = null;
+  private zoomCtl: AbortController | null = null;
+  private readonly onAbort = () => this.zoomCtl?.abort();
+
+  constructor(readonly box: HTMLElement, private readonly signal: AbortSignal) {
+    signal.addEventListener('abort', this.onAbort);
+  }
+
+  /** Fetches the histories of `keys` for `runs` and draws them. */
+  async load(runs: ChartRun[], keys: string[], opts: ChartOptions): Promise<void> {
+    const me = ++this.gen;
+    this.cancelZoom();
+    this.zoom = null;
+    this.opts = opts;
+    this.box.dataset.state = 'loading';
+    const specs: Omit<Line, 'overview' | 'shown'>[] = [];
+    runs.forEach((run) => keys.forEach((key, k) => specs.push({
+      run, key,
+      label: runs.length === 1 ? key : keys.length === 1 ? run.name : `${run.name} · ${key}`,
+      color: runs.length === 1 ? seriesColor(k) : run.color,
+      dash: runs.length > 1 ? DASHES[k % DASHES.length] : undefined,
+    })));
+    if (!specs.length) {
+      this.lines = [];
+      this.draw();
+      return;
+    }
+    try {
+      const pts = await Promise.all(specs.map((s) => fetchPoints(s.run.id, s.key, null, this.signal)));
+      if (me !== this.gen) return;
+      this.lines = specs.map((s, i) => ({ ...s, overview: pts[i], shown: pts[i] }));
+      this.draw();
+    } catch (e) {
+      if (isAbort(e) || me !== this.gen) return;
+      this.destroyPlot();
+      this.box.dataset.state = 'error';
+      this.box.replaceChildren(errorBox(e));
+    }
+  }
+
+  /** Redraws the fetched points with new options (x axis, log, smoothing): no fetch. */
+  setOptions(opts: ChartOptions): void {
+    if (opts.x !== this.opts.x) {
+      this.cancelZoom();
+      this.zoom = null;
+      this.lines.forEach((l) => { l.shown = l.overview; });
+    }
+    this.opts = opts;
+    this.draw();
+  }
+
+  destroy(): void {
+    this.gen++;
+    this.cancelZoom();
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.destroyPlot();
+  }
+
+  private destroyPlot(): void {
+    this.resizer?.disconnect();
+    this.resizer = null;
+    this.plot?.destroy();
+    this.plot = null;
+  }
+
+  private cancelZoom(): void {
+    this.zoomCtl?.abort();
+    this.zoomCtl = null;
+  }
+
+  private xOf(p: Pt, run: ChartRun): number {
+    const x = this.opts.x;
+    return x === 'step' ? p.step : x === 'time' ? p.t / 1000 : (p.t - run.start) / 1000;
+  }
+
+  /** The aligned data and, per uPlot series (after x), whether it is a faint raw line. */
+  private buildData(): { data: uPlot.AlignedData; raw: boolean[]; counts: number[] } {
+    const w = Math.min(0.99, Math.max(0, this.opts.smoothing || 0));
+    const withRaw = w > 0 && this.opts.showRaw !== false;
+    const raw: boolean[] = [];
+    const counts: number[] = [];
+    const tables = this.lines.map((l) => {
+      const pts = l.shown.map((p) => [this.xOf(p, l.run), p.v]).sort((a, b) => a[0] - b[0]);
+      counts.push(pts.length);
+      const xs = pts.map((p) => p[0]);
+      // NaN and ±Infinity cannot be placed; on a log scale neither can values <= 0: gaps
+      const ys = pts.map((p) => (!Number.isFinite(p[1]) || (this.opts.log && !(p[1] > 0)) ? null : p[1]));
+      if (w <= 0) {
+        raw.push(false);
+        return [xs, ys] as uPlot.AlignedData;
+      }
+      const sm = smooth(ys, w);
+      if (!withRaw) {
+        raw.push(false);
+        return [xs, sm] as uPlot.AlignedData;
+      }
+      raw.push(true, false);
+      return [xs, ys, sm] as uPlot.AlignedData;
+    });
+    const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
+    return { data, raw, counts };
+  }
+
+  private draw(): void {
+    this.destroyPlot();
+    this.box.replaceChildren();
+    const total = this.lines.reduce((n, l) => n + l.shown.length, 0);
+    this.box.dataset.points = '0';
+    this.box.dataset.linePoints = '';
+    if (!this.lines.length) {
+      this.box.dataset.state = 'full';
+      return;
+    }
+    if (!total) {
+      this.box.dataset.state = 'full';
+      this.box.append(h('p', { class: 'muted' }, 'No points logged.'));
+      return;
+    }
+    const { data, raw, counts } = this.buildData();
+    const series: uPlot.Series[] = [{ label: X_LABEL[this.opts.x] }];
+    const dense = total / this.lines.length >= 200;
+    let li = 0;
+    raw.forEach((isRaw) => {
+      const l = this.lines[li];
+      series.push(isRaw
+        ? { label: `${l.label} (raw)`, stroke: l.color, width: 1, alpha: RAW_ALPHA, dash: l.dash, spanGaps: true, points: { show: false } }
+        : { label: l.label, stroke: l.color, width: 1.5, dash: l.dash, spanGaps: true, points: { show: !dense } });
+      if (!isRaw) li++;
+    });
+    const width = () => Math.max(300, this.box.clientWidth || 600);
+    const xRange = (u: uPlot) => {
+      this.box.dataset.xmin = String(u.scales.x.min);
+      this.box.dataset.xmax = String(u.scales.x.max);
+    };
+    this.plot = new uPlot({
+      width: width(),
+      height: HEIGHT,
+      scales: { x: { time: this.opts.x === 'time' }, y: this.opts.log ? { distr: 3 } : {} },
+      axes: [{ label: X_LABEL[this.opts.x] }, {}],
+      series,
+      cursor: {
+        drag: { x: true, y: false, setScale: true },
+        // double-click: back to the whole history (uPlot's own reset would keep the zoomed sample)
+        bind: { dblclick: () => () => { this.resetZoom(); return null; } },
+      },
+      hooks: {
+        // a drag-to-zoom ends with a selection; uPlot then zooms, and we fetch finer points
+        setSelect: [(u) => {
+          if (u.select.width < 2) return;
+          const lo = u.posToVal(u.select.left, 'x'), hi = u.posToVal(u.select.left + u.select.width, 'x');
+          if (hi > lo) void this.zoomTo(lo, hi);
+        }],
+        setScale: [(u, key) => { if (key === 'x') xRange(u); }],
+        // hiding a line from the legend hides its faint raw line too
+        setSeries: [(u, i, o) => {
+          if (i && i > 1 && raw[i - 2] && !raw[i - 1] && o.show !== undefined) u.setSeries(i - 1, { show: o.show }, false);
+        }],
+      },
+    }, data, this.box);
+    // the faint raw lines are not listed in the legend
+    const rows = this.plot.root.querySelectorAll<HTMLElement>('.u-legend tr.u-series');
+    raw.forEach((isRaw, i) => { if (isRaw && rows[i + 1]) rows[i + 1].style.display = 'none'; });
+    if (this.zoom) this.plot.setScale('x', { min: this.zoom[0], max: this.zoom[1] });
+    xRange(this.plot);
+    this.box.dataset.points = String(total);
+    this.box.dataset.linePoints = counts.join(',');
+    this.box.dataset.state = this.zoom ? 'zoomed' : 'full';
+    this.resizer = new ResizeObserver(() => this.plot?.setSize({ width: width(), height: HEIGHT }));
+    this.resizer.observe(this.box);
+  }
+
+  /** The step range to fetch for x in [lo, hi]: the points inside plus one neighbour each side. */
+  private stepRange(l: Line, lo: number, hi: number): [number, number] | null {
+    const pts = l.overview.map((p) => ({ x: this.xOf(p, l.run), step: p.step })).sort((a, b) => a.x - b.x);
+    if (!pts.length) return null;
+    let first = pts.findIndex((p) => p.x >= lo);
+    if (first < 0) return null;
+    let last = first;
+    while (last + 1 < pts.length && pts[last + 1].x <= hi) last++;
+    first = Math.max(0, first - 1);
+    last = Math.min(pts.length - 1, last + 1);
+    let s0 = Infinity, s1 = -Infinity;
+    for (let i = first; i <= last; i++) {
+      s0 = Math.min(s0, pts[i].step);
+      s1 = Math.max(s1, pts[i].step);
+    }
+    return [s0, s1];
+  }
+
+  private async zoomTo(lo: number, hi: number): Promise<void> {
+    this.cancelZoom();
+    const ctl = this.zoomCtl = new AbortController();
+    const me = this.gen;
+    this.zoom = [lo, hi];
+    this.box.dataset.state = 'zooming';
+    try {
+      const fine = await Promise.all(this.lines.map((l) => {
+        const r = this.stepRange(l, lo, hi);
+        return r ? fetchPoints(l.run.id, l.key, r, ctl.signal).then((pts) => ({ r, pts })) : null;
+      }));
+      if (ctl !== this.zoomCtl || me !== this.gen || !this.plot) return;
+      // the finer sample inside the range, the overview outside it (smoothing stays continuous)
+      this.lines.forEach((l, i) => {
+        const f = fine[i];
+        l.shown = f ? [...l.overview.filter((p) => p.step < f.r[0]), ...f.pts, ...l.overview.filter((p) => p.step > f.r[1])]
+          : l.overview;
+      });
+      this.zoomCtl = null;
+      this.draw();
+    } catch (e) {
+      if (!isAbort(e) && ctl === this.zoomCtl) this.box.append(errorBox(e));
+    }
+  }
+
+  private resetZoom(): void {
+    this.cancelZoom();
+    this.zoom = null;
+    this.lines.forEach((l) => { l.shown = l.overview; });
+    this.draw();
+  }
+}
+
+// ---- the single-run entry point used by the run page ----
+const charts = new WeakMap<HTMLElement, MetricChart>();
 
 /** Draws the history of `keys` for one run into `box` (replacing what was there). */
 export async function drawChart(box: HTMLElement, runId: string, keys: string[], opts: ChartOptions,
   signal: AbortSignal, disposers: (() => void)[]): Promise<void> {
-  const me = ++drawing;
-  resizer?.disconnect();
-  resizer = null;
-  plot?.destroy();
-  plot = null;
-  box.replaceChildren();
-  box.dataset.points = '0';
-  if (!keys.length) return;
-  try {
-    const series = await Promise.all(keys.map((k) => api.historyInterval([runId], k, MAX_POINTS, signal)));
-    if (me !== drawing) return;
-    const tables: uPlot.AlignedData[] = series.map((s) => {
-      const xOf = (m: { step: number; timestamp: number }) => (opts.x === 'step' ? Number(m.step)
-        : opts.x === 'time' ? Number(m.timestamp) / 1000 : (Number(m.timestamp) - opts.runStart) / 1000);
-      const pts = (s.metrics || []).map((m) => [xOf(m), typeof m.value === 'number' ? m.value : Number(m.value)])
-        .sort((a, b) => a[0] - b[0]);
-      // log scale: uPlot cannot place values <= 0 (nor NaN), so they become gaps
-      return [pts.map((p) => p[0]), pts.map((p) => (opts.log && !(p[1] > 0) ? null : p[1]))] as uPlot.AlignedData;
+  let chart = charts.get(box);
+  if (!chart) {
+    const c = chart = new MetricChart(box, signal);
+    charts.set(box, c);
+    disposers.push(() => {
+      c.destroy();
+      charts.delete(box);
     });
-    const data = tables.length === 1 ? tables[0] : uPlot.join(tables as uPlot.AlignedData[]);
-    const points = tables.reduce((n, t) => n + t[0].length, 0);
-    const width = () => Math.max(300, box.clientWidth || 600);
-    plot = new uPlot({
-      width: width(),
-      height: 280,
-      scales: { x: { time: opts.x === 'time' }, y: opts.log ? { distr: 3 } : {} },
-      axes: [{ label: X_LABEL[opts.x] }, {}],
-      series: [{ label: X_LABEL[opts.x] }, ...keys.map((k, i) => ({ label: k, stroke: COLORS[i % COLORS.length], width: 1.5,
-        spanGaps: true, points: { show: points < 200 } }))],
-    }, data, box);
-    box.dataset.points = String(points);
-    resizer = new ResizeObserver(() => plot?.setSize({ width: width(), height: 280 }));
-    resizer.observe(box);
-    if (!disposers.includes(disposeChart)) disposers.push(disposeChart);
-  } catch (e) {
-    if (!isAbort(e) && me === drawing) box.replaceChildren(errorBox(e));
   }
-}
-
-function disposeChart(): void {
-  drawing++;
-  resizer?.disconnect();
-  resizer = null;
-  plot?.destroy();
-  plot = null;
+  await chart.load([{ id: runId, name: runId, start: opts.runStart, color: seriesColor(0) }], keys, opts);
 }

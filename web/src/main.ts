@@ -5,11 +5,13 @@ import { addRoute, startRouter } from './router';
 import { experimentsPage } from './pages/experiments';
 import { runsPage } from './pages/runs';
 import { runPage } from './pages/run';
+import { comparePage } from './pages/compare';
 
 addRoute(/^(?:experiments\/?)?$/, experimentsPage);
 addRoute(/^experiments\/([^/]+)\/?$/, runsPage);
 addRoute(/^runs\/([^/]+)\/?$/, runPage);
 addRoute(/^experiments\/[^/]+\/runs\/([^/]+)\/?$/, runPage);
+addRoute(/^compare\/?$/, comparePage);
 
 // "/" focuses the page's search box, as in most web apps.
 document.addEventListener('keydown', (ev) => {
