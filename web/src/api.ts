@@ -83,6 +83,15 @@ export const api = {
   historyRange: (runIds: string[], key: string, maxResults: number, start: number, end: number, signal?: AbortSignal) =>
     call<{ metrics?: Metric[] }>('GET', 'metrics/get-history-bulk-interval',
       { run_ids: runIds, metric_key: key, max_results: maxResults, start_step: start, end_step: end }, signal),
+  // lifecycle and edits (experiments, runs pages; run notes)
+  updateExperiment: (id: string, newName: string) =>
+    call<object>('POST', 'experiments/update', { experiment_id: id, new_name: newName }),
+  deleteExperiment: (id: string) => call<object>('POST', 'experiments/delete', { experiment_id: id }),
+  restoreExperiment: (id: string) => call<object>('POST', 'experiments/restore', { experiment_id: id }),
+  deleteRun: (id: string) => call<object>('POST', 'runs/delete', { run_id: id }),
+  restoreRun: (id: string) => call<object>('POST', 'runs/restore', { run_id: id }),
+  setRunTag: (id: string, key: string, value: string) =>
+    call<object>('POST', 'runs/set-tag', { run_id: id, key, value }),
 };
 
 /** URL of an artifact's bytes (MLflow's UI download route). */

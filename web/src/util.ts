@@ -72,3 +72,27 @@ export function setCrumbs(...parts: (Node | string)[]): void {
   const last = parts[parts.length - 1];
   document.title = `${last ? (typeof last === 'string' ? last : last.textContent) : 'Experiments'} · mlflowc`;
 }
+
+// ---- confirm step (added for the page actions: delete, restore) ----
+/**
+ * Asks a yes/no question in a modal <dialog> (focus stays inside it; Escape
+ * cancels). Resolves true only when the confirm button is pressed.
+ */
+export function confirmDialog(message: string, confirmLabel = 'OK', danger = true): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ok = h('button', { type: 'button', class: danger ? 'danger' : '', 'data-confirm': 'yes' }, confirmLabel);
+    const cancel = h('button', { type: 'button', 'data-confirm': 'no' }, 'Cancel');
+    const dlg = h('dialog', { class: 'confirm', 'aria-label': 'Confirm' },
+      h('p', {}, message), h('div', { class: 'confirm-buttons' }, cancel, ok));
+    let answer = false;
+    ok.addEventListener('click', () => { answer = true; dlg.close(); });
+    cancel.addEventListener('click', () => dlg.close());
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      resolve(answer);
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+    cancel.focus();
+  });
+}

@@ -1,15 +1,19 @@
-// run.ts - one run: overview, parameters, metrics with their latest values,
-// tags, the artifact tree with a text/JSON/image preview, and a uPlot chart
-// of the chosen metrics (?metric=, repeatable; ?artifact= keeps the preview).
+// run.ts - one run: its description (Markdown in the tag mlflow.note.content,
+// editable), overview, parameters, metrics with their latest values, tags,
+// the artifact tree with previews (preview.ts) and download links, and a
+// uPlot chart of the chosen metrics (?metric=, repeatable; ?artifact= keeps
+// the preview). While the run is RUNNING the page re-reads it every few
+// seconds and updates the metric values and the chart in place.
 
-import { api, artifactUrl, FileInfo, Run } from '../api';
+import { api, artifactUrl, FileInfo, Metric, Run, RunInfo } from '../api';
 import { link, Page, setQuery } from '../router';
 import { errorBox, fmtBytes, fmtDuration, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
 import { drawChart, XAxis } from '../chart';
+import { renderMarkdown } from '../markdown';
+import { renderPreview } from '../preview';
 
-const TEXT_EXT = /\.(txt|log|json|ya?ml|md|csv|tsv|py|sh|cfg|ini|toml|xml|html?|js|ts|r|sql|conf|env)$|(^|\/)(MLmodel|MLproject|Dockerfile|[^./]+)$/i;
-const IMAGE_EXT = /\.(png|jpe?g|gif|svg|webp|bmp)$/i;
-const PREVIEW_MAX = 1024 * 1024;
+const NOTE_TAG = 'mlflow.note.content';
+const LIVE_MS = 3000;
 
 function kvTable(id: string, rows: [string, Node | string][], empty: string): HTMLElement {
   if (!rows.length) return h('p', { class: 'muted', id }, empty);
@@ -17,43 +21,112 @@ function kvTable(id: string, rows: [string, Node | string][], empty: string): HT
     h('tbody', {}, ...rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v)))));
 }
 
+interface RunView { nodes: Node[]; update: (run: Run) => void }
+
 export function runPage(root: HTMLElement, m: RegExpExecArray, query: URLSearchParams): Page {
   const runId = decodeURIComponent(m[1]);
   const ctl = new AbortController();
   const disposers: (() => void)[] = [];
+  let timer = 0;
   setCrumbs(link('', 'Experiments'), `Run ${runId}`);
   const page = h('section', { class: 'page run' }, h('p', { class: 'status' }, 'Loading…'));
   root.append(page);
+
+  // live refresh: one request in flight at a time, the next one LIVE_MS after it ends
+  const poll = (view: RunView) => {
+    timer = window.setTimeout(async () => {
+      try {
+        const { run } = await api.getRun(runId, ctl.signal);
+        view.update(run);
+        if (run.info.status === 'RUNNING') poll(view);
+      } catch (e) {
+        if (!isAbort(e)) poll(view); // a hiccup: try again later
+      }
+    }, LIVE_MS);
+  };
 
   api.getRun(runId, ctl.signal).then(async ({ run }) => {
     const exp = await api.getExperiment(run.info.experiment_id, ctl.signal).catch(() => null);
     const expName = exp?.experiment.name || `Experiment ${run.info.experiment_id}`;
     const name = run.info.run_name || run.info.run_id;
     setCrumbs(link('', 'Experiments'), link(`experiments/${encodeURIComponent(run.info.experiment_id)}`, expName), name);
-    page.replaceChildren(...build(run, expName, query, ctl.signal, disposers));
+    const view = build(run, expName, query, ctl.signal, disposers);
+    page.replaceChildren(...view.nodes);
+    if (run.info.status === 'RUNNING') poll(view);
   }).catch((e) => {
     if (!isAbort(e)) page.replaceChildren(errorBox(e));
   });
-  return { dispose: () => { ctl.abort(); disposers.forEach((d) => d()); } };
+  return {
+    dispose: () => {
+      ctl.abort();
+      clearTimeout(timer);
+      disposers.forEach((d) => d());
+    },
+  };
 }
 
-function build(run: Run, expName: string, query: URLSearchParams, signal: AbortSignal, disposers: (() => void)[]): Node[] {
-  const i = run.info;
-  const params = [...(run.data.params || [])].sort((a, b) => a.key.localeCompare(b.key));
-  const metrics = [...(run.data.metrics || [])].sort((a, b) => a.key.localeCompare(b.key));
-  const tags = [...(run.data.tags || [])].sort((a, b) => a.key.localeCompare(b.key));
-  const userTags = tags.filter((t) => !t.key.startsWith('mlflow.'));
-  const sysTags = tags.filter((t) => t.key.startsWith('mlflow.'));
+const byKey = <T extends { key: string }>(xs: T[] | undefined): T[] => [...(xs || [])].sort((a, b) => a.key.localeCompare(b.key));
 
+function build(run: Run, expName: string, query: URLSearchParams, signal: AbortSignal, disposers: (() => void)[]): RunView {
+  let info: RunInfo = run.info;
+  let metrics = byKey(run.data.metrics);
+  const runId = info.run_id;
+
+  // ---- header: name, status, live marker ----
+  const statusBadge = h('span', { class: `badge st-${info.status}`, id: 'run-status' }, info.status || '');
+  const live = h('span', { class: 'live', id: 'run-live', title: 'This run is RUNNING: the page refreshes itself every 3 s',
+    hidden: info.status !== 'RUNNING' }, '● live');
+  const title = h('div', { class: 'run-title' }, h('h1', {}, info.run_name || runId), statusBadge, live);
+
+  // ---- overview ----
+  const statusCell = h('span', { class: `st-${info.status}` }, info.status || '');
+  const durationCell = h('span', {}, '');
+  const showTimes = () => {
+    statusCell.className = `st-${info.status}`;
+    statusCell.textContent = info.status || '';
+    statusBadge.className = `badge st-${info.status}`;
+    statusBadge.textContent = info.status || '';
+    live.hidden = info.status !== 'RUNNING';
+    durationCell.textContent = fmtDuration(info.start_time, info.end_time) || (info.status === 'RUNNING' ? 'running' : '');
+  };
+  showTimes();
   const overview = kvTable('overview', [
-    ['Run ID', h('code', {}, i.run_id)],
-    ['Experiment', link(`experiments/${encodeURIComponent(i.experiment_id)}`, expName)],
-    ['Status', h('span', { class: `st-${i.status}` }, i.status || '')],
-    ['Started', fmtTime(i.start_time)],
-    ['Duration', fmtDuration(i.start_time, i.end_time) || (i.status === 'RUNNING' ? 'running' : '')],
-    ['User', i.user_id || ''],
-    ['Artifact URI', h('code', {}, i.artifact_uri || '')],
+    ['Run ID', h('code', {}, runId)],
+    ['Experiment', link(`experiments/${encodeURIComponent(info.experiment_id)}`, expName)],
+    ['Status', statusCell],
+    ['Started', fmtTime(info.start_time)],
+    ['Duration', durationCell],
+    ['User', info.user_id || ''],
+    ['Artifact URI', h('code', {}, info.artifact_uri || '')],
   ], '');
+
+  // ---- params and tags (re-drawn when a refresh brings new ones) ----
+  const paramsBox = h('div', {});
+  const tagsBox = h('div', {});
+  let lastParams = '', lastTags = '';
+  const showParamsTags = (r: Run) => {
+    const params = byKey(r.data.params);
+    const tags = byKey(r.data.tags).filter((t) => t.key !== NOTE_TAG);
+    const p = JSON.stringify(params), t = JSON.stringify(tags);
+    if (p !== lastParams) {
+      lastParams = p;
+      paramsBox.replaceChildren(h('h2', {}, `Parameters (${params.length})`),
+        kvTable('params', params.map((x) => [x.key, x.value]), 'No parameters.'));
+    }
+    if (t !== lastTags) {
+      lastTags = t;
+      const userTags = tags.filter((x) => !x.key.startsWith('mlflow.'));
+      const sysTags = tags.filter((x) => x.key.startsWith('mlflow.'));
+      tagsBox.replaceChildren(h('h2', {}, `Tags (${userTags.length})`),
+        kvTable('tags', userTags.map((x) => [x.key, x.value]), 'No tags.'),
+        sysTags.length ? h('details', {}, h('summary', {}, `System tags (${sysTags.length})`),
+          kvTable('system-tags', sysTags.map((x) => [x.key, x.value]), '')) : '');
+    }
+  };
+  showParamsTags(run);
+
+  // ---- notes ----
+  const notes = notesEditor(runId, run.data.tags?.find((t) => t.key === NOTE_TAG)?.value || '');
 
   // ---- chart: the chosen metric keys (default: the first) ----
   const chosen = new Set(query.getAll('metric').filter((k) => metrics.some((x) => x.key === k)));
@@ -66,7 +139,8 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
   const logBox = h('input', { type: 'checkbox', id: 'chart-log', checked: query.get('log') === '1' });
   const chartControls = h('div', { class: 'chart-controls' }, h('label', {}, 'X axis ', xSelect),
     h('label', {}, logBox, ' log scale'));
-  const redraw = () => {
+  const chartArea = h('div', {}, chartControls, chartBox);
+  const redraw = (keepHeight = false) => {
     const q = new URLSearchParams(location.search);
     q.delete('metric');
     chosen.forEach((k) => q.append('metric', k));
@@ -75,51 +149,156 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
     if (logBox.checked) q.set('log', '1');
     else q.delete('log');
     setQuery(q);
-    void drawChart(chartBox, i.run_id, [...chosen],
-      { x: xSelect.value as XAxis, log: logBox.checked, runStart: Number(i.start_time) || 0 }, signal, disposers);
+    // a live redraw keeps the box's height while the new points load: no jump
+    if (keepHeight && chartBox.offsetHeight) chartBox.style.minHeight = `${chartBox.offsetHeight}px`;
+    void drawChart(chartBox, runId, [...chosen],
+      { x: xSelect.value as XAxis, log: logBox.checked, runStart: Number(info.start_time) || 0 }, signal, disposers)
+      .finally(() => { chartBox.style.minHeight = ''; });
   };
-  xSelect.addEventListener('change', redraw);
-  logBox.addEventListener('change', redraw);
+  xSelect.addEventListener('change', () => redraw());
+  logBox.addEventListener('change', () => redraw());
 
-  const metricRows = metrics.map((x) => {
-    const box = h('input', { type: 'checkbox', 'data-metric': x.key, checked: chosen.has(x.key), 'aria-label': `Chart ${x.key}` });
-    box.addEventListener('change', () => {
-      if (box.checked) chosen.add(x.key);
-      else chosen.delete(x.key);
-      redraw();
-    });
-    return h('tr', {}, h('td', {}, box), h('th', { scope: 'row' }, x.key), h('td', { class: 'num' }, fmtNumber(x.value)),
-      h('td', { class: 'num' }, String(x.step ?? '')), h('td', {}, fmtTime(x.timestamp)));
-  });
-  const metricTable = metrics.length
-    ? h('table', { class: 'grid', id: 'metrics' }, h('thead', {}, h('tr', {}, h('th', {}, 'Chart'), h('th', {}, 'Metric'),
-      h('th', { class: 'num' }, 'Latest'), h('th', { class: 'num' }, 'Step'), h('th', {}, 'Logged'))), h('tbody', {}, ...metricRows))
-    : h('p', { class: 'muted', id: 'metrics' }, 'No metrics.');
-
-  // thousands of metric keys: a filter box over the rows (case-insensitive substring)
-  const metricFilter = h('input', { type: 'search', placeholder: `Filter ${metrics.length} metrics`, 'aria-label': 'Filter metrics',
-    id: 'metric-filter' });
-  metricFilter.addEventListener('input', () => {
+  // ---- metric table: rows keyed by metric, updated in place by a refresh ----
+  const metricsHead = h('h2', {}, '');
+  const metricFilter = h('input', { type: 'search', placeholder: '', 'aria-label': 'Filter metrics', id: 'metric-filter' });
+  const tableBox = h('div', { class: 'scroll-box' });
+  const rowOf = new Map<string, { tr: HTMLElement; cells: HTMLElement[] }>();
+  const filterRows = () => {
     const q = metricFilter.value.trim().toLowerCase();
-    metricRows.forEach((tr, k) => { tr.hidden = !!q && !metrics[k].key.toLowerCase().includes(q); });
-  });
+    rowOf.forEach(({ tr }, key) => { tr.hidden = !!q && !key.toLowerCase().includes(q); });
+  };
+  metricFilter.addEventListener('input', filterRows);
+  const metricCells = (x: Metric) => [fmtNumber(x.value), String(x.step ?? ''), fmtTime(x.timestamp)];
+  const drawMetricTable = () => {
+    rowOf.clear();
+    metricsHead.textContent = `Metrics (${metrics.length})`;
+    metricFilter.placeholder = `Filter ${metrics.length} metrics`;
+    metricFilter.hidden = metrics.length <= 10;
+    chartArea.hidden = !metrics.length;
+    const trs = metrics.map((x) => {
+      const box = h('input', { type: 'checkbox', 'data-metric': x.key, checked: chosen.has(x.key), 'aria-label': `Chart ${x.key}` });
+      box.addEventListener('change', () => {
+        if (box.checked) chosen.add(x.key);
+        else chosen.delete(x.key);
+        redraw();
+      });
+      const [v, s, t] = metricCells(x);
+      const cells = [h('td', { class: 'num latest' }, v), h('td', { class: 'num' }, s), h('td', {}, t)];
+      const tr = h('tr', { 'data-key': x.key }, h('td', {}, box), h('th', { scope: 'row' }, x.key), ...cells);
+      rowOf.set(x.key, { tr, cells });
+      return tr;
+    });
+    tableBox.replaceChildren(metrics.length
+      ? h('table', { class: 'grid', id: 'metrics' }, h('thead', {}, h('tr', {}, h('th', {}, 'Chart'), h('th', {}, 'Metric'),
+        h('th', { class: 'num' }, 'Latest'), h('th', { class: 'num' }, 'Step'), h('th', {}, 'Logged'))), h('tbody', {}, ...trs))
+      : h('p', { class: 'muted', id: 'metrics' }, 'No metrics.'));
+    filterRows();
+  };
+  drawMetricTable();
 
-  const artifacts = artifactBrowser(i.run_id, query.get('artifact') || '', signal);
+  const artifacts = artifactBrowser(runId, query.get('artifact') || '', signal);
   if (metrics.length) redraw();
 
-  return [
-    h('h1', {}, i.run_name || i.run_id),
-    h('div', { class: 'cols' },
-      h('div', {}, h('h2', {}, 'Overview'), overview,
-        h('h2', {}, `Parameters (${params.length})`), kvTable('params', params.map((p) => [p.key, p.value]), 'No parameters.'),
-        h('h2', {}, `Tags (${userTags.length})`), kvTable('tags', userTags.map((t) => [t.key, t.value]), 'No tags.'),
-        sysTags.length ? h('details', {}, h('summary', {}, `System tags (${sysTags.length})`),
-          kvTable('system-tags', sysTags.map((t) => [t.key, t.value]), '')) : null),
-      h('div', {}, h('h2', {}, `Metrics (${metrics.length})`), metrics.length ? chartControls : null, metrics.length ? chartBox : null,
-        metrics.length > 10 ? metricFilter : null,
-        h('div', { class: 'scroll-box' }, metricTable))),
-    h('h2', {}, 'Artifacts'), artifacts,
-  ];
+  // ---- live refresh: what changed since the last read ----
+  const update = (r: Run) => {
+    info = r.info;
+    showTimes();
+    showParamsTags(r);
+    notes.external(r.data.tags?.find((t) => t.key === NOTE_TAG)?.value || '');
+    const fresh = byKey(r.data.metrics);
+    const sameKeys = fresh.length === metrics.length && fresh.every((x, k) => x.key === metrics[k].key);
+    const changed = new Set(fresh.filter((x, k) => !sameKeys || x.step !== metrics[k].step || x.timestamp !== metrics[k].timestamp ||
+      x.value !== metrics[k].value).map((x) => x.key));
+    const hadNone = !metrics.length;
+    metrics = fresh;
+    if (!sameKeys) drawMetricTable();
+    else {
+      for (const x of fresh) {
+        if (!changed.has(x.key)) continue;
+        const row = rowOf.get(x.key)!;
+        metricCells(x).forEach((text, k) => { row.cells[k].textContent = text; });
+      }
+    }
+    if (hadNone && metrics.length && !chosen.size) {
+      chosen.add(metrics[0].key);
+      drawMetricTable();
+    }
+    if ([...chosen].some((k) => changed.has(k))) redraw(true);
+  };
+
+  return {
+    nodes: [
+      title,
+      notes.node,
+      h('div', { class: 'cols' },
+        h('div', {}, h('h2', {}, 'Overview'), overview, paramsBox, tagsBox),
+        h('div', {}, metricsHead, chartArea, metricFilter, tableBox)),
+      h('h2', {}, 'Artifacts'), artifacts,
+    ],
+    update,
+  };
+}
+
+// ---- the description: Markdown, rendered safely, editable ----
+function notesEditor(runId: string, initial: string): { node: HTMLElement; external: (text: string) => void } {
+  let text = initial;
+  const shown = h('div', { class: 'markdown', id: 'run-notes' });
+  const edit = h('button', { type: 'button', id: 'notes-edit' }, 'Edit');
+  const area = h('textarea', { id: 'notes-editor', rows: 8, 'aria-label': 'Description (Markdown)', spellcheck: 'true' });
+  const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
+  const cancel = h('button', { type: 'button' }, 'Cancel');
+  const msg = h('div', {});
+  const form = h('form', { class: 'notes-form', id: 'notes-form', hidden: true }, area,
+    h('div', { class: 'notes-buttons' }, save, cancel, h('span', { class: 'muted' }, 'Markdown · Ctrl+Enter saves · Esc cancels')), msg);
+  const show = () => {
+    shown.replaceChildren(text.trim() ? renderMarkdown(text, 2) : h('p', { class: 'muted' }, 'No description.'));
+  };
+  const open = (on: boolean) => {
+    form.hidden = !on;
+    shown.hidden = on;
+    edit.hidden = on;
+    msg.replaceChildren();
+    if (on) {
+      area.value = text;
+      area.focus();
+    } else edit.focus();
+  };
+  edit.addEventListener('click', () => open(true));
+  cancel.addEventListener('click', () => open(false));
+  area.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      open(false);
+    } else if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    save.disabled = true;
+    try {
+      await api.setRunTag(runId, NOTE_TAG, area.value);
+      text = area.value;
+      show();
+      open(false);
+    } catch (e) {
+      msg.replaceChildren(errorBox(e));
+    } finally {
+      save.disabled = false;
+    }
+  });
+  show();
+  return {
+    node: h('section', { class: 'notes' }, h('div', { class: 'notes-head' }, h('h2', {}, 'Description'), edit), shown, form),
+    // a refresh of a running run: take someone else's edit unless ours is open
+    external: (t: string) => {
+      if (t !== text && form.hidden) {
+        text = t;
+        show();
+      }
+    },
+  };
 }
 
 // ---- artifacts: a lazily expanded tree and a preview pane ----
@@ -128,37 +307,13 @@ function artifactBrowser(runId: string, initial: string, signal: AbortSignal): H
   const preview = h('div', { class: 'preview', id: 'artifact-preview', 'aria-live': 'polite' },
     h('p', { class: 'muted' }, 'Choose a file to preview it.'));
 
-  const showFile = async (f: FileInfo) => {
+  const showFile = (f: FileInfo) => {
     const q = new URLSearchParams(location.search);
     q.set('artifact', f.path);
     setQuery(q);
     tree.querySelectorAll('.current').forEach((x) => x.classList.remove('current'));
     tree.querySelector(`[data-path="${CSS.escape(f.path)}"]`)?.classList.add('current');
-    const url = artifactUrl(runId, f.path);
-    const headLine = h('div', { class: 'preview-head' }, h('strong', {}, f.path), ` ${fmtBytes(f.file_size)} `,
-      h('a', { href: url, download: f.path.split('/').pop() || 'artifact' }, 'Download'));
-    if (IMAGE_EXT.test(f.path)) {
-      preview.replaceChildren(headLine, h('img', { src: url, alt: f.path }));
-      return;
-    }
-    if (!TEXT_EXT.test(f.path) || Number(f.file_size) > PREVIEW_MAX) {
-      preview.replaceChildren(headLine, h('p', { class: 'muted' }, 'No preview for this file.'));
-      return;
-    }
-    preview.replaceChildren(headLine, h('p', { class: 'muted' }, 'Loading…'));
-    try {
-      const res = await fetch(url, { signal });
-      if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-      let text = await res.text();
-      if (/\.json$/i.test(f.path)) {
-        try {
-          text = JSON.stringify(JSON.parse(text), null, 2);
-        } catch { /* show as is */ }
-      }
-      preview.replaceChildren(headLine, h('pre', { class: 'text' }, text));
-    } catch (e) {
-      if (!isAbort(e)) preview.replaceChildren(headLine, errorBox(e));
-    }
+    void renderPreview(preview, { path: f.path, size: f.file_size, url: artifactUrl(runId, f.path) }, signal);
   };
 
   const listInto = async (ul: HTMLElement, path: string) => {
@@ -173,25 +328,30 @@ function artifactBrowser(runId: string, initial: string, signal: AbortSignal): H
         const label = f.path.split('/').pop() || f.path;
         const btn = h('button', { type: 'button', class: f.is_dir ? 'dir' : 'file', 'data-path': f.path },
           f.is_dir ? `▸ ${label}/` : label, f.is_dir ? '' : h('small', {}, ` ${fmtBytes(f.file_size)}`));
-        const li = h('li', {}, btn);
+        const li = h('li', {}, h('div', { class: 'tree-item' }, btn, f.is_dir ? null
+          : h('a', { href: artifactUrl(runId, f.path), download: label, class: 'dl', title: `Download ${label}`,
+            'aria-label': `Download ${f.path}` }, '⤓')));
         if (f.is_dir) {
           let sub: HTMLElement | null = null;
+          btn.setAttribute('aria-expanded', 'false');
           btn.addEventListener('click', () => {
             if (sub) {
               sub.remove();
               sub = null;
               btn.firstChild!.textContent = `▸ ${label}/`;
+              btn.setAttribute('aria-expanded', 'false');
               return;
             }
             sub = h('ul', {});
             li.append(sub);
             btn.firstChild!.textContent = `▾ ${label}/`;
+            btn.setAttribute('aria-expanded', 'true');
             void listInto(sub, f.path);
           });
           if (initial.startsWith(`${f.path}/`)) btn.click();
         } else {
-          btn.addEventListener('click', () => void showFile(f));
-          if (initial === f.path) void showFile(f);
+          btn.addEventListener('click', () => showFile(f));
+          if (initial === f.path) showFile(f);
         }
         return li;
       }));

@@ -1,19 +1,30 @@
 // runs.ts - an experiment's runs table. Everything the user chooses lives in
-// the URL (?filter=, ?sort=, ?dir=, ?cols=), so a view can be bookmarked.
-// Filtering and sorting are done by the server (runs/search with MLflow's
-// filter DSL and order_by); a small first page, then pages of PAGE runs
-// are fetched as the user scrolls. Only the rows in view are in the DOM (virtual scrolling), so
-// 10,000 runs cost no more to draw than 30.
+// the URL (?filter=, ?sort=, ?dir=, ?cols=, ?lifecycle=, ?sel=), so a view
+// can be bookmarked. Filtering and sorting are done by the server
+// (runs/search with MLflow's filter DSL and order_by); a small first page,
+// then pages of PAGE runs are fetched as the user scrolls. Only the rows in
+// view are in the DOM (virtual scrolling), so 10,000 runs cost no more to
+// draw than 30. Checked rows can be compared, deleted or restored; while a
+// run in view is RUNNING, the rows in view are re-read every few seconds.
 
 import { api, ApiError, Run } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
-import { errorBox, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
+import { confirmDialog, errorBox, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
 
 const FIRST_PAGE = 100; // small, so the first rows show quickly
 const PAGE = 1000;
 const ROW_H = 28;
 const OVERSCAN = 8;
 const CHOOSER_LIMIT = 200;
+const LIVE_MS = 3000;
+const PICK_W = '2.25rem'; // the checkbox column
+
+/** ?lifecycle= values and the run_view_type each asks for. */
+const LIFECYCLES: { value: string; label: string; view: string }[] = [
+  { value: 'active', label: 'Active', view: 'ACTIVE_ONLY' },
+  { value: 'deleted', label: 'Deleted', view: 'DELETED_ONLY' },
+  { value: 'all', label: 'All', view: 'ALL' },
+];
 
 /** A column: "a:<attribute>", "m:<metric>", "p:<param>" or "t:<tag>". */
 type Col = string;
@@ -26,14 +37,14 @@ const FIXED: { col: Col; label: string; width: string }[] = [
 ];
 
 interface Row {
-  id: string; name: string; status: string; start?: number; end?: number;
+  id: string; name: string; status: string; start?: number; end?: number; deleted: boolean;
   m: Map<string, number | string>; p: Map<string, string>; t: Map<string, string>;
 }
 
 function toRow(r: Run): Row {
   return {
     id: r.info.run_id, name: r.info.run_name || r.info.run_id, status: r.info.status || '',
-    start: r.info.start_time, end: r.info.end_time,
+    start: r.info.start_time, end: r.info.end_time, deleted: r.info.lifecycle_stage === 'deleted',
     m: new Map((r.data.metrics || []).map((x) => [x.key, x.value])),
     p: new Map((r.data.params || []).map((x) => [x.key, x.value])),
     t: new Map((r.data.tags || []).map((x) => [x.key, x.value])),
@@ -77,7 +88,11 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     sort: query.get('sort') || 'a:start_time',
     dir: query.get('dir') === 'asc' ? 'asc' : 'desc',
     cols: query.has('cols') ? (query.get('cols') || '').split(',').filter((c) => /^[mpt]:./.test(c)) : null as Col[] | null,
+    lifecycle: LIFECYCLES.some((l) => l.value === query.get('lifecycle')) ? query.get('lifecycle')! : 'active',
   };
+  // checked runs, by id, in the order they were checked (the URL's ?sel=)
+  const picked = new Set((query.get('sel') || '').split(',').filter(Boolean));
+  let anchor = -1; // the last row checked by a click: shift-click checks the range up to here
 
   const expLink = link(`experiments/${encodeURIComponent(expId)}`, `Experiment ${expId}`);
   setCrumbs(link('', 'Experiments'), expLink);
@@ -92,6 +107,14 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const filterInput = h('input', { type: 'search', name: 'filter', value: state.filter, autocomplete: 'off',
     spellcheck: 'false', placeholder: 'metrics.loss < 0.5 and params.lr = "0.01"', 'aria-label': 'Filter runs' });
   const filterForm = h('form', { class: 'filter', id: 'run-filter' }, filterInput, h('button', { type: 'submit' }, 'Search'));
+  const lifeSelect = h('select', { id: 'run-lifecycle', 'aria-label': 'Show active, deleted or all runs' },
+    ...LIFECYCLES.map((l) => h('option', { value: l.value, selected: l.value === state.lifecycle }, l.label)));
+  const compareBtn = h('button', { type: 'button', id: 'compare-runs', title: 'Compare the checked runs (2 or more)' }, 'Compare');
+  const deleteBtn = h('button', { type: 'button', id: 'delete-runs', class: 'danger-outline' }, 'Delete');
+  const restoreBtn = h('button', { type: 'button', id: 'restore-runs' }, 'Restore');
+  const clearBtn = h('button', { type: 'button', id: 'clear-selection', class: 'link' }, 'Clear');
+  const actions = h('div', { class: 'run-actions', role: 'group', 'aria-label': 'Checked runs' },
+    compareBtn, deleteBtn, restoreBtn, clearBtn);
   const colBtn = h('button', { type: 'button', id: 'columns-button', 'aria-expanded': 'false' }, 'Columns');
   const chooser = h('div', { class: 'chooser', id: 'column-chooser', hidden: true });
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
@@ -103,8 +126,8 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const body = h('div', { class: 'vt-body', role: 'rowgroup' });
   const scroller = h('div', { class: 'vt', id: 'runs-table', role: 'grid', tabindex: '0', 'aria-label': 'Runs' }, head, body);
   root.append(h('section', { class: 'page' },
-    h('div', { class: 'toolbar' }, title, filterForm, h('div', { class: 'chooser-wrap' }, colBtn, chooser)),
-    errBox, scroller, h('div', { class: 'footer' }, status, more)));
+    h('div', { class: 'toolbar' }, title, filterForm, lifeSelect, h('div', { class: 'chooser-wrap' }, colBtn, chooser)),
+    actions, errBox, scroller, h('div', { class: 'footer' }, status, more)));
 
   const columns = (): Col[] => [...FIXED.map((f) => f.col), ...(state.cols || [])];
   const pushUrl = (push: boolean) => {
@@ -115,14 +138,90 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
       q.set('dir', state.dir);
     }
     if (state.cols) q.set('cols', state.cols.join(','));
+    if (state.lifecycle !== 'active') q.set('lifecycle', state.lifecycle);
+    if (picked.size) q.set('sel', [...picked].join(','));
     setQuery(q, push);
   };
+  const viewType = () => LIFECYCLES.find((l) => l.value === state.lifecycle)!.view;
+
+  // ---- checked rows: the header box, the action buttons ----
+  const allBox = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': 'Check all loaded runs' });
+  const updateActions = () => {
+    const n = picked.size;
+    compareBtn.textContent = `Compare (${n})`;
+    compareBtn.disabled = n < 2;
+    deleteBtn.textContent = `Delete (${n})`;
+    deleteBtn.disabled = !n;
+    deleteBtn.hidden = state.lifecycle === 'deleted';
+    restoreBtn.textContent = `Restore (${n})`;
+    restoreBtn.disabled = !n;
+    restoreBtn.hidden = state.lifecycle === 'active';
+    clearBtn.hidden = !n;
+    const loadedPicked = rows.reduce((k, r) => k + Number(picked.has(r.id)), 0);
+    allBox.checked = !!rows.length && loadedPicked === rows.length;
+    allBox.indeterminate = loadedPicked > 0 && loadedPicked < rows.length;
+  };
+  const pickChanged = () => {
+    pushUrl(false);
+    updateActions();
+    schedule();
+  };
+  const toggle = (i: number, range: boolean) => {
+    const r = rows[i];
+    if (!r) return;
+    const on = !picked.has(r.id);
+    const [a, b] = range && anchor >= 0 ? [Math.min(anchor, i), Math.max(anchor, i)] : [i, i];
+    for (let k = a; k <= b; k++) {
+      if (on) picked.add(rows[k].id);
+      else picked.delete(rows[k].id);
+    }
+    anchor = i;
+    pickChanged();
+  };
+  allBox.addEventListener('change', () => {
+    rows.forEach((r) => (allBox.checked ? picked.add(r.id) : picked.delete(r.id)));
+    pickChanged();
+  });
+  clearBtn.addEventListener('click', () => {
+    picked.clear();
+    pickChanged();
+  });
+  compareBtn.addEventListener('click', () => {
+    if (picked.size >= 2) navigate(`compare?runs=${[...picked].map(encodeURIComponent).join(',')}`);
+  });
+  lifeSelect.addEventListener('change', () => {
+    state.lifecycle = lifeSelect.value;
+    pushUrl(true);
+    updateActions();
+    reload();
+  });
+
+  /** Deletes or restores the checked runs (each one that is in the other state, or not loaded). */
+  const changeLifecycle = async (del: boolean) => {
+    const known = new Map(rows.map((r) => [r.id, r]));
+    const ids = [...picked].filter((id) => !known.has(id) || known.get(id)!.deleted !== del);
+    if (!ids.length) return;
+    const verb = del ? 'Delete' : 'Restore';
+    if (!await confirmDialog(`${verb} ${ids.length} run${ids.length === 1 ? '' : 's'}?` +
+      (del ? ' Deleted runs can be restored from the Deleted view.' : ''), verb, del)) return;
+    const failed: string[] = [];
+    for (let k = 0; k < ids.length; k += 8) { // a few at a time
+      await Promise.all(ids.slice(k, k + 8).map((id) => (del ? api.deleteRun(id) : api.restoreRun(id))
+        .then(() => picked.delete(id))
+        .catch((e) => { failed.push(`${id}: ${e instanceof Error ? e.message : e}`); })));
+    }
+    pushUrl(false);
+    reload();
+    if (failed.length) errBox.replaceChildren(errorBox(`${verb} failed for ${failed.length} run(s):\n${failed.slice(0, 5).join('\n')}`));
+  };
+  deleteBtn.addEventListener('click', () => void changeLifecycle(true));
+  restoreBtn.addEventListener('click', () => void changeLifecycle(false));
 
   const drawHead = () => {
     const cols = columns();
-    scroller.style.setProperty('--cols', cols.map((c) => FIXED.find((f) => f.col === c)?.width || 'minmax(7rem, 1fr)').join(' '));
-    scroller.style.setProperty('--min-width', `${20 + 7 * cols.length}rem`);
-    head.replaceChildren(...cols.map((c) => {
+    scroller.style.setProperty('--cols', [PICK_W, ...cols.map((c) => FIXED.find((f) => f.col === c)?.width || 'minmax(7rem, 1fr)')].join(' '));
+    scroller.style.setProperty('--min-width', `${22 + 7 * cols.length}rem`);
+    head.replaceChildren(h('label', { class: 'pick' }, allBox), ...cols.map((c) => {
       const active = c === state.sort;
       const b = h('button', { type: 'button', class: `th${c[0] === 'm' ? ' num' : ''}`, 'data-col': c,
         title: `Sort by ${colLabel(c)}`, 'aria-sort': active ? (state.dir === 'asc' ? 'ascending' : 'descending') : undefined },
@@ -151,20 +250,35 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     const out: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
       const r = rows[i];
-      const a = link(`runs/${encodeURIComponent(r.id)}`, '', `vt-row${i === selected ? ' selected' : ''}${i % 2 ? ' odd' : ''}`);
+      const on = picked.has(r.id);
+      const a = link(`runs/${encodeURIComponent(r.id)}`, '', `vt-row${i === selected ? ' selected' : ''}${i % 2 ? ' odd' : ''}` +
+        `${on ? ' checked' : ''}${r.deleted ? ' deleted' : ''}`);
       a.setAttribute('role', 'row');
+      a.setAttribute('aria-selected', String(on));
       a.style.transform = `translateY(${i * ROW_H}px)`;
       a.dataset.index = String(i);
+      a.dataset.runId = r.id;
       a.tabIndex = -1;
+      // not an <input>: interactive content inside a link is invalid; clicks are handled on the body
+      a.append(h('span', { class: 'pick', role: 'checkbox', 'aria-checked': String(on), 'aria-label': `Check ${r.name}` },
+        h('span', { class: 'box', 'aria-hidden': 'true' }, on ? '✓' : '')));
       for (const c of cols) {
         const t = cellText(r, c);
-        a.append(h('span', { class: `td${c[0] === 'm' ? ' num' : ''}${c === 'a:status' ? ` st-${t}` : ''}`, role: 'gridcell', title: t }, t));
+        a.append(h('span', { class: `td${c[0] === 'm' ? ' num' : ''}${c === 'a:status' ? ` st-${t}` : ''}`, role: 'gridcell', 'data-col': c, title: t }, t));
       }
       out.push(a);
     }
     body.replaceChildren(...out);
     if (token && !loading && last > rows.length - OVERSCAN * 4) void loadPage(gen);
+    startLive();
   };
+  body.addEventListener('click', (ev) => {
+    const box = (ev.target as Element).closest('.pick');
+    if (!box) return;
+    ev.preventDefault(); // no navigation (the router skips prevented clicks)
+    const i = Number((box.parentElement as HTMLElement).dataset.index);
+    toggle(i, ev.shiftKey);
+  });
   const schedule = () => {
     if (!frame) frame = requestAnimationFrame(drawRows);
   };
@@ -178,13 +292,47 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     more.hidden = !token;
   };
 
+  // ---- live refresh: re-read the rows in view while one of them is RUNNING ----
+  let liveTimer = 0, liveBusy = false;
+  function startLive(): void {
+    if (!liveTimer && !liveBusy && !ctl.signal.aborted && rows.some((r) => r.status === 'RUNNING'))
+      liveTimer = window.setTimeout(liveTick, LIVE_MS);
+  }
+  async function liveTick(): Promise<void> {
+    liveTimer = 0;
+    liveBusy = true;
+    const g = gen;
+    const top = Math.max(0, scroller.scrollTop - head.offsetHeight);
+    const first = Math.max(0, Math.floor(top / ROW_H));
+    const last = Math.min(rows.length, Math.ceil((top + scroller.clientHeight) / ROW_H));
+    const inView = rows.slice(first, last);
+    try {
+      if (inView.some((r) => r.status === 'RUNNING')) {
+        const ids = inView.map((r) => r.id);
+        const res = await api.searchRuns({ experiment_ids: [expId], run_view_type: 'ALL', max_results: ids.length,
+          filter: `attributes.run_id IN (${ids.map((id) => `'${id.replace(/'/g, '')}'`).join(', ')})` }, ctl.signal);
+        if (g !== gen) return;
+        const fresh = new Map((res.runs || []).map((r) => [r.info.run_id, toRow(r)]));
+        rows = rows.map((r) => fresh.get(r.id) || r);
+        for (const row of fresh.values())
+          for (const k of ['m', 'p', 't'] as const) for (const key of row[k].keys()) keys[k].add(key);
+        schedule();
+      }
+    } catch {
+      // a failed refresh is retried on the next tick (an abort ends the page: startLive checks)
+    } finally {
+      liveBusy = false;
+      startLive();
+    }
+  }
+
   async function loadPage(g: number): Promise<void> {
     loading = true;
     updateStatus();
     try {
       const r = await api.searchRuns({ experiment_ids: [expId], filter: state.filter || undefined,
         order_by: [orderBy(state.sort, state.dir)], max_results: rows.length ? PAGE : FIRST_PAGE, page_token: token,
-        run_view_type: 'ACTIVE_ONLY' }, ctl.signal);
+        run_view_type: viewType() }, ctl.signal);
       if (g !== gen) return;
       const fresh = (r.runs || []).map(toRow);
       rows = rows.concat(fresh);
@@ -210,6 +358,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
       if (g === gen) {
         loading = false;
         updateStatus();
+        updateActions();
         drawRows();
       }
     }
@@ -220,6 +369,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     rows = [];
     token = undefined;
     selected = -1;
+    anchor = -1;
     scroller.scrollTop = 0;
     drawHead();
     drawRows();
@@ -286,8 +436,13 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     if (token && !loading) void loadPage(gen);
   });
 
-  // ---- keyboard: arrows / j k move, Enter opens, Home / End jump ----
+  // ---- keyboard: arrows / j k move, Enter opens, Space checks, Home / End jump ----
   scroller.addEventListener('keydown', (ev) => {
+    if (ev.key === ' ' && selected >= 0 && rows[selected]) {
+      ev.preventDefault();
+      toggle(selected, ev.shiftKey);
+      return;
+    }
     const step: Record<string, number> = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1, PageDown: 20, PageUp: -20,
       Home: -Infinity, End: Infinity };
     if (ev.key === 'Enter' && selected >= 0 && rows[selected]) {
@@ -303,10 +458,12 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     drawRows();
   });
 
+  updateActions();
   reload();
   return {
     dispose: () => {
       gen++;
+      clearTimeout(liveTimer);
       ctl.abort();
       resize.disconnect();
       if (frame) cancelAnimationFrame(frame);
