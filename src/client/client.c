@@ -72,7 +72,8 @@ static enum mlf_result set_base(mlf_client *c, const char *uri)
 	if (!uri || !*uri)
 		return client_fail(MLF_CLIENT_ERR_INVALID, "no tracking URI (argument NULL and MLFLOW_TRACKING_URI unset)");
 	if (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)
-		return client_fail(MLF_CLIENT_ERR_INVALID, "unsupported tracking URI '%s' (http:// or https:// only)", uri);
+		return client_fail(MLF_CLIENT_ERR_INVALID,
+				   "unsupported tracking URI '%s' (http://, https:// or sqlite:// only)", uri);
 	size_t n = strlen(uri);
 	while (n && uri[n - 1] == '/')
 		n--;
@@ -94,7 +95,10 @@ static enum mlf_result client_setup(mlf_client *c, const char *uri, const struct
 	pthread_cond_init(&c->not_empty, NULL);
 	pthread_cond_init(&c->not_full, NULL);
 	pthread_cond_init(&c->drained, NULL);
-	enum mlf_result r = set_base(c, uri ? uri : getenv("MLFLOW_TRACKING_URI"));
+	if (!uri)
+		uri = getenv("MLFLOW_TRACKING_URI");
+	c->transport = &client_transport_http;
+	enum mlf_result r = uri && clocal_uri(uri) ? clocal_open(c, uri) : set_base(c, uri);
 	if (r == MLF_CLIENT_OK)
 		r = chttp_init(&c->sync);
 	if (r == MLF_CLIENT_OK)
@@ -108,6 +112,7 @@ static void client_free(mlf_client *c)
 {
 	queue_stop(c);
 	chttp_release(&c->sync);
+	clocal_close(c);
 	while (c->runs) {
 		struct mlf_run *next = c->runs->next;
 		free(c->runs);
@@ -207,13 +212,20 @@ enum mlf_result client_small_body(struct buf *b, const struct cfield *f, size_t 
 	return MLF_CLIENT_OK;
 }
 
-/* One synchronous request; `rep` must be released by the caller. */
-enum mlf_result client_sync_call(mlf_client *c, const char *path, const struct buf *body, struct creply *rep)
+/* One synchronous request through the client's transport (HTTP or the
+ * local store); `rep` must be released by the caller. */
+enum mlf_result client_sync_request(mlf_client *c, const char *method, const char *path, const struct buf *body,
+				    struct creply *rep)
 {
 	pthread_mutex_lock(&c->sync_mu);
-	enum mlf_result r = chttp_call(c, &c->sync, path, body, rep);
+	enum mlf_result r = c->transport->call(c, &c->sync, method, path, body, rep);
 	pthread_mutex_unlock(&c->sync_mu);
 	return r;
+}
+
+enum mlf_result client_sync_call(mlf_client *c, const char *path, const struct buf *body, struct creply *rep)
+{
+	return client_sync_request(c, NULL, path, body, rep);
 }
 
 /* POSTs the fields and releases everything; for calls whose answer is {}. */

@@ -2,7 +2,9 @@
  * client_int.h - private declarations shared by the files of src/client/.
  *
  * src/client implements include/mlflowc.h over libcurl, jansson and the
- * base/json kits only (never src/store or src/api). It never calls the
+ * base/json kits only (never src/store or src/api), except client_local.c,
+ * which runs the server's router and store in-process for sqlite:// URIs
+ * (see the transport section below). It never calls the
  * aborting xalloc wrappers: every allocation is malloc/realloc with its
  * failure returned as MLF_CLIENT_ERR_NOMEM. The struct buf values used here
  * are always grown with cbuf_reserve() before the kits write into them, so
@@ -56,6 +58,8 @@ struct creply {
 	char code[64];    /* MLflow's error_code when status is not 2xx, else "" */
 };
 
+struct clocal;
+
 struct mlf_run {
 	mlf_client *client;
 	const char *id;       /* interned, 32 hex */
@@ -88,6 +92,10 @@ struct mlf_client {
 	bool sender_started;
 	struct chttp send;               /* owned by the sender thread */
 	struct point *batch;             /* the sender's CLIENT_BATCH_MAX points in flight */
+
+	/* transport (client_local.c / client_http.c): set once at open */
+	const struct client_transport *transport; /* never NULL after open */
+	struct clocal *local;            /* the in-process store; NULL over HTTP */
 };
 
 /* client.c */
@@ -125,6 +133,45 @@ void chttp_release(struct chttp *h);
  * thread's error text set. `out` is filled in every case (release it). */
 enum mlf_result chttp_call(mlf_client *c, struct chttp *h, const char *path, const struct buf *body,
 			   struct creply *out);
+
+/* ---------------------------------------------------------------- transport
+ * Every request of the library goes through c->transport, chosen by the
+ * tracking URI at open: HTTP (http://, https://: libcurl, client_http.c) or
+ * local (sqlite://: the server's own router and store in this process,
+ * client_local.c). `h` is the caller's curl handle (unused by local).
+ * `method` NULL means GET without a body, POST with one; else "GET",
+ * "POST", "PATCH", "DELETE" or "PUT". `path` is below /api/2.0/mlflow/ and
+ * may carry a ?query (percent-encoded). Same contract as chttp_call. */
+struct client_transport {
+	const char *name; /* "http" or "local" */
+	enum mlf_result (*call)(mlf_client *c, struct chttp *h, const char *method, const char *path,
+				const struct buf *body, struct creply *out);
+};
+extern const struct client_transport client_transport_http;
+extern const struct client_transport client_transport_local;
+
+/* client_http.c: chttp_call with a method (NULL: GET/POST by body). */
+enum mlf_result chttp_request(mlf_client *c, struct chttp *h, const char *method, const char *path,
+			      const struct buf *body, struct creply *out);
+/* Fills out->code and the thread's error text from a non-2xx MLflow error
+ * body; returns MLF_CLIENT_ERR_SERVER. `where` names the request. */
+enum mlf_result chttp_reply_error(const char *where, struct creply *out);
+/* Sleeps the back-off before retry number `attempt` (0 first) and counts
+ * the retry in c->st.retried. `retry_after_s` > 0: the server's hint. */
+void chttp_retry_pause(mlf_client *c, unsigned attempt, long retry_after_s);
+
+/* client.c: one synchronous request with a method, on the sync handle
+ * (the transport switch's counterpart of client_sync_call). */
+enum mlf_result client_sync_request(mlf_client *c, const char *method, const char *path, const struct buf *body,
+				    struct creply *rep);
+
+/* client_local.c: a sqlite:// tracking URI. Opens the store (artifact root
+ * of new experiments: ./mlruns of the current directory, made absolute, as
+ * MLflow) and sets c->transport/c->local; TRANSPORT with the store's reason
+ * when the database cannot be opened. clocal_close(NULL) is a no-op. */
+bool clocal_uri(const char *uri);
+enum mlf_result clocal_open(mlf_client *c, const char *uri);
+void clocal_close(mlf_client *c);
 
 /* client_queue.c */
 enum mlf_result queue_init(mlf_client *c);

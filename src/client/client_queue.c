@@ -181,7 +181,7 @@ static size_t count_run(const struct point *b, size_t n, size_t first, const boo
 static void send_one(mlf_client *c, struct buf *body, size_t m, struct batch_result *res)
 {
 	struct creply rep = { .body = BUF_INIT };
-	enum mlf_result r = chttp_call(c, &c->send, "runs/log-batch", body, &rep);
+	enum mlf_result r = c->transport->call(c, &c->send, "POST", "runs/log-batch", body, &rep);
 	buf_release(&rep.body);
 	if (r == MLF_CLIENT_OK) {
 		res->acked += m;
@@ -275,8 +275,14 @@ enum mlf_result queue_init(mlf_client *c)
 	if (!c->ring || !c->batch)
 		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory for a %zu-point queue", c->opt.queue_capacity);
 	/* Touch the ring now so that page faults are paid at open, not inside
-	 * the producers' mlf_log_metric calls. */
-	memset(c->ring, 0, c->opt.queue_capacity * sizeof(*c->ring));
+	 * the producers' mlf_log_metric calls. Through a volatile pointer and
+	 * one write per page: a memset of zeros after malloc is turned into
+	 * calloc by the compiler, which maps zero pages lazily and so moved
+	 * every fault back into mlf_log_metric. */
+	volatile char *touch = (volatile char *)c->ring;
+	size_t bytes = c->opt.queue_capacity * sizeof(*c->ring);
+	for (size_t off = 0; off < bytes; off += 4096)
+		touch[off] = 1;
 	return chttp_init(&c->send);
 }
 

@@ -97,6 +97,8 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 
 const char *http_request_header(const struct http_request *req, const char *name)
 {
+	if (!req->conn) /* a request built in-process (the client library's local mode) */
+		return NULL;
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 

@@ -9,7 +9,10 @@
  * releases them (to fill the queue). It records every accepted point, so the
  * tests check per-key order, exactly-once delivery, the 1000-per-request
  * limit, back-pressure in both queue-full modes, flush and end-run
- * semantics, and the counters.
+ * semantics, the counters, per-key order with several producer threads
+ * (also through a tiny queue that keeps them blocking), and the
+ * Authorization header MLflow's environment variables put on every
+ * request.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,6 +47,9 @@ struct fake {
 	int batches, max_batch;
 	int points_at_update; /* points accepted when runs/update arrived */
 	int n;
+	int requests;         /* every request the fake answered */
+	int auth_mismatch;    /* requests whose Authorization differed from want_auth */
+	char want_auth[128];  /* "" = no Authorization header expected */
 	struct got got[MAX_POINTS];
 	struct http_server *srv;
 	char url[64];
@@ -103,6 +109,11 @@ static void handler(void *app, const struct http_request *req, struct http_respo
 {
 	(void)app;
 	const char *p = req->path;
+	const char *auth = http_request_header(req, "Authorization");
+	pthread_mutex_lock(&F.mu);
+	F.requests++;
+	F.auth_mismatch += strcmp(auth ? auth : "", F.want_auth) != 0;
+	pthread_mutex_unlock(&F.mu);
 	if (strstr(p, "runs/log-batch")) {
 		log_batch(req, resp);
 	} else if (strstr(p, "runs/create")) {
@@ -352,9 +363,9 @@ static void test_bad_arguments(void **state)
 	(void)state;
 	mlf_client *c = (mlf_client *)1;
 	char errbuf[128];
-	assert_int_equal(mlf_client_open("sqlite:///x.db", NULL, &c, errbuf, sizeof(errbuf)), MLF_CLIENT_ERR_INVALID);
+	assert_int_equal(mlf_client_open("ftp://x/y", NULL, &c, errbuf, sizeof(errbuf)), MLF_CLIENT_ERR_INVALID);
 	assert_null(c);
-	assert_non_null(strstr(errbuf, "sqlite:///x.db"));
+	assert_non_null(strstr(errbuf, "ftp://x/y"));
 	assert_int_equal(mlf_client_close(NULL), MLF_CLIENT_OK);
 	c = open_client(0, MLF_QUEUE_FULL_BLOCK, 0);
 	mlf_run *run = start_run(c);
@@ -380,6 +391,159 @@ static void test_transport_error(void **state)
 	mlf_client_close(c);
 }
 
+/* ---- concurrency: per-key order with several producers and back-pressure */
+
+#define N_THREADS 4
+#define PER_THREAD 3000
+
+struct worker {
+	mlf_run *run;
+	int id;
+	enum mlf_result r;
+};
+
+/* Thread t logs keys "t<t>k0".."t<t>k2": steps 0.. in order per key. */
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	char key[3][16];
+	for (int k = 0; k < 3; k++)
+		snprintf(key[k], sizeof(key[k]), "t%dk%d", w->id, k);
+	w->r = MLF_CLIENT_OK;
+	for (int i = 0; i < PER_THREAD && w->r == MLF_CLIENT_OK; i++)
+		w->r = mlf_log_metric(w->run, key[i % 3], (double)w->id, 1700000000000 + i, i / 3);
+	return NULL;
+}
+
+static void check_threads(void)
+{
+	assert_int_equal(F.n, N_THREADS * PER_THREAD);
+	int64_t next[N_THREADS][3] = { { 0 } };
+	for (int i = 0; i < F.n; i++) {
+		int t = -1, k = -1;
+		assert_int_equal(sscanf(F.got[i].key, "t%dk%d", &t, &k), 2);
+		assert_true(t >= 0 && t < N_THREADS && k >= 0 && k < 3);
+		assert_int_equal(F.got[i].step, next[t][k]);
+		assert_true(F.got[i].value == (double)t);
+		next[t][k]++;
+	}
+}
+
+static void run_workers(size_t cap)
+{
+	mlf_client *c = open_client(cap, MLF_QUEUE_FULL_BLOCK, 0);
+	mlf_run *run = start_run(c);
+	pthread_t th[N_THREADS];
+	struct worker w[N_THREADS];
+	for (int t = 0; t < N_THREADS; t++) {
+		w[t] = (struct worker){ .run = run, .id = t };
+		pthread_create(&th[t], NULL, work, &w[t]);
+	}
+	for (int t = 0; t < N_THREADS; t++) {
+		pthread_join(th[t], NULL);
+		assert_int_equal(w[t].r, MLF_CLIENT_OK);
+	}
+	assert_int_equal(mlf_flush(c), MLF_CLIENT_OK);
+	check_threads();
+	struct mlf_client_stats st;
+	mlf_client_stats(c, &st);
+	assert_int_equal(st.sent, N_THREADS * PER_THREAD);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(mlf_run_end(run, MLF_RUN_FINISHED), MLF_CLIENT_OK);
+	assert_int_equal(mlf_client_close(c), MLF_CLIENT_OK);
+}
+
+static void test_concurrent_producers_keep_order(void **state)
+{
+	(void)state;
+	run_workers(0);
+}
+
+/* A 16-point queue: producers block on a full ring again and again. */
+static void test_concurrent_producers_back_pressure(void **state)
+{
+	(void)state;
+	run_workers(16);
+	assert_true(F.batches > 1);
+}
+
+/* ---- auth: MLflow's environment variables on every request */
+
+static void unset_auth_env(void)
+{
+	unsetenv("MLFLOW_TRACKING_TOKEN");
+	unsetenv("MLFLOW_TRACKING_USERNAME");
+	unsetenv("MLFLOW_TRACKING_PASSWORD");
+	unsetenv("MLFLOW_TRACKING_INSECURE_TLS");
+	unsetenv("MLFLOW_TRACKING_SERVER_CERT_PATH");
+}
+
+/* Opens a client, makes synchronous and metric requests, closes it, and
+ * checks that each request carried F.want_auth. */
+static void check_auth_on_every_request(void)
+{
+	mlf_client *c = open_client(0, MLF_QUEUE_FULL_BLOCK, 0);
+	mlf_run *run = start_run(c);
+	assert_int_equal(mlf_log_param(run, "p", "v"), MLF_CLIENT_OK);
+	log_points(run, 0, 30);
+	assert_int_equal(mlf_run_end(run, MLF_RUN_FINISHED), MLF_CLIENT_OK);
+	assert_int_equal(mlf_client_close(c), MLF_CLIENT_OK);
+	check_points(30);
+	assert_true(F.requests >= 6); /* get-by-name, create x2, param, batch, update */
+	assert_int_equal(F.auth_mismatch, 0);
+}
+
+static void test_auth_none(void **state)
+{
+	(void)state;
+	unset_auth_env();
+	check_auth_on_every_request();
+}
+
+static void test_auth_bearer_token(void **state)
+{
+	(void)state;
+	unset_auth_env();
+	setenv("MLFLOW_TRACKING_TOKEN", "s3cr3t-t0ken", 1);
+	snprintf(F.want_auth, sizeof(F.want_auth), "Bearer s3cr3t-t0ken");
+	check_auth_on_every_request();
+	unset_auth_env();
+}
+
+static void test_auth_basic_wins_over_token(void **state)
+{
+	(void)state;
+	unset_auth_env();
+	setenv("MLFLOW_TRACKING_USERNAME", "user", 1);
+	setenv("MLFLOW_TRACKING_PASSWORD", "pass", 1);
+	setenv("MLFLOW_TRACKING_TOKEN", "ignored", 1); /* MLflow: username/password first */
+	snprintf(F.want_auth, sizeof(F.want_auth), "Basic dXNlcjpwYXNz"); /* base64("user:pass") */
+	check_auth_on_every_request();
+	unset_auth_env();
+}
+
+static void test_auth_bad_settings(void **state)
+{
+	(void)state;
+	unset_auth_env();
+	mlf_client *c = NULL;
+	char errbuf[256];
+	setenv("MLFLOW_TRACKING_TOKEN", "a\r\nX-Injected: 1", 1);
+	assert_int_equal(mlf_client_open(F.url, NULL, &c, errbuf, sizeof(errbuf)), MLF_CLIENT_ERR_INVALID);
+	assert_null(c);
+	assert_non_null(strstr(errbuf, "MLFLOW_TRACKING_TOKEN"));
+	unset_auth_env();
+	setenv("MLFLOW_TRACKING_INSECURE_TLS", "true", 1);
+	setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", "/etc/ssl/certs/ca-certificates.crt", 1);
+	assert_int_equal(mlf_client_open(F.url, NULL, &c, errbuf, sizeof(errbuf)), MLF_CLIENT_ERR_INVALID);
+	assert_non_null(strstr(errbuf, "INSECURE_TLS"));
+	unset_auth_env();
+	/* each alone is accepted (plain http: neither changes what is sent) */
+	setenv("MLFLOW_TRACKING_INSECURE_TLS", "true", 1);
+	check_auth_on_every_request();
+	unset_auth_env();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +555,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_end_run_and_close_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test(test_transport_error),
+		cmocka_unit_test_setup_teardown(test_concurrent_producers_keep_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_producers_back_pressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_bearer_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_basic_wins_over_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_bad_settings, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

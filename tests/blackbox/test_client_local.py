@@ -1,0 +1,69 @@
+"""The C client library's local mode: a sqlite:// tracking URI, no server.
+
+test_client_driver.c (compiled by test_client.py's `driver` fixture) logs params, tags
+and 10,000 metrics into a database file through mlf_client_open("sqlite:///<path>"),
+with no server running; then a real `mlflowc server` is started on that same file and
+everything is read back through the REST API and compared exactly, as test_client.py
+does for the HTTP transport. Also: a second client reuses the experiment, a server and
+a local client share one database at the same time, and an unopenable database is a
+clean error.
+"""
+
+import json
+import subprocess
+
+from test_client import N_METRICS, driver, get, history  # noqa: F401  (driver is a fixture)
+
+
+def run_driver(driver, uri, cwd, n=N_METRICS):
+    done = subprocess.run([str(driver), uri, str(n)], capture_output=True, text=True, timeout=120, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def check_run(server, out, n):
+    run = get(server, "runs/get", run_id=out["run_id"])["run"]
+    assert run["info"]["status"] == "FINISHED"
+    assert run["info"]["experiment_id"] == out["experiment_id"]
+    assert run["info"]["run_name"] == "from-c"
+    assert int(run["info"]["end_time"]) >= int(run["info"]["start_time"])
+    params = {p["key"]: p["value"] for p in run["data"]["params"]}
+    assert params == {"p0": "v", "p1": "v", "p2": "a \"quoted\" value\n"}
+    tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
+    assert tags["t0"] == "tag zero" and tags["t1"] == "é"
+    for k in range(5):
+        got = sorted((int(p["step"]), int(p["timestamp"]), p["value"]) for p in history(server, out["run_id"], f"m{k}"))
+        assert got == [(i // 5, 1700000000000 + i, i * 0.25) for i in range(k, n, 5)]
+    latest = {m["key"]: m["value"] for m in run["data"]["metrics"]}
+    assert latest == {f"m{k}": (n - 5 + k) * 0.25 for k in range(5)}
+    return run
+
+
+def test_local_store_then_server_reads_it_back(driver, tmp_path, request):
+    # the `server` fixture serves sqlite:///<tmp_path>/mlflow.db: write that file first
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    out, stderr = run_driver(driver, uri, tmp_path)
+    assert (out["queued"], out["sent"], out["failed"]) == (0, N_METRICS, 0)
+    assert "info" not in stderr  # the store's operator log lines stay quiet in a host program
+    again, _ = run_driver(driver, uri, tmp_path, n=10)  # a second client finds the experiment by name
+    assert again["experiment_id"] == out["experiment_id"] and again["run_id"] != out["run_id"]
+
+    server = request.getfixturevalue("server")
+    run = check_run(server, out, N_METRICS)
+    check_run(server, again, 10)
+    # artifacts default to ./mlruns of the client's working directory, as MLflow's
+    exp = get(server, "experiments/get", experiment_id=out["experiment_id"])["experiment"]
+    assert exp["artifact_location"] == f"{tmp_path}/mlruns/{out['experiment_id']}"
+    assert run["info"]["artifact_uri"].startswith(exp["artifact_location"] + "/")
+
+
+def test_local_client_beside_a_running_server(driver, server):
+    out, _ = run_driver(driver, f"sqlite:///{server.dir}/mlflow.db", server.dir, n=3000)
+    check_run(server, out, 3000)
+
+
+def test_unopenable_database_is_an_error(driver, tmp_path):
+    done = subprocess.run([str(driver), f"sqlite:///{tmp_path}/no/such/dir/x.db", "1"], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 1
+    assert "MLF_CLIENT_ERR_TRANSPORT" in done.stderr and "x.db" in done.stderr
