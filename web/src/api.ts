@@ -36,9 +36,9 @@ function queryString(q: Query): string {
   return s ? `?${s}` : '';
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, arg: Query | object = {}, signal?: AbortSignal): Promise<T> {
+async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, arg: Query | object = {}, signal?: AbortSignal): Promise<T> {
   const init: RequestInit = { method, signal, headers: { Accept: 'application/json' } };
-  let url = PREFIX + path;
+  let url = path.startsWith('ajax-api/') ? path : PREFIX + path; // mlflowc's own endpoints give their full path
   if (method === 'GET') url += queryString(arg as Query);
   else {
     init.body = JSON.stringify(arg);
@@ -98,3 +98,54 @@ export const api = {
 export function artifactUrl(runId: string, path: string): string {
   return `get-artifact${queryString({ path, run_uuid: runId })}`;
 }
+
+// ---- the model registry (pages/models.ts, model.ts, model_version.ts) ----
+
+export interface ModelVersion {
+  name: string; version: string; creation_timestamp?: number; last_updated_timestamp?: number; user_id?: string;
+  current_stage?: string; description?: string; source?: string; run_id?: string; status?: string;
+  status_message?: string; tags?: KV[]; run_link?: string; aliases?: string[]; model_id?: string;
+}
+export interface RegisteredModel {
+  name: string; creation_timestamp?: number; last_updated_timestamp?: number; description?: string;
+  latest_versions?: ModelVersion[]; tags?: KV[]; aliases?: { alias: string; version: string }[];
+}
+/** One entry of mlflowc's registry audit trail: a stage transition or an alias move. */
+export interface RegistryEvent {
+  event_id: number; name: string; version: string; kind: string; alias?: string; from?: string; to?: string;
+  user_id?: string; timestamp: number; comment?: string;
+}
+
+export const registry = {
+  searchModels: (filter: string | undefined, maxResults: number, pageToken?: string, signal?: AbortSignal) =>
+    call<{ registered_models?: RegisteredModel[]; next_page_token?: string }>('GET', 'registered-models/search',
+      { filter, max_results: maxResults, page_token: pageToken, order_by: ['name ASC'] }, signal),
+  getModel: (name: string, signal?: AbortSignal) =>
+    call<{ registered_model: RegisteredModel }>('GET', 'registered-models/get', { name }, signal),
+  updateModel: (name: string, description: string) =>
+    call<{ registered_model: RegisteredModel }>('PATCH', 'registered-models/update', { name, description }),
+  setModelTag: (name: string, key: string, value: string) =>
+    call<object>('POST', 'registered-models/set-tag', { name, key, value }),
+  deleteModelTag: (name: string, key: string) => call<object>('DELETE', 'registered-models/delete-tag', { name, key }),
+  setAlias: (name: string, alias: string, version: string) =>
+    call<object>('POST', 'registered-models/alias', { name, alias, version }),
+  deleteAlias: (name: string, alias: string) => call<object>('DELETE', 'registered-models/alias', { name, alias }),
+  searchVersions: (filter: string, maxResults: number, pageToken?: string, signal?: AbortSignal) =>
+    call<{ model_versions?: ModelVersion[]; next_page_token?: string }>('GET', 'model-versions/search',
+      { filter, max_results: maxResults, page_token: pageToken }, signal),
+  getVersion: (name: string, version: string, signal?: AbortSignal) =>
+    call<{ model_version: ModelVersion }>('GET', 'model-versions/get', { name, version }, signal),
+  updateVersion: (name: string, version: string, description: string) =>
+    call<{ model_version: ModelVersion }>('PATCH', 'model-versions/update', { name, version, description }),
+  transitionStage: (name: string, version: string, stage: string, archiveExisting: boolean, comment?: string) =>
+    call<{ model_version: ModelVersion }>('POST', 'model-versions/transition-stage',
+      { name, version, stage, archive_existing_versions: archiveExisting, comment: comment || undefined }),
+  setVersionTag: (name: string, version: string, key: string, value: string) =>
+    call<object>('POST', 'model-versions/set-tag', { name, version, key, value }),
+  deleteVersionTag: (name: string, version: string, key: string) =>
+    call<object>('DELETE', 'model-versions/delete-tag', { name, version, key }),
+  /** mlflowc's audit trail of a model (or of one version), oldest first. */
+  history: (name: string, version?: string, signal?: AbortSignal) =>
+    call<{ history?: RegistryEvent[] }>('GET', 'ajax-api/2.0/mlflowc/registered-models/history',
+      { name, version }, signal),
+};

@@ -5,12 +5,19 @@ import { addRoute, startRouter } from './router';
 import { experimentsPage } from './pages/experiments';
 import { runsPage } from './pages/runs';
 import { runPage } from './pages/run';
+import { modelsPage } from './pages/models';
+import { modelPage } from './pages/model';
+import { modelVersionPage } from './pages/model_version';
 import { comparePage } from './pages/compare';
 
 addRoute(/^(?:experiments\/?)?$/, experimentsPage);
 addRoute(/^experiments\/([^/]+)\/?$/, runsPage);
 addRoute(/^runs\/([^/]+)\/?$/, runPage);
 addRoute(/^experiments\/[^/]+\/runs\/([^/]+)\/?$/, runPage);
+// the model registry; a name may hold "/" (the path is matched decoded)
+addRoute(/^models\/?$/, modelsPage);
+addRoute(/^models\/(.+)\/versions\/([0-9]+)\/?$/, modelVersionPage);
+addRoute(/^models\/(.+?)\/?$/, modelPage);
 addRoute(/^compare\/?$/, comparePage);
 
 // "/" focuses the page's search box, as in most web apps.
