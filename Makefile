@@ -92,6 +92,15 @@ $(BUILD)/bench/client_bench: bench/client_bench.c $(BUILD)/libmlflowc.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS)
 bench: $(BUILD)/bench/client_bench
 
+# The client library's example program: `make examples` builds
+# build/examples/train (see examples/train.c and the README's client section).
+$(BUILD)/examples/%: examples/%.c include/mlflowc.h $(BUILD)/libmlflowc.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS)
+.PHONY: examples
+examples: $(BUILD)/examples/train
+
 clean:
 	rm -rf build
 

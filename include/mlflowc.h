@@ -153,6 +153,208 @@ enum mlf_result mlf_run_end(mlf_run *run, enum mlf_run_status status);
 /* Copies the client's counters into *out. Thread-safe. */
 enum mlf_result mlf_client_stats(mlf_client *client, struct mlf_client_stats *out);
 
+/* ======================================================================
+ * Artifacts (client_artifacts.c). A run's artifacts live under its
+ * artifact_uri (runs/get). mlflow-artifacts:/ and http(s) proxy URIs go
+ * through the server's artifact proxy (PUT/GET
+ * /api/2.0/mlflow-artifacts/artifacts/<path>); a local path or file:// URI
+ * is read and written directly, as MLflow's client does; other schemes
+ * (s3://, gs://, ...) are MLF_CLIENT_ERR_INVALID. File bodies stream
+ * from/to disk in constant memory over a connection of the call's own
+ * (with the same credentials as every request) and are retried like other
+ * requests. Artifact paths are relative and '/'-separated, without ".."
+ * segments. Results follow the tracking section's rules: one free call,
+ * strings borrowed from the result and never NULL. Thread-safe.
+ * ====================================================================== */
+
+/* One entry of a listing. */
+struct mlf_artifact_info {
+	const char *path;  /* relative to the run's artifact root, e.g. "model/MLmodel" */
+	int is_dir;        /* 1 for a directory */
+	int64_t file_size; /* bytes; -1 for a directory or when the server did not say */
+};
+
+struct mlf_artifacts {
+	const struct mlf_artifact_info *items;
+	size_t count;
+	const char *json; /* the server's {"root_uri": .., "files": [..]} */
+};
+void mlf_artifacts_free(struct mlf_artifacts *a);
+
+/* Uploads the file `local_file` as <artifact_path>/<basename(local_file)>
+ * of run `run_id` (mlf_run_id of a handle; artifact_path NULL or "": at
+ * the root). A missing or unreadable file is MLF_CLIENT_ERR_INVALID. */
+enum mlf_result mlf_log_artifact(mlf_client *client, const char *run_id, const char *local_file,
+				 const char *artifact_path);
+
+/* Uploads every regular file below directory `local_dir`, keeping the tree,
+ * under <artifact_path>/ of run `run_id` (the directory's own name is not
+ * added, as in MLflow). Symbolic links are followed, other special files
+ * skipped. Stops at the first failure (files sent before it stay). */
+enum mlf_result mlf_log_artifacts(mlf_client *client, const char *run_id, const char *local_dir,
+				  const char *artifact_path);
+
+/* The immediate children of directory `path` (NULL or "": the root) of run
+ * `run_id` (artifacts/list), sorted by path; a file or a missing path gives
+ * an empty list. The caller frees *out with mlf_artifacts_free. */
+enum mlf_result mlf_artifact_list(mlf_client *client, const char *run_id, const char *path,
+				  struct mlf_artifacts **out);
+
+/* Downloads artifact `path` of run `run_id` (a file, or a directory with
+ * everything below it; NULL or "": all of them) into directory `dst_dir`
+ * (created if missing; NULL: a new directory under $TMPDIR or /tmp). The
+ * result is <dst_dir>/<path>; that path is written into local_path[size]
+ * when local_path is not NULL (MLF_CLIENT_ERR_INVALID if it does not fit).
+ * Each file is written under a temporary name and renamed when complete.
+ * An unknown path is MLF_CLIENT_ERR_SERVER (RESOURCE_DOES_NOT_EXIST). */
+enum mlf_result mlf_artifact_download(mlf_client *client, const char *run_id, const char *path, const char *dst_dir,
+				      char *local_path, size_t size);
+
+/* The same for an artifact URI: runs:/<run_id>/<path>,
+ * models:/<name>/<version|stage|latest>, models:/<name>@<alias>,
+ * mlflow-artifacts:/<path>, http(s)://host/api/2.0/mlflow-artifacts/artifacts/<path>,
+ * file:///<path> or an absolute local path. A models:/ URI's files land
+ * directly in dst_dir (`-d ./model` gives ./model/MLmodel); any other URI
+ * lands as <dst_dir>/<its last path segment>. */
+enum mlf_result mlf_artifact_download_uri(mlf_client *client, const char *artifact_uri, const char *dst_dir,
+					  char *local_path, size_t size);
+
+/* ======================================================================
+ * Model registry (client_registry.c): MLflow's registered-models and
+ * model-versions endpoints. Version numbers are strings ("3"), as on
+ * the wire. Results follow the tracking section's rules (one free call,
+ * borrowed strings never NULL, `json` is MLflow's message). Thread-safe.
+ * ====================================================================== */
+
+struct mlf_model_version {
+	const char *name;
+	const char *version;        /* "1", "2", ... */
+	const char *current_stage;  /* "None", "Staging", "Production", "Archived" */
+	const char *status;         /* "READY", "PENDING_REGISTRATION", "FAILED_REGISTRATION" */
+	const char *status_message;
+	const char *source;         /* the artifact URI the version was registered from */
+	const char *run_id;
+	const char *description;
+	int64_t creation_timestamp; /* epoch ms */
+	int64_t last_updated_timestamp;
+	const char *const *aliases;
+	size_t n_aliases;
+};
+
+struct mlf_model_versions {
+	const struct mlf_model_version *items;
+	size_t count;
+	const char *json; /* {"model_version": ..} or {"model_versions": [..]} */
+};
+void mlf_model_versions_free(struct mlf_model_versions *v);
+
+struct mlf_model_alias {
+	const char *alias;
+	const char *version;
+};
+
+struct mlf_registered_model {
+	const char *name;
+	const char *description;
+	int64_t creation_timestamp;
+	int64_t last_updated_timestamp;
+	const struct mlf_model_version *latest_versions; /* per stage, its highest version */
+	size_t n_latest_versions;
+	const struct mlf_model_alias *aliases;
+	size_t n_aliases;
+};
+
+struct mlf_registered_models {
+	const struct mlf_registered_model *items;
+	size_t count;
+	const char *json; /* {"registered_models": [..]} (every page together) */
+};
+void mlf_registered_models_free(struct mlf_registered_models *m);
+
+/* Creates registered model `name` (description may be NULL). An existing
+ * one is MLF_CLIENT_ERR_SERVER (RESOURCE_ALREADY_EXISTS). */
+enum mlf_result mlf_registered_model_create(mlf_client *client, const char *name, const char *description);
+
+/* Every registered model matching `filter` (MLflow's registry filter; NULL:
+ * all), following page tokens. The caller frees *out. */
+enum mlf_result mlf_registered_model_search(mlf_client *client, const char *filter,
+					    struct mlf_registered_models **out);
+
+/* Creates a version of `name` from `source` (run_id may be NULL); while
+ * its status is PENDING_REGISTRATION, polls it every 500 ms for up to
+ * `wait_seconds` (0: no waiting). Writes the version number into
+ * version[32] (may be NULL). FAILED_REGISTRATION is MLF_CLIENT_ERR_SERVER
+ * with the server's status_message; still pending at the deadline is
+ * MLF_CLIENT_ERR_TRANSPORT. */
+enum mlf_result mlf_model_version_create(mlf_client *client, const char *name, const char *source, const char *run_id,
+					 unsigned wait_seconds, char version[32]);
+
+/* MLflow's register_model: creates registered model `name` unless it
+ * exists, then a version from `model_uri` (runs:/<run_id>/<path> is stored
+ * as the run's underlying artifact URI plus its run_id; any other URI as
+ * given), waiting up to 300 s for READY; version[32] as above. */
+enum mlf_result mlf_register_model(mlf_client *client, const char *model_uri, const char *name, char version[32]);
+
+/* Moves `version` of `name` to `stage` (None, Staging, Production,
+ * Archived; any case); with archive_existing_versions non-zero the other
+ * versions in that stage move to Archived. *out (out may be NULL) is the
+ * updated version, count 1, freed by the caller. */
+enum mlf_result mlf_model_version_transition_stage(mlf_client *client, const char *name, const char *version,
+						   const char *stage, int archive_existing_versions,
+						   struct mlf_model_versions **out);
+
+/* Points alias `alias` of `name` at `version` (moving it if it was set). */
+enum mlf_result mlf_model_alias_set(mlf_client *client, const char *name, const char *alias, const char *version);
+/* Removes alias `alias` of `name` (not an error when it is not set). */
+enum mlf_result mlf_model_alias_delete(mlf_client *client, const char *name, const char *alias);
+
+/* One version (count 1; the caller frees *out): by number, by alias, or
+ * the highest version in `stage` (NULL: in any stage; none is
+ * MLF_CLIENT_ERR_SERVER with RESOURCE_DOES_NOT_EXIST). */
+enum mlf_result mlf_model_version_get(mlf_client *client, const char *name, const char *version,
+				      struct mlf_model_versions **out);
+enum mlf_result mlf_model_version_by_alias(mlf_client *client, const char *name, const char *alias,
+					   struct mlf_model_versions **out);
+enum mlf_result mlf_model_version_latest(mlf_client *client, const char *name, const char *stage,
+					 struct mlf_model_versions **out);
+
+/* Where `version` of `name` is downloaded from (get-download-uri), written
+ * into uri[size] (MLF_CLIENT_ERR_INVALID if it does not fit). */
+enum mlf_result mlf_model_version_download_uri(mlf_client *client, const char *name, const char *version, char *uri,
+					       size_t size);
+
+/* Resolves models:/<name>/<version>, models:/<name>/<stage>,
+ * models:/<name>/latest or models:/<name>@<alias> to that version's
+ * download URI, written into source[size]. Other URIs are
+ * MLF_CLIENT_ERR_INVALID. */
+enum mlf_result mlf_model_uri_resolve(mlf_client *client, const char *models_uri, char *source, size_t size);
+
+/* mlflowc's registry audit trail (not in MLflow's API; an mlflowc server
+ * only): stage transitions and alias moves, oldest first. */
+struct mlf_model_event {
+	int64_t event_id;
+	int64_t timestamp; /* epoch ms */
+	const char *version;
+	const char *kind;  /* "stage" or "alias" */
+	const char *alias;
+	const char *from;  /* "" when there was none */
+	const char *to;    /* "" when removed */
+	const char *user_id;
+	const char *comment;
+};
+
+struct mlf_model_events {
+	const struct mlf_model_event *items;
+	size_t count;
+	const char *json; /* the server's {"history": [..]} */
+};
+void mlf_model_events_free(struct mlf_model_events *e);
+
+/* The trail of `name` (only version `version` when not NULL). The caller
+ * frees *out. */
+enum mlf_result mlf_model_history(mlf_client *client, const char *name, const char *version,
+				  struct mlf_model_events **out);
+
 #ifdef __cplusplus
 }
 #endif

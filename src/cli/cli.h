@@ -32,5 +32,6 @@ void cli_usage(FILE *f, const char *cmd, const char *summary, const struct cli_o
 /* Subcommands: each returns the process exit code. */
 int cmd_server(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_artifacts(int argc, char **argv);
 
 #endif

@@ -1,224 +1,394 @@
 /*
- * cmd_models.c - `mlflowc models ...`: commands that ask a running server
- * about the model registry. `models history NAME` prints the audit trail
- * of stage transitions and alias moves (GET /api/2.0/mlflowc/registered-
- * models/history) as a table, or as the server's JSON with --json.
+ * cmd_models.c - `mlflowc models ...`: the model registry from scripts and
+ * CI jobs: register a version from a runs:/ (or any) URI, move it between
+ * stages, set and delete aliases, look versions up by stage, alias or
+ * number, list registered models, and print mlflowc's audit trail of stage
+ * transitions and alias moves (`models history NAME`).
  *
- * This is a client: it talks HTTP through libcurl to the server named by
- * --tracking-uri, MLFLOW_TRACKING_URI or http://127.0.0.1:5000, and never
- * opens a database. Exit codes: 0 done, 1 the server refused (unknown
- * model, bad version: its message is printed), 2 bad usage, 3 the server
- * could not be reached or answered something that is not MLflow's JSON.
+ * A client like any other host program: it talks to the server named by
+ * --tracking-uri, MLFLOW_TRACKING_URI or http://127.0.0.1:5000 through the
+ * public library (include/mlflowc.h) and never opens a database. Output is
+ * a table, or MLflow's JSON with --json; `register` prints the new version
+ * number alone so a script can capture it. Exit codes are cli_client.h's:
+ * 0 done, 1 the server refused (unknown model, bad version: its message is
+ * printed), 2 bad usage, 3 the server could not be reached.
  */
-#include "cli.h"
-#include "../base/buf.h"
-#include <curl/curl.h>
-#include <jansson.h>
-#include <stdlib.h>
-#include <time.h>
+#include "cli_client.h"
 
-#define DEFAULT_TRACKING_URI "http://127.0.0.1:5000"
-#define HISTORY_PATH "/api/2.0/mlflowc/registered-models/history"
-#define HTTP_TIMEOUT_SECONDS 30L
-
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
-
-struct history_settings {
+struct models_settings {
 	const char *tracking_uri;
+	const char *name;
+	const char *model_uri;
 	const char *version;
+	const char *stage;
+	const char *alias;
+	const char *filter;
+	bool archive;
 	bool json;
 };
 
-#define OPT(field) offsetof(struct history_settings, field)
+#define OPT(field) offsetof(struct models_settings, field)
+#define TRACKING_URI_OPTION                                                                                  \
+	{ "tracking-uri", 0, CLI_STRING, OPT(tracking_uri), "URI",                                           \
+	  "server to use (default $MLFLOW_TRACKING_URI, else " CLI_DEFAULT_TRACKING_URI ")" }
+#define NAME_OPTION { "name", 'n', CLI_STRING, OPT(name), "NAME", "registered model name (required)" }
+#define JSON_OPTION { "json", 0, CLI_TRUE, OPT(json), NULL, "print MLflow's JSON instead of a table" }
 
-static const struct cli_option history_options[] = {
-	{ "tracking-uri", 0, CLI_STRING, OPT(tracking_uri), "URI",
-	  "server to ask (default $MLFLOW_TRACKING_URI, else " DEFAULT_TRACKING_URI ")" },
-	{ "version", 0, CLI_STRING, OPT(version), "N", "only the changes of version N" },
-	{ "json", 0, CLI_TRUE, OPT(json), NULL, "print the server's JSON instead of a table" },
+static const struct cli_option register_options[] = {
+	{ "model-uri", 'm', CLI_STRING, OPT(model_uri), "URI", "runs:/RUN_ID/PATH or any artifact URI (required)" },
+	NAME_OPTION,
+	JSON_OPTION,
+	TRACKING_URI_OPTION,
 	{ 0 },
 };
 
+static const struct cli_option transition_options[] = {
+	NAME_OPTION,
+	{ "version", 'v', CLI_STRING, OPT(version), "N", "version number (required)" },
+	{ "stage", 's', CLI_STRING, OPT(stage), "STAGE", "None, Staging, Production or Archived (required)" },
+	{ "archive-existing-versions", 0, CLI_TRUE, OPT(archive), NULL,
+	  "move the other versions in STAGE to Archived" },
+	JSON_OPTION,
+	TRACKING_URI_OPTION,
+	{ 0 },
+};
+
+static const struct cli_option set_alias_options[] = {
+	NAME_OPTION,
+	{ "alias", 'a', CLI_STRING, OPT(alias), "ALIAS", "alias to set (required)" },
+	{ "version", 'v', CLI_STRING, OPT(version), "N", "version it points at (required)" },
+	TRACKING_URI_OPTION,
+	{ 0 },
+};
+
+static const struct cli_option delete_alias_options[] = {
+	NAME_OPTION,
+	{ "alias", 'a', CLI_STRING, OPT(alias), "ALIAS", "alias to remove (required)" },
+	TRACKING_URI_OPTION,
+	{ 0 },
+};
+
+static const struct cli_option get_latest_options[] = {
+	NAME_OPTION,
+	{ "stage", 's', CLI_STRING, OPT(stage), "STAGE", "only this stage (default: any)" },
+	JSON_OPTION,
+	TRACKING_URI_OPTION,
+	{ 0 },
+};
+
+static const struct cli_option get_version_options[] = {
+	NAME_OPTION,
+	{ "version", 'v', CLI_STRING, OPT(version), "N", "version number (or --alias)" },
+	{ "alias", 'a', CLI_STRING, OPT(alias), "ALIAS", "the version this alias points at" },
+	JSON_OPTION,
+	TRACKING_URI_OPTION,
+	{ 0 },
+};
+
+static const struct cli_option list_options[] = {
+	{ "filter", 'f', CLI_STRING, OPT(filter), "FILTER", "MLflow's filter, e.g. \"name LIKE 'fraud%'\"" },
+	JSON_OPTION,
+	TRACKING_URI_OPTION,
+	{ 0 },
+};
+
+static const struct cli_option history_options[] = {
+	{ "version", 0, CLI_STRING, OPT(version), "N", "only the changes of version N" },
+	{ "json", 0, CLI_TRUE, OPT(json), NULL, "print the server's JSON instead of a table" },
+	TRACKING_URI_OPTION,
+	{ 0 },
+};
+
+#undef JSON_OPTION
+#undef NAME_OPTION
+#undef TRACKING_URI_OPTION
 #undef OPT
 
-/* ---- HTTP ------------------------------------------------------------------ */
+/* ---- shared steps ---------------------------------------------------------------- */
 
-static size_t collect(char *data, size_t size, size_t n, void *bufv)
+/* Prints why `r` failed and returns its exit code; an unreachable server
+ * is named as such. */
+static int fail(const char *cmd, const char *tracking_flag, enum mlf_result r)
 {
-	buf_add(bufv, data, size * n);
-	return size * n;
+	if (r != MLF_CLIENT_ERR_TRANSPORT)
+		return cli_fail(cmd, r);
+	fprintf(stderr, "mlflowc %s: cannot reach '%s': %s\n", cmd, cli_tracking_uri(tracking_flag), mlf_last_error());
+	return cli_exit_code(r);
 }
 
-/* The request URL, with the name (and version) percent-encoded; caller
- * frees it with buf_release(). */
-static int history_url(CURL *curl, const struct history_settings *s, const char *name, struct buf *url)
+/* Parses, checks the options named in `required` and opens the client;
+ * returns -1 with *client set when the command should go on, else the exit
+ * code. */
+static int start(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
+		 struct models_settings *s, const char *const *required, mlf_client **client)
 {
-	size_t len = strlen(s->tracking_uri);
-	while (len && s->tracking_uri[len - 1] == '/')
-		len--;
-	char *qname = curl_easy_escape(curl, name, 0);
-	char *qversion = s->version ? curl_easy_escape(curl, s->version, 0) : NULL;
-	if (!qname || (s->version && !qversion)) {
-		curl_free(qname);
-		return -1;
+	int rc = cli_parse_command(cmd, summary, opts, argc, argv, s);
+	if (rc >= 0)
+		return rc;
+	for (; *required; required++) {
+		const struct cli_option *o = opts;
+		while (o->name && strcmp(o->name, *required))
+			o++;
+		if (o->name && !*(const char **)((const char *)s + o->offset))
+			return cli_usage_error(cmd, "--%s is required (see --help)", o->name);
 	}
-	buf_addf(url, "%.*s" HISTORY_PATH "?name=%s", (int)len, s->tracking_uri, qname);
-	if (qversion)
-		buf_addf(url, "&version=%s", qversion);
-	curl_free(qname);
-	curl_free(qversion);
-	return 0;
+	return cli_client_open(cmd, s->tracking_uri, client);
 }
 
-/* GETs the history into `body`; *status is the HTTP status. Returns 0, or
- * -1 after printing why the server could not be reached. */
-static int fetch_history(const struct history_settings *s, const char *name, struct buf *body, long *status)
+static int finish(const char *cmd, const struct models_settings *s, mlf_client *client, enum mlf_result r)
 {
-	struct buf url = BUF_INIT;
-	CURL *curl = curl_easy_init();
-	CURLcode rc = CURLE_FAILED_INIT;
-	if (curl && history_url(curl, s, name, &url) == 0) {
-		curl_easy_setopt(curl, CURLOPT_URL, url.ptr);
-		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-		curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT, HTTP_TIMEOUT_SECONDS);
-		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		rc = curl_easy_perform(curl);
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	}
-	if (rc != CURLE_OK)
-		fprintf(stderr, "mlflowc models history: cannot reach '%s': %s\n", url.len ? url.ptr : s->tracking_uri,
-			curl_easy_strerror(rc));
-	curl_easy_cleanup(curl);
-	buf_release(&url);
-	return rc == CURLE_OK ? 0 : -1;
+	int rc = r == MLF_CLIENT_OK ? CLI_EXIT_OK : fail(cmd, s->tracking_uri, r);
+	mlf_client_close(client);
+	return rc;
 }
 
-/* ---- output ------------------------------------------------------------------ */
-
-static const char *field(json_t *ev, const char *key)
+static void join_aliases(const struct mlf_model_version *v, char *out, size_t size)
 {
-	const char *v = json_string_value(json_object_get(ev, key));
-	return v ? v : "";
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < v->n_aliases && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s@%s", i ? "," : "", v->aliases[i]);
 }
 
-/* "2026-01-31 12:00:00.123" in UTC for epoch milliseconds. */
-static void format_time(int64_t ms, char out[32])
+/* Prints versions as a table, or their JSON. */
+static void print_versions(const struct mlf_model_versions *v, bool json)
 {
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!gmtime_r(&secs, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm)) {
-		snprintf(out, 32, "%lld", (long long)ms);
+	if (json) {
+		printf("%s\n", v->json);
 		return;
 	}
+	struct cli_table t;
+	cli_table_init(&t, 8,
+		       (const char *const[]){ "NAME", "VERSION", "STAGE", "STATUS", "ALIASES", "CREATED (UTC)", "RUN_ID",
+					      "SOURCE" });
+	for (size_t i = 0; i < v->count; i++) {
+		const struct mlf_model_version *m = &v->items[i];
+		char aliases[512], created[32];
+		join_aliases(m, aliases, sizeof(aliases));
+		cli_format_time(m->creation_timestamp, created);
+		cli_table_add(&t, (const char *const[]){ m->name, m->version, m->current_stage, m->status, aliases,
+							 created, m->run_id, m->source });
+	}
+	cli_table_print(&t, stdout, "(no versions)");
+	cli_table_free(&t);
+}
+
+/* ---- commands ---------------------------------------------------------------------- */
+
+static int models_register(int argc, char **argv)
+{
+	static const char cmd[] = "models register";
+	struct models_settings s = { 0 };
+	mlf_client *client;
+	int rc = start(cmd,
+		       "Register a version of model NAME from MODEL_URI (creating NAME if needed), wait until it\n"
+		       "is READY and print its version number (or the version as JSON).",
+		       register_options, argc, argv, &s, (const char *const[]){ "model-uri", "name", NULL }, &client);
+	if (rc >= 0)
+		return rc;
+	char version[32];
+	enum mlf_result r = mlf_register_model(client, s.model_uri, s.name, version);
+	struct mlf_model_versions *v = NULL;
+	if (r == MLF_CLIENT_OK && s.json)
+		r = mlf_model_version_get(client, s.name, version, &v);
+	if (r == MLF_CLIENT_OK)
+		printf("%s\n", v ? v->json : version);
+	mlf_model_versions_free(v);
+	return finish(cmd, &s, client, r);
+}
+
+static int models_transition_stage(int argc, char **argv)
+{
+	static const char cmd[] = "models transition-stage";
+	struct models_settings s = { 0 };
+	mlf_client *client;
+	int rc = start(cmd, "Move version N of model NAME to STAGE and print it.", transition_options, argc, argv, &s,
+		       (const char *const[]){ "name", "version", "stage", NULL }, &client);
+	if (rc >= 0)
+		return rc;
+	struct mlf_model_versions *v = NULL;
+	enum mlf_result r = mlf_model_version_transition_stage(client, s.name, s.version, s.stage, s.archive, &v);
+	if (r == MLF_CLIENT_OK)
+		print_versions(v, s.json);
+	mlf_model_versions_free(v);
+	return finish(cmd, &s, client, r);
+}
+
+static int models_set_alias(int argc, char **argv)
+{
+	static const char cmd[] = "models set-alias";
+	struct models_settings s = { 0 };
+	mlf_client *client;
+	int rc = start(cmd, "Point alias ALIAS of model NAME at version N (moving it if it is set).", set_alias_options,
+		       argc, argv, &s, (const char *const[]){ "name", "alias", "version", NULL }, &client);
+	if (rc >= 0)
+		return rc;
+	return finish(cmd, &s, client, mlf_model_alias_set(client, s.name, s.alias, s.version));
+}
+
+static int models_delete_alias(int argc, char **argv)
+{
+	static const char cmd[] = "models delete-alias";
+	struct models_settings s = { 0 };
+	mlf_client *client;
+	int rc = start(cmd, "Remove alias ALIAS of model NAME.", delete_alias_options, argc, argv, &s,
+		       (const char *const[]){ "name", "alias", NULL }, &client);
+	if (rc >= 0)
+		return rc;
+	return finish(cmd, &s, client, mlf_model_alias_delete(client, s.name, s.alias));
+}
+
+static int models_get_latest(int argc, char **argv)
+{
+	static const char cmd[] = "models get-latest";
+	struct models_settings s = { 0 };
+	mlf_client *client;
+	int rc = start(cmd, "Print the highest version of model NAME in STAGE (default: in any stage).",
+		       get_latest_options, argc, argv, &s, (const char *const[]){ "name", NULL }, &client);
+	if (rc >= 0)
+		return rc;
+	struct mlf_model_versions *v = NULL;
+	enum mlf_result r = mlf_model_version_latest(client, s.name, s.stage, &v);
+	if (r == MLF_CLIENT_OK)
+		print_versions(v, s.json);
+	mlf_model_versions_free(v);
+	return finish(cmd, &s, client, r);
+}
+
+static int models_get_version(int argc, char **argv)
+{
+	static const char cmd[] = "models get-version";
+	struct models_settings s = { 0 };
+	int rc = cli_parse_command(cmd, "Print version N of model NAME, or the version alias ALIAS points at.",
+				   get_version_options, argc, argv, &s);
+	if (rc >= 0)
+		return rc;
+	if (!s.name)
+		return cli_usage_error(cmd, "--name is required (see --help)");
+	if (!s.version == !s.alias)
+		return cli_usage_error(cmd, "give either --version or --alias");
+	mlf_client *client;
+	if ((rc = cli_client_open(cmd, s.tracking_uri, &client)) >= 0)
+		return rc;
+	struct mlf_model_versions *v = NULL;
+	enum mlf_result r = s.version ? mlf_model_version_get(client, s.name, s.version, &v)
+				      : mlf_model_version_by_alias(client, s.name, s.alias, &v);
+	if (r == MLF_CLIENT_OK)
+		print_versions(v, s.json);
+	mlf_model_versions_free(v);
+	return finish(cmd, &s, client, r);
+}
+
+static void print_models(const struct mlf_registered_models *m)
+{
+	struct cli_table t;
+	cli_table_init(&t, 4, (const char *const[]){ "NAME", "LATEST VERSIONS", "ALIASES", "UPDATED (UTC)" });
+	for (size_t i = 0; i < m->count; i++) {
+		const struct mlf_registered_model *rm = &m->items[i];
+		char latest[512] = "", aliases[512] = "", updated[32];
+		size_t used = 0;
+		for (size_t k = 0; k < rm->n_latest_versions && used < sizeof(latest); k++)
+			used += (size_t)snprintf(latest + used, sizeof(latest) - used, "%s%s:%s", k ? ", " : "",
+						 rm->latest_versions[k].current_stage, rm->latest_versions[k].version);
+		used = 0;
+		for (size_t k = 0; k < rm->n_aliases && used < sizeof(aliases); k++)
+			used += (size_t)snprintf(aliases + used, sizeof(aliases) - used, "%s@%s=%s", k ? ", " : "",
+						 rm->aliases[k].alias, rm->aliases[k].version);
+		cli_format_time(rm->last_updated_timestamp ? rm->last_updated_timestamp : rm->creation_timestamp,
+				updated);
+		cli_table_add(&t, (const char *const[]){ rm->name, latest, aliases, updated });
+	}
+	cli_table_print(&t, stdout, "(no registered models)");
+	cli_table_free(&t);
+}
+
+static int models_list(int argc, char **argv)
+{
+	static const char cmd[] = "models list";
+	struct models_settings s = { 0 };
+	mlf_client *client;
+	int rc = start(cmd, "List registered models with their latest version per stage and their aliases.",
+		       list_options, argc, argv, &s, (const char *const[]){ NULL }, &client);
+	if (rc >= 0)
+		return rc;
+	struct mlf_registered_models *m = NULL;
+	enum mlf_result r = mlf_registered_model_search(client, s.filter, &m);
+	if (r == MLF_CLIENT_OK && s.json)
+		printf("%s\n", m->json);
+	else if (r == MLF_CLIENT_OK)
+		print_models(m);
+	mlf_registered_models_free(m);
+	return finish(cmd, &s, client, r);
+}
+
+/* ---- history ------------------------------------------------------------------------ */
+
+/* "2026-01-31 12:00:00.123" in UTC for epoch milliseconds. */
+static void format_time_ms(int64_t ms, char out[32])
+{
+	cli_format_time(ms, out);
 	size_t n = strlen(out);
-	snprintf(out + n, 32 - n, ".%03d", (int)(ms % 1000));
+	if (ms > 0 && n + 4 < 32)
+		snprintf(out + n, 32 - n, ".%03d", (int)(ms % 1000));
 }
 
-/* What moved: "Staging -> Production", "@champion -> 3", "@champion 3 -> (removed)". */
-static void describe_change(json_t *ev, char *out, size_t size)
+static void print_history(const struct mlf_model_events *h)
 {
-	const char *from = field(ev, "from"), *to = field(ev, "to");
-	snprintf(out, size, "%s -> %s", *from ? from : "(none)", *to ? to : "(removed)");
-}
-
-static void print_table(json_t *history)
-{
-	size_t i;
-	json_t *ev;
 	printf("%-6s %-23s %-7s %-6s %-16s %-28s %-12s %s\n", "EVENT", "TIME (UTC)", "VERSION", "KIND", "ALIAS",
 	       "CHANGE", "USER", "COMMENT");
-	json_array_foreach(history, i, ev)
-	{
+	for (size_t i = 0; i < h->count; i++) {
+		const struct mlf_model_event *ev = &h->items[i];
 		char when[32], change[96];
-		format_time(json_integer_value(json_object_get(ev, "timestamp")), when);
-		describe_change(ev, change, sizeof(change));
-		printf("%-6lld %-23s %-7s %-6s %-16s %-28s %-12s %s\n",
-		       (long long)json_integer_value(json_object_get(ev, "event_id")), when, field(ev, "version"),
-		       field(ev, "kind"), *field(ev, "alias") ? field(ev, "alias") : "-", change, field(ev, "user_id"),
-		       field(ev, "comment"));
+		format_time_ms(ev->timestamp, when);
+		snprintf(change, sizeof(change), "%s -> %s", *ev->from ? ev->from : "(none)",
+			 *ev->to ? ev->to : "(removed)");
+		printf("%-6lld %-23s %-7s %-6s %-16s %-28s %-12s %s\n", (long long)ev->event_id, when, ev->version,
+		       ev->kind, *ev->alias ? ev->alias : "-", change, ev->user_id, ev->comment);
 	}
-	if (!json_array_size(history))
+	if (!h->count)
 		printf("(no stage transitions or alias moves recorded)\n");
 }
 
-/* Prints the answer; returns the exit code. */
-static int report(const struct history_settings *s, long status, const struct buf *body)
-{
-	json_error_t jerr;
-	json_t *doc = json_loadb(body->ptr ? body->ptr : "", body->len, 0, &jerr);
-	int rc = EXIT_OK;
-	if (!json_is_object(doc)) {
-		fprintf(stderr, "mlflowc models history: the server answered HTTP %ld without MLflow's JSON\n", status);
-		rc = EXIT_UNREACHABLE;
-	} else if (status != 200) {
-		fprintf(stderr, "mlflowc models history: %s: %s\n", field(doc, "error_code"), field(doc, "message"));
-		rc = EXIT_REFUSED;
-	} else if (s->json) {
-		printf("%.*s\n", (int)body->len, body->ptr);
-	} else {
-		print_table(json_object_get(doc, "history"));
-	}
-	json_decref(doc);
-	return rc;
-}
-
-/* ---- commands -------------------------------------------------------------------- */
-
 static int models_history(int argc, char **argv)
 {
+	static const char cmd[] = "models history";
 	static const char summary[] = "Print the recorded stage transitions and alias moves of registered model NAME,\n"
 				      "oldest first. Exit codes: 0 done, 1 the server refused (e.g. unknown model),\n"
 				      "2 bad usage, 3 server unreachable.";
-	struct history_settings s = { .tracking_uri = getenv("MLFLOW_TRACKING_URI") };
+	struct models_settings s = { 0 };
 	if (argc < 1 || argv[0][0] == '-') {
 		FILE *f = argc >= 1 && !strcmp(argv[0], "--help") ? stdout : stderr;
 		cli_usage(f, "models history NAME", summary, history_options);
-		return f == stdout ? EXIT_OK : EXIT_USAGE;
+		return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
-	int rc = cli_parse("models history", history_options, argc - 1, argv + 1, &s);
-	if (rc != 0) {
-		if (rc > 0)
-			cli_usage(stdout, "models history NAME", summary, history_options);
-		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	}
-	if (!s.tracking_uri || !*s.tracking_uri)
-		s.tracking_uri = DEFAULT_TRACKING_URI;
-	struct buf body = BUF_INIT;
-	long status = 0;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = fetch_history(&s, argv[0], &body, &status) < 0 ? EXIT_UNREACHABLE : report(&s, status, &body);
-	buf_release(&body);
-	curl_global_cleanup();
-	return rc;
+	int rc = cli_parse_command(cmd, summary, history_options, argc - 1, argv + 1, &s);
+	if (rc >= 0)
+		return rc;
+	mlf_client *client;
+	if ((rc = cli_client_open(cmd, s.tracking_uri, &client)) >= 0)
+		return rc;
+	struct mlf_model_events *h = NULL;
+	enum mlf_result r = mlf_model_history(client, argv[0], s.version, &h);
+	if (r == MLF_CLIENT_OK && s.json)
+		printf("%s\n", h->json);
+	else if (r == MLF_CLIENT_OK)
+		print_history(h);
+	mlf_model_events_free(h);
+	return finish(cmd, &s, client, r);
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-} model_commands[] = {
+static const struct cli_subcommand model_commands[] = {
+	{ "register", models_register, "register a model version from a runs:/ or other URI; prints the version" },
+	{ "transition-stage", models_transition_stage, "move a version to None, Staging, Production or Archived" },
+	{ "set-alias", models_set_alias, "point an alias at a version" },
+	{ "delete-alias", models_delete_alias, "remove an alias" },
+	{ "get-latest", models_get_latest, "the highest version, in a stage or overall" },
+	{ "get-version", models_get_version, "a version by number or by alias" },
+	{ "list", models_list, "registered models with their latest versions and aliases" },
 	{ "history", models_history, "stage transitions and alias moves of a registered model" },
 };
 
-static void models_usage(FILE *f)
-{
-	fprintf(f, "usage: mlflowc models <command> [options]\n\ncommands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(model_commands); i++)
-		fprintf(f, "  %-10s %s\n", model_commands[i].name, model_commands[i].summary);
-}
-
 int cmd_models(int argc, char **argv)
 {
-	if (argc >= 1 && !strcmp(argv[0], "--help")) {
-		models_usage(stdout);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; argc >= 1 && i < ARRAY_SIZE(model_commands); i++)
-		if (!strcmp(argv[0], model_commands[i].name))
-			return model_commands[i].fn(argc - 1, argv + 1);
-	if (argc >= 1)
-		fprintf(stderr, "mlflowc models: unknown command '%s'\n\n", argv[0]);
-	models_usage(stderr);
-	return EXIT_USAGE;
+	return cli_dispatch("models", model_commands, ARRAY_SIZE(model_commands), argc, argv);
 }

@@ -9,7 +9,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "server", cmd_server, "Run the tracking server (REST API, artifact proxy, UI)" },
-	{ "models", cmd_models, "Ask a running server about registered models (history)" },
+	{ "models", cmd_models, "Model registry: register, stages, aliases, versions, list, history" },
+	{ "artifacts", cmd_artifacts, "Upload, list and download a run's artifacts (runs:/, models:/ URIs)" },
 };
 
 static void usage(FILE *f)

@@ -183,4 +183,15 @@ void queue_stop(mlf_client *c);
 const char *intern_get(struct intern *t, const char *s);
 void intern_release(struct intern *t);
 
+/* ---- artifacts and registry (client_artifacts.c, client_registry.c) ---- */
+/* A malloc'ed formatted string; NULL when out of memory. */
+char *cstr_printf(const char *fmt, ...) MLF_PRINTF(1, 2);
+/* Percent-encodes `s` for a query value; malloc'ed, NULL when out of memory. */
+char *cquery_escape(const char *s);
+/* GETs the absolute `url` on a connection of its own (credentials as
+ * chttp_init), retrying like chttp_call; `rep` as for chttp_call. */
+enum mlf_result cxfer_get(mlf_client *c, const char *url, struct creply *rep);
+/* The artifact_uri of run `run_id` (runs/get), malloc'ed into *uri. */
+enum mlf_result cart_run_artifact_uri(mlf_client *c, const char *run_id, char **uri);
+
 #endif

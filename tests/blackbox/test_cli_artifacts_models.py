@@ -1,0 +1,340 @@
+"""`mlflowc artifacts ...` and `mlflowc models ...` (libmlflowc underneath) against a real server:
+files and trees go up through the artifact proxy and come back byte for byte (by run, by
+runs:/, models:/<name>/<stage>, models:/<name>@<alias>, models:/<name>/<version>), a local
+artifact root is written directly, the registry flow register -> transition -> get-latest ->
+alias works from the command line, errors give the documented exit codes and name the
+problem, registration waits while a version is PENDING_REGISTRATION (a fake server), and
+examples/train.c builds, runs and leaves a run that reads back through the REST API."""
+
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import threading
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, free_local_port
+
+BINARY_BYTES = 5 * 1024 * 1024 + 123
+
+
+def cli(mlflowc_bin, *args, uri=None, cwd=None):
+    env = dict(os.environ)
+    env.pop("MLFLOW_TRACKING_URI", None)
+    if uri:
+        env["MLFLOW_TRACKING_URI"] = uri
+    return subprocess.run([str(mlflowc_bin), *args], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=cwd)
+
+
+def ok_cli(mlflowc_bin, *args, uri=None):
+    done = cli(mlflowc_bin, *args, uri=uri)
+    assert done.returncode == 0, f"{args}: {done.stderr}"
+    return done.stdout
+
+
+def rest(server, method, path, body=None, **query):
+    url = f"{server.url}/api/2.0/mlflow/{path}"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)
+
+
+def new_run(server, experiment_id="0"):
+    return rest(server, "POST", "runs/create", {"experiment_id": experiment_id})["run"]["info"]["run_id"]
+
+
+def digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def tree(root):
+    """{relative path: sha256} of every file below root."""
+    root = Path(root)
+    return {str(p.relative_to(root)): digest(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def model_dir(tmp_path):
+    model = tmp_path / "model"
+    (model / "sub" / "deeper").mkdir(parents=True)
+    (model / "MLmodel").write_text("flavors:\n  c_example: {}\n")
+    (model / "sub" / "weights.bin").write_bytes(os.urandom(BINARY_BYTES))
+    (model / "sub" / "deeper" / "name with spaces & signs%.txt").write_text("odd name\n")
+    return model
+
+
+def test_upload_list_download_roundtrip(server, mlflowc_bin, tmp_path, model_dir):
+    run = new_run(server)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello artifacts\n")
+    assert ok_cli(mlflowc_bin, "artifacts", "log-artifact", "--local-file", str(notes), "--run-id", run,
+                  uri=server.url) == ""
+    ok_cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(model_dir), "-r", run, "-a", "model",
+           "--tracking-uri", server.url)
+    ok_cli(mlflowc_bin, "artifacts", "log-artifact", "-l", str(notes), "-r", run, "-a", "docs/a/b", uri=server.url)
+
+    # the bytes are where the proxy keeps this run's artifacts
+    stored = next(server.dir.glob(f"artifacts/*/{run}/artifacts"))
+    assert tree(stored / "model") == tree(model_dir)
+
+    table = ok_cli(mlflowc_bin, "artifacts", "list", "--run-id", run, uri=server.url).splitlines()
+    assert table[0].split() == ["PATH", "TYPE", "SIZE"]
+    rows = {line.split()[0]: line.split()[1:] for line in table[1:]}
+    assert rows == {"docs": ["dir"], "model": ["dir"], "notes.txt": ["file", "16"]}
+    listing = json.loads(ok_cli(mlflowc_bin, "artifacts", "list", "-r", run, "-a", "model/sub", "--json",
+                                uri=server.url))
+    assert listing["root_uri"].endswith(f"/{run}/artifacts")
+    assert {(f["path"], f["is_dir"], f.get("file_size")) for f in listing["files"]} == {
+        ("model/sub/weights.bin", False, BINARY_BYTES), ("model/sub/deeper", True, None)}
+
+    # everything, by run
+    everything = tmp_path / "everything"
+    out = ok_cli(mlflowc_bin, "artifacts", "download", "--run-id", run, "--dst-path", str(everything), uri=server.url)
+    assert out.strip() == str(everything.resolve())
+    assert tree(everything / "model") == tree(model_dir)
+    assert (everything / "docs" / "a" / "b" / "notes.txt").read_text() == "hello artifacts\n"
+
+    # one file by run and path, then a directory by runs:/ URI
+    one = ok_cli(mlflowc_bin, "artifacts", "download", "-r", run, "-a", "model/sub/weights.bin", "-d",
+                 str(tmp_path / "one"), uri=server.url).strip()
+    assert one == str((tmp_path / "one" / "model" / "sub" / "weights.bin").resolve())
+    assert digest(one) == digest(model_dir / "sub" / "weights.bin")
+    by_uri = ok_cli(mlflowc_bin, "artifacts", "download", "-u", f"runs:/{run}/model/sub", "-d",
+                    str(tmp_path / "uri"), uri=server.url).strip()
+    assert by_uri == str((tmp_path / "uri" / "sub").resolve())
+    assert tree(by_uri) == tree(model_dir / "sub")
+
+    # the proxy's own URI form, and no --dst-path: a fresh temporary directory
+    proxied = ok_cli(mlflowc_bin, "artifacts", "download", "-u", f"{listing['root_uri']}/model/MLmodel",
+                     uri=server.url).strip()
+    try:
+        assert Path(proxied).name == "MLmodel" and digest(proxied) == digest(model_dir / "MLmodel")
+    finally:
+        shutil.rmtree(Path(proxied).parent)
+    # no temporary files are left beside downloads
+    assert not [p for p in tmp_path.rglob("*.mlflowc-*")]
+
+
+def test_registry_flow_and_models_uris(server, mlflowc_bin, tmp_path, model_dir):
+    run = new_run(server)
+    ok_cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(model_dir), "-r", run, "-a", "model", uri=server.url)
+
+    assert ok_cli(mlflowc_bin, "models", "register", "--model-uri", f"runs:/{run}/model", "--name", "fraud",
+                  uri=server.url) == "1\n"
+    second = json.loads(ok_cli(mlflowc_bin, "models", "register", "-m", f"runs:/{run}/model", "-n", "fraud",
+                               "--json", uri=server.url))["model_version"]
+    assert second["version"] == "2" and second["status"] == "READY" and second["run_id"] == run
+    assert second["source"] == f"mlflow-artifacts:/0/{run}/artifacts/model"
+
+    moved = ok_cli(mlflowc_bin, "models", "transition-stage", "--name", "fraud", "--version", "1", "--stage",
+                   "production", uri=server.url).splitlines()
+    assert moved[0].split()[:4] == ["NAME", "VERSION", "STAGE", "STATUS"]
+    assert moved[1].split()[:4] == ["fraud", "1", "Production", "READY"]
+    ok_cli(mlflowc_bin, "models", "transition-stage", "--name", "fraud", "--version", "2", "--stage", "Production",
+           "--archive-existing-versions", uri=server.url)
+    v1 = rest(server, "GET", "model-versions/get", name="fraud", version="1")["model_version"]
+    assert v1["current_stage"] == "Archived"
+
+    latest = json.loads(ok_cli(mlflowc_bin, "models", "get-latest", "--name", "fraud", "--stage", "Production",
+                               "--json", uri=server.url))["model_version"]
+    assert latest["version"] == "2"
+    assert json.loads(ok_cli(mlflowc_bin, "models", "get-latest", "--name", "fraud", "--json",
+                             uri=server.url))["model_version"]["version"] == "2"
+
+    ok_cli(mlflowc_bin, "models", "set-alias", "--name", "fraud", "--alias", "champion", "--version", "1",
+           uri=server.url)
+    by_alias = json.loads(ok_cli(mlflowc_bin, "models", "get-version", "--name", "fraud", "--alias", "champion",
+                                 "--json", uri=server.url))["model_version"]
+    assert by_alias["version"] == "1" and by_alias["aliases"] == ["champion"]
+    table = ok_cli(mlflowc_bin, "models", "get-version", "--name", "fraud", "--version", "1", uri=server.url)
+    assert "@champion" in table and "Archived" in table
+
+    listed = ok_cli(mlflowc_bin, "models", "list", uri=server.url).splitlines()
+    assert listed[0].split()[:3] == ["NAME", "LATEST", "VERSIONS"]
+    assert listed[1].startswith("fraud") and "Production:2" in listed[1] and "@champion=1" in listed[1]
+    assert [m["name"] for m in json.loads(ok_cli(mlflowc_bin, "models", "list", "--json",
+                                                 uri=server.url))["registered_models"]] == ["fraud"]
+
+    # downloads by every models:/ form put the model's files directly in the destination
+    for uri in ("models:/fraud/Production", "models:/fraud@champion", "models:/fraud/1", "models:/fraud/latest"):
+        dst = tmp_path / uri.replace(":", "_").replace("/", "_").replace("@", "_")
+        out = ok_cli(mlflowc_bin, "artifacts", "download", "-u", uri, "-d", str(dst), uri=server.url)
+        assert out.strip() == str(dst.resolve())
+        assert tree(dst) == tree(model_dir), uri
+
+    ok_cli(mlflowc_bin, "models", "delete-alias", "--name", "fraud", "--alias", "champion", uri=server.url)
+    gone = cli(mlflowc_bin, "models", "get-version", "--name", "fraud", "--alias", "champion", uri=server.url)
+    assert gone.returncode == 1 and "champion" in gone.stderr
+
+    history = json.loads(ok_cli(mlflowc_bin, "models", "history", "fraud", "--json", uri=server.url))["history"]
+    assert [(e["version"], e["kind"], e.get("to")) for e in history] == [
+        ("1", "stage", "Production"), ("1", "stage", "Archived"), ("2", "stage", "Production"),
+        ("1", "alias", "1"), ("1", "alias", None)]
+
+
+def test_local_artifact_root_is_written_directly(server, mlflowc_bin, tmp_path, model_dir):
+    root = tmp_path / "local-root"
+    experiment = rest(server, "POST", "experiments/create",
+                      {"name": "local", "artifact_location": f"file://{root}"})["experiment_id"]
+    run = new_run(server, experiment)
+    ok_cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(model_dir), "-r", run, "-a", "model", uri=server.url)
+    assert tree(root / run / "artifacts" / "model") == tree(model_dir)
+    assert not list((server.dir / "artifacts").rglob("MLmodel"))  # nothing went through the proxy
+
+    out = ok_cli(mlflowc_bin, "artifacts", "download", "-r", run, "-a", "model", "-d", str(tmp_path / "back"),
+                 uri=server.url).strip()
+    assert tree(out) == tree(model_dir)
+    listing = json.loads(ok_cli(mlflowc_bin, "artifacts", "list", "-r", run, "--json", uri=server.url))
+    assert [f["path"] for f in listing["files"]] == ["model"]
+
+
+def test_errors_name_the_problem_with_exit_codes(server, mlflowc_bin, tmp_path):
+    run = new_run(server)
+    unknown = cli(mlflowc_bin, "models", "get-latest", "--name", "nope", uri=server.url)
+    assert unknown.returncode == 1
+    assert "RESOURCE_DOES_NOT_EXIST" in unknown.stderr and "nope" in unknown.stderr
+    missing_model = cli(mlflowc_bin, "artifacts", "download", "-u", "models:/nope/Production", "-d",
+                        str(tmp_path / "x"), uri=server.url)
+    assert missing_model.returncode == 1 and "nope" in missing_model.stderr
+    unknown_run = cli(mlflowc_bin, "artifacts", "list", "-r", "0" * 32, uri=server.url)
+    assert unknown_run.returncode == 1 and "RESOURCE_DOES_NOT_EXIST" in unknown_run.stderr
+    missing_path = cli(mlflowc_bin, "artifacts", "download", "-r", run, "-a", "not/there", "-d", str(tmp_path / "y"),
+                       uri=server.url)
+    assert missing_path.returncode == 1 and "not/there" in missing_path.stderr
+
+    no_file = cli(mlflowc_bin, "artifacts", "log-artifact", "-l", str(tmp_path / "absent.txt"), "-r", run,
+                  uri=server.url)
+    assert no_file.returncode == 4 and "absent.txt" in no_file.stderr
+    not_dir = cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", __file__, "-r", run, uri=server.url)
+    assert not_dir.returncode == 4 and "not a directory" in not_dir.stderr
+
+    for args in (("artifacts", "list"), ("artifacts", "download", "-r", run, "-u", "runs:/x/y"),
+                 ("artifacts", "download"), ("artifacts", "log-artifact", "-l", __file__),
+                 ("models", "register", "--name", "x"), ("models", "get-version", "--name", "x"),
+                 ("models", "transition-stage", "--name", "x", "--version", "1", "--stage", "Live"),
+                 ("artifacts", "bogus"), ("models", "list", "--bogus")):
+        done = cli(mlflowc_bin, *args, uri=server.url)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.strip(), args
+    traversal = cli(mlflowc_bin, "artifacts", "download", "-r", run, "-a", "../etc", uri=server.url)
+    assert traversal.returncode == 2 and "../etc" in traversal.stderr
+    s3 = cli(mlflowc_bin, "artifacts", "download", "-u", "s3://bucket/key", uri=server.url)
+    assert s3.returncode == 2 and "s3://bucket/key" in s3.stderr
+
+    down = f"http://127.0.0.1:{free_local_port()}"
+    for args in (("artifacts", "list", "-r", run), ("models", "list")):
+        done = cli(mlflowc_bin, *args, "--tracking-uri", down)
+        assert done.returncode == 3, (args, done.stderr)
+        assert "127.0.0.1" in done.stderr
+
+
+class FakeRegistry(http.server.BaseHTTPRequestHandler):
+    """Answers registration like a registry whose versions start PENDING_REGISTRATION."""
+    polls_until_ready = 2
+    final_status = "READY"
+    gets = 0
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, body):
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def version(self, status):
+        return {"model_version": {"name": "slow", "version": "7", "status": status,
+                                  "status_message": "copy failed" if status == "FAILED_REGISTRATION" else ""}}
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.endswith("/registered-models/create"):
+            self.answer({"registered_model": {"name": "slow"}})
+        else:
+            self.answer(self.version("PENDING_REGISTRATION"))
+
+    def do_GET(self):
+        cls = type(self)
+        cls.gets += 1
+        self.answer(self.version(cls.final_status if cls.gets >= cls.polls_until_ready else "PENDING_REGISTRATION"))
+
+
+@pytest.mark.parametrize("final_status, exit_code", [("READY", 0), ("FAILED_REGISTRATION", 1)])
+def test_register_waits_while_pending(mlflowc_bin, final_status, exit_code):
+    handler = type("Registry", (FakeRegistry,), {"final_status": final_status, "gets": 0})
+    fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=fake.serve_forever, daemon=True)
+    thread.start()
+    try:
+        done = cli(mlflowc_bin, "models", "register", "-m", "s3://bucket/model", "-n", "slow",
+                   uri=f"http://127.0.0.1:{fake.server_address[1]}")
+    finally:
+        fake.shutdown()
+        fake.server_close()
+    assert done.returncode == exit_code, done.stderr
+    assert handler.gets == FakeRegistry.polls_until_ready
+    if exit_code == 0:
+        assert done.stdout == "7\n"
+    else:
+        assert "FAILED_REGISTRATION" in done.stderr and "copy failed" in done.stderr
+
+
+def build_example(mlflowc_bin, out):
+    lib = Path(mlflowc_bin).parent / "libmlflowc.a"
+    if not lib.is_file():
+        pytest.fail(f"{lib} not found (build the library beside MLFLOWC_BIN)", pytrace=False)
+    cc = os.environ.get("CC", "cc")
+    if not shutil.which(cc):
+        pytest.skip(f"no C compiler ({cc})")
+    libs = subprocess.run(["pkg-config", "--libs", "libmicrohttpd", "jansson", "sqlite3"], check=True,
+                          capture_output=True, text=True).stdout.split()
+    sanitize = ["-fsanitize=address,undefined"] if b"__asan_init" in lib.read_bytes() else []
+    subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-O1", *sanitize, "-I", str(REPO_ROOT / "include"), "-o",
+                    str(out), str(REPO_ROOT / "examples" / "train.c"), str(lib), *libs, "-lpthread", "-lm", "-ldl"],
+                   check=True)
+
+
+def test_example_training_program_and_ci_flow(server, mlflowc_bin, tmp_path):
+    train = tmp_path / "train"
+    build_example(mlflowc_bin, train)
+    env = dict(os.environ, MLFLOW_TRACKING_URI=server.url)
+    done = subprocess.run([str(train), "--experiment", "ci-example", "--steps", "60"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr + server.log_tail()
+    run_id = done.stdout.strip()
+
+    run = rest(server, "GET", "runs/get", run_id=run_id)["run"]
+    assert run["info"]["status"] == "FINISHED"
+    experiment = rest(server, "GET", "experiments/get", experiment_id=run["info"]["experiment_id"])
+    assert experiment["experiment"]["name"] == "ci-example"
+    params = {p["key"]: p["value"] for p in run["data"]["params"]}
+    assert params == {"learning_rate": "0.05", "steps": "60", "optimizer": "sgd"}
+    loss = rest(server, "GET", "metrics/get-history", run_id=run_id, metric_key="loss")["metrics"]
+    assert sorted(int(m["step"]) for m in loss) == list(range(60))
+    by_step = {int(m["step"]): m["value"] for m in loss}
+    assert by_step[59] < by_step[0]
+    files = rest(server, "GET", "artifacts/list", run_id=run_id)["files"]
+    assert {f["path"] for f in files} == {"model", "summary.txt"}
+
+    # the CI half: register what the trainer logged, promote it, fetch it by stage
+    version = ok_cli(mlflowc_bin, "models", "register", "--model-uri", f"runs:/{run_id}/model", "--name", "ci-model",
+                     uri=server.url).strip()
+    ok_cli(mlflowc_bin, "models", "transition-stage", "--name", "ci-model", "--version", version, "--stage",
+           "Production", uri=server.url)
+    local = ok_cli(mlflowc_bin, "artifacts", "download", "-u", "models:/ci-model/Production", "-d",
+                   str(tmp_path / "deployed"), uri=server.url).strip()
+    assert sorted(p.name for p in Path(local).iterdir()) == ["MLmodel", "weights.txt"]
+    assert "flavors" in (Path(local) / "MLmodel").read_text()
