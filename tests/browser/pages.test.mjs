@@ -28,6 +28,7 @@ Loss went **down**, accuracy went *up*; see \`train.py\`.
 - first item
 - second with [a link](https://example.com/docs)
 - [bad link](javascript:alert(1))
+  - nested under it, with snake_case_names and a_b kept
 
 \`\`\`python
 print("<b>not bold</b>")
@@ -239,6 +240,21 @@ test('runs table: checking rows, the Compare URL, delete and restore', async () 
   await runRow(runs[0]).waitFor();
   assert.equal(await page.locator('.vt-row.checked').count(), 3);
   assert.equal(await compare.textContent(), 'Compare (3)');
+  assert.equal(await page.locator('#select-all').evaluate((b) => b.indeterminate), true);
+  // the header box checks every loaded run, then none; shift-click checks a range
+  await page.check('#select-all');
+  await page.waitForURL((u) => (u.searchParams.get('sel') || '').split(',').length === 5);
+  await page.uncheck('#select-all');
+  await page.waitForURL((u) => !u.searchParams.has('sel'));
+  assert.ok(await compare.isDisabled());
+  await runRow(runs[4]).locator('.pick').click();
+  await runRow(runs[2]).locator('.pick').click({ modifiers: ['Shift'] });
+  await page.waitForURL((u) => u.searchParams.get('sel') === `${runs[4]},${runs[3]},${runs[2]}`);
+  await page.click('#clear-selection');
+  await page.waitForURL((u) => !u.searchParams.has('sel'));
+  await runRow(runs[4]).locator('.pick').click();
+  await runRow(runs[2]).locator('.pick').click();
+  await runRow(runs[3]).locator('.pick').click();
   noProblems();
 
   // Compare opens compare?runs=<ids, comma-separated> (the page itself belongs to another test)
@@ -290,10 +306,12 @@ test('run notes: Markdown rendered safely, edited and saved', async () => {
   assert.equal(await notes.locator('strong').textContent(), 'down');
   assert.equal(await notes.locator('em').textContent(), 'up');
   assert.equal(await notes.locator('p code').textContent(), 'train.py');
-  assert.equal(await notes.locator('li').count(), 3);
+  assert.equal(await notes.locator(':scope > ul > li').count(), 3);
+  assert.equal(await notes.locator('ul ul > li').count(), 1);
+  assert.match(await notes.locator('ul ul > li').textContent(), /snake_case_names and a_b kept/);
   assert.equal(await notes.locator('a').count(), 1, 'only the https link is a link');
   assert.equal(await notes.locator('a').getAttribute('href'), 'https://example.com/docs');
-  assert.match(await notes.locator('li').nth(2).textContent(), /bad link \(javascript:alert\(1\)\)/);
+  assert.match(await notes.locator(':scope > ul > li').nth(2).textContent(), /^bad link \(javascript:alert\(1\)\)/);
   assert.equal(await notes.locator('pre code').textContent(), 'print("<b>not bold</b>")');
   // raw HTML is text: no element made from it, nothing ran
   assert.equal(await notes.locator('script, img, b').count(), 0);

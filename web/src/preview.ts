@@ -13,6 +13,8 @@ import { fmtBytes, h } from './util';
 export const PREVIEW_LIMIT = 1024 * 1024;
 const SNIFF = 4096;
 const CSV_ROWS = 500;
+const CSV_COLS = 200;
+const YAML_LINES = 5000; // highlighted; the rest of a big file is plain text
 
 export interface PreviewFile {
   /** Path shown in the header; its name decides the kind. */
@@ -105,7 +107,8 @@ function yamlValue(out: Node[], rest: string): void {
 /** YAML as a <pre> with keys, values and comments in spans. */
 export function highlightYaml(src: string): HTMLElement {
   const out: Node[] = [];
-  src.split('\n').forEach((line, n) => {
+  const lines = src.split('\n');
+  lines.slice(0, YAML_LINES).forEach((line, n) => {
     if (n) out.push(document.createTextNode('\n'));
     let m: RegExpExecArray | null;
     if (/^\s*#/.test(line)) out.push(h('span', { class: 'y-comment' }, line));
@@ -119,6 +122,7 @@ export function highlightYaml(src: string): HTMLElement {
       yamlValue(out, m[3]);
     } else out.push(document.createTextNode(line));
   });
+  if (lines.length > YAML_LINES) out.push(document.createTextNode(`\n${lines.slice(YAML_LINES).join('\n')}`));
   return h('pre', { class: 'text yaml' }, ...out);
 }
 
@@ -361,10 +365,12 @@ function csvTable(src: string, delim: string, cut: boolean): Node[] {
   const { rows, more } = parseDelimited(body, delim, CSV_ROWS + 1);
   if (!rows.length) return [h('p', { class: 'muted' }, 'Empty file.')];
   const [header, ...data] = rows;
-  const width = Math.max(...rows.map((r) => r.length));
+  const fullWidth = rows.reduce((w, r) => Math.max(w, r.length), 0);
+  const width = Math.min(fullWidth, CSV_COLS);
   const cells = (r: string[], tag: 'td' | 'th') => Array.from({ length: width }, (_, k) => h(tag, {}, r[k] ?? ''));
+  const count = more || cut ? `First ${data.length} rows` : `${data.length} row${data.length === 1 ? '' : 's'}`;
   return [
-    h('p', { class: 'muted csv-count' }, more || cut ? `First ${data.length} rows.` : `${data.length} row${data.length === 1 ? '' : 's'}.`),
+    h('p', { class: 'muted csv-count' }, `${count}${fullWidth > width ? `, first ${width} of ${fullWidth} columns` : ''}.`),
     h('div', { class: 'csv-wrap' }, h('table', { class: 'grid csv' }, h('thead', {}, h('tr', {}, ...cells(header, 'th'))),
       h('tbody', {}, ...data.map((r) => h('tr', {}, ...cells(r, 'td')))))),
   ];

@@ -200,6 +200,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
   if (metrics.length) redraw();
 
   // ---- live refresh: what changed since the last read ----
+  let chartStale = false; // new points wait while the user is zoomed into the chart
   const update = (r: Run) => {
     info = r.info;
     showTimes();
@@ -223,7 +224,11 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
       chosen.add(metrics[0].key);
       drawMetricTable();
     }
-    if ([...chosen].some((k) => changed.has(k))) redraw(true);
+    if ([...chosen].some((k) => changed.has(k))) chartStale = true;
+    if (chartStale && !/^zoom/.test(chartBox.dataset.state || '')) {
+      chartStale = false;
+      redraw(true);
+    }
   };
 
   return {

@@ -114,7 +114,9 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const restoreBtn = h('button', { type: 'button', id: 'restore-runs' }, 'Restore');
   const clearBtn = h('button', { type: 'button', id: 'clear-selection', class: 'link' }, 'Clear');
   const actions = h('div', { class: 'run-actions', role: 'group', 'aria-label': 'Checked runs' },
-    compareBtn, deleteBtn, restoreBtn, clearBtn);
+    compareBtn, deleteBtn, restoreBtn, clearBtn,
+    h('span', { class: 'hint' }, 'In the table: ', h('kbd', {}, '↑'), h('kbd', {}, '↓'), ' move, ', h('kbd', {}, 'Space'),
+      ' checks, ', h('kbd', {}, 'Shift'), '+click checks a range, ', h('kbd', {}, 'Enter'), ' opens'));
   const colBtn = h('button', { type: 'button', id: 'columns-button', 'aria-expanded': 'false' }, 'Columns');
   const chooser = h('div', { class: 'chooser', id: 'column-chooser', hidden: true });
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
