@@ -154,6 +154,204 @@ enum mlf_result mlf_run_end(mlf_run *run, enum mlf_run_status status);
 enum mlf_result mlf_client_stats(mlf_client *client, struct mlf_client_stats *out);
 
 /* ======================================================================
+ * Tracking: experiments, runs, batches, searches (client_tracking.c,
+ * client_run.c) and reproducibility tags (client_repro.c).
+ *
+ * Read results are plain structs the caller frees with one call
+ * (mlf_experiments_free, mlf_runs_free, mlf_metrics_free). Every string in
+ * them is borrowed from the result (never NULL: "" when the server left the
+ * field out) and lives until that free. `json` is the result as MLflow's
+ * JSON message ({"experiment": ..}, {"experiments": [..], ..}, {"run": ..},
+ * {"runs": [..], ..}, {"metrics": [..]}), for printing or forwarding.
+ * ====================================================================== */
+
+/* A key and a value: a parameter, a run tag or an experiment tag. */
+struct mlf_tag {
+	const char *key;
+	const char *value;
+};
+
+/* One metric point. In mlf_log_batch, timestamp 0 means now. */
+struct mlf_metric {
+	const char *key;
+	double value;
+	int64_t timestamp; /* epoch ms */
+	int64_t step;
+};
+
+/* MLflow's ViewType: which lifecycle stages a search returns. */
+enum mlf_view_type {
+	MLF_VIEW_ACTIVE_ONLY = 1, /* also what 0 means */
+	MLF_VIEW_DELETED_ONLY = 2,
+	MLF_VIEW_ALL = 3,
+};
+
+struct mlf_experiment {
+	const char *experiment_id;
+	const char *name;
+	const char *artifact_location;
+	const char *lifecycle_stage; /* "active" or "deleted" */
+	int64_t creation_time;       /* epoch ms, 0 if unknown */
+	int64_t last_update_time;
+	const struct mlf_tag *tags;
+	size_t n_tags;
+};
+
+struct mlf_experiments {
+	const struct mlf_experiment *items;
+	size_t count;
+	const char *next_page_token; /* "" on the last page */
+	const char *json;
+};
+
+/* A run as the server describes it (runs/get, runs/search). `metrics` are
+ * the latest value of each key. */
+struct mlf_run_record {
+	const char *run_id;
+	const char *run_name;
+	const char *experiment_id;
+	const char *user_id;
+	const char *status;          /* "RUNNING", "FINISHED", "FAILED", "KILLED", "SCHEDULED" */
+	const char *artifact_uri;
+	const char *lifecycle_stage; /* "active" or "deleted" */
+	int64_t start_time;          /* epoch ms */
+	int64_t end_time;            /* 0 while the run has not ended */
+	const struct mlf_metric *metrics;
+	size_t n_metrics;
+	const struct mlf_tag *params;
+	size_t n_params;
+	const struct mlf_tag *tags;
+	size_t n_tags;
+};
+
+struct mlf_runs {
+	const struct mlf_run_record *items;
+	size_t count;
+	const char *next_page_token; /* "" on the last page */
+	const char *json;
+};
+
+struct mlf_metrics {
+	const struct mlf_metric *items;
+	size_t count;
+	const char *json;
+};
+
+/* Free a result and everything borrowed from it. NULL is a no-op. */
+void mlf_experiments_free(struct mlf_experiments *e);
+void mlf_runs_free(struct mlf_runs *r);
+void mlf_metrics_free(struct mlf_metrics *m);
+
+/* Creates experiment `name`; artifact_location NULL lets the server choose;
+ * tags may be NULL when n_tags is 0. Writes the new id into `id`.
+ * Thread-safe (all calls below are, unless they say otherwise). */
+enum mlf_result mlf_experiment_create(mlf_client *client, const char *name, const char *artifact_location,
+				      const struct mlf_tag *tags, size_t n_tags, char id[32]);
+
+/* One experiment (active or deleted) by id or by exact name: *out holds
+ * count 1; the caller frees it with mlf_experiments_free. An unknown one is
+ * MLF_CLIENT_ERR_SERVER ("RESOURCE_DOES_NOT_EXIST: ..."). */
+enum mlf_result mlf_experiment_get(mlf_client *client, const char *experiment_id, struct mlf_experiments **out);
+enum mlf_result mlf_experiment_get_by_name(mlf_client *client, const char *name, struct mlf_experiments **out);
+
+/* MLflow's set_experiment: finds experiment `name` or creates it, refuses a
+ * deleted one (MLF_CLIENT_ERR_INVALID), writes its id into `id` (may be
+ * NULL) and makes it the client's default experiment: runs started with
+ * experiment_id NULL go there. */
+enum mlf_result mlf_experiment_set(mlf_client *client, const char *name, char id[32]);
+
+/* Renames / soft-deletes / restores an experiment. */
+enum mlf_result mlf_experiment_rename(mlf_client *client, const char *experiment_id, const char *new_name);
+enum mlf_result mlf_experiment_delete(mlf_client *client, const char *experiment_id);
+enum mlf_result mlf_experiment_restore(mlf_client *client, const char *experiment_id);
+
+/* experiments/search. filter NULL: all; max_results 0 follows every page
+ * and returns them together (next_page_token ""); otherwise one page of at
+ * most max_results starting at page_token (NULL: the first). The caller
+ * frees *out with mlf_experiments_free. */
+enum mlf_result mlf_experiment_search(mlf_client *client, const char *filter, enum mlf_view_type view,
+				      unsigned max_results, const char *page_token, struct mlf_experiments **out);
+
+/* Options for mlf_run_start_opts. Zero-initialise; every field is optional. */
+struct mlf_run_options {
+	/* NULL: the client's default experiment (mlf_experiment_set), else
+	 * $MLFLOW_EXPERIMENT_ID, else $MLFLOW_EXPERIMENT_NAME (created if
+	 * missing), else "0" (MLflow's Default). */
+	const char *experiment_id;
+	const char *run_name;          /* NULL: the server picks one */
+	const struct mlf_tag *tags;    /* n_tags tags sent with runs/create */
+	size_t n_tags;
+	const char *parent_run_id;     /* sets tag mlflow.parentRunId */
+	const char *description;       /* sets tag mlflow.note.content */
+	int64_t start_time;            /* epoch ms; 0: now */
+	/* Non-zero: do not add the reproducibility tags (mlflow.user,
+	 * mlflow.source.*, mlflow.gitRepoURL, mlflowc.client). Otherwise each
+	 * is added unless `tags` already has that key; see docs/client.md. */
+	int no_context_tags;
+};
+
+/* Creates a run (runs/create, one request, tags included) and returns its
+ * handle like mlf_run_start (which is this call with only experiment_id
+ * and run_name set; it adds the reproducibility tags too). */
+enum mlf_result mlf_run_start_opts(mlf_client *client, const struct mlf_run_options *opts, mlf_run **out);
+
+/* Attaches to an existing run (checked with runs/get; a deleted run is
+ * refused with MLF_CLIENT_ERR_INVALID) without changing it, e.g. for a CI
+ * step logging into a run an earlier step created. The handle is like
+ * mlf_run_start's: give it back with mlf_run_end (which ends the run) or
+ * mlf_run_detach (which does not). */
+enum mlf_result mlf_run_open(mlf_client *client, const char *run_id, mlf_run **out);
+
+/* Frees a run handle without ending the run; flushes the client's queue
+ * first and returns the flush's result. `run` must not be used afterwards. */
+enum mlf_result mlf_run_detach(mlf_run *run);
+
+/* Synchronous: logs params, tags and metrics in runs/log-batch requests of
+ * at most MLflow's limits (1000 metrics, 100 params, 100 tags, 1000 items),
+ * split in order: a larger batch becomes several requests and stops at the
+ * first refused one. Any array may be NULL with its count 0. Queued
+ * metrics of mlf_log_metric are not flushed first. */
+enum mlf_result mlf_log_batch(mlf_run *run, const struct mlf_metric *metrics, size_t n_metrics,
+			      const struct mlf_tag *params, size_t n_params, const struct mlf_tag *tags, size_t n_tags);
+
+/* One run (info, params, tags, latest metrics), active or deleted: *out
+ * holds count 1; free it with mlf_runs_free. */
+enum mlf_result mlf_run_get(mlf_client *client, const char *run_id, struct mlf_runs **out);
+
+/* Soft-deletes / restores a run by id. */
+enum mlf_result mlf_run_delete(mlf_client *client, const char *run_id);
+enum mlf_result mlf_run_restore(mlf_client *client, const char *run_id);
+
+/* What mlf_run_search looks for. Zero-initialise. */
+struct mlf_run_search {
+	const char *const *experiment_ids; /* n_experiment_ids ids, at least one */
+	size_t n_experiment_ids;
+	const char *filter;                /* MLflow's search-runs filter; NULL: all */
+	const char *const *order_by;       /* e.g. "metrics.loss ASC"; may be NULL */
+	size_t n_order_by;
+	enum mlf_view_type view;           /* 0: active only */
+	unsigned max_results;              /* 0: every page, together; else one page */
+	const char *page_token;            /* NULL: the first page */
+};
+
+/* runs/search; the caller frees *out with mlf_runs_free. */
+enum mlf_result mlf_run_search(mlf_client *client, const struct mlf_run_search *query, struct mlf_runs **out);
+
+/* Every point of metric `key` of run `run_id` (all pages of
+ * metrics/get-history), in the server's order; the caller frees *out with
+ * mlf_metrics_free. An unknown key is an empty list. */
+enum mlf_result mlf_metric_history(mlf_client *client, const char *run_id, const char *key,
+				   struct mlf_metrics **out);
+
+/* Flush at exit: every open client is in a process-wide list, and an
+ * atexit handler (registered by the first mlf_client_open) flushes each
+ * one, so metrics accepted before exit() or a return from main are sent
+ * (each flush retries like any other; runs are not ended, memory is not
+ * freed). mlf_client_close takes the client off the list. A forked child
+ * does not flush its parent's clients. Nothing is flushed on _exit, abort
+ * or a fatal signal. */
+
+/* ======================================================================
  * Artifacts (client_artifacts.c). A run's artifacts live under its
  * artifact_uri (runs/get). mlflow-artifacts:/ and http(s) proxy URIs go
  * through the server's artifact proxy (PUT/GET

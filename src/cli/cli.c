@@ -38,6 +38,15 @@ static int store_value(const char *cmd, const struct cli_option *o, const char *
 		*(const char **)field = value;
 		return 0;
 	}
+	if (o->type == CLI_LIST) {
+		struct cli_list *list = (struct cli_list *)field;
+		if (list->n == CLI_LIST_MAX) {
+			fprintf(stderr, "mlflowc %s: --%s is given more than %d times\n", cmd, o->name, CLI_LIST_MAX);
+			return -1;
+		}
+		list->items[list->n++] = value;
+		return 0;
+	}
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(value, &end, 10);

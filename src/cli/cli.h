@@ -12,6 +12,7 @@ enum cli_opt_type {
 	CLI_UINT,   /* stores unsigned */
 	CLI_TRUE,   /* stores bool true */
 	CLI_FALSE,  /* stores bool false (e.g. --no-serve-artifacts) */
+	CLI_LIST,   /* repeatable; each value is appended to a struct cli_list */
 };
 
 struct cli_option {
@@ -23,6 +24,14 @@ struct cli_option {
 	const char *help;
 };
 
+/* The values of a repeatable option (CLI_LIST) in command-line order,
+ * borrowed from argv. */
+#define CLI_LIST_MAX 128
+struct cli_list {
+	const char *items[CLI_LIST_MAX];
+	size_t n;
+};
+
 /* Parses argv[0..argc) into `settings` according to `opts` (terminated by
  * a zero row). Prints help and returns 1 for --help, returns -1 after
  * printing an error, 0 on success. */
@@ -32,6 +41,8 @@ void cli_usage(FILE *f, const char *cmd, const char *summary, const struct cli_o
 /* Subcommands: each returns the process exit code. */
 int cmd_server(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_experiments(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
 int cmd_artifacts(int argc, char **argv);
 
 #endif

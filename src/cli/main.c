@@ -9,6 +9,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "server", cmd_server, "Run the tracking server (REST API, artifact proxy, UI)" },
+	{ "experiments", cmd_experiments, "Create, find, rename, delete and export experiments" },
+	{ "runs", cmd_runs, "Create runs, log params/metrics/tags, end, search and describe them" },
 	{ "models", cmd_models, "Model registry: register, stages, aliases, versions, list, history" },
 	{ "artifacts", cmd_artifacts, "Upload, list and download a run's artifacts (runs:/, models:/ URIs)" },
 };
@@ -17,7 +19,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mlflowc <command> [options]\n       mlflowc --version\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'mlflowc <command> --help' for a command's options.\n");
 }
 

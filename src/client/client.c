@@ -1,8 +1,9 @@
 /*
  * client.c - the public face of libmlflowc (include/mlflowc.h): opening and
- * closing a client, errors, experiments, runs, params, tags, flush and
- * counters. Metrics go through client_queue.c; requests through
- * client_http.c.
+ * closing a client (and flushing the open ones at exit), errors,
+ * experiments, runs, params, tags, flush and counters. Metrics go through
+ * client_queue.c; requests through client_http.c; the tracking calls are
+ * in client_tracking.c and client_run.c.
  *
  * Synchronous calls share one curl handle under sync_mu, so a multi-threaded
  * host serialises its params and tags but never waits behind metric
@@ -14,6 +15,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- errors */
 
@@ -128,6 +130,54 @@ static void client_free(mlf_client *c)
 	free(c);
 }
 
+/* ---------------------------------------------------------------- exit flush
+ * Every open client is on one process-wide list; an atexit handler,
+ * registered once, flushes each so that points accepted before exit() are
+ * sent. The handler holds open_mu while it flushes, so a concurrent
+ * mlf_client_close (which takes the client off the list first) cannot free
+ * a client under it. A forked child skips its parent's clients: their
+ * sender thread does not exist in the child. */
+
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+static mlf_client *open_clients;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
+static void flush_at_exit(void)
+{
+	pthread_mutex_lock(&open_mu);
+	for (mlf_client *c = open_clients; c; c = c->next_open)
+		if (c->owner_pid == getpid())
+			mlf_flush(c);
+	pthread_mutex_unlock(&open_mu);
+}
+
+static void register_exit_flush(void)
+{
+	atexit(flush_at_exit); /* on failure there is only no flush at exit */
+}
+
+static void open_list_add(mlf_client *c)
+{
+	pthread_once(&exit_once, register_exit_flush);
+	c->owner_pid = getpid();
+	pthread_mutex_lock(&open_mu);
+	c->next_open = open_clients;
+	open_clients = c;
+	pthread_mutex_unlock(&open_mu);
+}
+
+static void open_list_remove(mlf_client *c)
+{
+	pthread_mutex_lock(&open_mu);
+	for (mlf_client **p = &open_clients; *p; p = &(*p)->next_open) {
+		if (*p == c) {
+			*p = c->next_open;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&open_mu);
+}
+
 enum mlf_result mlf_client_open(const char *tracking_uri, const struct mlf_client_options *opts, mlf_client **out,
 				char *errbuf, size_t errlen)
 {
@@ -143,6 +193,8 @@ enum mlf_result mlf_client_open(const char *tracking_uri, const struct mlf_clien
 		client_free(c);
 		c = NULL;
 	}
+	if (c)
+		open_list_add(c);
 	if (out)
 		*out = c;
 	if (errbuf && errlen)
@@ -154,6 +206,7 @@ enum mlf_result mlf_client_close(mlf_client *client)
 {
 	if (!client)
 		return MLF_CLIENT_OK;
+	open_list_remove(client);
 	enum mlf_result r = mlf_flush(client);
 	client_free(client);
 	return r;

@@ -21,6 +21,7 @@
 #include "../base/buf.h"
 #include "../../include/mlflowc.h"
 #include <pthread.h>
+#include <sys/types.h> /* pid_t */
 
 #define CLIENT_BATCH_MAX 1000 /* MLflow's limit of metrics per log-batch */
 #define CLIENT_KEY_MAX 250    /* MLflow's limit on metric/param/tag key length */
@@ -92,6 +93,11 @@ struct mlf_client {
 	bool sender_started;
 	struct chttp send;               /* owned by the sender thread */
 	struct point *batch;             /* the sender's CLIENT_BATCH_MAX points in flight */
+
+	/* tracking (client_tracking.c) and the exit flush (client.c) */
+	char default_experiment[32];     /* under mu; "" = none (mlf_experiment_set) */
+	pid_t owner_pid;                 /* the process that opened it (no flush in a fork) */
+	struct mlf_client *next_open;    /* process-wide list of open clients (open_mu) */
 
 	/* transport (client_local.c / client_http.c): set once at open */
 	const struct client_transport *transport; /* never NULL after open */
@@ -182,6 +188,17 @@ void queue_stop(mlf_client *c);
 /* Interns s under c->mu (the caller holds it); NULL on OOM. */
 const char *intern_get(struct intern *t, const char *s);
 void intern_release(struct intern *t);
+
+/* client_tracking.c, client_run.c (tracking calls) */
+/* A request built with jansson: `body` (stolen; NULL means a GET of `path`,
+ * which then carries its own percent-encoded query) is sent on the
+ * synchronous handle; on success *reply (when `reply` is not NULL) is the
+ * parsed answer, which the caller decrefs. */
+struct json_t;
+enum mlf_result client_json_call(mlf_client *c, const char *path, struct json_t *body, struct json_t **reply);
+/* The experiment of a run started with experiment_id NULL (see struct
+ * mlf_run_options), written into id. */
+enum mlf_result client_default_experiment(mlf_client *c, char id[32]);
 
 /* ---- artifacts and registry (client_artifacts.c, client_registry.c) ---- */
 /* A malloc'ed formatted string; NULL when out of memory. */

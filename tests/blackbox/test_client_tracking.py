@@ -1,0 +1,162 @@
+"""The tracking calls of the C client library against the real server.
+
+tests/blackbox/test_client_tracking_driver.c is compiled against
+build/libmlflowc.a (or $MLFLOWC_LIB, linked with $MLFLOWC_LDFLAGS) and drives experiments, runs with
+options, log_batch beyond MLflow's per-request limits, get/search/history,
+attach/detach and delete/restore; it prints what it created and what the
+library read back, and these tests compare both with the REST API. Also:
+the reproducibility tags in a git work tree made here with /usr/bin/git,
+and the atexit flush of a client the host never closed.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ORIGIN = "https://example.com/team/repro.git"
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    lib = Path(os.environ.get("MLFLOWC_LIB", REPO_ROOT / "build" / "libmlflowc.a"))
+    if not lib.is_file():
+        pytest.fail(f"{lib} not found (run make)", pytrace=False)
+    cc = os.environ.get("CC", "cc")
+    if not shutil.which(cc):
+        pytest.skip(f"no C compiler ({cc})")
+    out = tmp_path_factory.mktemp("client-tracking") / "driver"
+    libs = subprocess.run(["pkg-config", "--libs", "libcurl", "jansson", "sqlite3", "libmicrohttpd", "libcrypto"],
+                          check=True, capture_output=True, text=True).stdout.split()
+    extra = os.environ.get("MLFLOWC_LDFLAGS", "").split()  # e.g. -fsanitize=address,undefined (ASan archive)
+    subprocess.run([cc, "-std=c11", "-O1", "-o", str(out), str(Path(__file__).with_name("test_client_tracking_driver.c")),
+                    str(lib), *libs, "-lpthread", "-lm", *extra], check=True)
+    return out
+
+
+def get(server, path, **query):
+    url = f"{server.url}/api/2.0/mlflow/{path}?{urllib.parse.urlencode(query, doseq=True)}"
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return json.load(resp)
+
+
+def history(server, run_id, key):
+    return get(server, "metrics/get-history", run_id=run_id, metric_key=key, max_results=25000).get("metrics", [])
+
+
+def run_driver(driver, *args, cwd=None, env=None):
+    done = subprocess.run([str(driver), *args], capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def tags_of(run):
+    return {t["key"]: t["value"] for t in run["data"].get("tags", [])}
+
+
+def test_experiments_runs_batches_and_searches(server, driver):
+    out = run_driver(driver, "tracking", server.url, "lib-tracking")
+    exp_id = out["experiment_id"]
+
+    # experiments: create with tags, duplicate refused, get by id and name, set = same id
+    exp = get(server, "experiments/get", experiment_id=exp_id)["experiment"]
+    assert {t["key"]: t["value"] for t in exp["tags"]} == {"team": "c", "purpose": "test"}
+    assert (out["dup_result"], out["dup_error"]) == ("MLF_CLIENT_ERR_SERVER", "RESOURCE_ALREADY_EXISTS")
+    assert out["by_id_name"] == "lib-tracking" and out["by_name_id"] == exp_id and out["set_id"] == exp_id
+    assert out["by_id_tags"] == 2
+    assert out["by_id_json"]["experiment"]["experiment_id"] == exp_id
+    # renamed, deleted (set refuses it), found in a deleted-only search, restored
+    assert exp["name"] == "lib-tracking-renamed" and exp["lifecycle_stage"] == "active"
+    assert out["set_deleted"] == "MLF_CLIENT_ERR_INVALID"
+    assert (out["search_deleted"], out["search_deleted_name"]) == (1, "lib-tracking-renamed")
+    every = get(server, "experiments/search", max_results=1000, view_type="ALL")["experiments"]
+    assert out["search_all"] == len(every)
+
+    # the parent: explicit options; the child: default experiment, parent tag, big batch
+    parent = get(server, "runs/get", run_id=out["parent_id"])["run"]
+    child = get(server, "runs/get", run_id=out["child_id"])["run"]
+    assert parent["info"]["run_name"] == "parent" and parent["info"]["status"] == "FINISHED"
+    assert int(parent["info"]["start_time"]) == 1600000000000
+    ptags = tags_of(parent)
+    assert ptags["stage"] == "ci" and ptags["mlflow.note.content"] == "the parent"
+    assert ptags["mlflow.source.type"] == "JOB"  # the caller's tag wins over the context tag
+    assert parent["info"]["lifecycle_stage"] == "active"  # deleted, then restored
+    assert out["open_deleted"] == "MLF_CLIENT_ERR_INVALID"
+
+    assert child["info"]["experiment_id"] == exp_id  # the default experiment of mlf_experiment_set
+    assert child["info"]["status"] == "FAILED"
+    ctags = tags_of(child)
+    assert ctags["mlflow.parentRunId"] == out["parent_id"]
+    assert {f"bt{i}" for i in range(250)} <= ctags.keys()
+    params = {p["key"]: p["value"] for p in child["data"]["params"]}
+    assert params == {**{f"bp{i}": f"bp{i}" for i in range(150)}, "after": "open"}
+    for k in range(3):
+        got = sorted((int(p["step"]), int(p["timestamp"]), p["value"]) for p in history(server, out["child_id"], f"bm{k}"))
+        assert got == [(i // 3, 1700000000000 + i, i * 0.5) for i in range(k, 2500, 3)]
+    late = history(server, out["child_id"], "late")
+    assert [(p["value"], int(p["step"])) for p in late] == [(7.5, 3)]  # logged after open, flushed by detach
+
+    # what the library read back equals the REST answer
+    assert out["got"] == {"status": "FAILED", "experiment_id": exp_id, "run_name": "child", "n_params": 151,
+                          "n_metrics": 4, "parent_tag": out["parent_id"], "end_time": int(child["info"]["end_time"])}
+    assert out["got_json"]["run"]["info"] == child["info"]
+    assert sorted(m["key"] for m in out["got_json"]["run"]["data"]["metrics"]) == ["bm0", "bm1", "bm2", "late"]
+
+    # search: all pages sorted by name, one page + token, a filter
+    assert out["all_names"] == ["child", "parent"] and out["all_count"] == 2
+    assert (out["page1"], out["page1_token"], out["page2"]) == ("child", True, "parent")
+    assert (out["hit"], out["hit_id"]) == (1, out["child_id"])
+    bm1 = history(server, out["child_id"], "bm1")
+    assert out["hist_count"] == len(bm1) == 833
+    assert out["hist_sum"] == sum(p["value"] for p in bm1)
+
+
+def git(cwd, *args):
+    subprocess.run(["/usr/bin/git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   cwd=cwd, check=True, capture_output=True)
+
+
+def test_reproducibility_tags_in_a_git_work_tree(server, driver, tmp_path):
+    if not Path("/usr/bin/git").exists():
+        pytest.skip("no /usr/bin/git")
+    work = tmp_path / "work"
+    (work / "src").mkdir(parents=True)
+    git(work, "init", "-q", "-b", "trunk")
+    git(work, "remote", "add", "origin", ORIGIN)
+    (work / "f").write_text("x")
+    git(work, "add", "f")
+    git(work, "commit", "-qm", "one")
+    head = subprocess.run(["/usr/bin/git", "rev-parse", "HEAD"], cwd=work, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    env = {**os.environ, "LOGNAME": "repro-user"}
+    env.pop("MLFLOW_TRACKING_USERNAME", None)
+    out = run_driver(driver, "context", server.url, cwd=work / "src", env=env)
+
+    plain = get(server, "runs/get", run_id=out["plain"])["run"]
+    tags = tags_of(plain)
+    assert tags["mlflow.user"] == "repro-user" and plain["info"]["user_id"] == "repro-user"
+    assert tags["mlflow.source.type"] == "LOCAL"
+    assert tags["mlflow.source.name"] == str(driver)
+    assert tags["mlflow.source.git.commit"] == head
+    assert tags["mlflow.source.git.branch"] == "trunk"
+    assert tags["mlflow.source.git.repoURL"] == ORIGIN and tags["mlflow.gitRepoURL"] == ORIGIN
+    assert tags["mlflowc.client"].startswith("libmlflowc ") and "; host " in tags["mlflowc.client"]
+
+    given = tags_of(get(server, "runs/get", run_id=out["with"])["run"])
+    assert given["mlflow.user"] == "given-user"  # the caller's value is kept
+    assert given["mlflow.source.git.commit"] == head
+
+    bare = tags_of(get(server, "runs/get", run_id=out["without"])["run"])
+    assert not any(k.startswith(("mlflow.source", "mlflow.user", "mlflow.git", "mlflowc.")) for k in bare)
+
+
+def test_points_queued_before_exit_are_flushed(server, driver):
+    out = run_driver(driver, "exit", server.url)
+    points = history(server, out["run_id"], "at_exit")
+    assert sorted((int(p["step"]), p["value"]) for p in points) == [(i, float(i)) for i in range(5000)]
