@@ -190,8 +190,19 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+/* Transport failures that another attempt cannot fix: a bad URL, TLS
+ * settings or a certificate the server will present again. */
+static const CURLcode permanent_failures[] = {
+	CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT,    CURLE_PEER_FAILED_VERIFICATION,
+	CURLE_SSL_CERTPROBLEM,      CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CIPHER,
+	CURLE_SSL_ENGINE_NOTFOUND,  CURLE_LOGIN_DENIED,
+};
+
 static bool retryable(CURLcode rc, long status)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(permanent_failures); i++)
+		if (rc == permanent_failures[i])
+			return false;
 	return rc != CURLE_OK || status == 429 || status >= 500;
 }
 
