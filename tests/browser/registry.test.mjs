@@ -345,6 +345,40 @@ test('deep links, odd names and a missing model', async () => {
   noProblems();
 });
 
+test('rename a model, delete a version and the model, each asked twice', async () => {
+  const renamed = 'churn-model-v2';
+  await page.goto(url(`models/${enc(SPACED)}`));
+  await page.click('#rename-model');
+  await page.keyboard.press('Escape'); // the name input has the focus
+  await page.locator('#rename-model').waitFor();
+  await page.click('#rename-model');
+  await page.fill('.reg-rename input[name=new_name]', renamed);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**/models/${renamed}`);
+  await page.locator('#model-versions tr[data-version="1"]').waitFor();
+  assert.equal((await model(renamed)).name, renamed);
+  assert.equal((await fetch(url(`api/2.0/mlflow/registered-models/get?name=${enc(SPACED)}`))).status, 404);
+
+  await page.locator('#model-versions').getByRole('link', { name: 'Version 1' }).click();
+  await page.getByRole('button', { name: 'Delete version' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click(); // nothing happens
+  assert.equal((await version(renamed, 1)).version, '1');
+  await page.getByRole('button', { name: 'Delete version' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.waitForURL(`**/models/${renamed}`);
+  await page.locator('#model-versions').getByText('No versions.').waitFor();
+  const left = await call('GET', `model-versions/search?filter=${enc(`name='${renamed}'`)}`);
+  assert.equal(left.model_versions, undefined);
+
+  await page.getByRole('button', { name: 'Delete model' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.waitForURL('**/models');
+  await page.locator('#models').getByText(MODEL, { exact: true }).waitFor();
+  assert.equal(await page.locator('#models').getByText(renamed).count(), 0);
+  assert.equal((await fetch(url(`api/2.0/mlflow/registered-models/get?name=${renamed}`))).status, 404);
+  noProblems();
+});
+
 test('the registry pages work under --static-prefix', async () => {
   const prefixed = await startServer(['--static-prefix', '/ml/flow']);
   try {

@@ -122,6 +122,10 @@ export const registry = {
       { filter, max_results: maxResults, page_token: pageToken, order_by: ['name ASC'] }, signal),
   getModel: (name: string, signal?: AbortSignal) =>
     call<{ registered_model: RegisteredModel }>('GET', 'registered-models/get', { name }, signal),
+  renameModel: (name: string, newName: string) =>
+    call<{ registered_model: RegisteredModel }>('POST', 'registered-models/rename', { name, new_name: newName }),
+  deleteModel: (name: string) => call<object>('DELETE', 'registered-models/delete', { name }),
+  deleteVersion: (name: string, version: string) => call<object>('DELETE', 'model-versions/delete', { name, version }),
   updateModel: (name: string, description: string) =>
     call<{ registered_model: RegisteredModel }>('PATCH', 'registered-models/update', { name, description }),
   setModelTag: (name: string, key: string, value: string) =>

@@ -1,13 +1,15 @@
 // model.ts - one registered model (models/<name>): its description (edited
 // in place, saved with registered-models/update), tags, aliases (set to a
 // version, deleted), every version with its stage, aliases and source run,
-// and mlflowc's audit trail of stage transitions and alias moves.
+// and mlflowc's audit trail of stage transitions and alias moves; rename
+// and delete in the title bar.
 
 import { ModelVersion, registry, RegisteredModel } from '../api';
-import { link, Page } from '../router';
+import { link, navigate, Page } from '../router';
 import { errorBox, fmtTime, h, isAbort, setCrumbs } from '../util';
 import {
-  aliasChip, descriptionEditor, historyTable, loadVersions, section, stageBadge, tagsEditor, versionHref,
+  aliasChip, confirmButton, descriptionEditor, historyTable, loadVersions, modelHref, section, stageBadge, tagsEditor,
+  versionHref,
 } from './model_parts';
 
 /** `aliases`: the model's alias -> version list (model-versions/search
@@ -60,11 +62,52 @@ function aliasesBlock(m: RegisteredModel, versions: ModelVersion[], changed: () 
   return h('div', { id: 'model-aliases' }, list, form, status);
 }
 
+/** The name with a Rename button that turns it into a form (Escape cancels). */
+function renameBlock(name: string): HTMLElement {
+  const box = h('div', { class: 'reg-rename' });
+  const idle = () => {
+    const b = h('button', { type: 'button', id: 'rename-model' }, 'Rename');
+    b.addEventListener('click', () => {
+      const input = h('input', { type: 'text', name: 'new_name', value: name, required: true, 'aria-label': 'New model name' });
+      const cancel = h('button', { type: 'button' }, 'Cancel');
+      const form = h('form', { class: 'inline' }, input, h('button', { type: 'submit' }, 'Save'), cancel);
+      const back = () => {
+        idle();
+        box.querySelector('button')?.focus();
+      };
+      cancel.addEventListener('click', back);
+      input.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') back(); });
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        form.querySelector('.error')?.remove();
+        const to = input.value.trim();
+        if (to === name) return back();
+        try {
+          await registry.renameModel(name, to);
+          navigate(modelHref(to), true);
+        } catch (e) {
+          form.append(errorBox(e));
+        }
+      });
+      box.replaceChildren(form);
+      input.select();
+    });
+    box.replaceChildren(b);
+  };
+  idle();
+  return box;
+}
+
 export function modelPage(root: HTMLElement, match: RegExpExecArray): Page {
   const ctl = new AbortController();
   const name = match[1];
   setCrumbs(link('models', 'Models'), name);
-  const page = h('section', { class: 'page model-page' }, h('div', { class: 'toolbar' }, h('h1', { title: name }, name)));
+  const page = h('section', { class: 'page model-page' }, h('div', { class: 'toolbar' }, h('h1', { title: name }, name),
+    renameBlock(name), h('span', { class: 'spacer' }),
+    confirmButton('Delete model', `Delete ${name} with all its versions?`, async () => {
+      await registry.deleteModel(name);
+      navigate('models');
+    })));
   const status = h('div', { class: 'status', 'aria-live': 'polite' }, 'Loading…');
   page.append(status);
   root.append(page);
@@ -78,7 +121,7 @@ export function modelPage(root: HTMLElement, match: RegExpExecArray): Page {
     const [{ registered_model: m }, versions, hist] = await Promise.all([
       registry.getModel(name, ctl.signal), loadVersions(name, ctl.signal), registry.history(name, undefined, ctl.signal)]);
     if (first) {
-      const meta = h('div', { class: 'meta muted' }, `Created ${fmtTime(m.creation_timestamp)}`,
+      const meta = h('div', { class: 'reg-meta muted' }, `Created ${fmtTime(m.creation_timestamp)}`,
         m.last_updated_timestamp ? ` · last modified ${fmtTime(m.last_updated_timestamp)}` : '',
         ` · ${versions.length} version${versions.length === 1 ? '' : 's'}`);
       page.append(meta,

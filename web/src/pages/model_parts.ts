@@ -1,6 +1,7 @@
 // model_parts.ts - pieces the model registry pages share (models.ts,
 // model.ts, model_version.ts): links, stage badges, the description and tag
-// editors, the history table and loading every version of a model.
+// editors, the history table, a two-step delete button and loading every
+// version of a model.
 
 import { KV, ModelVersion, registry, RegistryEvent } from '../api';
 import { link } from '../router';
@@ -163,4 +164,35 @@ export function historyTable(id: string, name: string, events: RegistryEvent[], 
     h('thead', {}, h('tr', {}, h('th', {}, 'Time'), withVersion ? h('th', { class: 'num' }, 'Version') : null,
       h('th', {}, 'Kind'), h('th', {}, 'Change'), h('th', {}, 'User'), h('th', {}, 'Comment'))),
     h('tbody', {}, ...rows));
+}
+
+/** A button that asks again in place before a destructive action: the
+ * first press shows "Confirm" and "Cancel" (focused, so Enter cancels). */
+export function confirmButton(label: string, question: string, action: () => Promise<void>): HTMLElement {
+  const box = h('div', { class: 'reg-confirm' });
+  const idle = () => {
+    const b = h('button', { type: 'button', class: 'reg-danger' }, label);
+    b.addEventListener('click', () => {
+      const yes = h('button', { type: 'button', class: 'reg-danger' }, 'Confirm');
+      const no = h('button', { type: 'button' }, 'Cancel');
+      no.addEventListener('click', () => {
+        idle();
+        box.querySelector('button')?.focus();
+      });
+      yes.addEventListener('click', async () => {
+        yes.disabled = true;
+        try {
+          await action();
+        } catch (e) {
+          yes.disabled = false;
+          box.append(errorBox(e));
+        }
+      });
+      box.replaceChildren(h('span', {}, question), yes, no);
+      no.focus();
+    });
+    box.replaceChildren(b);
+  };
+  idle();
+  return box;
 }

@@ -2,14 +2,14 @@
 // overview with the source run, a stage transition control (with
 // archive_existing_versions for Staging and Production, and a comment that
 // goes into the history), the description and tags, this version's history,
-// and the signature from the MLmodel file next to its source when the run's
-// artifacts hold one.
+// the signature from the MLmodel file next to its source when the run's
+// artifacts hold one, and a delete button that asks again.
 
 import { api, artifactUrl, ModelVersion, registry } from '../api';
-import { link, Page } from '../router';
+import { link, navigate, Page } from '../router';
 import { errorBox, fmtTime, h, isAbort, setCrumbs } from '../util';
 import {
-  aliasChip, descriptionEditor, historyTable, modelHref, section, stageBadge, STAGES, tagsEditor,
+  aliasChip, confirmButton, descriptionEditor, historyTable, modelHref, section, stageBadge, STAGES, tagsEditor,
 } from './model_parts';
 
 /** Where the version's MLmodel lies: its run and the artifact path of the
@@ -127,7 +127,12 @@ export function modelVersionPage(root: HTMLElement, match: RegExpExecArray): Pag
   setCrumbs(link('models', 'Models'), link(modelHref(name), name), `Version ${version}`);
   const status = h('div', { class: 'status', 'aria-live': 'polite' }, 'Loading…');
   const page = h('section', { class: 'page version-page' },
-    h('div', { class: 'toolbar' }, h('h1', { title: `${name} version ${version}` }, `${name} · Version ${version}`)), status);
+    h('div', { class: 'toolbar' }, h('h1', { title: `${name} version ${version}` }, `${name} · Version ${version}`),
+      h('span', { class: 'spacer' }),
+      confirmButton('Delete version', `Delete version ${version} of ${name}?`, async () => {
+        await registry.deleteVersion(name, version);
+        navigate(modelHref(name));
+      })), status);
   root.append(page);
 
   const overviewSlot = h('div');
