@@ -10,6 +10,8 @@ import hashlib
 import http.server
 import json
 import os
+import socket
+import sys
 import shutil
 import subprocess
 import threading
@@ -24,11 +26,14 @@ from conftest import REPO_ROOT, free_local_port
 BINARY_BYTES = 5 * 1024 * 1024 + 123
 
 
-def cli(mlflowc_bin, *args, uri=None, cwd=None):
+def cli(mlflowc_bin, *args, uri=None, cwd=None, extra_env=None):
     env = dict(os.environ)
-    env.pop("MLFLOW_TRACKING_URI", None)
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME",
+                 "MLFLOW_TRACKING_PASSWORD"):
+        env.pop(name, None)
     if uri:
         env["MLFLOW_TRACKING_URI"] = uri
+    env.update(extra_env or {})
     return subprocess.run([str(mlflowc_bin), *args], env=env, capture_output=True, text=True, timeout=120,
                           cwd=cwd)
 
@@ -338,3 +343,139 @@ def test_example_training_program_and_ci_flow(server, mlflowc_bin, tmp_path):
                    str(tmp_path / "deployed"), uri=server.url).strip()
     assert sorted(p.name for p in Path(local).iterdir()) == ["MLmodel", "weights.txt"]
     assert "flavors" in (Path(local) / "MLmodel").read_text()
+
+
+BIG_BYTES = 80 * 1024 * 1024
+RSS_LIMIT_KB = 60 * 1024  # well under the file: bytes must stream, not sit in memory (ASan baseline ~35 MB)
+
+
+def peak_rss_kb(command):
+    """Runs command in a fresh python whose only child it is; returns (exit code, child's peak RSS in KB)."""
+    probe = ("import resource, subprocess, sys\n"
+             "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+             "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe, *map(str, command)], capture_output=True, text=True,
+                         timeout=300, env={k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"})
+    code, rss = out.stdout.split()
+    return int(code), int(rss)
+
+
+def test_big_files_stream_in_constant_memory(server, mlflowc_bin, tmp_path):
+    run = new_run(server)
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        for _ in range(BIG_BYTES // (1 << 20)):
+            f.write(os.urandom(1 << 20))
+    code, up_rss = peak_rss_kb([mlflowc_bin, "artifacts", "log-artifact", "-l", big, "-r", run,
+                                "--tracking-uri", server.url])
+    assert code == 0
+    code, down_rss = peak_rss_kb([mlflowc_bin, "artifacts", "download", "-r", run, "-a", "big.bin", "-d",
+                                  tmp_path / "back", "--tracking-uri", server.url])
+    assert code == 0
+    print(f"peak RSS for an {BIG_BYTES >> 20} MB file: upload {up_rss} KB, download {down_rss} KB")
+    assert up_rss < RSS_LIMIT_KB and down_rss < RSS_LIMIT_KB
+    assert digest(tmp_path / "back" / "big.bin") == digest(big)
+
+
+class FlakyProxy(http.server.BaseHTTPRequestHandler):
+    """A tracking server + artifact proxy whose first PUT of each file answers 503 and whose first
+    download of each file breaks off halfway; records every request's headers."""
+    protocol_version = "HTTP/1.1"
+    stored = {}
+    seen = []
+    attempts = {}
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, data, content_type="application/json"):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def record(self):
+        cls = type(self)
+        cls.seen.append((self.command, self.path, self.headers.get("Authorization"),
+                         self.headers.get("Content-Type")))
+        cls.attempts[(self.command, self.path)] = cls.attempts.get((self.command, self.path), 0) + 1
+        return cls.attempts[(self.command, self.path)]
+
+    def do_PUT(self):
+        attempt = self.record()
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if attempt == 1:
+            self.answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "busy"}')
+            return
+        type(self).stored[urllib.parse.unquote(self.path)] = body
+        self.answer(200, b"{}")
+
+    def do_GET(self):
+        attempt = self.record()
+        url = urllib.parse.urlparse(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        prefix = "/api/2.0/mlflow-artifacts/artifacts"
+        if url.path == "/api/2.0/mlflow/runs/get":
+            artifact_uri = f"mlflow-artifacts:/0/{query['run_id'][0]}/artifacts"
+            self.answer(200, json.dumps({"run": {"info": {"artifact_uri": artifact_uri}}}).encode())
+        elif url.path == prefix:
+            self.answer(200, b"{}")  # a file lists as nothing
+        else:
+            data = type(self).stored[urllib.parse.unquote(url.path)]
+            if attempt > 1:
+                self.answer(200, data, "application/octet-stream")
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+
+
+def test_transfers_retry_from_the_start_with_credentials(mlflowc_bin, tmp_path):
+    handler = type("Proxy", (FlakyProxy,), {"stored": {}, "seen": [], "attempts": {}})
+    fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    payload = os.urandom(3 * 1024 * 1024 + 7)
+    (tmp_path / "blob.bin").write_bytes(payload)
+    uri = f"http://127.0.0.1:{fake.server_address[1]}"
+    token = {"MLFLOW_TRACKING_TOKEN": "t0k-123"}
+    try:
+        up = cli(mlflowc_bin, "artifacts", "log-artifact", "-l", str(tmp_path / "blob.bin"), "-r", "r1",
+                 "-a", "dir with space", uri=uri, extra_env=token)
+        assert up.returncode == 0, up.stderr
+        down = cli(mlflowc_bin, "artifacts", "download", "-r", "r1", "-a", "dir with space/blob.bin", "-d",
+                   str(tmp_path / "out"), uri=uri, extra_env=token)
+        assert down.returncode == 0, down.stderr
+    finally:
+        fake.shutdown()
+        fake.server_close()
+    key = "/api/2.0/mlflow-artifacts/artifacts/0/r1/artifacts/dir with space/blob.bin"
+    assert handler.stored[key] == payload
+    assert (tmp_path / "out" / "dir with space" / "blob.bin").read_bytes() == payload
+    puts = [s for s in handler.seen if s[0] == "PUT"]
+    gets = [s for s in handler.seen if s[0] == "GET" and "/artifacts/0/r1/" in s[1]]
+    assert len(puts) == 2 and len(gets) == 2  # one retry each
+    assert all(s[2] == "Bearer t0k-123" for s in handler.seen), handler.seen
+    assert all(s[3] == "application/octet-stream" for s in puts), puts
+    assert not list((tmp_path / "out").rglob("*.mlflowc-*"))
+
+
+def test_local_mode_without_a_server(mlflowc_bin, tmp_path):
+    """A sqlite:// tracking URI: the run's artifacts are plain files under ./mlruns, and the
+    registry runs in-process; the same commands work."""
+    train = tmp_path / "train"
+    build_example(mlflowc_bin, train)
+    db = f"sqlite:///{tmp_path}/local.db"
+    done = subprocess.run([str(train), "--steps", "5"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, MLFLOW_TRACKING_URI=db))
+    assert done.returncode == 0, done.stderr
+    run = done.stdout.strip()
+    assert (tmp_path / "mlruns" / "1" / run / "artifacts" / "model" / "MLmodel").is_file()
+    assert ok_cli(mlflowc_bin, "models", "register", "-m", f"runs:/{run}/model", "-n", "local", uri=db) == "1\n"
+    out = ok_cli(mlflowc_bin, "artifacts", "download", "-u", "models:/local/1", "-d", str(tmp_path / "got"),
+                 uri=db).strip()
+    assert sorted(p.name for p in Path(out).iterdir()) == ["MLmodel", "weights.txt"]
