@@ -106,10 +106,12 @@ enum mlf_result mlf_client_close(mlf_client *client);
  * and writes its id (NUL-terminated) into `id`. Thread-safe. */
 enum mlf_result mlf_experiment_get_or_create(mlf_client *client, const char *name, char id[32]);
 
-/* Creates a run in experiment `experiment_id` ("0" is MLflow's Default)
- * named `run_name` (NULL: the server picks one), start time now. *out is
- * a handle owned by the client: the caller gives it back with mlf_run_end
- * (or mlf_client_close frees it). Thread-safe. */
+/* Creates a run in experiment `experiment_id` ("0" is MLflow's Default;
+ * NULL: the default of struct mlf_run_options) named `run_name` (NULL: the
+ * server picks one), start time now, with the reproducibility tags (see
+ * mlf_run_start_opts). *out is a handle owned by the client: the caller
+ * gives it back with mlf_run_end or mlf_run_detach (or mlf_client_close
+ * frees it). Thread-safe. */
 enum mlf_result mlf_run_start(mlf_client *client, const char *experiment_id, const char *run_name,
 			      mlf_run **out);
 
