@@ -82,8 +82,10 @@ test('params and metrics side by side: differences and best values', async () =>
   const heads = await page.locator('#compare-runs thead th.run-col').allTextContents();
   assert.deepEqual(heads, ['alpha', 'beta', 'gamma']);
   // crumbs: back to the experiment
-  assert.equal(await page.locator('#crumbs a').nth(1).textContent(), 'compare-demo');
-  assert.equal(await page.locator('#compare-runs tbody tr').first().locator('a').first().getAttribute('href'), `experiments/${exp}`);
+  await page.locator('#crumbs a', { hasText: 'compare-demo' }).waitFor(); // the name arrives after the runs
+  const expCell = page.locator('#compare-runs tbody tr').first().locator('a').first();
+  assert.equal(await expCell.getAttribute('href'), `experiments/${exp}`);
+  assert.equal(await expCell.textContent(), 'compare-demo');
 
   const rowClass = (k) => page.locator(`#compare-params tr[data-key="${k}"]`).getAttribute('class');
   assert.equal(await rowClass('lr'), 'diff');
@@ -237,7 +239,7 @@ test('deep link restores every choice; links lead to the runs', async () => {
 
   // a run's name leads to its page; back returns to the comparison
   await page.locator('#compare-runs thead a', { hasText: 'beta' }).click();
-  await page.waitForURL(`**/runs/${ids[1]}`);
+  await page.waitForURL((u) => u.pathname === `/runs/${ids[1]}`); // the run page may add ?metric=
   await page.locator('#overview').getByText(ids[1], { exact: true }).waitFor();
   await page.goBack();
   await page.locator('#compare-charts .chart[data-key="loss"][data-state="full"] canvas').waitFor();

@@ -62,6 +62,29 @@ async function fetchPoints(runId: string, key: string, range: [number, number] |
   return toPoints(r.metrics);
 }
 
+// Overview fetches started early (before a page knows its runs' names), each
+// used once by the next load() of the same run and key.
+const early = new Map<string, Promise<Pt[]>>();
+
+/** Starts fetching the histories a chart will load, so they overlap the page's other requests. */
+export function prefetchHistories(runIds: string[], keys: string[], signal: AbortSignal): void {
+  for (const id of runIds) {
+    for (const key of keys) {
+      const name = `${id}\n${key}`, p = fetchPoints(id, key, null, signal);
+      p.catch(() => undefined); // a failure is reported by the load() that uses it
+      early.set(name, p);
+      signal.addEventListener('abort', () => { if (early.get(name) === p) early.delete(name); });
+    }
+  }
+}
+
+function overview(runId: string, key: string, signal: AbortSignal): Promise<Pt[]> {
+  const name = `${runId}\n${key}`, p = early.get(name);
+  if (!p) return fetchPoints(runId, key, null, signal);
+  early.delete(name);
+  return p;
+}
+
 /**
  * Exponential moving average with bias correction (the first points are not
  * pulled towards 0): s_n = (w s_{n-1} + (1-w) y_n) / (1 - w^n). Gaps (null,
@@ -113,7 +136,7 @@ export class MetricChart {
       return;
     }
     try {
-      const pts = await Promise.all(specs.map((s) => fetchPoints(s.run.id, s.key, null, this.signal)));
+      const pts = await Promise.all(specs.map((s) => overview(s.run.id, s.key, this.signal)));
       if (me !== this.gen) return;
       this.lines = specs.map((s, i) => ({ ...s, overview: pts[i], shown: pts[i] }));
       this.draw();

@@ -9,10 +9,10 @@
 // pc= (repeatable), so a comparison can be bookmarked.
 
 import uPlot from 'uplot';
-import { api, Experiment, Run } from '../api';
+import { api, Run } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
 import { errorBox, fmtDuration, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
-import { ChartOptions, ChartRun, MetricChart, seriesColor, XAxis } from '../chart';
+import { ChartOptions, ChartRun, MetricChart, prefetchHistories, seriesColor, XAxis } from '../chart';
 
 const MAX_RUNS = 100;
 const PC_DEFAULT_AXES = 6;
@@ -72,8 +72,12 @@ export function comparePage(root: HTMLElement, _m: RegExpExecArray, query: URLSe
       h('p', { class: 'muted' }, 'No runs chosen. Select runs in an experiment\'s runs table and press Compare.'));
     return {};
   }
+  const loading = ids.map((id) => api.getRun(id, ctl.signal));
+  // the charts' histories need only the run ids: fetch them while the runs load (after
+  // the small run requests, which the browser's 6 connections per host then serve first)
+  prefetchHistories(ids, query.getAll('metric'), ctl.signal);
   void (async () => {
-    const got = await Promise.allSettled(ids.map((id) => api.getRun(id, ctl.signal)));
+    const got = await Promise.allSettled(loading);
     if (ctl.signal.aborted) return;
     const runs: Run[] = [];
     const failed: HTMLElement[] = [];
@@ -81,20 +85,26 @@ export function comparePage(root: HTMLElement, _m: RegExpExecArray, query: URLSe
       if (g.status === 'fulfilled') runs.push(g.value.run);
       else failed.push(errorBox(`Run ${ids[i]}: ${g.reason instanceof Error ? g.reason.message : String(g.reason)}`));
     });
+    // experiment names arrive later and fill in the links
     const expIds = [...new Set(runs.map((r) => r.info.experiment_id))];
-    const exps = new Map<string, Experiment>();
-    await Promise.all(expIds.map((e) => api.getExperiment(e, ctl.signal).then((r) => exps.set(e, r.experiment)).catch(() => null)));
-    if (ctl.signal.aborted) return;
-    const expName = (id: string) => exps.get(id)?.name || `Experiment ${id}`;
+    const expLinks: [string, HTMLAnchorElement][] = [];
+    const expLink = (id: string) => {
+      const a = link(`experiments/${encodeURIComponent(id)}`, `Experiment ${id}`);
+      expLinks.push([id, a]);
+      return a;
+    };
     const title = `Comparing ${runs.length} run${runs.length === 1 ? '' : 's'}`;
-    if (expIds.length === 1) setCrumbs(link('', 'Experiments'), link(`experiments/${encodeURIComponent(expIds[0])}`, expName(expIds[0])), title);
+    if (expIds.length === 1) setCrumbs(link('', 'Experiments'), expLink(expIds[0]), title);
     else setCrumbs(link('', 'Experiments'), title);
     const cols: Col[] = runs.map((run, i) => ({
       run, id: run.info.run_id, name: run.info.run_name || run.info.run_id, color: seriesColor(i),
       params: new Map((run.data.params || []).map((p) => [p.key, p.value])),
       metrics: new Map((run.data.metrics || []).map((m) => [m.key, m.value])),
     }));
-    page.replaceChildren(h('h1', {}, title), ...failed, ...(cols.length ? build(cols, expName, query, ctl.signal, disposers) : []));
+    page.replaceChildren(h('h1', {}, title), ...failed, ...(cols.length ? build(cols, expLink, query, ctl.signal, disposers) : []));
+    await Promise.all(expIds.map((e) => api.getExperiment(e, ctl.signal).then((r) => {
+      expLinks.forEach(([id, a]) => { if (id === e) a.textContent = r.experiment.name; });
+    }).catch(() => null)));
   })().catch((e) => {
     if (!isAbort(e)) page.replaceChildren(errorBox(e));
   });
@@ -115,7 +125,7 @@ function runHead(cols: Col[], first: string): HTMLElement {
     h('span', { class: 'swatch', style: `background:${c.color}` }), link(`runs/${encodeURIComponent(c.id)}`, c.name)))));
 }
 
-function build(cols: Col[], expName: (id: string) => string, query: URLSearchParams, signal: AbortSignal,
+function build(cols: Col[], expLink: (id: string) => HTMLAnchorElement, query: URLSearchParams, signal: AbortSignal,
   disposers: (() => void)[]): Node[] {
   const paramKeys = [...new Set(cols.flatMap((c) => [...c.params.keys()]))].sort();
   const metricKeys = [...new Set(cols.flatMap((c) => [...c.metrics.keys()]))].sort();
@@ -123,8 +133,7 @@ function build(cols: Col[], expName: (id: string) => string, query: URLSearchPar
   // ---- overview ----
   const overview = h('table', { class: 'grid compare-grid', id: 'compare-runs' }, runHead(cols, 'Run'),
     h('tbody', {},
-      h('tr', {}, h('th', { scope: 'row' }, 'Experiment'), ...cols.map((c) => h('td', {},
-        link(`experiments/${encodeURIComponent(c.run.info.experiment_id)}`, expName(c.run.info.experiment_id))))),
+      h('tr', {}, h('th', { scope: 'row' }, 'Experiment'), ...cols.map((c) => h('td', {}, expLink(c.run.info.experiment_id)))),
       h('tr', {}, h('th', { scope: 'row' }, 'Status'), ...cols.map((c) => h('td', { class: `st-${c.run.info.status}` }, c.run.info.status || ''))),
       h('tr', {}, h('th', { scope: 'row' }, 'Started'), ...cols.map((c) => h('td', {}, fmtTime(c.run.info.start_time)))),
       h('tr', {}, h('th', { scope: 'row' }, 'Duration'), ...cols.map((c) => h('td', {}, fmtDuration(c.run.info.start_time, c.run.info.end_time)))),
