@@ -3,7 +3,7 @@
  * rename, delete and restore experiments and export an experiment's runs
  * as CSV, through the client library (include/mlflowc.h). Flag names are
  * MLflow's (`mlflow experiments`: -n/--experiment-name, -x/--experiment-id,
- * -l/--artifact-location, -v/--view, -o/--output-file). Output is a table,
+ * -l/--artifact-location, -v/--view, -o/--filename). Output is a table,
  * or MLflow's JSON message with --json (`get --output json` as in MLflow
  * works too). Exit codes: cli_client.h.
  */
@@ -32,7 +32,7 @@ struct exp_settings {
 	const char *view;
 	const char *filter;
 	const char *output;
-	const char *output_file;
+	const char *filename;
 	const char *page_token;
 	unsigned max_results;
 	struct cli_list tags;
@@ -317,7 +317,7 @@ static int exp_restore(int argc, char **argv)
 
 static const struct cli_option csv_options[] = {
 	OPT_ID,
-	{ "output-file", 'o', CLI_STRING, OPT(output_file), "FILE", "write here instead of stdout" },
+	{ "filename", 'o', CLI_STRING, OPT(filename), "FILE", "write here instead of stdout" },
 	{ "tracking-uri", 0, CLI_STRING, OPT(tracking_uri), "URI", TRACKING_URI_HELP },
 	{ 0 },
 };
@@ -338,9 +338,9 @@ static int exp_csv(int argc, char **argv)
 	mlf_client_close(c);
 	if (r != MLF_CLIENT_OK)
 		return cli_fail(cmd, r);
-	FILE *f = s.output_file ? fopen(s.output_file, "we") : stdout;
+	FILE *f = s.filename ? fopen(s.filename, "we") : stdout;
 	if (!f) {
-		fprintf(stderr, "mlflowc %s: cannot write '%s': %s\n", cmd, s.output_file, strerror(errno));
+		fprintf(stderr, "mlflowc %s: cannot write '%s': %s\n", cmd, s.filename, strerror(errno));
 		mlf_runs_free(runs);
 		return CLI_EXIT_LOCAL;
 	}
@@ -349,6 +349,8 @@ static int exp_csv(int argc, char **argv)
 		rc = CLI_EXIT_LOCAL;
 	if (rc != CLI_EXIT_OK)
 		fprintf(stderr, "mlflowc %s: writing the CSV failed: %s\n", cmd, strerror(errno));
+	else if (s.filename)
+		printf("Experiment %s: %zu runs written to %s\n", s.experiment_id, runs->count, s.filename);
 	mlf_runs_free(runs);
 	return rc;
 }

@@ -53,6 +53,13 @@ int cli_tags_parse(const char *cmd, const struct cli_list *list, struct mlf_tag 
 			return cli_usage_error(cmd, "a tag is key=value, not '%s'", list->items[i]);
 		}
 		tags[i] = (struct mlf_tag){ xstrndup(list->items[i], (size_t)(eq - list->items[i])), eq + 1 };
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(tags[k].key, tags[i].key) == 0) {
+				int rc = cli_usage_error(cmd, "tag '%s' is given twice", tags[i].key);
+				cli_tags_free(tags, i + 1);
+				return rc;
+			}
+		}
 	}
 	return -1;
 }
@@ -339,7 +346,8 @@ static const struct cli_option search_options[] = {
 	{ "page-token", 0, CLI_STRING, offsetof(struct search_settings, page_token), "TOKEN",
 	  "the page after a previous --max-results search" },
 	{ "view", 'v', CLI_STRING, offsetof(struct search_settings, view), "VIEW",
-	  "active_only (default), deleted_only or all" },
+	  "active_only (default), deleted_only or all (any case)" },
+	{ "view-type", 0, CLI_STRING, offsetof(struct search_settings, view), "VIEW", "same as --view" },
 	COMMON_OPTIONS(struct search_settings),
 	{ 0 },
 };
@@ -556,7 +564,9 @@ static const struct cli_option create_options[] = {
 	  "the experiment by name (created when missing)" },
 	{ "run-name", 0, CLI_STRING, offsetof(struct create_settings, run_name), "NAME",
 	  "the run's name (default: the server picks one)" },
-	{ "tag", 't', CLI_LIST, offsetof(struct create_settings, tags), "KEY=VALUE", "a run tag (repeatable)" },
+	{ "tags", 't', CLI_LIST, offsetof(struct create_settings, tags), "KEY=VALUE",
+	  "a run tag (repeatable; --tag works too)" },
+	{ "tag", 0, CLI_LIST, offsetof(struct create_settings, tags), "KEY=VALUE", "same as --tags" },
 	{ "parent-run-id", 0, CLI_STRING, offsetof(struct create_settings, parent_run_id), "ID",
 	  "make it a child run (tag mlflow.parentRunId)" },
 	{ "description", 0, CLI_STRING, offsetof(struct create_settings, description), "TEXT",
@@ -804,6 +814,7 @@ struct history_settings {
 static const struct cli_option history_options[] = {
 	{ "run-id", 0, CLI_STRING, offsetof(struct history_settings, run_id), "ID", "the run" },
 	{ "key", 'k', CLI_STRING, offsetof(struct history_settings, key), "KEY", "the metric" },
+	{ "metric-key", 0, CLI_STRING, offsetof(struct history_settings, key), "KEY", "same as --key" },
 	COMMON_OPTIONS(struct history_settings),
 	{ 0 },
 };
@@ -857,6 +868,7 @@ static const struct cli_subcommand run_commands[] = {
 	{ "search", runs_search, "Search runs (filter, order, paging)" },
 	{ "describe", runs_describe, "Show one run" },
 	{ "history", runs_history, "Every point of one metric" },
+	{ "get-metric-history", runs_history, "Same as history (MLflow's name)" },
 	{ "delete", runs_delete, "Delete a run" },
 	{ "restore", runs_restore, "Restore a deleted run" },
 };

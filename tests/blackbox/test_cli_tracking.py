@@ -53,7 +53,7 @@ def test_ci_flow(cli, server, tmp_path):
     assert {t["key"]: t["value"] for t in exp["tags"]} == {"team": "ml"}
 
     run_id = cli("runs", "create", "--experiment-name", "ci-pipeline", "--run-name", "build-42",
-                 "-t", "commit=abc123", "--tag", "branch=main").stdout.strip()
+                 "-t", "commit=abc123", "--tag", "branch=main", "--tags", "os=linux").stdout.strip()
     assert len(run_id) == 32
     parent = run_id
     child = cli("runs", "create", "--experiment-id", exp_id, "--parent-run-id", parent,
@@ -75,7 +75,7 @@ def test_ci_flow(cli, server, tmp_path):
     assert {p["key"]: p["value"] for p in run["data"]["params"]} == {"lr": "0.01", "layers": "3"}
     assert {m["key"]: m["value"] for m in run["data"]["metrics"]} == {"loss": 0.25, "acc": 0.75}
     tags = tags_of(run)
-    assert (tags["commit"], tags["branch"], tags["deployed"]) == ("abc123", "main", "no")
+    assert (tags["commit"], tags["branch"], tags["os"], tags["deployed"]) == ("abc123", "main", "linux", "no")
     assert tags["mlflow.source.type"] == "LOCAL" and tags["mlflow.source.name"].endswith("mlflowc")
     assert tags["mlflowc.client"].startswith("libmlflowc ")
     history = get(server, "metrics/get-history", run_id=run_id, metric_key="loss")["metrics"]
@@ -120,6 +120,8 @@ def test_ci_flow(cli, server, tmp_path):
     assert hist_table[0].split() == ["Step", "Timestamp", "Value"] and len(hist_table) == 4
     hist = json.loads(cli("runs", "history", "--run-id", run_id, "--key", "loss", "--json").stdout)
     assert [m["value"] for m in sorted(hist["metrics"], key=lambda m: m["step"])] == [0.9, 0.5, 0.25]
+    assert json.loads(cli("runs", "get-metric-history", "--run-id", run_id, "--metric-key", "loss", "--json").stdout) \
+        == hist
 
     # experiments: search, get, csv
     listing = cli("experiments", "search").stdout
@@ -150,6 +152,8 @@ def test_ci_flow(cli, server, tmp_path):
     assert get(server, "runs/get", run_id=child)["run"]["info"]["lifecycle_stage"] == "deleted"
     deleted = json.loads(cli("runs", "list", "--experiment-id", exp_id, "-v", "deleted_only", "--json").stdout)
     assert [r["info"]["run_id"] for r in deleted["runs"]] == [child]
+    everything = json.loads(cli("runs", "search", "--experiment-ids", exp_id, "--view-type", "ALL", "--json").stdout)
+    assert sorted(r["info"]["run_id"] for r in everything["runs"]) == sorted([run_id, child])
     cli("runs", "restore", "--run-id", child)
     assert get(server, "runs/get", run_id=child)["run"]["info"]["lifecycle_stage"] == "active"
     cli("experiments", "delete", "--experiment-id", exp_id)
@@ -200,6 +204,7 @@ def test_bad_usage_is_exit_2(cli):
          "--step needs an integer"),
         (["runs", "end", "--run-id", "x", "--status", "DONE"], "--status must be"),
         (["runs", "create", "--tag", "novalue"], "a tag is key=value"),
+        (["runs", "create", "-t", "a=1", "--tags", "a=2"], "tag 'a' is given twice"),
         (["runs", "create", "--experiment-id", "0", "--experiment-name", "x"], "not both"),
         (["runs", "search"], "--experiment-ids is required"),
         (["runs", "list"], "--experiment-id is required"),
