@@ -114,6 +114,7 @@ async function seed() {
   await upload(srv, rid, 'data.csv', CSV);
   await upload(srv, rid, 'env/conda.yaml', YAML);
   await upload(srv, rid, 'model/MLmodel', MLMODEL.replace('RUNID', rid));
+  await upload(srv, rid, 'README.md', '# Model card\n\nTrained with **adam**.\n\n<script>window.__pwned = 3</script>\n');
   await upload(srv, rid, 'big.log', 'x'.repeat(BIG - 1) + '\n');
   await upload(srv, rid, 'model/model.pkl', Buffer.from([0x80, 0x04, 0x95, 0, 0, 0, 1, 2, 3, 0xff, 0xfe]));
   // a RUNNING run with a short history
@@ -172,14 +173,14 @@ test('experiments: rename, delete with a confirm step, lifecycle filter, restore
 
   // delete: Cancel keeps it, confirming deletes it
   await expRow(exps['delete-me']).getByRole('button', { name: 'Delete delete-me' }).click();
-  await page.locator('dialog.confirm').waitFor();
-  assert.match(await page.locator('dialog.confirm p').textContent(), /delete-me/);
+  await page.locator('dialog.confirm-dialog').waitFor();
+  assert.match(await page.locator('dialog.confirm-dialog p').textContent(), /delete-me/);
   await shot('01-confirm.png');
   await page.keyboard.press('Escape');
-  await page.locator('dialog.confirm').waitFor({ state: 'detached' });
+  await page.locator('dialog.confirm-dialog').waitFor({ state: 'detached' });
   assert.equal((await call('GET', `experiments/get?experiment_id=${exps['delete-me']}`)).experiment.lifecycle_stage, 'active');
   await expRow(exps['delete-me']).getByRole('button', { name: 'Delete delete-me' }).click();
-  await page.locator('dialog.confirm button[data-confirm="yes"]').click();
+  await page.locator('dialog.confirm-dialog button[data-confirm="yes"]').click();
   await expRow(exps['delete-me']).waitFor({ state: 'detached' });
   assert.equal((await call('GET', `experiments/get?experiment_id=${exps['delete-me']}`)).experiment.lifecycle_stage, 'deleted');
 
@@ -269,10 +270,10 @@ test('runs table: checking rows, the Compare URL, delete and restore', async () 
   await runRow(runs[1]).waitFor();
   assert.equal(await page.locator('#delete-runs').textContent(), 'Delete (2)');
   await page.click('#delete-runs');
-  await page.locator('dialog.confirm button[data-confirm="no"]').click();
+  await page.locator('dialog.confirm-dialog button[data-confirm="no"]').click();
   assert.equal(await lifecycleOf(runs[1]), 'active');
   await page.click('#delete-runs');
-  await page.locator('dialog.confirm button[data-confirm="yes"]').click();
+  await page.locator('dialog.confirm-dialog button[data-confirm="yes"]').click();
   await runRow(runs[1]).waitFor({ state: 'detached' });
   await page.waitForFunction(() => document.querySelector('.footer .status').textContent === '3 runs');
   assert.equal(await lifecycleOf(runs[1]), 'deleted');
@@ -286,7 +287,7 @@ test('runs table: checking rows, the Compare URL, delete and restore', async () 
   assert.ok(await page.locator('#delete-runs').isHidden());
   await runRow(runs[1]).locator('.pick').click();
   await page.click('#restore-runs');
-  await page.locator('dialog.confirm button[data-confirm="yes"]').click();
+  await page.locator('dialog.confirm-dialog button[data-confirm="yes"]').click();
   await page.waitForFunction(() => document.querySelector('.footer .status').textContent === '1 run');
   assert.equal(await lifecycleOf(runs[1]), 'active');
   // All: both states, the deleted one marked
@@ -294,6 +295,11 @@ test('runs table: checking rows, the Compare URL, delete and restore', async () 
   await page.waitForFunction(() => document.querySelector('.footer .status').textContent === '5 runs');
   assert.equal(await page.locator('.vt-row.deleted').count(), 1);
   assert.equal(await page.locator('.vt-row.deleted').getAttribute('data-run-id'), runs[2]);
+  // the deleted run's page says so
+  await page.locator('.vt-row.deleted .td[data-col="a:run_name"]').click();
+  await page.waitForURL(`**/runs/${runs[2]}`);
+  await page.locator('#run-deleted').waitFor();
+  assert.ok(await page.locator('#run-deleted').isVisible());
   noProblems();
 });
 
@@ -389,6 +395,13 @@ test('artifact previews: CSV, YAML, MLmodel, a big file, a binary file', async (
   assert.match(await preview.locator('pre.yaml').textContent(), /serialization_format: cloudpickle/);
   await shot('06-mlmodel.png', true);
 
+  // Markdown is rendered (safely), its source one click away
+  await page.locator('#artifact-tree button.file', { hasText: 'README.md' }).click();
+  await preview.locator('.markdown h3', { hasText: 'Model card' }).waitFor();
+  assert.equal(await preview.locator('.markdown strong').textContent(), 'adam');
+  assert.equal(await preview.locator('.markdown script').count(), 0);
+  assert.match(await preview.locator('details.raw pre').textContent(), /^# Model card/);
+
   // a binary file of unknown type: no preview, a download
   await page.locator('#artifact-tree button.file', { hasText: 'model.pkl' }).click();
   await preview.getByText('A binary file: no preview.').waitFor();
@@ -422,6 +435,17 @@ test('live refresh: a RUNNING run updates its metrics and chart without a reload
   assert.ok(await page.locator('#run-live').isHidden());
   assert.equal(await page.evaluate(() => window.__samePage), true, 'no reload happened');
   await shot('07-live-run.png', true);
+
+  // a run that has logged nothing yet: its first metric brings the chart
+  const { run: empty } = await call('POST', 'runs/create', { experiment_id: seeded.exps['live-here'], run_name: 'empty-yet' });
+  await page.goto(url(`runs/${empty.info.run_id}`));
+  await page.locator('#metrics', { hasText: 'No metrics.' }).waitFor();
+  assert.ok(await page.locator('#metric-chart').isHidden());
+  await call('POST', 'runs/log-metric', { run_id: empty.info.run_id, key: 'first', value: 3, timestamp: Date.now(), step: 0 });
+  await page.waitForSelector('#metric-chart[data-points="1"] canvas', { timeout: 15000 });
+  assert.equal(await page.locator('#metrics input[data-metric="first"]').isChecked(), true);
+  await call('POST', 'runs/update', { run_id: empty.info.run_id, status: 'KILLED', end_time: Date.now() });
+  await page.locator('#run-status', { hasText: 'KILLED' }).waitFor({ timeout: 15000 });
   noProblems();
 });
 

@@ -7,6 +7,7 @@
 // (first 4 KB): text is shown, binary is offered for download only.
 // Everything is put into the DOM as text nodes; nothing is parsed as HTML.
 
+import { renderMarkdown } from './markdown';
 import { link } from './router';
 import { fmtBytes, h } from './util';
 
@@ -25,7 +26,7 @@ export interface PreviewFile {
   url: string;
 }
 
-type Kind = 'image' | 'mlmodel' | 'json' | 'yaml' | 'csv' | 'tsv' | 'text' | 'unknown';
+type Kind = 'image' | 'mlmodel' | 'json' | 'yaml' | 'csv' | 'tsv' | 'markdown' | 'text' | 'unknown';
 
 const KINDS: { re: RegExp; kind: Kind }[] = [
   { re: /(^|\/)MLmodel$/, kind: 'mlmodel' },
@@ -34,7 +35,8 @@ const KINDS: { re: RegExp; kind: Kind }[] = [
   { re: /(\.ya?ml|(^|\/)MLproject)$/i, kind: 'yaml' },
   { re: /\.csv$/i, kind: 'csv' },
   { re: /\.tsv$/i, kind: 'tsv' },
-  { re: /\.(txt|log|md|py|sh|cfg|ini|toml|xml|html?|js|ts|r|sql|conf|env|out|err|diff|patch|java|scala|c|h|cc|cpp|go|rs|rb|txt\.\d+)$|(^|\/)(Dockerfile|requirements\.txt|LICENSE|README)$/i, kind: 'text' },
+  { re: /\.(md|markdown)$/i, kind: 'markdown' },
+  { re: /\.(txt|log|py|sh|cfg|ini|toml|xml|html?|js|ts|r|sql|conf|env|out|err|diff|patch|java|scala|c|h|cc|cpp|go|rs|rb|txt\.\d+)$|(^|\/)(Dockerfile|requirements\.txt|LICENSE|README)$/i, kind: 'text' },
 ];
 
 export function kindOf(path: string): Kind {
@@ -441,6 +443,9 @@ const RENDER: Record<Kind, (head: Head) => Node[]> = {
   yaml: (head) => [highlightYaml(head.text)],
   csv: (head) => csvTable(head.text, ',', head.cut),
   tsv: (head) => csvTable(head.text, '\t', head.cut),
+  // rendered by markdown.ts (text nodes only), with the source a click away
+  markdown: (head) => [h('div', { class: 'markdown rendered' }, renderMarkdown(head.text, 2)),
+    h('details', { class: 'raw' }, h('summary', {}, 'Source'), h('pre', { class: 'text' }, head.text))],
   mlmodel: (head) => [h('div', { class: 'mlmodel' }, ...mlmodelSummary(head.text)), h('h3', {}, 'MLmodel file'),
     highlightYaml(head.text)],
 };

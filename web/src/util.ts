@@ -80,9 +80,9 @@ export function setCrumbs(...parts: (Node | string)[]): void {
  */
 export function confirmDialog(message: string, confirmLabel = 'OK', danger = true): Promise<boolean> {
   return new Promise((resolve) => {
-    const ok = h('button', { type: 'button', class: danger ? 'danger' : '', 'data-confirm': 'yes' }, confirmLabel);
+    const ok = h('button', { type: 'button', class: danger ? 'danger-fill' : '', 'data-confirm': 'yes' }, confirmLabel);
     const cancel = h('button', { type: 'button', 'data-confirm': 'no' }, 'Cancel');
-    const dlg = h('dialog', { class: 'confirm', 'aria-label': 'Confirm' },
+    const dlg = h('dialog', { class: 'confirm-dialog', 'aria-label': 'Confirm' },
       h('p', {}, message), h('div', { class: 'confirm-buttons' }, cancel, ok));
     let answer = false;
     ok.addEventListener('click', () => { answer = true; dlg.close(); });

@@ -68,6 +68,7 @@ export function experimentsPage(root: HTMLElement, _m: RegExpExecArray, query: U
         try {
           await api.restoreExperiment(id);
           errBox.replaceChildren();
+          search.focus(); // the row goes away
           reload();
         } catch (err) {
           restore.disabled = false;
@@ -127,6 +128,7 @@ export function experimentsPage(root: HTMLElement, _m: RegExpExecArray, query: U
       try {
         await api.deleteExperiment(id);
         errBox.replaceChildren();
+        search.focus(); // the row goes away
         reload();
       } catch (err) {
         fail(err);

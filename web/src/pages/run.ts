@@ -74,9 +74,11 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
 
   // ---- header: name, status, live marker ----
   const statusBadge = h('span', { class: `badge st-${info.status}`, id: 'run-status' }, info.status || '');
+  const deletedBadge = h('span', { class: 'badge deleted', id: 'run-deleted', hidden: info.lifecycle_stage !== 'deleted',
+    title: 'This run is deleted; restore it from the runs table (Deleted view)' }, 'deleted');
   const live = h('span', { class: 'live', id: 'run-live', title: 'This run is RUNNING: the page refreshes itself every 3 s',
     hidden: info.status !== 'RUNNING' }, '● live');
-  const title = h('div', { class: 'run-title' }, h('h1', {}, info.run_name || runId), statusBadge, live);
+  const title = h('div', { class: 'run-title' }, h('h1', {}, info.run_name || runId), statusBadge, deletedBadge, live);
 
   // ---- overview ----
   const statusCell = h('span', { class: `st-${info.status}` }, info.status || '');
@@ -87,6 +89,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
     statusBadge.className = `badge st-${info.status}`;
     statusBadge.textContent = info.status || '';
     live.hidden = info.status !== 'RUNNING';
+    deletedBadge.hidden = info.lifecycle_stage !== 'deleted';
     durationCell.textContent = fmtDuration(info.start_time, info.end_time) || (info.status === 'RUNNING' ? 'running' : '');
   };
   showTimes();

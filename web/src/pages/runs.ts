@@ -18,6 +18,8 @@ const OVERSCAN = 8;
 const CHOOSER_LIMIT = 200;
 const LIVE_MS = 3000;
 const PICK_W = '2.25rem'; // the checkbox column
+const URL_SEL_MAX = 500; // more checked runs than this are not written into ?sel= (the URL would be huge)
+const COMPARE_MAX = 100; // the compare page draws every run it is given
 
 /** ?lifecycle= values and the run_view_type each asks for. */
 const LIFECYCLES: { value: string; label: string; view: string }[] = [
@@ -113,8 +115,9 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const deleteBtn = h('button', { type: 'button', id: 'delete-runs', class: 'danger-outline' }, 'Delete');
   const restoreBtn = h('button', { type: 'button', id: 'restore-runs' }, 'Restore');
   const clearBtn = h('button', { type: 'button', id: 'clear-selection', class: 'link' }, 'Clear');
+  const pickNote = h('span', { class: 'muted', 'aria-live': 'polite' });
   const actions = h('div', { class: 'run-actions', role: 'group', 'aria-label': 'Checked runs' },
-    compareBtn, deleteBtn, restoreBtn, clearBtn,
+    compareBtn, deleteBtn, restoreBtn, clearBtn, pickNote,
     h('span', { class: 'hint' }, 'In the table: ', h('kbd', {}, '↑'), h('kbd', {}, '↓'), ' move, ', h('kbd', {}, 'Space'),
       ' checks, ', h('kbd', {}, 'Shift'), '+click checks a range, ', h('kbd', {}, 'Enter'), ' opens'));
   const colBtn = h('button', { type: 'button', id: 'columns-button', 'aria-expanded': 'false' }, 'Columns');
@@ -141,7 +144,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     }
     if (state.cols) q.set('cols', state.cols.join(','));
     if (state.lifecycle !== 'active') q.set('lifecycle', state.lifecycle);
-    if (picked.size) q.set('sel', [...picked].join(','));
+    if (picked.size && picked.size <= URL_SEL_MAX) q.set('sel', [...picked].join(','));
     setQuery(q, push);
   };
   const viewType = () => LIFECYCLES.find((l) => l.value === state.lifecycle)!.view;
@@ -151,7 +154,8 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const updateActions = () => {
     const n = picked.size;
     compareBtn.textContent = `Compare (${n})`;
-    compareBtn.disabled = n < 2;
+    compareBtn.disabled = n < 2 || n > COMPARE_MAX;
+    compareBtn.title = n > COMPARE_MAX ? `Compare at most ${COMPARE_MAX} runs at a time` : 'Compare the checked runs (2 or more)';
     deleteBtn.textContent = `Delete (${n})`;
     deleteBtn.disabled = !n;
     deleteBtn.hidden = state.lifecycle === 'deleted';
@@ -159,6 +163,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     restoreBtn.disabled = !n;
     restoreBtn.hidden = state.lifecycle === 'active';
     clearBtn.hidden = !n;
+    pickNote.textContent = n > URL_SEL_MAX ? `${n} runs checked: too many to keep in the address bar.` : '';
     const loadedPicked = rows.reduce((k, r) => k + Number(picked.has(r.id)), 0);
     allBox.checked = !!rows.length && loadedPicked === rows.length;
     allBox.indeterminate = loadedPicked > 0 && loadedPicked < rows.length;
@@ -208,6 +213,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
       (del ? ' Deleted runs can be restored from the Deleted view.' : ''), verb, del)) return;
     const failed: string[] = [];
     for (let k = 0; k < ids.length; k += 8) { // a few at a time
+      if (ids.length > 8) status.textContent = `${del ? 'Deleting' : 'Restoring'} ${k} of ${ids.length} runs…`;
       await Promise.all(ids.slice(k, k + 8).map((id) => (del ? api.deleteRun(id) : api.restoreRun(id))
         .then(() => picked.delete(id))
         .catch((e) => { failed.push(`${id}: ${e instanceof Error ? e.message : e}`); })));
