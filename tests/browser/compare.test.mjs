@@ -147,13 +147,16 @@ test('chart: every run, smoothing, drag to zoom, double-click reset', async () =
   assert.equal(x0, 0);
   assert.equal(x1, STEPS - 1);
   const over = lossChart().locator('.u-over');
-  const box = await over.boundingBox();
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width * 0.4, y);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
-  await page.mouse.move(box.x + box.width * 0.6, y, { steps: 5 });
-  await page.mouse.up();
+  const drag = async (from, to) => {
+    const box = await over.boundingBox();
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * from, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * (from + to) / 2, y, { steps: 5 });
+    await page.mouse.move(box.x + box.width * to, y, { steps: 5 });
+    await page.mouse.up();
+  };
+  await drag(0.4, 0.6);
   await page.locator('#compare-charts .chart[data-key="loss"][data-state="zoomed"] canvas').waitFor();
   const z0 = Number(await attr(lossChart(), 'data-xmin')), z1 = Number(await attr(lossChart(), 'data-xmax'));
   assert.ok(z0 > 0.3 * STEPS && z1 < 0.7 * STEPS && z1 - z0 < 0.3 * STEPS, `zoomed to [${z0}, ${z1}]`);
@@ -173,6 +176,12 @@ test('chart: every run, smoothing, drag to zoom, double-click reset', async () =
   await page.check('#cmp-log');
   await page.waitForURL((u) => u.searchParams.get('x') === 'relative' && u.searchParams.get('log') === '1');
   assert.deepEqual(await linePoints(), full);
+  // zoom on a time axis: the range maps back to steps, and the finer sample comes in too
+  await drag(0.2, 0.3);
+  await page.locator('#compare-charts .chart[data-key="loss"][data-state="zoomed"] canvas').waitFor();
+  (await linePoints()).forEach((n, i) => assert.ok(n > full[i] + 100, `finer points on a time axis (${n} > ${full[i]})`));
+  await over.dblclick();
+  await page.locator('#compare-charts .chart[data-key="loss"][data-state="full"] canvas').waitFor();
   await page.selectOption('#cmp-x', 'step');
   await page.uncheck('#cmp-log');
   noProblems();

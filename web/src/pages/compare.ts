@@ -499,7 +499,7 @@ class ParallelCoords {
       g.addEventListener('click', () => navigate(`runs/${encodeURIComponent(c.id)}`));
       gLines.append(g);
     }
-    svg.append(gAxes, gLines);
+    svg.append(gLines, gAxes); // axes and their labels over the lines (they take no pointer events)
     this.canvas.dataset.lines = String(lines);
     this.canvas.replaceChildren(svg);
   }
