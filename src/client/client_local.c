@@ -22,7 +22,6 @@
 #include "../store/store.h"
 #include <errno.h>
 #include <limits.h>
-#include <strings.h>
 #include <unistd.h>
 
 struct clocal {
@@ -33,7 +32,7 @@ struct clocal {
 
 bool clocal_uri(const char *uri)
 {
-	return strncasecmp(uri, "sqlite://", 9) == 0;
+	return strncmp(uri, "sqlite://", 9) == 0; /* as store_open spells it */
 }
 
 /* <cwd>/mlruns, as MLflow's default for a database backend. */
