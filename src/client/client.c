@@ -151,9 +151,23 @@ static void flush_at_exit(void)
 	pthread_mutex_unlock(&open_mu);
 }
 
+/* fork() while another thread holds open_mu would leave it locked forever
+ * in the child (whose exit then flushes nothing but still takes it). */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&open_mu);
+}
+
+static void fork_release(void)
+{
+	pthread_mutex_unlock(&open_mu);
+}
+
 static void register_exit_flush(void)
 {
-	atexit(flush_at_exit); /* on failure there is only no flush at exit */
+	/* on failure there is only no flush at exit / no fork protection */
+	atexit(flush_at_exit);
+	pthread_atfork(fork_prepare, fork_release, fork_release);
 }
 
 static void open_list_add(mlf_client *c)

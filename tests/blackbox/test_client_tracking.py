@@ -156,7 +156,11 @@ def test_reproducibility_tags_in_a_git_work_tree(server, driver, tmp_path):
     assert not any(k.startswith(("mlflow.source", "mlflow.user", "mlflow.git", "mlflowc.")) for k in bare)
 
 
-def test_points_queued_before_exit_are_flushed(server, driver):
-    out = run_driver(driver, "exit", server.url)
+@pytest.mark.parametrize("mode", ["exit", "fork"])
+def test_points_queued_before_exit_are_flushed(server, driver, mode):
+    # fork: the child inherits the client list but not the sender thread; its exit must
+    # skip the parent's client (else it waits forever: run_driver's timeout) and the
+    # parent's exit still sends every point, once
+    out = run_driver(driver, mode, server.url)
     points = history(server, out["run_id"], "at_exit")
     assert sorted((int(p["step"]), p["value"]) for p in points) == [(i, float(i)) for i in range(5000)]

@@ -12,12 +12,17 @@
  *   exit      starts a run, queues 5000 metrics and returns from main
  *             without mlf_client_close (the atexit flush must send them)
  *   context   starts a run (with the reproducibility tags) and one without
+ *   fork      as exit, but forks right after queueing; the child exits at
+ *             once (it must not wait for its parent's queue) and the parent
+ *             returns from main after the child
  * Exit status: 0 done, 1 a call failed (its error on stderr).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "../../include/mlflowc.h"
 
 #define N_BATCH_METRICS 2500
@@ -200,13 +205,22 @@ int main(int argc, char **argv)
 	char errbuf[256];
 	if (failed(mlf_client_open(argv[2], NULL, &c, errbuf, sizeof(errbuf)), "open"))
 		return 1;
-	if (strcmp(argv[1], "exit") == 0) {
+	if (strcmp(argv[1], "exit") == 0 || strcmp(argv[1], "fork") == 0) {
 		mlf_run *run;
 		CHECK(mlf_run_start(c, "0", "flushed-at-exit", &run));
 		for (int i = 0; i < N_EXIT_METRICS; i++)
 			CHECK(mlf_log_metric(run, "at_exit", i, 1700000000000 + i, i));
 		printf("{\"run_id\": \"%s\"}\n", mlf_run_id(run));
 		fflush(stdout);
+		if (strcmp(argv[1], "fork") == 0) {
+			pid_t child = fork();
+			if (child == 0)
+				exit(0); /* runs the atexit handler in the child */
+			int status;
+			if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+			    WEXITSTATUS(status) != 0)
+				return 1;
+		}
 		return 0; /* no mlf_client_close: the atexit handler flushes */
 	}
 	int rc = strcmp(argv[1], "tracking") == 0 ? tracking(c, argc > 3 ? argv[3] : "tracking-from-c")
