@@ -105,14 +105,14 @@ const historyOf = async (name) => {
   return (await r.json()).history || [];
 };
 
-/** GET with node:http, so the body arrives as sent (fetch would decompress it). */
-function rawGet(u, headers) {
+/** GET (or HEAD) with node:http, so the body arrives as sent (fetch would decompress it). */
+function rawGet(u, headers, method = 'GET') {
   return new Promise((resolve, reject) => {
-    http.get(u, { headers }, (res) => {
+    http.request(u, { headers, method }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-    }).on('error', reject);
+    }).on('error', reject).end();
   });
 }
 
@@ -141,6 +141,13 @@ test('the UI script is served as brotli when the browser accepts it', async () =
   assert.equal(again.status, 304);
   assert.equal(again.headers.etag, br.headers.etag);
   assert.equal(again.body.length, 0);
+  // HEAD: the same headers, no body
+  const head = await rawGet(js, { 'Accept-Encoding': 'br' }, 'HEAD');
+  assert.equal(head.status, 200);
+  assert.equal(head.headers['content-encoding'], 'br');
+  assert.equal(head.headers.etag, br.headers.etag);
+  assert.equal(Number(head.headers['content-length']), br.body.length);
+  assert.equal(head.body.length, 0);
   // fetch, as the browser would, gets the same text
   assert.equal(await (await fetch(js, { headers: { 'Accept-Encoding': 'br' } })).text(), plain.body.toString());
 });
@@ -149,6 +156,7 @@ test('models list: nav link, search, paging, keyboard', async () => {
   await page.goto(url());
   await page.locator('.sections a', { hasText: 'Models' }).click();
   await page.waitForURL('**/models');
+  assert.equal(await page.locator('.sections a[aria-current]').textContent(), 'Models');
   const rows = page.locator('#models tbody tr');
   await page.locator('#models').getByText(MODEL, { exact: true }).waitFor();
   assert.equal(await rows.count(), 50);
@@ -165,6 +173,26 @@ test('models list: nav link, search, paging, keyboard', async () => {
   await page.locator('#models').getByText('zz-bulk-00').waitFor();
   assert.equal(await rows.count(), 50);
 
+  // sort by last change, newest first, then oldest first, then back to names
+  const times = () => page.locator('#models tbody td:nth-child(6)').allTextContents();
+  const sorted = (a, dir) => a.every((x, i) => !i || (dir > 0 ? a[i - 1] <= x : a[i - 1] >= x));
+  await page.click('#models button[data-sort=updated]');
+  await page.locator('#models th[aria-sort=descending]', { hasText: 'Last modified' }).waitFor();
+  await page.waitForFunction(() => document.querySelector('#models tbody td')?.textContent?.startsWith('zz-'));
+  assert.ok(sorted(await times(), -1), 'newest first');
+  assert.equal(new URL(page.url()).searchParams.get('sort'), '-updated');
+  await page.click('#models button[data-sort=updated]');
+  await page.locator('#models th[aria-sort=ascending]', { hasText: 'Last modified' }).waitFor();
+  await page.waitForFunction(() => document.querySelector('#models tbody td')?.textContent === 'fraud-detector');
+  assert.ok(sorted(await times(), 1), 'oldest first');
+  await page.click('#models button[data-sort=name]');
+  await page.waitForFunction(() => document.querySelector('#models tbody td')?.textContent === 'churn model');
+  assert.equal(new URL(page.url()).searchParams.get('sort'), null);
+  await page.click('#models button[data-sort=name]');
+  await page.waitForFunction(() => document.querySelector('#models tbody td')?.textContent === 'zz-bulk-54');
+  await page.click('#models button[data-sort=name]');
+  await page.waitForFunction(() => document.querySelector('#models tbody td')?.textContent === 'churn model');
+
   await page.keyboard.press('/');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'q');
   await page.keyboard.type('FRAUD');
@@ -178,8 +206,11 @@ test('models list: nav link, search, paging, keyboard', async () => {
   await page.locator('#models').getByText('No model matches.').waitFor();
   await page.fill('#app input[type=search]', 'fraud');
   await page.waitForFunction(() => [...document.querySelectorAll('#models tbody td:first-child')].map((td) => td.textContent).join() === 'fraud-detector');
-  // keyboard: Tab from the box reaches the model link, Enter opens it
+  // keyboard: Tab from the box passes the two sort buttons, reaches the model link; Enter opens it
   await page.focus('#app input[type=search]');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-sort')), 'name');
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), MODEL);
   await page.keyboard.press('Enter');
@@ -387,7 +418,9 @@ test('the registry pages work under --static-prefix', async () => {
     await pcall('POST', 'model-versions/create', { name: 'prefixed-model', source: 's3://b/m' });
     const base = `http://127.0.0.1:${prefixed.port}/ml/flow`;
     await page.goto(`${base}/experiments`);
+    await page.locator('.sections a[aria-current]', { hasText: 'Experiments' }).waitFor();
     await page.locator('.sections a', { hasText: 'Models' }).click();
+    await page.locator('.sections a[aria-current]', { hasText: 'Models' }).waitFor();
     await page.waitForURL(`${base}/models`);
     await page.locator('#models').getByRole('link', { name: 'prefixed-model' }).click();
     await page.waitForURL(`${base}/models/prefixed-model`);

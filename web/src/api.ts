@@ -117,9 +117,9 @@ export interface RegistryEvent {
 }
 
 export const registry = {
-  searchModels: (filter: string | undefined, maxResults: number, pageToken?: string, signal?: AbortSignal) =>
+  searchModels: (filter: string | undefined, orderBy: string, maxResults: number, pageToken?: string, signal?: AbortSignal) =>
     call<{ registered_models?: RegisteredModel[]; next_page_token?: string }>('GET', 'registered-models/search',
-      { filter, max_results: maxResults, page_token: pageToken, order_by: ['name ASC'] }, signal),
+      { filter, max_results: maxResults, page_token: pageToken, order_by: [orderBy] }, signal),
   getModel: (name: string, signal?: AbortSignal) =>
     call<{ registered_model: RegisteredModel }>('GET', 'registered-models/get', { name }, signal),
   renameModel: (name: string, newName: string) =>

@@ -1,7 +1,7 @@
 // main.ts - the UI's entry point: styles, routes, global keys.
 
 import './style.css';
-import { addRoute, startRouter } from './router';
+import { addRoute, basePath, startRouter } from './router';
 import { experimentsPage } from './pages/experiments';
 import { runsPage } from './pages/runs';
 import { runPage } from './pages/run';
@@ -32,5 +32,15 @@ document.addEventListener('keydown', (ev) => {
     box.select();
   }
 });
+
+// The header's section links mark the section the page belongs to.
+function markSection(): void {
+  const onModels = /^models(\/|$)/.test(location.pathname.slice(basePath().length));
+  document.querySelectorAll<HTMLAnchorElement>('.sections a').forEach((a) => {
+    if ((a.getAttribute('href') === 'models') === onModels) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
+}
+new MutationObserver(markSection).observe(document.getElementById('app')!, { childList: true });
 
 startRouter();

@@ -1,7 +1,9 @@
 // models.ts - the registered models list: a search box (a name ILIKE
-// filter, kept in ?q=), pages of 50 models with Previous/Next (the page
-// tokens are kept so Previous needs no recount), and per model its latest
-// version per stage, its aliases, when it changed and its description.
+// filter, kept in ?q=), sorting by name or last change (the column
+// headers, kept in ?sort=), pages of 50 models with Previous/Next (the
+// page tokens are kept so Previous needs no recount), and per model its
+// latest version per stage, its aliases, when it changed and its
+// description.
 
 import { registry, RegisteredModel } from '../api';
 import { link, Page, setQuery } from '../router';
@@ -9,6 +11,11 @@ import { errorBox, fmtTime, h, isAbort, setCrumbs } from '../util';
 import { aliasChip, modelHref, versionHref } from './model_parts';
 
 const PAGE = 50;
+
+/** ?sort= values and the order_by each sends. */
+const SORTS: Record<string, string> = {
+  name: 'name ASC', '-name': 'name DESC', updated: 'last_updated_timestamp ASC', '-updated': 'last_updated_timestamp DESC',
+};
 
 /** A name ILIKE filter for what the user typed. Filter strings cannot
  * escape a quote, so ' and \ match any one character ("_"). */
@@ -48,9 +55,32 @@ export function modelsPage(root: HTMLElement, _m: RegExpExecArray, query: URLSea
     value: query.get('q') || '', autocomplete: 'off' });
   const status = h('div', { class: 'status', 'aria-live': 'polite' }, 'Loading…');
   const tbody = h('tbody');
+  let sort = SORTS[query.get('sort') || ''] ? query.get('sort')! : 'name';
+  // a sortable header: a button that flips the direction, with aria-sort
+  const sortHead = (key: string, label: string, first: string) => {
+    const th = h('th', {});
+    const b = h('button', { type: 'button', class: 'sort', 'data-sort': key }, label);
+    b.addEventListener('click', () => {
+      sort = sort === first ? (first.startsWith('-') ? key : `-${key}`) : first;
+      const p = new URLSearchParams(location.search);
+      if (sort === 'name') p.delete('sort');
+      else p.set('sort', sort);
+      setQuery(p);
+      restart();
+    });
+    th.append(b);
+    return th;
+  };
+  const heads = [sortHead('name', 'Name', 'name'), sortHead('updated', 'Last modified', '-updated')];
+  const showSort = () => heads.forEach((th) => {
+    const key = th.querySelector('button')!.dataset.sort!;
+    const on = sort.replace(/^-/, '') === key;
+    if (on) th.setAttribute('aria-sort', sort.startsWith('-') ? 'descending' : 'ascending');
+    else th.removeAttribute('aria-sort');
+  });
   const table = h('table', { class: 'grid', id: 'models' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Latest version'), h('th', {}, 'Staging'),
-      h('th', {}, 'Production'), h('th', {}, 'Aliases'), h('th', {}, 'Last modified'), h('th', {}, 'Description'))),
+    h('thead', {}, h('tr', {}, heads[0], h('th', {}, 'Latest version'), h('th', {}, 'Staging'),
+      h('th', {}, 'Production'), h('th', {}, 'Aliases'), heads[1], h('th', {}, 'Description'))),
     tbody);
   const prev = h('button', { type: 'button', id: 'models-prev', disabled: true }, '‹ Previous');
   const next = h('button', { type: 'button', id: 'models-next', disabled: true }, 'Next ›');
@@ -66,7 +96,8 @@ export function modelsPage(root: HTMLElement, _m: RegExpExecArray, query: URLSea
     ctl = new AbortController();
     const signal = ctl.signal;
     status.textContent = 'Loading…';
-    registry.searchModels(nameFilter(search.value), PAGE, tokens[index], signal).then((r) => {
+    showSort();
+    registry.searchModels(nameFilter(search.value), SORTS[sort], PAGE, tokens[index], signal).then((r) => {
       const models = r.registered_models || [];
       tokens = tokens.slice(0, index + 1);
       if (r.next_page_token) tokens.push(r.next_page_token);
@@ -88,6 +119,11 @@ export function modelsPage(root: HTMLElement, _m: RegExpExecArray, query: URLSea
     });
   };
 
+  const restart = () => {
+    tokens = [undefined];
+    index = 0;
+    load();
+  };
   let timer: number | undefined;
   search.addEventListener('input', () => {
     const p = new URLSearchParams(location.search);
@@ -95,11 +131,7 @@ export function modelsPage(root: HTMLElement, _m: RegExpExecArray, query: URLSea
     else p.delete('q');
     setQuery(p);
     window.clearTimeout(timer);
-    timer = window.setTimeout(() => {
-      tokens = [undefined];
-      index = 0;
-      load();
-    }, 200);
+    timer = window.setTimeout(restart, 200);
   });
   prev.addEventListener('click', () => {
     if (index > 0) index--;
