@@ -79,11 +79,11 @@ test('params and metrics side by side: differences and best values', async () =>
   await page.goto(url(`compare?runs=${ids.join(',')}`));
   await page.locator('#compare-params').waitFor();
   assert.equal(await page.locator('h1').textContent(), 'Comparing 3 runs');
-  const heads = await page.locator('#compare-runs thead th.run-col').allTextContents();
+  const heads = await page.locator('#compare-overview thead th.run-col').allTextContents();
   assert.deepEqual(heads, ['alpha', 'beta', 'gamma']);
   // crumbs: back to the experiment
   await page.locator('#crumbs a', { hasText: 'compare-demo' }).waitFor(); // the name arrives after the runs
-  const expCell = page.locator('#compare-runs tbody tr').first().locator('a').first();
+  const expCell = page.locator('#compare-overview tbody tr').first().locator('a').first();
   assert.equal(await expCell.getAttribute('href'), `experiments/${exp}`);
   assert.equal(await expCell.textContent(), 'compare-demo');
 
@@ -247,7 +247,7 @@ test('deep link restores every choice; links lead to the runs', async () => {
   await shot('25-compare-deep-link.png', true);
 
   // a run's name leads to its page; back returns to the comparison
-  await page.locator('#compare-runs thead a', { hasText: 'beta' }).click();
+  await page.locator('#compare-overview thead a', { hasText: 'beta' }).click();
   await page.waitForURL((u) => u.pathname === `/runs/${ids[1]}`); // the run page may add ?metric=
   await page.locator('#overview').getByText(ids[1], { exact: true }).waitFor();
   await page.goBack();

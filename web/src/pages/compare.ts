@@ -131,7 +131,7 @@ function build(cols: Col[], expLink: (id: string) => HTMLAnchorElement, query: U
   const metricKeys = [...new Set(cols.flatMap((c) => [...c.metrics.keys()]))].sort();
 
   // ---- overview ----
-  const overview = h('table', { class: 'grid compare-grid', id: 'compare-runs' }, runHead(cols, 'Run'),
+  const overview = h('table', { class: 'grid compare-grid', id: 'compare-overview' }, runHead(cols, 'Run'),
     h('tbody', {},
       h('tr', {}, h('th', { scope: 'row' }, 'Experiment'), ...cols.map((c) => h('td', {}, expLink(c.run.info.experiment_id)))),
       h('tr', {}, h('th', { scope: 'row' }, 'Status'), ...cols.map((c) => h('td', { class: `st-${c.run.info.status}` }, c.run.info.status || ''))),
