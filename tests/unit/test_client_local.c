@@ -7,7 +7,8 @@
  * percent-encoding in the query string, MLflow errors passed through with
  * their error_code, methods other than GET/POST (PATCH, DELETE), metrics
  * reaching the database exactly, and a reopened local store seeing what
- * the previous client wrote.
+ * the previous client wrote; then 4 threads logging at once (through a
+ * small queue, with synchronous calls between) in local mode.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -179,6 +180,61 @@ static void test_local(void **state)
 	unsetenv("MLFLOW_TRACKING_URI");
 }
 
+/* ---- several threads at once in local mode: metrics from 4 producers,
+ * synchronous calls beside them, every point in the database once */
+
+struct worker {
+	mlf_run *run;
+	int id;
+	enum mlf_result r;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	char key[16], tag[40];
+	snprintf(key, sizeof(key), "w%d", w->id);
+	w->r = MLF_CLIENT_OK;
+	for (int i = 0; i < 2000 && w->r == MLF_CLIENT_OK; i++) {
+		w->r = mlf_log_metric(w->run, key, i, 1700000000000 + i, i);
+		if (w->r == MLF_CLIENT_OK && i % 500 == 0) {
+			snprintf(tag, sizeof(tag), "%s.%d", key, i);
+			w->r = mlf_set_tag(w->run, tag, "v");
+		}
+	}
+	return NULL;
+}
+
+static void test_local_threads(void **state)
+{
+	(void)state;
+	struct mlf_client_options o = { .queue_capacity = 256 }; /* producers block now and then */
+	mlf_client *c = NULL;
+	assert_int_equal(mlf_client_open(local_uri, &o, &c, NULL, 0), MLF_CLIENT_OK);
+	char exp[32], run_id[40];
+	mlf_run *run = NULL;
+	assert_int_equal(mlf_experiment_get_or_create(c, "threads", exp), MLF_CLIENT_OK);
+	assert_int_equal(mlf_run_start(c, exp, "t", &run), MLF_CLIENT_OK);
+	snprintf(run_id, sizeof(run_id), "%s", mlf_run_id(run));
+	pthread_t th[4];
+	struct worker w[4];
+	for (int t = 0; t < 4; t++) {
+		w[t] = (struct worker){ .run = run, .id = t };
+		pthread_create(&th[t], NULL, work, &w[t]);
+	}
+	for (int t = 0; t < 4; t++) {
+		pthread_join(th[t], NULL);
+		assert_int_equal(w[t].r, MLF_CLIENT_OK);
+	}
+	assert_int_equal(mlf_run_end(run, MLF_RUN_FINISHED), MLF_CLIENT_OK);
+	assert_int_equal(mlf_client_close(c), MLF_CLIENT_OK);
+	assert_int_equal(count_rows(local_db, "SELECT count(*) FROM metrics JOIN runs USING (run_pk) WHERE run_uuid = ?",
+				    run_id), 8000);
+	/* every key has its last step as its latest value */
+	assert_int_equal(count_rows(local_db, "SELECT count(*) FROM latest_metrics JOIN runs USING (run_pk) "
+					      "WHERE run_uuid = ? AND step = 1999 AND value = 1999", run_id), 4);
+}
+
 static void test_local_bad_database(void **state)
 {
 	(void)state;
@@ -195,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_over_http),
 		cmocka_unit_test(test_local),
+		cmocka_unit_test(test_local_threads),
 		cmocka_unit_test(test_local_bad_database),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
