@@ -467,6 +467,35 @@ static void test_concurrent_producers_back_pressure(void **state)
 	assert_true(F.batches > 1);
 }
 
+/* mlf_flush while another thread keeps logging: when it returns, every point
+ * accepted before the call is at the server, and the producer never waited
+ * for the flush. */
+static void test_flush_while_logging(void **state)
+{
+	(void)state;
+	mlf_client *c = open_client(0, MLF_QUEUE_FULL_BLOCK, 0);
+	mlf_run *run = start_run(c);
+	pthread_t th;
+	struct worker w = { .run = run, .id = 0 };
+	pthread_create(&th, NULL, work, &w);
+	for (int i = 0; i < 5; i++) {
+		struct mlf_client_stats st;
+		mlf_client_stats(c, &st);
+		uint64_t accepted = st.queued + st.sent + st.failed; /* all accepted before the flush */
+		assert_int_equal(mlf_flush(c), MLF_CLIENT_OK);
+		pthread_mutex_lock(&F.mu);
+		int at_server = F.n;
+		pthread_mutex_unlock(&F.mu);
+		assert_true((uint64_t)at_server >= accepted);
+	}
+	pthread_join(th, NULL);
+	assert_int_equal(w.r, MLF_CLIENT_OK);
+	assert_int_equal(mlf_flush(c), MLF_CLIENT_OK);
+	assert_int_equal(F.n, PER_THREAD);
+	mlf_run_end(run, MLF_RUN_FINISHED);
+	mlf_client_close(c);
+}
+
 /* ---- auth: MLflow's environment variables on every request */
 
 static void unset_auth_env(void)
@@ -557,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_transport_error),
 		cmocka_unit_test_setup_teardown(test_concurrent_producers_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_producers_back_pressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_while_logging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_bearer_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_basic_wins_over_token, setup, teardown),
