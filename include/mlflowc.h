@@ -86,9 +86,16 @@ const char *mlf_result_name(enum mlf_result r);
  * thread's next failing call. Thread-safe (thread-local). */
 const char *mlf_last_error(void);
 
-/* Opens a client for `tracking_uri` ("http://host:port[/prefix]"); NULL
- * means the MLFLOW_TRACKING_URI environment variable. `opts` may be NULL
- * (all defaults). No request is made yet. Starts the metric sender thread.
+/* Opens a client for `tracking_uri`; NULL means the MLFLOW_TRACKING_URI
+ * environment variable. "http://host:port[/prefix]" or "https://..." talks
+ * to a server (credentials and TLS from MLflow's MLFLOW_TRACKING_TOKEN,
+ * _USERNAME/_PASSWORD, _INSECURE_TLS, _SERVER_CERT_PATH variables);
+ * "sqlite:///relative.db" or "sqlite:////abs/path.db" needs no server: the
+ * store runs in this process, with the server's own handlers (new
+ * experiments' artifacts under ./mlruns; see docs/client.md). Anything else
+ * is MLF_CLIENT_ERR_INVALID; a database that cannot be opened is
+ * MLF_CLIENT_ERR_TRANSPORT. `opts` may be NULL (all defaults). No request
+ * is made yet. Starts the metric sender thread.
  * On success *out is a client the caller closes with mlf_client_close. On
  * failure *out is NULL and, when errbuf is not NULL, errbuf holds a
  * NUL-terminated reason (truncated to errlen). Thread-safe. */
