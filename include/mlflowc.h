@@ -397,7 +397,9 @@ enum mlf_result mlf_log_artifact(mlf_client *client, const char *run_id, const c
 /* Uploads every regular file below directory `local_dir`, keeping the tree,
  * under <artifact_path>/ of run `run_id` (the directory's own name is not
  * added, as in MLflow). Symbolic links are followed, other special files
- * skipped. Stops at the first failure (files sent before it stay). */
+ * skipped. Up to 4 files are sent at once, each over a connection of its
+ * own (threads that end before the call returns). Stops at the first
+ * failure (files sent before it stay). */
 enum mlf_result mlf_log_artifacts(mlf_client *client, const char *run_id, const char *local_dir,
 				  const char *artifact_path);
 

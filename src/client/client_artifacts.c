@@ -765,9 +765,48 @@ static enum mlf_result download_node(struct xfer *x, const struct location *l, c
 	return r;
 }
 
-/* Uploads every regular file below local directory `dir` as `rel`/... of `l`. */
-static enum mlf_result upload_tree(struct xfer *x, const struct location *l, const char *dir, const char *rel,
-				   unsigned depth)
+/* The files of a directory upload: local name and artifact path, owned. */
+struct upload_plan {
+	char **local, **rel;
+	size_t n, cap;
+};
+
+static void plan_release(struct upload_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->local[i]);
+		free(p->rel[i]);
+	}
+	free(p->local);
+	free(p->rel);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Takes `local` and `rel` (freed on failure too). */
+static enum mlf_result plan_add(struct upload_plan *p, char *local, char *rel)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		char **l = realloc(p->local, cap * sizeof(*l));
+		if (l)
+			p->local = l;
+		char **r = l ? realloc(p->rel, cap * sizeof(*r)) : NULL;
+		if (r)
+			p->rel = r;
+		if (!l || !r) {
+			free(local);
+			free(rel);
+			return nomem();
+		}
+		p->cap = cap;
+	}
+	p->local[p->n] = local;
+	p->rel[p->n++] = rel;
+	return MLF_CLIENT_OK;
+}
+
+/* Lists every regular file below local directory `dir` as `rel`/... */
+static enum mlf_result plan_tree(struct upload_plan *p, const char *dir, const char *rel, unsigned depth)
 {
 	if (depth > MAX_TREE_DEPTH)
 		return client_fail(MLF_CLIENT_ERR_INVALID, "'%s' is nested deeper than %d levels (a symbolic link loop?)",
@@ -788,14 +827,72 @@ static enum mlf_result upload_tree(struct xfer *x, const struct location *l, con
 		else if (stat(local, &st) != 0)
 			r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot read '%s': %s", local, strerror(errno));
 		else if (S_ISDIR(st.st_mode))
-			r = upload_tree(x, l, local, child_rel, depth + 1);
-		else if (S_ISREG(st.st_mode))
-			r = put_file(x, l, local, child_rel);
+			r = plan_tree(p, local, child_rel, depth + 1);
+		else if (S_ISREG(st.st_mode)) {
+			r = plan_add(p, local, child_rel);
+			local = child_rel = NULL; /* taken */
+		}
 		free(local);
 		free(child_rel);
 	}
 	closedir(d);
 	return r;
+}
+
+/* Uploads run on up to UPLOAD_WORKERS connections at once: a server that
+ * syncs each file to disk answers one PUT at a time several times slower
+ * than four. The caller's thread is one of the workers. */
+#define UPLOAD_WORKERS 4
+
+struct upload_pool {
+	mlf_client *c;
+	const struct location *l;
+	const struct upload_plan *plan;
+	pthread_mutex_t mu;     /* guards what follows */
+	size_t next;            /* the next file to send */
+	enum mlf_result result; /* the first failure */
+	char err[512];          /* its text (errors are per thread) */
+};
+
+static void *upload_worker(void *arg)
+{
+	struct upload_pool *p = arg;
+	struct xfer x = { 0 };
+	enum mlf_result r = p->l->local ? MLF_CLIENT_OK : xfer_open(p->c, &x);
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		size_t i = p->next;
+		bool go = r == MLF_CLIENT_OK && p->result == MLF_CLIENT_OK && i < p->plan->n;
+		if (go)
+			p->next++;
+		if (r != MLF_CLIENT_OK && p->result == MLF_CLIENT_OK) {
+			p->result = r;
+			snprintf(p->err, sizeof(p->err), "%s", mlf_last_error());
+		}
+		pthread_mutex_unlock(&p->mu);
+		if (!go)
+			break;
+		r = put_file(&x, p->l, p->plan->local[i], p->plan->rel[i]);
+	}
+	xfer_close(&x);
+	return NULL;
+}
+
+static enum mlf_result upload_all(mlf_client *c, const struct location *l, const struct upload_plan *plan)
+{
+	struct upload_pool pool = { .c = c, .l = l, .plan = plan };
+	pthread_mutex_init(&pool.mu, NULL);
+	pthread_t threads[UPLOAD_WORKERS - 1];
+	size_t started = 0, want = plan->n < UPLOAD_WORKERS ? plan->n : UPLOAD_WORKERS;
+	while (!l->local && started + 1 < want && pthread_create(&threads[started], NULL, upload_worker, &pool) == 0)
+		started++; /* fewer threads when the system refuses more */
+	upload_worker(&pool);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&pool.mu);
+	if (pool.result != MLF_CLIENT_OK)
+		return client_fail(pool.result, "%s", pool.err);
+	return MLF_CLIENT_OK;
 }
 
 /* ---------------------------------------------------------------- public: upload */
@@ -832,25 +929,32 @@ static enum mlf_result log_local(mlf_client *c, const char *run_id, const char *
 		r = check_local(local, is_dir);
 	if (r != MLF_CLIENT_OK)
 		return r;
-	struct location l;
-	struct xfer x = { 0 };
-	r = run_location(c, run_id, &l);
-	if (r == MLF_CLIENT_OK && !l.local)
-		r = xfer_open(c, &x);
-	if (r == MLF_CLIENT_OK && is_dir) {
-		r = upload_tree(&x, &l, local, artifact_path, 0);
-	} else if (r == MLF_CLIENT_OK) {
+	struct upload_plan plan = { 0 };
+	if (is_dir) {
+		r = plan_tree(&plan, local, artifact_path, 0);
+	} else {
 		size_t n = strlen(local);
 		while (n > 1 && local[n - 1] == '/')
 			n--;
 		char *trimmed = cstr_printf("%.*s", (int)n, local);
+		char *copy = cstr_printf("%s", local);
 		char *rel = trimmed ? path_join(artifact_path, base_name(trimmed)) : NULL;
-		r = rel ? put_file(&x, &l, local, rel) : nomem();
-		free(rel);
+		if (copy && rel) {
+			r = plan_add(&plan, copy, rel);
+		} else {
+			free(copy);
+			free(rel);
+			r = nomem();
+		}
 		free(trimmed);
 	}
-	xfer_close(&x);
+	struct location l = { 0 };
+	if (r == MLF_CLIENT_OK)
+		r = run_location(c, run_id, &l);
+	if (r == MLF_CLIENT_OK)
+		r = upload_all(c, &l, &plan);
 	location_release(&l);
+	plan_release(&plan);
 	return r;
 }
 

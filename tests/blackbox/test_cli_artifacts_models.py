@@ -405,6 +405,9 @@ class FlakyProxy(http.server.BaseHTTPRequestHandler):
     def do_PUT(self):
         attempt = self.record()
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        if "refused" in self.path:
+            self.answer(400, b'{"error_code": "INVALID_PARAMETER_VALUE", "message": "refused.bin is not welcome"}')
+            return
         if attempt == 1:
             self.answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "busy"}')
             return
@@ -462,6 +465,31 @@ def test_transfers_retry_from_the_start_with_credentials(mlflowc_bin, tmp_path):
     assert all(s[2] == "Bearer t0k-123" for s in handler.seen), handler.seen
     assert all(s[3] == "application/octet-stream" and s[4] is None for s in puts), puts  # no 100-continue wait
     assert not list((tmp_path / "out").rglob("*.mlflowc-*"))
+
+
+def test_directory_upload_in_parallel_reports_a_refused_file(mlflowc_bin, tmp_path):
+    """Directory uploads run on several connections; a file the server refuses fails the
+    command with the server's message (raised on a worker thread, reported by the caller)."""
+    handler = type("Proxy", (FlakyProxy,), {"stored": {}, "seen": [], "attempts": {}})
+    fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    tree_dir = tmp_path / "tree"
+    (tree_dir / "sub").mkdir(parents=True)
+    files = {f"sub/f{i}.txt": os.urandom(1000 + i) for i in range(12)}
+    for name, data in files.items():
+        (tree_dir / name).write_bytes(data)
+    uri = f"http://127.0.0.1:{fake.server_address[1]}"
+    try:
+        good = cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(tree_dir), "-r", "r2", uri=uri)
+        (tree_dir / "refused.bin").write_bytes(b"x")
+        bad = cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(tree_dir), "-r", "r2", "-a", "again", uri=uri)
+    finally:
+        fake.shutdown()
+        fake.server_close()
+    assert good.returncode == 0, good.stderr
+    prefix = "/api/2.0/mlflow-artifacts/artifacts/0/r2/artifacts/"
+    assert {k[len(prefix):]: v for k, v in handler.stored.items() if not k.startswith(prefix + "again/")} == files
+    assert bad.returncode == 1 and "refused.bin is not welcome" in bad.stderr, bad.stderr
 
 
 def test_local_mode_without_a_server(mlflowc_bin, tmp_path):
