@@ -481,10 +481,11 @@ static enum mlf_result paged(mlf_client *c, const char *key, bool one_page,
 			return MLF_CLIENT_OK;
 		}
 		const char *next = jstr(page, "next_page_token");
+		bool more = *next != '\0';
 		int bad = json_array_extend(all, json_object_get(page, key));
-		token = *next ? strdup(next) : NULL;
-		json_decref(page);
-		if (bad || (*next && !token)) {
+		token = more ? strdup(next) : NULL;
+		json_decref(page); /* `next` pointed into it */
+		if (bad || (more && !token)) {
 			r = client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
 			break;
 		}

@@ -12,6 +12,11 @@
  *   exit      starts a run, queues 5000 metrics and returns from main
  *             without mlf_client_close (the atexit flush must send them)
  *   context   starts a run (with the reproducibility tags) and one without
+ *   history   logs 30,000 points of one key in one mlf_log_batch and reads
+ *             them back with mlf_metric_history (two pages of 25,000)
+ *   threads   4 threads share one client: each sets the same experiment,
+ *             starts a run, logs a batch and queued metrics, reads its run,
+ *             searches for it by tag and reads a history, then ends it
  *   fork      as exit, but forks right after queueing; the child exits at
  *             once (it must not wait for its parent's queue) and the parent
  *             returns from main after the child
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../include/mlflowc.h"
@@ -29,6 +35,7 @@
 #define N_BATCH_PARAMS 150
 #define N_BATCH_TAGS 250
 #define N_EXIT_METRICS 5000
+#define N_HISTORY 30000
 
 static int failed(enum mlf_result r, const char *what)
 {
@@ -197,6 +204,112 @@ static int context(mlf_client *c)
 	return 0;
 }
 
+static int long_history(mlf_client *c)
+{
+	static struct mlf_metric m[N_HISTORY];
+	mlf_run *run;
+	CHECK(mlf_run_start(c, "0", "long-history", &run));
+	for (int i = 0; i < N_HISTORY; i++)
+		m[i] = (struct mlf_metric){ "long", i * 0.5, 1700000000000 + i, i };
+	CHECK(mlf_log_batch(run, m, N_HISTORY, NULL, 0, NULL, 0));
+	struct mlf_metrics *h;
+	CHECK(mlf_metric_history(c, mlf_run_id(run), "long", &h));
+	int in_order = 1;
+	double sum = 0;
+	for (size_t i = 0; i < h->count; i++) {
+		sum += h->items[i].value;
+		if (h->items[i].step != (int64_t)i || h->items[i].timestamp != 1700000000000 + (int64_t)i)
+			in_order = 0;
+	}
+	printf("{\"run_id\": \"%s\", \"count\": %zu, \"in_order\": %s, \"sum\": %.17g, \"json_bytes\": %zu}\n",
+	       mlf_run_id(run), h->count, in_order ? "true" : "false", sum, strlen(h->json));
+	mlf_metrics_free(h);
+	CHECK(mlf_run_end(run, MLF_RUN_FINISHED));
+	return 0;
+}
+
+#define N_THREADS 4
+
+struct worker {
+	mlf_client *c;
+	int index;
+	char run_id[64];
+	int failed;
+	size_t got_metrics, found, history;
+};
+
+static int work(struct worker *w)
+{
+	char exp[32], tag_value[16], filter[64];
+	snprintf(tag_value, sizeof(tag_value), "w%d", w->index);
+	CHECK(mlf_experiment_set(w->c, "threads", exp));
+	const struct mlf_tag tags[] = { { "worker", tag_value } };
+	const struct mlf_run_options o = { .experiment_id = exp, .run_name = tag_value, .tags = tags, .n_tags = 1 };
+	mlf_run *run;
+	CHECK(mlf_run_start_opts(w->c, &o, &run));
+	snprintf(w->run_id, sizeof(w->run_id), "%s", mlf_run_id(run));
+	struct mlf_metric m[300];
+	struct mlf_tag p[20];
+	char pkeys[20][8];
+	for (int i = 0; i < 300; i++)
+		m[i] = (struct mlf_metric){ "batch", i, 1700000000000 + i, i };
+	for (int i = 0; i < 20; i++) {
+		snprintf(pkeys[i], sizeof(pkeys[i]), "p%d", i);
+		p[i] = (struct mlf_tag){ pkeys[i], tag_value };
+	}
+	CHECK(mlf_log_batch(run, m, 300, p, 20, NULL, 0));
+	for (int i = 0; i < 500; i++)
+		CHECK(mlf_log_metric(run, "queued", i, 1700000000000 + i, i));
+	CHECK(mlf_flush(w->c));
+	struct mlf_runs *got, *found;
+	CHECK(mlf_run_get(w->c, w->run_id, &got));
+	w->got_metrics = got->items[0].n_metrics;
+	mlf_runs_free(got);
+	snprintf(filter, sizeof(filter), "tags.worker = '%s'", tag_value);
+	const char *ids[] = { exp };
+	const struct mlf_run_search q = { .experiment_ids = ids, .n_experiment_ids = 1, .filter = filter };
+	CHECK(mlf_run_search(w->c, &q, &found));
+	w->found = found->count == 1 && strcmp(found->items[0].run_id, w->run_id) == 0;
+	mlf_runs_free(found);
+	struct mlf_metrics *h;
+	CHECK(mlf_metric_history(w->c, w->run_id, "queued", &h));
+	w->history = h->count;
+	mlf_metrics_free(h);
+	CHECK(mlf_run_end(run, MLF_RUN_FINISHED));
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	w->failed = work(w);
+	return NULL;
+}
+
+static int threads(mlf_client *c)
+{
+	pthread_t t[N_THREADS];
+	struct worker w[N_THREADS];
+	for (int i = 0; i < N_THREADS; i++) {
+		w[i] = (struct worker){ .c = c, .index = i };
+		if (pthread_create(&t[i], NULL, worker_main, &w[i]) != 0)
+			return 1;
+	}
+	int failed = 0;
+	for (int i = 0; i < N_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		failed |= w[i].failed;
+	}
+	if (failed)
+		return 1;
+	printf("{\"runs\": [");
+	for (int i = 0; i < N_THREADS; i++)
+		printf("%s{\"run_id\": \"%s\", \"metrics\": %zu, \"found\": %zu, \"history\": %zu}", i ? ", " : "",
+		       w[i].run_id, w[i].got_metrics, w[i].found, w[i].history);
+	printf("]}\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -225,6 +338,8 @@ int main(int argc, char **argv)
 	}
 	int rc = strcmp(argv[1], "tracking") == 0 ? tracking(c, argc > 3 ? argv[3] : "tracking-from-c")
 		 : strcmp(argv[1], "context") == 0 ? context(c)
+		 : strcmp(argv[1], "history") == 0 ? long_history(c)
+		 : strcmp(argv[1], "threads") == 0 ? threads(c)
 						     : 2;
 	if (failed(mlf_client_close(c), "close"))
 		return 1;
