@@ -42,6 +42,8 @@ export interface ChartOptions {
   smoothing?: number;
   /** With smoothing, also draw the raw line, faint (default true). */
   showRaw?: boolean;
+  /** Charts given the same key show the cursor at the same x together. */
+  sync?: string;
 }
 /** A run on a chart: its id, legend name, start time (ms, for the relative axis) and colour. */
 export interface ChartRun { id: string; name: string; start: number; color: string }
@@ -250,6 +252,7 @@ export class MetricChart {
       series,
       cursor: {
         drag: { x: true, y: false, setScale: true },
+        sync: this.opts.sync ? { key: this.opts.sync } : undefined,
         // double-click: back to the whole history (uPlot's own reset would keep the zoomed sample)
         bind: { dblclick: () => () => { this.resetZoom(); return null; } },
       },

@@ -216,7 +216,7 @@ function build(cols: Col[], expLink: (id: string) => HTMLAnchorElement, query: U
   const charts = new Map<string, MetricChart>();
   disposers.push(() => charts.forEach((c) => c.destroy()));
   const chartOpts = (): ChartOptions => ({ x: xSelect.value as XAxis, log: logBox.checked, runStart: 0,
-    smoothing: Number(smoothRange.value), showRaw: rawBox.checked });
+    smoothing: Number(smoothRange.value), showRaw: rawBox.checked, sync: 'compare' });
 
   function drawCharts(): void {
     for (const [k, c] of charts) {
