@@ -10,21 +10,8 @@
 #include "cli_tracking.h"
 #include <errno.h>
 
-#define TRACKING_URI_HELP "server (default $MLFLOW_TRACKING_URI, else " CLI_DEFAULT_TRACKING_URI ")"
-
-/* Every command's settings start with these two. */
-#define EXP_COMMON                \
-	const char *tracking_uri; \
-	bool json
-
-#define EXP_COMMON_OPTIONS(type)                                                                     \
-	{ "tracking-uri", 0, CLI_STRING, offsetof(type, tracking_uri), "URI", TRACKING_URI_HELP },   \
-	{                                                                                            \
-		"json", 0, CLI_TRUE, offsetof(type, json), NULL, "print MLflow's JSON instead of a table" \
-	}
-
 struct exp_settings {
-	EXP_COMMON;
+	CLI_COMMON_SETTINGS;
 	const char *experiment_id;
 	const char *experiment_name;
 	const char *artifact_location;
@@ -42,26 +29,6 @@ struct exp_settings {
 #define OPT_ID { "experiment-id", 'x', CLI_STRING, OPT(experiment_id), "ID", "the experiment's id" }
 #define OPT_NAME(help) { "experiment-name", 'n', CLI_STRING, OPT(experiment_name), "NAME", help }
 
-/* Checks that the option named `name` was given. */
-static int need(const char *cmd, const char *name, const char *value)
-{
-	if (!value || !*value)
-		return cli_usage_error(cmd, "--%s is required (see --help)", name);
-	return -1;
-}
-
-/* Parses and opens the client: -1 to go on with *c open, else the exit code. */
-static int start(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
-		 struct exp_settings *s, const char *required, const char *const *required_value, mlf_client **c)
-{
-	int rc = cli_parse_command(cmd, summary, opts, argc, argv, s);
-	if (rc < 0 && required)
-		rc = need(cmd, required, *required_value);
-	if (rc < 0)
-		rc = cli_client_open(cmd, s->tracking_uri, c);
-	return rc;
-}
-
 /* ---- create -------------------------------------------------------------------- */
 
 static const struct cli_option create_options[] = {
@@ -69,7 +36,7 @@ static const struct cli_option create_options[] = {
 	{ "artifact-location", 'l', CLI_STRING, OPT(artifact_location), "URI",
 	  "where its runs' artifacts go (default: the server's artifact root)" },
 	{ "tag", 't', CLI_LIST, OPT(tags), "KEY=VALUE", "an experiment tag (repeatable)" },
-	EXP_COMMON_OPTIONS(struct exp_settings),
+	CLI_COMMON_OPTIONS(struct exp_settings),
 	{ 0 },
 };
 
@@ -80,7 +47,7 @@ static int exp_create(int argc, char **argv)
 	struct mlf_tag tags[CLI_LIST_MAX];
 	int rc = cli_parse_command(cmd, "Create an experiment and print its id.", create_options, argc, argv, &s);
 	if (rc < 0)
-		rc = need(cmd, "experiment-name", s.experiment_name);
+		rc = cli_need(cmd, "experiment-name", s.experiment_name);
 	if (rc < 0)
 		rc = cli_tags_parse(cmd, &s.tags, tags);
 	if (rc >= 0)
@@ -129,7 +96,7 @@ static const struct cli_option search_options[] = {
 	{ "filter", 0, CLI_STRING, OPT(filter), "FILTER", "MLflow search filter, e.g. \"name LIKE 'ci-%'\"" },
 	{ "max-results", 0, CLI_UINT, OPT(max_results), "N", "one page of at most N (default: every page)" },
 	{ "page-token", 0, CLI_STRING, OPT(page_token), "TOKEN", "the page after a previous --max-results search" },
-	EXP_COMMON_OPTIONS(struct exp_settings),
+	CLI_COMMON_OPTIONS(struct exp_settings),
 	{ 0 },
 };
 
@@ -196,7 +163,7 @@ static const struct cli_option get_options[] = {
 	OPT_ID,
 	OPT_NAME("or the experiment's name"),
 	{ "output", 0, CLI_STRING, OPT(output), "FORMAT", "table (default) or json, as MLflow's --output" },
-	EXP_COMMON_OPTIONS(struct exp_settings),
+	CLI_COMMON_OPTIONS(struct exp_settings),
 	{ 0 },
 };
 
@@ -233,13 +200,13 @@ static int exp_get(int argc, char **argv)
 static const struct cli_option rename_options[] = {
 	OPT_ID,
 	{ "new-name", 0, CLI_STRING, OPT(new_name), "NAME", "the new name" },
-	EXP_COMMON_OPTIONS(struct exp_settings),
+	CLI_COMMON_OPTIONS(struct exp_settings),
 	{ 0 },
 };
 
 static const struct cli_option id_options[] = {
 	OPT_ID,
-	EXP_COMMON_OPTIONS(struct exp_settings),
+	CLI_COMMON_OPTIONS(struct exp_settings),
 	{ 0 },
 };
 
@@ -273,9 +240,9 @@ static int exp_changed(const struct exp_change *x, int argc, char **argv)
 	struct exp_settings s = { 0 };
 	int rc = cli_parse_command(x->cmd, x->summary, x->options, argc, argv, &s);
 	if (rc < 0)
-		rc = need(x->cmd, "experiment-id", s.experiment_id);
+		rc = cli_need(x->cmd, "experiment-id", s.experiment_id);
 	if (rc < 0 && x->needs_new_name)
-		rc = need(x->cmd, "new-name", s.new_name);
+		rc = cli_need(x->cmd, "new-name", s.new_name);
 	mlf_client *c;
 	if (rc < 0)
 		rc = cli_client_open(x->cmd, s.tracking_uri, &c);
@@ -318,7 +285,7 @@ static int exp_restore(int argc, char **argv)
 static const struct cli_option csv_options[] = {
 	OPT_ID,
 	{ "filename", 'o', CLI_STRING, OPT(filename), "FILE", "write here instead of stdout" },
-	{ "tracking-uri", 0, CLI_STRING, OPT(tracking_uri), "URI", TRACKING_URI_HELP },
+	{ "tracking-uri", 0, CLI_STRING, OPT(tracking_uri), "URI", CLI_TRACKING_URI_HELP },
 	{ 0 },
 };
 
@@ -327,8 +294,12 @@ static int exp_csv(int argc, char **argv)
 	static const char cmd[] = "experiments csv";
 	struct exp_settings s = { 0 };
 	mlf_client *c;
-	int rc = start(cmd, "Write the experiment's active runs as CSV (MLflow's columns).", csv_options, argc, argv,
-		       &s, "experiment-id", &s.experiment_id, &c);
+	int rc = cli_parse_command(cmd, "Write the experiment's active runs as CSV (MLflow's columns).", csv_options,
+				   argc, argv, &s);
+	if (rc < 0)
+		rc = cli_need(cmd, "experiment-id", s.experiment_id);
+	if (rc < 0)
+		rc = cli_client_open(cmd, s.tracking_uri, &c);
 	if (rc >= 0)
 		return rc;
 	const char *ids[] = { s.experiment_id };

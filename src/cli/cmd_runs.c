@@ -17,8 +17,6 @@
 #include <math.h>
 #include <strings.h>
 
-#define TRACKING_URI_HELP "server (default $MLFLOW_TRACKING_URI, else " CLI_DEFAULT_TRACKING_URI ")"
-
 /* ---- shared helpers (cli_tracking.h) ---------------------------------------- */
 
 static const struct {
@@ -213,27 +211,10 @@ int cli_runs_csv(FILE *f, const struct mlf_runs *runs)
 
 /* ---- common to the run commands ---------------------------------------------- */
 
-/* Every run command's settings start with these. */
-#define RUN_COMMON                \
-	const char *tracking_uri; \
-	bool json
-
-#define COMMON_OPTIONS(type)                                                                          \
-	{ "tracking-uri", 0, CLI_STRING, offsetof(type, tracking_uri), "URI", TRACKING_URI_HELP },   \
-	{                                                                                            \
-		"json", 0, CLI_TRUE, offsetof(type, json), NULL, "print MLflow's JSON instead of a table" \
-	}
-
-struct required {
-	const char *name;   /* option name */
-	const char *value;  /* what was given */
-};
-
-static int need(const char *cmd, const struct required *req, size_t n)
+int cli_need(const char *cmd, const char *name, const char *value)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!req[i].value || !*req[i].value)
-			return cli_usage_error(cmd, "--%s is required (see --help)", req[i].name);
+	if (!value || !*value)
+		return cli_usage_error(cmd, "--%s is required (see --help)", name);
 	return -1;
 }
 
@@ -288,7 +269,7 @@ static int search_and_print(const char *cmd, mlf_client *c, const struct mlf_run
 }
 
 struct list_settings {
-	RUN_COMMON;
+	CLI_COMMON_SETTINGS;
 	const char *experiment_id;
 	const char *view;
 };
@@ -298,7 +279,7 @@ static const struct cli_option list_options[] = {
 	  "the experiment (default $MLFLOW_EXPERIMENT_ID)" },
 	{ "view", 'v', CLI_STRING, offsetof(struct list_settings, view), "VIEW",
 	  "active_only (default), deleted_only or all" },
-	COMMON_OPTIONS(struct list_settings),
+	CLI_COMMON_OPTIONS(struct list_settings),
 	{ 0 },
 };
 
@@ -310,7 +291,7 @@ static int runs_list(int argc, char **argv)
 	int rc = cli_parse_command(cmd, "List the runs of an experiment (every page).", list_options, argc, argv, &s);
 	enum mlf_view_type view;
 	if (rc < 0)
-		rc = need(cmd, (const struct required[]){ { "experiment-id", s.experiment_id } }, 1);
+		rc = cli_need(cmd, "experiment-id", s.experiment_id);
 	if (rc < 0)
 		rc = cli_view_type(cmd, s.view, &view);
 	if (rc < 0)
@@ -325,7 +306,7 @@ static int runs_list(int argc, char **argv)
 }
 
 struct search_settings {
-	RUN_COMMON;
+	CLI_COMMON_SETTINGS;
 	struct cli_list experiment_ids;
 	const char *filter;
 	struct cli_list order_by;
@@ -348,7 +329,7 @@ static const struct cli_option search_options[] = {
 	{ "view", 'v', CLI_STRING, offsetof(struct search_settings, view), "VIEW",
 	  "active_only (default), deleted_only or all (any case)" },
 	{ "view-type", 0, CLI_STRING, offsetof(struct search_settings, view), "VIEW", "same as --view" },
-	COMMON_OPTIONS(struct search_settings),
+	CLI_COMMON_OPTIONS(struct search_settings),
 	{ 0 },
 };
 
@@ -443,13 +424,13 @@ static void describe_table(const struct mlf_run_record *r)
 }
 
 struct run_id_settings {
-	RUN_COMMON;
+	CLI_COMMON_SETTINGS;
 	const char *run_id;
 };
 
 static const struct cli_option run_id_options[] = {
 	{ "run-id", 0, CLI_STRING, offsetof(struct run_id_settings, run_id), "ID", "the run" },
-	COMMON_OPTIONS(struct run_id_settings),
+	CLI_COMMON_OPTIONS(struct run_id_settings),
 	{ 0 },
 };
 
@@ -459,7 +440,7 @@ static int run_id_begin(const char *cmd, const char *summary, const struct cli_o
 {
 	int rc = cli_parse_command(cmd, summary, opts, argc, argv, settings);
 	if (rc < 0)
-		rc = need(cmd, (const struct required[]){ { "run-id", *run_id } }, 1);
+		rc = cli_need(cmd, "run-id", *run_id);
 	if (rc < 0)
 		rc = cli_client_open(cmd, *uri, c);
 	return rc;
@@ -546,7 +527,7 @@ static int parse_status(const char *cmd, const char *name, enum mlf_run_status *
 }
 
 struct create_settings {
-	RUN_COMMON;
+	CLI_COMMON_SETTINGS;
 	const char *experiment_id;
 	const char *experiment_name;
 	const char *run_name;
@@ -575,7 +556,7 @@ static const struct cli_option create_options[] = {
 	  "end the run at once as FINISHED, FAILED or KILLED (default: leave it RUNNING)" },
 	{ "no-context-tags", 0, CLI_TRUE, offsetof(struct create_settings, no_context_tags), NULL,
 	  "do not add mlflow.user, mlflow.source.* and git tags" },
-	COMMON_OPTIONS(struct create_settings),
+	CLI_COMMON_OPTIONS(struct create_settings),
 	{ 0 },
 };
 
@@ -649,7 +630,7 @@ static int runs_create(int argc, char **argv)
 /* ---- runs log-param / log-metric / set-tag / end ------------------------------------ */
 
 struct log_settings {
-	RUN_COMMON;
+	CLI_COMMON_SETTINGS;
 	const char *run_id;
 	const char *key;
 	const char *value;
@@ -665,7 +646,7 @@ static const struct cli_option kv_options[] = {
 	LOG_RUN_ID,
 	LOG_KEY,
 	{ "value", 'v', CLI_STRING, offsetof(struct log_settings, value), "VALUE", "the value" },
-	COMMON_OPTIONS(struct log_settings),
+	CLI_COMMON_OPTIONS(struct log_settings),
 	{ 0 },
 };
 
@@ -676,7 +657,7 @@ static const struct cli_option metric_options[] = {
 	{ "step", 's', CLI_STRING, offsetof(struct log_settings, step), "N", "the step (default 0)" },
 	{ "timestamp", 0, CLI_STRING, offsetof(struct log_settings, timestamp), "MS",
 	  "epoch milliseconds (default now)" },
-	COMMON_OPTIONS(struct log_settings),
+	CLI_COMMON_OPTIONS(struct log_settings),
 	{ 0 },
 };
 
@@ -684,7 +665,7 @@ static const struct cli_option end_options[] = {
 	LOG_RUN_ID,
 	{ "status", 0, CLI_STRING, offsetof(struct log_settings, status), "STATUS",
 	  "FINISHED (default), FAILED or KILLED" },
-	COMMON_OPTIONS(struct log_settings),
+	CLI_COMMON_OPTIONS(struct log_settings),
 	{ 0 },
 };
 
@@ -746,9 +727,11 @@ static int run_log(const struct log_action *a, int argc, char **argv)
 	mlf_client *c;
 	int rc = cli_parse_command(a->cmd, a->summary, a->options, argc, argv, &s);
 	if (rc < 0)
-		rc = need(a->cmd, (const struct required[]){ { "run-id", s.run_id } }, 1);
+		rc = cli_need(a->cmd, "run-id", s.run_id);
 	if (rc < 0 && a->needs_kv)
-		rc = need(a->cmd, (const struct required[]){ { "key", s.key }, { "value", s.value } }, 2);
+		rc = cli_need(a->cmd, "key", s.key);
+	if (rc < 0 && a->needs_kv)
+		rc = cli_need(a->cmd, "value", s.value);
 	struct mlf_metric metric = { .key = s.key };
 	bool is_metric = a->options == metric_options, is_end = a->options == end_options;
 	if (rc < 0 && is_metric) {
@@ -806,7 +789,7 @@ static int runs_end(int argc, char **argv)
 /* ---- runs history ------------------------------------------------------------------- */
 
 struct history_settings {
-	RUN_COMMON;
+	CLI_COMMON_SETTINGS;
 	const char *run_id;
 	const char *key;
 };
@@ -815,7 +798,7 @@ static const struct cli_option history_options[] = {
 	{ "run-id", 0, CLI_STRING, offsetof(struct history_settings, run_id), "ID", "the run" },
 	{ "key", 'k', CLI_STRING, offsetof(struct history_settings, key), "KEY", "the metric" },
 	{ "metric-key", 0, CLI_STRING, offsetof(struct history_settings, key), "KEY", "same as --key" },
-	COMMON_OPTIONS(struct history_settings),
+	CLI_COMMON_OPTIONS(struct history_settings),
 	{ 0 },
 };
 
@@ -826,7 +809,9 @@ static int runs_history(int argc, char **argv)
 	mlf_client *c;
 	int rc = cli_parse_command(cmd, "Every logged point of one metric of a run.", history_options, argc, argv, &s);
 	if (rc < 0)
-		rc = need(cmd, (const struct required[]){ { "run-id", s.run_id }, { "key", s.key } }, 2);
+		rc = cli_need(cmd, "run-id", s.run_id);
+	if (rc < 0)
+		rc = cli_need(cmd, "key", s.key);
 	if (rc < 0)
 		rc = cli_client_open(cmd, s.tracking_uri, &c);
 	if (rc >= 0)
