@@ -422,7 +422,7 @@ enum mlf_result mlf_artifact_download(mlf_client *client, const char *run_id, co
 /* The same for an artifact URI: runs:/<run_id>/<path>,
  * models:/<name>/<version|stage|latest>, models:/<name>@<alias>,
  * mlflow-artifacts:/<path>, http(s)://host/api/2.0/mlflow-artifacts/artifacts/<path>,
- * file:///<path> or an absolute local path. A models:/ URI's files land
+ * file:///<path> (percent-encoded) or a local path. A models:/ URI's files land
  * directly in dst_dir (`-d ./model` gives ./model/MLmodel); any other URI
  * lands as <dst_dir>/<its last path segment>. */
 enum mlf_result mlf_artifact_download_uri(mlf_client *client, const char *artifact_uri, const char *dst_dir,

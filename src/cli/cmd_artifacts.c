@@ -57,7 +57,7 @@ static const struct cli_option download_options[] = {
 	{ "run-id", 'r', CLI_STRING, OPT(run_id), "RUN_ID", "the run (or --artifact-uri)" },
 	{ "artifact-path", 'a', CLI_STRING, OPT(artifact_path), "PATH", "file or directory of the run (default: all)" },
 	{ "artifact-uri", 'u', CLI_STRING, OPT(artifact_uri), "URI",
-	  "runs:/RUN/PATH, models:/NAME/VERSION|STAGE|latest, models:/NAME@ALIAS, mlflow-artifacts:/..., file://..." },
+	  "runs:/RUN/PATH, models:/NAME/VERSION|STAGE|latest, models:/NAME@ALIAS, ..." },
 	{ "dst-path", 'd', CLI_STRING, OPT(dst_path), "DIR", "where to put it (default: a new temporary directory)" },
 	TRACKING_URI_OPTION,
 	{ 0 },

@@ -204,25 +204,36 @@ static enum mlf_result location_of(mlf_client *c, const char *uri, struct locati
 		return l->server && l->prefix ? MLF_CLIENT_OK : nomem();
 	}
 	const char *path = uri;
+	bool is_file_uri = strncmp(uri, "file:", 5) == 0;
 	if (strncmp(uri, "file://", 7) == 0) {
 		path = uri + 7;
 		if (strncmp(path, "localhost/", 10) == 0)
 			path += 9;
-		if (path[0] != '/')
-			return client_fail(MLF_CLIENT_ERR_INVALID, "unsupported file URI '%s' (file:///path only)", uri);
-	} else if (strncmp(uri, "file:", 5) == 0 && uri[5] == '/') {
+	} else if (is_file_uri) {
 		path = uri + 5;
 	}
-	if (path[0] != '/')
+	size_t scheme = strcspn(path, ":/");
+	if ((is_file_uri && path[0] != '/') || (!is_file_uri && path[scheme] == ':') || !*path)
 		return client_fail(MLF_CLIENT_ERR_INVALID,
-				   "unsupported artifact URI '%s' (mlflow-artifacts:/, http(s) proxy, file:// or an "
-				   "absolute path)",
+				   "unsupported artifact URI '%s' (mlflow-artifacts:/, http(s) proxy, file:///path or a "
+				   "local path)",
 				   uri);
 	l->local = true;
+	char *decoded = NULL;
+	if (is_file_uri) { /* file: URIs are percent-encoded */
+		int len = 0;
+		char *raw = curl_easy_unescape(NULL, path, 0, &len);
+		decoded = raw ? cstr_printf("%.*s", len, raw) : NULL;
+		curl_free(raw);
+		if (!decoded)
+			return nomem();
+		path = decoded;
+	}
 	size_t n = strlen(path);
 	while (n > 1 && path[n - 1] == '/')
 		n--;
 	l->dir = cstr_printf("%.*s", (int)n, path);
+	free(decoded);
 	return l->dir ? MLF_CLIENT_OK : nomem();
 }
 
