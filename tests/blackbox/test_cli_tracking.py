@@ -229,3 +229,26 @@ def test_unreachable_server_is_exit_3(mlflowc_bin, tmp_path):
                               timeout=120, cwd=tmp_path)
         assert done.returncode == 3, done.stderr
         assert "127.0.0.1" in done.stderr
+
+
+def test_local_store_without_a_server(mlflowc_bin, tmp_path):
+    """sqlite:// tracking URIs run the store inside the CLI process: a CI job needs no server."""
+    uri = f"sqlite:///{tmp_path}/local.db"
+
+    def run(*args):
+        done = subprocess.run([str(mlflowc_bin), *args, "--tracking-uri", uri], capture_output=True, text=True,
+                              timeout=60, cwd=tmp_path)
+        assert done.returncode == 0, (args, done.stderr)
+        return done.stdout
+
+    exp_id = json.loads(run("experiments", "create", "-n", "offline", "--json"))["experiment_id"]
+    run_id = run("runs", "create", "--experiment-id", exp_id, "--run-name", "offline-1").strip()
+    run("runs", "log-param", "--run-id", run_id, "--key", "lr", "--value", "0.5")
+    run("runs", "log-metric", "--run-id", run_id, "--key", "loss", "--value", "1.5", "--step", "1")
+    run("runs", "end", "--run-id", run_id, "--status", "KILLED")
+    described = json.loads(run("runs", "describe", "--run-id", run_id, "--json"))["run"]
+    assert described["info"]["status"] == "KILLED" and described["info"]["run_name"] == "offline-1"
+    assert described["data"]["params"] == [{"key": "lr", "value": "0.5"}]
+    assert [(m["key"], m["value"], m["step"]) for m in described["data"]["metrics"]] == [("loss", 1.5, 1)]
+    listed = json.loads(run("runs", "list", "--experiment-id", exp_id, "--json"))["runs"]
+    assert [r["info"]["run_id"] for r in listed] == [run_id]
