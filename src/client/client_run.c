@@ -23,8 +23,10 @@ static json_t *create_body(const char *experiment_id, const struct mlf_run_optio
 	json_t *tags = json_array();
 	json_t *body = json_pack("{sssIso}", "experiment_id", experiment_id, "start_time",
 				 (json_int_t)(o->start_time ? o->start_time : util_now_ms()), "tags", tags);
-	bool ok = body != NULL;
-	if (ok && o->run_name)
+	if (!body)
+		return NULL; /* json_pack released `tags` */
+	bool ok = true;
+	if (o->run_name)
 		ok = json_object_set_new(body, "run_name", json_string(o->run_name)) == 0;
 	for (size_t i = 0; ok && i < o->n_tags; i++)
 		ok = !json_array_append_new(tags, json_pack("{ssss}", "key", o->tags[i].key, "value", o->tags[i].value));
@@ -39,8 +41,13 @@ static json_t *create_body(const char *experiment_id, const struct mlf_run_optio
 			given = strcmp(o->tags[k].key, key) == 0;
 		if (!given)
 			ok = !json_array_append_new(tags, json_pack("{ssss}", "key", key, "value", value));
-		if (ok && !given && i >= ARRAY_SIZE(extra) && strcmp(key, "mlflow.user") == 0)
-			ok = json_object_set_new(body, "user_id", json_string(value)) == 0;
+	}
+	/* user_id (deprecated, still stored) is the mlflow.user tag, whoever set it */
+	size_t i;
+	json_t *tag;
+	json_array_foreach(tags, i, tag) {
+		if (ok && strcmp(json_string_value(json_object_get(tag, "key")), "mlflow.user") == 0)
+			ok = json_object_set(body, "user_id", json_object_get(tag, "value")) == 0;
 	}
 	if (!ok) {
 		json_decref(body);

@@ -180,8 +180,10 @@ def test_reproducibility_tags_in_a_git_work_tree(server, driver, tmp_path):
     assert tags["mlflow.source.git.repoURL"] == ORIGIN and tags["mlflow.gitRepoURL"] == ORIGIN
     assert tags["mlflowc.client"].startswith("libmlflowc ") and "; host " in tags["mlflowc.client"]
 
-    given = tags_of(get(server, "runs/get", run_id=out["with"])["run"])
+    given_run = get(server, "runs/get", run_id=out["with"])["run"]
+    given = tags_of(given_run)
     assert given["mlflow.user"] == "given-user"  # the caller's value is kept
+    assert given_run["info"]["user_id"] == "given-user"
     assert given["mlflow.source.git.commit"] == head
 
     bare = tags_of(get(server, "runs/get", run_id=out["without"])["run"])
