@@ -85,6 +85,15 @@ static const struct cli_option get_version_options[] = {
 	{ 0 },
 };
 
+static const struct cli_option download_uri_options[] = {
+	{ "name", 'n', CLI_STRING, OPT(name), "NAME", "registered model name (with --version)" },
+	{ "version", 'v', CLI_STRING, OPT(version), "N", "version number" },
+	{ "model-uri", 'm', CLI_STRING, OPT(model_uri), "URI",
+	  "or models:/NAME/VERSION|STAGE|latest or models:/NAME@ALIAS" },
+	TRACKING_URI_OPTION,
+	{ 0 },
+};
+
 static const struct cli_option list_options[] = {
 	{ "filter", 'f', CLI_STRING, OPT(filter), "FILTER", "MLflow's filter, e.g. \"name LIKE 'fraud%'\"" },
 	JSON_OPTION,
@@ -279,6 +288,29 @@ static int models_get_version(int argc, char **argv)
 	return finish(cmd, &s, client, r);
 }
 
+static int models_get_download_uri(int argc, char **argv)
+{
+	static const char cmd[] = "models get-download-uri";
+	struct models_settings s = { 0 };
+	int rc = cli_parse_command(cmd,
+				   "Print where a model version's files are (its artifact URI), by name and version\n"
+				   "or by models:/ URI.",
+				   download_uri_options, argc, argv, &s);
+	if (rc >= 0)
+		return rc;
+	if (!s.model_uri == !(s.name && s.version) || (s.model_uri && (s.name || s.version)))
+		return cli_usage_error(cmd, "give either --name with --version, or --model-uri");
+	mlf_client *client;
+	if ((rc = cli_client_open(cmd, s.tracking_uri, &client)) >= 0)
+		return rc;
+	char uri[4096];
+	enum mlf_result r = s.model_uri ? mlf_model_uri_resolve(client, s.model_uri, uri, sizeof(uri))
+					: mlf_model_version_download_uri(client, s.name, s.version, uri, sizeof(uri));
+	if (r == MLF_CLIENT_OK)
+		printf("%s\n", uri);
+	return finish(cmd, &s, client, r);
+}
+
 static void print_models(const struct mlf_registered_models *m)
 {
 	struct cli_table t;
@@ -384,6 +416,7 @@ static const struct cli_subcommand model_commands[] = {
 	{ "delete-alias", models_delete_alias, "remove an alias" },
 	{ "get-latest", models_get_latest, "the highest version, in a stage or overall" },
 	{ "get-version", models_get_version, "a version by number or by alias" },
+	{ "get-download-uri", models_get_download_uri, "the artifact URI of a version or of a models:/ URI" },
 	{ "list", models_list, "registered models with their latest versions and aliases" },
 	{ "history", models_history, "stage transitions and alias moves of a registered model" },
 };

@@ -187,6 +187,12 @@ def test_registry_flow_and_models_uris(server, mlflowc_bin, tmp_path, model_dir)
         assert out.strip() == str(dst.resolve())
         assert tree(dst) == tree(model_dir), uri
 
+    source = f"mlflow-artifacts:/0/{run}/artifacts/model\n"
+    assert ok_cli(mlflowc_bin, "models", "get-download-uri", "--name", "fraud", "--version", "1",
+                  uri=server.url) == source
+    assert ok_cli(mlflowc_bin, "models", "get-download-uri", "-m", "models:/fraud@champion", uri=server.url) == source
+    assert cli(mlflowc_bin, "models", "get-download-uri", "--name", "fraud", uri=server.url).returncode == 2
+
     ok_cli(mlflowc_bin, "models", "delete-alias", "--name", "fraud", "--alias", "champion", uri=server.url)
     gone = cli(mlflowc_bin, "models", "get-version", "--name", "fraud", "--alias", "champion", uri=server.url)
     assert gone.returncode == 1 and "champion" in gone.stderr
