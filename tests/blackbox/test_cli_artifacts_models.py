@@ -436,6 +436,10 @@ class FlakyProxy(http.server.BaseHTTPRequestHandler):
         if url.path == "/api/2.0/mlflow/runs/get":
             artifact_uri = f"mlflow-artifacts:/0/{query['run_id'][0]}/artifacts"
             self.answer(200, json.dumps({"run": {"info": {"artifact_uri": artifact_uri}}}).encode())
+        elif url.path == prefix and query.get("path", [""])[0].startswith("0/evil/"):
+            name = query["path"][0].rsplit("/", 1)[-1]  # the requested directory's name picks the trick
+            tricks = {"artifacts": [{"path": "dotdot", "is_dir": True}], "dotdot": [{"path": "sub/..", "is_dir": True}]}
+            self.answer(200, json.dumps({"files": tricks.get(name, [])}).encode())
         elif url.path == prefix:
             self.answer(200, b"{}")  # a file lists as nothing
         else:
@@ -521,3 +525,21 @@ def test_local_mode_without_a_server(mlflowc_bin, tmp_path):
     out = ok_cli(mlflowc_bin, "artifacts", "download", "-u", "models:/local/1", "-d", str(tmp_path / "got"),
                  uri=db).strip()
     assert sorted(p.name for p in Path(out).iterdir()) == ["MLmodel", "weights.txt"]
+
+
+def test_listing_names_cannot_escape_the_destination(mlflowc_bin, tmp_path):
+    """A server whose listing names a directory '..' must not make the client write outside -d."""
+    handler = type("Proxy", (FlakyProxy,), {"stored": {}, "seen": [], "attempts": {}})
+    fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    uri = f"http://127.0.0.1:{fake.server_address[1]}"
+    dst = tmp_path / "deep" / "dst"
+    try:
+        done = cli(mlflowc_bin, "artifacts", "download", "-r", "evil", "-d", str(dst), uri=uri)
+    finally:
+        fake.shutdown()
+        fake.server_close()
+    assert done.returncode == 3 and "'..'" in done.stderr, done.stderr
+    # nothing made outside dst (nor the directory whose listing was refused)
+    assert [str(p.relative_to(tmp_path)) for p in sorted(tmp_path.rglob("*"))] == ["deep", "deep/dst"]
+    assert not [s for s in handler.seen if s[0] == "GET" and "/artifacts/0/evil/" in s[1]]  # no file fetched
