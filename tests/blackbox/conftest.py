@@ -13,6 +13,7 @@ import http.client
 import os
 import signal
 import socket
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -91,9 +92,37 @@ def stop_server(server):
     assert exit_code == 0, f"mlflowc exited with code {exit_code} after SIGTERM\n{server.log_tail()}"
 
 
+def mlflowc_bin_path():
+    return Path(os.environ.get("MLFLOWC_BIN", REPO_ROOT / "build" / "mlflowc"))
+
+
+def build_with_libmlflowc(sources, out):
+    """Compiles C `sources` into the program `out` against libmlflowc.a: $MLFLOWC_LIB, else
+    the archive beside the server binary under test, so a test of build/asan/mlflowc uses
+    build/asan/libmlflowc.a (and links the sanitizers it needs) and never a stale build/.
+    libcurl and libcrypto need no flags: the archive loads them on first use. Extra
+    linker flags may come in $MLFLOWC_LDFLAGS. Skips when there is no C compiler."""
+    lib = Path(os.environ.get("MLFLOWC_LIB", mlflowc_bin_path().parent / "libmlflowc.a"))
+    if not lib.is_file():
+        pytest.fail(f"{lib} not found (build the library beside MLFLOWC_BIN, or set MLFLOWC_LIB)",
+                    pytrace=False)
+    cc = os.environ.get("CC", "cc")
+    if not shutil.which(cc):
+        pytest.skip(f"no C compiler ({cc})")
+    # the library's local mode (sqlite:// URIs) runs the store in-process: every linked package
+    libs = subprocess.run(["pkg-config", "--libs", "libmicrohttpd", "jansson", "sqlite3"],
+                          check=True, capture_output=True, text=True).stdout.split()
+    sanitize = ["-fsanitize=address,undefined"] if b"__asan_init" in lib.read_bytes() else []
+    extra = os.environ.get("MLFLOWC_LDFLAGS", "").split()
+    subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-O1", *sanitize, "-I", str(REPO_ROOT / "include"),
+                    "-o", str(out), *map(str, sources), str(lib), *libs, "-lpthread", "-lm", "-ldl", *extra],
+                   check=True)
+    return out
+
+
 @pytest.fixture
 def mlflowc_bin():
-    binary = Path(os.environ.get("MLFLOWC_BIN", REPO_ROOT / "build" / "mlflowc"))
+    binary = mlflowc_bin_path()
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"mlflowc binary not found or not executable at {binary}"
                     " (build it, or set MLFLOWC_BIN)", pytrace=False)

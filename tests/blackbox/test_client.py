@@ -1,15 +1,13 @@
 """The C client library (include/mlflowc.h) against the real server.
 
-tests/blackbox/test_client_driver.c is compiled against build/libmlflowc.a
-(or $MLFLOWC_LIB), logs params, tags and 10,000 metrics through the library
+tests/blackbox/test_client_driver.c is compiled against the libmlflowc.a
+beside the server under test (conftest.build_with_libmlflowc), logs params, tags and 10,000 metrics through the library
 into a fresh server (the `server` fixture), and ends the run; this test then
 reads everything back through the REST API (runs/get, metrics/get-history)
 and compares exactly: every point once, with its value, timestamp and step.
 """
 
 import json
-import os
-import shutil
 import subprocess
 import urllib.parse
 import urllib.request
@@ -17,26 +15,15 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from conftest import build_with_libmlflowc
+
 N_METRICS = 10000
 
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    lib = Path(os.environ.get("MLFLOWC_LIB", REPO_ROOT / "build" / "libmlflowc.a"))
-    if not lib.is_file():
-        pytest.fail(f"{lib} not found (run make)", pytrace=False)
-    cc = os.environ.get("CC", "cc")
-    if not shutil.which(cc):
-        pytest.skip(f"no C compiler ({cc})")
     out = tmp_path_factory.mktemp("client") / "driver"
-    # the library's local mode (sqlite:// URIs) runs the store in-process: every package
-    libs = subprocess.run(["pkg-config", "--libs", "libmicrohttpd", "jansson", "sqlite3", "libcurl", "libcrypto"],
-                          check=True, capture_output=True, text=True).stdout.split()
-    extra = os.environ.get("MLFLOWC_LDFLAGS", "").split()  # e.g. -fsanitize=address,undefined
-    subprocess.run([cc, "-std=c11", "-O1", "-o", str(out), str(Path(__file__).with_name("test_client_driver.c")),
-                    str(lib), *libs, "-lpthread", "-lm", *extra], check=True)
-    return out
+    return build_with_libmlflowc([Path(__file__).with_name("test_client_driver.c")], out)
 
 
 def get(server, path, **query):

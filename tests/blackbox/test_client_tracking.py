@@ -1,7 +1,7 @@
 """The tracking calls of the C client library against the real server.
 
 tests/blackbox/test_client_tracking_driver.c is compiled against
-build/libmlflowc.a (or $MLFLOWC_LIB, linked with $MLFLOWC_LDFLAGS) and drives experiments, runs with
+the libmlflowc.a beside the server under test (conftest.build_with_libmlflowc) and drives experiments, runs with
 options, log_batch beyond MLflow's per-request limits, get/search/history,
 attach/detach and delete/restore; it prints what it created and what the
 library read back, and these tests compare both with the REST API. Also:
@@ -11,7 +11,6 @@ and the atexit flush of a client the host never closed.
 
 import json
 import os
-import shutil
 import subprocess
 import urllib.parse
 import urllib.request
@@ -19,25 +18,15 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from conftest import build_with_libmlflowc
+
 ORIGIN = "https://example.com/team/repro.git"
 
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    lib = Path(os.environ.get("MLFLOWC_LIB", REPO_ROOT / "build" / "libmlflowc.a"))
-    if not lib.is_file():
-        pytest.fail(f"{lib} not found (run make)", pytrace=False)
-    cc = os.environ.get("CC", "cc")
-    if not shutil.which(cc):
-        pytest.skip(f"no C compiler ({cc})")
     out = tmp_path_factory.mktemp("client-tracking") / "driver"
-    libs = subprocess.run(["pkg-config", "--libs", "libcurl", "jansson", "sqlite3", "libmicrohttpd", "libcrypto"],
-                          check=True, capture_output=True, text=True).stdout.split()
-    extra = os.environ.get("MLFLOWC_LDFLAGS", "").split()  # e.g. -fsanitize=address,undefined (ASan archive)
-    subprocess.run([cc, "-std=c11", "-O1", "-o", str(out), str(Path(__file__).with_name("test_client_tracking_driver.c")),
-                    str(lib), *libs, "-lpthread", "-lm", *extra], check=True)
-    return out
+    return build_with_libmlflowc([Path(__file__).with_name("test_client_tracking_driver.c")], out)
 
 
 def get(server, path, **query):
