@@ -66,14 +66,20 @@ static char *path_escape(const char *path)
 	for (const char *p = path;;) {
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		char *e = curl_easy_escape(NULL, p, (int)n);
-		if (!e || cbuf_reserve(&b, strlen(e) + 1)) {
+		if (n) { /* (length 0 would make curl escape up to the NUL) */
+			char *e = curl_easy_escape(NULL, p, (int)n);
+			if (!e || cbuf_reserve(&b, strlen(e) + 1)) {
+				curl_free(e);
+				buf_release(&b);
+				return NULL;
+			}
+			buf_adds(&b, e);
 			curl_free(e);
+		}
+		if (cbuf_reserve(&b, 1)) {
 			buf_release(&b);
 			return NULL;
 		}
-		buf_adds(&b, e);
-		curl_free(e);
 		if (!slash)
 			break;
 		buf_addch(&b, '/');
@@ -119,20 +125,43 @@ static bool artifact_path_ok(const char *path)
 	return true;
 }
 
+/* `path` without empty segments ("a//b/" -> "a/b"); NULL → "". malloc'ed. */
+static char *clean_path(const char *path)
+{
+	path = path ? path : "";
+	char *out = malloc(strlen(path) + 1);
+	if (!out)
+		return NULL;
+	size_t n = 0;
+	for (const char *p = path; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len) {
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /* A name from a listing that may become one local path segment. */
 static bool entry_name_ok(const char *name)
 {
 	return name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
 }
 
-/* Copies path without leading or trailing '/' into a new string. */
+/* The first n bytes of s as a clean_path. */
 static char *trim_slashes(const char *s, size_t n)
 {
-	while (n && *s == '/')
-		s++, n--;
-	while (n && s[n - 1] == '/')
-		n--;
-	return cstr_printf("%.*s", (int)n, s);
+	char *copy = cstr_printf("%.*s", (int)n, s);
+	char *clean = copy ? clean_path(copy) : NULL;
+	free(copy);
+	return clean;
 }
 
 static enum mlf_result nomem(void)
@@ -941,7 +970,11 @@ static enum mlf_result log_local(mlf_client *c, const char *run_id, const char *
 	if (r != MLF_CLIENT_OK)
 		return r;
 	struct upload_plan plan = { 0 };
-	if (is_dir) {
+	char *dest = clean_path(artifact_path); /* "model/" and "a//b" as MLflow stores them */
+	artifact_path = dest;
+	if (!dest) {
+		r = nomem();
+	} else if (is_dir) {
 		r = plan_tree(&plan, local, artifact_path, 0);
 	} else {
 		size_t n = strlen(local);
@@ -966,6 +999,7 @@ static enum mlf_result log_local(mlf_client *c, const char *run_id, const char *
 		r = upload_all(c, &l, &plan);
 	location_release(&l);
 	plan_release(&plan);
+	free(dest);
 	return r;
 }
 
@@ -1041,9 +1075,10 @@ enum mlf_result mlf_artifact_list(mlf_client *c, const char *run_id, const char 
 		return client_fail(MLF_CLIENT_ERR_INVALID, "client and run_id are required");
 	if (!artifact_path_ok(path))
 		return client_fail(MLF_CLIENT_ERR_INVALID, "invalid artifact path '%s' (relative, no '..')", path);
+	char *clean = clean_path(path);
 	char *qrun = cquery_escape(run_id);
-	char *qpath = path && *path ? cquery_escape(path) : NULL;
-	char *req = qrun && (qpath || !(path && *path))
+	char *qpath = clean && *clean ? cquery_escape(clean) : NULL;
+	char *req = clean && qrun && (qpath || !*clean)
 			    ? cstr_printf("artifacts/list?run_id=%s%s%s", qrun, qpath ? "&path=" : "", qpath ? qpath : "")
 			    : NULL;
 	struct creply rep = { .body = BUF_INIT };
@@ -1053,12 +1088,13 @@ enum mlf_result mlf_artifact_list(mlf_client *c, const char *run_id, const char 
 		r = artifacts_parse(&rep, res);
 	if (r == MLF_CLIENT_OK)
 		*out = &res->pub;
-	else
+	else if (res)
 		mlf_artifacts_free(&res->pub);
 	buf_release(&rep.body);
 	free(req);
 	free(qpath);
 	free(qrun);
+	free(clean);
 	return r;
 }
 

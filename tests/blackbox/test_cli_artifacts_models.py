@@ -87,6 +87,10 @@ def test_upload_list_download_roundtrip(server, mlflowc_bin, tmp_path, model_dir
     ok_cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(model_dir), "-r", run, "-a", "model",
            "--tracking-uri", server.url)
     ok_cli(mlflowc_bin, "artifacts", "log-artifact", "-l", str(notes), "-r", run, "-a", "docs/a/b", uri=server.url)
+    # doubled and trailing slashes are the same path (an empty segment once went out as %2F)
+    ok_cli(mlflowc_bin, "artifacts", "log-artifact", "-l", str(notes), "-r", run, "-a", "docs//c/", uri=server.url)
+    assert [f["path"] for f in json.loads(ok_cli(mlflowc_bin, "artifacts", "list", "-r", run, "-a", "docs//c/",
+                                                  "--json", uri=server.url))["files"]] == ["docs/c/notes.txt"]
 
     # the bytes are where the proxy keeps this run's artifacts
     stored = next(server.dir.glob(f"artifacts/*/{run}/artifacts"))
@@ -108,6 +112,7 @@ def test_upload_list_download_roundtrip(server, mlflowc_bin, tmp_path, model_dir
     assert out.strip() == str(everything.resolve())
     assert tree(everything / "model") == tree(model_dir)
     assert (everything / "docs" / "a" / "b" / "notes.txt").read_text() == "hello artifacts\n"
+    assert (everything / "docs" / "c" / "notes.txt").read_text() == "hello artifacts\n"
 
     # one file by run and path, then a directory by runs:/ URI
     one = ok_cli(mlflowc_bin, "artifacts", "download", "-r", run, "-a", "model/sub/weights.bin", "-d",
