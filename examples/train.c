@@ -41,7 +41,7 @@ static int failed(const char *what, enum mlf_result r)
 
 static int parse(int argc, char **argv, struct settings *s)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* every option takes a value */
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end = NULL;
 		if (!strcmp(argv[i], "--experiment") && value)
@@ -54,7 +54,6 @@ static int parse(int argc, char **argv, struct settings *s)
 			fprintf(stderr, "usage: train [--experiment NAME] [--steps N] [--lr RATE]\n");
 			return -1;
 		}
-		i++;
 	}
 	return 0;
 }

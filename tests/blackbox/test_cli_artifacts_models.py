@@ -316,7 +316,8 @@ def test_register_waits_while_pending(mlflowc_bin, final_status, exit_code):
         assert "FAILED_REGISTRATION" in done.stderr and "copy failed" in done.stderr
 
 
-def build_example(mlflowc_bin, out):
+def build_example(mlflowc_bin, out, source=REPO_ROOT / "examples" / "train.c"):
+    """Compiles a C host program against the archive beside MLFLOWC_BIN (ASan flags when it has them)."""
     lib = Path(mlflowc_bin).parent / "libmlflowc.a"
     if not lib.is_file():
         pytest.fail(f"{lib} not found (build the library beside MLFLOWC_BIN)", pytrace=False)
@@ -327,7 +328,7 @@ def build_example(mlflowc_bin, out):
                           capture_output=True, text=True).stdout.split()
     sanitize = ["-fsanitize=address,undefined"] if b"__asan_init" in lib.read_bytes() else []
     subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-O1", *sanitize, "-I", str(REPO_ROOT / "include"), "-o",
-                    str(out), str(REPO_ROOT / "examples" / "train.c"), str(lib), *libs, "-lpthread", "-lm", "-ldl"],
+                    str(out), str(source), str(lib), *libs, "-lpthread", "-lm", "-ldl"],
                    check=True)
 
 
@@ -548,3 +549,13 @@ def test_listing_names_cannot_escape_the_destination(mlflowc_bin, tmp_path):
     # nothing made outside dst (nor the directory whose listing was refused)
     assert [str(p.relative_to(tmp_path)) for p in sorted(tmp_path.rglob("*"))] == ["deep", "deep/dst"]
     assert not [s for s in handler.seen if s[0] == "GET" and "/artifacts/0/evil/" in s[1]]  # no file fetched
+
+
+def test_library_api_directly(server, mlflowc_bin, tmp_path):
+    """test_client_registry_driver.c: struct fields, cleared out-parameters, result codes for bad
+    arguments and small buffers, as a host program sees them."""
+    driver = tmp_path / "driver"
+    build_example(mlflowc_bin, driver, Path(__file__).with_name("test_client_registry_driver.c"))
+    (tmp_path / "model").mkdir()
+    done = subprocess.run([str(driver), server.url, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "ok\n", done.stderr + server.log_tail()
