@@ -38,6 +38,13 @@ export function inline(s: string, links = true): Inline {
   let i = 0;
   while (i < s.length) {
     const c = s[i];
+    if (c === '\\' && s[i + 1] === '\n') { // a backslash at the end of a line: hard break
+      buf = buf.replace(/ +$/, '');
+      flush();
+      out.push(el('br'));
+      i += 2;
+      continue;
+    }
     if (c === '\\' && i + 1 < s.length && /[\\`*_[\]()#+\-.!<>]/.test(s[i + 1])) {
       buf += s[i + 1];
       i += 2;
@@ -86,7 +93,14 @@ export function inline(s: string, links = true): Inline {
     }
     if (c === '[' && links) {
       const close = s.indexOf('](', i + 1);
-      const end = close > 0 ? s.indexOf(')', close + 2) : -1;
+      let end = -1;
+      for (let k = close + 2, depth = 0; close > 0 && k < s.length && s[k] !== '\n'; k++) { // balanced (parens) in URLs
+        if (s[k] === '(') depth++;
+        else if (s[k] === ')' && depth-- === 0) {
+          end = k;
+          break;
+        }
+      }
       if (close > 0 && end > 0 && !s.slice(i + 1, close).includes('\n')) {
         const label = s.slice(i + 1, close);
         const target = s.slice(close + 2, end).trim();

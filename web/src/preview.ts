@@ -131,6 +131,29 @@ export function highlightYaml(src: string): HTMLElement {
 export type Yaml = string | null | Yaml[] | { [key: string]: Yaml };
 interface Line { indent: number; text: string }
 
+/** Where the ":" of a "key: value" line is, or -1 when the line is not one (a quoted key is scanned to its end). */
+function keyColon(t: string): number {
+  let end: number;
+  if (t[0] === "'" || t[0] === '"') {
+    const q = t[0];
+    let i = 1;
+    for (; i < t.length; i++) {
+      if (q === '"' && t[i] === '\\') i++;
+      else if (t[i] === q) {
+        if (q === "'" && t[i + 1] === "'") i++;
+        else break;
+      }
+    }
+    if (i >= t.length) return -1; // not closed on this line: a multi-line scalar, not a key
+    end = i + 1;
+    return t[end] === ':' && (end + 1 === t.length || /\s/.test(t[end + 1])) ? end : -1;
+  }
+  if (/^[[{#?|>]/.test(t)) return -1; // flow values, comments, complex keys, block scalars
+  const m = /:(\s|$)/.exec(t);
+  if (!m || /\s#/.test(t.slice(0, m.index))) return -1;
+  return m.index;
+}
+
 /**
  * Parses the block YAML that PyYAML writes (MLmodel, MLproject, conda.yaml):
  * nested mappings and sequences, plain / quoted / folded multi-line scalars,
@@ -148,8 +171,8 @@ export function parseYaml(src: string): Yaml {
   };
   const unquote = (s: string): string => {
     if (s.startsWith("'")) return s.slice(1, -1).replace(/''/g, "'");
-    try {
-      return JSON.parse(s.replace(/\n/g, '\\n'));
+    try { // YAML's "\ " (an escaped space) is not JSON
+      return JSON.parse(s.replace(/\n/g, '\\n').replace(/\\(.)/g, (m, c: string) => (c === ' ' || c === '\t' ? c : m)));
     } catch {
       return s.slice(1, -1);
     }
@@ -175,7 +198,8 @@ export function parseYaml(src: string): Yaml {
     if (q === "'" || q === '"') {
       while (!closed(s) && pos < lines.length) { // folded: a line break is a space, a blank line a newline
         const t = lines[pos++].text;
-        s += t ? (s.endsWith('\n') ? t : ` ${t}`) : '\n';
+        if (q === '"' && /(^|[^\\])(\\\\)*\\$/.test(s)) s = s.slice(0, -1) + t; // an escaped line break: joined as is
+        else s += t ? (s.endsWith('\n') ? t : ` ${t}`) : '\n';
       }
       return unquote(s);
     }
@@ -207,7 +231,7 @@ export function parseYaml(src: string): Yaml {
       while (pos < lines.length && lines[pos].indent === indent && /^-(\s|$)/.test(lines[pos].text)) {
         const rest = lines[pos].text.replace(/^-\s*/, '');
         const inner = indent + (lines[pos].text.length - rest.length);
-        if (rest && /^[^'"[{][^:]*:(\s|$)|^["'][^:]*["']:(\s|$)/.test(rest)) { // "- key: value": a mapping item
+        if (rest && (keyColon(rest) > 0 || /^-(\s|$)/.test(rest))) { // "- key: value" or "- - x": a nested block
           lines[pos] = { indent: inner, text: rest };
           seq.push(block(inner));
         } else seq.push(value(rest, indent));
@@ -218,7 +242,7 @@ export function parseYaml(src: string): Yaml {
     const map: { [key: string]: Yaml } = {};
     while (pos < lines.length && lines[pos].indent === indent && !/^-(\s|$)/.test(lines[pos].text)) {
       const t = lines[pos].text;
-      const colon = /^["']/.test(t) ? t.indexOf(':', t.indexOf(t[0], 1)) : t.search(/:(\s|$)/);
+      const colon = keyColon(t);
       if (colon < 0) { // not a mapping line: skip it
         pos++;
         skip();

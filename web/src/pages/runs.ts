@@ -226,6 +226,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   restoreBtn.addEventListener('click', () => void changeLifecycle(false));
 
   const drawHead = () => {
+    colsGen++;
     const cols = columns();
     scroller.style.setProperty('--cols', [PICK_W, ...cols.map((c) => FIXED.find((f) => f.col === c)?.width || 'minmax(7rem, 1fr)')].join(' '));
     scroller.style.setProperty('--min-width', `${22 + 7 * cols.length}rem`);
@@ -248,6 +249,11 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   };
 
   let frame = 0;
+  // Row elements drawn, by what they show: a row that has not changed keeps its
+  // element (a click whose mousedown and mouseup land on different elements is lost).
+  let drawn = new Map<string, HTMLElement>();
+  const drawnRow = new WeakMap<HTMLElement, Row>();
+  let colsGen = 0;
   const drawRows = () => {
     frame = 0;
     const cols = columns();
@@ -255,13 +261,34 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     const top = Math.max(0, scroller.scrollTop - head.offsetHeight);
     const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
     const last = Math.min(rows.length, Math.ceil((top + scroller.clientHeight) / ROW_H) + OVERSCAN);
-    const out: HTMLElement[] = [];
+    const next = new Map<string, HTMLElement>();
+    const order: (HTMLElement | null)[] = []; // per row in view: its kept element, or null (to build)
+    const keys: string[] = [];
     for (let i = first; i < last; i++) {
+      const r = rows[i];
+      const key = `${colsGen}|${i}|${r.id}|${i === selected ? 1 : 0}|${picked.has(r.id) ? 1 : 0}`;
+      const old = drawn.get(key);
+      const keep = old && drawnRow.get(old) === r ? old : null;
+      if (keep) drawn.delete(key);
+      order.push(keep);
+      keys.push(key);
+    }
+    drawn.forEach((el) => el.remove()); // first the stale rows, so kept ones never move
+    let prev: Element | null = null;
+    for (let i = first; i < last; i++) {
+      const key = keys[i - first];
+      const kept = order[i - first];
+      if (kept) {
+        next.set(key, kept);
+        prev = kept;
+        continue;
+      }
       const r = rows[i];
       const on = picked.has(r.id);
       const a = link(`runs/${encodeURIComponent(r.id)}`, '', `vt-row${i === selected ? ' selected' : ''}${i % 2 ? ' odd' : ''}` +
         `${on ? ' checked' : ''}${r.deleted ? ' deleted' : ''}`);
       a.setAttribute('role', 'row');
+      a.setAttribute('aria-rowindex', String(i + 2)); // the header is row 1
       a.setAttribute('aria-selected', String(on));
       a.style.transform = `translateY(${i * ROW_H}px)`;
       a.dataset.index = String(i);
@@ -274,9 +301,12 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
         const t = cellText(r, c);
         a.append(h('span', { class: `td${c[0] === 'm' ? ' num' : ''}${c === 'a:status' ? ` st-${t}` : ''}`, role: 'gridcell', 'data-col': c, title: t }, t));
       }
-      out.push(a);
+      drawnRow.set(a, r);
+      next.set(key, a);
+      body.insertBefore(a, prev ? prev.nextSibling : body.firstChild); // DOM order = row order
+      prev = a;
     }
-    body.replaceChildren(...out);
+    drawn = next;
     if (token && !loading && last > rows.length - OVERSCAN * 4) void loadPage(gen);
     startLive();
   };
