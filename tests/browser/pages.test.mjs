@@ -113,6 +113,7 @@ async function seed() {
   await call('POST', 'runs/set-tag', { run_id: rid, key: 'mlflow.note.content', value: NOTE });
   await upload(srv, rid, 'data.csv', CSV);
   await upload(srv, rid, 'env/conda.yaml', YAML);
+  await upload(srv, rid, 'table.tsv', 'a\tb\n1\t"x\ty"\n2\t\n');
   await upload(srv, rid, 'model/MLmodel', MLMODEL.replace('RUNID', rid));
   await upload(srv, rid, 'README.md', '# Model card\n\nTrained with **adam**.\n\n<script>window.__pwned = 3</script>\n');
   await upload(srv, rid, 'big.log', 'x'.repeat(BIG - 1) + '\n');
@@ -366,6 +367,10 @@ test('artifact previews: CSV, YAML, MLmodel, a big file, a binary file', async (
   assert.equal(bytes, CSV);
   assert.ok(await page.locator('#artifact-tree a.dl[aria-label="Download data.csv"]').count() === 1, 'each file has a download link');
   await shot('05-csv.png');
+  await page.locator('#artifact-tree button.file', { hasText: 'table.tsv' }).click();
+  await preview.locator('.csv-count', { hasText: '2 rows.' }).waitFor();
+  assert.deepEqual(await preview.locator('table.csv tbody tr').nth(0).locator('td').allTextContents(), ['1', 'x\ty']);
+  assert.deepEqual(await preview.locator('table.csv tbody tr').nth(1).locator('td').allTextContents(), ['2', '']);
 
   // YAML, highlighted
   await page.locator('#artifact-tree button.dir', { hasText: 'env' }).click();

@@ -143,17 +143,20 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
   const chartControls = h('div', { class: 'chart-controls' }, h('label', {}, 'X axis ', xSelect),
     h('label', {}, logBox, ' log scale'));
   const chartArea = h('div', {}, chartControls, chartBox);
-  const redraw = (keepHeight = false) => {
-    const q = new URLSearchParams(location.search);
-    q.delete('metric');
-    chosen.forEach((k) => q.append('metric', k));
-    if (xSelect.value !== 'step') q.set('x', xSelect.value);
-    else q.delete('x');
-    if (logBox.checked) q.set('log', '1');
-    else q.delete('log');
-    setQuery(q);
+  // 'user': a choice, written to the URL; 'load': the first draw (the default needs no URL); 'live': new points
+  const redraw = (why: 'user' | 'load' | 'live' = 'user') => {
+    if (why === 'user') {
+      const q = new URLSearchParams(location.search);
+      q.delete('metric');
+      chosen.forEach((k) => q.append('metric', k));
+      if (xSelect.value !== 'step') q.set('x', xSelect.value);
+      else q.delete('x');
+      if (logBox.checked) q.set('log', '1');
+      else q.delete('log');
+      setQuery(q);
+    }
     // a live redraw keeps the box's height while the new points load: no jump
-    if (keepHeight && chartBox.offsetHeight) chartBox.style.minHeight = `${chartBox.offsetHeight}px`;
+    if (why === 'live' && chartBox.offsetHeight) chartBox.style.minHeight = `${chartBox.offsetHeight}px`;
     void drawChart(chartBox, runId, [...chosen],
       { x: xSelect.value as XAxis, log: logBox.checked, runStart: Number(info.start_time) || 0 }, signal, disposers)
       .finally(() => { chartBox.style.minHeight = ''; });
@@ -200,7 +203,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
   drawMetricTable();
 
   const artifacts = artifactBrowser(runId, query.get('artifact') || '', signal);
-  if (metrics.length) redraw();
+  if (metrics.length) redraw('load');
 
   // ---- live refresh: what changed since the last read ----
   let chartStale = false; // new points wait while the user is zoomed into the chart
@@ -230,7 +233,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
     if ([...chosen].some((k) => changed.has(k))) chartStale = true;
     if (chartStale && !/^zoom/.test(chartBox.dataset.state || '')) {
       chartStale = false;
-      redraw(true);
+      redraw('live');
     }
   };
 
