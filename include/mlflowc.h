@@ -414,7 +414,8 @@ enum mlf_result mlf_artifact_list(mlf_client *client, const char *run_id, const 
  * (created if missing; NULL: a new directory under $TMPDIR or /tmp). The
  * result is <dst_dir>/<path>; that path is written into local_path[size]
  * when local_path is not NULL (MLF_CLIENT_ERR_INVALID if it does not fit).
- * Each file is written under a temporary name and renamed when complete.
+ * Up to 4 files are fetched at once, as mlf_log_artifacts sends them. Each
+ * file is written under a temporary name and renamed when complete.
  * An unknown path is MLF_CLIENT_ERR_SERVER (RESOURCE_DOES_NOT_EXIST). */
 enum mlf_result mlf_artifact_download(mlf_client *client, const char *run_id, const char *path, const char *dst_dir,
 				      char *local_path, size_t size);

@@ -770,83 +770,49 @@ static enum mlf_result list_proxy(struct xfer *x, const struct location *l, cons
 
 /* ---------------------------------------------------------------- trees */
 
-/* Downloads `rel` of `l` (a file or a directory) to local path `target`. */
-static enum mlf_result download_node(struct xfer *x, const struct location *l, const char *rel, const char *target,
-				     unsigned depth)
-{
-	if (depth > MAX_TREE_DEPTH)
-		return client_fail(MLF_CLIENT_ERR_INVALID, "artifact tree deeper than %d levels at '%s'", MAX_TREE_DEPTH, rel);
-	struct entries e = { 0 };
-	bool is_file = false;
-	enum mlf_result r = l->local ? list_local(l, rel, &e, &is_file) : list_proxy(x, l, rel, &e);
-	if (r != MLF_CLIENT_OK)
-		return r;
-	bool proxy_root = !l->local && !*l->prefix && !*rel;
-	if (is_file || (!l->local && e.n == 0 && !proxy_root)) {
-		/* a file, or (proxy) an empty listing, which is how the proxy
-		 * answers for a file: get it as one; a missing path fails here */
-		r = get_file(x, l, rel, target);
-	} else {
-		r = make_dirs(target);
-		for (size_t i = 0; i < e.n && r == MLF_CLIENT_OK; i++) {
-			char *child_rel = path_join(rel, e.names[i]);
-			char *child_target = path_join(target, e.names[i]);
-			if (!child_rel || !child_target)
-				r = nomem();
-			else if (e.is_dir[i])
-				r = download_node(x, l, child_rel, child_target, depth + 1);
-			else
-				r = get_file(x, l, child_rel, child_target);
-			free(child_rel);
-			free(child_target);
-		}
-	}
-	entries_release(&e);
-	return r;
-}
-
-/* The files of a directory upload: local name and artifact path, owned. */
-struct upload_plan {
-	char **local, **rel;
+/* The files of a transfer, owned: for an upload, local file and artifact
+ * path; for a download, artifact path and local target. */
+struct transfer_plan {
+	char **src, **dst;
 	size_t n, cap;
 };
 
-static void plan_release(struct upload_plan *p)
+static void plan_release(struct transfer_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		free(p->local[i]);
-		free(p->rel[i]);
+		free(p->src[i]);
+		free(p->dst[i]);
 	}
-	free(p->local);
-	free(p->rel);
+	free(p->src);
+	free(p->dst);
 	memset(p, 0, sizeof(*p));
 }
 
-/* Takes `local` and `rel` (freed on failure too). */
-static enum mlf_result plan_add(struct upload_plan *p, char *local, char *rel)
+/* Takes `src` and `dst` (freed on failure too). */
+static enum mlf_result plan_add(struct transfer_plan *p, char *src, char *dst)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
-		char **l = realloc(p->local, cap * sizeof(*l));
-		if (l)
-			p->local = l;
-		char **r = l ? realloc(p->rel, cap * sizeof(*r)) : NULL;
-		if (r)
-			p->rel = r;
-		if (!l || !r) {
-			free(local);
-			free(rel);
+		char **s = realloc(p->src, cap * sizeof(*s));
+		if (s)
+			p->src = s;
+		char **d = s ? realloc(p->dst, cap * sizeof(*d)) : NULL;
+		if (d)
+			p->dst = d;
+		if (!s || !d) {
+			free(src);
+			free(dst);
 			return nomem();
 		}
 		p->cap = cap;
 	}
-	p->local[p->n] = local;
-	p->rel[p->n++] = rel;
+	p->src[p->n] = src;
+	p->dst[p->n++] = dst;
 	return MLF_CLIENT_OK;
 }
 
 /* Lists every regular file below local directory `dir` as `rel`/... */
-static enum mlf_result plan_tree(struct upload_plan *p, const char *dir, const char *rel, unsigned depth)
+static enum mlf_result plan_tree(struct transfer_plan *p, const char *dir, const char *rel, unsigned depth)
 {
 	if (depth > MAX_TREE_DEPTH)
 		return client_fail(MLF_CLIENT_ERR_INVALID, "'%s' is nested deeper than %d levels (a symbolic link loop?)",
@@ -879,24 +845,26 @@ static enum mlf_result plan_tree(struct upload_plan *p, const char *dir, const c
 	return r;
 }
 
-/* Uploads run on up to UPLOAD_WORKERS connections at once: a server that
- * syncs each file to disk answers one PUT at a time several times slower
- * than four. The caller's thread is one of the workers. */
-#define UPLOAD_WORKERS 4
+/* Transfers run on up to TRANSFER_WORKERS connections at once: a server
+ * that syncs each upload to disk answers one PUT at a time several times
+ * slower than four, and a distant one serves small files at the pace of
+ * its round trips. The caller's thread is one of the workers. */
+#define TRANSFER_WORKERS 4
 
-struct upload_pool {
+struct transfer_pool {
 	mlf_client *c;
 	const struct location *l;
-	const struct upload_plan *plan;
+	const struct transfer_plan *plan;
+	bool download;          /* get_file src -> dst, else put_file */
 	pthread_mutex_t mu;     /* guards what follows */
 	size_t next;            /* the next file to send */
 	enum mlf_result result; /* the first failure */
 	char err[512];          /* its text (errors are per thread) */
 };
 
-static void *upload_worker(void *arg)
+static void *transfer_worker(void *arg)
 {
-	struct upload_pool *p = arg;
+	struct transfer_pool *p = arg;
 	struct xfer x = { 0 };
 	enum mlf_result r = p->l->local ? MLF_CLIENT_OK : xfer_open(p->c, &x);
 	for (;;) {
@@ -912,27 +880,75 @@ static void *upload_worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (!go)
 			break;
-		r = put_file(&x, p->l, p->plan->local[i], p->plan->rel[i]);
+		r = p->download ? get_file(&x, p->l, p->plan->src[i], p->plan->dst[i])
+				: put_file(&x, p->l, p->plan->src[i], p->plan->dst[i]);
 	}
 	xfer_close(&x);
 	return NULL;
 }
 
-static enum mlf_result upload_all(mlf_client *c, const struct location *l, const struct upload_plan *plan)
+static enum mlf_result transfer_all(mlf_client *c, const struct location *l, const struct transfer_plan *plan,
+				    bool download)
 {
-	struct upload_pool pool = { .c = c, .l = l, .plan = plan };
+	struct transfer_pool pool = { .c = c, .l = l, .plan = plan, .download = download };
 	pthread_mutex_init(&pool.mu, NULL);
-	pthread_t threads[UPLOAD_WORKERS - 1];
-	size_t started = 0, want = plan->n < UPLOAD_WORKERS ? plan->n : UPLOAD_WORKERS;
-	while (!l->local && started + 1 < want && pthread_create(&threads[started], NULL, upload_worker, &pool) == 0)
+	pthread_t threads[TRANSFER_WORKERS - 1];
+	size_t started = 0, want = plan->n < TRANSFER_WORKERS ? plan->n : TRANSFER_WORKERS;
+	while (!l->local && started + 1 < want && pthread_create(&threads[started], NULL, transfer_worker, &pool) == 0)
 		started++; /* fewer threads when the system refuses more */
-	upload_worker(&pool);
+	transfer_worker(&pool);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	pthread_mutex_destroy(&pool.mu);
 	if (pool.result != MLF_CLIENT_OK)
 		return client_fail(pool.result, "%s", pool.err);
 	return MLF_CLIENT_OK;
+}
+
+/* Plans the download of `rel` of `l` (a file, or a directory walked with
+ * listings) to local path `target`, creating the directories on the way. */
+static enum mlf_result plan_download(struct xfer *x, const struct location *l, const char *rel, const char *target,
+				     unsigned depth, struct transfer_plan *plan)
+{
+	if (depth > MAX_TREE_DEPTH)
+		return client_fail(MLF_CLIENT_ERR_INVALID, "artifact tree deeper than %d levels at '%s'", MAX_TREE_DEPTH, rel);
+	struct entries e = { 0 };
+	bool is_file = false;
+	enum mlf_result r = l->local ? list_local(l, rel, &e, &is_file) : list_proxy(x, l, rel, &e);
+	if (r != MLF_CLIENT_OK)
+		return r;
+	bool proxy_root = !l->local && !*l->prefix && !*rel;
+	if (is_file || (!l->local && e.n == 0 && !proxy_root)) {
+		/* a file, or (proxy) an empty listing, which is how the proxy
+		 * answers for a file: get it as one; a missing path fails then */
+		char *src = cstr_printf("%s", rel), *dst = cstr_printf("%s", target);
+		if (src && dst) {
+			r = plan_add(plan, src, dst);
+		} else {
+			free(src);
+			free(dst);
+			r = nomem();
+		}
+	} else {
+		r = make_dirs(target);
+		for (size_t i = 0; i < e.n && r == MLF_CLIENT_OK; i++) {
+			char *child_rel = path_join(rel, e.names[i]);
+			char *child_target = path_join(target, e.names[i]);
+			if (!child_rel || !child_target) {
+				free(child_rel);
+				free(child_target);
+				r = nomem();
+			} else if (e.is_dir[i]) {
+				r = plan_download(x, l, child_rel, child_target, depth + 1, plan);
+				free(child_rel);
+				free(child_target);
+			} else {
+				r = plan_add(plan, child_rel, child_target); /* takes both */
+			}
+		}
+	}
+	entries_release(&e);
+	return r;
 }
 
 /* ---------------------------------------------------------------- public: upload */
@@ -969,7 +985,7 @@ static enum mlf_result log_local(mlf_client *c, const char *run_id, const char *
 		r = check_local(local, is_dir);
 	if (r != MLF_CLIENT_OK)
 		return r;
-	struct upload_plan plan = { 0 };
+	struct transfer_plan plan = { 0 };
 	char *dest = clean_path(artifact_path); /* "model/" and "a//b" as MLflow stores them */
 	artifact_path = dest;
 	if (!dest) {
@@ -996,7 +1012,7 @@ static enum mlf_result log_local(mlf_client *c, const char *run_id, const char *
 	if (r == MLF_CLIENT_OK)
 		r = run_location(c, run_id, &l);
 	if (r == MLF_CLIENT_OK)
-		r = upload_all(c, &l, &plan);
+		r = transfer_all(c, &l, &plan, false);
 	location_release(&l);
 	plan_release(&plan);
 	free(dest);
@@ -1143,10 +1159,14 @@ static enum mlf_result download_location(mlf_client *c, const struct location *l
 					 const char *target, char *local_path, size_t size)
 {
 	struct xfer x = { 0 };
+	struct transfer_plan plan = { 0 };
 	enum mlf_result r = l->local ? MLF_CLIENT_OK : xfer_open(c, &x);
 	if (r == MLF_CLIENT_OK)
-		r = download_node(&x, l, rel ? rel : "", target, 0);
+		r = plan_download(&x, l, rel ? rel : "", target, 0, &plan);
 	xfer_close(&x);
+	if (r == MLF_CLIENT_OK)
+		r = transfer_all(c, l, &plan, true);
+	plan_release(&plan);
 	if (r == MLF_CLIENT_OK)
 		r = report_path(target, local_path, size);
 	return r;

@@ -446,8 +446,16 @@ class FlakyProxy(http.server.BaseHTTPRequestHandler):
             name = query["path"][0].rsplit("/", 1)[-1]  # the requested directory's name picks the trick
             tricks = {"artifacts": [{"path": "dotdot", "is_dir": True}], "dotdot": [{"path": "sub/..", "is_dir": True}]}
             self.answer(200, json.dumps({"files": tricks.get(name, [])}).encode())
-        elif url.path == prefix:
-            self.answer(200, b"{}")  # a file lists as nothing
+        elif url.path == prefix:  # immediate children of the stored files; a file lists as nothing
+            under = f"{prefix}/{query.get('path', [''])[0]}/"
+            names = {k[len(under):].split("/")[0]: "/" in k[len(under):]
+                     for k in type(self).stored if k.startswith(under)}
+            if names and under.endswith("/listed/"):
+                names["ghost.txt"] = False  # listed, never stored
+            files = [{"path": n, "is_dir": d} for n, d in sorted(names.items())]
+            self.answer(200, json.dumps({"files": files} if files else {}).encode())
+        elif urllib.parse.unquote(url.path) not in type(self).stored:
+            self.answer(404, b'{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no such artifact"}')
         else:
             data = type(self).stored[urllib.parse.unquote(url.path)]
             if attempt > 1:
@@ -491,9 +499,10 @@ def test_transfers_retry_from_the_start_with_credentials(mlflowc_bin, tmp_path):
     assert not list((tmp_path / "out").rglob("*.mlflowc-*"))
 
 
-def test_directory_upload_in_parallel_reports_a_refused_file(mlflowc_bin, tmp_path):
-    """Directory uploads run on several connections; a file the server refuses fails the
-    command with the server's message (raised on a worker thread, reported by the caller)."""
+def test_parallel_directory_transfers_report_a_failed_file(mlflowc_bin, tmp_path):
+    """Directory transfers run on several connections; a file the server refuses, or a listed file
+    it cannot serve, fails the command with the server's message (raised on a worker thread,
+    reported by the caller)."""
     handler = type("Proxy", (FlakyProxy,), {"stored": {}, "seen": [], "attempts": {}})
     fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=fake.serve_forever, daemon=True).start()
@@ -505,14 +514,24 @@ def test_directory_upload_in_parallel_reports_a_refused_file(mlflowc_bin, tmp_pa
     uri = f"http://127.0.0.1:{fake.server_address[1]}"
     try:
         good = cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(tree_dir), "-r", "r2", uri=uri)
+        back = tmp_path / "back"  # and down again, in parallel too
+        got = cli(mlflowc_bin, "artifacts", "download", "-r", "r2", "-d", str(back), uri=uri)
+        assert got.returncode == 0, got.stderr
+        files_tree = tree(tree_dir)
+        cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(tree_dir), "-r", "r2", "-a", "listed", uri=uri)
+        ghost = cli(mlflowc_bin, "artifacts", "download", "-r", "r2", "-a", "listed", "-d", str(tmp_path / "g"),
+                    uri=uri)
         (tree_dir / "refused.bin").write_bytes(b"x")
         bad = cli(mlflowc_bin, "artifacts", "log-artifacts", "-l", str(tree_dir), "-r", "r2", "-a", "again", uri=uri)
     finally:
         fake.shutdown()
         fake.server_close()
     assert good.returncode == 0, good.stderr
+    assert tree(back) == files_tree
+    assert ghost.returncode == 1 and "no such artifact" in ghost.stderr, ghost.stderr
     prefix = "/api/2.0/mlflow-artifacts/artifacts/0/r2/artifacts/"
-    assert {k[len(prefix):]: v for k, v in handler.stored.items() if not k.startswith(prefix + "again/")} == files
+    assert {k[len(prefix):]: v for k, v in handler.stored.items()
+            if not k.startswith((prefix + "again/", prefix + "listed/"))} == files
     assert bad.returncode == 1 and "refused.bin is not welcome" in bad.stderr, bad.stderr
 
 
