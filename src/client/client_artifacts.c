@@ -6,11 +6,13 @@
  * paths).
  *
  * A "location" is where an artifact URI's bytes are: the server's artifact
- * proxy (server URL + proxy path prefix) or a local directory. Proxy
- * transfers use a curl handle of the call's own, made by chttp_init so
- * the same credentials apply, and stream between the socket and a FILE in
- * constant memory; they are retried (429, 5xx, transport failures) with
- * the client's back-off, rewinding the file each time. Downloads go to a
+ * proxy (server URL + proxy path prefix) or a local directory. A call
+ * first plans its files (the local tree, or the proxy's listings), then up
+ * to four workers - the caller's thread and threads of the call - each
+ * with its own curl handle made by chttp_init (so the same credentials
+ * apply) take files from the plan. Bodies stream between the socket and a
+ * FILE in constant memory; they are retried (429, 5xx, transport failures)
+ * with the client's back-off, rewinding the file each time. Downloads go to a
  * temporary file beside the target, renamed when complete, so a target is
  * either whole or absent. Names that come from a listing are checked
  * (no '/', no "." or "..") before they become local paths, so a server
