@@ -87,6 +87,7 @@ const BIG = 1536 * 1024; // 1.5 MB: the preview shows the first 1 MB
 
 let srv, call, context, page, profile, seeded;
 const problems = [];
+let allowHttpErrors = false; // the browser logs every 4xx answer; the error-path steps expect one
 
 async function upload(server, runId, name, body) {
   const c = apiOf(server);
@@ -136,7 +137,10 @@ before(async () => {
   });
   page = context.pages()[0] || await context.newPage();
   page.setDefaultTimeout(10000);
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || (allowHttpErrors && /status of 400/.test(m.text()))) return;
+    problems.push(`console error: ${m.text()} (${m.location().url})`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.stack || e}`));
 });
 
@@ -171,6 +175,17 @@ test('experiments: rename, delete with a confirm step, lifecycle filter, restore
   assert.equal((await call('GET', `experiments/get?experiment_id=${exps['rename-me']}`)).experiment.name, 'renamed-in-ui');
   // focus goes back to the row's Rename button
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Rename');
+  // a name that is taken: the server's message, the form stays open
+  allowHttpErrors = true;
+  await page.keyboard.press('Enter');
+  await input.fill('keep-me');
+  await input.press('Enter');
+  await page.locator('#experiments-error .error').waitFor();
+  assert.match(await page.locator('#experiments-error').textContent(), /keep-me/);
+  assert.ok(await input.isVisible());
+  allowHttpErrors = false;
+  await input.press('Escape');
+  await expRow(exps['rename-me']).getByRole('link', { name: 'renamed-in-ui' }).waitFor();
 
   // delete: Cancel keeps it, confirming deletes it
   await expRow(exps['delete-me']).getByRole('button', { name: 'Delete delete-me' }).click();

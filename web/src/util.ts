@@ -87,7 +87,10 @@ export function confirmDialog(message: string, confirmLabel = 'OK', danger = tru
     let answer = false;
     ok.addEventListener('click', () => { answer = true; dlg.close(); });
     cancel.addEventListener('click', () => dlg.close());
+    const leave = () => dlg.close(); // Back/Forward while asking: the page asking is gone, so the answer is no
+    window.addEventListener('popstate', leave);
     dlg.addEventListener('close', () => {
+      window.removeEventListener('popstate', leave);
       dlg.remove();
       resolve(answer);
     });

@@ -210,7 +210,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     if (!ids.length) return;
     const verb = del ? 'Delete' : 'Restore';
     if (!await confirmDialog(`${verb} ${ids.length} run${ids.length === 1 ? '' : 's'}?` +
-      (del ? ' Deleted runs can be restored from the Deleted view.' : ''), verb, del)) return;
+      (del ? ' Deleted runs can be restored from the Deleted view.' : ''), verb, del) || ctl.signal.aborted) return;
     const failed: string[] = [];
     for (let k = 0; k < ids.length; k += 8) { // a few at a time
       if (ids.length > 8) status.textContent = `${del ? 'Deleting' : 'Restoring'} ${k} of ${ids.length} runs…`;
@@ -218,6 +218,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
         .then(() => picked.delete(id))
         .catch((e) => { failed.push(`${id}: ${e instanceof Error ? e.message : e}`); })));
     }
+    if (ctl.signal.aborted) return; // the user has left: this page's URL is not the address bar's any more
     pushUrl(false);
     reload();
     if (failed.length) errBox.replaceChildren(errorBox(`${verb} failed for ${failed.length} run(s):\n${failed.slice(0, 5).join('\n')}`));
