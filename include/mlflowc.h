@@ -411,7 +411,8 @@ enum mlf_result mlf_artifact_list(mlf_client *client, const char *run_id, const 
 
 /* Downloads artifact `path` of run `run_id` (a file, or a directory with
  * everything below it; NULL or "": all of them) into directory `dst_dir`
- * (created if missing; NULL: a new directory under $TMPDIR or /tmp). The
+ * (created if missing; NULL: a new directory under $TMPDIR or /tmp,
+ * removed again when the call fails). The
  * result is <dst_dir>/<path>; that path is written into local_path[size]
  * when local_path is not NULL (MLF_CLIENT_ERR_INVALID if it does not fit).
  * Up to 4 files are fetched at once, as mlf_log_artifacts sends them. Each

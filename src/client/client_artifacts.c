@@ -21,6 +21,7 @@
 #include "client_int.h"
 #include <curl/curl.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -1118,9 +1119,11 @@ enum mlf_result mlf_artifact_list(mlf_client *c, const char *run_id, const char 
 
 /* ---------------------------------------------------------------- public: download */
 
-/* The destination directory: `dst` (created) or a new temporary one. */
-static enum mlf_result destination(const char *dst, char **out)
+/* The destination directory: `dst` (created) or a new temporary one, in
+ * which case *made is set. */
+static enum mlf_result destination(const char *dst, char **out, bool *made)
 {
+	*made = false;
 	if (dst && *dst) {
 		size_t n = strlen(dst);
 		while (n > 1 && dst[n - 1] == '/')
@@ -1137,7 +1140,24 @@ static enum mlf_result destination(const char *dst, char **out)
 	if (!mkdtemp(*out))
 		return client_fail(MLF_CLIENT_ERR_INVALID, "cannot create a temporary directory '%s': %s", *out,
 				   strerror(errno));
+	*made = true;
 	return MLF_CLIENT_OK;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* After a failed download into a temporary directory that destination()
+ * made (`made`), removes it and whatever got into it; frees `dst`. */
+static void destination_done(bool made, char *dst, enum mlf_result r)
+{
+	if (r != MLF_CLIENT_OK && made)
+		nftw(dst, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(dst);
 }
 
 /* Writes the absolute form of `path` into out[size]. */
@@ -1194,7 +1214,8 @@ enum mlf_result mlf_artifact_download(mlf_client *c, const char *run_id, const c
 	if (!artifact_path_ok(path))
 		return client_fail(MLF_CLIENT_ERR_INVALID, "invalid artifact path '%s' (relative, no '..')", path);
 	char *dst = NULL;
-	enum mlf_result r = destination(dst_dir, &dst);
+	bool made;
+	enum mlf_result r = destination(dst_dir, &dst, &made);
 	char *rel = r == MLF_CLIENT_OK ? trim_slashes(path ? path : "", path ? strlen(path) : 0) : NULL;
 	char *target = rel ? path_join(dst, rel) : NULL;
 	if (r == MLF_CLIENT_OK && !target)
@@ -1203,7 +1224,7 @@ enum mlf_result mlf_artifact_download(mlf_client *c, const char *run_id, const c
 		r = download_run(c, run_id, rel, target, local_path, size);
 	free(target);
 	free(rel);
-	free(dst);
+	destination_done(made, dst, r);
 	return r;
 }
 
@@ -1267,9 +1288,10 @@ enum mlf_result mlf_artifact_download_uri(mlf_client *c, const char *artifact_ur
 	if (!c || !artifact_uri || !*artifact_uri)
 		return client_fail(MLF_CLIENT_ERR_INVALID, "client and artifact_uri are required");
 	char *dst = NULL;
-	enum mlf_result r = destination(dst_dir, &dst);
+	bool made;
+	enum mlf_result r = destination(dst_dir, &dst, &made);
 	if (r == MLF_CLIENT_OK)
 		r = download_uri(c, artifact_uri, dst, false, 0, local_path, size);
-	free(dst);
+	destination_done(made, dst, r);
 	return r;
 }

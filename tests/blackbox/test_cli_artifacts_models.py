@@ -252,8 +252,14 @@ def test_errors_name_the_problem_with_exit_codes(server, mlflowc_bin, tmp_path):
         assert done.stderr.strip(), args
     traversal = cli(mlflowc_bin, "artifacts", "download", "-r", run, "-a", "../etc", uri=server.url)
     assert traversal.returncode == 2 and "../etc" in traversal.stderr
-    s3 = cli(mlflowc_bin, "artifacts", "download", "-u", "s3://bucket/key", uri=server.url)
+    scratch = tmp_path / "scratch"  # failed downloads with no -d leave no temporary directory behind
+    scratch.mkdir()
+    s3 = cli(mlflowc_bin, "artifacts", "download", "-u", "s3://bucket/key", uri=server.url,
+             extra_env={"TMPDIR": str(scratch)})
     assert s3.returncode == 2 and "s3://bucket/key" in s3.stderr
+    half = cli(mlflowc_bin, "artifacts", "download", "-r", run, "-a", "nothing/here", uri=server.url,
+               extra_env={"TMPDIR": str(scratch)})
+    assert half.returncode == 1 and not list(scratch.iterdir())
 
     down = f"http://127.0.0.1:{free_local_port()}"
     for args in (("artifacts", "list", "-r", run), ("models", "list")):
