@@ -3,13 +3,18 @@
  */
 #include "artifact.h"
 #include "artifact_local.h"
+#include "artifact_path.h"
 #include "artifact_s3.h"
 #include <strings.h>
 
 struct artifact_repo *artifact_open(const char *uri, struct mlf_err *err)
 {
-	if (strncmp(uri, "file://", 7) == 0)
-		return artifact_local_open(uri + 7, err);
+	char *file_path = artifact_file_uri_path(uri);
+	if (file_path) {
+		struct artifact_repo *r = artifact_local_open(file_path, err);
+		free(file_path);
+		return r;
+	}
 	if (strncmp(uri, "s3://", 5) == 0)
 		return artifact_s3_open(uri, err);
 	if (strstr(uri, "://")) {

@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define DECODE_ROUNDS 10
@@ -55,11 +57,27 @@ int artifact_path_validate(const char *path, struct mlf_err *err)
 	return rc < 0 ? mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid path") : 0;
 }
 
+char *artifact_file_uri_path(const char *uri)
+{
+	if (strncmp(uri, "file://", 7) != 0)
+		return NULL;
+	const char *path = uri + 7;
+	if (strncasecmp(path, "localhost/", 10) == 0) /* file://localhost/x is /x */
+		path += 9;
+	struct buf decoded = BUF_INIT;
+	util_url_decode(&decoded, path, strlen(path), false);
+	return buf_detach(&decoded, NULL);
+}
+
 const char *artifact_local_root(const char *uri, const char *destination, struct arena *a)
 {
 	static const char proxy[] = "mlflow-artifacts:";
-	if (strncmp(uri, "file://", 7) == 0)
-		return arena_strdup(a, uri + 7);
+	char *file_path = artifact_file_uri_path(uri);
+	if (file_path) {
+		const char *copy = arena_strdup(a, file_path);
+		free(file_path);
+		return copy;
+	}
 	if (uri[0] == '/')
 		return uri;
 	if (destination && strncmp(uri, proxy, sizeof(proxy) - 1) == 0) {

@@ -29,6 +29,11 @@ struct artifact_entry {
 int artifact_local_list(const char *root, const char *rel, struct artifact_entry **out, size_t *n,
 			struct arena *a, struct mlf_err *err);
 
+/* The path a file:// URI names, percent-decoded (RFC 8089, as MLflow's
+ * local_file_uri_to_path): "file:///a%20b" is "/a b", file://localhost/x
+ * is /x. NULL when `uri` is not a file:// URI; else the caller frees it. */
+char *artifact_file_uri_path(const char *uri);
+
 /* Maps an artifact URI to a local directory: plain absolute paths,
  * file:// URIs, and mlflow-artifacts:/x when `destination` is set (then
  * <destination>/x). Returns NULL (in `a`) when the URI is not local. */

@@ -210,3 +210,32 @@ def test_artifacts_only_and_no_serve_artifacts(mlflowc_bin, tmp_path):
         assert p.request("GET", "/api/2.0/mlflow/experiments/get?experiment_id=0")[0] == 200
     finally:
         stop_server(none)
+
+
+def test_percent_encoded_file_uri_roots(proxy, server, tmp_path):
+    # A file:// artifact location is a URI: "a%20b" names the directory "a b" (RFC 8089),
+    # for listings and downloads of a run under it, as in MLflow's local_file_uri_to_path.
+    root = tmp_path / "store root"
+    uri = "file://" + quote(str(root))
+    assert "%20" in uri
+
+    def call(method, endpoint, body=None, **query):
+        path = f"/api/2.0/mlflow/{endpoint}" + (("?" + "&".join(f"{k}={quote(v)}" for k, v in query.items()))
+                                              if query else "")
+        status, _, data = proxy.request(method, path, json.dumps(body) if body is not None else None,
+                                        {"Content-Type": "application/json"})
+        assert status == 200, (endpoint, data)
+        return json.loads(data or b"{}")
+
+    exp = call("POST", "experiments/create", {"name": "spaced", "artifact_location": uri})["experiment_id"]
+    run = call("POST", "runs/create", {"experiment_id": exp})["run"]["info"]
+    assert run["artifact_uri"] == f"{uri}/{run['run_id']}/artifacts"
+    files = root / run["run_id"] / "artifacts" / "model dir"
+    files.mkdir(parents=True)
+    (files / "MLmodel").write_text("flavors: {}\n")
+    listed = call("GET", "artifacts/list", run_id=run["run_id"])
+    assert [f["path"] for f in listed["files"]] == ["model dir"]
+    listed = call("GET", "artifacts/list", run_id=run["run_id"], path="model dir")
+    assert [(f["path"], f["file_size"]) for f in listed["files"]] == [("model dir/MLmodel", 12)]
+    status, _, data = proxy.request("GET", "/get-artifact?" + f"run_uuid={run['run_id']}&path={quote('model dir/MLmodel')}")
+    assert (status, data) == (200, b"flavors: {}\n")
