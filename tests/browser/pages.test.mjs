@@ -23,7 +23,12 @@ const T0 = 1714000000000;
 
 const NOTE = `# Training notes
 
-Loss went **down**, accuracy went *up*; see \`train.py\`.
+Loss went **down**, accuracy went *up*; see \`train.py\`. ~~Old plan.~~
+
+| model | loss |
+|:------|-----:|
+| small | 0.31 |
+| big \\| wide | **0.12** |
 
 - first item
 - second with [a link](https://example.com/docs)
@@ -325,9 +330,14 @@ test('run notes: Markdown rendered safely, edited and saved', async () => {
   const notes = page.locator('#run-notes');
   await notes.locator('h3', { hasText: 'Training notes' }).waitFor();
   assert.equal(await page.locator('h1').count(), 1, 'note headings are demoted below the page title');
-  assert.equal(await notes.locator('strong').textContent(), 'down');
+  assert.equal(await notes.locator('p strong').textContent(), 'down');
   assert.equal(await notes.locator('em').textContent(), 'up');
   assert.equal(await notes.locator('p code').textContent(), 'train.py');
+  assert.equal(await notes.locator('del').textContent(), 'Old plan.');
+  assert.deepEqual(await notes.locator('table thead th').allTextContents(), ['model', 'loss']);
+  assert.deepEqual(await notes.locator('table tbody tr').nth(1).locator('td').allTextContents(), ['big | wide', '0.12']);
+  assert.equal(await notes.locator('table tbody tr').nth(1).locator('td strong').textContent(), '0.12');
+  assert.equal(await notes.locator('table tbody td').nth(1).evaluate((td) => td.style.textAlign), 'right');
   assert.equal(await notes.locator(':scope > ul > li').count(), 3);
   assert.equal(await notes.locator('ul ul > li').count(), 1);
   assert.match(await notes.locator('ul ul > li').textContent(), /snake_case_names and a_b kept/);

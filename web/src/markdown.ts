@@ -3,9 +3,10 @@
 // piece of the source becomes a text node, so no HTML in the notes is ever
 // parsed (a "<script>" shows as the text "<script>"). Supported: ATX
 // headings, paragraphs, hard line breaks (two trailing spaces), emphasis and
-// strong, code spans, fenced code blocks, bullet and numbered lists (nested by
-// indentation), block quotes, horizontal rules, and links whose target is
-// http(s) or mailto (anything else, e.g. javascript:, stays plain text).
+// strong, ~~strike~~, code spans, fenced code blocks, bullet and numbered
+// lists (nested by indentation), block quotes, horizontal rules, pipe tables
+// (GitHub's), and links whose target is http(s) or mailto (anything else,
+// e.g. javascript:, stays plain text).
 
 type Inline = Node[];
 
@@ -73,6 +74,15 @@ export function inline(s: string, links = true): Inline {
       buf += fence;
       i += n;
       continue;
+    }
+    if (c === '~' && s[i + 1] === '~' && s[i + 2] && s[i + 2] !== ' ') {
+      const end = closing(s, '~~', i + 3);
+      if (end > 0) {
+        flush();
+        out.push(el('del', inline(s.slice(i + 2, end), links)));
+        i = end + 2;
+        continue;
+      }
     }
     if (c === '*' || c === '_') {
       const strong = s[i + 1] === c;
@@ -143,6 +153,44 @@ const HEADING = /^ {0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$/;
 const RULE = /^ {0,3}([-*_])(\s*\1){2,}\s*$/;
 const ITEM = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/;
 const QUOTE = /^ {0,3}> ?(.*)$/;
+const TABLE_RULE = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+
+/** The cells of a table line: outer pipes dropped, split at pipes that are not escaped. */
+function cells(line: string): string[] {
+  const t = line.trim().replace(/^\|/, '').replace(/(^|[^\\])\|$/, '$1');
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '\\' && t[i + 1] === '|') {
+      cur += '|';
+      i++;
+    } else if (t[i] === '|') {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += t[i];
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+/** A header line followed by a |---|:--:| rule line starts a table. */
+const tableAt = (lines: string[], i: number): boolean =>
+  lines[i].includes('|') && i + 1 < lines.length && TABLE_RULE.test(lines[i + 1]) && lines[i + 1].includes('-') &&
+  cells(lines[i]).length === cells(lines[i + 1]).length;
+
+function table(lines: string[], start: number): [HTMLElement, number] {
+  const head = cells(lines[start]);
+  const align = cells(lines[start + 1]).map((c) => (c.startsWith(':') && c.endsWith(':') ? 'center' : c.endsWith(':') ? 'right' : ''));
+  const row = (tag: 'th' | 'td', texts: string[]) => el('tr', head.map((_, k) => {
+    const cell = el(tag, inline(texts[k] ?? ''));
+    if (align[k]) cell.style.textAlign = align[k];
+    return cell;
+  }));
+  const body: HTMLElement[] = [];
+  let i = start + 2;
+  while (i < lines.length && lines[i].trim() && lines[i].includes('|')) body.push(row('td', cells(lines[i++])));
+  return [el('table', [el('thead', [row('th', head)]), el('tbody', body)]), i];
+}
 
 /**
  * Renders Markdown source as a fragment of DOM nodes (never parsed as HTML).
@@ -192,6 +240,12 @@ function blocks(lines: string[], shift: number): Node[] {
       out.push(el('blockquote', blocks(body, shift)));
       continue;
     }
+    if (tableAt(lines, i)) {
+      const [t, next] = table(lines, i);
+      out.push(t);
+      i = next;
+      continue;
+    }
     if (ITEM.test(line)) {
       const [list, next] = listAt(lines, i);
       out.push(list);
@@ -200,7 +254,8 @@ function blocks(lines: string[], shift: number): Node[] {
     }
     const para: string[] = [];
     while (i < lines.length && lines[i].trim() && !FENCE.test(lines[i]) && !HEADING.test(lines[i]) &&
-      !RULE.test(lines[i]) && !QUOTE.test(lines[i]) && !(para.length && ITEM.test(lines[i]) && !/^\s{4}/.test(lines[i])))
+      !RULE.test(lines[i]) && !QUOTE.test(lines[i]) && !(para.length && ITEM.test(lines[i]) && !/^\s{4}/.test(lines[i])) &&
+      !(para.length && tableAt(lines, i)))
       para.push(lines[i++].replace(/^\s+/, ''));
     out.push(el('p', inline(para.join('\n'))));
   }
