@@ -191,6 +191,7 @@ test('experiments: rename, delete with a confirm step, lifecycle filter, restore
   allowHttpErrors = false;
   await input.press('Escape');
   await expRow(exps['rename-me']).getByRole('link', { name: 'renamed-in-ui' }).waitFor();
+  assert.equal(await page.locator('#experiments-error .error').count(), 0, 'Cancel clears the error');
 
   // delete: Cancel keeps it, confirming deletes it
   await expRow(exps['delete-me']).getByRole('button', { name: 'Delete delete-me' }).click();

@@ -85,6 +85,7 @@ export function experimentsPage(root: HTMLElement, _m: RegExpExecArray, query: U
       const cancel = h('button', { type: 'button' }, 'Cancel');
       const form = h('form', { class: 'inline rename-form' }, input, h('button', { type: 'submit' }, 'Save'), cancel);
       const close = () => {
+        errBox.replaceChildren(); // an error was about this rename
         nameCell.replaceChildren(link(`experiments/${encodeURIComponent(id)}`, e.name));
         rename.hidden = false;
         rename.focus();
