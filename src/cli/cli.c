@@ -15,7 +15,7 @@ void cli_usage(FILE *f, const char *cmd, const char *summary, const struct cli_o
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->metavar ? " " : "",
 				 o->metavar ? o->metavar : "");
-		fprintf(f, "  %-34s %s\n", left, o->help);
+		fprintf(f, "  %-34s %s%s\n", left, o->help, o->type == CLI_REQUIRED ? " (required)" : "");
 	}
 	fprintf(f, "  %-34s %s\n", "    --help", "show this help and exit");
 }
@@ -34,7 +34,7 @@ static const struct cli_option *find_option(const struct cli_option *opts, const
 static int store_value(const char *cmd, const struct cli_option *o, const char *value, void *settings)
 {
 	char *field = (char *)settings + o->offset;
-	if (o->type == CLI_STRING) {
+	if (o->type == CLI_STRING || o->type == CLI_REQUIRED) {
 		*(const char **)field = value;
 		return 0;
 	}
@@ -92,6 +92,15 @@ int cli_parse(const char *cmd, const struct cli_option *opts, int argc, char **a
 		}
 		if (store_value(cmd, o, value, settings) < 0)
 			return -1;
+	}
+	for (const struct cli_option *o = opts; o->name; o++) {
+		if (o->type != CLI_REQUIRED)
+			continue;
+		const char *value = *(const char **)((char *)settings + o->offset);
+		if (!value || !*value) {
+			fprintf(stderr, "mlflowc %s: --%s is required (see --help)\n", cmd, o->name);
+			return -1;
+		}
 	}
 	return 0;
 }

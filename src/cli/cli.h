@@ -9,6 +9,9 @@
 
 enum cli_opt_type {
 	CLI_STRING, /* --name VALUE or --name=VALUE; stores const char * */
+	CLI_REQUIRED, /* a CLI_STRING the command cannot go without: cli_parse
+		       * refuses it absent or empty (a default preset in the
+		       * settings counts); --help says "(required)" */
 	CLI_UINT,   /* stores unsigned */
 	CLI_TRUE,   /* stores bool true */
 	CLI_FALSE,  /* stores bool false (e.g. --no-serve-artifacts) */
@@ -33,8 +36,8 @@ struct cli_list {
 };
 
 /* Parses argv[0..argc) into `settings` according to `opts` (terminated by
- * a zero row). Prints help and returns 1 for --help, returns -1 after
- * printing an error, 0 on success. */
+ * a zero row), then checks the required options. Prints help and returns 1
+ * for --help, returns -1 after printing an error, 0 on success. */
 int cli_parse(const char *cmd, const struct cli_option *opts, int argc, char **argv, void *settings);
 void cli_usage(FILE *f, const char *cmd, const char *summary, const struct cli_option *opts);
 

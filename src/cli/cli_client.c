@@ -88,6 +88,13 @@ int cli_parse_command(const char *cmd, const char *summary, const struct cli_opt
 	return rc < 0 ? CLI_EXIT_USAGE : -1;
 }
 
+int cli_begin(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
+	      void *settings, const char *const *tracking_uri, mlf_client **client)
+{
+	int rc = cli_parse_command(cmd, summary, opts, argc, argv, settings);
+	return rc >= 0 ? rc : cli_client_open(cmd, *tracking_uri, client);
+}
+
 const char *cli_tracking_uri(const char *flag)
 {
 	if (flag && *flag)

@@ -27,6 +27,20 @@ enum cli_exit {
 	CLI_EXIT_LOCAL = 4,
 };
 
+/* Option rows every client command has; `type` is the command's settings
+ * struct, with fields `tracking_uri` (const char *) and `json` (bool). */
+#define CLI_TRACKING_URI_HELP "server (default $MLFLOW_TRACKING_URI, else " CLI_DEFAULT_TRACKING_URI ")"
+#define CLI_TRACKING_URI_OPTION(type) \
+	{ "tracking-uri", 0, CLI_STRING, offsetof(type, tracking_uri), "URI", CLI_TRACKING_URI_HELP }
+#define CLI_JSON_OPTION(type) \
+	{ "json", 0, CLI_TRUE, offsetof(type, json), NULL, "print MLflow's JSON instead of a table" }
+
+/* The two fields the rows above fill, for settings structs that start with them. */
+#define CLI_COMMON_SETTINGS       \
+	const char *tracking_uri; \
+	bool json
+#define CLI_COMMON_OPTIONS(type) CLI_TRACKING_URI_OPTION(type), CLI_JSON_OPTION(type)
+
 /* One command of a group: `mlflowc <group> <name> [options]`. */
 struct cli_subcommand {
 	const char *name;
@@ -45,6 +59,12 @@ int cli_dispatch(const char *group, const struct cli_subcommand *cmds, size_t n,
  * usage error). */
 int cli_parse_command(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
 		      void *settings);
+
+/* cli_parse_command, then cli_client_open with the --tracking-uri value
+ * that parsing left in *tracking_uri (a field of `settings`). Returns -1
+ * with *client open when the command should go on, else the exit code. */
+int cli_begin(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
+	      void *settings, const char *const *tracking_uri, mlf_client **client);
 
 /* Prints "mlflowc <cmd>: <what>" to stderr and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) MLF_PRINTF(2, 3);

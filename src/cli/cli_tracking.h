@@ -1,30 +1,12 @@
 /*
  * cli_tracking.h - what `mlflowc experiments` (cmd_experiments.c) and
  * `mlflowc runs` (cmd_runs.c) share beyond cli_client.h: MLflow's view
- * names, "key=value" tag options, required flags, the options every
- * command has and the runs-as-CSV export. Implemented in cmd_runs.c.
+ * names, "key=value" tag options and the runs-as-CSV export. Implemented in cmd_runs.c.
  */
 #ifndef MLF_CLI_TRACKING_H
 #define MLF_CLI_TRACKING_H
 
 #include "cli_client.h"
-
-#define CLI_TRACKING_URI_HELP "server (default $MLFLOW_TRACKING_URI, else " CLI_DEFAULT_TRACKING_URI ")"
-
-/* Every tracking command's settings struct starts with these two fields,
- * and its option table has CLI_COMMON_OPTIONS(its struct). */
-#define CLI_COMMON_SETTINGS       \
-	const char *tracking_uri; \
-	bool json
-#define CLI_COMMON_OPTIONS(type)                                                                         \
-	{ "tracking-uri", 0, CLI_STRING, offsetof(type, tracking_uri), "URI", CLI_TRACKING_URI_HELP },   \
-	{                                                                                                \
-		"json", 0, CLI_TRUE, offsetof(type, json), NULL, "print MLflow's JSON instead of a table" \
-	}
-
-/* -1 when the option `name` was given (value not NULL or empty), else
- * prints that it is required and returns CLI_EXIT_USAGE. */
-int cli_need(const char *cmd, const char *name, const char *value);
 
 /* "active_only" / "deleted_only" / "all" (any case; NULL: active only)
  * into *out. Returns -1 when valid, else prints why and returns

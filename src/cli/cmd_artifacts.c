@@ -24,13 +24,11 @@ struct artifacts_settings {
 };
 
 #define OPT(field) offsetof(struct artifacts_settings, field)
-#define TRACKING_URI_OPTION                                                                                  \
-	{ "tracking-uri", 0, CLI_STRING, OPT(tracking_uri), "URI",                                           \
-	  "server to use (default $MLFLOW_TRACKING_URI, else " CLI_DEFAULT_TRACKING_URI ")" }
-#define RUN_ID_OPTION { "run-id", 'r', CLI_STRING, OPT(run_id), "RUN_ID", "the run (required)" }
+#define TRACKING_URI_OPTION CLI_TRACKING_URI_OPTION(struct artifacts_settings)
+#define RUN_ID_OPTION { "run-id", 'r', CLI_REQUIRED, OPT(run_id), "RUN_ID", "the run" }
 
 static const struct cli_option log_artifact_options[] = {
-	{ "local-file", 'l', CLI_STRING, OPT(local_file), "FILE", "the file to upload (required)" },
+	{ "local-file", 'l', CLI_REQUIRED, OPT(local_file), "FILE", "the file to upload" },
 	RUN_ID_OPTION,
 	{ "artifact-path", 'a', CLI_STRING, OPT(artifact_path), "PATH", "directory under the run's artifacts" },
 	TRACKING_URI_OPTION,
@@ -38,7 +36,7 @@ static const struct cli_option log_artifact_options[] = {
 };
 
 static const struct cli_option log_artifacts_options[] = {
-	{ "local-dir", 'l', CLI_STRING, OPT(local_dir), "DIR", "the directory whose tree to upload (required)" },
+	{ "local-dir", 'l', CLI_REQUIRED, OPT(local_dir), "DIR", "the directory whose tree to upload" },
 	RUN_ID_OPTION,
 	{ "artifact-path", 'a', CLI_STRING, OPT(artifact_path), "PATH", "directory under the run's artifacts" },
 	TRACKING_URI_OPTION,
@@ -48,7 +46,7 @@ static const struct cli_option log_artifacts_options[] = {
 static const struct cli_option list_options[] = {
 	RUN_ID_OPTION,
 	{ "artifact-path", 'a', CLI_STRING, OPT(artifact_path), "PATH", "directory to list (default: the root)" },
-	{ "json", 0, CLI_TRUE, OPT(json), NULL, "print the server's JSON instead of a table" },
+	CLI_JSON_OPTION(struct artifacts_settings),
 	TRACKING_URI_OPTION,
 	{ 0 },
 };
@@ -84,24 +82,6 @@ static int check_local(const char *cmd, const char *path, bool want_dir)
 	return CLI_EXIT_LOCAL;
 }
 
-/* Parses, checks the required options and opens the client; returns -1
- * with *client set when the command should go on, else the exit code. */
-static int start(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
-		 struct artifacts_settings *s, const char *const *required, mlf_client **client)
-{
-	int rc = cli_parse_command(cmd, summary, opts, argc, argv, s);
-	if (rc >= 0)
-		return rc;
-	for (; *required; required++) {
-		const struct cli_option *o = opts;
-		while (o->name && strcmp(o->name, *required))
-			o++;
-		if (o->name && !*(const char **)((const char *)s + o->offset))
-			return cli_usage_error(cmd, "--%s is required (see --help)", o->name);
-	}
-	return cli_client_open(cmd, s->tracking_uri, client);
-}
-
 static int finish(const char *cmd, mlf_client *client, enum mlf_result r)
 {
 	int rc = r == MLF_CLIENT_OK ? CLI_EXIT_OK : cli_fail(cmd, r);
@@ -114,8 +94,8 @@ static int artifacts_log_artifact(int argc, char **argv)
 	static const char cmd[] = "artifacts log-artifact";
 	struct artifacts_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd, "Upload one file into a run's artifacts (as ARTIFACT_PATH/<file name>).",
-		       log_artifact_options, argc, argv, &s, (const char *const[]){ "local-file", "run-id", NULL }, &client);
+	int rc = cli_begin(cmd, "Upload one file into a run's artifacts (as ARTIFACT_PATH/<file name>).",
+		       log_artifact_options, argc, argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	if ((rc = check_local(cmd, s.local_file, false)) >= 0) {
@@ -130,8 +110,8 @@ static int artifacts_log_artifacts(int argc, char **argv)
 	static const char cmd[] = "artifacts log-artifacts";
 	struct artifacts_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd, "Upload a directory tree into a run's artifacts (its files under ARTIFACT_PATH/).",
-		       log_artifacts_options, argc, argv, &s, (const char *const[]){ "local-dir", "run-id", NULL }, &client);
+	int rc = cli_begin(cmd, "Upload a directory tree into a run's artifacts (its files under ARTIFACT_PATH/).",
+		       log_artifacts_options, argc, argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	if ((rc = check_local(cmd, s.local_dir, true)) >= 0) {
@@ -160,8 +140,8 @@ static int artifacts_list(int argc, char **argv)
 	static const char cmd[] = "artifacts list";
 	struct artifacts_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd, "List the files and directories directly under ARTIFACT_PATH of a run.", list_options, argc,
-		       argv, &s, (const char *const[]){ "run-id", NULL }, &client);
+	int rc = cli_begin(cmd, "List the files and directories directly under ARTIFACT_PATH of a run.", list_options, argc,
+		       argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	struct mlf_artifacts *a;

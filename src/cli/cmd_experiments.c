@@ -26,13 +26,13 @@ struct exp_settings {
 };
 
 #define OPT(field) offsetof(struct exp_settings, field)
-#define OPT_ID { "experiment-id", 'x', CLI_STRING, OPT(experiment_id), "ID", "the experiment's id" }
-#define OPT_NAME(help) { "experiment-name", 'n', CLI_STRING, OPT(experiment_name), "NAME", help }
+#define OPT_ID(type) { "experiment-id", 'x', type, OPT(experiment_id), "ID", "the experiment's id" }
+#define OPT_NAME(help, type) { "experiment-name", 'n', type, OPT(experiment_name), "NAME", help }
 
 /* ---- create -------------------------------------------------------------------- */
 
 static const struct cli_option create_options[] = {
-	OPT_NAME("the new experiment's name"),
+	OPT_NAME("the new experiment's name", CLI_REQUIRED),
 	{ "artifact-location", 'l', CLI_STRING, OPT(artifact_location), "URI",
 	  "where its runs' artifacts go (default: the server's artifact root)" },
 	{ "tag", 't', CLI_LIST, OPT(tags), "KEY=VALUE", "an experiment tag (repeatable)" },
@@ -46,8 +46,6 @@ static int exp_create(int argc, char **argv)
 	struct exp_settings s = { 0 };
 	struct mlf_tag tags[CLI_LIST_MAX];
 	int rc = cli_parse_command(cmd, "Create an experiment and print its id.", create_options, argc, argv, &s);
-	if (rc < 0)
-		rc = cli_need(cmd, "experiment-name", s.experiment_name);
 	if (rc < 0)
 		rc = cli_tags_parse(cmd, &s.tags, tags);
 	if (rc >= 0)
@@ -160,8 +158,8 @@ static void experiment_fields(const struct mlf_experiment *x)
 }
 
 static const struct cli_option get_options[] = {
-	OPT_ID,
-	OPT_NAME("or the experiment's name"),
+	OPT_ID(CLI_STRING),
+	OPT_NAME("or the experiment's name", CLI_STRING),
 	{ "output", 0, CLI_STRING, OPT(output), "FORMAT", "table (default) or json, as MLflow's --output" },
 	CLI_COMMON_OPTIONS(struct exp_settings),
 	{ 0 },
@@ -198,14 +196,14 @@ static int exp_get(int argc, char **argv)
 /* ---- rename / delete / restore -------------------------------------------------- */
 
 static const struct cli_option rename_options[] = {
-	OPT_ID,
-	{ "new-name", 0, CLI_STRING, OPT(new_name), "NAME", "the new name" },
+	OPT_ID(CLI_REQUIRED),
+	{ "new-name", 0, CLI_REQUIRED, OPT(new_name), "NAME", "the new name" },
 	CLI_COMMON_OPTIONS(struct exp_settings),
 	{ 0 },
 };
 
 static const struct cli_option id_options[] = {
-	OPT_ID,
+	OPT_ID(CLI_REQUIRED),
 	CLI_COMMON_OPTIONS(struct exp_settings),
 	{ 0 },
 };
@@ -230,7 +228,6 @@ struct exp_change {
 	const char *cmd;
 	const char *summary;
 	const struct cli_option *options;
-	bool needs_new_name;
 	enum mlf_result (*call)(mlf_client *c, const struct exp_settings *s);
 	const char *done;
 };
@@ -239,10 +236,6 @@ static int exp_changed(const struct exp_change *x, int argc, char **argv)
 {
 	struct exp_settings s = { 0 };
 	int rc = cli_parse_command(x->cmd, x->summary, x->options, argc, argv, &s);
-	if (rc < 0)
-		rc = cli_need(x->cmd, "experiment-id", s.experiment_id);
-	if (rc < 0 && x->needs_new_name)
-		rc = cli_need(x->cmd, "new-name", s.new_name);
 	mlf_client *c;
 	if (rc < 0)
 		rc = cli_client_open(x->cmd, s.tracking_uri, &c);
@@ -261,7 +254,7 @@ static int exp_changed(const struct exp_change *x, int argc, char **argv)
 
 static int exp_rename(int argc, char **argv)
 {
-	static const struct exp_change x = { "experiments rename", "Rename an experiment.", rename_options, true,
+	static const struct exp_change x = { "experiments rename", "Rename an experiment.", rename_options,
 					     call_rename, "renamed" };
 	return exp_changed(&x, argc, argv);
 }
@@ -269,23 +262,23 @@ static int exp_rename(int argc, char **argv)
 static int exp_delete(int argc, char **argv)
 {
 	static const struct exp_change x = { "experiments delete", "Mark an experiment and its runs deleted.",
-					     id_options, false, call_delete, "deleted" };
+					     id_options, call_delete, "deleted" };
 	return exp_changed(&x, argc, argv);
 }
 
 static int exp_restore(int argc, char **argv)
 {
 	static const struct exp_change x = { "experiments restore", "Restore a deleted experiment and its runs.",
-					     id_options, false, call_restore, "restored" };
+					     id_options, call_restore, "restored" };
 	return exp_changed(&x, argc, argv);
 }
 
 /* ---- csv ----------------------------------------------------------------------- */
 
 static const struct cli_option csv_options[] = {
-	OPT_ID,
+	OPT_ID(CLI_REQUIRED),
 	{ "filename", 'o', CLI_STRING, OPT(filename), "FILE", "write here instead of stdout" },
-	{ "tracking-uri", 0, CLI_STRING, OPT(tracking_uri), "URI", CLI_TRACKING_URI_HELP },
+	CLI_TRACKING_URI_OPTION(struct exp_settings),
 	{ 0 },
 };
 
@@ -296,8 +289,6 @@ static int exp_csv(int argc, char **argv)
 	mlf_client *c;
 	int rc = cli_parse_command(cmd, "Write the experiment's active runs as CSV (MLflow's columns).", csv_options,
 				   argc, argv, &s);
-	if (rc < 0)
-		rc = cli_need(cmd, "experiment-id", s.experiment_id);
 	if (rc < 0)
 		rc = cli_client_open(cmd, s.tracking_uri, &c);
 	if (rc >= 0)

@@ -28,14 +28,12 @@ struct models_settings {
 };
 
 #define OPT(field) offsetof(struct models_settings, field)
-#define TRACKING_URI_OPTION                                                                                  \
-	{ "tracking-uri", 0, CLI_STRING, OPT(tracking_uri), "URI",                                           \
-	  "server to use (default $MLFLOW_TRACKING_URI, else " CLI_DEFAULT_TRACKING_URI ")" }
-#define NAME_OPTION { "name", 'n', CLI_STRING, OPT(name), "NAME", "registered model name (required)" }
-#define JSON_OPTION { "json", 0, CLI_TRUE, OPT(json), NULL, "print MLflow's JSON instead of a table" }
+#define TRACKING_URI_OPTION CLI_TRACKING_URI_OPTION(struct models_settings)
+#define NAME_OPTION { "name", 'n', CLI_REQUIRED, OPT(name), "NAME", "registered model name" }
+#define JSON_OPTION CLI_JSON_OPTION(struct models_settings)
 
 static const struct cli_option register_options[] = {
-	{ "model-uri", 'm', CLI_STRING, OPT(model_uri), "URI", "runs:/RUN_ID/PATH or any artifact URI (required)" },
+	{ "model-uri", 'm', CLI_REQUIRED, OPT(model_uri), "URI", "runs:/RUN_ID/PATH or any artifact URI" },
 	NAME_OPTION,
 	JSON_OPTION,
 	TRACKING_URI_OPTION,
@@ -44,8 +42,8 @@ static const struct cli_option register_options[] = {
 
 static const struct cli_option transition_options[] = {
 	NAME_OPTION,
-	{ "version", 'v', CLI_STRING, OPT(version), "N", "version number (required)" },
-	{ "stage", 's', CLI_STRING, OPT(stage), "STAGE", "None, Staging, Production or Archived (required)" },
+	{ "version", 'v', CLI_REQUIRED, OPT(version), "N", "version number" },
+	{ "stage", 's', CLI_REQUIRED, OPT(stage), "STAGE", "None, Staging, Production or Archived" },
 	{ "archive-existing-versions", 0, CLI_TRUE, OPT(archive), NULL,
 	  "move the other versions in STAGE to Archived" },
 	JSON_OPTION,
@@ -55,15 +53,15 @@ static const struct cli_option transition_options[] = {
 
 static const struct cli_option set_alias_options[] = {
 	NAME_OPTION,
-	{ "alias", 'a', CLI_STRING, OPT(alias), "ALIAS", "alias to set (required)" },
-	{ "version", 'v', CLI_STRING, OPT(version), "N", "version it points at (required)" },
+	{ "alias", 'a', CLI_REQUIRED, OPT(alias), "ALIAS", "alias to set" },
+	{ "version", 'v', CLI_REQUIRED, OPT(version), "N", "version it points at" },
 	TRACKING_URI_OPTION,
 	{ 0 },
 };
 
 static const struct cli_option delete_alias_options[] = {
 	NAME_OPTION,
-	{ "alias", 'a', CLI_STRING, OPT(alias), "ALIAS", "alias to remove (required)" },
+	{ "alias", 'a', CLI_REQUIRED, OPT(alias), "ALIAS", "alias to remove" },
 	TRACKING_URI_OPTION,
 	{ 0 },
 };
@@ -103,7 +101,7 @@ static const struct cli_option list_options[] = {
 
 static const struct cli_option history_options[] = {
 	{ "version", 0, CLI_STRING, OPT(version), "N", "only the changes of version N" },
-	{ "json", 0, CLI_TRUE, OPT(json), NULL, "print the server's JSON instead of a table" },
+	CLI_JSON_OPTION(struct models_settings),
 	TRACKING_URI_OPTION,
 	{ 0 },
 };
@@ -123,25 +121,6 @@ static int fail(const char *cmd, const char *tracking_flag, enum mlf_result r)
 		return cli_fail(cmd, r);
 	fprintf(stderr, "mlflowc %s: cannot reach '%s': %s\n", cmd, cli_tracking_uri(tracking_flag), mlf_last_error());
 	return cli_exit_code(r);
-}
-
-/* Parses, checks the options named in `required` and opens the client;
- * returns -1 with *client set when the command should go on, else the exit
- * code. */
-static int start(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
-		 struct models_settings *s, const char *const *required, mlf_client **client)
-{
-	int rc = cli_parse_command(cmd, summary, opts, argc, argv, s);
-	if (rc >= 0)
-		return rc;
-	for (; *required; required++) {
-		const struct cli_option *o = opts;
-		while (o->name && strcmp(o->name, *required))
-			o++;
-		if (o->name && !*(const char **)((const char *)s + o->offset))
-			return cli_usage_error(cmd, "--%s is required (see --help)", o->name);
-	}
-	return cli_client_open(cmd, s->tracking_uri, client);
 }
 
 static int finish(const char *cmd, const struct models_settings *s, mlf_client *client, enum mlf_result r)
@@ -189,10 +168,10 @@ static int models_register(int argc, char **argv)
 	static const char cmd[] = "models register";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd,
+	int rc = cli_begin(cmd,
 		       "Register a version of model NAME from MODEL_URI (creating NAME if needed), wait until it\n"
 		       "is READY and print its version number (or the version as JSON).",
-		       register_options, argc, argv, &s, (const char *const[]){ "model-uri", "name", NULL }, &client);
+		       register_options, argc, argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	char version[32];
@@ -211,8 +190,7 @@ static int models_transition_stage(int argc, char **argv)
 	static const char cmd[] = "models transition-stage";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd, "Move version N of model NAME to STAGE and print it.", transition_options, argc, argv, &s,
-		       (const char *const[]){ "name", "version", "stage", NULL }, &client);
+	int rc = cli_begin(cmd, "Move version N of model NAME to STAGE and print it.", transition_options, argc, argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	struct mlf_model_versions *v = NULL;
@@ -228,8 +206,8 @@ static int models_set_alias(int argc, char **argv)
 	static const char cmd[] = "models set-alias";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd, "Point alias ALIAS of model NAME at version N (moving it if it is set).", set_alias_options,
-		       argc, argv, &s, (const char *const[]){ "name", "alias", "version", NULL }, &client);
+	int rc = cli_begin(cmd, "Point alias ALIAS of model NAME at version N (moving it if it is set).", set_alias_options,
+		       argc, argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	return finish(cmd, &s, client, mlf_model_alias_set(client, s.name, s.alias, s.version));
@@ -240,8 +218,7 @@ static int models_delete_alias(int argc, char **argv)
 	static const char cmd[] = "models delete-alias";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd, "Remove alias ALIAS of model NAME.", delete_alias_options, argc, argv, &s,
-		       (const char *const[]){ "name", "alias", NULL }, &client);
+	int rc = cli_begin(cmd, "Remove alias ALIAS of model NAME.", delete_alias_options, argc, argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	return finish(cmd, &s, client, mlf_model_alias_delete(client, s.name, s.alias));
@@ -252,8 +229,8 @@ static int models_get_latest(int argc, char **argv)
 	static const char cmd[] = "models get-latest";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd, "Print the highest version of model NAME in STAGE (default: in any stage).",
-		       get_latest_options, argc, argv, &s, (const char *const[]){ "name", NULL }, &client);
+	int rc = cli_begin(cmd, "Print the highest version of model NAME in STAGE (default: in any stage).",
+		       get_latest_options, argc, argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	struct mlf_model_versions *v = NULL;
@@ -272,8 +249,6 @@ static int models_get_version(int argc, char **argv)
 				   get_version_options, argc, argv, &s);
 	if (rc >= 0)
 		return rc;
-	if (!s.name)
-		return cli_usage_error(cmd, "--name is required (see --help)");
 	if (!s.version == !s.alias)
 		return cli_usage_error(cmd, "give either --version or --alias");
 	mlf_client *client;
@@ -339,8 +314,8 @@ static int models_list(int argc, char **argv)
 	static const char cmd[] = "models list";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = start(cmd, "List registered models with their latest version per stage and their aliases.",
-		       list_options, argc, argv, &s, (const char *const[]){ NULL }, &client);
+	int rc = cli_begin(cmd, "List registered models with their latest version per stage and their aliases.",
+		       list_options, argc, argv, &s, &s.tracking_uri, &client);
 	if (rc >= 0)
 		return rc;
 	struct mlf_registered_models *m = NULL;

@@ -211,13 +211,6 @@ int cli_runs_csv(FILE *f, const struct mlf_runs *runs)
 
 /* ---- common to the run commands ---------------------------------------------- */
 
-int cli_need(const char *cmd, const char *name, const char *value)
-{
-	if (!value || !*value)
-		return cli_usage_error(cmd, "--%s is required (see --help)", name);
-	return -1;
-}
-
 /* Prints a result's JSON text as one line. */
 static void print_json(const char *json)
 {
@@ -275,7 +268,7 @@ struct list_settings {
 };
 
 static const struct cli_option list_options[] = {
-	{ "experiment-id", 0, CLI_STRING, offsetof(struct list_settings, experiment_id), "ID",
+	{ "experiment-id", 0, CLI_REQUIRED, offsetof(struct list_settings, experiment_id), "ID",
 	  "the experiment (default $MLFLOW_EXPERIMENT_ID)" },
 	{ "view", 'v', CLI_STRING, offsetof(struct list_settings, view), "VIEW",
 	  "active_only (default), deleted_only or all" },
@@ -290,8 +283,6 @@ static int runs_list(int argc, char **argv)
 	mlf_client *c;
 	int rc = cli_parse_command(cmd, "List the runs of an experiment (every page).", list_options, argc, argv, &s);
 	enum mlf_view_type view;
-	if (rc < 0)
-		rc = cli_need(cmd, "experiment-id", s.experiment_id);
 	if (rc < 0)
 		rc = cli_view_type(cmd, s.view, &view);
 	if (rc < 0)
@@ -429,30 +420,18 @@ struct run_id_settings {
 };
 
 static const struct cli_option run_id_options[] = {
-	{ "run-id", 0, CLI_STRING, offsetof(struct run_id_settings, run_id), "ID", "the run" },
+	{ "run-id", 0, CLI_REQUIRED, offsetof(struct run_id_settings, run_id), "ID", "the run" },
 	CLI_COMMON_OPTIONS(struct run_id_settings),
 	{ 0 },
 };
-
-/* Parses --run-id, opens the client: -1 to go on, else the exit code. */
-static int run_id_begin(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
-			void *settings, const char *const *run_id, const char *const *uri, mlf_client **c)
-{
-	int rc = cli_parse_command(cmd, summary, opts, argc, argv, settings);
-	if (rc < 0)
-		rc = cli_need(cmd, "run-id", *run_id);
-	if (rc < 0)
-		rc = cli_client_open(cmd, *uri, c);
-	return rc;
-}
 
 static int runs_describe(int argc, char **argv)
 {
 	static const char cmd[] = "runs describe";
 	struct run_id_settings s = { 0 };
 	mlf_client *c;
-	int rc = run_id_begin(cmd, "Show a run: info, params, latest metrics, tags.", run_id_options, argc, argv, &s,
-			      &s.run_id, &s.tracking_uri, &c);
+	int rc = cli_begin(cmd, "Show a run: info, params, latest metrics, tags.", run_id_options, argc, argv, &s,
+			   &s.tracking_uri, &c);
 	if (rc >= 0)
 		return rc;
 	struct mlf_runs *runs;
@@ -477,7 +456,7 @@ static int run_id_call(const char *cmd, const char *summary, const char *done, i
 {
 	struct run_id_settings s = { 0 };
 	mlf_client *c;
-	int rc = run_id_begin(cmd, summary, run_id_options, argc, argv, &s, &s.run_id, &s.tracking_uri, &c);
+	int rc = cli_begin(cmd, summary, run_id_options, argc, argv, &s, &s.tracking_uri, &c);
 	if (rc >= 0)
 		return rc;
 	enum mlf_result r = call(c, s.run_id);
@@ -639,13 +618,13 @@ struct log_settings {
 	const char *status;
 };
 
-#define LOG_RUN_ID { "run-id", 0, CLI_STRING, offsetof(struct log_settings, run_id), "ID", "the run" }
-#define LOG_KEY { "key", 'k', CLI_STRING, offsetof(struct log_settings, key), "KEY", "the name" }
+#define LOG_RUN_ID { "run-id", 0, CLI_REQUIRED, offsetof(struct log_settings, run_id), "ID", "the run" }
+#define LOG_KEY { "key", 'k', CLI_REQUIRED, offsetof(struct log_settings, key), "KEY", "the name" }
 
 static const struct cli_option kv_options[] = {
 	LOG_RUN_ID,
 	LOG_KEY,
-	{ "value", 'v', CLI_STRING, offsetof(struct log_settings, value), "VALUE", "the value" },
+	{ "value", 'v', CLI_REQUIRED, offsetof(struct log_settings, value), "VALUE", "the value" },
 	CLI_COMMON_OPTIONS(struct log_settings),
 	{ 0 },
 };
@@ -653,7 +632,7 @@ static const struct cli_option kv_options[] = {
 static const struct cli_option metric_options[] = {
 	LOG_RUN_ID,
 	LOG_KEY,
-	{ "value", 'v', CLI_STRING, offsetof(struct log_settings, value), "NUMBER", "the value" },
+	{ "value", 'v', CLI_REQUIRED, offsetof(struct log_settings, value), "NUMBER", "the value" },
 	{ "step", 's', CLI_STRING, offsetof(struct log_settings, step), "N", "the step (default 0)" },
 	{ "timestamp", 0, CLI_STRING, offsetof(struct log_settings, timestamp), "MS",
 	  "epoch milliseconds (default now)" },
@@ -674,7 +653,6 @@ struct log_action {
 	const char *cmd;
 	const char *summary;
 	const struct cli_option *options;
-	bool needs_kv;
 	enum mlf_result (*apply)(mlf_run *run, const struct log_settings *s, const struct mlf_metric *metric);
 };
 
@@ -726,12 +704,6 @@ static int run_log(const struct log_action *a, int argc, char **argv)
 	struct log_settings s = { 0 };
 	mlf_client *c;
 	int rc = cli_parse_command(a->cmd, a->summary, a->options, argc, argv, &s);
-	if (rc < 0)
-		rc = cli_need(a->cmd, "run-id", s.run_id);
-	if (rc < 0 && a->needs_kv)
-		rc = cli_need(a->cmd, "key", s.key);
-	if (rc < 0 && a->needs_kv)
-		rc = cli_need(a->cmd, "value", s.value);
 	struct mlf_metric metric = { .key = s.key };
 	bool is_metric = a->options == metric_options, is_end = a->options == end_options;
 	if (rc < 0 && is_metric) {
@@ -758,13 +730,13 @@ static int run_log(const struct log_action *a, int argc, char **argv)
 }
 
 static const struct log_action log_param_action = { "runs log-param", "Log a parameter of a run.", kv_options,
-						    true, apply_param };
-static const struct log_action set_tag_action = { "runs set-tag", "Set a tag of a run.", kv_options, true,
+						    apply_param };
+static const struct log_action set_tag_action = { "runs set-tag", "Set a tag of a run.", kv_options,
 						  apply_tag };
 static const struct log_action log_metric_action = { "runs log-metric", "Log one metric point of a run.",
-						     metric_options, true, apply_metric };
+						     metric_options, apply_metric };
 static const struct log_action end_action = { "runs end", "End a run: status and end time now.", end_options,
-					      false, NULL };
+					      NULL };
 
 static int runs_log_param(int argc, char **argv)
 {
@@ -795,8 +767,8 @@ struct history_settings {
 };
 
 static const struct cli_option history_options[] = {
-	{ "run-id", 0, CLI_STRING, offsetof(struct history_settings, run_id), "ID", "the run" },
-	{ "key", 'k', CLI_STRING, offsetof(struct history_settings, key), "KEY", "the metric" },
+	{ "run-id", 0, CLI_REQUIRED, offsetof(struct history_settings, run_id), "ID", "the run" },
+	{ "key", 'k', CLI_REQUIRED, offsetof(struct history_settings, key), "KEY", "the metric" },
 	{ "metric-key", 0, CLI_STRING, offsetof(struct history_settings, key), "KEY", "same as --key" },
 	CLI_COMMON_OPTIONS(struct history_settings),
 	{ 0 },
@@ -808,10 +780,6 @@ static int runs_history(int argc, char **argv)
 	struct history_settings s = { 0 };
 	mlf_client *c;
 	int rc = cli_parse_command(cmd, "Every logged point of one metric of a run.", history_options, argc, argv, &s);
-	if (rc < 0)
-		rc = cli_need(cmd, "run-id", s.run_id);
-	if (rc < 0)
-		rc = cli_need(cmd, "key", s.key);
 	if (rc < 0)
 		rc = cli_client_open(cmd, s.tracking_uri, &c);
 	if (rc >= 0)
