@@ -9,16 +9,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startServer, stopServer, apiOf, launchArgs, CHROMIUM } from './harness.mjs';
+import { startServer, stopServer, apiOf, openBrowser, SHOTS } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const SHOTS = path.resolve(process.env.MLFLOWC_SCREENSHOTS || path.join(ROOT, 'build', 'ui-screenshots'));
 const T0 = 1714000000000;
 const STEPS = 3000; // more than the chart's 1000-point sample, so zooming fetches finer points
 const RUNS = [
@@ -30,8 +23,7 @@ const RUNS = [
 const lossAt = (r, s) => RUNS[r].scale / (1 + s / 100) + 0.05 * Math.sin(s * 1.7 + r);
 const accAt = (r, s) => Number((s / 100 * (0.5 + r / 10)).toFixed(4));
 
-let srv, exp, ids, context, page, profile;
-const problems = [];
+let srv, exp, ids, browser, page;
 
 async function seed() {
   const call = apiOf(srv);
@@ -50,27 +42,20 @@ async function seed() {
 }
 
 before(async () => {
-  await fs.mkdir(SHOTS, { recursive: true });
   srv = await startServer();
   await seed();
-  profile = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: launchArgs,
-    viewport: { width: 1366, height: 900 } });
-  page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.stack || e}`));
+  browser = await openBrowser({ viewport: { width: 1366, height: 900 } });
+  page = browser.page;
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) await fs.rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await stopServer(srv);
 });
 
 const url = (p = '') => `http://127.0.0.1:${srv.port}/${p}`;
-const shot = (name, fullPage = false) => page.screenshot({ path: path.join(SHOTS, name), fullPage });
-const noProblems = () => assert.deepEqual(problems.splice(0), [], 'the page logged errors');
+const shot = (name, fullPage = false) => browser.shot(name, fullPage);
+const noProblems = () => browser.noProblems();
 const lossChart = () => page.locator('#compare-charts .chart[data-key="loss"]');
 const attr = (loc, name) => loc.getAttribute(name);
 const linePoints = async () => (await attr(lossChart(), 'data-line-points')).split(',').map(Number);

@@ -1,6 +1,7 @@
 // harness.mjs - what the browser tests share: start the real server
 // (MLFLOWC_BIN, default ../../build/mlflowc) on a temp dir and a free port,
-// stop it, call its REST API, and the chromium launch settings.
+// stop it, call its REST API, and open Chromium on a page that records
+// every console error and uncaught page error (openBrowser).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = path.resolve(process.env.MLFLOWC_BIN || path.join(HERE, '..', '..', 'build', 'mlflowc'));
@@ -73,3 +75,36 @@ export function apiOf(srv) {
   };
 }
 
+// Screenshots of the test runs: $MLFLOWC_SCREENSHOTS, else build/ui-screenshots/.
+export const SHOTS = path.resolve(process.env.MLFLOWC_SCREENSHOTS || path.join(HERE, '..', '..', 'build', 'ui-screenshots'));
+
+/**
+ * Opens headless Chromium (Debian's, launchArgs) on a fresh profile and one page with a 10 s
+ * default timeout. Console errors and uncaught page errors are collected in `problems`, except
+ * console messages for which `ignore(text)` says true (e.g. a 4xx a step provokes on purpose).
+ * Returns { context, page, problems, shot(name, fullPage), noProblems(), close() }: shot saves
+ * SHOTS/<prefix><name>; noProblems asserts nothing was logged since the last call.
+ */
+export async function openBrowser({ viewport = { width: 1366, height: 800 }, ignore = () => false, prefix = '' } = {}) {
+  await fs.mkdir(SHOTS, { recursive: true });
+  const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: launchArgs, viewport,
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(10000);
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !ignore(m.text())) problems.push(`console error: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.stack || e}`));
+  return {
+    context, page, problems,
+    shot: (name, fullPage = false) => page.screenshot({ path: path.join(SHOTS, prefix + name), fullPage }),
+    noProblems: () => assert.deepEqual(problems.splice(0), [], 'the page logged errors'),
+    close: async () => {
+      await context.close();
+      await fs.rm(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -9,16 +9,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startServer, stopServer, apiOf, launchArgs, CHROMIUM } from './harness.mjs';
+import { startServer, stopServer, apiOf, openBrowser } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const SHOTS = path.resolve(process.env.MLFLOWC_SCREENSHOTS || path.join(ROOT, 'build', 'ui-screenshots'));
 const T0 = 1714000000000;
 
 const NOTE = `# Training notes
@@ -90,8 +83,7 @@ utc_time_created: '2024-04-25 10:00:00.123456'
 
 const BIG = 1536 * 1024; // 1.5 MB: the preview shows the first 1 MB
 
-let srv, call, context, page, profile, seeded;
-const problems = [];
+let srv, call, browser, page, seeded;
 let allowHttpErrors = false; // the browser logs every 4xx answer; the error-path steps expect one
 
 async function upload(server, runId, name, body) {
@@ -132,32 +124,21 @@ async function seed() {
 }
 
 before(async () => {
-  await fs.mkdir(SHOTS, { recursive: true });
   srv = await startServer();
   call = apiOf(srv);
   seeded = await seed();
-  profile = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: launchArgs, viewport: { width: 1366, height: 800 },
-  });
-  page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on('console', (m) => {
-    if (m.type() !== 'error' || (allowHttpErrors && /status of 400/.test(m.text()))) return;
-    problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.stack || e}`));
+  browser = await openBrowser({ prefix: 'pages-', ignore: (text) => allowHttpErrors && /status of 400/.test(text) });
+  page = browser.page;
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) await fs.rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await stopServer(srv);
 });
 
 const url = (p = '') => `http://127.0.0.1:${srv.port}/${p}`;
-const shot = (name, fullPage = false) => page.screenshot({ path: path.join(SHOTS, `pages-${name}`), fullPage });
-const noProblems = () => assert.deepEqual(problems.splice(0), [], 'the page logged errors');
+const shot = (name, fullPage = false) => browser.shot(name, fullPage);
+const noProblems = () => browser.noProblems();
 const expRow = (id) => page.locator(`#experiments tr[data-id="${id}"]`);
 const runRow = (id) => page.locator(`.vt-row[data-run-id="${id}"]`);
 const lifecycleOf = async (runId) => (await call('GET', `runs/get?run_id=${runId}`)).run.info.lifecycle_stage;
@@ -285,7 +266,7 @@ test('runs table: checking rows, the Compare URL, delete and restore', async () 
   await page.waitForURL((u) => u.pathname === '/compare');
   assert.equal(new URL(page.url()).searchParams.get('runs'), `${runs[4]},${runs[2]},${runs[3]}`);
   assert.match(page.url(), new RegExp(`runs=${runs[4]},${runs[2]},${runs[3]}$`));
-  problems.splice(0); // what the compare page logs is its own test's business
+  browser.problems.splice(0); // what the compare page logs is its own test's business
 
   // delete two checked runs (after the confirm step)
   await page.goto(url(`experiments/${exps['runs-here']}?sel=${runs[1]},${runs[2]}`));

@@ -12,15 +12,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { startServer, stopServer, apiOf, launchArgs, CHROMIUM } from './harness.mjs';
+import { startServer, stopServer, apiOf, openBrowser } from './harness.mjs';
 
-const SHOTS = process.env.MLFLOWC_SCREENSHOTS ? path.resolve(process.env.MLFLOWC_SCREENSHOTS) : null;
 const MODEL = 'fraud-detector';
 const SPACED = 'churn model';
 const QUOTED = "it's-a-model";
@@ -67,35 +62,24 @@ async function seed(srv) {
   return { exp, runs };
 }
 
-let srv, seeded, context, page, profile, call;
-const problems = [];
+let srv, seeded, browser, page, call;
 
 before(async () => {
-  if (SHOTS) await fs.mkdir(SHOTS, { recursive: true });
   srv = await startServer();
   seeded = await seed(srv);
   call = apiOf(srv);
-  profile = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: launchArgs, viewport: { width: 1366, height: 860 },
-  });
-  page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.stack || e}`));
+  browser = await openBrowser({ viewport: { width: 1366, height: 860 } });
+  page = browser.page;
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) await fs.rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await stopServer(srv);
 });
 
 const url = (p = '') => `http://127.0.0.1:${srv.port}/${p}`;
-const shot = async (name) => { if (SHOTS) await page.screenshot({ path: path.join(SHOTS, name), fullPage: true }); };
-const noProblems = () => assert.deepEqual(problems.splice(0), [], 'the page logged errors');
+const shot = (name) => browser.shot(name, true);
+const noProblems = () => browser.noProblems();
 const enc = encodeURIComponent;
 const version = async (name, v) => (await call('GET', `model-versions/get?name=${enc(name)}&version=${v}`)).model_version;
 const model = async (name) => (await call('GET', `registered-models/get?name=${enc(name)}`)).registered_model;
@@ -372,7 +356,7 @@ test('deep links, odd names and a missing model', async () => {
   await page.goto(url('models/no-such-model'));
   await page.locator('.error').waitFor();
   assert.match(await page.locator('.error').textContent(), /no-such-model/);
-  problems.splice(0).forEach((p) => assert.match(p, /status of 404/)); // the browser logs the 404 itself
+  browser.problems.splice(0).forEach((p) => assert.match(p, /status of 404/)); // the browser logs the 404 itself
   noProblems();
 });
 

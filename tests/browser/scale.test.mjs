@@ -6,16 +6,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, stopServer, apiOf, launchArgs, CHROMIUM } from './harness.mjs';
+import { startServer, stopServer, apiOf, openBrowser } from './harness.mjs';
 
 const N = Number(process.env.MLFLOWC_UI_SCALE_RUNS || 10000);
 const KEYS = 20;
-let srv, exp, context, profile, page;
-const problems = [];
+let srv, exp, browser, page;
 
 before(async () => {
   srv = await startServer();
@@ -30,18 +25,13 @@ before(async () => {
   };
   for (let i = 0; i < N; i += 16) await Promise.all(Array.from({ length: Math.min(16, N - i) }, (_, k) => one(i + k)));
   console.log(`seeded ${N} runs x ${KEYS} params x ${KEYS} metrics in ${Date.now() - t0} ms`);
-  profile = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: launchArgs,
-    viewport: { width: 1366, height: 800 } });
-  page = context.pages()[0] || await context.newPage();
+  browser = await openBrowser();
+  page = browser.page;
   page.setDefaultTimeout(30000);
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) await fs.rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await stopServer(srv);
 });
 
@@ -69,5 +59,5 @@ test(`runs table with ${N} runs: first rows, then a sort`, async () => {
   console.log(`runs/search, 100 runs, straight from node: by start_time ${await api(['attributes.start_time DESC'])} ms, ` +
     `by a metric ${await api(['metrics.\`m0\` DESC'])} ms`);
   console.log(`${N} runs: first rows drawn ${firstRows} ms after navigation; sort by a metric redrawn in ${sorted} ms`);
-  assert.deepEqual(problems, []);
+  browser.noProblems();
 });

@@ -11,16 +11,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startServer, stopServer, apiOf, launchArgs, CHROMIUM } from './harness.mjs';
+import { startServer, stopServer, apiOf, openBrowser, SHOTS } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const SHOTS = path.resolve(process.env.MLFLOWC_SCREENSHOTS || path.join(ROOT, 'build', 'ui-screenshots'));
 const N_RUNS = 600; // more than the UI's first runs/search page (100)
 const HISTORY_RUN = 7;
 const WIDE_KEYS = 1500; // metric keys on one run, for the column chooser
@@ -70,41 +63,25 @@ async function seed(srv) {
 }
 
 // ---- the browser ----
-let srv, seeded, context, page, profile;
-const problems = [];
+let srv, seeded, browser, page;
 let allowHttpErrors = false;
 
 before(async () => {
-  await fs.mkdir(SHOTS, { recursive: true });
   srv = await startServer();
   seeded = await seed(srv);
-  profile = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: launchArgs,
-    viewport: { width: 1366, height: 800 },
-  });
-  page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    // the browser logs every 4xx answer; the bad-filter step expects one
-    if (allowHttpErrors && /status of 400/.test(m.text())) return;
-    problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.stack || e}`));
+  // the browser logs every 4xx answer; the bad-filter step expects one
+  browser = await openBrowser({ ignore: (text) => allowHttpErrors && /status of 400/.test(text) });
+  page = browser.page;
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) await fs.rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await stopServer(srv);
 });
 
 const url = (p = '') => `http://127.0.0.1:${srv.port}/${p}`;
-const shot = (name, fullPage = false) => page.screenshot({ path: path.join(SHOTS, name), fullPage });
-const noProblems = () => assert.deepEqual(problems.splice(0), [], 'the page logged errors');
+const shot = (name, fullPage = false) => browser.shot(name, fullPage);
+const noProblems = () => browser.noProblems();
 const statusText = () => page.locator('.footer .status').textContent();
 const headers = () => page.locator('.vt-head .th').allTextContents();
 const firstCells = async () => page.locator('.vt-row').first().locator('.td').allTextContents();
