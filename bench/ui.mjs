@@ -17,16 +17,12 @@
 // exit 1 only when the server or the page fails (a wrong answer, a console
 // error, a timeout).
 
-import { createRequire } from 'node:module';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BROWSER_TESTS = path.join(HERE, '..', 'tests', 'browser');
-const { chromium } = createRequire(path.join(BROWSER_TESTS, 'package.json'))('playwright-core');
-const { startServer, stopServer, launchArgs, CHROMIUM, BIN } = await import(path.join(BROWSER_TESTS, 'harness.mjs'));
+const { startServer, stopServer, openBrowser, CHROMIUM, BIN } = await import(path.join(BROWSER_TESTS, 'harness.mjs'));
 
 const opt = { runs: 10000, points: 100000, repeat: 3 };
 const argv = process.argv.slice(2);
@@ -53,8 +49,7 @@ async function pool(n, width, job) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-let srv, context, profile;
-const problems = [];
+let srv, browser;
 try {
   srv = await startServer();
   const base = `http://127.0.0.1:${srv.port}`;
@@ -97,13 +92,9 @@ try {
   console.log(`seeded ${HISTORY_RUNS} runs x ${opt.points} points of one metric in ${Date.now() - t} ms`);
 
   // ---- the browser ----
-  profile = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: launchArgs,
-    viewport: { width: 1366, height: 900 } });
-  const page = context.pages()[0] || await context.newPage();
+  browser = await openBrowser({ viewport: { width: 1366, height: 900 } });
+  const { page, problems } = browser;
   page.setDefaultTimeout(60000);
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
   const check = () => {
     if (problems.length) throw new Error(problems.join('\n'));
   };
@@ -151,7 +142,6 @@ try {
   if (srv) console.error(`server output:\n${srv.output().slice(-2000)}`);
   process.exitCode = 1;
 } finally {
-  await context?.close();
-  if (profile) await fs.rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await stopServer(srv);
 }
