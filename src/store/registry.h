@@ -47,7 +47,7 @@ struct store_model_version {
 	const char *model_id;       /* the logged model (MLflow 3) it came from; NULL when none */
 	struct store_kv *tags;
 	size_t n_tags;
-	const char **aliases;       /* by name */
+	const char **aliases;       /* filled by version_get and alias_get only */
 	size_t n_aliases;
 };
 

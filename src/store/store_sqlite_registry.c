@@ -120,6 +120,22 @@ static int load_pairs(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **
 	return rc;
 }
 
+static int version_load_aliases(struct sqlite_conn *c, int64_t pk, struct store_model_version *v, struct arena *a,
+				struct mlf_err *err)
+{
+	struct store_kv *kv;
+	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
+				    "SELECT alias, NULL FROM registered_model_aliases WHERE model_pk = ?1 AND version = ?2 "
+				    "ORDER BY alias",
+				    "ii", pk, v->version);
+	if (load_pairs(c, s, &kv, &v->n_aliases, a, err) < 0)
+		return -1;
+	v->aliases = arena_alloc(a, (v->n_aliases ? v->n_aliases : 1) * sizeof(*v->aliases));
+	for (size_t i = 0; i < v->n_aliases; i++)
+		v->aliases[i] = kv[i].key;
+	return 0;
+}
+
 /* ---- loading many rows at once ----------------------------------------------
  * A page of 1,000 models or versions loaded one by one costs thousands of
  * small statements; instead each kind of child row is read once for the
@@ -207,7 +223,7 @@ static int load_grouped_pairs(struct sqlite_conn *c, sqlite3_stmt *s, const stru
 	return 0;
 }
 
-/* The tags and aliases of every version in `v` (their models' keys in `pks`). */
+/* The tags of every version in `v` (their models' keys in `pks`). */
 static int versions_load_tags(struct sqlite_conn *c, struct store_model_version *v, const int64_t *pks, size_t n,
 			      struct arena *a, struct mlf_err *err)
 {
@@ -226,29 +242,6 @@ static int versions_load_tags(struct sqlite_conn *c, struct store_model_version 
 	int rc = s ? load_grouped_pairs(c, s, slots, n,
 					(struct kv_target){ &v[0].tags, &v[0].n_tags, sizeof(*v) }, a, err)
 		   : -1;
-	/* and their aliases: search and get-latest-versions answer with them
-	 * too, so a client need not get each version to see its aliases */
-	struct alias_slice {
-		struct store_kv *kv;
-		size_t n;
-	} *sl = arena_alloc(a, n * sizeof(*sl));
-	memset(sl, 0, n * sizeof(*sl));
-	if (rc == 0) {
-		s = sqlite_prepare_bound(c, err,
-					 "SELECT model_pk, version, alias, NULL FROM registered_model_aliases WHERE "
-					 "(model_pk, version) IN (SELECT json_extract(value, '$[0]'), "
-					 "json_extract(value, '$[1]') FROM json_each(?1)) ORDER BY model_pk, version, alias",
-					 "t", json.ptr);
-		rc = s ? load_grouped_pairs(c, s, slots, n, (struct kv_target){ &sl[0].kv, &sl[0].n, sizeof(*sl) }, a,
-					    err)
-		       : -1;
-	}
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		v[i].n_aliases = sl[i].n;
-		v[i].aliases = arena_alloc(a, (sl[i].n ? sl[i].n : 1) * sizeof(*v[i].aliases));
-		for (size_t j = 0; j < sl[i].n; j++)
-			v[i].aliases[j] = sl[i].kv[j].key;
-	}
 	buf_release(&json);
 	return rc;
 }
@@ -303,7 +296,11 @@ static int version_read(struct sqlite_conn *c, const char *name, int64_t version
 	if (!n)
 		return version_missing(name, version, err);
 	*out = list[0];
-	return 0;
+	int64_t pk;
+	bool found;
+	if (q_int(c, err, &found, &pk, "SELECT model_pk FROM registered_models WHERE name = ?1", "t", name) < 0)
+		return -1;
+	return version_load_aliases(c, pk, out, a, err);
 }
 
 /* MLflow's latest versions: the highest version per stage, stages in the
