@@ -45,12 +45,8 @@ def history(server, run_id, key):
             return points
 
 
-def test_library_data_reads_back_exactly(server, driver):
-    done = subprocess.run([str(driver), server.url, str(N_METRICS)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr + server.log_tail()
-    out = json.loads(done.stdout)
-    assert (out["queued"], out["sent"], out["failed"]) == (0, N_METRICS, 0)
-
+def check_run(server, out, n):
+    """What the driver logged with n metric points, read back through the REST API."""
     run = get(server, "runs/get", run_id=out["run_id"])["run"]
     assert run["info"]["status"] == "FINISHED"
     assert run["info"]["experiment_id"] == out["experiment_id"]
@@ -60,14 +56,21 @@ def test_library_data_reads_back_exactly(server, driver):
     assert params == {"p0": "v", "p1": "v", "p2": "a \"quoted\" value\n"}
     tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
     assert tags["t0"] == "tag zero" and tags["t1"] == "é"
-
     for k in range(5):
-        got = history(server, out["run_id"], f"m{k}")
-        got = sorted((int(p["step"]), int(p["timestamp"]), p["value"]) for p in got)
-        want = [(i // 5, 1700000000000 + i, i * 0.25) for i in range(k, N_METRICS, 5)]
-        assert got == want
+        got = sorted((int(p["step"]), int(p["timestamp"]), p["value"]) for p in history(server, out["run_id"], f"m{k}"))
+        assert got == [(i // 5, 1700000000000 + i, i * 0.25) for i in range(k, n, 5)]
     latest = {m["key"]: m["value"] for m in run["data"]["metrics"]}
-    assert latest == {f"m{k}": (N_METRICS - 5 + k) * 0.25 for k in range(5)}
+    assert latest == {f"m{k}": (n - 5 + k) * 0.25 for k in range(5)}
+    return run
+
+
+def test_library_data_reads_back_exactly(server, driver):
+    done = subprocess.run([str(driver), server.url, str(N_METRICS)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr + server.log_tail()
+    out = json.loads(done.stdout)
+    assert (out["queued"], out["sent"], out["failed"]) == (0, N_METRICS, 0)
+
+    check_run(server, out, N_METRICS)
 
 
 def test_unsupported_uri_is_an_error_not_a_crash(driver):

@@ -12,31 +12,13 @@ clean error.
 import json
 import subprocess
 
-from test_client import N_METRICS, driver, get, history  # noqa: F401  (driver is a fixture)
+from test_client import N_METRICS, check_run, driver, get  # noqa: F401  (driver is a fixture)
 
 
 def run_driver(driver, uri, cwd, n=N_METRICS):
     done = subprocess.run([str(driver), uri, str(n)], capture_output=True, text=True, timeout=120, cwd=cwd)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout), done.stderr
-
-
-def check_run(server, out, n):
-    run = get(server, "runs/get", run_id=out["run_id"])["run"]
-    assert run["info"]["status"] == "FINISHED"
-    assert run["info"]["experiment_id"] == out["experiment_id"]
-    assert run["info"]["run_name"] == "from-c"
-    assert int(run["info"]["end_time"]) >= int(run["info"]["start_time"])
-    params = {p["key"]: p["value"] for p in run["data"]["params"]}
-    assert params == {"p0": "v", "p1": "v", "p2": "a \"quoted\" value\n"}
-    tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
-    assert tags["t0"] == "tag zero" and tags["t1"] == "é"
-    for k in range(5):
-        got = sorted((int(p["step"]), int(p["timestamp"]), p["value"]) for p in history(server, out["run_id"], f"m{k}"))
-        assert got == [(i // 5, 1700000000000 + i, i * 0.25) for i in range(k, n, 5)]
-    latest = {m["key"]: m["value"] for m in run["data"]["metrics"]}
-    assert latest == {f"m{k}": (n - 5 + k) * 0.25 for k in range(5)}
-    return run
 
 
 def test_local_store_then_server_reads_it_back(driver, tmp_path, request):
