@@ -333,8 +333,35 @@ export class MetricChart {
   }
 }
 
+/** A ?smooth= value as a smoothing weight: a number in 0..0.99, else 0. */
+export function parseSmoothing(s: string | null): number {
+  return Math.min(0.99, Math.max(0, Number(s) || 0));
+}
+
+/**
+ * The smoothing slider the chart pages show (0 .. 0.99, with its value as
+ * text): `onInput` runs on every move. Returns the control's label and its
+ * range input (whose value is the weight).
+ */
+export function smoothingControl(id: string, value: number, onInput: () => void): { node: HTMLElement; input: HTMLInputElement } {
+  const input = h('input', { type: 'range', id, min: 0, max: 0.99, step: 0.01, value, 'aria-label': 'Smoothing' });
+  const out = h('output', { for: id, class: 'num' }, value.toFixed(2));
+  input.addEventListener('input', () => {
+    out.textContent = Number(input.value).toFixed(2);
+    onInput();
+  });
+  return { node: h('label', {}, 'Smoothing ', input, ' ', out), input };
+}
+
 // ---- the single-run entry point used by the run page ----
 const charts = new WeakMap<HTMLElement, MetricChart>();
+
+/** Redraws the chart drawChart() made in `box` with new options, without fetching; false if there is none. */
+export function restyleChart(box: HTMLElement, opts: ChartOptions): boolean {
+  const chart = charts.get(box);
+  chart?.setOptions(opts);
+  return !!chart;
+}
 
 /** Draws the history of `keys` for one run into `box` (replacing what was there). */
 export async function drawChart(box: HTMLElement, runId: string, keys: string[], opts: ChartOptions,

@@ -1,14 +1,16 @@
 // run.ts - one run: its description (Markdown in the tag mlflow.note.content,
 // editable), overview, parameters, metrics with their latest values, tags,
 // the artifact tree with previews (preview.ts) and download links, and a
-// uPlot chart of the chosen metrics (?metric=, repeatable; ?artifact= keeps
-// the preview). While the run is RUNNING the page re-reads it every few
-// seconds and updates the metric values and the chart in place.
+// uPlot chart of the chosen metrics (?metric=, repeatable; x=, log=1 and
+// smooth= as on the compare page; ?artifact= keeps the preview). While the
+// run is RUNNING the page re-reads it every few seconds (not while the tab is
+// hidden) and updates the metric values, the chart and the artifact tree in
+// place.
 
 import { api, artifactUrl, FileInfo, Metric, Run, RunInfo } from '../api';
 import { link, Page, setQuery } from '../router';
 import { errorBox, fmtBytes, fmtDuration, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
-import { drawChart, XAxis } from '../chart';
+import { ChartOptions, drawChart, parseSmoothing, restyleChart, smoothingControl, XAxis } from '../chart';
 import { renderMarkdown } from '../markdown';
 import { renderPreview } from '../preview';
 
@@ -32,17 +34,30 @@ export function runPage(root: HTMLElement, m: RegExpExecArray, query: URLSearchP
   const page = h('section', { class: 'page run' }, h('p', { class: 'status' }, 'Loading…'));
   root.append(page);
 
-  // live refresh: one request in flight at a time, the next one LIVE_MS after it ends
+  // live refresh: one request in flight at a time, the next one LIVE_MS after it
+  // ends; a hidden tab asks nothing until it is shown again
+  let onShown: (() => void) | null = null;
+  const tick = async (view: RunView) => {
+    if (document.visibilityState === 'hidden') {
+      onShown = () => {
+        if (document.visibilityState === 'hidden') return;
+        document.removeEventListener('visibilitychange', onShown!);
+        onShown = null;
+        void tick(view);
+      };
+      document.addEventListener('visibilitychange', onShown);
+      return;
+    }
+    try {
+      const { run } = await api.getRun(runId, ctl.signal);
+      view.update(run);
+      if (run.info.status === 'RUNNING') poll(view);
+    } catch (e) {
+      if (!isAbort(e)) poll(view); // a hiccup: try again later
+    }
+  };
   const poll = (view: RunView) => {
-    timer = window.setTimeout(async () => {
-      try {
-        const { run } = await api.getRun(runId, ctl.signal);
-        view.update(run);
-        if (run.info.status === 'RUNNING') poll(view);
-      } catch (e) {
-        if (!isAbort(e)) poll(view); // a hiccup: try again later
-      }
-    }, LIVE_MS);
+    timer = window.setTimeout(() => void tick(view), LIVE_MS);
   };
 
   api.getRun(runId, ctl.signal).then(async ({ run }) => {
@@ -60,6 +75,7 @@ export function runPage(root: HTMLElement, m: RegExpExecArray, query: URLSearchP
     dispose: () => {
       ctl.abort();
       clearTimeout(timer);
+      if (onShown) document.removeEventListener('visibilitychange', onShown);
       disposers.forEach((d) => d());
     },
   };
@@ -140,29 +156,45 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
   const xSelect = h('select', { id: 'chart-x', 'aria-label': 'X axis' },
     ...xs.map(([v, label]) => h('option', { value: v, selected: v === xWanted }, label)));
   const logBox = h('input', { type: 'checkbox', id: 'chart-log', checked: query.get('log') === '1' });
+  // x axis, log scale and smoothing redraw the fetched points (restyle); the chosen metrics fetch (redraw)
+  const smoothing = smoothingControl('chart-smooth', parseSmoothing(query.get('smooth')), () => restyle());
   const chartControls = h('div', { class: 'chart-controls' }, h('label', {}, 'X axis ', xSelect),
-    h('label', {}, logBox, ' log scale'));
+    h('label', {}, logBox, ' log scale'), smoothing.node);
   const chartArea = h('div', {}, chartControls, chartBox);
+  const chartOpts = (): ChartOptions => ({ x: xSelect.value as XAxis, log: logBox.checked,
+    runStart: Number(info.start_time) || 0, smoothing: Number(smoothing.input.value) });
+  const saveChoices = () => {
+    const q = new URLSearchParams(location.search);
+    q.delete('metric');
+    chosen.forEach((k) => q.append('metric', k));
+    if (xSelect.value !== 'step') q.set('x', xSelect.value);
+    else q.delete('x');
+    if (logBox.checked) q.set('log', '1');
+    else q.delete('log');
+    if (Number(smoothing.input.value) > 0) q.set('smooth', smoothing.input.value);
+    else q.delete('smooth');
+    setQuery(q);
+  };
   // 'user': a choice, written to the URL; 'load': the first draw (the default needs no URL); 'live': new points
   const redraw = (why: 'user' | 'load' | 'live' = 'user') => {
-    if (why === 'user') {
-      const q = new URLSearchParams(location.search);
-      q.delete('metric');
-      chosen.forEach((k) => q.append('metric', k));
-      if (xSelect.value !== 'step') q.set('x', xSelect.value);
-      else q.delete('x');
-      if (logBox.checked) q.set('log', '1');
-      else q.delete('log');
-      setQuery(q);
-    }
+    if (why === 'user') saveChoices();
     // a live redraw keeps the box's height while the new points load: no jump
     if (why === 'live' && chartBox.offsetHeight) chartBox.style.minHeight = `${chartBox.offsetHeight}px`;
-    void drawChart(chartBox, runId, [...chosen],
-      { x: xSelect.value as XAxis, log: logBox.checked, runStart: Number(info.start_time) || 0 }, signal, disposers)
+    void drawChart(chartBox, runId, [...chosen], chartOpts(), signal, disposers)
       .finally(() => { chartBox.style.minHeight = ''; });
   };
-  xSelect.addEventListener('change', () => redraw());
-  logBox.addEventListener('change', () => redraw());
+  let restyleFrame = 0; // slider input comes faster than frames
+  const restyle = () => {
+    saveChoices();
+    if (restyleFrame) return;
+    restyleFrame = requestAnimationFrame(() => {
+      restyleFrame = 0;
+      if (!restyleChart(chartBox, chartOpts())) redraw('load');
+    });
+  };
+  disposers.push(() => cancelAnimationFrame(restyleFrame));
+  xSelect.addEventListener('change', restyle);
+  logBox.addEventListener('change', restyle);
 
   // ---- metric table: rows keyed by metric, updated in place by a refresh ----
   const metricsHead = h('h2', {}, '');
@@ -235,6 +267,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
       chartStale = false;
       redraw('live');
     }
+    void artifacts.refresh();
   };
 
   return {
@@ -244,7 +277,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
       h('div', { class: 'cols' },
         h('div', {}, h('h2', {}, 'Overview'), overview, paramsBox, tagsBox),
         h('div', {}, metricsHead, chartArea, metricFilter, tableBox)),
-      h('h2', {}, 'Artifacts'), artifacts,
+      h('h2', {}, 'Artifacts'), artifacts.node,
     ],
     update,
   };
@@ -313,63 +346,115 @@ function notesEditor(runId: string, initial: string): { node: HTMLElement; exter
 }
 
 // ---- artifacts: a lazily expanded tree and a preview pane ----
-function artifactBrowser(runId: string, initial: string, signal: AbortSignal): HTMLElement {
+
+/** Makes `parent`'s children exactly `nodes`, in order, moving only those out of place (open folders, focus stay). */
+function syncChildren(parent: HTMLElement, nodes: HTMLElement[]): void {
+  nodes.forEach((n, i) => {
+    const at = parent.children[i] || null;
+    if (at !== n) parent.insertBefore(n, at);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild!.remove();
+}
+
+/** A listed folder of the tree: its entries by path, each open sub-folder's own Folder. */
+interface Entry { li: HTMLElement; dir: boolean; size: HTMLElement | null; open: () => Folder | null }
+interface Folder { ul: HTMLElement; path: string; entries: Map<string, Entry> }
+
+/**
+ * The artifact tree (folders listed when opened) and a preview pane. refresh()
+ * re-lists the root and every open folder and merges what it finds: new
+ * files appear, gone ones leave, sizes update; open folders and the chosen
+ * file stay (the run page calls it while the run is RUNNING).
+ */
+function artifactBrowser(runId: string, initial: string, signal: AbortSignal): { node: HTMLElement; refresh: () => Promise<void> } {
   const tree = h('ul', { class: 'tree', id: 'artifact-tree' });
   const preview = h('div', { class: 'preview', id: 'artifact-preview', 'aria-live': 'polite' },
     h('p', { class: 'muted' }, 'Choose a file to preview it.'));
 
-  const showFile = (f: FileInfo) => {
+  let wanted = initial; // the ?artifact= to open, until a file is shown
+  const showFile = (f: FileInfo, btn: HTMLElement) => {
+    wanted = '';
     const q = new URLSearchParams(location.search);
     q.set('artifact', f.path);
     setQuery(q);
     tree.querySelectorAll('.current').forEach((x) => x.classList.remove('current'));
-    tree.querySelector(`[data-path="${CSS.escape(f.path)}"]`)?.classList.add('current');
+    btn.classList.add('current'); // (a deep link's button is not in the tree yet)
     void renderPreview(preview, { path: f.path, size: f.file_size, url: artifactUrl(runId, f.path) }, signal);
   };
 
-  const listInto = async (ul: HTMLElement, path: string) => {
-    try {
-      const r = await api.listArtifacts(runId, path, signal);
-      const files = (r.files || []).sort((a, b) => Number(!!b.is_dir) - Number(!!a.is_dir) || a.path.localeCompare(b.path));
-      if (!files.length) {
-        ul.replaceChildren(h('li', { class: 'muted' }, path ? 'Empty folder.' : 'No artifacts.'));
-        return;
-      }
-      ul.replaceChildren(...files.map((f) => {
-        const label = f.path.split('/').pop() || f.path;
-        const btn = h('button', { type: 'button', class: f.is_dir ? 'dir' : 'file', 'data-path': f.path },
-          f.is_dir ? `▸ ${label}/` : label, f.is_dir ? '' : h('small', {}, ` ${fmtBytes(f.file_size)}`));
-        const li = h('li', {}, h('div', { class: 'tree-item' }, btn, f.is_dir ? null
-          : h('a', { href: artifactUrl(runId, f.path), download: label, class: 'dl', title: `Download ${label}`,
-            'aria-label': `Download ${f.path}` }, '⤓')));
-        if (f.is_dir) {
-          let sub: HTMLElement | null = null;
+  const entryOf = (f: FileInfo): Entry => {
+    const label = f.path.split('/').pop() || f.path;
+    const size = f.is_dir ? null : h('small', {}, ` ${fmtBytes(f.file_size)}`);
+    const btn = h('button', { type: 'button', class: f.is_dir ? 'dir' : 'file', 'data-path': f.path },
+      f.is_dir ? `▸ ${label}/` : label, size);
+    const li = h('li', {}, h('div', { class: 'tree-item' }, btn, f.is_dir ? null
+      : h('a', { href: artifactUrl(runId, f.path), download: label, class: 'dl', title: `Download ${label}`,
+        'aria-label': `Download ${f.path}` }, '⤓')));
+    let sub: Folder | null = null;
+    if (f.is_dir) {
+      btn.setAttribute('aria-expanded', 'false');
+      btn.addEventListener('click', () => {
+        if (sub) {
+          sub.ul.remove();
+          sub = null;
+          btn.firstChild!.textContent = `▸ ${label}/`;
           btn.setAttribute('aria-expanded', 'false');
-          btn.addEventListener('click', () => {
-            if (sub) {
-              sub.remove();
-              sub = null;
-              btn.firstChild!.textContent = `▸ ${label}/`;
-              btn.setAttribute('aria-expanded', 'false');
-              return;
-            }
-            sub = h('ul', {});
-            li.append(sub);
-            btn.firstChild!.textContent = `▾ ${label}/`;
-            btn.setAttribute('aria-expanded', 'true');
-            void listInto(sub, f.path);
-          });
-          if (initial.startsWith(`${f.path}/`)) btn.click();
-        } else {
-          btn.addEventListener('click', () => showFile(f));
-          if (initial === f.path) showFile(f);
+          return;
         }
-        return li;
-      }));
+        sub = { ul: h('ul', {}), path: f.path, entries: new Map() };
+        li.append(sub.ul);
+        btn.firstChild!.textContent = `▾ ${label}/`;
+        btn.setAttribute('aria-expanded', 'true');
+        void list(sub);
+      });
+      if (wanted.startsWith(`${f.path}/`)) btn.click();
+    } else {
+      btn.addEventListener('click', () => showFile(f, btn));
+      if (wanted === f.path) showFile(f, btn);
+    }
+    return { li, dir: !!f.is_dir, size, open: () => sub };
+  };
+
+  /** Lists `folder` and merges the answer into what it shows. */
+  const list = async (folder: Folder, quiet = false): Promise<void> => {
+    try {
+      const r = await api.listArtifacts(runId, folder.path, signal);
+      if (!folder.ul.isConnected && folder.path) return; // closed meanwhile
+      const files = (r.files || []).sort((a, b) => Number(!!b.is_dir) - Number(!!a.is_dir) || a.path.localeCompare(b.path));
+      const next = new Map<string, Entry>();
+      for (const f of files) {
+        let e = folder.entries.get(f.path);
+        if (!e || e.dir !== !!f.is_dir) e = entryOf(f);
+        else if (e.size) e.size.textContent = ` ${fmtBytes(f.file_size)}`;
+        next.set(f.path, e);
+      }
+      folder.entries = next;
+      syncChildren(folder.ul, files.length ? [...next.values()].map((e) => e.li)
+        : [folder.ul.querySelector<HTMLElement>(':scope > li.empty') ||
+          h('li', { class: 'muted empty' }, folder.path ? 'Empty folder.' : 'No artifacts.')]);
     } catch (e) {
-      if (!isAbort(e)) ul.replaceChildren(h('li', {}, errorBox(e)));
+      // a failed refresh keeps what is shown; the next one retries
+      if (!isAbort(e) && !quiet) folder.ul.replaceChildren(h('li', {}, errorBox(e)));
     }
   };
-  void listInto(tree, '');
-  return h('div', { class: 'artifacts' }, tree, preview);
+  const root: Folder = { ul: tree, path: '', entries: new Map() };
+  void list(root);
+
+  let busy = false;
+  const refresh = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const open: Folder[] = [];
+      const walk = (f: Folder) => {
+        open.push(f);
+        f.entries.forEach((e) => { const s = e.open(); if (s) walk(s); });
+      };
+      walk(root);
+      await Promise.all(open.map((f) => list(f, true)));
+    } finally {
+      busy = false;
+    }
+  };
+  return { node: h('div', { class: 'artifacts' }, tree, preview), refresh };
 }

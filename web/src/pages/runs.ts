@@ -6,6 +6,11 @@
 // view are in the DOM (virtual scrolling), so 10,000 runs cost no more to
 // draw than 30. Checked rows can be compared, deleted or restored; while a
 // run in view is RUNNING, the rows in view are re-read every few seconds.
+// Runs created after the table loaded are found by a cheap poll (runs/search
+// for start_time >= the newest start seen, with the user's filter): in the
+// default order (newest first) they are inserted at the top without moving
+// the rows in view; in any other order a "N new runs" button offers a reload.
+// Neither poll runs while the tab is hidden.
 
 import { api, ApiError, Run } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
@@ -17,6 +22,9 @@ const ROW_H = 28;
 const OVERSCAN = 8;
 const CHOOSER_LIMIT = 200;
 const LIVE_MS = 3000;
+const NEW_MS = 4000; // the poll for runs created since the table loaded
+const NEW_PAGE = 100;
+const NEW_PAGES_MAX = 10; // per poll; more waits for the next one
 const PICK_W = '2.25rem'; // the checkbox column
 const URL_SEL_MAX = 500; // more checked runs than this are not written into ?sel= (the URL would be huge)
 const COMPARE_MAX = 100; // the compare page draws every run it is given
@@ -94,6 +102,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   };
   // checked runs, by id, in the order they were checked (the URL's ?sel=)
   const picked = new Set((query.get('sel') || '').split(',').filter(Boolean));
+  let autoCols = !state.cols; // the columns are the default pick (not the URL's, not the user's)
   let anchor = -1; // the last row checked by a click: shift-click checks the range up to here
 
   const expLink = link(`experiments/${encodeURIComponent(expId)}`, `Experiment ${expId}`);
@@ -116,10 +125,13 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const restoreBtn = h('button', { type: 'button', id: 'restore-runs' }, 'Restore');
   const clearBtn = h('button', { type: 'button', id: 'clear-selection', class: 'link' }, 'Clear');
   const pickNote = h('span', { class: 'muted', 'aria-live': 'polite' });
+  // in the actions row (no layout shift when it shows), right-aligned
+  const newRuns = h('button', { type: 'button', id: 'new-runs', class: 'new-runs', hidden: true,
+    title: 'Runs were created since the table loaded: reload the table to show them in this order' });
   const actions = h('div', { class: 'run-actions', role: 'group', 'aria-label': 'Checked runs' },
     compareBtn, deleteBtn, restoreBtn, clearBtn, pickNote,
     h('span', { class: 'hint' }, 'In the table: ', h('kbd', {}, '↑'), h('kbd', {}, '↓'), ' move, ', h('kbd', {}, 'Space'),
-      ' checks, ', h('kbd', {}, 'Shift'), '+click checks a range, ', h('kbd', {}, 'Enter'), ' opens'));
+      ' checks, ', h('kbd', {}, 'Shift'), '+click checks a range, ', h('kbd', {}, 'Enter'), ' opens'), newRuns);
   const colBtn = h('button', { type: 'button', id: 'columns-button', 'aria-expanded': 'false' }, 'Columns');
   const chooser = h('div', { class: 'chooser', id: 'column-chooser', hidden: true });
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
@@ -249,6 +261,13 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     }));
   };
 
+  /** Puts a row element at row index i. */
+  const placeRow = (a: HTMLElement, i: number) => {
+    a.setAttribute('aria-rowindex', String(i + 2)); // the header is row 1
+    a.style.transform = `translateY(${i * ROW_H}px)`;
+    a.dataset.index = String(i);
+    a.classList.toggle('odd', i % 2 === 1);
+  };
   let frame = 0;
   // Row elements drawn, by what they show: a row that has not changed keeps its
   // element (a click whose mousedown and mouseup land on different elements is lost).
@@ -267,10 +286,13 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     const keys: string[] = [];
     for (let i = first; i < last; i++) {
       const r = rows[i];
-      const key = `${colsGen}|${i}|${r.id}|${i === selected ? 1 : 0}|${picked.has(r.id) ? 1 : 0}`;
+      const key = `${colsGen}|${r.id}|${i === selected ? 1 : 0}|${picked.has(r.id) ? 1 : 0}`;
       const old = drawn.get(key);
       const keep = old && drawnRow.get(old) === r ? old : null;
-      if (keep) drawn.delete(key);
+      if (keep) {
+        drawn.delete(key);
+        if (keep.dataset.index !== String(i)) placeRow(keep, i); // runs were inserted above it
+      }
       order.push(keep);
       keys.push(key);
     }
@@ -286,13 +308,11 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
       }
       const r = rows[i];
       const on = picked.has(r.id);
-      const a = link(`runs/${encodeURIComponent(r.id)}`, '', `vt-row${i === selected ? ' selected' : ''}${i % 2 ? ' odd' : ''}` +
+      const a = link(`runs/${encodeURIComponent(r.id)}`, '', `vt-row${i === selected ? ' selected' : ''}` +
         `${on ? ' checked' : ''}${r.deleted ? ' deleted' : ''}`);
       a.setAttribute('role', 'row');
-      a.setAttribute('aria-rowindex', String(i + 2)); // the header is row 1
       a.setAttribute('aria-selected', String(on));
-      a.style.transform = `translateY(${i * ROW_H}px)`;
-      a.dataset.index = String(i);
+      placeRow(a, i);
       a.dataset.runId = r.id;
       a.tabIndex = -1;
       // not an <input>: interactive content inside a link is invalid; clicks are handled on the body
@@ -334,7 +354,8 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   // ---- live refresh: re-read the rows in view while one of them is RUNNING ----
   let liveTimer = 0, liveBusy = false;
   function startLive(): void {
-    if (!liveTimer && !liveBusy && !ctl.signal.aborted && rows.some((r) => r.status === 'RUNNING'))
+    if (!liveTimer && !liveBusy && !ctl.signal.aborted && document.visibilityState !== 'hidden' &&
+      rows.some((r) => r.status === 'RUNNING'))
       liveTimer = window.setTimeout(liveTick, LIVE_MS);
   }
   async function liveTick(): Promise<void> {
@@ -365,6 +386,118 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     }
   }
 
+  // ---- new runs: poll for runs started since the table loaded ----
+  // `newest`: the latest start_time seen and the runs seen with it (a poll asks
+  // for start_time >= it, so runs started in the same millisecond are not lost)
+  let newest: { start: number; ids: Set<string> } | null = null;
+  let newTimer = 0, newBusy = false, unseen = 0;
+  const defaultOrder = () => state.sort === 'a:start_time' && state.dir === 'desc';
+  const noteNewest = (rs: Row[]) => {
+    for (const r of rs) {
+      const t = Number(r.start);
+      if (!Number.isFinite(t) || !newest) continue;
+      if (t > newest.start) newest = { start: t, ids: new Set([r.id]) };
+      else if (t === newest.start) newest.ids.add(r.id);
+    }
+  };
+  function startNew(ms = NEW_MS): void {
+    if (!newTimer && !newBusy && newest && !ctl.signal.aborted && document.visibilityState !== 'hidden')
+      newTimer = window.setTimeout(newTick, ms);
+  }
+  /** Where polls start: the newest run the table's query matched when it loaded. */
+  async function setBaseline(g: number, firstPage: Row[]): Promise<void> {
+    let seen = firstPage;
+    if (!defaultOrder()) { // the first page is not the newest runs: ask for them
+      const r = await api.searchRuns({ experiment_ids: [expId], filter: state.filter || undefined,
+        order_by: ['attributes.start_time DESC'], max_results: 10, run_view_type: viewType() }, ctl.signal);
+      seen = (r.runs || []).map(toRow);
+    }
+    if (g !== gen) return;
+    newest = { start: 0, ids: new Set() };
+    noteNewest(seen);
+    startNew();
+  }
+  async function newTick(): Promise<void> {
+    newTimer = 0;
+    if (!newest) return;
+    newBusy = true;
+    const g = gen, since = newest;
+    try {
+      const where = `attributes.start_time >= ${since.start}`;
+      const found: Row[] = [];
+      let pageToken: string | undefined;
+      for (let k = 0; k < NEW_PAGES_MAX; k++) {
+        const r = await api.searchRuns({ experiment_ids: [expId], filter: state.filter ? `${state.filter} and ${where}` : where,
+          order_by: ['attributes.start_time ASC'], max_results: NEW_PAGE, page_token: pageToken, run_view_type: viewType() },
+        ctl.signal);
+        if (g !== gen) return;
+        found.push(...(r.runs || []).map(toRow).filter((x) => !since.ids.has(x.id)));
+        pageToken = r.next_page_token || undefined;
+        if (!pageToken) break;
+      }
+      noteNewest(found);
+      if (found.length) addNew(found);
+    } catch {
+      // retried on the next poll (an abort ends the page: startNew checks)
+    } finally {
+      newBusy = false;
+      startNew();
+    }
+  }
+  /** Runs created since the table loaded: at the top in the default order, else counted for the notice. */
+  function addNew(found: Row[]): void {
+    const have = new Set(rows.map((r) => r.id));
+    const add = found.filter((r) => !have.has(r.id));
+    if (!add.length) return;
+    if (!defaultOrder()) {
+      unseen += add.length;
+      newRuns.textContent = `${unseen} new run${unseen === 1 ? '' : 's'} — refresh`;
+      newRuns.hidden = false;
+      return;
+    }
+    add.sort((a, b) => Number(b.start) - Number(a.start));
+    let newKeys = false;
+    for (const row of add)
+      for (const k of ['m', 'p', 't'] as const)
+        for (const key of row[k].keys())
+          if (!keys[k].has(key)) {
+            keys[k].add(key);
+            newKeys = true;
+          }
+    if (autoCols && !state.cols?.length && newKeys) { // the table was empty: pick the default columns now
+      state.cols = defaultColumns();
+      drawHead();
+    }
+    if (newKeys && !chooser.hidden) drawChooser();
+    // Rows move down by add.length; unless the user is at the top (where new
+    // runs should show), scroll by as much, so the rows in view stay put.
+    const shift = add.length * ROW_H;
+    const atTop = scroller.scrollTop < ROW_H / 2;
+    rows = add.concat(rows);
+    if (selected >= 0) selected += add.length;
+    if (anchor >= 0) anchor += add.length;
+    body.style.height = `${rows.length * ROW_H}px`;
+    if (!atTop) scroller.scrollTop += shift;
+    if (frame) cancelAnimationFrame(frame);
+    drawRows(); // now, before the next paint: nothing flickers
+    updateStatus();
+    updateActions();
+  }
+  const defaultColumns = (): Col[] =>
+    [...[...keys.m].sort().slice(0, 4).map((k) => `m:${k}`), ...[...keys.p].sort().slice(0, 4).map((k) => `p:${k}`)];
+  newRuns.addEventListener('click', () => reload());
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') {
+      clearTimeout(newTimer);
+      clearTimeout(liveTimer);
+      newTimer = liveTimer = 0;
+    } else {
+      startNew(0); // catch up at once
+      startLive();
+    }
+  };
+  document.addEventListener('visibilitychange', onVisibility);
+
   async function loadPage(g: number): Promise<void> {
     loading = true;
     updateStatus();
@@ -373,7 +506,12 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
         order_by: [orderBy(state.sort, state.dir)], max_results: rows.length ? PAGE : FIRST_PAGE, page_token: token,
         run_view_type: viewType() }, ctl.signal);
       if (g !== gen) return;
-      const fresh = (r.runs || []).map(toRow);
+      const first = !rows.length;
+      let fresh = (r.runs || []).map(toRow);
+      if (!first) { // page tokens are offsets: runs created meanwhile push rows already here into this page
+        const have = new Set(rows.map((x) => x.id));
+        fresh = fresh.filter((x) => !have.has(x.id));
+      }
       rows = rows.concat(fresh);
       token = r.next_page_token || undefined;
       let newKeys = false;
@@ -385,11 +523,12 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
               newKeys = true;
             }
       if (!state.cols) { // default: a few metrics and params
-        state.cols = [...[...keys.m].sort().slice(0, 4).map((k) => `m:${k}`), ...[...keys.p].sort().slice(0, 4).map((k) => `p:${k}`)];
+        state.cols = defaultColumns();
         drawHead();
       }
       if (newKeys && !chooser.hidden) drawChooser();
       errBox.replaceChildren();
+      if (first && !newest) setBaseline(g, fresh).catch(() => undefined); // no polls: a reload retries
     } catch (e) {
       if (g !== gen || isAbort(e)) return;
       errBox.replaceChildren(errorBox(e instanceof ApiError ? `${e.code}: ${e.message}` : e));
@@ -405,6 +544,11 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
 
   function reload(): void {
     gen++;
+    clearTimeout(newTimer);
+    newTimer = 0;
+    newest = null;
+    unseen = 0;
+    newRuns.hidden = true;
     rows = [];
     token = undefined;
     selected = -1;
@@ -434,6 +578,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
         const col = `${k}:${key}`;
         const box = h('input', { type: 'checkbox', 'data-col': col, checked: chosen.has(col) });
         box.addEventListener('change', () => {
+          autoCols = false;
           const cur = state.cols || [];
           state.cols = box.checked ? [...cur, col] : cur.filter((c) => c !== col);
           pushUrl(false);
@@ -503,6 +648,8 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     dispose: () => {
       gen++;
       clearTimeout(liveTimer);
+      clearTimeout(newTimer);
+      document.removeEventListener('visibilitychange', onVisibility);
       ctl.abort();
       resize.disconnect();
       if (frame) cancelAnimationFrame(frame);
