@@ -12,7 +12,7 @@ import uPlot from 'uplot';
 import { api, Run } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
 import { errorBox, fmtDuration, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
-import { ChartOptions, ChartRun, MetricChart, prefetchHistories, seriesColor, XAxis } from '../chart';
+import { ChartOptions, ChartRun, MetricChart, parseSmoothing, prefetchHistories, seriesColor, smoothingControl, XAxis } from '../chart';
 
 const MAX_RUNS = 100;
 const PC_DEFAULT_AXES = 6;
@@ -203,13 +203,11 @@ function build(cols: Col[], expLink: (id: string) => HTMLAnchorElement, query: U
   const xSelect = h('select', { id: 'cmp-x', 'aria-label': 'X axis' },
     ...xs.map(([v, label]) => h('option', { value: v, selected: v === xWanted }, label)));
   const logBox = h('input', { type: 'checkbox', id: 'cmp-log', checked: query.get('log') === '1' });
-  const smoothWanted = Math.min(0.99, Math.max(0, Number(query.get('smooth')) || 0));
-  const smoothRange = h('input', { type: 'range', id: 'cmp-smooth', min: 0, max: 0.99, step: 0.01, value: smoothWanted,
-    'aria-label': 'Smoothing' });
-  const smoothOut = h('output', { for: 'cmp-smooth', class: 'num' }, smoothWanted.toFixed(2));
+  const smooth = smoothingControl('cmp-smooth', parseSmoothing(query.get('smooth')), () => restyle());
+  const smoothRange = smooth.input;
   const rawBox = h('input', { type: 'checkbox', id: 'cmp-raw', checked: query.get('raw') !== '0' });
   const controls = h('div', { class: 'chart-controls' }, h('label', {}, 'X axis ', xSelect), h('label', {}, logBox, ' log scale'),
-    h('label', {}, 'Smoothing ', smoothRange, ' ', smoothOut), h('label', {}, rawBox, ' raw lines'),
+    smooth.node, h('label', {}, rawBox, ' raw lines'),
     h('span', { class: 'hint' }, 'drag to zoom, double-click to reset'));
   const chartsBox = h('div', { class: 'compare-charts', id: 'compare-charts' });
   const chartRuns: ChartRun[] = cols.map((c) => ({ id: c.id, name: c.name, start: Number(c.run.info.start_time) || 0, color: c.color }));
@@ -238,7 +236,6 @@ function build(cols: Col[], expLink: (id: string) => HTMLAnchorElement, query: U
   }
   let pending = 0;
   const restyle = () => {
-    smoothOut.textContent = Number(smoothRange.value).toFixed(2);
     saveQuery('x', xSelect.value === 'step' ? null : xSelect.value);
     saveQuery('log', logBox.checked ? '1' : null);
     saveQuery('smooth', Number(smoothRange.value) > 0 ? smoothRange.value : null);
@@ -253,7 +250,6 @@ function build(cols: Col[], expLink: (id: string) => HTMLAnchorElement, query: U
   disposers.push(() => cancelAnimationFrame(pending));
   xSelect.addEventListener('change', restyle);
   logBox.addEventListener('change', restyle);
-  smoothRange.addEventListener('input', restyle);
   rawBox.addEventListener('change', restyle);
   drawCharts();
 
