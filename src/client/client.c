@@ -312,12 +312,14 @@ enum mlf_result client_post_fields(mlf_client *c, const char *path, const struct
 /* Copies the string at reply.<path[0]>.<path[1]>... (NULL-terminated) into out[size]. */
 enum mlf_result client_reply_string(const struct creply *rep, const char *const *path, char *out, size_t size)
 {
-	json_t *j = json_loadb(rep->body.ptr, rep->body.len, 0, NULL);
+	json_t *j;
+	enum mlf_result r = cjson_load(&rep->body, "the server's answer", &j);
+	if (r != MLF_CLIENT_OK)
+		return r;
 	json_t *v = j;
 	for (const char *const *k = path; *k && v; k++)
 		v = json_object_get(v, *k);
 	const char *s = json_string_value(v);
-	enum mlf_result r = MLF_CLIENT_OK;
 	if (!s || strlen(s) >= size)
 		r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "the server's answer has no usable '%s'", path[0]);
 	else

@@ -422,7 +422,9 @@ static unsigned retry_delay_ms(const mlf_client *c, unsigned attempt, CURL *e)
 /* The thread's error text for a non-2xx answer: MLflow's error, else the status. */
 static enum mlf_result answer_error(const char *url, long status, struct creply *rep)
 {
-	json_t *j = json_loadb(rep->body.ptr, rep->body.len, 0, NULL);
+	json_t *j;
+	if (cjson_load(&rep->body, "an error answer", &j) == MLF_CLIENT_ERR_NOMEM)
+		return MLF_CLIENT_ERR_NOMEM; /* callers act on the error_code */
 	const char *code = json_string_value(json_object_get(j, "error_code"));
 	const char *msg = json_string_value(json_object_get(j, "message"));
 	snprintf(rep->code, sizeof(rep->code), "%s", code ? code : "");
@@ -751,7 +753,9 @@ static enum mlf_result list_proxy(struct xfer *x, const struct location *l, cons
 	char *url = ppath ? proxy_url(l, ppath, true) : NULL;
 	struct creply rep = { .body = BUF_INIT };
 	enum mlf_result r = url ? xfer_run(x, url, NULL, 0, NULL, &rep) : nomem();
-	json_t *doc = r == MLF_CLIENT_OK ? json_loadb(rep.body.ptr, rep.body.len, 0, NULL) : NULL;
+	json_t *doc = NULL;
+	if (r == MLF_CLIENT_OK)
+		r = cjson_load(&rep.body, "an artifact listing", &doc);
 	if (r == MLF_CLIENT_OK && !json_is_object(doc))
 		r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "the listing of '%s' is not a JSON object", url);
 	size_t i;
@@ -1055,9 +1059,11 @@ void mlf_artifacts_free(struct mlf_artifacts *a)
 static enum mlf_result artifacts_parse(const struct creply *rep, struct artifacts_result *res)
 {
 	res->json = cstr_printf("%.*s", (int)rep->body.len, rep->body.ptr);
-	res->doc = json_loadb(rep->body.ptr, rep->body.len, 0, NULL);
 	if (!res->json)
 		return nomem();
+	enum mlf_result r = cjson_load(&rep->body, "artifacts/list", &res->doc);
+	if (r != MLF_CLIENT_OK)
+		return r;
 	if (!json_is_object(res->doc))
 		return client_fail(MLF_CLIENT_ERR_PROTOCOL, "artifacts/list did not answer a JSON object");
 	json_t *files = json_object_get(res->doc, "files");

@@ -14,6 +14,7 @@
  */
 #include "client_int.h"
 #include <curl/curl.h>
+#include <errno.h>
 #include <jansson.h>
 #include <strings.h>
 #include <time.h>
@@ -104,8 +105,9 @@ static enum mlf_result chttp_auth(struct chttp *h)
 	const char *token = env_nonempty("MLFLOW_TRACKING_TOKEN");
 	if (user && pass) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC); /* sent with the first request */
-		curl_easy_setopt(e, CURLOPT_USERNAME, user);
-		curl_easy_setopt(e, CURLOPT_PASSWORD, pass);
+		if (curl_easy_setopt(e, CURLOPT_USERNAME, user) != CURLE_OK ||
+		    curl_easy_setopt(e, CURLOPT_PASSWORD, pass) != CURLE_OK)
+			return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
 		return MLF_CLIENT_OK;
 	}
 	if (!token)
@@ -136,15 +138,18 @@ static enum mlf_result chttp_tls(struct chttp *h)
 					   "MLFLOW_TRACKING_SERVER_CERT_PATH cannot both be set");
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (ca) {
-		curl_easy_setopt(e, CURLOPT_CAINFO, ca);
+	} else if (ca && curl_easy_setopt(e, CURLOPT_CAINFO, ca) != CURLE_OK) {
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
 	}
-	if (cert)
-		curl_easy_setopt(e, CURLOPT_SSLCERT, cert);
+	if (cert && curl_easy_setopt(e, CURLOPT_SSLCERT, cert) != CURLE_OK)
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
 	return MLF_CLIENT_OK;
 }
 
-/* ---------------------------------------------------------------- handles */
+/* ---------------------------------------------------------------- handles
+ * String options are copied by libcurl: their setopt can fail with
+ * CURLE_OUT_OF_MEMORY (a failed CURLOPT_URL leaves no URL at all), so
+ * those results are checked; the others only store a value. */
 
 enum mlf_result chttp_init(struct chttp *h)
 {
@@ -171,7 +176,10 @@ enum mlf_result chttp_init(struct chttp *h)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_reply);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "mlflowc-client/" MLFLOWC_VERSION);
+	if (curl_easy_setopt(e, CURLOPT_USERAGENT, "mlflowc-client/" MLFLOWC_VERSION) != CURLE_OK) {
+		chttp_release(h);
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory creating a connection");
+	}
 	return MLF_CLIENT_OK;
 }
 
@@ -238,7 +246,9 @@ static CURLcode perform(mlf_client *c, struct chttp *h, const char *method, cons
 	buf_reset(&out->body);
 	h->sink = &out->body;
 	h->oom = false;
-	curl_easy_setopt(e, CURLOPT_URL, url);
+	out->status = 0;
+	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK)
+		return CURLE_OUT_OF_MEMORY;
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->opt.timeout_ms);
 	if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body->ptr);
@@ -256,9 +266,124 @@ static CURLcode perform(mlf_client *c, struct chttp *h, const char *method, cons
 	return rc;
 }
 
+/* Parsing replies with jansson 2.14 under memory pressure. Its lexer keeps
+ * the current token in a buffer that starts at 16 bytes and doubles; when
+ * a growth fails it drops the byte and goes on (a run id loses a
+ * character, a number a digit), and if the dropped byte is a string's
+ * closing quote, decoding that string runs past the buffer (a heap
+ * overflow). Most of its other allocation failures come back as syntax
+ * errors. So:
+ *   - the text is handed over one byte per callback and errno is looked
+ *     at before each byte: malloc's ENOMEM is seen before the next token
+ *     (jansson's number lexer resets errno) and stops the parse;
+ *   - the text is parsed as element 1 of ["xx..xx", <text>], whose first
+ *     string is as long as the text's longest token: the buffer reaches
+ *     its final size on that string, whose length keeps its closing quote
+ *     off a doubling point, so no byte of the text itself is ever dropped. */
+#define CJSON_TOKEN_MIN 16 /* jansson's first token buffer */
+
+struct cjson_feed {
+	const char *text;
+	size_t len;
+	size_t pad;  /* x's of the leading string */
+	size_t pos;  /* in the virtual text ["<pad>",<text>] */
+	bool oom;
+};
+
+/* The most bytes jansson's lexer saves for one token of s: a string with
+ * its quotes, a number or literal with the byte after it (saved, then
+ * given back). */
+static size_t cjson_longest_token(const char *s, size_t n)
+{
+	size_t best = 0, start = 0;
+	bool in_string = false, escaped = false;
+	for (size_t i = 0; i <= n; i++) {
+		char ch = i < n ? s[i] : ' ';
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (ch == '\\')
+				escaped = true;
+			else if (ch == '"' || i == n)
+				in_string = false;
+			if (!in_string && i - start + 1 > best)
+				best = i - start + 1;
+			continue;
+		}
+		bool separator = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '"' || ch == ',' ||
+				 ch == ':' || ch == '[' || ch == ']' || ch == '{' || ch == '}';
+		if (separator && i > start && i - start + 1 > best)
+			best = i - start + 1;
+		if (separator)
+			start = i + 1;
+		if (ch == '"') {
+			in_string = true;
+			start = i;
+		}
+	}
+	return best;
+}
+
+static size_t cjson_feed_byte(void *buffer, size_t buflen, void *data)
+{
+	struct cjson_feed *f = data;
+	if (errno == ENOMEM) {
+		f->oom = true;
+		return (size_t)-1; /* stops the parse */
+	}
+	size_t p = f->pos, pad = f->pad;
+	char ch;
+	if (!buflen)
+		return 0;
+	if (p < 2)
+		ch = "[\""[p];
+	else if (p < 2 + pad)
+		ch = 'x';
+	else if (p < 4 + pad)
+		ch = "\","[p - 2 - pad];
+	else if (p < 4 + pad + f->len)
+		ch = f->text[p - 4 - pad];
+	else if (p == 4 + pad + f->len)
+		ch = ']';
+	else
+		return 0;
+	*(char *)buffer = ch;
+	f->pos++;
+	return 1;
+}
+
+enum mlf_result cjson_load(const struct buf *text, const char *what, json_t **out)
+{
+	/* the leading token must save as many bytes as the longest one (plus
+	 * its NUL), and its closing quote must not be byte 16, 32, 64... */
+	size_t need = cjson_longest_token(text->ptr, text->len);
+	size_t token = need > CJSON_TOKEN_MIN ? need : CJSON_TOKEN_MIN;
+	if ((token & (token - 1)) == 0)
+		token++;
+	struct cjson_feed feed = { text->ptr, text->len, token - 2, 0, false };
+	json_error_t err;
+	errno = 0;
+	json_t *wrapped = json_load_callback(cjson_feed_byte, &feed, 0, &err);
+	if (!feed.oom && errno == ENOMEM)
+		feed.oom = true; /* the parse ended after the failure */
+	json_t *v = json_array_get(wrapped, 1);
+	*out = NULL;
+	if (wrapped && !feed.oom && json_array_size(wrapped) == 2 && (json_is_object(v) || json_is_array(v)))
+		*out = json_incref(v);
+	json_decref(wrapped);
+	if (*out)
+		return MLF_CLIENT_OK;
+	if (feed.oom || json_error_code(&err) == json_error_out_of_memory)
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory reading %s", what);
+	return client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s is not JSON%s%s", what, wrapped ? "" : ": ",
+			   wrapped ? " (not an object or array)" : err.text);
+}
+
 enum mlf_result chttp_reply_error(const char *where, struct creply *out)
 {
-	json_t *j = json_loadb(out->body.ptr, out->body.len, 0, NULL);
+	json_t *j;
+	if (cjson_load(&out->body, "an error answer", &j) == MLF_CLIENT_ERR_NOMEM)
+		return MLF_CLIENT_ERR_NOMEM; /* not "HTTP 404 from": callers act on the error_code */
 	const char *code = j ? json_string_value(json_object_get(j, "error_code")) : NULL;
 	const char *msg = j ? json_string_value(json_object_get(j, "message")) : NULL;
 	snprintf(out->code, sizeof(out->code), "%s", code ? code : "");
@@ -294,12 +419,14 @@ enum mlf_result chttp_request(mlf_client *c, struct chttp *h, const char *method
 	CURLcode rc = CURLE_OK;
 	for (unsigned attempt = 0;; attempt++) {
 		rc = perform(c, h, method, url.ptr, body, out);
+		h->oom = h->oom || rc == CURLE_OUT_OF_MEMORY; /* ours or libcurl's: not retried */
 		if (h->oom || !retryable(rc, out->status) || attempt + 1 >= c->opt.max_attempts)
 			break;
 		chttp_retry_pause(c, attempt, retry_after(h->curl));
 	}
 	if (h->oom)
-		r = client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory reading the reply");
+		r = client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory %s %s",
+				rc == CURLE_OUT_OF_MEMORY ? "sending" : "reading the reply to", url.ptr);
 	else if (rc != CURLE_OK)
 		r = client_fail(MLF_CLIENT_ERR_TRANSPORT, "%s: %s", url.ptr, curl_easy_strerror(rc));
 	else if (out->status < 200 || out->status > 299)

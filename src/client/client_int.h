@@ -159,6 +159,13 @@ extern const struct client_transport client_transport_local;
 /* client_http.c: chttp_call with a method (NULL: GET/POST by body). */
 enum mlf_result chttp_request(mlf_client *c, struct chttp *h, const char *method, const char *path,
 			      const struct buf *body, struct creply *out);
+/* Parses a reply into *out (the caller decrefs it). When it cannot:
+ * MLF_CLIENT_ERR_NOMEM if memory ran out (also when jansson would have
+ * returned a tree missing the bytes it had no room for), else
+ * MLF_CLIENT_ERR_PROTOCOL ("<what> is not JSON"); *out NULL and the
+ * thread's error text set. Every reply the library reads goes through it. */
+struct json_t;
+enum mlf_result cjson_load(const struct buf *text, const char *what, struct json_t **out);
 /* Fills out->code and the thread's error text from a non-2xx MLflow error
  * body; returns MLF_CLIENT_ERR_SERVER. `where` names the request. */
 enum mlf_result chttp_reply_error(const char *where, struct creply *out);
@@ -196,6 +203,11 @@ void intern_release(struct intern *t);
  * parsed answer, which the caller decrefs. */
 struct json_t;
 enum mlf_result client_json_call(mlf_client *c, const char *path, struct json_t *body, struct json_t **reply);
+/* The compact JSON text of `v`, malloc'ed (the caller frees it); NULL on
+ * OOM. Written with jw after cbuf_reserve, not json_dumps: jansson 2.14's
+ * dump ignores a failure to write an object key and goes on, so a request
+ * could lose a field silently. */
+char *client_json_text(const struct json_t *v);
 /* The experiment of a run started with experiment_id NULL (see struct
  * mlf_run_options), written into id. */
 enum mlf_result client_default_experiment(mlf_client *c, char id[32]);

@@ -31,7 +31,7 @@ static enum mlf_result nomem(void)
  * handle. The answer is in rep (release it). */
 static enum mlf_result call(mlf_client *c, const char *method, const char *path, json_t *body, struct creply *rep)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body ? client_json_text(body) : NULL;
 	if (body && !text)
 		return nomem();
 	struct buf b = { .ptr = text, .len = text ? strlen(text) : 0, .cap = text ? strlen(text) + 1 : 0 };
@@ -86,11 +86,10 @@ static enum mlf_result get_json(mlf_client *c, const char *path, const char *con
 	char *url = query(path, kv);
 	struct creply rep = { .body = BUF_INIT };
 	enum mlf_result r = url ? client_sync_call(c, url, NULL, &rep) : nomem();
-	if (r == MLF_CLIENT_OK) {
-		*doc = json_loadb(rep.body.ptr, rep.body.len, 0, NULL);
-		if (!json_is_object(*doc))
-			r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s: the answer is not a JSON object", path);
-	}
+	if (r == MLF_CLIENT_OK)
+		r = cjson_load(&rep.body, path, doc);
+	if (r == MLF_CLIENT_OK && !json_is_object(*doc))
+		r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s: the answer is not a JSON object", path);
 	if (r == MLF_CLIENT_OK && text && !(*text = strndup(rep.body.ptr, rep.body.len)))
 		r = nomem();
 	if (r != MLF_CLIENT_OK) {
@@ -109,11 +108,10 @@ static enum mlf_result send_json(mlf_client *c, const char *method, const char *
 	struct creply rep = { .body = BUF_INIT };
 	enum mlf_result r = body ? call(c, method, path, body, &rep) : nomem();
 	json_decref(body);
-	if (r == MLF_CLIENT_OK) {
-		*doc = json_loadb(rep.body.ptr, rep.body.len, 0, NULL);
-		if (!json_is_object(*doc))
-			r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s: the answer is not a JSON object", path);
-	}
+	if (r == MLF_CLIENT_OK)
+		r = cjson_load(&rep.body, path, doc);
+	if (r == MLF_CLIENT_OK && !json_is_object(*doc))
+		r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s: the answer is not a JSON object", path);
 	buf_release(&rep.body);
 	return r;
 }
@@ -166,7 +164,7 @@ static void holder_release(struct holder *h)
 /* The JSON text of the result: the raw answer when given, else h->doc dumped. */
 static enum mlf_result holder_text(struct holder *h, char *raw)
 {
-	h->json = raw ? raw : json_dumps(h->doc, JSON_COMPACT);
+	h->json = raw ? raw : client_json_text(h->doc);
 	return h->json ? MLF_CLIENT_OK : nomem();
 }
 
@@ -767,11 +765,10 @@ enum mlf_result mlf_model_history(mlf_client *c, const char *name, const char *v
 	struct creply rep = { .body = BUF_INIT };
 	struct events_result *res = calloc(1, sizeof(*res));
 	r = url && res ? cxfer_get(c, url, &rep) : nomem();
-	if (r == MLF_CLIENT_OK) {
-		res->h.doc = json_loadb(rep.body.ptr, rep.body.len, 0, NULL);
-		if (!json_is_object(res->h.doc))
-			r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s: the answer is not a JSON object", url);
-	}
+	if (r == MLF_CLIENT_OK)
+		r = cjson_load(&rep.body, url, &res->h.doc);
+	if (r == MLF_CLIENT_OK && !json_is_object(res->h.doc))
+		r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s: the answer is not a JSON object", url);
 	if (r == MLF_CLIENT_OK) {
 		char *raw = strndup(rep.body.ptr, rep.body.len);
 		r = raw ? holder_text(&res->h, raw) : nomem();

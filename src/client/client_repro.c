@@ -28,11 +28,24 @@
 
 /* ---------------------------------------------------------------- files */
 
+/* Set when a read failed for want of memory (fopen's FILE, realpath):
+ * the run start then fails with NOMEM instead of silently leaving the git
+ * tags out. Per thread, reset by repro_tags_collect. */
+static _Thread_local bool repro_oom;
+
+static FILE *open_read(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f && errno == ENOMEM)
+		repro_oom = true;
+	return f;
+}
+
 /* Reads at most size-1 bytes of a file into out (NUL-terminated) and
  * strips trailing whitespace; false when it cannot be read. */
 static bool read_small(const char *path, char *out, size_t size)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = open_read(path);
 	if (!f)
 		return false;
 	size_t n = fread(out, 1, size - 1, f);
@@ -78,8 +91,10 @@ static bool safe_ref(const char *ref)
 static bool find_git_dirs(const char *dir, char gitdir[REPRO_PATH_MAX], char common[REPRO_PATH_MAX])
 {
 	char cur[REPRO_PATH_MAX], dotgit[REPRO_PATH_MAX];
-	if (!realpath(dir, cur))
+	if (!realpath(dir, cur)) {
+		repro_oom = repro_oom || errno == ENOMEM;
 		return false;
+	}
 	for (;;) {
 		struct stat st;
 		if (join(dotgit, sizeof(dotgit), strcmp(cur, "/") ? cur : "", ".git") && stat(dotgit, &st) == 0) {
@@ -124,7 +139,7 @@ static bool packed_ref(const char *common, const char *ref, char *id, size_t siz
 	char path[REPRO_PATH_MAX];
 	if (!join(path, sizeof(path), common, "packed-refs"))
 		return false;
-	FILE *f = fopen(path, "re");
+	FILE *f = open_read(path);
 	if (!f)
 		return false;
 	char line[1024];
@@ -191,7 +206,7 @@ static bool origin_url(const char *common, char *out, size_t size)
 	char path[REPRO_PATH_MAX];
 	if (!join(path, sizeof(path), common, "config"))
 		return false;
-	FILE *f = fopen(path, "re");
+	FILE *f = open_read(path);
 	if (!f)
 		return false;
 	char raw[4096];
@@ -295,6 +310,7 @@ static void program_name(char *out, size_t size)
 bool repro_tags_collect(struct repro_tags *t)
 {
 	*t = (struct repro_tags){ 0 };
+	repro_oom = false;
 	char user[256], program[REPRO_PATH_MAX], cwd[REPRO_PATH_MAX], client[512], host[256] = "";
 	user_name(user, sizeof(user));
 	program_name(program, sizeof(program));
@@ -312,7 +328,7 @@ bool repro_tags_collect(struct repro_tags *t)
 	if (ok && in_git)
 		ok = add(t, "mlflow.source.git.commit", git.commit) && add(t, "mlflow.source.git.branch", git.branch) &&
 		     add(t, "mlflow.source.git.repoURL", git.repo_url) && add(t, "mlflow.gitRepoURL", git.repo_url);
-	return ok && add(t, "mlflowc.client", client);
+	return ok && !repro_oom && add(t, "mlflowc.client", client);
 }
 
 void repro_tags_release(struct repro_tags *t)

@@ -32,8 +32,8 @@ struct repro_tags {
 
 /* Collects mlflow.user, mlflow.source.name, mlflow.source.type, the git
  * tags (when the current directory is in a work tree) and mlflowc.client.
- * Returns false on OOM (what was collected is still released by
- * repro_tags_release). */
+ * Returns false on OOM, also when a git file could not be opened for want
+ * of memory (what was collected is still released by repro_tags_release). */
 bool repro_tags_collect(struct repro_tags *t);
 void repro_tags_release(struct repro_tags *t);
 

@@ -31,7 +31,7 @@ enum mlf_result client_json_call(mlf_client *c, const char *path, json_t *body, 
 		*reply = NULL;
 	char *text = NULL;
 	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
+		text = client_json_text(body);
 		json_decref(body);
 		if (!text)
 			return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory writing a request to %s", path);
@@ -41,10 +41,9 @@ enum mlf_result client_json_call(mlf_client *c, const char *path, json_t *body, 
 	enum mlf_result r = client_sync_call(c, path, text ? &b : NULL, &rep);
 	free(text);
 	if (r == MLF_CLIENT_OK && reply) {
-		json_error_t err;
-		*reply = json_loadb(rep.body.ptr, rep.body.len, 0, &err);
-		if (!*reply)
-			r = client_fail(MLF_CLIENT_ERR_PROTOCOL, "the answer to %s is not JSON: %s", path, err.text);
+		char what[160];
+		snprintf(what, sizeof(what), "the answer to %s", path);
+		r = cjson_load(&rep.body, what, reply);
 	}
 	buf_release(&rep.body);
 	return r;
@@ -183,8 +182,7 @@ static int tree_write(struct jw *w, const json_t *v)
 	return 0;
 }
 
-/* The malloc'ed JSON text of v; NULL on OOM. */
-static char *tree_text(const json_t *v)
+char *client_json_text(const json_t *v)
 {
 	struct buf b = BUF_INIT;
 	struct jw w;
@@ -340,7 +338,7 @@ static enum mlf_result experiments_result(json_t *root, const json_t *list, stru
 		x->root = root;
 		x->items = alloc_n(json_array_size(list), sizeof(*x->items));
 		x->tags = alloc_n(ntags, sizeof(*x->tags));
-		x->json = tree_text(root);
+		x->json = client_json_text(root);
 	}
 	if (!x || !x->items || !x->tags || !x->json) {
 		if (x)
@@ -384,7 +382,7 @@ static enum mlf_result runs_result(json_t *root, const json_t *list, struct mlf_
 		x->items = alloc_n(json_array_size(list), sizeof(*x->items));
 		x->kv = alloc_n(nkv, sizeof(*x->kv));
 		x->metrics = alloc_n(nmetrics, sizeof(*x->metrics));
-		x->json = tree_text(root);
+		x->json = client_json_text(root);
 	}
 	if (!x || !x->items || !x->kv || !x->metrics || !x->json) {
 		if (x)
@@ -425,14 +423,17 @@ static enum mlf_result runs_result(json_t *root, const json_t *list, struct mlf_
 	return MLF_CLIENT_OK;
 }
 
-/* Wraps one object of the answer (answer.<key>) as a list of one, keeping
- * the answer as the result's root. */
-static json_t *single(json_t *root, const char *key)
+/* Wraps one object of the answer (answer.<key>) as a list of one in *list,
+ * keeping the answer as the result's root. PROTOCOL when the answer has no
+ * such object, NOMEM when the list cannot be made. */
+static enum mlf_result single(json_t *root, const char *key, const char *endpoint, json_t **list)
 {
 	json_t *one = json_object_get(root, key);
+	*list = NULL;
 	if (!json_is_object(one))
-		return NULL;
-	return json_pack("[O]", one);
+		return client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s answered no %s", endpoint, key);
+	*list = json_pack("[O]", one);
+	return *list ? MLF_CLIENT_OK : client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory reading %s", endpoint);
 }
 
 /* ---------------------------------------------------------------- paging */
@@ -562,10 +563,11 @@ static enum mlf_result experiment_one(mlf_client *c, const char *endpoint, const
 	enum mlf_result r = get_json(c, endpoint, (const char *const[]){ param, value }, 1, &reply);
 	if (r != MLF_CLIENT_OK)
 		return r;
-	json_t *list = single(reply, "experiment");
-	if (!list) {
+	json_t *list;
+	r = single(reply, "experiment", endpoint, &list);
+	if (r != MLF_CLIENT_OK) {
 		json_decref(reply);
-		return client_fail(MLF_CLIENT_ERR_PROTOCOL, "%s answered no experiment", endpoint);
+		return r;
 	}
 	r = experiments_result(reply, list, out);
 	json_decref(list);
@@ -725,10 +727,11 @@ enum mlf_result mlf_run_get(mlf_client *c, const char *run_id, struct mlf_runs *
 	enum mlf_result r = get_json(c, "runs/get", (const char *const[]){ "run_id", run_id }, 1, &reply);
 	if (r != MLF_CLIENT_OK)
 		return r;
-	json_t *list = single(reply, "run");
-	if (!list) {
+	json_t *list;
+	r = single(reply, "run", "runs/get", &list);
+	if (r != MLF_CLIENT_OK) {
 		json_decref(reply);
-		return client_fail(MLF_CLIENT_ERR_PROTOCOL, "runs/get answered no run");
+		return r;
 	}
 	r = runs_result(reply, list, out);
 	json_decref(list);
@@ -843,7 +846,7 @@ enum mlf_result mlf_metric_history(mlf_client *c, const char *run_id, const char
 	if (x) {
 		x->root = root;
 		x->items = alloc_n(json_array_size(list), sizeof(*x->items));
-		x->json = tree_text(root);
+		x->json = client_json_text(root);
 	}
 	if (!x || !x->items || !x->json) {
 		if (x)
