@@ -297,8 +297,10 @@ enum mlf_result cart_run_artifact_uri(mlf_client *c, const char *run_id, char **
 	return r;
 }
 
+/* Where run `run_id` keeps its artifacts; *l is set (releasable) even on failure. */
 static enum mlf_result run_location(mlf_client *c, const char *run_id, struct location *l)
 {
+	memset(l, 0, sizeof(*l)); /* callers release it whatever the result */
 	char *uri;
 	enum mlf_result r = cart_run_artifact_uri(c, run_id, &uri);
 	if (r == MLF_CLIENT_OK)
@@ -419,6 +421,14 @@ static unsigned retry_delay_ms(const mlf_client *c, unsigned attempt, CURL *e)
 	return ms > c->opt.retry_max_ms ? c->opt.retry_max_ms : (unsigned)ms;
 }
 
+/* The kind of a failed local file operation: NOMEM when it failed for
+ * want of memory (fopen's FILE, opendir's DIR, a path buffer), else
+ * INVALID (a missing or unreadable file). Reads errno. */
+static enum mlf_result file_error_kind(void)
+{
+	return errno == ENOMEM ? MLF_CLIENT_ERR_NOMEM : MLF_CLIENT_ERR_INVALID;
+}
+
 /* The thread's error text for a non-2xx answer: MLflow's error, else the status. */
 static enum mlf_result answer_error(const char *url, long status, struct creply *rep)
 {
@@ -445,7 +455,8 @@ static enum mlf_result xfer_run(struct xfer *x, const char *url, FILE *up, int64
 	CURL *e = x->h.curl;
 	struct sink sink = { .curl = e, .body = &rep->body };
 	struct upload upload = { .file = up };
-	curl_easy_setopt(e, CURLOPT_URL, url);
+	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK) /* copied: can fail */
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory sending %s", url);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);
 	if (up) {
@@ -464,10 +475,11 @@ static enum mlf_result xfer_run(struct xfer *x, const char *url, FILE *up, int64
 		sink.file = down;
 		if ((up && fseeko(up, 0, SEEK_SET) != 0) ||
 		    (down && (fflush(down) != 0 || ftruncate(fileno(down), 0) != 0 || fseeko(down, 0, SEEK_SET) != 0)))
-			return client_fail(MLF_CLIENT_ERR_INVALID, "cannot rewind a local file: %s", strerror(errno));
+			return client_fail(file_error_kind(), "cannot rewind a local file: %s", strerror(errno));
 		rc = curl_easy_perform(e);
 		rep->status = 0;
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &rep->status);
+		sink.oom = sink.oom || rc == CURLE_OUT_OF_MEMORY; /* ours or libcurl's: not retried */
 		bool local_failure = sink.oom || sink.io_error || upload.io_error;
 		bool retry = !local_failure && (rc != CURLE_OK || rep->status == 429 || rep->status >= 500);
 		if (!retry || attempt + 1 >= x->c->opt.max_attempts)
@@ -478,9 +490,9 @@ static enum mlf_result xfer_run(struct xfer *x, const char *url, FILE *up, int64
 		pthread_mutex_unlock(&x->c->mu);
 	}
 	if (sink.oom)
-		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory reading the answer of %s", url);
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory during %s", url);
 	if (sink.io_error || upload.io_error)
-		return client_fail(MLF_CLIENT_ERR_INVALID, "local file error during %s: %s", url, strerror(errno));
+		return client_fail(file_error_kind(), "local file error during %s: %s", url, strerror(errno));
 	if (rc != CURLE_OK)
 		return client_fail(MLF_CLIENT_ERR_TRANSPORT, "%s: %s", url, curl_easy_strerror(rc));
 	if (rep->status < 200 || rep->status > 299)
@@ -525,7 +537,7 @@ static enum mlf_result make_dirs(const char *path)
 		*s = '\0';
 		struct stat st;
 		if (mkdir(p, 0777) != 0 && errno != EEXIST)
-			r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot create directory '%s': %s", p, strerror(errno));
+			r = client_fail(file_error_kind(), "cannot create directory '%s': %s", p, strerror(errno));
 		else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
 			r = client_fail(MLF_CLIENT_ERR_INVALID, "'%s' exists and is not a directory", p);
 		*s = saved;
@@ -569,9 +581,9 @@ static FILE *temp_beside(const char *target, char **tmp_name)
 static enum mlf_result temp_finish(FILE *f, char *tmp_name, const char *target, enum mlf_result r)
 {
 	if (fclose(f) != 0 && r == MLF_CLIENT_OK)
-		r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot write '%s': %s", tmp_name, strerror(errno));
+		r = client_fail(file_error_kind(), "cannot write '%s': %s", tmp_name, strerror(errno));
 	if (r == MLF_CLIENT_OK && rename(tmp_name, target) != 0)
-		r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot rename '%s' to '%s': %s", tmp_name, target,
+		r = client_fail(file_error_kind(), "cannot rename '%s' to '%s': %s", tmp_name, target,
 				strerror(errno));
 	if (r != MLF_CLIENT_OK)
 		unlink(tmp_name);
@@ -587,12 +599,12 @@ static enum mlf_result copy_file(const char *from, const char *to)
 		return r;
 	FILE *in = fopen(from, "rb");
 	if (!in)
-		return client_fail(MLF_CLIENT_ERR_INVALID, "cannot read '%s': %s", from, strerror(errno));
+		return client_fail(file_error_kind(), "cannot read '%s': %s", from, strerror(errno));
 	char *tmp;
 	FILE *out = temp_beside(to, &tmp);
 	if (!out) {
 		fclose(in);
-		return client_fail(MLF_CLIENT_ERR_INVALID, "cannot create a file beside '%s': %s", to, strerror(errno));
+		return client_fail(file_error_kind(), "cannot create a file beside '%s': %s", to, strerror(errno));
 	}
 	char *chunk = malloc(COPY_CHUNK);
 	if (!chunk)
@@ -600,9 +612,9 @@ static enum mlf_result copy_file(const char *from, const char *to)
 	size_t n;
 	while (r == MLF_CLIENT_OK && (n = fread(chunk, 1, COPY_CHUNK, in)) > 0)
 		if (fwrite(chunk, 1, n, out) != n)
-			r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot write '%s': %s", tmp, strerror(errno));
+			r = client_fail(file_error_kind(), "cannot write '%s': %s", tmp, strerror(errno));
 	if (r == MLF_CLIENT_OK && ferror(in))
-		r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot read '%s': %s", from, strerror(errno));
+		r = client_fail(file_error_kind(), "cannot read '%s': %s", from, strerror(errno));
 	free(chunk);
 	fclose(in);
 	return temp_finish(out, tmp, to, r);
@@ -628,7 +640,7 @@ static enum mlf_result put_file(struct xfer *x, const struct location *l, const 
 	if (!url)
 		r = nomem();
 	else if (!f || fstat(fileno(f), &st) != 0)
-		r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot read '%s': %s", local, strerror(errno));
+		r = client_fail(file_error_kind(), "cannot read '%s': %s", local, strerror(errno));
 	else {
 		struct creply rep = { .body = BUF_INIT };
 		r = xfer_run(x, url, f, (int64_t)st.st_size, NULL, &rep);
@@ -661,7 +673,7 @@ static enum mlf_result get_file(struct xfer *x, const struct location *l, const 
 		char *tmp;
 		FILE *f = temp_beside(target, &tmp);
 		if (!f) {
-			r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot create a file beside '%s': %s", target,
+			r = client_fail(file_error_kind(), "cannot create a file beside '%s': %s", target,
 					strerror(errno));
 		} else {
 			struct creply rep = { .body = BUF_INIT };
@@ -725,7 +737,7 @@ static enum mlf_result list_local(const struct location *l, const char *rel, str
 	else if (S_ISREG(st.st_mode))
 		*is_file = true;
 	else if (!(d = opendir(dir)))
-		r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot read directory '%s': %s", dir, strerror(errno));
+		r = client_fail(file_error_kind(), "cannot read directory '%s': %s", dir, strerror(errno));
 	struct dirent *de;
 	while (d && r == MLF_CLIENT_OK && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -826,7 +838,7 @@ static enum mlf_result plan_tree(struct transfer_plan *p, const char *dir, const
 				   dir, MAX_TREE_DEPTH);
 	DIR *d = opendir(dir);
 	if (!d)
-		return client_fail(MLF_CLIENT_ERR_INVALID, "cannot read directory '%s': %s", dir, strerror(errno));
+		return client_fail(file_error_kind(), "cannot read directory '%s': %s", dir, strerror(errno));
 	enum mlf_result r = MLF_CLIENT_OK;
 	struct dirent *de;
 	while (r == MLF_CLIENT_OK && (de = readdir(d))) {
@@ -838,7 +850,7 @@ static enum mlf_result plan_tree(struct transfer_plan *p, const char *dir, const
 		if (!local || !child_rel)
 			r = nomem();
 		else if (stat(local, &st) != 0)
-			r = client_fail(MLF_CLIENT_ERR_INVALID, "cannot read '%s': %s", local, strerror(errno));
+			r = client_fail(file_error_kind(), "cannot read '%s': %s", local, strerror(errno));
 		else if (S_ISDIR(st.st_mode))
 			r = plan_tree(p, local, child_rel, depth + 1);
 		else if (S_ISREG(st.st_mode)) {
@@ -974,13 +986,13 @@ static enum mlf_result check_local(const char *local, bool want_dir)
 {
 	struct stat st;
 	if (stat(local, &st) != 0)
-		return client_fail(MLF_CLIENT_ERR_INVALID, "cannot read '%s': %s", local, strerror(errno));
+		return client_fail(file_error_kind(), "cannot read '%s': %s", local, strerror(errno));
 	if (want_dir && !S_ISDIR(st.st_mode))
 		return client_fail(MLF_CLIENT_ERR_INVALID, "'%s' is not a directory", local);
 	if (!want_dir && !S_ISREG(st.st_mode))
 		return client_fail(MLF_CLIENT_ERR_INVALID, "'%s' is not a regular file", local);
 	if (access(local, R_OK) != 0)
-		return client_fail(MLF_CLIENT_ERR_INVALID, "cannot read '%s': %s", local, strerror(errno));
+		return client_fail(file_error_kind(), "cannot read '%s': %s", local, strerror(errno));
 	return MLF_CLIENT_OK;
 }
 
@@ -1144,7 +1156,7 @@ static enum mlf_result destination(const char *dst, char **out, bool *made)
 	if (!*out)
 		return nomem();
 	if (!mkdtemp(*out))
-		return client_fail(MLF_CLIENT_ERR_INVALID, "cannot create a temporary directory '%s': %s", *out,
+		return client_fail(file_error_kind(), "cannot create a temporary directory '%s': %s", *out,
 				   strerror(errno));
 	*made = true;
 	return MLF_CLIENT_OK;

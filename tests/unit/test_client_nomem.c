@@ -17,13 +17,14 @@
  * The scenario is a complete HTTP-mode session: open, experiment
  * get-or-create, run start with caller tags and the reproducibility tags,
  * log-param, set-tag, mlf_log_batch, 2,000 mlf_log_metric, flush, run get,
- * a two-page run search, metric history, run end, close. It runs once per
+ * a two-page run search, metric history, one artifact uploaded, listed and
+ * downloaded through the artifact proxy, run end, close. It runs once per
  * N = 1, 2, 3, ... of the host's allocations until a run passes without the
  * injection firing, then the same over the library threads' allocations
  * (two countdowns keep each numbering deterministic). For each N:
  *   - every call returns MLF_CLIENT_OK or NOMEM (TRANSPORT or PROTOCOL are
- *     tolerated for failures inside libcurl that it reports as a failed
- *     transfer), with a non-empty mlf_last_error(), and only after the
+ *     tolerated for failures inside libcurl: 7.88.1 can send a GET without
+ *     its query string when it runs out of memory), with a non-empty mlf_last_error(), and only after the
  *     injection fired; a failure in the sender reaches the host through the
  *     next mlf_flush (or run end, or close);
  *   - the same call made again succeeds (the client is still usable), or,
@@ -35,7 +36,8 @@
  *     by a flush (never dropped silently);
  *   - nothing hangs (an alarm bounds each scenario);
  *   - nothing leaks: once the client is closed, the blocks that client
- *     threads allocated and nobody freed are as many as before the run.
+ *     threads allocated and nobody freed are as many as before the run, and
+ *     after each sweep no more file descriptors are open than before.
  * The summary lines say how many injection points were exercised, how many
  * made a call fail and how many libcurl or stdio worked around.
  *
@@ -83,8 +85,10 @@ int main(void)
 
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <dirent.h>
 #include <errno.h>
 #include <execinfo.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <malloc.h> /* memalign, pvalloc */
@@ -379,6 +383,7 @@ struct fake {
 	long queued_points;  /* points of keys "m*" (mlf_log_metric) the server accepted */
 	long batch_points;   /* points of keys "b*" (mlf_log_batch) */
 	size_t create_tags;  /* tags in the last runs/create */
+	bool uploaded;       /* the artifact PUT carried the file's bytes */
 	struct http_server *srv;
 	char url[64];
 };
@@ -430,11 +435,42 @@ static void on_run_search(const struct http_request *req, struct http_response *
 	json_decref(j);
 }
 
+/* The artifact proxy: PUT stores the body as the one file f.txt of the
+ * run's root; a listing (?path=) of the root names it, of the file itself
+ * is empty (how the proxy answers for a file); GET returns it. */
+static void on_proxy(const struct http_request *req, struct http_response *resp)
+{
+	if (req->method == HTTP_PUT) {
+		pthread_mutex_lock(&F.mu);
+		F.uploaded = req->body_len == 5 && memcmp(req->body, "hello", 5) == 0;
+		pthread_mutex_unlock(&F.mu);
+		answer(resp, 200, "{}");
+		return;
+	}
+	const char *listed = NULL;
+	for (size_t i = 0; i < req->n_query; i++)
+		if (strcmp(req->query[i].key, "path") == 0)
+			listed = req->query[i].value;
+	if (listed && !strstr(listed, "f.txt")) {
+		answer(resp, 200, "{\"files\":[{\"path\":\"f.txt\",\"is_dir\":false,\"file_size\":\"5\"}]}");
+	} else if (listed) {
+		answer(resp, 200, "{}");
+	} else {
+		resp->content_type = "application/octet-stream";
+		answer(resp, 200, "hello");
+	}
+}
+
 static void handler(void *app, const struct http_request *req, struct http_response *resp)
 {
 	(void)app;
 	const char *p = req->path;
-	if (strstr(p, "runs/log-batch"))
+	if (strstr(p, "/mlflow-artifacts/artifacts"))
+		on_proxy(req, resp);
+	else if (strstr(p, "artifacts/list"))
+		answer(resp, 200, "{\"root_uri\":\"mlflow-artifacts:/7/x\",\"files\":[{\"path\":\"f.txt\","
+				  "\"is_dir\":false,\"file_size\":\"5\"}]}");
+	else if (strstr(p, "runs/log-batch"))
 		on_log_batch(req, resp);
 	else if (strstr(p, "runs/create"))
 		on_run_create(req, resp);
@@ -458,6 +494,7 @@ static void fake_reset(void)
 	pthread_mutex_lock(&F.mu);
 	F.queued_points = F.batch_points = 0;
 	F.create_tags = 0;
+	F.uploaded = false;
 	pthread_mutex_unlock(&F.mu);
 }
 
@@ -535,6 +572,20 @@ static void check_run(const struct mlf_runs *runs, size_t count)
 		EXPECT_STR(r->tags[1].value, "u");
 	}
 	EXPECT(strstr(runs->json, RUN_ID) != NULL);
+}
+
+/* The artifact file the scenario uploads and where it downloads it. */
+static char art_file[300], art_dst[300];
+
+static void check_downloaded(const char *local)
+{
+	char got[16] = "";
+	int fd = open(local, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, got, sizeof(got) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	EXPECT(n == 5 && memcmp(got, "hello", 5) == 0);
+	EXPECT(unlink(local) == 0);
 }
 
 static void scenario(struct outcome *o)
@@ -623,6 +674,22 @@ static void scenario(struct outcome *o)
 	EXPECT(hist->items[1].value == 2.0);
 	mlf_metrics_free(hist);
 
+	/* artifacts: one file up, a listing, the file down (through the proxy) */
+	STEP(o, mlf_log_artifact(c, RUN_ID, art_file, NULL));
+	pthread_mutex_lock(&F.mu);
+	bool uploaded = F.uploaded;
+	pthread_mutex_unlock(&F.mu);
+	EXPECT(uploaded);
+	struct mlf_artifacts *arts = NULL;
+	STEP(o, mlf_artifact_list(c, RUN_ID, NULL, &arts));
+	EXPECT(arts->count == 1);
+	EXPECT_STR(arts->items[0].path, "f.txt");
+	EXPECT(arts->items[0].file_size == 5);
+	mlf_artifacts_free(arts);
+	char local[600];
+	STEP(o, mlf_artifact_download(c, RUN_ID, "f.txt", art_dst, local, sizeof(local)));
+	check_downloaded(local);
+
 	/* run end and close free their handle whatever they return */
 	r = mlf_run_end(run, MLF_RUN_FINISHED);
 	if (r != MLF_CLIENT_OK)
@@ -648,6 +715,17 @@ static void on_alarm(int sig)
 /* The live block count once it stops moving (bounded wait): the fake
  * server frees a connection's memory when it sees the client's close, a
  * little after mlf_client_close returned. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static long settle_live(long baseline)
 {
 	long now = live_blocks();
@@ -701,7 +779,7 @@ struct sweep {
 /* Fails, one run each, the 1st, 2nd, ... allocation of `role` threads
  * until a run passes without the injection firing. */
 static void sweep(enum thread_role role, long only, long stride, size_t full_tags, long *baseline,
-		  struct sweep *sw)
+		  int base_fds, struct sweep *sw)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -733,6 +811,17 @@ static void sweep(enum thread_role role, long only, long stride, size_t full_tag
 		EXPECT(o.create_tags == full_tags); /* the context tags are never left out silently */
 		assert_true(n < 1000000); /* the countdown must run out */
 	}
+	/* file descriptors, once per sweep: the server closes its side of each
+	 * connection a little after the client, so a leak is what stays */
+	int fds = open_fds();
+	for (int i = 0; i < 500 && fds > base_fds; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		fds = open_fds();
+	}
+	if (fds > base_fds)
+		fail_msg("%s threads: %d file descriptors leaked over the sweep (MLFLOWC_NOMEM_ONLY finds where)",
+			 role == ROLE_HOST ? "host" : "library", fds - base_fds);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	sw->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	print_message("test_client_nomem: %s: %ld injection points exercised in %.1f s; %ld made a call fail "
@@ -766,6 +855,7 @@ static void test_every_allocation_fails_once(void **state)
 	const long host_allocs = atomic_load(&role_allocs[ROLE_HOST]);
 	const long library_allocs = atomic_load(&role_allocs[ROLE_LIBRARY]);
 	long baseline = settle_live(LONG_MAX);
+	const int base_fds = open_fds();
 	print_message("test_client_nomem: the scenario makes %ld allocations in the host's thread and %ld in "
 		      "library threads; runs/create carries %zu tags\n", host_allocs, library_allocs, full_tags);
 
@@ -774,9 +864,9 @@ static void test_every_allocation_fails_once(void **state)
 	const long stride = env_long("MLFLOWC_NOMEM_STRIDE", 1) > 0 ? env_long("MLFLOWC_NOMEM_STRIDE", 1) : 1;
 	struct sweep host = { 0 }, library = { 0 };
 	if (only >= 0)
-		sweep(ROLE_HOST, only, stride, full_tags, &baseline, &host);
+		sweep(ROLE_HOST, only, stride, full_tags, &baseline, base_fds, &host);
 	if (only <= 0)
-		sweep(ROLE_LIBRARY, -only, stride, full_tags, &baseline, &library);
+		sweep(ROLE_LIBRARY, -only, stride, full_tags, &baseline, base_fds, &library);
 	print_message("test_client_nomem: %ld injection points exercised in %.1f s\n", host.points + library.points,
 		      host.seconds + library.seconds);
 	if (!only) {
@@ -796,6 +886,14 @@ static int setup(void **state)
 	 * loads its modules again after a failed lookup and keeps them (dlopen
 	 * state that is glibc's, not a leak of the library's) */
 	setenv("USER", "nomem", 1);
+	char tmpl[] = "/tmp/mlflowc-nomem-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(art_file, sizeof(art_file), "%s/f.txt", tmpl);
+	snprintf(art_dst, sizeof(art_dst), "%s/dst", tmpl);
+	FILE *f = fopen(art_file, "w");
+	assert_non_null(f);
+	fputs("hello", f);
+	fclose(f);
 	/* libcurl's global state lives until exit: made before any baseline */
 	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	struct http_config cfg = { .host = "127.0.0.1", .port = 0, .threads = 2, .max_body = 64 << 20 };
@@ -811,6 +909,13 @@ static int teardown(void **state)
 	(void)state;
 	http_server_stop(F.srv);
 	pthread_mutex_destroy(&F.mu);
+	rmdir(art_dst);
+	unlink(art_file);
+	char *slash = strrchr(art_file, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(art_file);
+	}
 	return 0;
 }
 
