@@ -63,6 +63,8 @@ static const char *const history_names[1] = { HISTORY_KEY };
 
 /* ---- settings ------------------------------------------------------------- */
 
+#define MAX_SERVER_ARGS 16
+
 struct config {
 	const char *server_path;
 	int batches;	    /* 1000-metric log-batch requests */
@@ -77,6 +79,8 @@ struct config {
 	int workers;	    /* server --workers; 0 = server default */
 	bool quick;
 	bool keep_dir;
+	const char *server_args[MAX_SERVER_ARGS]; /* extra server arguments (--server-arg) */
+	int n_server_args;
 };
 
 static const struct config full_config = {
@@ -342,10 +346,17 @@ static MLF_NORETURN void exec_server(const struct config *cfg, int port)
 		close(fd);
 	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* without --workers the NULL in its place ends the list */
-	char *argv[] = { (char *)cfg->server_path, "server", "--backend-store-uri", store,
-			 "--artifacts-destination", artifacts, "--host", "127.0.0.1", "--port", port_s,
-			 cfg->workers > 0 ? "--workers" : NULL, workers_s, NULL };
+	char *argv[16 + MAX_SERVER_ARGS] = { (char *)cfg->server_path, "server", "--backend-store-uri", store,
+					     "--artifacts-destination", artifacts, "--host", "127.0.0.1",
+					     "--port", port_s };
+	int argc = 10;
+	if (cfg->workers > 0) {
+		argv[argc++] = "--workers";
+		argv[argc++] = workers_s;
+	}
+	for (int i = 0; i < cfg->n_server_args; i++)
+		argv[argc++] = (char *)cfg->server_args[i];
+	argv[argc] = NULL;
 	execv(cfg->server_path, argv);
 	fprintf(stderr, "exec %s: %s\n", cfg->server_path, strerror(errno));
 	_exit(127);
@@ -1181,7 +1192,9 @@ static void usage(FILE *out)
 	fprintf(out, "usage: loadgen [--quick] [--keep] [--server PATH] [options]\n"
 		     "  --quick                a smoke run with tiny counts (a few seconds)\n"
 		     "  --keep                 keep the temp dir (database, server.log)\n"
-		     "  --server PATH          the mlflowc binary (build/mlflowc)\n");
+		     "  --server PATH          the mlflowc binary (build/mlflowc)\n"
+		     "  --server-arg ARG       one more server argument, e.g. --server-arg --durability\n"
+		     "                         --server-arg full (repeatable)\n");
 	for (size_t i = 0; i < ARRAY_SIZE(int_options); i++)
 		fprintf(out, "  %-16s N      %s\n", int_options[i].name, int_options[i].help);
 }
@@ -1217,6 +1230,12 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->keep_dir = true;
 		} else if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) {
 			cfg->server_path = argv[++i];
+		} else if (strcmp(argv[i], "--server-arg") == 0 && i + 1 < argc) {
+			if (cfg->n_server_args == MAX_SERVER_ARGS) {
+				fprintf(stderr, "loadgen: at most %d --server-arg\n", MAX_SERVER_ARGS);
+				return -1;
+			}
+			cfg->server_args[cfg->n_server_args++] = argv[++i];
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			exit(0);

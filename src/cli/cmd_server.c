@@ -27,6 +27,7 @@ struct server_settings {
 	unsigned max_body_mb;
 	unsigned idle_timeout;
 	const char *log_level;
+	const char *durability;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -50,6 +51,9 @@ static const struct cli_option server_options[] = {
 	{ "idle-timeout", 0, CLI_UINT, OPT(idle_timeout), "SECONDS",
 	  "close a connection silent for this long, ending a stalled upload (default 120)" },
 	{ "log-level", 0, CLI_STRING, OPT(log_level), "LEVEL", "debug, info, warn or error (default info)" },
+	{ "durability", 0, CLI_STRING, OPT(durability), "MODE",
+	  "normal: a crash of the server loses nothing, an OS crash or power loss may lose the last writes; "
+	  "full: every acknowledged write is on disk (slower, see docs/storage.md) (default normal)" },
 	{ 0 },
 };
 
@@ -115,6 +119,7 @@ int cmd_server(int argc, char **argv)
 		.max_body_mb = 32,
 		.idle_timeout = 120,
 		.log_level = "info",
+		.durability = "normal",
 	};
 	int parsed = cli_parse("server", server_options, argc, argv, &s);
 	if (parsed) {
@@ -122,8 +127,13 @@ int cmd_server(int argc, char **argv)
 			cli_usage(stdout, "server", "Run the tracking server.", server_options);
 		return parsed > 0 ? 0 : 2;
 	}
+	struct store_options so = { .durability = STORE_DURABILITY_NORMAL };
 	if (apply_log_level(s.log_level) < 0 || check_static_prefix(s.static_prefix) < 0)
 		return 2;
+	if (store_durability_parse(s.durability, &so.durability) < 0) {
+		fprintf(stderr, "mlflowc server: --durability must be normal or full, not '%s'\n", s.durability);
+		return 2;
+	}
 
 	/* signals are taken by sigwait() below; every thread inherits the mask */
 	sigset_t set;
@@ -146,7 +156,8 @@ int cmd_server(int argc, char **argv)
 	struct artifact_repo *artifacts = NULL;
 	struct http_server *srv = NULL;
 	int rc = 1;
-	if (!s.artifacts_only && !(st = store_open(s.backend_store_uri, root, &err)))
+	so.artifact_root = root;
+	if (!s.artifacts_only && !(st = store_open(s.backend_store_uri, &so, &err)))
 		goto fail;
 	if (destination && !(artifacts = artifact_open(destination, &err)))
 		goto fail;

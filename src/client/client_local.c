@@ -71,7 +71,7 @@ enum mlf_result clocal_open(mlf_client *c, const char *uri)
 	if (!(l->artifact_root = default_artifact_root()))
 		return client_fail(MLF_CLIENT_ERR_INVALID, "cannot resolve ./mlruns: %s", strerror(errno));
 	struct mlf_err err;
-	if (!(l->store = store_open(uri, l->artifact_root, &err)))
+	if (!(l->store = store_open(uri, &(struct store_options){ .artifact_root = l->artifact_root }, &err)))
 		return client_fail(MLF_CLIENT_ERR_TRANSPORT, "%s: %s", uri, err.msg);
 	l->app = (struct app){
 		.store = l->store,

@@ -245,7 +245,7 @@ struct sqlite_conn *sqlite_pool_reader(struct sqlite_pool *p, struct mlf_err *er
 }
 
 int sqlite_pool_init(struct sqlite_pool *p, const char *path, const char *const *migrations,
-		     size_t n_migrations, const char *const *sql, size_t n_sql, struct mlf_err *err)
+		     size_t n_migrations, const char *const *sql, size_t n_sql, bool full_sync, struct mlf_err *err)
 {
 	memset(p, 0, sizeof(*p));
 	if (strcmp(path, ":memory:") == 0)
@@ -255,7 +255,9 @@ int sqlite_pool_init(struct sqlite_pool *p, const char *path, const char *const 
 	p->sql = sql;
 	p->n_sql = n_sql;
 	p->writer = xmalloc(sizeof(*p->writer));
+	/* only the writer commits (and checkpoints), so only its setting counts */
 	if (conn_open(p->writer, path, sql, n_sql, err) < 0 ||
+	    (full_sync && sqlite_conn_exec(p->writer, "PRAGMA synchronous=FULL;", err) < 0) ||
 	    apply_migrations(p->writer, migrations, n_migrations, err) < 0) {
 		conn_close(p->writer);
 		free(p->writer);

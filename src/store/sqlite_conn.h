@@ -58,9 +58,11 @@ struct sqlite_pool {
 
 /* Opens the database at `path` (":memory:" is refused: readers could not
  * see it) and applies `migrations` (migration i runs when user_version <= i).
+ * With `full_sync` the write connection syncs the WAL at every commit
+ * (synchronous=FULL) instead of at checkpoints only (NORMAL).
  * Returns 0, or -1 with `err` set. */
 int sqlite_pool_init(struct sqlite_pool *p, const char *path, const char *const *migrations,
-		     size_t n_migrations, const char *const *sql, size_t n_sql, struct mlf_err *err);
+		     size_t n_migrations, const char *const *sql, size_t n_sql, bool full_sync, struct mlf_err *err);
 /* Refuses new writes, lets queued ones commit, closes every connection. */
 void sqlite_pool_release(struct sqlite_pool *p);
 

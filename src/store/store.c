@@ -6,12 +6,27 @@
 
 static const struct {
 	const char *scheme; /* URI prefix */
-	struct store *(*open)(const char *path, const char *artifact_root, struct mlf_err *err);
+	struct store *(*open)(const char *path, const struct store_options *opt, struct mlf_err *err);
 } store_backends[] = {
 	{ "sqlite://", store_sqlite_open },
 };
 
-struct store *store_open(const char *uri, const char *artifact_root, struct mlf_err *err)
+static const char *const durability_names[] = {
+	[STORE_DURABILITY_NORMAL] = "normal",
+	[STORE_DURABILITY_FULL] = "full",
+};
+
+int store_durability_parse(const char *name, enum store_durability *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(durability_names); i++)
+		if (strcmp(name, durability_names[i]) == 0) {
+			*out = (enum store_durability)i;
+			return 0;
+		}
+	return -1;
+}
+
+struct store *store_open(const char *uri, const struct store_options *opt, struct mlf_err *err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(store_backends); i++) {
 		size_t n = strlen(store_backends[i].scheme);
@@ -22,14 +37,14 @@ struct store *store_open(const char *uri, const char *artifact_root, struct mlf_
 				path++;
 			if (!*path)
 				path = ":memory:";
-			return store_backends[i].open(path, artifact_root, err);
+			return store_backends[i].open(path, opt, err);
 		}
 	}
 	if (strstr(uri, "://")) {
 		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "unsupported backend store URI '%s'", uri);
 		return NULL;
 	}
-	return store_sqlite_open(uri, artifact_root, err);
+	return store_sqlite_open(uri, opt, err);
 }
 
 void store_close(struct store *st)

@@ -214,12 +214,29 @@ struct store {
 size_t store_sample_steps(const int64_t *steps, size_t n_steps, const int64_t *bounds, size_t n_bounds,
 			  bool has_range, int64_t start, int64_t end, size_t max_results, int64_t *out);
 
+/* How hard a commit is made to last. NORMAL (the default) survives a
+ * crash of the process but an OS crash or power loss may lose the last
+ * commits; FULL syncs the log to disk before a write is acknowledged (with
+ * group commit, one sync serves every write of a burst). docs/storage.md
+ * has the measured cost. */
+enum store_durability {
+	STORE_DURABILITY_NORMAL,
+	STORE_DURABILITY_FULL,
+};
+
+struct store_options {
+	const char *artifact_root; /* of the default experiment and of new ones */
+	enum store_durability durability;
+};
+
 /* Opens the backend named by `uri` ("sqlite:///relative.db",
  * "sqlite:////abs/path.db", or a plain path), applies migrations and makes
  * sure the default experiment 0 exists with artifact location
  * `<artifact_root>/0`. Returns a store the caller frees with store_close(),
  * or NULL with `err` set. */
-struct store *store_open(const char *uri, const char *artifact_root, struct mlf_err *err);
+struct store *store_open(const char *uri, const struct store_options *opt, struct mlf_err *err);
+/* The durability named `name` ("normal" or "full"); -1 when unknown. */
+int store_durability_parse(const char *name, enum store_durability *out);
 /* Finishes pending writes and frees the store. NULL is a no-op. */
 void store_close(struct store *st);
 

@@ -1712,13 +1712,14 @@ static const struct store_ops sqlite_ops = {
 	.dataset_search = sq_dataset_search,
 };
 
-struct store *store_sqlite_open(const char *path, const char *artifact_root, struct mlf_err *err)
+struct store *store_sqlite_open(const char *path, const struct store_options *opt, struct mlf_err *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof(*s));
+	const char *artifact_root = opt->artifact_root;
 	s->base.ops = &sqlite_ops;
 	s->artifact_root = xstrdup(artifact_root);
 	if (sqlite_pool_init(&s->pool, path, schema_sqlite_migrations, ARRAY_SIZE(schema_sqlite_migrations), stmt_sql,
-			     S_COUNT, err) < 0) {
+			     S_COUNT, opt->durability == STORE_DURABILITY_FULL, err) < 0) {
 		free(s->artifact_root);
 		free(s);
 		return NULL;

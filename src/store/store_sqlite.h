@@ -7,6 +7,6 @@
 #include "store.h"
 
 /* Opens (creating if needed) the database file at `path`. See store_open(). */
-struct store *store_sqlite_open(const char *path, const char *artifact_root, struct mlf_err *err);
+struct store *store_sqlite_open(const char *path, const struct store_options *opt, struct mlf_err *err);
 
 #endif

@@ -74,6 +74,25 @@ def test_data_survives_restart(mlflowc_bin, tmp_path, sig):
         stop_server(again)
 
 
+def test_durability_full_serves_and_bad_modes_are_refused(mlflowc_bin, tmp_path):
+    # the setting reaching SQLite is checked by tests/unit/test_store.c; here the flag itself
+    server = start(mlflowc_bin, tmp_path, "--durability", "full")
+    exp = call(server, "experiments/create", {"name": "synced"})["experiment_id"]
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=10) == 0
+    again = start(mlflowc_bin, tmp_path, "--durability", "normal")
+    try:
+        assert call(again, f"experiments/get?experiment_id={exp}")["experiment"]["name"] == "synced"
+    finally:
+        stop_server(again)
+    for bad in ("FULL", "off", ""):
+        proc = subprocess.run([str(mlflowc_bin), "server", "--backend-store-uri", f"sqlite:///{tmp_path}/x.db",
+                               "--port", str(free_local_port()), "--durability", bad],
+                              capture_output=True, text=True, timeout=10, cwd=tmp_path)
+        assert proc.returncode == 2 and "--durability must be normal or full" in proc.stderr
+        assert not (tmp_path / "x.db").exists()
+
+
 def test_concurrent_writers_all_land(server):
     exp = call(server, "experiments/create", {"name": "concurrent"})["experiment_id"]
     run_id = call(server, "runs/create", {"experiment_id": exp, "start_time": 1})["run"]["info"]["run_id"]

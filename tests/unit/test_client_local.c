@@ -41,7 +41,7 @@ static int setup(void **state)
 	snprintf(server_db, sizeof(server_db), "%s/server.db", dir);
 	snprintf(local_uri, sizeof(local_uri), "sqlite:///%s", local_db); /* dir is absolute: 4 slashes */
 	struct mlf_err err;
-	srv_store = store_open(server_db, "/tmp/mlflowc-client-local-artifacts", &err);
+	srv_store = store_open(server_db, &(struct store_options){ .artifact_root = "/tmp/mlflowc-client-local-artifacts" }, &err);
 	assert_non_null(srv_store);
 	srv_app = (struct app){ .store = srv_store, .default_artifact_root = "/tmp/x", .static_prefix = "" };
 	struct http_config cfg = { .host = "127.0.0.1", .port = 0, .threads = 2, .max_body = 32 << 20 };

@@ -27,7 +27,7 @@ static int setup(void **state)
 	char uri[256];
 	assert_non_null(mkdtemp(dir));
 	snprintf(uri, sizeof(uri), "sqlite:///%s/t.db", dir);
-	st = store_open(uri, "/srv/artifacts", &err);
+	st = store_open(uri, &(struct store_options){ .artifact_root = "/srv/artifacts" }, &err);
 	assert_non_null(st);
 	reg = st->ops->registry;
 	return 0;

@@ -2,7 +2,8 @@
  * test_store.c - the SQLite store through its ops table, without HTTP:
  * the latest-metric rule, write-once params, all-or-nothing batches, group
  * commit under concurrent writers, soft deletes, and the chart step
- * sampling shared by every backend.
+ * sampling shared by every backend; the durability setting reaches the
+ * connection that commits.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "store/sqlite_conn.h"
 #include "store/store.h"
 
 static char dir[] = "/tmp/mlflowc-test-store-XXXXXX";
@@ -25,7 +27,7 @@ static int setup(void **state)
 	char uri[256];
 	assert_non_null(mkdtemp(dir));
 	snprintf(uri, sizeof(uri), "sqlite:///%s/t.db", dir);
-	st = store_open(uri, "/srv/artifacts", &err);
+	st = store_open(uri, &(struct store_options){ .artifact_root = "/srv/artifacts" }, &err);
 	assert_non_null(st);
 	return 0;
 }
@@ -222,6 +224,43 @@ static void test_sample_steps(void **state)
 	assert_int_equal(store_sample_steps(NULL, 0, NULL, 0, false, 0, 0, 10, out), 0);
 }
 
+/* A write job that reads the write connection's synchronous setting. */
+static int read_synchronous(struct sqlite_conn *c, void *arg, struct mlf_err *e)
+{
+	bool row;
+	sqlite3_stmt *s = sqlite_prepare_bound(c, e, "PRAGMA synchronous", "");
+	if (!s || sqlite_step_row(c, s, &row, e) < 0 || !row) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	*(int *)arg = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static void test_durability_reaches_the_writer(void **state)
+{
+	(void)state;
+	static const char *const no_sql[] = { "SELECT 1" };
+	static const char *const no_migrations[] = { "CREATE TABLE t(x)" };
+	for (int full = 0; full <= 1; full++) {
+		struct sqlite_pool p;
+		char path[300];
+		int level = -1;
+		snprintf(path, sizeof(path), "%s/durability-%d.db", dir, full);
+		assert_int_equal(sqlite_pool_init(&p, path, no_migrations, 1, no_sql, 1, full, &err), 0);
+		assert_int_equal(sqlite_pool_write(&p, read_synchronous, &level, &err), 0);
+		assert_int_equal(level, full ? 2 : 1); /* FULL is 2, NORMAL 1 */
+		sqlite_pool_release(&p);
+	}
+	enum store_durability d = STORE_DURABILITY_NORMAL;
+	assert_int_equal(store_durability_parse("full", &d), 0);
+	assert_int_equal(d, STORE_DURABILITY_FULL);
+	assert_int_equal(store_durability_parse("normal", &d), 0);
+	assert_int_equal(d, STORE_DURABILITY_NORMAL);
+	assert_int_equal(store_durability_parse("FULL!", &d), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_deleted_runs_refuse_writes),
 		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_sample_steps),
+		cmocka_unit_test(test_durability_reaches_the_writer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
