@@ -6,7 +6,12 @@
  *
  * Paths arrive percent-encoded in the URL; they are checked with
  * artifact_path_validate() (which decodes repeatedly) before anything
- * touches the store, and the store confines them to its root again.
+ * touches the store, and the store confines them to its root again. A
+ * run's local artifact location is served only inside the server's
+ * allowed roots (artifact_roots.h). Uploads are refused before their first
+ * byte when they announce more than --max-artifact-mb or would leave less
+ * than --min-free-disk-mb free, and cut off when a chunked one passes the
+ * limit. Deletes never take the store's root or a whole experiment.
  */
 #include "api.h"
 #include "routes.h"
