@@ -13,7 +13,10 @@
  * order, rel/name paths, sizes, is_dir, listing through an escaping symlink
  * refused, missing directories and files giving empty lists, and more
  * entries than the first array allocation.
- * artifact_local_root: the URI forms its header lists.
+ * artifact_local_root: the URI forms its header lists, and NUL/control
+ * characters refused. Normalisation, containment, opening beneath a root
+ * (with openat2 and with the portable walk) and the allowed-roots set
+ * (artifact_roots.h): given and resolved names, prefix twins, "..".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +31,7 @@
 #include <unistd.h>
 
 #include "artifact/artifact_path.h"
+#include "artifact/artifact_roots.h"
 #include "base/buf.h"
 
 /* ----------------------------------------------------------- validate */
@@ -666,6 +670,77 @@ static void test_control(void **state)
 	assert_true(artifact_decodes_to_control("/etc%7F"));
 }
 
+/* ----------------------------------------------------------- allowed roots */
+
+static void expect_resolve(const struct artifact_roots *rs, const char *path, enum mlf_code want_code,
+			   const char *want_rest)
+{
+	struct arena a = ARENA_INIT;
+	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
+	struct artifact_repo *repo = NULL;
+	const char *rest = NULL;
+	int rc = artifact_roots_resolve(rs, path, &repo, &rest, &a, &err);
+	if (want_rest) {
+		if (rc != 0)
+			fail_msg("'%s' refused (%s), want rest '%s'", path, err.msg, want_rest);
+		assert_non_null(repo);
+		assert_string_equal(rest, want_rest);
+	} else {
+		if (rc != -1)
+			fail_msg("'%s' resolved to '%s', want refused", path, rest);
+		assert_int_equal(err.code, want_code);
+	}
+	arena_release(&a);
+}
+
+static void test_allowed_roots(void **state)
+{
+	(void)state;
+	struct artifact_roots *rs = artifact_roots_new();
+	char link_root[256], p[512];
+	snprintf(link_root, sizeof(link_root), "%s/roots-link", fx.base);
+	assert_int_equal(symlink(fx.root, link_root), 0);
+	assert_int_equal(artifact_roots_add(rs, link_root, false, NULL), 0);
+	snprintf(p, sizeof(p), "file://%s/outside", fx.base);
+	assert_int_equal(artifact_roots_add(rs, p, false, NULL), 0);
+	assert_int_equal(artifact_roots_count(rs), 2);
+	assert_string_equal(artifact_roots_path(rs, 0), fx.root); /* resolved */
+
+	/* both the name given and the resolved one match, at segment boundaries */
+	expect_resolve(rs, fx.root, 0, "");
+	snprintf(p, sizeof(p), "%s/sub/deeper", fx.root);
+	expect_resolve(rs, p, 0, "sub/deeper");
+	snprintf(p, sizeof(p), "%s//./sub/", link_root);
+	expect_resolve(rs, p, 0, "sub");
+	snprintf(p, sizeof(p), "%s/outside/x", fx.base);
+	expect_resolve(rs, p, 0, "x");
+	snprintf(p, sizeof(p), "%s/root-evil/loot.txt", fx.base); /* shares the prefix only */
+	expect_resolve(rs, p, MLF_PERMISSION_DENIED, NULL);
+	expect_resolve(rs, "/etc", MLF_PERMISSION_DENIED, NULL);
+	expect_resolve(rs, "/", MLF_PERMISSION_DENIED, NULL);
+	snprintf(p, sizeof(p), "%s/../outside", fx.root); /* never resolved lexically */
+	expect_resolve(rs, p, MLF_INVALID_PARAMETER_VALUE, NULL);
+	snprintf(p, sizeof(p), "%s/a\x01b", fx.root);
+	expect_resolve(rs, p, MLF_INVALID_PARAMETER_VALUE, NULL);
+	expect_resolve(rs, "relative/x", MLF_INVALID_PARAMETER_VALUE, NULL);
+
+	/* a missing root, a control character, a non-local URI: refused at start-up */
+	struct mlf_err err;
+	snprintf(p, sizeof(p), "%s/no-such-root", fx.base);
+	assert_int_equal(artifact_roots_add(rs, p, false, &err), -1);
+	assert_int_equal(artifact_roots_add(rs, "file:///tmp%00", false, &err), -1);
+	assert_int_equal(artifact_roots_add(rs, "s3://bucket/x", false, &err), -1);
+	assert_int_equal(artifact_roots_add_list(rs, ",,", false, &err), 0);
+	assert_int_equal(artifact_roots_count(rs), 2);
+	/* `create` makes the directory first */
+	snprintf(p, sizeof(p), "%s/created-root", fx.base);
+	assert_int_equal(artifact_roots_add_list(rs, p, true, &err), 0);
+	assert_int_equal(artifact_roots_count(rs), 3);
+	artifact_roots_free(rs);
+	artifact_roots_free(NULL);
+	assert_int_equal(unlink(link_root), 0);
+}
+
 /* ----------------------------------------------------------- local root */
 
 static const char *local_root(const char *uri, const char *destination, struct arena *a)
@@ -731,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_within),
 		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_allowed_roots),
 		cmocka_unit_test(test_local_root),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
