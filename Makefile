@@ -15,7 +15,12 @@ PKGS := libmicrohttpd jansson sqlite3 libcurl libcrypto
 # another server start without their twenty-odd dependencies.
 LINKED_PKGS := libmicrohttpd jansson sqlite3
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer builds (make fuzz): clang, every object instrumented for coverage
+BUILD := build/fuzz
+OPT := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN := -fsanitize=fuzzer,address,undefined
+else ifeq ($(SANITIZE),1)
 BUILD ?= build/asan
 OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDSAN := -fsanitize=address,undefined
@@ -100,6 +105,34 @@ $(BUILD)/examples/%: examples/%.c include/mlflowc.h $(BUILD)/libmlflowc.a
 	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS)
 .PHONY: examples
 examples: $(BUILD)/examples/train
+
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
+#   make fuzz               builds them (clang, ASan+UBSan) into build/fuzz and runs
+#                           each for FUZZ_SECONDS (default 30); any finding fails
+#   make fuzz-long          the same for 10 minutes each
+# Findings are written as build/fuzz/NAME-crash-*; what a run learns stays in
+# build/fuzz/corpus/NAME.
+FUZZ_SECONDS ?= 30
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: fuzz fuzz-long fuzz-build
+$(BUILD)/libcore.a: $(CORE_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(BUILD)/fuzzers/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  FUZZER  $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libcore.a $(LDSAN) $(LIBS)
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzzers/fuzz_%)
+fuzz:
+	$(MAKE) FUZZ=1 CC=clang fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p build/fuzz/corpus/$$n; \
+		echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzzers/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/$$n- build/fuzz/corpus/$$n tests/fuzz/corpus/$$n; \
+	done
+fuzz-long:
+	$(MAKE) fuzz FUZZ_SECONDS=600
 
 clean:
 	rm -rf build

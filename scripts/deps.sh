@@ -2,7 +2,8 @@
 # deps.sh - installs the Debian packages mlflowc needs, only those missing.
 #
 #   scripts/deps.sh build   what building and running the server needs
-#   scripts/deps.sh test    that plus the test tools (pytest, node/npm, clang)
+#   scripts/deps.sh test    that plus the test tools (pytest, node/npm, clang and
+#                           its libFuzzer runtime)
 #
 # Runs apt-get as root (or through sudo) only when something is missing, so
 # it is cheap to call before every build.
@@ -10,7 +11,7 @@ set -euo pipefail
 
 profile=${1:-build}
 build_pkgs=(gcc make pkg-config libc6-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev)
-test_pkgs=(clang libcmocka-dev python3 python3-pytest python3-requests sqlite3 awscli)
+test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3 python3-pytest python3-requests sqlite3 awscli)
 
 case "$profile" in
 build) want=("${build_pkgs[@]}") ;;

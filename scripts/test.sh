@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - the one command that installs what is missing, builds and runs
 # every test: unit tests and black-box tests (conformance replay, bad input,
-# the npm client) on a gcc build, the unit tests on a clang build, and the
-# whole suite again on an ASan+UBSan build. CI runs exactly this.
+# the npm client) on a gcc build, the unit tests on a clang build, the
+# libFuzzer targets for FUZZ_SECONDS (default 30) each, and the whole suite
+# again on an ASan+UBSan build. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,9 @@ blackbox build/mlflowc
 
 echo "== clang build, unit tests"
 make -j"$jobs" WERROR=1 CC=clang BUILD=build/clang all unit
+
+echo "== libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-30} s each"
+make -j"$jobs" WERROR=1 fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 
 echo "== ASan+UBSan build, the whole suite"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1

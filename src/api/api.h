@@ -16,6 +16,7 @@
 #include "../http/http.h"
 #include "../json/jw.h"
 #include "../artifact/artifact.h"
+#include "../artifact/artifact_roots.h"
 #include "../store/store.h"
 #include <jansson.h>
 
@@ -28,6 +29,11 @@ struct app {
 	bool serve_artifacts;
 	bool artifacts_only;               /* serve the artifact proxy alone (no store) */
 	const char *static_prefix;         /* "" or "/prefix" */
+	/* the only local directories the server reads, lists, writes or
+	 * deletes artifacts in (see artifact_roots.h); NULL: none */
+	const struct artifact_roots *artifact_roots;
+	uint64_t max_artifact_bytes;       /* largest upload accepted; 0: no limit */
+	uint64_t min_free_disk_bytes;      /* an upload must leave this much free */
 };
 
 struct api_ctx {

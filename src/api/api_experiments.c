@@ -20,10 +20,24 @@ static int experiment_id_param(struct api_ctx *c, int64_t *id)
 	return parse_experiment_id(c, s, id);
 }
 
+/* A JSON string with "\u0000" inside reaches C cut short at the NUL:
+ * compare the lengths to see it. */
+static bool json_field_has_nul(const struct api_ctx *c, const char *field)
+{
+	json_t *v = c->body ? json_object_get(c->body, field) : NULL;
+	return json_is_string(v) && json_string_length(v) != strlen(json_string_value(v));
+}
+
 static int validate_artifact_location(struct api_ctx *c, const char *loc)
 {
 	if (!loc)
 		return 0;
+	/* a NUL or control character, raw or percent-encoded (one or more
+	 * rounds), would let a file:// location name another directory than
+	 * it shows (file:///etc%00 was /etc) */
+	if (json_field_has_nul(c, "artifact_location") || artifact_decodes_to_control(loc))
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+				  "'artifact_location' can't contain NUL or control characters (raw or percent-encoded).");
 	if (strncmp(loc, "runs:", 5) == 0)
 		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
 				  "Artifact location cannot be a runs:/ URI. Given: '%s'", loc);

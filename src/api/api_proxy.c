@@ -6,12 +6,19 @@
  *
  * Paths arrive percent-encoded in the URL; they are checked with
  * artifact_path_validate() (which decodes repeatedly) before anything
- * touches the store, and the store confines them to its root again.
+ * touches the store, and the store confines them to its root again. A
+ * run's local artifact location is served only inside the server's
+ * allowed roots (artifact_roots.h). Uploads are refused before their first
+ * byte when they announce more than --max-artifact-mb or would leave less
+ * than --min-free-disk-mb free, and cut off when a chunked one passes the
+ * limit. Deletes never take the store's root or a whole experiment.
  */
 #include "api.h"
 #include "routes.h"
 #include "../base/util.h"
+#include "../artifact/artifact_local.h"
 #include "../store/registry.h"
+#include <errno.h>
 #include <unistd.h>
 
 #define PROXY_PREFIX "/mlflow-artifacts/artifacts/"
@@ -33,15 +40,11 @@ static int proxy_path(struct api_ctx *c, const char *raw, const char **out)
 
 struct proxy_upload {
 	struct artifact_repo *repo;
-	struct artifact_upload *up; /* NULL when begin failed */
-	struct mlf_err err;         /* why begin failed */
+	struct artifact_upload *up; /* NULL when begin failed or the upload was cut off */
+	struct mlf_err err;         /* why begin failed, or why the upload was cut off */
+	uint64_t limit;             /* --max-artifact-mb in bytes; 0: none */
+	uint64_t written;
 };
-
-static int upload_sink_write(void *ctx, const char *data, size_t n)
-{
-	struct proxy_upload *pu = ctx;
-	return pu->up ? pu->repo->ops->upload_write(pu->up, data, n) : 0;
-}
 
 static void upload_sink_abort(void *ctx)
 {
@@ -49,6 +52,57 @@ static void upload_sink_abort(void *ctx)
 	if (pu->up)
 		pu->repo->ops->upload_abort(pu->up);
 	pu->up = NULL;
+}
+
+static int too_large(struct mlf_err *err, uint64_t limit)
+{
+	return mlf_errorf(err, MLF_MAX_READ_SIZE_EXCEEDED, "Artifact exceeds the server's upload limit of %llu MB "
+			  "(--max-artifact-mb)", (unsigned long long)(limit >> 20));
+}
+
+static int upload_sink_write(void *ctx, const char *data, size_t n)
+{
+	struct proxy_upload *pu = ctx;
+	if (!pu->up)
+		return 0; /* refused before it began: the body is dropped */
+	pu->written += n;
+	if (pu->limit && pu->written > pu->limit) { /* a chunked upload ran past the limit */
+		upload_sink_abort(pu);
+		too_large(&pu->err, pu->limit);
+		return EFBIG;
+	}
+	return pu->repo->ops->upload_write(pu->up, data, n);
+}
+
+/* The announced Content-Length, when there is one. */
+static bool content_length(const struct http_request *req, uint64_t *out)
+{
+	const char *h = http_request_header(req, "Content-Length");
+	int64_t v;
+	if (!h || !util_parse_int64(h, &v) || v < 0)
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+/* Refuses an upload before its first byte: over --max-artifact-mb, or one
+ * that would leave less than --min-free-disk-mb free (with no length, the
+ * disk must at least hold the reserve). */
+static int upload_allowed(const struct app *app, const struct http_request *req, struct mlf_err *err)
+{
+	uint64_t length = 0, free_bytes;
+	bool known = content_length(req, &length);
+	if (known && app->max_artifact_bytes && length > app->max_artifact_bytes)
+		return too_large(err, app->max_artifact_bytes);
+	struct artifact_repo *repo = app->artifacts;
+	if (repo->ops->free_space && repo->ops->free_space(repo, &free_bytes) == 0 &&
+	    (free_bytes < app->min_free_disk_bytes || free_bytes - app->min_free_disk_bytes < length))
+		return mlf_errorf(err, MLF_INSUFFICIENT_STORAGE,
+				  "Not enough free disk space for this artifact: %llu MB free, the upload needs %llu MB "
+				  "and the server keeps %llu MB free (--min-free-disk-mb)",
+				  (unsigned long long)(free_bytes >> 20), (unsigned long long)((length + (1 << 20) - 1) >> 20),
+				  (unsigned long long)(app->min_free_disk_bytes >> 20));
+	return 0;
 }
 
 /* The raw path after the API prefix and PROXY_PREFIX, or NULL. */
@@ -76,7 +130,8 @@ bool api_stream(void *appv, const struct http_request *req, struct http_body_sin
 	util_url_decode(&path, raw, strlen(raw), false);
 	struct proxy_upload *pu = arena_zalloc(req->arena, sizeof(*pu));
 	pu->repo = app->artifacts;
-	if (artifact_path_validate(path.ptr, &pu->err) == 0)
+	pu->limit = app->max_artifact_bytes;
+	if (artifact_path_validate(path.ptr, &pu->err) == 0 && upload_allowed(app, req, &pu->err) == 0)
 		app->artifacts->ops->upload_begin(app->artifacts, path.ptr, &pu->up, &pu->err);
 	buf_release(&path);
 	*sink = (struct http_body_sink){ upload_sink_write, upload_sink_abort, pu };
@@ -94,8 +149,7 @@ static int proxy_put(struct api_ctx *c, const char *path)
 	}
 	if (c->req->sink_error) {
 		upload_sink_abort(pu);
-		return mlf_errorf(c->err, MLF_INTERNAL_ERROR, "Could not store artifact '%s': %s", path,
-				  strerror(c->req->sink_error));
+		return artifact_errno_error(c->req->sink_error, "store", path, c->err);
 	}
 	struct artifact_upload *up = pu->up;
 	pu->up = NULL;
@@ -208,7 +262,17 @@ int api_proxy_file(struct api_ctx *c)
 	if (rc < 0)
 		return -1;
 	if (c->req->method == HTTP_DELETE) {
-		if (c->app->artifacts->ops->remove(c->app->artifacts, path, c->err) < 0)
+		const char *norm;
+		size_t segments;
+		if (artifact_path_normalize(path, c->a, &norm, &segments) < 0)
+			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Invalid path");
+		/* <experiment>/<run>/...: the store's root and a whole experiment are never deleted */
+		if (segments < 2)
+			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+					  "Refusing to delete '%s': a delete must name something inside an experiment's "
+					  "or a run's artifact directory, not the artifact root or a whole experiment",
+					  norm);
+		if (c->app->artifacts->ops->remove(c->app->artifacts, norm, c->err) < 0)
 			return -1;
 		buf_adds(&c->resp->body, "{}");
 		return 0;
@@ -357,11 +421,22 @@ static int resolve_uri(struct api_ctx *c, const char *uri, struct artifact_repo 
 						      : run.info.artifact_uri;
 		return resolve_uri(c, inner, repo, base, owned, depth + 1);
 	}
-	const char *local = artifact_local_root(uri, NULL, c->a);
-	if (!local)
-		return mlf_errorf(c->err, MLF_NOT_IMPLEMENTED, "Artifacts at '%s' are not served by this server", uri);
-	if (!(*repo = artifact_open(local, c->err)))
+	const char *local, *rest;
+	struct artifact_repo *root;
+	int rc = artifact_local_root(uri, NULL, c->a, &local, c->err);
+	if (rc < 0)
 		return -1;
+	if (rc == 0)
+		return mlf_errorf(c->err, MLF_NOT_IMPLEMENTED, "Artifacts at '%s' are not served by this server", uri);
+	/* only inside an allowed root, resolved beneath its descriptor; nothing is created */
+	if (artifact_roots_resolve(c->app->artifact_roots, local, &root, &rest, c->a, c->err) < 0 ||
+	    (rc = artifact_local_open_beneath(root, rest, repo, c->err)) < 0)
+		return -1;
+	if (rc == 0) { /* not there (yet): list empty, download 404, through the root */
+		*repo = root;
+		*base = rest;
+		return 0;
+	}
 	*owned = true;
 	*base = "";
 	return 0;

@@ -70,16 +70,32 @@ struct artifact_ops {
 			    const struct artifact_part *parts, size_t n, struct mlf_err *err);
 	int (*mpu_abort)(struct artifact_repo *r, const char *path, const char *upload_id, struct mlf_err *err);
 	void (*close)(struct artifact_repo *r);
+	/* Free bytes for uploads on the store's disk (statvfs); NULL where it
+	 * has no meaning (S3). Returns 0, or -1 when it cannot tell. */
+	int (*free_space)(struct artifact_repo *r, uint64_t *bytes);
 };
 
 struct artifact_repo {
 	const struct artifact_ops *ops;
 };
 
-/* Opens the store at `uri` (a local path or file:// URI). Returns a repo the
- * caller frees with artifact_close(), or NULL with `err` set. */
+/* Opens the store at `uri` (an existing local directory, a file:// URI or
+ * s3://bucket/prefix); nothing is created. Returns a repo the caller frees
+ * with artifact_close(), or NULL with `err` set. */
 struct artifact_repo *artifact_open(const char *uri, struct mlf_err *err);
 void artifact_close(struct artifact_repo *r);
+
+/* The one errno table of the artifact backends: the MLflow error code an
+ * errno from the local disk maps to (a symlink or a file in the way, a
+ * name over 255 bytes, a directory where a file goes -> 400
+ * INVALID_PARAMETER_VALUE; a full disk or quota -> 507 INSUFFICIENT_STORAGE;
+ * EACCES/EPERM/EROFS -> 403 PERMISSION_DENIED; ENOENT -> 404; anything else
+ * INTERNAL_ERROR). */
+enum mlf_code artifact_errno_code(int errnum);
+/* Fills `err` with "Could not <what> artifact '<path>': <reason>" and the
+ * code above (INTERNAL_ERROR ones are logged with strerror and sent
+ * without it). Returns -1. */
+int artifact_errno_error(int errnum, const char *what, const char *path, struct mlf_err *err);
 
 /* A Content-Type for a file name, as MLflow's server guesses it (text
  * formats as text/plain so browsers never run them). Static string. */

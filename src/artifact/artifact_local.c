@@ -1,11 +1,14 @@
 /*
  * artifact_local.c - the local-directory artifact backend.
  *
- * Every path is resolved from the root's directory descriptor one component
- * at a time with openat(O_NOFOLLOW), so neither "..", an absolute path nor a
- * symlink planted inside the root can lead outside it. Uploads go to a
- * hidden temporary file in the target directory and are renamed into place
- * on commit (after fsync), so readers never see a partial file.
+ * Every path is resolved beneath the root's directory descriptor
+ * (artifact_open_beneath: openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a
+ * walk with O_NOFOLLOW on each component), so neither "..", an absolute
+ * path nor a symlink planted inside the root can lead outside it. Only an
+ * upload creates directories, one component at a time from the root fd.
+ * Uploads go to a hidden temporary file in the target directory and are
+ * renamed into place on commit (after fsync), so readers never see a
+ * partial file. Errors are mapped from errno by artifact_errno_error().
  */
 #include "artifact_local.h"
 #include "../base/buf.h"
@@ -16,7 +19,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#define NAME_MAX_BYTES 255
 
 struct local_repo {
 	struct artifact_repo base;
@@ -36,81 +42,100 @@ static struct local_repo *local_of(struct artifact_repo *r)
 	return (struct local_repo *)r;
 }
 
-static int io_error(struct mlf_err *err, const char *what, const char *path)
+/* Splits the normalised `path` at its last '/': *parent (in `a`, "" at
+ * the root) and *leaf. */
+static void split_leaf(const char *path, struct arena *a, const char **parent, const char **leaf)
 {
-	log_error("artifacts: %s '%s': %s", what, path, strerror(errno));
-	return mlf_errorf(err, MLF_INTERNAL_ERROR, "Could not %s artifact '%s'", what, path);
+	const char *slash = strrchr(path, '/');
+	*parent = slash ? arena_strndup(a, path, (size_t)(slash - path)) : "";
+	*leaf = slash ? slash + 1 : path;
 }
 
-/* Walks the directories of `path` (all but the last component) from the
- * root, creating them when `create`. Returns a directory fd the caller
- * closes and points *leaf at the last component; -1 with errno set on
- * failure (ENOENT when a directory is missing, ELOOP/ENOTDIR for a link). */
-static int walk_parent(struct local_repo *lr, const char *path, bool create, const char **leaf)
+/* Opens (creating each missing one) the directories of `dir` (normalised,
+ * "" for the root) from the root, one component at a time with
+ * O_NOFOLLOW. Returns a directory fd the caller closes, or -1 with errno. */
+static int make_dirs(struct local_repo *lr, const char *dir)
 {
-	int dir = dup(lr->root_fd);
-	const char *p = path;
-	for (;;) {
+	int cur = fcntl(lr->root_fd, F_DUPFD_CLOEXEC, 0);
+	const char *p = dir;
+	while (cur >= 0 && *p) {
 		size_t len = strcspn(p, "/");
-		if (!p[len]) {
-			*leaf = p;
-			return dir;
-		}
-		if (len == 0 || (len == 1 && p[0] == '.')) {
-			p += len + 1;
-			continue;
-		}
-		char name[256];
-		if (len >= sizeof(name)) {
-			close(dir);
+		char name[NAME_MAX_BYTES + 1];
+		int next = -1;
+		if (len > NAME_MAX_BYTES) {
 			errno = ENAMETOOLONG;
-			return -1;
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			errno = EXDEV;
+		} else {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			if (mkdirat(cur, name, 0777) == 0 || errno == EEXIST)
+				next = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		if (create && mkdirat(dir, name, 0777) < 0 && errno != EEXIST) {
-			close(dir);
-			return -1;
-		}
-		int next = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(dir);
-		if (next < 0)
-			return -1;
-		dir = next;
-		p += len + 1;
+		int saved = errno;
+		close(cur);
+		errno = saved;
+		cur = next;
+		p += len;
+		if (*p == '/')
+			p++;
 	}
+	return cur;
 }
 
 static int local_upload_begin(struct artifact_repo *r, const char *path, struct artifact_upload **up,
 			      struct mlf_err *err)
 {
 	struct local_repo *lr = local_of(r);
-	const char *leaf;
+	struct arena a = ARENA_INIT;
+	const char *norm, *parent, *leaf;
+	size_t segments;
 	char id[33];
-	if (!path || !*path)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "An artifact path is required");
-	int dir = walk_parent(lr, path, true, &leaf);
-	if (dir < 0)
-		return io_error(err, "create the directory of", path);
-	if (!*leaf) {
+	int rc = -1;
+	if (artifact_path_normalize(path, &a, &norm, &segments) < 0) {
+		rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid path");
+		goto out;
+	}
+	if (!segments) {
+		rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "An artifact path is required");
+		goto out;
+	}
+	split_leaf(norm, &a, &parent, &leaf);
+	if (strlen(leaf) > NAME_MAX_BYTES) {
+		rc = artifact_errno_error(ENAMETOOLONG, "store", path, err);
+		goto out;
+	}
+	int dir = make_dirs(lr, parent);
+	if (dir < 0) {
+		rc = artifact_errno_error(errno, "create the directory of", path, err);
+		goto out;
+	}
+	struct stat sb; /* an existing directory of that name cannot be replaced */
+	if (fstatat(dir, leaf, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode)) {
 		close(dir);
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid path");
+		rc = artifact_errno_error(EISDIR, "store", path, err);
+		goto out;
 	}
 	util_uuid_hex(id);
 	struct buf tmp = BUF_INIT;
 	buf_addf(&tmp, ".mlflowc-upload-%s", id);
 	int fd = openat(dir, tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd < 0) {
+		int saved = errno;
 		buf_release(&tmp);
 		close(dir);
-		return io_error(err, "create", path);
+		rc = artifact_errno_error(saved, "create", path, err);
+		goto out;
 	}
 	*up = xcalloc(1, sizeof(**up));
 	(*up)->dir_fd = dir;
 	(*up)->fd = fd;
 	(*up)->tmp_name = buf_detach(&tmp, NULL);
 	(*up)->final_name = xstrdup(leaf);
-	return 0;
+	rc = 0;
+out:
+	arena_release(&a);
+	return rc;
 }
 
 static int local_upload_write(struct artifact_upload *up, const char *data, size_t n)
@@ -145,8 +170,7 @@ static int local_upload_commit(struct artifact_upload *up, struct mlf_err *err)
 	if (rc < 0) {
 		int saved = errno;
 		unlinkat(up->dir_fd, up->tmp_name, 0);
-		errno = saved;
-		rc = io_error(err, "store", up->final_name);
+		rc = artifact_errno_error(saved, "store", up->final_name, err);
 	}
 	upload_free(up);
 	return rc;
@@ -161,17 +185,18 @@ static int local_download_open(struct artifact_repo *r, const char *path, struct
 			       struct mlf_err *err)
 {
 	struct local_repo *lr = local_of(r);
-	const char *leaf;
 	struct stat sb;
 	memset(dl, 0, sizeof(*dl));
 	dl->fd = -1;
-	int dir = walk_parent(lr, path ? path : "", false, &leaf);
-	if (dir < 0)
+	if (!path || !*path)
+		return missing("", err);
+	int fd = artifact_open_beneath(lr->root_fd, path, O_RDONLY, true);
+	if (fd < 0) {
+		/* a symlink or an escape reads as absent, as it always did */
+		if (errno == ENAMETOOLONG || errno == EACCES || errno == EPERM)
+			return artifact_errno_error(errno, "read", path, err);
 		return missing(path, err);
-	int fd = *leaf ? openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	close(dir);
-	if (fd < 0)
-		return missing(path, err);
+	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
 		return missing(path, err);
@@ -184,49 +209,112 @@ static int local_download_open(struct artifact_repo *r, const char *path, struct
 static int local_list(struct artifact_repo *r, const char *path, struct artifact_entry **out, size_t *n,
 		      struct arena *a, struct mlf_err *err)
 {
-	return artifact_local_list(local_of(r)->root, path ? path : "", out, n, a, err);
+	return artifact_local_list_fd(local_of(r)->root_fd, path ? path : "", out, n, a, err);
 }
 
-/* Removes everything below the open directory `dir` (which it closes). */
-static int remove_tree(int dir)
+struct remove_tally {
+	size_t removed, failed;
+	int first_errno;
+	char first_name[NAME_MAX_BYTES + 1];
+};
+
+static void tally_failure(struct remove_tally *t, const char *name, int errnum)
+{
+	if (!t->failed++) {
+		t->first_errno = errnum;
+		snprintf(t->first_name, sizeof(t->first_name), "%s", name);
+	}
+}
+
+/* Removes everything below the open directory `dir` (which it closes),
+ * never following a symlink. Counts what it removed and what it could not. */
+static void remove_tree(int dir, struct remove_tally *t)
 {
 	DIR *d = fdopendir(dir);
 	struct dirent *de;
-	int rc = 0;
 	if (!d) {
+		tally_failure(t, ".", errno);
 		close(dir);
-		return -1;
+		return;
 	}
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
+			t->removed++;
 			continue;
+		}
+		if (errno != EISDIR && errno != EPERM) { /* EPERM: what Linux says for a directory, or immutable */
+			tally_failure(t, de->d_name, errno);
+			continue;
+		}
 		int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 || remove_tree(sub) < 0 || unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
-			rc = -1;
+		if (sub < 0) {
+			tally_failure(t, de->d_name, errno == ENOTDIR ? EPERM : errno);
+			continue;
+		}
+		remove_tree(sub, t);
+		if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) == 0)
+			t->removed++;
+		else if (errno != ENOTEMPTY) /* a failure below is already counted */
+			tally_failure(t, de->d_name, errno);
 	}
 	closedir(d);
-	return rc;
 }
 
 static int local_remove(struct artifact_repo *r, const char *path, struct mlf_err *err)
 {
 	struct local_repo *lr = local_of(r);
-	const char *leaf;
-	if (!path || !*path)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Deleting the artifact root is not allowed");
-	int dir = walk_parent(lr, path, false, &leaf);
-	if (dir < 0)
-		return 0; /* nothing there */
+	struct arena a = ARENA_INIT;
+	struct remove_tally t = { 0 };
+	const char *norm, *parent, *leaf;
+	size_t segments;
 	int rc = 0;
-	if (*leaf && unlinkat(dir, leaf, 0) < 0 && errno != ENOENT) {
-		int sub = openat(dir, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 || remove_tree(sub) < 0 || unlinkat(dir, leaf, AT_REMOVEDIR) < 0)
-			rc = io_error(err, "delete", path);
+	if (artifact_path_normalize(path, &a, &norm, &segments) < 0 || !segments) {
+		arena_release(&a);
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Deleting the artifact root is not allowed");
+	}
+	split_leaf(norm, &a, &parent, &leaf);
+	int dir = artifact_open_beneath(lr->root_fd, parent, O_RDONLY | O_DIRECTORY, true);
+	if (dir < 0) {
+		if (errno != ENOENT && errno != ENOTDIR) /* through a symlink, say */
+			rc = artifact_errno_error(errno, "delete", path, err);
+		arena_release(&a);
+		return rc; /* ENOENT, ENOTDIR: nothing there */
+	}
+	if (unlinkat(dir, leaf, 0) < 0 && errno != ENOENT) {
+		int sub = (errno == EISDIR || errno == EPERM)
+				  ? openat(dir, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+				  : -1;
+		if (sub < 0) {
+			tally_failure(&t, leaf, errno == ENOTDIR ? EPERM : errno);
+		} else {
+			remove_tree(sub, &t);
+			if (!t.failed && unlinkat(dir, leaf, AT_REMOVEDIR) < 0)
+				tally_failure(&t, leaf, errno);
+		}
 	}
 	close(dir);
+	if (t.failed) {
+		enum mlf_code code = artifact_errno_code(t.first_errno);
+		log_warn("artifacts: delete '%s': removed %zu, %zu left ('%s': %s)", norm, t.removed, t.failed,
+			 t.first_name, strerror(t.first_errno));
+		rc = mlf_errorf(err, code == MLF_INTERNAL_ERROR ? MLF_ABORTED : code,
+				"Artifact '%s' was only partly deleted: %zu entries removed, %zu could not be "
+				"removed (first: '%s': %s); what remains is still there",
+				norm, t.removed, t.failed, t.first_name, strerror(t.first_errno));
+	}
+	arena_release(&a);
 	return rc;
+}
+
+static int local_free_space(struct artifact_repo *r, uint64_t *bytes)
+{
+	struct statvfs sv;
+	if (fstatvfs(local_of(r)->root_fd, &sv) < 0)
+		return -1;
+	*bytes = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+	return 0;
 }
 
 static void local_close(struct artifact_repo *r)
@@ -247,11 +335,11 @@ static const struct artifact_ops local_ops = {
 	.list = local_list,
 	.remove = local_remove,
 	.close = local_close,
+	.free_space = local_free_space,
 };
 
 struct artifact_repo *artifact_local_open(const char *root, struct mlf_err *err)
 {
-	mkdir(root, 0777);
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "cannot open artifact directory '%s': %s", root,
@@ -263,4 +351,25 @@ struct artifact_repo *artifact_local_open(const char *root, struct mlf_err *err)
 	lr->root = xstrdup(root);
 	lr->root_fd = fd;
 	return &lr->base;
+}
+
+int artifact_local_open_beneath(struct artifact_repo *root, const char *rel, struct artifact_repo **out,
+				struct mlf_err *err)
+{
+	struct local_repo *lr = local_of(root);
+	int fd = artifact_open_beneath(lr->root_fd, rel, O_RDONLY | O_DIRECTORY, false);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		if (errno == EXDEV || errno == ELOOP)
+			return mlf_errorf(err, MLF_PERMISSION_DENIED,
+					  "Artifacts at '%s/%s' lead outside the server's artifact roots", lr->root, rel);
+		return artifact_errno_error(errno, "open", rel, err);
+	}
+	struct local_repo *sub = xcalloc(1, sizeof(*sub));
+	sub->base.ops = &local_ops;
+	sub->root = *rel ? xstrdup(rel) : xstrdup(lr->root);
+	sub->root_fd = fd;
+	*out = &sub->base;
+	return 1;
 }

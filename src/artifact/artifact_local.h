@@ -6,7 +6,17 @@
 
 #include "artifact.h"
 
-/* Opens (creating it if needed) the directory `root`. See artifact_open(). */
+/* Opens the existing directory `root` (it is never created here: callers
+ * that may create it do so first). See artifact_open(). */
 struct artifact_repo *artifact_local_open(const char *root, struct mlf_err *err);
+
+/* Opens the existing directory `rel` beneath the local store `root` (a
+ * repo from artifact_local_open) as a store of its own, resolved with
+ * artifact_open_beneath (symlinks that stay inside are followed, none that
+ * lead out). Returns 1 with *out (the caller closes it), 0 when `rel` does
+ * not exist (or is a file), -1 with `err` set: PERMISSION_DENIED when it
+ * leads out of `root`. Nothing is created. */
+int artifact_local_open_beneath(struct artifact_repo *root, const char *rel, struct artifact_repo **out,
+				struct mlf_err *err);
 
 #endif

@@ -34,7 +34,8 @@
 	X(RESOURCE_EXHAUSTED, 429)         \
 	X(CANCELLED, 499)                  \
 	X(DEADLINE_EXCEEDED, 504)       \
-	X(MAX_READ_SIZE_EXCEEDED, 413) /* ours: a request body over the limit */
+	X(MAX_READ_SIZE_EXCEEDED, 413) /* ours: a request body over the limit */ \
+	X(INSUFFICIENT_STORAGE, 507) /* ours: the artifact disk is (nearly) full; 507 is not retried */
 
 enum mlf_code {
 #define X(name, status) MLF_##name,

@@ -11,6 +11,7 @@
 #include "../store/store.h"
 #include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,9 @@ struct server_settings {
 	unsigned idle_timeout;
 	const char *log_level;
 	const char *durability;
+	const char *allowed_artifact_roots;
+	unsigned max_artifact_mb;
+	unsigned min_free_disk_mb;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -54,6 +58,13 @@ static const struct cli_option server_options[] = {
 	{ "durability", 0, CLI_STRING, OPT(durability), "MODE",
 	  "normal: a crash of the server loses nothing, an OS crash or power loss may lose the last writes; "
 	  "full: every acknowledged write is on disk (slower, see docs/storage.md) (default normal)" },
+	{ "allowed-artifact-roots", 0, CLI_STRING, OPT(allowed_artifact_roots), "DIRS",
+	  "comma-separated local directories, besides --default-artifact-root and --artifacts-destination, "
+	  "whose artifacts the server may read and list (env MLFLOW_ALLOWED_ARTIFACT_ROOTS)" },
+	{ "max-artifact-mb", 0, CLI_UINT, OPT(max_artifact_mb), "MB",
+	  "largest artifact upload accepted through the proxy (default 0: no limit)" },
+	{ "min-free-disk-mb", 0, CLI_UINT, OPT(min_free_disk_mb), "MB",
+	  "refuse an upload that would leave less than this free on the artifact disk (default 32)" },
 	{ 0 },
 };
 
@@ -83,6 +94,28 @@ static char *absolute_dir(const char *path)
 	if (realpath(path, resolved))
 		return strdup(resolved);
 	return strdup(path);
+}
+
+/* The local directories the server may touch artifacts in: the proxy's
+ * destination when local, the default artifact root when it is a local
+ * path or file:// URI (created, as MLflow does), and each of
+ * --allowed-artifact-roots (which must exist). NULL with `err` set when one
+ * cannot be opened. */
+static struct artifact_roots *allowed_roots(const struct server_settings *s, const char *destination,
+					    const char *default_root, struct mlf_err *err)
+{
+	struct artifact_roots *roots = artifact_roots_new();
+	bool local_default = default_root[0] == '/' || strncmp(default_root, "file://", 7) == 0 ||
+			     !strstr(default_root, ":");
+	if ((destination && !strstr(destination, "://") && artifact_roots_add(roots, destination, false, err) < 0) ||
+	    (local_default && artifact_roots_add(roots, default_root, true, err) < 0) ||
+	    artifact_roots_add_list(roots, s->allowed_artifact_roots, false, err) < 0) {
+		artifact_roots_free(roots);
+		return NULL;
+	}
+	for (size_t i = 0; i < artifact_roots_count(roots); i++)
+		log_debug("local artifacts are served from %s", artifact_roots_path(roots, i));
+	return roots;
 }
 
 static int check_static_prefix(const char *p)
@@ -120,6 +153,8 @@ int cmd_server(int argc, char **argv)
 		.idle_timeout = 120,
 		.log_level = "info",
 		.durability = "normal",
+		.allowed_artifact_roots = getenv("MLFLOW_ALLOWED_ARTIFACT_ROOTS"),
+		.min_free_disk_mb = 32,
 	};
 	int parsed = cli_parse("server", server_options, argc, argv, &s);
 	if (parsed) {
@@ -154,12 +189,15 @@ int cmd_server(int argc, char **argv)
 	struct mlf_err err;
 	struct store *st = NULL;
 	struct artifact_repo *artifacts = NULL;
+	struct artifact_roots *roots = NULL;
 	struct http_server *srv = NULL;
 	int rc = 1;
 	so.artifact_root = root;
 	if (!s.artifacts_only && !(st = store_open(s.backend_store_uri, &so, &err)))
 		goto fail;
 	if (destination && !(artifacts = artifact_open(destination, &err)))
+		goto fail;
+	if (!(roots = allowed_roots(&s, destination, root, &err)))
 		goto fail;
 	struct app app = {
 		.store = st,
@@ -169,6 +207,9 @@ int cmd_server(int argc, char **argv)
 		.serve_artifacts = s.serve_artifacts,
 		.artifacts_only = s.artifacts_only,
 		.static_prefix = s.static_prefix,
+		.artifact_roots = roots,
+		.max_artifact_bytes = (uint64_t)s.max_artifact_mb << 20,
+		.min_free_disk_bytes = (uint64_t)s.min_free_disk_mb << 20,
 	};
 	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20, s.idle_timeout };
 	if (!(srv = http_server_start(&hc, api_handle, api_stream, &app, &err)))
@@ -184,6 +225,7 @@ fail:
 	fprintf(stderr, "mlflowc server: %s\n", err.msg);
 out:
 	artifact_close(artifacts);
+	artifact_roots_free(roots);
 	store_close(st);
 	free(destination);
 	free(root);

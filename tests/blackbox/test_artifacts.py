@@ -212,10 +212,22 @@ def test_artifacts_only_and_no_serve_artifacts(mlflowc_bin, tmp_path):
         stop_server(none)
 
 
-def test_percent_encoded_file_uri_roots(proxy, server, tmp_path):
+def test_percent_encoded_file_uri_roots(mlflowc_bin, tmp_path):
     # A file:// artifact location is a URI: "a%20b" names the directory "a b" (RFC 8089),
     # for listings and downloads of a run under it, as in MLflow's local_file_uri_to_path.
+    # The server reads local artifacts only under its allowed roots, so it is given one.
+    from test_server_lifecycle import start
+    from conftest import stop_server
     root = tmp_path / "store root"
+    root.mkdir()
+    server = start(mlflowc_bin, tmp_path, "--allowed-artifact-roots", str(root))
+    try:
+        check_percent_encoded_file_uri_root(Proxy(server), root)
+    finally:
+        stop_server(server)
+
+
+def check_percent_encoded_file_uri_root(proxy, root):
     uri = "file://" + quote(str(root))
     assert "%20" in uri
 

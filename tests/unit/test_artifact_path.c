@@ -13,7 +13,10 @@
  * order, rel/name paths, sizes, is_dir, listing through an escaping symlink
  * refused, missing directories and files giving empty lists, and more
  * entries than the first array allocation.
- * artifact_local_root: the URI forms its header lists.
+ * artifact_local_root: the URI forms its header lists, and NUL/control
+ * characters refused. Normalisation, containment, opening beneath a root
+ * (with openat2 and with the portable walk) and the allowed-roots set
+ * (artifact_roots.h): given and resolved names, prefix twins, "..".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +31,7 @@
 #include <unistd.h>
 
 #include "artifact/artifact_path.h"
+#include "artifact/artifact_roots.h"
 #include "base/buf.h"
 
 /* ----------------------------------------------------------- validate */
@@ -102,6 +106,20 @@ static const char *const bad_paths[] = {
 	"a%2500b",
 	/* mixed rounds inside one path */
 	"%2e%252e/x",
+	/* control characters, raw and encoded (the NUL family of issue #10) */
+	"a\x01b",
+	"a\tb",
+	"a\nb",
+	"a\x1f",
+	"a\x7f",
+	"%01",
+	"a%0Ab",
+	"a%0d%0a",
+	"%7f",
+	"%7F",
+	"%251f",
+	"%25252500",
+	"dir/%2500/x",
 };
 
 static void test_validate_refuses(void **state)
@@ -512,23 +530,260 @@ static void test_list_root_through_symlink(void **state)
 	assert_int_equal(unlink(link_root), 0);
 }
 
+static void test_list_without_openat2(void **state)
+{
+	(void)state;
+	/* the portable walk refuses every symlink, escaping or not, and still
+	 * lists plain directories */
+	artifact_beneath_use_openat2(false);
+	static const struct want want[] = {
+		{ "sub/deeper", true, 0 },
+		{ "sub/inner.txt", false, 3 },
+		{ "sub/up", false, 0 },
+	};
+	check_listing("sub", want, ARRAY_SIZE(want));
+	static const char *const links[] = { "escape", "evil", "sub/up", "inner_link", "escape_file" };
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) { /* refused or empty: nothing behind a link */
+		struct arena a = ARENA_INIT;
+		struct artifact_entry *e;
+		size_t n = 99;
+		int rc = artifact_local_list(fx.root, links[i], &e, &n, &a, NULL);
+		if (!(rc == -1 || n == 0))
+			fail_msg("listing '%s' without openat2 gave %zu entries", links[i], n);
+		arena_release(&a);
+	}
+	expect_empty(fx.root, "missing");
+	artifact_beneath_use_openat2(true);
+}
+
+static void test_open_beneath(void **state)
+{
+	(void)state;
+	int root = open(fx.root, O_RDONLY | O_DIRECTORY);
+	assert_true(root >= 0);
+	for (int mode = 0; mode < 2; mode++) {
+		artifact_beneath_use_openat2(mode == 0);
+		int fd = artifact_open_beneath(root, "sub/inner.txt", O_RDONLY, true);
+		assert_true(fd >= 0);
+		close(fd);
+		fd = artifact_open_beneath(root, "./sub//./inner.txt", O_RDONLY, true);
+		assert_true(fd >= 0);
+		close(fd);
+		fd = artifact_open_beneath(root, "", O_RDONLY | O_DIRECTORY, true);
+		assert_true(fd >= 0);
+		close(fd);
+		static const char *const refused[] = { "escape/secret.txt", "escape_file", "sub/up/secret.txt",
+						       "../outside/secret.txt", "sub/../../outside/secret.txt",
+						       "inner_link/inner.txt" };
+		for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+			fd = artifact_open_beneath(root, refused[i], O_RDONLY, true);
+			if (fd >= 0)
+				fail_msg("'%s' opened (mode %d), want refused", refused[i], mode);
+			assert_true(errno == EXDEV || errno == ELOOP || errno == ENOTDIR);
+		}
+		char longname[300];
+		memset(longname, 'n', sizeof(longname) - 1);
+		longname[sizeof(longname) - 1] = '\0';
+		assert_int_equal(artifact_open_beneath(root, longname, O_RDONLY, true), -1);
+		assert_int_equal(errno, ENAMETOOLONG);
+	}
+	artifact_beneath_use_openat2(true);
+	close(root);
+}
+
+/* ----------------------------------------------------------- normalise */
+
+static void test_normalize(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+		size_t segments;
+	} cases[] = {
+		{ "", "", 0 },	       { ".", "", 0 },		 { "./", "", 0 },	 { "//./", "", 0 },
+		{ "a", "a", 1 },       { "a/.", "a", 1 },	 { "a/./", "a", 1 },	 { "./a", "a", 1 },
+		{ "a//b/", "a/b", 2 }, { "a/./b/.", "a/b", 2 }, { "exp/run/x", "exp/run/x", 3 },
+		{ "...", "...", 1 },   { ".a/b.", ".a/b.", 2 },
+	};
+	struct arena a = ARENA_INIT;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *out;
+		size_t n = 99;
+		assert_int_equal(artifact_path_normalize(cases[i].in, &a, &out, &n), 0);
+		if (strcmp(out, cases[i].out) != 0 || n != cases[i].segments)
+			fail_msg("normalize('%s') = '%s' (%zu), want '%s' (%zu)", cases[i].in, out, n, cases[i].out,
+				 cases[i].segments);
+	}
+	const char *out;
+	size_t n;
+	assert_int_equal(artifact_path_normalize(NULL, &a, &out, &n), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(artifact_path_normalize("..", &a, &out, &n), -1);
+	assert_int_equal(artifact_path_normalize("a/../b", &a, &out, &n), -1);
+
+	assert_int_equal(artifact_abs_normalize("//srv/./ml//x/", 14, &a, &out), 0);
+	assert_string_equal(out, "/srv/ml/x");
+	assert_int_equal(artifact_abs_normalize("/", 1, &a, &out), 0);
+	assert_string_equal(out, "/");
+	assert_int_equal(artifact_abs_normalize("/./", 3, &a, &out), 0);
+	assert_string_equal(out, "/");
+	assert_int_equal(artifact_abs_normalize("rel", 3, &a, &out), -1);
+	assert_int_equal(artifact_abs_normalize("/a/../b", 7, &a, &out), -1);
+	assert_int_equal(artifact_abs_normalize("/etc\0/x", 7, &a, &out), -1);
+	assert_int_equal(artifact_abs_normalize("/etc\x01", 5, &a, &out), -1);
+	assert_int_equal(artifact_abs_normalize("", 0, &a, &out), -1);
+	arena_release(&a);
+}
+
+static void test_within(void **state)
+{
+	(void)state;
+	const char *rest;
+	assert_true(artifact_path_within("/data/art", "/data/art", &rest));
+	assert_string_equal(rest, "");
+	assert_true(artifact_path_within("/data/art", "/data/art/1/r", &rest));
+	assert_string_equal(rest, "1/r");
+	assert_false(artifact_path_within("/data/art", "/data/artifacts", &rest));
+	assert_false(artifact_path_within("/data/art", "/data/ar", &rest));
+	assert_false(artifact_path_within("/data/art", "/data", &rest));
+	assert_false(artifact_path_within("/data/art", "/etc", &rest));
+	assert_true(artifact_path_within("/", "/etc/x", &rest));
+	assert_string_equal(rest, "etc/x");
+}
+
+static void test_control(void **state)
+{
+	(void)state;
+	assert_false(artifact_has_control("abc", 3));
+	assert_true(artifact_has_control("a\0c", 3));
+	assert_true(artifact_has_control("a\x1f", 2));
+	assert_true(artifact_has_control("\x7f", 1));
+	assert_false(artifact_has_control("\xc3\xbc", 2)); /* UTF-8 is fine */
+	assert_false(artifact_decodes_to_control(NULL));
+	assert_false(artifact_decodes_to_control("file:///srv/a%20b"));
+	assert_false(artifact_decodes_to_control("s3://bucket/key%2Fx"));
+	assert_true(artifact_decodes_to_control("file:///etc%00"));
+	assert_true(artifact_decodes_to_control("file:///etc%2500"));
+	assert_true(artifact_decodes_to_control("file:///etc%252500"));
+	assert_true(artifact_decodes_to_control("file:///etc%0a"));
+	assert_true(artifact_decodes_to_control("/etc\x01"));
+	assert_true(artifact_decodes_to_control("/etc%7F"));
+}
+
+/* ----------------------------------------------------------- allowed roots */
+
+static void expect_resolve(const struct artifact_roots *rs, const char *path, enum mlf_code want_code,
+			   const char *want_rest)
+{
+	struct arena a = ARENA_INIT;
+	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
+	struct artifact_repo *repo = NULL;
+	const char *rest = NULL;
+	int rc = artifact_roots_resolve(rs, path, &repo, &rest, &a, &err);
+	if (want_rest) {
+		if (rc != 0)
+			fail_msg("'%s' refused (%s), want rest '%s'", path, err.msg, want_rest);
+		assert_non_null(repo);
+		assert_string_equal(rest, want_rest);
+	} else {
+		if (rc != -1)
+			fail_msg("'%s' resolved to '%s', want refused", path, rest);
+		assert_int_equal(err.code, want_code);
+	}
+	arena_release(&a);
+}
+
+static void test_allowed_roots(void **state)
+{
+	(void)state;
+	struct artifact_roots *rs = artifact_roots_new();
+	char link_root[256], p[512];
+	snprintf(link_root, sizeof(link_root), "%s/roots-link", fx.base);
+	assert_int_equal(symlink(fx.root, link_root), 0);
+	assert_int_equal(artifact_roots_add(rs, link_root, false, NULL), 0);
+	snprintf(p, sizeof(p), "file://%s/outside", fx.base);
+	assert_int_equal(artifact_roots_add(rs, p, false, NULL), 0);
+	assert_int_equal(artifact_roots_count(rs), 2);
+	assert_string_equal(artifact_roots_path(rs, 0), fx.root); /* resolved */
+
+	/* both the name given and the resolved one match, at segment boundaries */
+	expect_resolve(rs, fx.root, 0, "");
+	snprintf(p, sizeof(p), "%s/sub/deeper", fx.root);
+	expect_resolve(rs, p, 0, "sub/deeper");
+	snprintf(p, sizeof(p), "%s//./sub/", link_root);
+	expect_resolve(rs, p, 0, "sub");
+	snprintf(p, sizeof(p), "%s/outside/x", fx.base);
+	expect_resolve(rs, p, 0, "x");
+	snprintf(p, sizeof(p), "%s/root-evil/loot.txt", fx.base); /* shares the prefix only */
+	expect_resolve(rs, p, MLF_PERMISSION_DENIED, NULL);
+	expect_resolve(rs, "/etc", MLF_PERMISSION_DENIED, NULL);
+	expect_resolve(rs, "/", MLF_PERMISSION_DENIED, NULL);
+	snprintf(p, sizeof(p), "%s/../outside", fx.root); /* never resolved lexically */
+	expect_resolve(rs, p, MLF_INVALID_PARAMETER_VALUE, NULL);
+	snprintf(p, sizeof(p), "%s/a\x01b", fx.root);
+	expect_resolve(rs, p, MLF_INVALID_PARAMETER_VALUE, NULL);
+	expect_resolve(rs, "relative/x", MLF_INVALID_PARAMETER_VALUE, NULL);
+
+	/* a missing root, a control character, a non-local URI: refused at start-up */
+	struct mlf_err err;
+	snprintf(p, sizeof(p), "%s/no-such-root", fx.base);
+	assert_int_equal(artifact_roots_add(rs, p, false, &err), -1);
+	assert_int_equal(artifact_roots_add(rs, "file:///tmp%00", false, &err), -1);
+	assert_int_equal(artifact_roots_add(rs, "s3://bucket/x", false, &err), -1);
+	assert_int_equal(artifact_roots_add_list(rs, ",,", false, &err), 0);
+	assert_int_equal(artifact_roots_count(rs), 2);
+	/* `create` makes the directory first */
+	snprintf(p, sizeof(p), "%s/created-root", fx.base);
+	assert_int_equal(artifact_roots_add_list(rs, p, true, &err), 0);
+	assert_int_equal(artifact_roots_count(rs), 3);
+	artifact_roots_free(rs);
+	artifact_roots_free(NULL);
+	assert_int_equal(unlink(link_root), 0);
+}
+
 /* ----------------------------------------------------------- local root */
+
+static const char *local_root(const char *uri, const char *destination, struct arena *a)
+{
+	const char *out = NULL;
+	int rc = artifact_local_root(uri, destination, a, &out, NULL);
+	assert_true(rc >= 0);
+	return rc ? out : NULL;
+}
 
 static void test_local_root(void **state)
 {
 	(void)state;
 	struct arena a = ARENA_INIT;
-	assert_string_equal(artifact_local_root("file:///tmp/mlruns/0/abc/artifacts", NULL, &a),
-			    "/tmp/mlruns/0/abc/artifacts");
-	assert_string_equal(artifact_local_root("/srv/mlruns/1/r/artifacts", NULL, &a), "/srv/mlruns/1/r/artifacts");
-	assert_string_equal(artifact_local_root("mlflow-artifacts:/0/abc/artifacts", "/data/art", &a),
+	assert_string_equal(local_root("file:///tmp/mlruns/0/abc/artifacts", NULL, &a), "/tmp/mlruns/0/abc/artifacts");
+	assert_string_equal(local_root("/srv/mlruns/1/r/artifacts", NULL, &a), "/srv/mlruns/1/r/artifacts");
+	assert_string_equal(local_root("mlflow-artifacts:/0/abc/artifacts", "/data/art", &a),
 			    "/data/art/0/abc/artifacts");
-	assert_string_equal(artifact_local_root("mlflow-artifacts:///0/abc", "/data/art", &a), "/data/art/0/abc");
-	assert_null(artifact_local_root("mlflow-artifacts:/0/abc/artifacts", NULL, &a));
-	assert_null(artifact_local_root("s3://bucket/key", "/data/art", &a));
-	assert_null(artifact_local_root("gs://bucket/key", NULL, &a));
-	assert_null(artifact_local_root("relative/path", NULL, &a));
-	assert_null(artifact_local_root("", NULL, &a));
+	assert_string_equal(local_root("mlflow-artifacts:///0/abc", "/data/art", &a), "/data/art/0/abc");
+	assert_null(local_root("mlflow-artifacts:/0/abc/artifacts", NULL, &a));
+	assert_null(local_root("s3://bucket/key", "/data/art", &a));
+	assert_null(local_root("gs://bucket/key", NULL, &a));
+	assert_null(local_root("relative/path", NULL, &a));
+	assert_null(local_root("", NULL, &a));
+	/* a NUL or control character is refused, never cut short */
+	static const char *const bad[] = { "file:///etc%00", "file:///etc%00/1/r/artifacts", "file:///etc%0a",
+					   "file://localhost/etc%1f", "/etc\x01/x" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
+		const char *out = NULL;
+		if (artifact_local_root(bad[i], NULL, &a, &out, &err) != -1)
+			fail_msg("'%s' accepted as '%s'", bad[i], out ? out : "(null)");
+		assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
+	}
+	bool invalid = false;
+	assert_null(artifact_file_uri_path("file:///etc%00", &invalid));
+	assert_true(invalid);
+	char *p = artifact_file_uri_path("file:///a%20b", &invalid);
+	assert_false(invalid);
+	assert_string_equal(p, "/a b");
+	free(p);
+	assert_null(artifact_file_uri_path("/plain", &invalid));
+	assert_false(invalid);
 	arena_release(&a);
 }
 
@@ -546,6 +801,12 @@ int main(void)
 		cmocka_unit_test(test_list_escapes_refused),
 		cmocka_unit_test(test_list_missing_and_files),
 		cmocka_unit_test(test_list_root_through_symlink),
+		cmocka_unit_test(test_list_without_openat2),
+		cmocka_unit_test(test_open_beneath),
+		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_within),
+		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_allowed_roots),
 		cmocka_unit_test(test_local_root),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -500,6 +500,7 @@ static const struct {
 	/* not in MLflow's map (MLflow would answer 500); ours by design */
 	{ MLF_MALFORMED_REQUEST, "MALFORMED_REQUEST", 400 },
 	{ MLF_MAX_READ_SIZE_EXCEEDED, "MAX_READ_SIZE_EXCEEDED", 413 },
+	{ MLF_INSUFFICIENT_STORAGE, "INSUFFICIENT_STORAGE", 507 },
 };
 
 static void test_err_table(void **state)
