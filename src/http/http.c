@@ -280,8 +280,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		uint64_t announced = announced_body(conn, &has_body);
 		http_conns_request_started(s->conns, conn, has_body && !ctx->sink.write);
 		if (!ctx->sink.write && has_body && announced != UINT64_MAX && announced > s->max_body) {
-			/* refuse at once: MHD sends the answer, skips the body and closes */
+			/* refuse at once: MHD sends the answer, skips the body and
+			 * closes; the guard drains what the client still sends */
 			ctx->too_large = true;
+			http_conns_linger_on_close(s->conns, conn);
 			return dispatch(s, conn, ctx, url, method);
 		}
 		return MHD_YES;

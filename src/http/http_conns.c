@@ -17,11 +17,15 @@
 #include "../base/log.h"
 #include "../base/util.h"
 #include "../base/xalloc.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 enum conn_state {
 	CONN_HEADERS, /* sending a request's headers (or nothing yet, after accept) */
@@ -34,6 +38,8 @@ enum conn_state {
 #define SLOT_BUCKETS 1024
 #define REAPER_TICK_MS 1000
 #define REPORT_EVERY_MS 10000
+#define LINGER_MAX 32          /* refused connections drained at once, at most */
+#define LINGER_POLL_MS 100
 
 struct conn;
 
@@ -57,10 +63,20 @@ struct conn {
 	enum conn_state state;
 	bool doomed;
 	bool in_evictable;
+	bool linger;             /* drain what the client still sends after its close */
 	int64_t since_ms;        /* when this state began */
 	int64_t header_start_ms; /* CONN_HEADERS: when the request began arriving */
 	uint64_t bytes_mark;     /* CONN_IDLE: kernel's bytes received when it went idle */
 	_Atomic uint64_t body_bytes;
+};
+
+/* A refused connection's socket, kept open (a dup of MHD's descriptor)
+ * after MHD closed it: what the client still sends is read and dropped
+ * until it hangs up or `until_ms`, so its unread bytes never turn the
+ * close into a reset that would destroy the answer before it is read. */
+struct lingering_socket {
+	int fd;
+	int64_t until_ms;
 };
 
 struct http_conns {
@@ -73,8 +89,11 @@ struct http_conns {
 	struct conn_list evictable, others;
 	struct addr_slot *buckets[SLOT_BUCKETS];
 	/* counts since the last report */
-	unsigned evicted_for_cap, refused, header_deadline, body_too_slow;
+	unsigned evicted_for_cap, refused, header_deadline, body_too_slow, idle_under_pressure;
 	int64_t last_report_ms;
+	struct lingering_socket pending[LINGER_MAX]; /* handed over by CLOSED, taken by the reaper */
+	unsigned n_pending;
+	unsigned n_lingering;              /* pending + the reaper's own */
 };
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -309,6 +328,15 @@ void http_conns_notify(void *cls, struct MHD_Connection *mc, void **socket_conte
 		g->live--;
 		c->slot->live--;
 	}
+	if (c->linger && !g->stopping && g->n_lingering < LINGER_MAX) {
+		int fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+		if (fd >= 0) {
+			g->pending[g->n_pending++] =
+				(struct lingering_socket){ fd, util_mono_ns() / 1000000 + (int64_t)g->cfg.header_timeout * 1000 };
+			g->n_lingering++;
+			pthread_cond_signal(&g->wake);
+		}
+	}
 	slot_put(g, c->slot);
 	pthread_mutex_unlock(&g->mu);
 	free(c);
@@ -333,6 +361,16 @@ void http_conns_request_started(struct http_conns *g, struct MHD_Connection *mc,
 	c->state = body_pending ? CONN_BODY : CONN_BUSY;
 	c->since_ms = util_mono_ns() / 1000000;
 	atomic_store(&c->body_bytes, 0);
+	pthread_mutex_unlock(&g->mu);
+}
+
+void http_conns_linger_on_close(struct http_conns *g, struct MHD_Connection *mc)
+{
+	struct conn *c = conn_of(mc);
+	if (!c)
+		return;
+	pthread_mutex_lock(&g->mu);
+	c->linger = true;
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -370,6 +408,13 @@ void http_conns_request_done(struct http_conns *g, struct MHD_Connection *mc)
 
 /* ---- the reaper ------------------------------------------------------------ */
 
+/* 3/4 of the cap open: idle connections get the header deadline as their
+ * idle timeout, oldest first, so room is made before the cap is met. */
+static bool under_pressure(const struct http_conns *g)
+{
+	return (uint64_t)g->live * 4 >= (uint64_t)g->cfg.max_connections * 3;
+}
+
 static void reap(struct http_conns *g, int64_t now)
 {
 	int64_t header_ms = (int64_t)g->cfg.header_timeout * 1000;
@@ -382,6 +427,9 @@ static void reap(struct http_conns *g, int64_t now)
 		if (c->state == CONN_HEADERS && now - c->header_start_ms >= header_ms) {
 			doom(g, c);
 			g->header_deadline++;
+		} else if (c->state == CONN_IDLE && under_pressure(g) && now - c->since_ms >= header_ms) {
+			doom(g, c);
+			g->idle_under_pressure++;
 		}
 	}
 	for (struct conn *c = g->others.head, *next; c; c = next) {
@@ -395,32 +443,82 @@ static void reap(struct http_conns *g, int64_t now)
 		}
 	}
 	if (now - g->last_report_ms >= REPORT_EVERY_MS) {
-		if (g->evicted_for_cap || g->refused || g->header_deadline || g->body_too_slow)
+		if (g->evicted_for_cap || g->refused || g->header_deadline || g->body_too_slow || g->idle_under_pressure)
 			log_info("connections: %u open; in the last %llds %u idle closed to make room, %u refused "
-				 "(caps %u, %u per address), %u closed by the %us header deadline, %u for a body "
-				 "slower than %u B/s",
+				 "(caps %u, %u per address), %u idle closed under pressure, %u closed by the %us "
+				 "header deadline, %u for a body slower than %u B/s",
 				 g->live, (long long)(now - g->last_report_ms) / 1000, g->evicted_for_cap, g->refused,
-				 g->cfg.max_connections, g->cfg.max_per_address, g->header_deadline,
-				 g->cfg.header_timeout, g->body_too_slow, HTTP_CONNS_MIN_BODY_RATE);
-		g->evicted_for_cap = g->refused = g->header_deadline = g->body_too_slow = 0;
+				 g->cfg.max_connections, g->cfg.max_per_address, g->idle_under_pressure,
+				 g->header_deadline, g->cfg.header_timeout, g->body_too_slow, HTTP_CONNS_MIN_BODY_RATE);
+		g->evicted_for_cap = g->refused = g->header_deadline = g->body_too_slow = g->idle_under_pressure = 0;
 		g->last_report_ms = now;
 	}
+}
+
+/* Reads and drops what lingering sockets have, for up to `wait_ms`; closes
+ * those whose client hung up or whose time is over. Returns how many it
+ * closed. Runs without the mutex: `set` is the reaper's own. */
+static unsigned drain_lingering(struct lingering_socket *set, unsigned *n, int wait_ms)
+{
+	struct pollfd pfd[LINGER_MAX];
+	static char sink[64 * 1024];
+	unsigned closed = 0;
+	for (unsigned i = 0; i < *n; i++)
+		pfd[i] = (struct pollfd){ .fd = set[i].fd, .events = POLLIN };
+	poll(pfd, *n, wait_ms);
+	int64_t now = util_mono_ns() / 1000000;
+	for (unsigned i = 0; i < *n;) {
+		bool done = now >= set[i].until_ms;
+		for (int reads = 0; !done && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) && reads < 16; reads++) {
+			ssize_t got = recv(set[i].fd, sink, sizeof(sink), MSG_DONTWAIT);
+			if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+				done = true;
+			else if (got < 0)
+				break;
+		}
+		if (!done) {
+			i++;
+			continue;
+		}
+		close(set[i].fd);
+		closed++;
+		set[i] = set[--*n];
+		pfd[i] = pfd[*n];
+	}
+	return closed;
 }
 
 static void *reaper_main(void *arg)
 {
 	struct http_conns *g = arg;
+	struct lingering_socket lingering[LINGER_MAX];
+	unsigned n_lingering = 0;
 	pthread_mutex_lock(&g->mu);
 	while (!g->stopping) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += REAPER_TICK_MS / 1000;
-		while (!g->stopping && pthread_cond_timedwait(&g->wake, &g->mu, &until) == 0)
-			;
+		int64_t next_tick = util_mono_ns() / 1000000 + REAPER_TICK_MS;
+		for (;;) {
+			while (g->n_pending)
+				lingering[n_lingering++] = g->pending[--g->n_pending];
+			int64_t now = util_mono_ns() / 1000000;
+			if (g->stopping || now >= next_tick)
+				break;
+			if (!n_lingering) { /* sleep to the tick, or to a stop or a new lingering socket */
+				struct timespec until = { (time_t)(next_tick / 1000), (long)(next_tick % 1000) * 1000000 };
+				pthread_cond_timedwait(&g->wake, &g->mu, &until);
+				continue;
+			}
+			int wait_ms = next_tick - now < LINGER_POLL_MS ? (int)(next_tick - now) : LINGER_POLL_MS;
+			pthread_mutex_unlock(&g->mu);
+			unsigned closed = drain_lingering(lingering, &n_lingering, wait_ms);
+			pthread_mutex_lock(&g->mu);
+			g->n_lingering -= closed;
+		}
 		if (!g->stopping)
 			reap(g, util_mono_ns() / 1000000);
 	}
 	pthread_mutex_unlock(&g->mu);
+	for (unsigned i = 0; i < n_lingering; i++)
+		close(lingering[i].fd);
 	return NULL;
 }
 
@@ -453,6 +551,8 @@ void http_conns_free(struct http_conns *g)
 	pthread_mutex_unlock(&g->mu);
 	if (running)
 		pthread_join(g->reaper, NULL);
+	for (unsigned i = 0; i < g->n_pending; i++)
+		close(g->pending[i].fd);
 	/* the daemon has stopped: every connection was reported closed */
 	for (size_t b = 0; b < SLOT_BUCKETS; b++)
 		while (g->buckets[b]) {

@@ -11,7 +11,9 @@
  * when there is none is the new one refused. A reaper thread closes, once a
  * second, connections whose request headers took longer than the header
  * deadline (counted from accept, or from the first byte of a keep-alive
- * connection's next request) and buffered bodies that arrive too slowly.
+ * connection's next request) and buffered bodies that arrive too slowly;
+ * with 3/4 of the global cap open, it also closes connections idle for
+ * longer than the header deadline.
  *
  * Closing means shutdown(fd, SHUT_RDWR) from our side: libmicrohttpd then
  * sees the peer gone and closes the connection itself. This is safe against
@@ -52,6 +54,11 @@ void http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_con
 /* The request's headers are complete; `body_pending`: a buffered body is
  * still to come (else the request is busy until it completes). */
 void http_conns_request_started(struct http_conns *g, struct MHD_Connection *conn, bool body_pending);
+/* The request is answered before its body is read (it is refused): when
+ * MHD closes the connection after the answer, what the client still sends
+ * is read and dropped for up to the header deadline, so that a client that
+ * sends its whole body before reading gets the answer, not a reset. */
+void http_conns_linger_on_close(struct http_conns *g, struct MHD_Connection *conn);
 /* `n` more bytes of the buffered body arrived. */
 void http_conns_body_bytes(struct MHD_Connection *conn, size_t n);
 /* The body is in and the handler runs. */

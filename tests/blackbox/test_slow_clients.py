@@ -31,7 +31,7 @@ NORMAL_PERIOD_SECONDS = 0.1
 NORMAL_TIMEOUT_SECONDS = 5
 MIN_SUCCESS_RATE = 0.99
 PEAK_RSS_LIMIT_KB = 64 * 1024          # gcc build; 1,000 idle connections cost ~34 MB
-PEAK_RSS_LIMIT_KB_ASAN = 512 * 1024    # ASan's allocator keeps redzones and a quarantine
+PEAK_RSS_LIMIT_KB_ASAN = 256 * 1024    # ASan's allocator keeps redzones and a quarantine
 SLOW_PREFIX = b"POST /api/2.0/mlflow/runs/log-metric HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 
 
@@ -298,6 +298,12 @@ def test_body_over_limit_is_refused_at_once(mlflowc_bin, tmp_path):
         assert status == 413 and json.loads(body)["error_code"] == "MAX_READ_SIZE_EXCEEDED"
         sock.close()
 
+        # a client that sends its whole body before it reads (as MLflow's does) still gets
+        # the answer: the server drains what follows instead of resetting the connection
+        status, answer = post_json(server.port, "experiments/create",
+                                   {"name": "too big", "unused": "x" * (8 << 20)})
+        assert status == 413 and answer["error_code"] == "MAX_READ_SIZE_EXCEEDED", answer
+
         # under the limit still works, and artifact uploads stream past it
         status, exp = post_json(server.port, "experiments/create", {"name": "under", "unused": "x" * 900_000})
         assert status == 200, exp
@@ -414,5 +420,25 @@ def test_caps_close_idle_connections_first_and_never_a_request(mlflowc_bin, tmp_
             sock.close()
         time.sleep(0.5)
         assert not refused(server.port)
+    finally:
+        stop_server(server)
+
+
+def test_idle_timeout_shortens_under_pressure(mlflowc_bin, tmp_path):
+    server = start(mlflowc_bin, tmp_path, "--max-connections", "8", "--max-connections-per-ip", "8",
+                   "--header-timeout", "1")
+    try:
+        idle = [open_idle(server.port) for _ in range(5)]  # 5 of 8: no pressure
+        assert not wait_closed(idle[0], 3), "an idle connection was closed without pressure"
+        idle.append(open_idle(server.port))                # 6 of 8: 3/4 of the cap
+        assert wait_closed(idle[0], 5), "the oldest idle connection stayed open under pressure"
+        # one closed is enough to leave the pressure: the others stay
+        time.sleep(2)
+        assert not any(closed_by_peer(sock) for sock in idle[1:])
+        for sock in idle[1:]:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert read_response(sock)[0] == 200
+            sock.close()
+        idle[0].close()
     finally:
         stop_server(server)
