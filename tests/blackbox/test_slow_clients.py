@@ -211,11 +211,15 @@ def sample_rss(pid, stop, peak):
         stop.wait(0.1)
 
 
-def test_idle_and_slowloris_clients_do_not_deny_service(mlflowc_bin, tmp_path):
+# the defaults (caps above the load), and caps below it, where room is made by closing the
+# oldest idle connections (what the defaults do on a machine with a low descriptor limit)
+@pytest.mark.parametrize("caps", [[], ["--max-connections", "1000", "--max-connections-per-ip", "600"]],
+                         ids=["defaults", "caps-below-load"])
+def test_idle_and_slowloris_clients_do_not_deny_service(mlflowc_bin, tmp_path, caps):
     needed = IDLE_CLIENTS + 2 * SLOWLORIS_CLIENTS + 100
     if raise_own_fd_limit(needed) < needed:
         pytest.skip(f"this test needs {needed} descriptors; the hard limit is lower")
-    server = start(mlflowc_bin, tmp_path)
+    server = start(mlflowc_bin, tmp_path, *caps)
     pid = server.proc.pid
     stop = threading.Event()
     peak = [vm_rss_kb(pid)]
