@@ -446,3 +446,44 @@ def test_idle_timeout_shortens_under_pressure(mlflowc_bin, tmp_path):
         idle[0].close()
     finally:
         stop_server(server)
+
+
+def test_large_requests_still_fit_the_smaller_connection_memory(mlflowc_bin, tmp_path):
+    # the per-connection pool shrank from 256 KB to 32 KB (what an idle connection costs):
+    # real requests must still fit, and oversized ones get a clean 431 / 414
+    server = start(mlflowc_bin, tmp_path)
+    try:
+        _, exp = post_json(server.port, "experiments/create", {"name": "large"})
+        run_ids = [post_json(server.port, "runs/create", {"experiment_id": exp["experiment_id"]})[1]
+                   ["run"]["info"]["run_id"] for _ in range(100)]
+        post_json(server.port, "runs/log-metric", {"run_id": run_ids[-1], "key": "loss", "value": 0.5,
+                                                   "timestamp": 1, "step": 0})
+        query = "&".join(f"run_ids={r}" for r in run_ids) + "&metric_key=loss&max_results=10"
+        headers = {f"X-Header-{i}": "v" * 90 for i in range(80)}  # 8 KB of headers
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", f"/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval?{query}", headers=headers)
+        response = conn.getresponse()
+        body = json.loads(response.read())
+        assert response.status == 200, body
+        assert [m["run_id"] for m in body["metrics"]] == [run_ids[-1]]
+        conn.close()
+
+        long_path = "/".join(["d" * 99] * 160)  # a 16 KB artifact path
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", f"/api/2.0/mlflow-artifacts/artifacts/{long_path}")
+        response = conn.getresponse()
+        assert response.status == 404 and json.loads(response.read())["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+        conn.close()
+
+        for path, extra, status in ((f"/health?{'q' * 300_000}", {}, 414),
+                                    ("/health", {f"X-Big-{i}": "v" * 990 for i in range(300)}, 431)):
+            sock = connect(server.port, timeout=10)
+            lines = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
+            try:
+                sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}\r\n".encode())
+            except OSError:
+                pass  # the server may answer and close before it has read everything
+            assert read_response(sock)[0] == status
+            sock.close()
+    finally:
+        stop_server(server)
