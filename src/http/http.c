@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -313,6 +314,43 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
+#define MHD_LOG_WINDOW_MS 10000
+#define MHD_LOG_BURST 20
+
+/* libmicrohttpd's messages go to our log, at most MHD_LOG_BURST lines per
+ * ten seconds: it writes one for each connection that breaks off, and the
+ * guard closes slow ones by the hundred under attack. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t window_ms = INT64_MIN / 2;
+	static unsigned in_window, dropped;
+	char msg[512];
+	unsigned dropped_before = 0;
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	int64_t now = util_mono_ns() / 1000000;
+	pthread_mutex_lock(&mu);
+	if (now - window_ms >= MHD_LOG_WINDOW_MS) {
+		dropped_before = dropped;
+		dropped = in_window = 0;
+		window_ms = now;
+	}
+	bool emit = in_window < MHD_LOG_BURST;
+	if (emit)
+		in_window++;
+	else
+		dropped++;
+	pthread_mutex_unlock(&mu);
+	if (dropped_before)
+		log_info("libmicrohttpd: %u more messages were not logged", dropped_before);
+	if (emit)
+		log_info("libmicrohttpd: %s", msg);
+}
+
 static int resolve(const char *host, unsigned port, struct sockaddr_storage *addr, socklen_t *len,
 		   struct mlf_err *err)
 {
@@ -410,6 +448,7 @@ struct http_server *http_server_start(const struct http_config *cfg, http_handle
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, http_conns_accept, s->conns, on_request, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first: it takes every message */
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 4),
 				     MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
