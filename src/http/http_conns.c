@@ -444,7 +444,7 @@ static void reap(struct http_conns *g, int64_t now)
 	}
 	if (now - g->last_report_ms >= REPORT_EVERY_MS) {
 		if (g->evicted_for_cap || g->refused || g->header_deadline || g->body_too_slow || g->idle_under_pressure)
-			log_info("connections: %u open; in the last %llds %u idle closed to make room, %u refused "
+			log_info("connections: %u open; in the last %llds %u closed to make room, %u refused "
 				 "(caps %u, %u per address), %u idle closed under pressure, %u closed by the %us "
 				 "header deadline, %u for a body slower than %u B/s",
 				 g->live, (long long)(now - g->last_report_ms) / 1000, g->evicted_for_cap, g->refused,
