@@ -32,6 +32,9 @@ struct server_settings {
 	const char *allowed_artifact_roots;
 	unsigned max_artifact_mb;
 	unsigned min_free_disk_mb;
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned header_timeout;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -53,7 +56,8 @@ static const struct cli_option server_options[] = {
 	{ "static-prefix", 0, CLI_STRING, OPT(static_prefix), "PREFIX", "serve every route under this path prefix" },
 	{ "max-body-mb", 0, CLI_UINT, OPT(max_body_mb), "MB", "largest JSON request body accepted (default 32)" },
 	{ "idle-timeout", 0, CLI_UINT, OPT(idle_timeout), "SECONDS",
-	  "close a connection silent for this long, ending a stalled upload (default 120)" },
+	  "close a connection silent for this long: an idle keep-alive connection, a stalled upload or "
+	  "download (default 120)" },
 	{ "log-level", 0, CLI_STRING, OPT(log_level), "LEVEL", "debug, info, warn or error (default info)" },
 	{ "durability", 0, CLI_STRING, OPT(durability), "MODE",
 	  "normal: a crash of the server loses nothing, an OS crash or power loss may lose the last writes; "
@@ -65,6 +69,15 @@ static const struct cli_option server_options[] = {
 	  "largest artifact upload accepted through the proxy (default 0: no limit)" },
 	{ "min-free-disk-mb", 0, CLI_UINT, OPT(min_free_disk_mb), "MB",
 	  "refuse an upload that would leave less than this free on the artifact disk (default 32)" },
+	{ "max-connections", 0, CLI_UINT, OPT(max_connections), "N",
+	  "open connections at most; at the cap the oldest idle one is closed to make room, and a new one "
+	  "is refused only when all are inside requests (default: half the descriptor limit, at most 8192)" },
+	{ "max-connections-per-ip", 0, CLI_UINT, OPT(max_connections_per_ip), "N",
+	  "open connections from one address at most, making room the same way (default: a quarter of "
+	  "--max-connections)" },
+	{ "header-timeout", 0, CLI_UINT, OPT(header_timeout), "SECONDS",
+	  "close a connection that takes longer to send a request's headers, however steadily it trickles; "
+	  "a buffered body must then average 16 KB/s (default 10)" },
 	{ 0 },
 };
 
@@ -177,6 +190,7 @@ int cmd_server(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	http_raise_fd_limit(); /* each connection is a descriptor; the caps derive from the limit */
 
 	if (s.artifacts_only && !s.serve_artifacts) {
 		fprintf(stderr, "mlflowc server: --artifacts-only needs --serve-artifacts\n");
@@ -211,7 +225,8 @@ int cmd_server(int argc, char **argv)
 		.max_artifact_bytes = (uint64_t)s.max_artifact_mb << 20,
 		.min_free_disk_bytes = (uint64_t)s.min_free_disk_mb << 20,
 	};
-	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20, s.idle_timeout };
+	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20, s.idle_timeout,
+				  s.max_connections, s.max_connections_per_ip, s.header_timeout };
 	if (!(srv = http_server_start(&hc, api_handle, api_stream, &app, &err)))
 		goto fail;
 	log_info("mlflowc %s listening on http://%s:%u (store %s)", MLF_VERSION, s.host, http_server_port(srv),

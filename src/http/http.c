@@ -9,14 +9,18 @@
  * must be checked before decoding).
  */
 #include "http.h"
+#include "http_conns.h"
 #include "../base/log.h"
 #include "../base/util.h"
 #include "../base/xalloc.h"
 #include <arpa/inet.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +32,7 @@ struct http_server {
 	size_t max_body;
 	unsigned port;
 	atomic_int in_flight;
+	struct http_conns *conns;
 };
 
 struct http_response_reader {
@@ -201,6 +206,7 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *co
 	req.sink_ctx = ctx->sink.write ? ctx->sink.ctx : NULL;
 	req.sink_error = ctx->sink_error;
 	ctx->dispatched = true;
+	http_conns_request_dispatched(s->conns, conn);
 
 	s->fn(s->app, &req, &resp);
 	log_debug("%s %s %d %zu %.3fms", method, url, resp.status, resp.body.len, (util_mono_ns() - t0) / 1e6);
@@ -221,7 +227,29 @@ static void choose_sink(struct http_server *s, struct MHD_Connection *conn, stru
 	ctx->n_query = 0;
 }
 
-static void take_chunk(struct http_server *s, struct req_ctx *ctx, const char *data, size_t n)
+/* The announced body size, UINT64_MAX when it is chunked (or the length is
+ * unreadable); *has_body is false when no body comes at all. */
+static uint64_t announced_body(struct MHD_Connection *conn, bool *has_body)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	*has_body = true;
+	if (cl) {
+		char *end;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (end != cl && *end == '\0') {
+			*has_body = n > 0;
+			return n;
+		}
+		return UINT64_MAX;
+	}
+	if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return UINT64_MAX;
+	*has_body = false;
+	return 0;
+}
+
+static void take_chunk(struct http_server *s, struct MHD_Connection *conn, struct req_ctx *ctx, const char *data,
+		       size_t n)
 {
 	if (ctx->sink.write) {
 		if (!ctx->sink_error)
@@ -232,6 +260,8 @@ static void take_chunk(struct http_server *s, struct req_ctx *ctx, const char *d
 	} else {
 		buf_add(&ctx->body, data, n);
 	}
+	if (!ctx->sink.write)
+		http_conns_body_bytes(conn, n);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -247,10 +277,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = ctx;
 		atomic_fetch_add(&s->in_flight, 1);
 		choose_sink(s, conn, ctx, url, method);
+		bool has_body;
+		uint64_t announced = announced_body(conn, &has_body);
+		http_conns_request_started(s->conns, conn, has_body && !ctx->sink.write);
+		if (!ctx->sink.write && has_body && announced != UINT64_MAX && announced > s->max_body) {
+			/* refuse at once: MHD sends the answer, skips the body and
+			 * closes; the guard drains what the client still sends */
+			ctx->too_large = true;
+			http_conns_linger_on_close(s->conns, conn);
+			return dispatch(s, conn, ctx, url, method);
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		take_chunk(s, ctx, upload_data, *upload_size);
+		take_chunk(s, conn, ctx, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -261,8 +301,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_server *s = cls;
 	struct req_ctx *ctx = *con_cls;
-	(void)conn;
 	(void)toe;
+	http_conns_request_done(s->conns, conn);
 	if (!ctx)
 		return;
 	if (ctx->sink.write && !ctx->dispatched && ctx->sink.abort)
@@ -272,6 +312,43 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(ctx);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+#define MHD_LOG_WINDOW_MS 10000
+#define MHD_LOG_BURST 20
+
+/* libmicrohttpd's messages go to our log, at most MHD_LOG_BURST lines per
+ * ten seconds: it writes one for each connection that breaks off, and the
+ * guard closes slow ones by the hundred under attack. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t window_ms = INT64_MIN / 2;
+	static unsigned in_window, dropped;
+	char msg[512];
+	unsigned dropped_before = 0;
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	int64_t now = util_mono_ns() / 1000000;
+	pthread_mutex_lock(&mu);
+	if (now - window_ms >= MHD_LOG_WINDOW_MS) {
+		dropped_before = dropped;
+		dropped = in_window = 0;
+		window_ms = now;
+	}
+	bool emit = in_window < MHD_LOG_BURST;
+	if (emit)
+		in_window++;
+	else
+		dropped++;
+	pthread_mutex_unlock(&mu);
+	if (dropped_before)
+		log_info("libmicrohttpd: %u more messages were not logged", dropped_before);
+	if (emit)
+		log_info("libmicrohttpd: %s", msg);
 }
 
 static int resolve(const char *host, unsigned port, struct sockaddr_storage *addr, socklen_t *len,
@@ -290,6 +367,60 @@ static int resolve(const char *host, unsigned port, struct sockaddr_storage *add
 	return 0;
 }
 
+unsigned http_raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20 : rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		struct rlimit raised = { want, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			rl.rlim_cur = want;
+	}
+	return rl.rlim_cur > UINT_MAX ? UINT_MAX : (unsigned)rl.rlim_cur;
+}
+
+/* Descriptors kept out of the connection budget: the database, listeners,
+ * MHD's inter-thread channels, logs. */
+#define FD_RESERVE 64
+/* Per-connection memory of libmicrohttpd: its pool holds the read buffer,
+ * the parsed headers and arguments and the response header. 0.9.75 zeroes
+ * the whole pool after each request, so an idle keep-alive connection
+ * keeps all of it resident: the size is what an idle connection costs. */
+#define CONNECTION_POOL_BYTES (32 * 1024)
+#define DEFAULT_MAX_CONNECTIONS 8192
+
+/* Fills the connection caps left 0 from the descriptor limit: every
+ * connection may hold a second descriptor (a file it uploads or sends). */
+static void connection_caps(const struct http_config *cfg, struct http_conns_config *gc, unsigned *mhd_limit)
+{
+	struct rlimit rl;
+	unsigned fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < UINT_MAX ? (unsigned)rl.rlim_cur : UINT_MAX;
+	unsigned budget = fds > FD_RESERVE + 2 ? fds - FD_RESERVE : 2;
+	unsigned max = cfg->max_connections;
+	if (!max)
+		max = budget / 2 < DEFAULT_MAX_CONNECTIONS ? budget / 2 : DEFAULT_MAX_CONNECTIONS;
+	if (max > budget) {
+		log_warn("--max-connections %u exceeds the descriptor limit %u: using %u", max, fds, budget);
+		max = budget;
+	}
+	gc->max_connections = max ? max : 1;
+	gc->max_per_address = cfg->max_connections_per_ip ? cfg->max_connections_per_ip
+							  : (gc->max_connections + 3) / 4;
+	gc->header_timeout = cfg->header_timeout ? cfg->header_timeout : 10;
+	/* MHD's own limit only backs ours up: it refuses without making room,
+	 * and splits itself evenly over the workers, and doomed connections
+	 * linger until their worker sees them go */
+	uint64_t backstop = (uint64_t)gc->max_connections * 2 + 16 * (cfg->threads ? cfg->threads : 4);
+	*mhd_limit = backstop < budget ? (unsigned)backstop : budget;
+	if (*mhd_limit < gc->max_connections)
+		*mhd_limit = gc->max_connections;
+	log_info("connections: at most %u (%u per address), descriptor limit %u, header deadline %us, idle timeout %us",
+		 gc->max_connections, gc->max_per_address, fds, gc->header_timeout,
+		 cfg->idle_timeout ? cfg->idle_timeout : 120);
+}
+
 struct http_server *http_server_start(const struct http_config *cfg, http_handler_fn fn, http_stream_fn stream,
 				      void *app, struct mlf_err *err)
 {
@@ -299,10 +430,14 @@ struct http_server *http_server_start(const struct http_config *cfg, http_handle
 		return NULL;
 
 	struct http_server *s = xcalloc(1, sizeof(*s));
+	struct http_conns_config gc;
+	unsigned mhd_limit;
 	s->fn = fn;
 	s->stream = stream;
 	s->app = app;
 	s->max_body = cfg->max_body;
+	connection_caps(cfg, &gc, &mhd_limit);
+	s->conns = http_conns_new(&gc);
 	/* poll, not epoll: with epoll, libmicrohttpd 0.9.75 misses a client
 	 * that hangs up in the middle of a request body once the worker has
 	 * served an earlier connection (the socket sits in CLOSE-WAIT until the
@@ -312,16 +447,20 @@ struct http_server *http_server_start(const struct http_config *cfg, http_handle
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
+	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, http_conns_accept, s->conns, on_request, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first: it takes every message */
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 4),
-				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
+				     MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL_BYTES,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->idle_timeout ? cfg->idle_timeout : 120),
 				     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				     MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, s->conns,
 				     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 				     MHD_OPTION_END);
 	if (!s->daemon) {
+		http_conns_free(s->conns);
 		free(s);
 		mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot listen on %s:%u (address in use?)", cfg->host, cfg->port);
 		return NULL;
@@ -347,5 +486,6 @@ void http_server_stop(struct http_server *s)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(s->daemon);
+	http_conns_free(s->conns);
 	free(s);
 }

@@ -5,7 +5,15 @@
  * query parameters with repeats kept in order, Content-Type, body up to a
  * limit), calls one handler function, and sends what the handler put in
  * the response. It knows nothing about routes or JSON. Requests run on a
- * pool of worker threads (epoll); a handler may block.
+ * pool of worker threads (each polls its connections with poll(); see
+ * http.c for why not epoll); a handler may block.
+ *
+ * Connections are guarded (http_conns.h): a global and a per-address cap
+ * that close idle connections to make room before refusing, a deadline
+ * for request headers, a minimum rate for buffered bodies, and a small
+ * per-connection memory pool. A body announced larger than `max_body`
+ * is answered at once (the handler runs with body_too_large set) and the
+ * connection closed without reading it; streamed bodies have no limit here.
  *
  * Large bodies stream both ways in constant memory: before the body
  * arrives, a stream function may hand the request a sink that receives the
@@ -101,7 +109,14 @@ struct http_config {
 	unsigned threads;
 	size_t max_body; /* bytes; larger bodies set body_too_large */
 	unsigned idle_timeout; /* seconds a connection may stay silent before it is closed */
+	unsigned max_connections;        /* 0: from the descriptor limit (half of it, at most 8192) */
+	unsigned max_connections_per_ip; /* 0: a quarter of max_connections */
+	unsigned header_timeout;         /* seconds to send a request's headers; 0: 10 */
 };
+
+/* Raises the soft limit on open descriptors to the hard limit and returns
+ * the limit now in force. Call once at start-up, before starting. */
+unsigned http_raise_fd_limit(void);
 
 struct http_server;
 
