@@ -123,18 +123,20 @@ bool api_stream(void *appv, const struct http_request *req, struct http_body_sin
 {
 	const struct app *app = appv;
 	const char *raw = req->method == HTTP_PUT && app->artifacts ? proxy_subpath(app, req->raw_path) : NULL;
-	struct mlf_err err;
-	if (!raw || artifact_path_validate(raw, &err) < 0)
-		return false; /* the handler answers (and the body is small or dropped) */
+	if (!raw)
+		return false; /* not an upload: the handler answers (and the body is small or dropped) */
 	struct buf path = BUF_INIT;
-	util_url_decode(&path, raw, strlen(raw), false);
 	struct proxy_upload *pu = arena_zalloc(req->arena, sizeof(*pu));
 	pu->repo = app->artifacts;
 	pu->limit = app->max_artifact_bytes;
-	if (artifact_path_validate(path.ptr, &pu->err) == 0 && upload_allowed(app, req, &pu->err) == 0)
-		app->artifacts->ops->upload_begin(app->artifacts, path.ptr, &pu->up, &pu->err);
+	if (artifact_path_validate(raw, &pu->err) == 0) {
+		util_url_decode(&path, raw, strlen(raw), false);
+		if (artifact_path_validate(path.ptr, &pu->err) == 0 && upload_allowed(app, req, &pu->err) == 0)
+			app->artifacts->ops->upload_begin(app->artifacts, path.ptr, &pu->up, &pu->err);
+	}
 	buf_release(&path);
-	*sink = (struct http_body_sink){ upload_sink_write, upload_sink_abort, pu };
+	/* refused before the first byte: answer now rather than after the body */
+	*sink = (struct http_body_sink){ upload_sink_write, upload_sink_abort, pu, .refuse_now = !pu->up };
 	return true;
 }
 

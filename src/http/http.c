@@ -280,10 +280,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		bool has_body;
 		uint64_t announced = announced_body(conn, &has_body);
 		http_conns_request_started(s->conns, conn, has_body && !ctx->sink.write);
-		if (!ctx->sink.write && has_body && announced != UINT64_MAX && announced > s->max_body) {
+		bool over_limit = !ctx->sink.write && has_body && announced != UINT64_MAX && announced > s->max_body;
+		if (over_limit || (ctx->sink.write && ctx->sink.refuse_now && has_body)) {
 			/* refuse at once: MHD sends the answer, skips the body and
 			 * closes; the guard drains what the client still sends */
-			ctx->too_large = true;
+			ctx->too_large = over_limit;
 			http_conns_linger_on_close(s->conns, conn);
 			return dispatch(s, conn, ctx, url, method);
 		}

@@ -96,6 +96,10 @@ struct http_body_sink {
 	int (*write)(void *ctx, const char *data, size_t n);
 	void (*abort)(void *ctx);
 	void *ctx;
+	/* the stream function already refused the request (a bad path, a body
+	 * over a limit, a full disk): the handler answers at once, before the
+	 * body, and the connection is closed after the answer */
+	bool refuse_now;
 };
 
 /* Called once per request when the headers are in, before any body: may

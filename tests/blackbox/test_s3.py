@@ -213,18 +213,19 @@ def test_listing_and_deleting_page_through_more_than_1000_keys(s3_server):
     parts = urlsplit(s3_server.url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     names = [f"f{i:04d}.txt" for i in range(1003)]
+    # under an experiment's directory: deleting a whole experiment (or the root) is refused
     for name in names:  # one keep-alive connection; S3 pages hold at most 1000 keys
-        conn.request("PUT", f"{PROXY}/many/{name}", body=name.encode())
+        conn.request("PUT", f"{PROXY}/7/many/{name}", body=name.encode())
         resp = conn.getresponse()
         assert resp.status == 200, resp.read()
         resp.read()
     conn.close()
-    status, body = request(s3_server, "GET", f"{PROXY}?path=many")
+    status, body = request(s3_server, "GET", f"{PROXY}?path=7/many")
     assert status == 200, (body, s3_server.log_tail())
     assert [f["path"] for f in json.loads(body)["files"]] == names
-    assert request(s3_server, "GET", f"{PROXY}/many/f1002.txt")[1] == b"f1002.txt"
-    assert request(s3_server, "DELETE", f"{PROXY}/many")[0] == 200
-    assert json.loads(request(s3_server, "GET", f"{PROXY}?path=many")[1]) == {}
+    assert request(s3_server, "GET", f"{PROXY}/7/many/f1002.txt")[1] == b"f1002.txt"
+    assert request(s3_server, "DELETE", f"{PROXY}/7/many")[0] == 200
+    assert json.loads(request(s3_server, "GET", f"{PROXY}?path=7/many")[1]) == {}
 
 
 def vm_hwm_mb(pid):

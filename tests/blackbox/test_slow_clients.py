@@ -325,6 +325,32 @@ def test_body_over_limit_is_refused_at_once(mlflowc_bin, tmp_path):
         stop_server(server)
 
 
+def test_refused_artifact_upload_is_answered_before_its_body(mlflowc_bin, tmp_path):
+    # over --max-artifact-mb, or a path the proxy refuses: the answer comes after the
+    # headers alone, nothing is written, and a fitting upload still streams
+    server = start(mlflowc_bin, tmp_path, "--max-artifact-mb", "1")
+    try:
+        for path, status, code in (("exp/run/big.bin", 413, "MAX_READ_SIZE_EXCEEDED"),
+                                   ("exp/%00/x.bin", 400, "INVALID_PARAMETER_VALUE")):
+            sock = connect(server.port, timeout=10)
+            sock.sendall(f"PUT /api/2.0/mlflow-artifacts/artifacts/{path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         "Content-Type: application/octet-stream\r\nContent-Length: 104857600\r\n\r\n"
+                         .encode())
+            got, body = read_response(sock)  # no body sent: only an answer at once can arrive
+            assert got == status and json.loads(body)["error_code"] == code, body
+            assert wait_closed(sock, 10), "the connection stays open after refusing the upload"
+            sock.close()
+        leftovers = [p for p in (tmp_path / "artifacts").rglob("*") if p.is_file()]
+        assert leftovers == []
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("PUT", "/api/2.0/mlflow-artifacts/artifacts/exp/run/small.bin", b"x" * 1000,
+                     {"Content-Type": "application/octet-stream"})
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        stop_server(server)
+
+
 def test_header_deadline_closes_slowloris_but_not_idle_keepalive(mlflowc_bin, tmp_path):
     server = start(mlflowc_bin, tmp_path, "--header-timeout", "2")
     try:
