@@ -19,6 +19,8 @@
 #include "../store/store.h"
 #include <jansson.h>
 
+struct security_policy;
+
 /* Process-wide state shared by every request; read-only after start-up. */
 struct app {
 	struct store *store;
@@ -28,6 +30,7 @@ struct app {
 	bool serve_artifacts;
 	bool artifacts_only;               /* serve the artifact proxy alone (no store) */
 	const char *static_prefix;         /* "" or "/prefix" */
+	const struct security_policy *security; /* browser protection; NULL: off */
 };
 
 struct api_ctx {
@@ -155,7 +158,13 @@ bool api_stream(void *app, const struct http_request *req, struct http_body_sink
  * before most handlers; ROUTE_LAZY_BODY handlers call it when they need it. */
 int api_parse_body(struct api_ctx *c);
 
-/* The one entry point the HTTP server calls (routes.c). `app` is a
+/* Whether app->security refuses this request before routing (a wrong
+ * Host, a cross-origin write, or a CORS preflight it answers itself), so
+ * api_stream leaves a refused upload's body unstreamed. (routes.c) */
+bool api_security_refuses(const struct app *app, const struct http_request *req);
+
+/* The one entry point the HTTP server calls (routes.c): app->security's
+ * checks and headers (security.h) around the routing. `app` is a
  * struct app. */
 void api_handle(void *app, const struct http_request *req, struct http_response *resp);
 

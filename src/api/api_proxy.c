@@ -68,6 +68,8 @@ static const char *proxy_subpath(const struct app *app, const char *raw)
 bool api_stream(void *appv, const struct http_request *req, struct http_body_sink *sink)
 {
 	const struct app *app = appv;
+	if (api_security_refuses(app, req))
+		return false; /* refused before any byte is stored */
 	const char *raw = req->method == HTTP_PUT && app->artifacts ? proxy_subpath(app, req->raw_path) : NULL;
 	struct mlf_err err;
 	if (!raw || artifact_path_validate(raw, &err) < 0)

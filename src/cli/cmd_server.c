@@ -5,12 +5,14 @@
  */
 #include "cli.h"
 #include "../api/api.h"
+#include "../api/security.h"
 #include "../base/buf.h"
 #include "../base/log.h"
 #include "../http/http.h"
 #include "../store/store.h"
 #include <limits.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +29,10 @@ struct server_settings {
 	unsigned max_body_mb;
 	unsigned idle_timeout;
 	const char *log_level;
+	const char *allowed_hosts;
+	const char *cors_allowed_origins;
+	bool disable_security_middleware;
+	const char *x_frame_options;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -50,6 +56,16 @@ static const struct cli_option server_options[] = {
 	{ "idle-timeout", 0, CLI_UINT, OPT(idle_timeout), "SECONDS",
 	  "close a connection silent for this long, ending a stalled upload (default 120)" },
 	{ "log-level", 0, CLI_STRING, OPT(log_level), "LEVEL", "debug, info, warn or error (default info)" },
+	{ "allowed-hosts", 0, CLI_STRING, OPT(allowed_hosts), "LIST",
+	  "Host headers answered, comma-separated, '*' globs, '*' for all (default localhost and private IPs, any "
+	  "port; env MLFLOW_SERVER_ALLOWED_HOSTS)" },
+	{ "cors-allowed-origins", 0, CLI_STRING, OPT(cors_allowed_origins), "LIST",
+	  "origins besides localhost and the server's own that may change state through the API, comma-separated, "
+	  "'*' globs, '*' for all (env MLFLOW_SERVER_CORS_ALLOWED_ORIGINS)" },
+	{ "disable-security-middleware", 0, CLI_TRUE, OPT(disable_security_middleware), NULL,
+	  "no Host, Origin or frame checks and no security headers (env MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE)" },
+	{ "x-frame-options", 0, CLI_STRING, OPT(x_frame_options), "VALUE",
+	  "SAMEORIGIN (default), DENY, or NONE to allow framing from anywhere (env MLFLOW_SERVER_X_FRAME_OPTIONS)" },
 	{ 0 },
 };
 
@@ -79,6 +95,28 @@ static char *absolute_dir(const char *path)
 	if (realpath(path, resolved))
 		return strdup(resolved);
 	return strdup(path);
+}
+
+/* A boolean variable as click reads one; -1 (after a message) for junk. */
+static int env_flag(const char *name, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "t", "yes", "y", "on" };
+	static const char *const no[] = { "", "0", "false", "f", "no", "n", "off" };
+	const char *v = getenv(name);
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	fprintf(stderr, "mlflowc server: %s must be true or false, not '%s'\n", name, v);
+	return -1;
 }
 
 static int check_static_prefix(const char *p)
@@ -115,7 +153,12 @@ int cmd_server(int argc, char **argv)
 		.max_body_mb = 32,
 		.idle_timeout = 120,
 		.log_level = "info",
+		.allowed_hosts = getenv("MLFLOW_SERVER_ALLOWED_HOSTS"),
+		.cors_allowed_origins = getenv("MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"),
+		.x_frame_options = getenv("MLFLOW_SERVER_X_FRAME_OPTIONS"),
 	};
+	if (env_flag("MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE", &s.disable_security_middleware) < 0)
+		return 2;
 	int parsed = cli_parse("server", server_options, argc, argv, &s);
 	if (parsed) {
 		if (parsed > 0)
@@ -124,6 +167,12 @@ int cmd_server(int argc, char **argv)
 	}
 	if (apply_log_level(s.log_level) < 0 || check_static_prefix(s.static_prefix) < 0)
 		return 2;
+	struct mlf_err err;
+	struct security_policy security;
+	if (security_policy_init(&security, s.allowed_hosts, s.cors_allowed_origins, s.x_frame_options, &err) < 0) {
+		fprintf(stderr, "mlflowc server: %s\n", err.msg);
+		return 2;
+	}
 
 	/* signals are taken by sigwait() below; every thread inherits the mask */
 	sigset_t set;
@@ -135,13 +184,13 @@ int cmd_server(int argc, char **argv)
 
 	if (s.artifacts_only && !s.serve_artifacts) {
 		fprintf(stderr, "mlflowc server: --artifacts-only needs --serve-artifacts\n");
+		security_policy_free(&security);
 		return 2;
 	}
 	char *destination = s.serve_artifacts ? absolute_dir(s.artifacts_destination) : NULL;
 	char *root = s.default_artifact_root ? strdup(s.default_artifact_root)
 		     : s.serve_artifacts      ? strdup("mlflow-artifacts:/")
 					      : absolute_dir("./mlruns");
-	struct mlf_err err;
 	struct store *st = NULL;
 	struct artifact_repo *artifacts = NULL;
 	struct http_server *srv = NULL;
@@ -158,6 +207,7 @@ int cmd_server(int argc, char **argv)
 		.serve_artifacts = s.serve_artifacts,
 		.artifacts_only = s.artifacts_only,
 		.static_prefix = s.static_prefix,
+		.security = s.disable_security_middleware ? NULL : &security,
 	};
 	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20, s.idle_timeout };
 	if (!(srv = http_server_start(&hc, api_handle, api_stream, &app, &err)))
@@ -176,6 +226,7 @@ out:
 	store_close(st);
 	free(destination);
 	free(root);
+	security_policy_free(&security);
 	if (rc == 0)
 		log_info("bye");
 	return rc;
