@@ -57,11 +57,11 @@ static const struct cli_option server_options[] = {
 	  "close a connection silent for this long, ending a stalled upload (default 120)" },
 	{ "log-level", 0, CLI_STRING, OPT(log_level), "LEVEL", "debug, info, warn or error (default info)" },
 	{ "allowed-hosts", 0, CLI_STRING, OPT(allowed_hosts), "LIST",
-	  "Host headers answered, comma-separated, '*' globs, '*' for all (default localhost and private IPs, any "
-	  "port; env MLFLOW_SERVER_ALLOWED_HOSTS)" },
+	  "Host headers to answer, comma-separated, '*' as a wildcard (default localhost and private IPs, any port; "
+	  "env MLFLOW_SERVER_ALLOWED_HOSTS)" },
 	{ "cors-allowed-origins", 0, CLI_STRING, OPT(cors_allowed_origins), "LIST",
-	  "origins besides localhost and the server's own that may change state through the API, comma-separated, "
-	  "'*' globs, '*' for all (env MLFLOW_SERVER_CORS_ALLOWED_ORIGINS)" },
+	  "other origins than localhost and the server's own allowed to write through the API, comma-separated, "
+	  "'*' as a wildcard (env MLFLOW_SERVER_CORS_ALLOWED_ORIGINS)" },
 	{ "disable-security-middleware", 0, CLI_TRUE, OPT(disable_security_middleware), NULL,
 	  "no Host, Origin or frame checks and no security headers (env MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE)" },
 	{ "x-frame-options", 0, CLI_STRING, OPT(x_frame_options), "VALUE",
