@@ -20,6 +20,8 @@
 #include "../store/store.h"
 #include <jansson.h>
 
+struct security_policy;
+
 /* Process-wide state shared by every request; read-only after start-up. */
 struct app {
 	struct store *store;
@@ -34,6 +36,7 @@ struct app {
 	const struct artifact_roots *artifact_roots;
 	uint64_t max_artifact_bytes;       /* largest upload accepted; 0: no limit */
 	uint64_t min_free_disk_bytes;      /* an upload must leave this much free */
+	const struct security_policy *security; /* browser protection; NULL: off */
 };
 
 struct api_ctx {
@@ -161,7 +164,13 @@ bool api_stream(void *app, const struct http_request *req, struct http_body_sink
  * before most handlers; ROUTE_LAZY_BODY handlers call it when they need it. */
 int api_parse_body(struct api_ctx *c);
 
-/* The one entry point the HTTP server calls (routes.c). `app` is a
+/* Whether app->security refuses this request before routing (a wrong
+ * Host, a cross-origin write, or a CORS preflight it answers itself), so
+ * api_stream leaves a refused upload's body unstreamed. (routes.c) */
+bool api_security_refuses(const struct app *app, const struct http_request *req);
+
+/* The one entry point the HTTP server calls (routes.c): app->security's
+ * checks and headers (security.h) around the routing. `app` is a
  * struct app. */
 void api_handle(void *app, const struct http_request *req, struct http_response *resp);
 

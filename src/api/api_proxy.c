@@ -129,7 +129,8 @@ bool api_stream(void *appv, const struct http_request *req, struct http_body_sin
 	struct proxy_upload *pu = arena_zalloc(req->arena, sizeof(*pu));
 	pu->repo = app->artifacts;
 	pu->limit = app->max_artifact_bytes;
-	if (artifact_path_validate(raw, &pu->err) == 0) {
+	/* a request the browser protection refuses stores nothing (api_handle answers 403) */
+	if (!api_security_refuses(app, req) && artifact_path_validate(raw, &pu->err) == 0) {
 		util_url_decode(&path, raw, strlen(raw), false);
 		if (artifact_path_validate(path.ptr, &pu->err) == 0 && upload_allowed(app, req, &pu->err) == 0)
 			app->artifacts->ops->upload_begin(app->artifacts, path.ptr, &pu->up, &pu->err);

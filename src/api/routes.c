@@ -7,11 +7,14 @@
  * /api/2.0 and /ajax-api/2.0 (MLflow registers both). A row without a
  * handler is a known endpoint we do not serve yet: it answers 404 with an
  * empty body, as MLflow does for unimplemented endpoints, while a wrong
- * method still gets 405. This file alone turns a struct mlf_err into
- * MLflow's error JSON and HTTP status.
+ * method still gets 405, and OPTIONS gets Flask's empty answer with an
+ * Allow header. This file alone turns a struct mlf_err into MLflow's error
+ * JSON and HTTP status. api_handle wraps the routing in the browser
+ * protection of security.h when the app has a policy.
  */
 #include "api.h"
 #include "routes.h"
+#include "security.h"
 #include "ui.h"
 #include "../base/log.h"
 #include "../json/jr.h"
@@ -260,15 +263,59 @@ static bool is_path(const struct app *app, const char *path, const char *want)
 	return sp && strncmp(path, app->static_prefix, sp) == 0 && strcmp(path + sp, want) == 0;
 }
 
-void api_handle(void *appv, const struct http_request *req, struct http_response *resp)
+/* The methods of every row serving `path` (raw: `raw`), as find_route
+ * matches them; 0 for an unknown path. */
+static unsigned route_methods(const char *path, const char *raw)
 {
-	const struct app *app = appv;
+	unsigned methods = 0;
+	for (size_t t = 0; t < ARRAY_SIZE(route_tables); t++) {
+		const struct route *rows = route_tables[t].rows;
+		for (size_t i = 0; i < *route_tables[t].n; i++) {
+			size_t len = strlen(rows[i].path);
+			if (rows[i].flags & ROUTE_PREFIX ? raw && strncmp(raw, rows[i].path, len) == 0 && raw[len] == '/'
+							 : strcmp(rows[i].path, path) == 0)
+				methods |= rows[i].methods;
+		}
+	}
+	return methods;
+}
+
+static const struct {
+	unsigned method;
+	const char *name;
+} allow_names[] = { /* Flask's order: sorted by name */
+	{ HTTP_DELETE, "DELETE" }, { HTTP_GET, "GET" }, { HTTP_GET, "HEAD" }, { HTTP_OPTIONS, "OPTIONS" },
+	{ HTTP_PATCH, "PATCH" },   { HTTP_POST, "POST" }, { HTTP_PUT, "PUT" },
+};
+
+/* OPTIONS on a known endpoint: 200 with an empty body and its Allow
+ * header, as Flask answers it (the security policy makes it 204). */
+static void respond_options(const struct http_request *req, unsigned methods, struct http_response *resp)
+{
+	struct buf allow = BUF_INIT;
+	methods |= HTTP_OPTIONS;
+	for (size_t i = 0; i < ARRAY_SIZE(allow_names); i++)
+		if (methods & allow_names[i].method) {
+			if (allow.len)
+				buf_adds(&allow, ", ");
+			buf_adds(&allow, allow_names[i].name);
+		}
+	resp->status = 200;
+	resp->content_type = "text/html; charset=utf-8";
+	buf_reset(&resp->body);
+	http_response_header(resp, "Allow", arena_strndup(req->arena, allow.ptr, allow.len));
+	buf_release(&allow);
+}
+
+/* Routes one request; returns whether the answer is the UI's HTML. */
+static bool route_request(const struct app *app, const struct http_request *req, struct http_response *resp)
+{
 	const char *sub;
 
 	if (is_path(app, req->path, "/health")) {
 		respond_text(resp, 200, "OK");
 		resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
-		return;
+		return false;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(ui_routes); i++) {
 		if (!is_path(app, req->path, ui_routes[i].path))
@@ -277,12 +324,12 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 			run_handler(app, &ui_routes[i], NULL, req, resp);
 		else
 			respond_text(resp, 405, "Method Not Allowed");
-		return;
+		return false;
 	}
 	if (is_path(app, req->path, "/version")) {
 		respond_text(resp, 200, MLF_MLFLOW_COMPAT_VERSION);
 		resp->content_type = "text/html; charset=utf-8";
-		return;
+		return false;
 	}
 	sub = api_path(app, req->path);
 	if (sub) {
@@ -290,24 +337,71 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 		const char *subpath = NULL;
 		/* HEAD is answered like GET; libmicrohttpd leaves out the body */
 		unsigned method = req->method == HTTP_HEAD ? HTTP_GET : req->method;
-		const struct route *r = find_route(sub, api_path(app, req->raw_path), method, &known, &subpath);
+		const char *raw = api_path(app, req->raw_path);
+		const struct route *r = find_route(sub, raw, method, &known, &subpath);
 		if (r && r->fn) {
 			run_handler(app, r, subpath, req, resp);
-			return;
+			return false;
 		}
 		if (r) { /* known endpoint, not served yet */
 			resp->status = 404;
 			buf_reset(&resp->body);
-			return;
+			return false;
+		}
+		if (known && method == HTTP_OPTIONS) {
+			respond_options(req, route_methods(sub, raw), resp);
+			return false;
 		}
 		if (known) {
 			respond_text(resp, 405, "Method Not Allowed");
-			return;
+			return false;
 		}
 	}
 	if (ui_handle(app, req, resp)) /* the web UI: every other GET outside the API */
-		return;
+		return resp->content_type && strncmp(resp->content_type, "text/html", 9) == 0;
 	struct mlf_err err;
 	mlf_errorf(&err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", req->method_name, req->path);
 	respond_error(resp, &err);
+	return false;
+}
+
+/* The strings the security policy judges a request by. */
+static struct security_request security_request_of(const struct http_request *req)
+{
+	return (struct security_request){
+		.method = req->method,
+		.path = req->path,
+		.host = http_request_header(req, "Host"),
+		.origin = http_request_header(req, "Origin"),
+		.preflight_method = http_request_header(req, "Access-Control-Request-Method"),
+		.preflight_headers = http_request_header(req, "Access-Control-Request-Headers"),
+	};
+}
+
+bool api_security_refuses(const struct app *app, const struct http_request *req)
+{
+	if (!app->security)
+		return false;
+	struct security_request sr = security_request_of(req);
+	return security_check(app->security, app->static_prefix, &sr) != SECURITY_PASS;
+}
+
+void api_handle(void *appv, const struct http_request *req, struct http_response *resp)
+{
+	const struct app *app = appv;
+	if (!app->security) {
+		route_request(app, req, resp);
+		return;
+	}
+	struct security_request sr = security_request_of(req);
+	enum security_verdict v = security_check(app->security, app->static_prefix, &sr);
+	if (v == SECURITY_PASS) {
+		bool ui_html = route_request(app, req, resp);
+		security_finish(app->security, app->static_prefix, &sr, ui_html, resp);
+		return;
+	}
+	security_answer(app->security, v, &sr, resp);
+	if (v != SECURITY_PREFLIGHT)
+		sr.origin = NULL; /* a refusal carries no CORS headers */
+	security_finish(app->security, app->static_prefix, &sr, false, resp);
 }

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "../api/api.h"
+#include "../api/security.h"
 #include "../base/buf.h"
 #include "../base/log.h"
 #include "../http/http.h"
@@ -12,6 +13,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +37,10 @@ struct server_settings {
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
 	unsigned header_timeout;
+	const char *allowed_hosts;
+	const char *cors_allowed_origins;
+	bool disable_security_middleware;
+	const char *x_frame_options;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -78,6 +84,16 @@ static const struct cli_option server_options[] = {
 	{ "header-timeout", 0, CLI_UINT, OPT(header_timeout), "SECONDS",
 	  "close a connection that takes longer to send a request's headers, however steadily it trickles; "
 	  "a buffered body must then average 16 KB/s (default 10)" },
+	{ "allowed-hosts", 0, CLI_STRING, OPT(allowed_hosts), "LIST",
+	  "Host headers to answer, comma-separated, '*' as a wildcard (default localhost and private IPs, any port; "
+	  "env MLFLOW_SERVER_ALLOWED_HOSTS)" },
+	{ "cors-allowed-origins", 0, CLI_STRING, OPT(cors_allowed_origins), "LIST",
+	  "other origins than localhost and the server's own allowed to write through the API, comma-separated, "
+	  "'*' as a wildcard (env MLFLOW_SERVER_CORS_ALLOWED_ORIGINS)" },
+	{ "disable-security-middleware", 0, CLI_TRUE, OPT(disable_security_middleware), NULL,
+	  "no Host, Origin or frame checks and no security headers (env MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE)" },
+	{ "x-frame-options", 0, CLI_STRING, OPT(x_frame_options), "VALUE",
+	  "SAMEORIGIN (default), DENY, or NONE to allow framing from anywhere (env MLFLOW_SERVER_X_FRAME_OPTIONS)" },
 	{ 0 },
 };
 
@@ -131,6 +147,28 @@ static struct artifact_roots *allowed_roots(const struct server_settings *s, con
 	return roots;
 }
 
+/* A boolean variable as click reads one; -1 (after a message) for junk. */
+static int env_flag(const char *name, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "t", "yes", "y", "on" };
+	static const char *const no[] = { "", "0", "false", "f", "no", "n", "off" };
+	const char *v = getenv(name);
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	fprintf(stderr, "mlflowc server: %s must be true or false, not '%s'\n", name, v);
+	return -1;
+}
+
 static int check_static_prefix(const char *p)
 {
 	size_t n = strlen(p);
@@ -168,7 +206,12 @@ int cmd_server(int argc, char **argv)
 		.durability = "normal",
 		.allowed_artifact_roots = getenv("MLFLOW_ALLOWED_ARTIFACT_ROOTS"),
 		.min_free_disk_mb = 32,
+		.allowed_hosts = getenv("MLFLOW_SERVER_ALLOWED_HOSTS"),
+		.cors_allowed_origins = getenv("MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"),
+		.x_frame_options = getenv("MLFLOW_SERVER_X_FRAME_OPTIONS"),
 	};
+	if (env_flag("MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE", &s.disable_security_middleware) < 0)
+		return 2;
 	int parsed = cli_parse("server", server_options, argc, argv, &s);
 	if (parsed) {
 		if (parsed > 0)
@@ -180,6 +223,12 @@ int cmd_server(int argc, char **argv)
 		return 2;
 	if (store_durability_parse(s.durability, &so.durability) < 0) {
 		fprintf(stderr, "mlflowc server: --durability must be normal or full, not '%s'\n", s.durability);
+		return 2;
+	}
+	struct mlf_err err;
+	struct security_policy security;
+	if (security_policy_init(&security, s.allowed_hosts, s.cors_allowed_origins, s.x_frame_options, &err) < 0) {
+		fprintf(stderr, "mlflowc server: %s\n", err.msg);
 		return 2;
 	}
 
@@ -194,13 +243,13 @@ int cmd_server(int argc, char **argv)
 
 	if (s.artifacts_only && !s.serve_artifacts) {
 		fprintf(stderr, "mlflowc server: --artifacts-only needs --serve-artifacts\n");
+		security_policy_free(&security);
 		return 2;
 	}
 	char *destination = s.serve_artifacts ? absolute_dir(s.artifacts_destination) : NULL;
 	char *root = s.default_artifact_root ? strdup(s.default_artifact_root)
 		     : s.serve_artifacts      ? strdup("mlflow-artifacts:/")
 					      : absolute_dir("./mlruns");
-	struct mlf_err err;
 	struct store *st = NULL;
 	struct artifact_repo *artifacts = NULL;
 	struct artifact_roots *roots = NULL;
@@ -224,6 +273,7 @@ int cmd_server(int argc, char **argv)
 		.artifact_roots = roots,
 		.max_artifact_bytes = (uint64_t)s.max_artifact_mb << 20,
 		.min_free_disk_bytes = (uint64_t)s.min_free_disk_mb << 20,
+		.security = s.disable_security_middleware ? NULL : &security,
 	};
 	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20, s.idle_timeout,
 				  s.max_connections, s.max_connections_per_ip, s.header_timeout };
@@ -244,6 +294,7 @@ out:
 	store_close(st);
 	free(destination);
 	free(root);
+	security_policy_free(&security);
 	if (rc == 0)
 		log_info("bye");
 	return rc;

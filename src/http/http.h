@@ -62,7 +62,7 @@ struct http_request {
 	void *conn;               /* the MHD connection, for header lookups */
 };
 
-#define HTTP_MAX_EXTRA_HEADERS 6
+#define HTTP_MAX_EXTRA_HEADERS 12
 
 struct http_response {
 	int status;

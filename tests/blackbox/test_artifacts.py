@@ -114,7 +114,7 @@ def test_a_cut_upload_leaves_nothing(mlflowc_bin, tmp_path):
     proxy = Proxy(server)
     try:
         with socket.create_connection((proxy.host, proxy.port), timeout=10) as s:
-            s.sendall(f"PUT {PROXY}/exp/cut.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".encode())
+            s.sendall(f"PUT {PROXY}/exp/cut.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n".encode())
             s.sendall(b"x" * 300000)
         for _ in range(200):  # bounded: 10 s
             if not list(proxy.root.rglob(".mlflowc-upload-*")):

@@ -272,7 +272,7 @@ def test_multi_megabyte_file_round_trips_through_multipart(s3_server, s3rver):
 
 def test_a_cut_upload_stores_nothing(s3_server, s3rver):
     with socket.create_connection(("127.0.0.1", urlsplit(s3_server.url).port), timeout=10) as s:
-        s.sendall(f"PUT {PROXY}/exp/cut.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".encode())
+        s.sendall(f"PUT {PROXY}/exp/cut.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n".encode())
         s.sendall(b"x" * 300000)
     time.sleep(0.5)
     status, body = request(s3_server, "GET", f"{PROXY}/exp/cut.bin")

@@ -120,9 +120,16 @@ function saveQuery(name: string, value: string | string[] | null): void {
   setQuery(q);
 }
 
+// The color goes through the CSSOM: the UI's Content-Security-Policy refuses style attributes.
+function swatch(color: string): HTMLSpanElement {
+  const el = h('span', { class: 'swatch' });
+  el.style.background = color;
+  return el;
+}
+
 function runHead(cols: Col[], first: string): HTMLElement {
   return h('thead', {}, h('tr', {}, h('th', {}, first), ...cols.map((c) => h('th', { class: 'run-col', 'data-run': c.id },
-    h('span', { class: 'swatch', style: `background:${c.color}` }), link(`runs/${encodeURIComponent(c.id)}`, c.name)))));
+    swatch(c.color), link(`runs/${encodeURIComponent(c.id)}`, c.name)))));
 }
 
 function build(cols: Col[], expLink: (id: string) => HTMLAnchorElement, query: URLSearchParams, signal: AbortSignal,
@@ -486,7 +493,7 @@ class ParallelCoords {
         svg.classList.add('focus');
         g.classList.add('hover');
         gLines.append(g); // on top
-        this.hover.replaceChildren(h('span', { class: 'swatch', style: `background:${c.color}` }), describe(c));
+        this.hover.replaceChildren(swatch(c.color), describe(c));
       });
       g.addEventListener('mouseleave', () => {
         svg.classList.remove('focus');
