@@ -14,6 +14,8 @@
  * large document that jansson reads back to the same values.
  * jr: empty input, plain values, bare NaN/Infinity/-Infinity tokens turned
  * into strings while the same words inside strings and keys stay untouched,
+ * numbers beyond int64 read as reals and beyond the double range as
+ * "Infinity" (Python's reading) while malformed numbers stay refused,
  * double-encoded bodies, invalid text giving JR_INVALID with *out NULL,
  * nesting at exactly JR_MAX_DEPTH accepted and one deeper refused (also when
  * the text is invalid or double-encoded), brackets inside strings not
@@ -703,6 +705,45 @@ static void test_jr_bare_tokens(void **state)
 	json_decref(v);
 }
 
+static void test_jr_numbers_jansson_cannot_hold(void **state)
+{
+	(void)state;
+	/* beyond the double range: Python reads inf, so we read "Infinity" */
+	json_t *v = parse_ok("{\"a\": 1e309, \"b\": -1E+400, \"s\": \"1e309\", \"n\": 7}");
+	expect_str(v, "a", "Infinity");
+	expect_str(v, "b", "-Infinity");
+	expect_str(v, "s", "1e309");
+	assert_int_equal(json_integer_value(json_object_get(v, "n")), 7);
+	json_decref(v);
+
+	/* integers beyond int64 become reals of the same value */
+	v = parse_ok("{\"a\": 99999999999999999999, \"b\": -9223372036854775809, \"c\": 9223372036854775807}");
+	assert_true(json_is_real(json_object_get(v, "a")));
+	assert_true(json_real_value(json_object_get(v, "a")) == 1e20);
+	assert_true(json_real_value(json_object_get(v, "b")) == -9223372036854775809.0);
+	assert_true(json_is_integer(json_object_get(v, "c")));
+	assert_true(json_integer_value(json_object_get(v, "c")) == INT64_MAX);
+	json_decref(v);
+
+	/* an integer too long even for a double; together with a bare token */
+	char big[512] = "[NaN, 1";
+	memset(big + 7, '0', 400);
+	memcpy(big + 407, "]", 2);
+	v = parse_ok(big);
+	assert_string_equal(json_string_value(json_array_get(v, 0)), "NaN");
+	assert_string_equal(json_string_value(json_array_get(v, 1)), "Infinity");
+	json_decref(v);
+
+	/* what is still not a number stays refused */
+	static const char *const bad[] = { "[1e309.5]", "[--1]", "[-]", "[1e]", "[01e400]", "[1e309", "[+1e309]" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *out = (json_t *)1;
+		if (jr_parse(bad[i], strlen(bad[i]), &out) != JR_INVALID)
+			fail_msg("%s was accepted", bad[i]);
+		assert_null(out);
+	}
+}
+
 static void test_jr_tokens_in_strings_untouched(void **state)
 {
 	(void)state;
@@ -948,6 +989,7 @@ int main(void)
 		cmocka_unit_test(test_jr_empty),
 		cmocka_unit_test(test_jr_plain),
 		cmocka_unit_test(test_jr_bare_tokens),
+		cmocka_unit_test(test_jr_numbers_jansson_cannot_hold),
 		cmocka_unit_test(test_jr_tokens_in_strings_untouched),
 		cmocka_unit_test(test_jr_double_encoded),
 		cmocka_unit_test(test_jr_invalid),
