@@ -59,7 +59,8 @@ int param_string_required(struct api_ctx *c, const char *name, const char **out)
 int param_id(struct api_ctx *c, const char *name, const char **out);
 /* run_id, or its deprecated alias run_uuid; required. */
 int param_run_id(struct api_ctx *c, const char **out);
-/* A non-integral number leaves *out unchanged (preset the default). */
+/* A non-integral number leaves *out unchanged (preset the default), as
+ * MLflow 2.17 answers; one beyond int64 (1e20, 1e309) is refused. */
 int param_int64(struct api_ctx *c, const char *name, int64_t *out);
 int param_double(struct api_ctx *c, const char *name, double *out);
 int param_bool(struct api_ctx *c, const char *name, bool *out);
