@@ -55,7 +55,9 @@ typedef int (*api_handler_fn)(struct api_ctx *c);
 
 /* ---- parameters (params.c) ----------------------------------------------
  * Each getter returns 0 when the value is present and well-typed, 1 when it
- * is absent (null counts as absent), -1 with c->err set for a wrong type.
+ * is absent (null counts as absent), -1 with c->err set for a wrong type
+ * or for text holding a NUL (JSON "\u0000" or a query's %00), which no
+ * getter lets through.
  * Strings are borrowed from the request (valid for the request). The
  * *_required forms also treat "" as missing and return -1 with MLflow's
  * "Missing value for required parameter" error. */
@@ -66,7 +68,8 @@ int param_string_required(struct api_ctx *c, const char *name, const char **out)
 int param_id(struct api_ctx *c, const char *name, const char **out);
 /* run_id, or its deprecated alias run_uuid; required. */
 int param_run_id(struct api_ctx *c, const char **out);
-/* A non-integral number leaves *out unchanged (preset the default). */
+/* A non-integral number leaves *out unchanged (preset the default), as
+ * MLflow 2.17 answers; one beyond int64 (1e20, 1e309) is refused. */
 int param_int64(struct api_ctx *c, const char *name, int64_t *out);
 int param_double(struct api_ctx *c, const char *name, double *out);
 int param_bool(struct api_ctx *c, const char *name, bool *out);
@@ -84,10 +87,12 @@ int param_invalid(struct api_ctx *c, const char *name, const json_t *v);
  * The list lives in the request arena; 1 when the field is absent. */
 int param_kv_list(struct api_ctx *c, const char *name, struct store_kv **out, size_t *n);
 
-/* Reads a string field of a nested message object (tags, metrics...).
- * Scalars other than strings are printed as text, as MLflow does. Absent
- * or null gives NULL. The result lives in the request arena. */
-const char *param_nested_text(struct api_ctx *c, json_t *obj, const char *field);
+/* Reads a string field of a nested message object (tags, metrics...) into
+ * *out: 0 when present, 1 (*out NULL) when absent or null, -1 with c->err
+ * set for a list or object, or a string holding a NUL. Numbers and
+ * booleans are printed as text, as MLflow accepts them. The text is
+ * borrowed from the body or lives in the request arena. */
+int param_nested_text(struct api_ctx *c, json_t *obj, const char *field, const char **out);
 
 /* ---- validation (validate.c) -------------------------------------------- */
 /* Key names of metrics, params and tags (§5.3). `what` names the parameter

@@ -193,7 +193,9 @@ static int order_param(struct api_ctx *c, struct store_logged_order **out, size_
 	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
 		json_t *ob = json_array_get(list, i), *asc = json_object_get(ob, "ascending");
-		const char *field = param_nested_text(c, ob, "field_name");
+		const char *field;
+		if (param_nested_text(c, ob, "field_name", &field) < 0)
+			return -1;
 		if (!field || !*field)
 			return param_missing(c, "field_name");
 		(*out)[i] = (struct store_logged_order){ field, !json_is_false(asc) };
@@ -389,17 +391,18 @@ static int models_param(struct api_ctx *c, struct store_model_link **out, size_t
 	*n = json_array_size(list);
 	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
-		json_t *m = json_array_get(list, i), *step = json_object_get(m, "step");
-		const char *id = param_nested_text(c, m, "model_id");
+		json_t *m = json_array_get(list, i), *body = c->body;
+		const char *id;
 		int64_t s = 0;
+		if (param_nested_text(c, m, "model_id", &id) < 0)
+			return -1;
 		if (!id || !*id)
 			return param_missing(c, "model_id");
-		if (step && !json_is_null(step) && !(json_is_integer(step) || json_is_string(step)))
-			return param_invalid(c, "step", step);
-		if (json_is_integer(step))
-			s = json_integer_value(step);
-		else if (json_is_string(step) && !util_parse_int64(json_string_value(step), &s))
-			return param_invalid(c, "step", step);
+		c->body = m; /* the step is read with the top-level int64 rules */
+		rc = param_int64(c, "step", &s);
+		c->body = body;
+		if (rc < 0)
+			return -1;
 		(*out)[i] = (struct store_model_link){ id, s };
 	}
 	return 0;

@@ -374,7 +374,8 @@ int api_proxy_mpu_complete(struct api_ctx *c)
 	struct artifact_part *parts = arena_alloc(c->a, (n ? n : 1) * sizeof(*parts));
 	for (size_t i = 0; i < n; i++) {
 		json_t *p = json_array_get(list, i), *num = json_object_get(p, "part_number");
-		parts[i].etag = param_nested_text(c, p, "etag");
+		if (param_nested_text(c, p, "etag", &parts[i].etag) < 0)
+			return -1;
 		if (!json_is_integer(num) || json_integer_value(num) < 1 || !parts[i].etag)
 			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
 					  "Each part needs a positive part_number and an etag");

@@ -94,7 +94,9 @@ static int tags_param(struct api_ctx *c, const char *label, struct store_kv **ou
 	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
 		json_t *t = json_array_get(list, i);
-		const char *key = param_nested_text(c, t, "key"), *value = param_nested_text(c, t, "value");
+		const char *key, *value;
+		if (param_nested_text(c, t, "key", &key) < 0 || param_nested_text(c, t, "value", &value) < 0)
+			return -1;
 		if (!key || !*key)
 			return param_missing(c, "key");
 		if (validate_key(c, key, "key") < 0 ||

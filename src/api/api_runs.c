@@ -303,7 +303,8 @@ static int batch_metrics(struct api_ctx *c, json_t *list, struct store_metric **
 		struct store_metric *m = &(*out)[i];
 		int rc;
 		memset(m, 0, sizeof(*m));
-		m->key = param_nested_text(c, o, "key");
+		if (param_nested_text(c, o, "key", &m->key) < 0)
+			return -1;
 		if (!m->key || !*m->key)
 			return missing_element(c, "metrics", i, "key");
 		if ((rc = nested_number(c, o, i, "value", false, &m->value, NULL)) != 0)
@@ -312,9 +313,10 @@ static int batch_metrics(struct api_ctx *c, json_t *list, struct store_metric **
 			return rc < 0 ? -1 : missing_element(c, "metrics", i, "timestamp");
 		if (nested_number(c, o, i, "step", true, NULL, &m->step) < 0)
 			return -1;
-		m->model_id = param_nested_text(c, o, "model_id");
-		m->dataset_name = param_nested_text(c, o, "dataset_name");
-		m->dataset_digest = param_nested_text(c, o, "dataset_digest");
+		if (param_nested_text(c, o, "model_id", &m->model_id) < 0 ||
+		    param_nested_text(c, o, "dataset_name", &m->dataset_name) < 0 ||
+		    param_nested_text(c, o, "dataset_digest", &m->dataset_digest) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -325,8 +327,9 @@ static int batch_kvs(struct api_ctx *c, json_t *list, const char *what, struct s
 	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
 		json_t *o = json_array_get(list, i);
-		(*out)[i].key = param_nested_text(c, o, "key");
-		(*out)[i].value = param_nested_text(c, o, "value");
+		if (param_nested_text(c, o, "key", &(*out)[i].key) < 0 ||
+		    param_nested_text(c, o, "value", &(*out)[i].value) < 0)
+			return -1;
 		if (!(*out)[i].key || !*(*out)[i].key)
 			return missing_element(c, what, i, "key");
 	}
@@ -474,7 +477,8 @@ int api_runs_log_model(struct api_ctx *c)
 
 static int dataset_field(struct api_ctx *c, json_t *d, const char *field, size_t max, bool required, const char **out)
 {
-	*out = param_nested_text(c, d, field);
+	if (param_nested_text(c, d, field, out) < 0)
+		return -1;
 	if (!*out && required)
 		return param_missing(c, field);
 	if (*out && strlen(*out) > max)

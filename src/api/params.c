@@ -6,6 +6,12 @@
  * typing follows protobuf's JSON mapping as MLflow's server applies it:
  * int64 accepts numbers and numeric strings, doubles accept "NaN" and
  * "Infinity", enums their names, booleans true/false.
+ *
+ * Every string goes through one of two readers here (query_text for the
+ * query string, json_text for JSON strings), and both refuse a string that
+ * holds a NUL ("\u0000", %00): C strings and the store would keep only what
+ * comes before it, so it could not be stored or matched exactly. Other
+ * control characters pass, as MLflow stores them.
  */
 #include "api.h"
 #include "../base/util.h"
@@ -24,10 +30,14 @@ int param_missing(struct api_ctx *c, const char *name)
 
 int param_invalid(struct api_ctx *c, const char *name, const json_t *v)
 {
-	char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char num[32], *text = NULL;
+	if (json_is_real(v))
+		util_format_double(num, json_real_value(v)); /* as Python prints it: 1e+20 */
+	else
+		text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
 		   "Invalid value %s for parameter '%s' supplied:  Hint: Value was of type '%s'. " SEE_DOCS,
-		   text ? text : "?", name, jr_type_name(v));
+		   json_is_real(v) ? num : text ? text : "?", name, jr_type_name(v));
 	free(text);
 	return -1;
 }
@@ -39,13 +49,36 @@ static int query_invalid(struct api_ctx *c, const char *name, const char *value)
 			  value, name);
 }
 
-/* The first query value for `name`, or NULL. */
-static const char *query_value(struct api_ctx *c, const char *name)
+static int nul_invalid(struct api_ctx *c, const char *name)
 {
+	return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+			  "Invalid value for parameter '%s' supplied: the value contains a NUL character (\\u0000), "
+			  "which cannot be stored. " SEE_DOCS,
+			  name);
+}
+
+/* The value of query parameter p, refusing one that held a %00. */
+static int query_param_text(struct api_ctx *c, const char *name, const struct http_param *p, const char **out)
+{
+	*out = p->value;
+	return p->value_len > strlen(p->value) ? nul_invalid(c, name) : 0;
+}
+
+/* The first query value for `name`: 0, 1 when absent, -1 when refused. */
+static int query_text(struct api_ctx *c, const char *name, const char **out)
+{
+	*out = NULL;
 	for (size_t i = 0; i < c->req->n_query; i++)
 		if (strcmp(c->req->query[i].key, name) == 0)
-			return c->req->query[i].value;
-	return NULL;
+			return query_param_text(c, name, &c->req->query[i], out);
+	return 1;
+}
+
+/* The text of JSON string v, refusing one that holds a NUL. */
+static int json_text(struct api_ctx *c, const char *name, const json_t *v, const char **out)
+{
+	*out = json_string_value(v);
+	return json_string_length(v) != strlen(*out) ? nul_invalid(c, name) : 0;
 }
 
 /* The JSON member `name`, or NULL when absent or null. */
@@ -58,17 +91,14 @@ static json_t *body_value(struct api_ctx *c, const char *name)
 int param_string(struct api_ctx *c, const char *name, const char **out)
 {
 	*out = NULL;
-	if (c->use_query) {
-		*out = query_value(c, name);
-		return *out ? 0 : 1;
-	}
+	if (c->use_query)
+		return query_text(c, name, out);
 	json_t *v = body_value(c, name);
 	if (!v)
 		return 1;
 	if (!json_is_string(v))
 		return param_invalid(c, name, v);
-	*out = json_string_value(v);
-	return 0;
+	return json_text(c, name, v, out);
 }
 
 int param_string_required(struct api_ctx *c, const char *name, const char **out)
@@ -124,10 +154,11 @@ static bool parse_double_text(const char *s, double *out)
 
 int param_int64(struct api_ctx *c, const char *name, int64_t *out)
 {
+	const char *s;
+	int rc;
 	if (c->use_query) {
-		const char *s = query_value(c, name);
-		if (!s)
-			return 1;
+		if ((rc = query_text(c, name, &s)) != 0)
+			return rc;
 		return util_parse_int64(s, out) ? 0 : query_invalid(c, name, s);
 	}
 	json_t *v = body_value(c, name);
@@ -139,23 +170,34 @@ int param_int64(struct api_ctx *c, const char *name, int64_t *out)
 	}
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
-		if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d)
+		/* beyond int64 (1e20; 1e309 arrives as "Infinity"): no int64
+		 * field can hold it, refused as MLflow's search-runs refuses it */
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+			return param_invalid(c, name, v);
+		if (d == (double)(int64_t)d)
 			*out = (int64_t)d;
-		/* else: MLflow's protobuf parsing gives up on the field and it
-		 * keeps its default, which the caller preset in *out */
+		/* else (1.5): MLflow's protobuf parsing gives up on the field
+		 * and its type check (int(1.5)) passes, so the field keeps its
+		 * default, which the caller preset in *out (the transcripts
+		 * record this for max_results and timestamp) */
 		return 0;
 	}
-	if (json_is_string(v) && util_parse_int64(json_string_value(v), out))
-		return 0;
+	if (json_is_string(v)) {
+		if (json_text(c, name, v, &s) < 0)
+			return -1;
+		if (util_parse_int64(s, out))
+			return 0;
+	}
 	return param_invalid(c, name, v);
 }
 
 int param_double(struct api_ctx *c, const char *name, double *out)
 {
+	const char *s;
+	int rc;
 	if (c->use_query) {
-		const char *s = query_value(c, name);
-		if (!s)
-			return 1;
+		if ((rc = query_text(c, name, &s)) != 0)
+			return rc;
 		return parse_double_text(s, out) ? 0 : query_invalid(c, name, s);
 	}
 	json_t *v = body_value(c, name);
@@ -165,17 +207,22 @@ int param_double(struct api_ctx *c, const char *name, double *out)
 		*out = json_number_value(v);
 		return 0;
 	}
-	if (json_is_string(v) && parse_double_text(json_string_value(v), out))
-		return 0;
+	if (json_is_string(v)) {
+		if (json_text(c, name, v, &s) < 0)
+			return -1;
+		if (parse_double_text(s, out))
+			return 0;
+	}
 	return param_invalid(c, name, v);
 }
 
 int param_bool(struct api_ctx *c, const char *name, bool *out)
 {
 	if (c->use_query) {
-		const char *s = query_value(c, name);
-		if (!s)
-			return 1;
+		const char *s;
+		int rc = query_text(c, name, &s);
+		if (rc != 0)
+			return rc;
 		if (strcasecmp(s, "true") == 0 || strcasecmp(s, "false") == 0) {
 			*out = strcasecmp(s, "true") == 0;
 			return 0;
@@ -203,8 +250,9 @@ int param_string_list(struct api_ctx *c, const char *name, const char ***out, si
 			return 1;
 		*out = arena_alloc(c->a, *n * sizeof(**out));
 		for (size_t i = 0, k = 0; i < c->req->n_query; i++)
-			if (strcmp(c->req->query[i].key, name) == 0)
-				(*out)[k++] = c->req->query[i].value;
+			if (strcmp(c->req->query[i].key, name) == 0 &&
+			    query_param_text(c, name, &c->req->query[i], &(*out)[k++]) < 0)
+				return -1;
 		return 0;
 	}
 	json_t *v = body_value(c, name);
@@ -216,9 +264,10 @@ int param_string_list(struct api_ctx *c, const char *name, const char ***out, si
 	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
 		json_t *e = json_array_get(v, i);
-		if (json_is_string(e))
-			(*out)[i] = json_string_value(e);
-		else if (json_is_integer(e))
+		if (json_is_string(e)) {
+			if (json_text(c, name, e, &(*out)[i]) < 0)
+				return -1;
+		} else if (json_is_integer(e))
 			(*out)[i] = arena_printf(c->a, "%lld", (long long)json_integer_value(e));
 		else
 			return param_invalid(c, name, v);
@@ -255,27 +304,33 @@ int param_kv_list(struct api_ctx *c, const char *name, struct store_kv **out, si
 	*out = arena_alloc(c->a, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
 		json_t *kv = json_array_get(list, i);
-		(*out)[i].key = param_nested_text(c, kv, "key");
-		(*out)[i].value = param_nested_text(c, kv, "value");
+		if (param_nested_text(c, kv, "key", &(*out)[i].key) < 0 ||
+		    param_nested_text(c, kv, "value", &(*out)[i].value) < 0)
+			return -1;
 		if (!(*out)[i].key || !*(*out)[i].key)
 			return param_missing(c, "key");
 	}
 	return 0;
 }
 
-const char *param_nested_text(struct api_ctx *c, json_t *obj, const char *field)
+int param_nested_text(struct api_ctx *c, json_t *obj, const char *field, const char **out)
 {
 	json_t *v = json_object_get(obj, field);
+	*out = NULL;
 	if (!v || json_is_null(v))
-		return NULL;
+		return 1;
 	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v))
-		return arena_printf(c->a, "%lld", (long long)json_integer_value(v));
-	if (json_is_true(v) || json_is_false(v))
-		return json_is_true(v) ? "true" : "false";
-	char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-	const char *copy = arena_strdup(c->a, text ? text : "");
-	free(text);
-	return copy;
+		return json_text(c, field, v, out);
+	if (json_is_array(v) || json_is_object(v))
+		return param_invalid(c, field, v); /* never stored as JSON text */
+	if (json_is_integer(v)) {
+		*out = arena_printf(c->a, "%lld", (long long)json_integer_value(v));
+	} else if (json_is_boolean(v)) {
+		*out = json_is_true(v) ? "true" : "false";
+	} else {
+		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+		*out = arena_strdup(c->a, text ? text : "");
+		free(text);
+	}
+	return 0;
 }

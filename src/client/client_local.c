@@ -101,11 +101,15 @@ static const struct {
 	{ "GET", HTTP_GET }, { "POST", HTTP_POST }, { "PUT", HTTP_PUT }, { "PATCH", HTTP_PATCH }, { "DELETE", HTTP_DELETE },
 };
 
-static char *decode(struct arena *a, const char *s, size_t n, bool plus_space)
+/* Percent-decodes s[0..n) into the arena; *len (when not NULL) gets the
+ * decoded length (a %00 makes it longer than strlen of the result). */
+static char *decode(struct arena *a, const char *s, size_t n, bool plus_space, size_t *len)
 {
 	struct buf b = BUF_INIT;
 	util_url_decode(&b, s, n, plus_space);
 	char *out = arena_strndup(a, b.ptr, b.len);
+	if (len)
+		*len = b.len;
 	buf_release(&b);
 	return out;
 }
@@ -123,9 +127,13 @@ static void parse_query(struct http_request *req, const char *q)
 		const char *eq = memchr(q, '=', len);
 		size_t klen = eq ? (size_t)(eq - q) : len;
 		if (len) {
-			params[n].key = decode(req->arena, q, klen, true);
-			params[n].value = eq ? decode(req->arena, eq + 1, len - klen - 1, true) : "";
-			n++;
+			size_t key_len;
+			params[n].key = decode(req->arena, q, klen, true, &key_len);
+			params[n].value = eq ? decode(req->arena, eq + 1, len - klen - 1, true, &params[n].value_len) : "";
+			if (!eq)
+				params[n].value_len = 0;
+			if (key_len == strlen(params[n].key)) /* a key with %00 names no parameter */
+				n++;
 		}
 		q += len + (q[len] == '&');
 	}
@@ -152,7 +160,7 @@ static enum mlf_result build_request(struct http_request *req, const char *metho
 	size_t plen = q ? (size_t)(q - path) : strlen(path);
 	char *raw = arena_printf(req->arena, "/api/2.0/mlflow/%.*s", (int)plen, path);
 	req->raw_path = raw;
-	req->path = decode(req->arena, raw, strlen(raw), false);
+	req->path = decode(req->arena, raw, strlen(raw), false, NULL);
 	parse_query(req, q ? q + 1 : "");
 	req->content_type = body ? "application/json" : NULL;
 	req->body = body && body->len ? body->ptr : "";

@@ -76,11 +76,15 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-static char *decode(struct arena *a, const char *s, bool plus_space)
+/* Percent-decodes s into the arena; *len (when not NULL) gets the decoded
+ * length, which a %00 makes longer than strlen of the result. */
+static char *decode(struct arena *a, const char *s, bool plus_space, size_t *len)
 {
 	struct buf b = BUF_INIT;
 	util_url_decode(&b, s, strlen(s), plus_space);
 	char *out = arena_strndup(a, b.ptr, b.len);
+	if (len)
+		*len = b.len;
 	buf_release(&b);
 	return out;
 }
@@ -94,9 +98,12 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 		ctx->query = arena_grow_array(&ctx->arena, ctx->query, ctx->n_query, ncap, sizeof(*ctx->query));
 		ctx->cap_query = ncap;
 	}
-	ctx->query[ctx->n_query].key = decode(&ctx->arena, key, true);
-	ctx->query[ctx->n_query].value = decode(&ctx->arena, value ? value : "", true);
-	ctx->n_query++;
+	size_t key_len;
+	struct http_param *p = &ctx->query[ctx->n_query];
+	p->key = decode(&ctx->arena, key, true, &key_len);
+	p->value = decode(&ctx->arena, value ? value : "", true, &p->value_len);
+	if (key_len == strlen(p->key)) /* a key with %00 names no parameter: dropped */
+		ctx->n_query++;
 	return MHD_YES;
 }
 
@@ -182,7 +189,7 @@ static void request_head(struct req_ctx *ctx, struct MHD_Connection *conn, const
 	req->method = method_of(method);
 	req->method_name = method;
 	req->raw_path = url;
-	req->path = decode(&ctx->arena, url, false);
+	req->path = decode(&ctx->arena, url, false, NULL);
 	req->query = ctx->query;
 	req->n_query = ctx->n_query;
 	req->has_query = ctx->n_query > 0;

@@ -41,7 +41,9 @@ enum http_method {
 
 struct http_param {
 	const char *key;   /* percent-decoded */
-	const char *value; /* percent-decoded, "+" as space */
+	const char *value; /* percent-decoded, "+" as space, NUL-terminated */
+	size_t value_len;  /* bytes decoded: more than strlen(value) when it held %00
+			    * (0 from builders that do not measure: then strlen) */
 };
 
 struct http_request {

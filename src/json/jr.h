@@ -7,8 +7,13 @@
  * JSON a second time. jansson rejects bare tokens, so a body that fails to
  * parse is scanned once: bare tokens outside strings are rewritten to the
  * strings "NaN" / "Infinity" / "-Infinity" (which every double field
- * accepts) and parsed again. Nesting deeper than the limit is refused before
- * jansson sees the text.
+ * accepts) and parsed again. The same scan fixes the numbers jansson cannot
+ * hold but Python reads: an integer beyond int64 becomes a real of the same
+ * value and a literal beyond the double range (1e309) the string "Infinity"
+ * (Python's inf), so the field they are in is judged by its type instead of
+ * the whole body being dropped. Nesting deeper than the limit is refused
+ * before jansson sees the text. Strings may contain NUL (\u0000): callers
+ * compare json_string_length() with strlen() to refuse it.
  */
 #ifndef MLF_JR_H
 #define MLF_JR_H

@@ -49,18 +49,99 @@ void jw_obj_end(struct jw *w) { jw_close(w, '}'); }
 void jw_arr_begin(struct jw *w) { jw_open(w, '['); }
 void jw_arr_end(struct jw *w) { jw_close(w, ']'); }
 
+/* What jw_escape does with each byte: copy it, escape it, or check the
+ * UTF-8 sequence it starts. A table keeps the common case (printable
+ * ASCII) to one load and one test per byte. */
+enum { JW_COPY, JW_ESCAPE, JW_MULTIBYTE };
+#define JW_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+#define ESC JW_ESCAPE
+static const unsigned char jw_byte_class[256] = {
+	JW_ROW(ESC), JW_ROW(ESC),                      /* 0x00-0x1f control characters */
+	0, 0, ESC, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x22 '"' */
+	JW_ROW(0), JW_ROW(0),
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ESC, 0, 0, 0, /* 0x5c '\\' */
+	JW_ROW(0), JW_ROW(0),
+	JW_ROW(JW_MULTIBYTE), JW_ROW(JW_MULTIBYTE), JW_ROW(JW_MULTIBYTE), JW_ROW(JW_MULTIBYTE),
+	JW_ROW(JW_MULTIBYTE), JW_ROW(JW_MULTIBYTE), JW_ROW(JW_MULTIBYTE), JW_ROW(JW_MULTIBYTE),
+};
+#undef ESC
+#undef JW_ROW
+
+/* Length of the well-formed UTF-8 sequence at p[0..left), or 0 when it is
+ * ill-formed; then *bad is the length of its maximal subpart (the bytes
+ * one U+FFFD replaces, as Unicode recommends and Python's "replace"
+ * does): a lone byte, or a lead byte with the valid continuations that
+ * followed it before the sequence broke off. */
+static size_t utf8_sequence(const unsigned char *p, size_t left, size_t *bad)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+	*bad = 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 2;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 3;
+	else
+		return 0; /* a continuation byte, C0/C1 (overlong), F5-FF */
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong 3-byte forms */
+	else if (c == 0xed)
+		hi = 0x9f; /* UTF-16 surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong 4-byte forms */
+	else if (c == 0xf4)
+		hi = 0x8f; /* beyond U+10FFFF */
+	if (left < 2 || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t k = 2; k <= need; k++)
+		if (k >= left || (p[k] & 0xc0) != 0x80) {
+			*bad = k;
+			return 0;
+		}
+	return need + 1;
+}
+
 void jw_escape(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t start = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t start = 0, i = 0;
 	buf_grow(out, n + 2);
 	buf_addch(out, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+	for (;;) {
+		while (i < n && jw_byte_class[u[i]] == JW_COPY)
+			i++;
+		if (i == n)
+			break;
+		unsigned char c = u[i];
+		if (jw_byte_class[c] == JW_MULTIBYTE) {
+			/* the common forms inline: 2 bytes, and 3 bytes after a
+			 * lead other than E0 and ED (whose second byte has a
+			 * narrower range) */
+			if (c >= 0xc2 && c <= 0xdf && n - i >= 2 && (u[i + 1] & 0xc0) == 0x80) {
+				i += 2;
+				continue;
+			}
+			if (c >= 0xe1 && c <= 0xef && c != 0xed && n - i >= 3 && (u[i + 1] & 0xc0) == 0x80 &&
+			    (u[i + 2] & 0xc0) == 0x80) {
+				i += 3;
+				continue;
+			}
+			size_t bad, len = utf8_sequence(u + i, n - i, &bad);
+			if (len) {
+				i += len;
+				continue;
+			}
+			buf_add(out, s + start, i - start);
+			buf_add(out, "\xef\xbf\xbd", 3); /* U+FFFD REPLACEMENT CHARACTER */
+			i += bad;
+			start = i;
 			continue;
+		}
 		buf_add(out, s + start, i - start);
-		start = i + 1;
+		start = ++i;
 		switch (c) {
 		case '"': buf_add(out, "\\\"", 2); break;
 		case '\\': buf_add(out, "\\\\", 2); break;
@@ -70,8 +151,8 @@ void jw_escape(struct buf *out, const char *s, size_t n)
 		case '\b': buf_add(out, "\\b", 2); break;
 		case '\f': buf_add(out, "\\f", 2); break;
 		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			buf_add(out, u, 6);
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			buf_add(out, esc, 6);
 		}
 		}
 	}

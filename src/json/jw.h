@@ -2,8 +2,13 @@
  * jw.h - a streaming JSON writer that appends compact JSON to a struct buf.
  *
  * It tracks nesting so callers never place commas by hand, escapes strings
- * (control characters, quotes, backslash; UTF-8 passes through), writes
- * int64 exactly, and writes doubles with the shortest round-trip form.
+ * (control characters, quotes, backslash), writes int64 exactly, and writes
+ * doubles with the shortest round-trip form. Its output is always valid
+ * UTF-8: well-formed UTF-8 passes through byte for byte, and each
+ * ill-formed sequence (stray continuation bytes, overlong forms, encoded
+ * surrogates, truncated sequences, bytes C0, C1, F5-FF) becomes one U+FFFD
+ * per maximal subpart, as Python's "replace" decoding does. Whatever a
+ * client sent or a file name holds, the answer stays parseable.
  * Non-finite doubles follow MLflow's wire rule: NaN is the string "NaN" and
  * +/-Infinity become +/-DBL_MAX (what MLflow's SQL store returns).
  * Misuse (a value without a key inside an object, unbalanced ends) is a
@@ -44,7 +49,8 @@ void jw_kv_int(struct jw *w, const char *key, int64_t v);
 void jw_kv_double(struct jw *w, const char *key, double v);
 void jw_kv_bool(struct jw *w, const char *key, bool v);
 
-/* Appends `s` as a quoted, escaped JSON string to `out`. */
+/* Appends `s` as a quoted, escaped JSON string to `out` (invalid UTF-8
+ * replaced as above). */
 void jw_escape(struct buf *out, const char *s, size_t n);
 
 #endif

@@ -6,7 +6,8 @@
  * and only then (in the store) comparators. We reproduce what a client can
  * observe with a small lexer and three passes over its tokens:
  *   1. group tokens into comparisons; anything else but AND is collected
- *      and reported as "Invalid clause(s) in filter string: ...";
+ *      and reported as "Invalid clause(s) in filter string: ..." (so is an
+ *      AND that does not join two comparisons, which MLflow lets pass);
  *   2. resolve every identifier and check every value;
  *   3. check every comparator.
  * What each search accepts is data, not code: the prefix, kind and rule
@@ -611,26 +612,47 @@ static int check_single_statement(const struct lexer *lx, const char *text, stru
 	return 0;
 }
 
+/* Groups the tokens into comparisons. Anything else but AND is an invalid
+ * clause, reported as MLflow reports it. MLflow's check stops there and
+ * lets an AND stand anywhere, so "AND", "AND AND" or "metrics.a > 1 AND"
+ * would match every row; the grammar (comparisons joined by AND) says
+ * otherwise, so when nothing else is wrong an AND that does not stand
+ * between two comparisons is reported the same way. */
 static int group_comparisons(enum filter_kind kind, const struct lexer *lx, struct raw_cmp *cmps, size_t *n_cmps,
 			     struct arena *a, struct mlf_err *err)
 {
 	const struct tok **bad = arena_alloc(a, sizeof(*bad) * lx->n);
-	size_t n_bad = 0, i = 0;
+	const struct tok **stray_and = arena_alloc(a, sizeof(*stray_and) * lx->n);
+	const struct tok *open_and = NULL; /* an AND after a comparison, waiting for the next */
+	size_t n_bad = 0, n_stray = 0, i = 0;
+	bool after_cmp = false;
 	*n_cmps = 0;
 	while (i < lx->n) {
 		const struct tok *t = &lx->toks[i];
 		size_t used;
 		if (is_kw(t, KW_AND)) {
+			if (after_cmp)
+				open_and = t;
+			else
+				stray_and[n_stray++] = t;
+			after_cmp = false;
 			i++;
 		} else if ((used = match_comparison(t, lx->n - i, &cmps[*n_cmps]))) {
 			(*n_cmps)++;
 			i += used;
+			open_and = NULL;
+			after_cmp = true;
 		} else {
 			bad[n_bad++] = t;
+			after_cmp = false;
 			i++;
 		}
 	}
-	return n_bad ? invalid_clauses_error(kind, bad, n_bad, err) : 0;
+	if (n_bad)
+		return invalid_clauses_error(kind, bad, n_bad, err);
+	if (open_and)
+		stray_and[n_stray++] = open_and;
+	return n_stray ? invalid_clauses_error(kind, stray_and, n_stray, err) : 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -2,7 +2,9 @@
  * test_api.c - request parameter typing (params.c) and validation rules
  * (validate.c) without a server: a fake request carries a JSON body or a
  * query string, and each getter must accept what MLflow accepts, refuse
- * what it refuses with INVALID_PARAMETER_VALUE, and report absence.
+ * what it refuses with INVALID_PARAMETER_VALUE, and report absence. Text
+ * holding a NUL (JSON "\u0000", query %00) is refused by every reader; a
+ * list or object is never taken as text; reals beyond int64 are refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +28,7 @@ static struct fixture *with_body(struct fixture *f, const char *json)
 	f->c.a = &f->a;
 	f->c.err = &f->err;
 	f->c.req = &f->req;
-	f->c.body = json_loads(json, 0, NULL);
+	f->c.body = json_loads(json, JSON_ALLOW_NUL, NULL); /* as jr reads bodies */
 	assert_non_null(f->c.body);
 	return f;
 }
@@ -114,8 +116,8 @@ static void test_query_parameters(void **state)
 {
 	(void)state;
 	static const struct http_param q[] = {
-		{ "run_ids", "a" }, { "x", "1" }, { "run_ids", "b" }, { "flag", "TRUE" }, { "bad", "maybe" },
-		{ "run_uuid", "r1" },
+		{ "run_ids", "a", 1 }, { "x", "1", 1 }, { "run_ids", "b", 1 }, { "flag", "TRUE", 4 },
+		{ "bad", "maybe", 5 }, { "run_uuid", "r1", 2 },
 	};
 	struct fixture f;
 	const char **list, *s;
@@ -150,8 +152,109 @@ static void test_lists(void **state)
 	assert_string_equal(list[1], "2");
 	assert_int_equal(param_string_list(&f.c, "obj", &list, &n), -1);
 	assert_int_equal(param_object_list(&f.c, "tags", &objs), 0);
-	assert_string_equal(param_nested_text(&f.c, json_array_get(objs, 0), "value"), "1");
+	const char *text;
+	assert_int_equal(param_nested_text(&f.c, json_array_get(objs, 0), "value", &text), 0);
+	assert_string_equal(text, "1");
+	assert_int_equal(param_nested_text(&f.c, json_array_get(objs, 0), "nothing", &text), 1);
+	assert_null(text);
 	assert_int_equal(param_object_list(&f.c, "mixed", &objs), -1);
+	done(&f);
+}
+
+/* A list or object where text is expected is refused, never stored as
+ * its JSON text; numbers and booleans are printed. */
+static void test_nested_text_types(void **state)
+{
+	(void)state;
+	struct fixture f;
+	const char *text;
+	with_body(&f, "{\"i\": 7, \"r\": 0.5, \"b\": true, \"l\": [1], \"o\": {\"a\": \"b\"}, \"z\": null}");
+	assert_int_equal(param_nested_text(&f.c, f.c.body, "i", &text), 0);
+	assert_string_equal(text, "7");
+	assert_int_equal(param_nested_text(&f.c, f.c.body, "r", &text), 0);
+	assert_string_equal(text, "0.5");
+	assert_int_equal(param_nested_text(&f.c, f.c.body, "b", &text), 0);
+	assert_string_equal(text, "true");
+	assert_int_equal(param_nested_text(&f.c, f.c.body, "z", &text), 1);
+	assert_int_equal(param_nested_text(&f.c, f.c.body, "l", &text), -1);
+	assert_int_equal(f.err.code, MLF_INVALID_PARAMETER_VALUE);
+	assert_non_null(strstr(f.err.msg, "Invalid value [1] for parameter 'l' supplied"));
+	assert_non_null(strstr(f.err.msg, "Value was of type 'list'"));
+	assert_int_equal(param_nested_text(&f.c, f.c.body, "o", &text), -1);
+	assert_non_null(strstr(f.err.msg, "Value was of type 'dict'"));
+	done(&f);
+}
+
+/* A NUL inside a string cannot be stored exactly: every reader refuses
+ * it, from a JSON body and from the query string alike. */
+static void test_nul_is_refused(void **state)
+{
+	(void)state;
+	struct fixture f;
+	const char *s, **list;
+	size_t n;
+	int64_t v;
+	double d;
+	json_t *objs;
+	with_body(&f, "{\"name\": \"a\\u0000b\", \"n\": \"5\\u0000\", \"d\": \"1.5\\u0000\", \"ids\": [\"1\", \"2\\u0000\"], "
+		      "\"tags\": [{\"key\": \"k\\u0000\", \"value\": \"v\"}], \"ok\": \"tab\\tand\\u0001\"}");
+	assert_int_equal(param_string(&f.c, "name", &s), -1);
+	assert_int_equal(f.err.code, MLF_INVALID_PARAMETER_VALUE);
+	assert_non_null(strstr(f.err.msg, "parameter 'name'"));
+	assert_non_null(strstr(f.err.msg, "NUL character (\\u0000)"));
+	assert_int_equal(param_string_required(&f.c, "name", &s), -1);
+	assert_int_equal(param_id(&f.c, "name", &s), -1);
+	assert_int_equal(param_int64(&f.c, "n", &v), -1);
+	assert_int_equal(param_double(&f.c, "d", &d), -1);
+	assert_int_equal(param_string_list(&f.c, "ids", &list, &n), -1);
+	assert_int_equal(param_object_list(&f.c, "tags", &objs), 0);
+	assert_int_equal(param_nested_text(&f.c, json_array_get(objs, 0), "key", &s), -1);
+	struct store_kv *kv;
+	assert_int_equal(param_kv_list(&f.c, "tags", &kv, &n), -1);
+	/* other control characters are stored, as MLflow stores them */
+	assert_int_equal(param_string(&f.c, "ok", &s), 0);
+	assert_string_equal(s, "tab\tand\x01");
+	done(&f);
+
+	static const struct http_param q[] = {
+		{ "experiment_name", "a\0b", 3 }, { "max_results", "5\0", 2 }, { "flag", "true\0x", 6 },
+		{ "run_ids", "r1", 2 }, { "run_ids", "r2\0", 3 }, { "plain", "p", 1 }, { "unmeasured", "u", 0 },
+	};
+	bool b;
+	with_query(&f, q, ARRAY_SIZE(q));
+	assert_int_equal(param_string(&f.c, "experiment_name", &s), -1);
+	assert_int_equal(f.err.code, MLF_INVALID_PARAMETER_VALUE);
+	assert_non_null(strstr(f.err.msg, "parameter 'experiment_name'"));
+	assert_int_equal(param_int64(&f.c, "max_results", &v), -1);
+	assert_int_equal(param_bool(&f.c, "flag", &b), -1);
+	assert_int_equal(param_string_list(&f.c, "run_ids", &list, &n), -1);
+	assert_int_equal(param_string(&f.c, "plain", &s), 0);
+	assert_int_equal(param_string(&f.c, "unmeasured", &s), 0); /* value_len 0: taken as strlen */
+	assert_string_equal(s, "u");
+	done(&f);
+}
+
+/* Reals in int64 fields: integral ones are taken, non-integral ones leave
+ * the default (MLflow's recorded answer), ones beyond int64 are refused. */
+static void test_int64_from_reals(void **state)
+{
+	(void)state;
+	struct fixture f;
+	int64_t v;
+	with_body(&f, "{\"big\": 1e20, \"neg\": -1e19, \"edge\": 9223372036854775808.0, \"low\": -9223372036854775808.0, "
+		      "\"inf\": \"Infinity\", \"frac\": 1.5}");
+	assert_int_equal(param_int64(&f.c, "big", &v), -1);
+	assert_int_equal(f.err.code, MLF_INVALID_PARAMETER_VALUE);
+	assert_non_null(strstr(f.err.msg, "Invalid value 1e+20 for parameter 'big' supplied"));
+	assert_non_null(strstr(f.err.msg, "Value was of type 'float'"));
+	assert_int_equal(param_int64(&f.c, "neg", &v), -1);
+	assert_int_equal(param_int64(&f.c, "edge", &v), -1);
+	assert_int_equal(param_int64(&f.c, "low", &v), 0);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(param_int64(&f.c, "inf", &v), -1);
+	v = 9;
+	assert_int_equal(param_int64(&f.c, "frac", &v), 0);
+	assert_int_equal(v, 9);
 	done(&f);
 }
 
@@ -207,6 +310,9 @@ int main(void)
 		cmocka_unit_test(test_doubles),
 		cmocka_unit_test(test_query_parameters),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_nested_text_types),
+		cmocka_unit_test(test_nul_is_refused),
+		cmocka_unit_test(test_int64_from_reals),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_lengths_and_truncation),
 	};

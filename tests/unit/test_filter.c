@@ -306,6 +306,16 @@ static const struct reject_case reject_cases[] = {
 	/* identifiers are checked before comparators, structure before both */
 	{ R, "params.a > 'x' AND foo.b = 'y'", "Invalid entity type 'foo'" },
 	{ R, "foo.b = 'y' AND metrics.a >", "Invalid clause(s) in filter string: 'metrics.a', '>'" },
+	/* an AND that joins nothing (MLflow would match every run) */
+	{ R, "AND", "Invalid clause(s) in filter string: 'AND'" },
+	{ R, "and AND", "Invalid clause(s) in filter string: 'and', 'AND'" },
+	{ R, "metrics.a > 1 AND", "Invalid clause(s) in filter string: 'AND'" },
+	{ R, "AND metrics.a > 1", "Invalid clause(s) in filter string: 'AND'" },
+	{ R, "metrics.a > 1 AND AND params.b = 'x'", "Invalid clause(s) in filter string: 'AND'" },
+	{ R, "AND metrics.a > 1 And", "Invalid clause(s) in filter string: 'AND', 'And'" },
+	{ E, "name = 'a' AND", "Invalid clause(s) in filter string: AND" },
+	{ RM, "AND name = 'a'", "Invalid clause(s) in filter string: AND" },
+	{ MV, "AND", "Invalid clause(s) in filter string: AND" },
 
 	/* experiments */
 	{ E, "name LIKE", "Invalid clause(s) in filter string: name, LIKE" },

@@ -3,13 +3,19 @@
  * lenient request-body reader (src/json/jr.h).
  *
  * jw: exact compact output for nesting and comma placement, keys and values
- * escaped (quote, backslash, every control character, embedded NUL), UTF-8
- * passed through byte for byte, int64 extremes, doubles in shortest
+ * escaped (quote, backslash, every control character, embedded NUL), every
+ * UTF-8 scalar value passed through byte for byte, each ill-formed sequence
+ * (stray continuations, overlong forms, surrogates, truncations, F5-FF)
+ * replaced by U+FFFD per maximal subpart, random bytes checked against a
+ * reference built from Unicode's table of well-formed sequences and read
+ * back by jansson, int64 extremes, doubles in shortest
  * round-trip form, NaN as the string "NaN" and +/-Infinity as +/-DBL_MAX,
  * jw_raw, the kv shorthands, the deepest nesting the writer allows, and a
  * large document that jansson reads back to the same values.
  * jr: empty input, plain values, bare NaN/Infinity/-Infinity tokens turned
  * into strings while the same words inside strings and keys stay untouched,
+ * numbers beyond int64 read as reals and beyond the double range as
+ * "Infinity" (Python's reading) while malformed numbers stay refused,
  * double-encoded bodies, invalid text giving JR_INVALID with *out NULL,
  * nesting at exactly JR_MAX_DEPTH accepted and one deeper refused (also when
  * the text is invalid or double-encoded), brackets inside strings not
@@ -237,6 +243,165 @@ static void test_jw_long_string(void **state)
 	json_decref(v);
 	buf_release(&out);
 	free(s);
+}
+
+/* U+FFFD as UTF-8, for the expectations below */
+#define FFFD "\xef\xbf\xbd"
+
+static void test_jw_valid_utf8_passes_through(void **state)
+{
+	(void)state;
+	/* the first and last code point of every encoding length and range */
+	ESCAPE_IS("\xc2\x80 \xdf\xbf", "\"\xc2\x80 \xdf\xbf\"");                 /* U+0080, U+07FF */
+	ESCAPE_IS("\xe0\xa0\x80 \xed\x9f\xbf", "\"\xe0\xa0\x80 \xed\x9f\xbf\"");   /* U+0800, U+D7FF */
+	ESCAPE_IS("\xee\x80\x80 \xef\xbf\xbf", "\"\xee\x80\x80 \xef\xbf\xbf\"");   /* U+E000, U+FFFF */
+	ESCAPE_IS("\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf", "\"\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf\""); /* U+10000, U+10FFFF */
+	ESCAPE_IS("\xef\xbf\xbd", "\"\xef\xbf\xbd\"");                           /* U+FFFD itself */
+
+	/* every scalar value, encoded by hand, comes out unchanged */
+	for (uint32_t cp = 0x80; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		unsigned char in[4];
+		size_t n;
+		if (cp < 0x800) {
+			in[0] = (unsigned char)(0xc0 | cp >> 6);
+			in[1] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 2;
+		} else if (cp < 0x10000) {
+			in[0] = (unsigned char)(0xe0 | cp >> 12);
+			in[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+			in[2] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 3;
+		} else {
+			in[0] = (unsigned char)(0xf0 | cp >> 18);
+			in[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+			in[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+			in[3] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 4;
+		}
+		struct buf out = BUF_INIT;
+		jw_escape(&out, (const char *)in, n);
+		if (out.len != n + 2 || memcmp(out.ptr + 1, in, n) != 0)
+			fail_msg("U+%04X was altered", (unsigned)cp);
+		buf_release(&out);
+	}
+}
+
+static void test_jw_invalid_utf8_becomes_fffd(void **state)
+{
+	(void)state;
+	/* lone continuation bytes */
+	ESCAPE_IS("\x80", "\"" FFFD "\"");
+	ESCAPE_IS("a\xbf" "b", "\"a" FFFD "b\"");
+	ESCAPE_IS("\x80\x80", "\"" FFFD FFFD "\"");
+	/* overlong forms: C0/C1 leads, E0 80-9F, F0 80-8F */
+	ESCAPE_IS("\xc0\xaf", "\"" FFFD FFFD "\"");
+	ESCAPE_IS("\xc1\xbf", "\"" FFFD FFFD "\"");
+	ESCAPE_IS("\xe0\x80\xaf", "\"" FFFD FFFD FFFD "\"");
+	ESCAPE_IS("\xf0\x80\x80\xaf", "\"" FFFD FFFD FFFD FFFD "\"");
+	/* UTF-16 surrogates encoded in UTF-8 */
+	ESCAPE_IS("\xed\xa0\x80", "\"" FFFD FFFD FFFD "\"");
+	ESCAPE_IS("\xed\xbf\xbf", "\"" FFFD FFFD FFFD "\"");
+	/* truncated sequences: one U+FFFD for the whole valid prefix */
+	ESCAPE_IS("\xc3", "\"" FFFD "\"");
+	ESCAPE_IS("\xe2\x82", "\"" FFFD "\"");
+	ESCAPE_IS("\xe2\x82x", "\"" FFFD "x\"");
+	ESCAPE_IS("\xe0\xa0", "\"" FFFD "\"");
+	ESCAPE_IS("\xf0\x9f\x98", "\"" FFFD "\"");
+	ESCAPE_IS("\xf0\x9f" "a", "\"" FFFD "a\"");
+	ESCAPE_IS("\xc2\xe2\x82\xac", "\"" FFFD "\xe2\x82\xac\"");
+	ESCAPE_IS("\xf0\x90\x80\xf0\x90\x80\x80", "\"" FFFD "\xf0\x90\x80\x80\"");
+	/* bytes that never occur: F5-FF, and code points over U+10FFFF */
+	for (int b = 0xf5; b <= 0xff; b++) {
+		char in[2] = { (char)b, 'z' };
+		escape_is(in, 2, "\"" FFFD "z\"");
+	}
+	ESCAPE_IS("\xff\xfe", "\"" FFFD FFFD "\"");
+	ESCAPE_IS("\xf5\x80\x80\x80", "\"" FFFD FFFD FFFD FFFD "\"");
+	ESCAPE_IS("\xf4\x90\x80\x80", "\"" FFFD FFFD FFFD FFFD "\"");
+	/* replacement and escaping together; the length is honoured */
+	ESCAPE_IS("ok\xff\xc3\xa9\"\n", "\"ok" FFFD "\xc3\xa9\\\"\\n\"");
+	escape_is("\xe2\x82\xac", 2, "\"" FFFD "\"");
+}
+
+/* One well-formed row of Unicode's Table 3-7: the byte ranges of each
+ * position. The reference below checks jw against it. */
+static const struct {
+	size_t n;
+	unsigned char lo[4], hi[4];
+} utf8_rows[] = {
+	{ 1, { 0x00 }, { 0x7f } },
+	{ 2, { 0xc2, 0x80 }, { 0xdf, 0xbf } },
+	{ 3, { 0xe0, 0xa0, 0x80 }, { 0xe0, 0xbf, 0xbf } },
+	{ 3, { 0xe1, 0x80, 0x80 }, { 0xec, 0xbf, 0xbf } },
+	{ 3, { 0xed, 0x80, 0x80 }, { 0xed, 0x9f, 0xbf } },
+	{ 3, { 0xee, 0x80, 0x80 }, { 0xef, 0xbf, 0xbf } },
+	{ 4, { 0xf0, 0x90, 0x80, 0x80 }, { 0xf0, 0xbf, 0xbf, 0xbf } },
+	{ 4, { 0xf1, 0x80, 0x80, 0x80 }, { 0xf3, 0xbf, 0xbf, 0xbf } },
+	{ 4, { 0xf4, 0x80, 0x80, 0x80 }, { 0xf4, 0x8f, 0xbf, 0xbf } },
+};
+
+/* The escaped form of in[0..n) by the book: well-formed sequences kept,
+ * each maximal subpart of an ill-formed one replaced by U+FFFD. */
+static void reference_escape(const unsigned char *in, size_t n, struct buf *out)
+{
+	buf_addch(out, '"');
+	for (size_t i = 0; i < n;) {
+		size_t whole = 0, prefix = 0;
+		for (size_t r = 0; r < sizeof(utf8_rows) / sizeof(utf8_rows[0]); r++) {
+			size_t m = 0;
+			while (m < utf8_rows[r].n && i + m < n && in[i + m] >= utf8_rows[r].lo[m] &&
+			       in[i + m] <= utf8_rows[r].hi[m])
+				m++;
+			if (m == utf8_rows[r].n)
+				whole = m;
+			else if (m > prefix)
+				prefix = m;
+		}
+		if (whole == 1 && (in[i] < 0x20 || in[i] == '"' || in[i] == '\\')) {
+			struct buf one = BUF_INIT;
+			jw_escape(&one, (const char *)in + i, 1); /* escapes are tested above */
+			buf_add(out, one.ptr + 1, one.len - 2);
+			buf_release(&one);
+		} else if (whole) {
+			buf_add(out, (const char *)in + i, whole);
+		} else {
+			buf_adds(out, FFFD);
+			whole = prefix ? prefix : 1;
+		}
+		i += whole;
+	}
+	buf_addch(out, '"');
+}
+
+static void test_jw_random_bytes_match_reference(void **state)
+{
+	(void)state;
+	uint32_t seed = 12345;
+	unsigned char in[24];
+	for (int round = 0; round < 50000; round++) {
+		size_t n = (size_t)(round % (int)sizeof(in)) + 1;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = seed >> 16;
+			/* mostly high bytes, some continuation-heavy, some ASCII */
+			in[i] = (unsigned char)(r % 3 == 0 ? 0x80 | (r >> 2 & 0x3f) : r % 3 == 1 ? 0xc0 | (r >> 2 & 0x3f)
+												 : r >> 2 & 0x7f);
+		}
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		jw_escape(&got, (const char *)in, n);
+		reference_escape(in, n, &want);
+		if (got.len != want.len || memcmp(got.ptr, want.ptr, got.len) != 0)
+			fail_msg("round %d: jw and the reference differ", round);
+		json_error_t e;
+		json_t *v = json_loadb(got.ptr, got.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+		if (!v)
+			fail_msg("round %d: jansson refused the output: %s", round, e.text);
+		json_decref(v);
+		buf_release(&got);
+		buf_release(&want);
+	}
 }
 
 static void test_jw_int64(void **state)
@@ -540,6 +705,45 @@ static void test_jr_bare_tokens(void **state)
 	json_decref(v);
 }
 
+static void test_jr_numbers_jansson_cannot_hold(void **state)
+{
+	(void)state;
+	/* beyond the double range: Python reads inf, so we read "Infinity" */
+	json_t *v = parse_ok("{\"a\": 1e309, \"b\": -1E+400, \"s\": \"1e309\", \"n\": 7}");
+	expect_str(v, "a", "Infinity");
+	expect_str(v, "b", "-Infinity");
+	expect_str(v, "s", "1e309");
+	assert_int_equal(json_integer_value(json_object_get(v, "n")), 7);
+	json_decref(v);
+
+	/* integers beyond int64 become reals of the same value */
+	v = parse_ok("{\"a\": 99999999999999999999, \"b\": -9223372036854775809, \"c\": 9223372036854775807}");
+	assert_true(json_is_real(json_object_get(v, "a")));
+	assert_true(json_real_value(json_object_get(v, "a")) == 1e20);
+	assert_true(json_real_value(json_object_get(v, "b")) == -9223372036854775809.0);
+	assert_true(json_is_integer(json_object_get(v, "c")));
+	assert_true(json_integer_value(json_object_get(v, "c")) == INT64_MAX);
+	json_decref(v);
+
+	/* an integer too long even for a double; together with a bare token */
+	char big[512] = "[NaN, 1";
+	memset(big + 7, '0', 400);
+	memcpy(big + 407, "]", 2);
+	v = parse_ok(big);
+	assert_string_equal(json_string_value(json_array_get(v, 0)), "NaN");
+	assert_string_equal(json_string_value(json_array_get(v, 1)), "Infinity");
+	json_decref(v);
+
+	/* what is still not a number stays refused */
+	static const char *const bad[] = { "[1e309.5]", "[--1]", "[-]", "[1e]", "[01e400]", "[1e309", "[+1e309]" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *out = (json_t *)1;
+		if (jr_parse(bad[i], strlen(bad[i]), &out) != JR_INVALID)
+			fail_msg("%s was accepted", bad[i]);
+		assert_null(out);
+	}
+}
+
 static void test_jr_tokens_in_strings_untouched(void **state)
 {
 	(void)state;
@@ -774,6 +978,9 @@ int main(void)
 		cmocka_unit_test(test_jw_raw),
 		cmocka_unit_test(test_jw_escaping),
 		cmocka_unit_test(test_jw_long_string),
+		cmocka_unit_test(test_jw_valid_utf8_passes_through),
+		cmocka_unit_test(test_jw_invalid_utf8_becomes_fffd),
+		cmocka_unit_test(test_jw_random_bytes_match_reference),
 		cmocka_unit_test(test_jw_int64),
 		cmocka_unit_test(test_jw_doubles),
 		cmocka_unit_test(test_jw_doubles_round_trip),
@@ -782,6 +989,7 @@ int main(void)
 		cmocka_unit_test(test_jr_empty),
 		cmocka_unit_test(test_jr_plain),
 		cmocka_unit_test(test_jr_bare_tokens),
+		cmocka_unit_test(test_jr_numbers_jansson_cannot_hold),
 		cmocka_unit_test(test_jr_tokens_in_strings_untouched),
 		cmocka_unit_test(test_jr_double_encoded),
 		cmocka_unit_test(test_jr_invalid),
