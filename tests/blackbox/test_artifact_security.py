@@ -110,7 +110,8 @@ def test_nul_and_control_locations_are_refused(server, canary, tmp_path):
     for i, location in enumerate(nul_locations(canary)):
         status, data = client.api("POST", "experiments/create", {"name": f"nul-{i}", "artifact_location": location})
         assert status == 400 and data["error_code"] == "INVALID_PARAMETER_VALUE", (location, status, data)
-        assert "control" in data["message"], data
+        # a raw NUL is refused by the parameter reader, anything else by the location check
+        assert "control" in data["message"] or "NUL character" in data["message"], data
     # nothing of the kind was recorded, so there is nothing to read, list or create through
     found = client.ok("POST", "experiments/search", {"max_results": 1000}).get("experiments", [])
     assert not [e for e in found if e["name"].startswith("nul-")]

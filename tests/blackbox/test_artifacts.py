@@ -85,7 +85,11 @@ def test_traversal_is_refused_everywhere(proxy, server, path):
             assert json.loads(body) == {"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid path"}
     status, _, body = proxy.request("GET", f"{PROXY}?path={path}")
     assert status in (200, 400), (path, status)
-    assert json.loads(body) in ({}, {"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid path"})
+    data = json.loads(body)
+    if "%00" in path:  # the query parameter reader refuses a NUL before the path is looked at
+        assert data["error_code"] == "INVALID_PARAMETER_VALUE" and "NUL character" in data["message"], data
+    else:
+        assert data in ({}, {"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid path"})
     assert not outside.exists()
     assert not [p for p in server.dir.rglob("escape*")]
 
