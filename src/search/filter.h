@@ -2,9 +2,13 @@
  * filter.h - MLflow's search DSL: filter strings, order_by clauses and page
  * tokens, parsed into a small AST that a store compiles to SQL.
  *
- * One parser serves every search (runs, experiments, and later registered
- * models and model versions); `enum filter_kind` selects which identifiers
- * and operators are legal, with MLflow's error messages. Nothing here knows
+ * One parser serves every search (runs, experiments, registered models and
+ * model versions); `enum filter_kind` selects which identifiers and
+ * operators are legal, with MLflow's error messages. A new searchable
+ * entity is a new kind plus rows in the identifier tables of filter.c and
+ * the column tables of sqlgen.c; the grammar does not change. Beyond
+ * MLflow, filters may use OR, NOT and parentheses, and IN / NOT IN on
+ * params and tags; a filter MLflow accepts means what it means there. Nothing here knows
  * SQL; see sqlgen.h for the compiler. All AST memory lives in the arena the
  * caller passes.
  */
@@ -70,8 +74,45 @@ struct filter_cond {
 	struct filter_value value;
 };
 
-/* A filter is an AND of conditions; n == 0 means "no filtering". */
+/* The shape of a filter: conditions combined by AND, OR and NOT, with
+ * MLflow's precedence extended as usual (NOT binds tighter than AND, AND
+ * tighter than OR; parentheses group). AND and OR chains are flattened,
+ * so an AND node never has an AND child. */
+enum filter_node_type {
+	FN_COND, /* a leaf: `cond` */
+	FN_AND,  /* every kid holds (n_kids >= 2) */
+	FN_OR,   /* some kid holds (n_kids >= 2) */
+	FN_NOT,  /* kids[0] does not hold (n_kids == 1) */
+};
+
+/* Truth of a leaf: every condition is true or false for every row, never
+ * unknown. A comparison on a metric, param or tag the row lacks (or on a
+ * NaN metric, or on a NULL column such as a running run's end_time) is
+ * false; IS NULL on it is true. NOT is the plain complement, so
+ * `NOT (metrics.a > 1)` matches a run that has no metric `a`, while
+ * `metrics.a <= 1` does not (docs/search.md). */
+struct filter_node {
+	enum filter_node_type type;
+	const struct filter_cond *cond; /* FN_COND: points into filter.conds */
+	struct filter_node **kids;
+	size_t n_kids;
+};
+
+/* Limits on one filter, past which filter_parse answers
+ * INVALID_PARAMETER_VALUE: comparisons in it, nesting of parentheses and
+ * NOT (which also bounds the parser's and the compiler's recursion), and
+ * quoted strings in all its IN lists together (each is a bound value). */
+enum {
+	FILTER_MAX_CONDITIONS = 256,
+	FILTER_MAX_DEPTH = 32,
+	FILTER_MAX_LIST_VALUES = 10000,
+};
+
+/* A parsed filter. `root` NULL means "no filtering". `conds` holds every
+ * comparison in the order written (the leaves of `root`), for callers
+ * that ask whether a filter mentions some key at all. */
 struct filter {
+	struct filter_node *root;
 	struct filter_cond *conds;
 	size_t n;
 };

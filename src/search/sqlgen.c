@@ -7,7 +7,13 @@
  * EXISTS over the entity's table, so conditions never interact (MLflow's
  * `params.a = 'x' AND params.a != 'y'` is legal and means two lookups).
  * Columns and tables come only from the tables below; every user value,
- * including keys, is a placeholder.
+ * including keys, is a placeholder. AND, OR and NOT of the filter tree
+ * become the same SQL words around parenthesised terms, except that NOT
+ * is "(...) IS NOT TRUE": a comparison on a NULL column (a running run's
+ * end_time) is unknown in SQL, and a plain NOT would leave it unknown,
+ * whereas filter.h promises that it is false and its NOT true. A filter
+ * of ANDs only compiles to exactly the SQL it did before OR existed.
+ * What differs between SQL dialects is in the `dialects` table only.
  *
  * Decisions the store must know about:
  * - A metric whose latest value is NaN (is_nan = 1) matches no metric
@@ -20,6 +26,15 @@
  *   directions; metric NaN sorts after every number and before missing.
  */
 #include "sqlgen.h"
+
+/* What differs between dialects. */
+static const struct dialect_spec {
+	const char *placeholder; /* printf format for the 1-based bind index */
+	bool native_ilike;       /* else ILIKE is lower(x) LIKE lower(y) */
+} dialects[] = {
+	[SQL_SQLITE] = { "?%zu", false },
+	[SQL_POSTGRES] = { "$%zu", true },
+};
 
 /* Attribute keys (canonical, from filter.c) to columns of the outer row. */
 static const struct attr_column {
@@ -127,7 +142,7 @@ static const char *const kind_names[] = {
 
 static void add_placeholder(enum sql_dialect d, struct buf *sql, size_t index)
 {
-	buf_addf(sql, d == SQL_POSTGRES ? "$%zu" : "?%zu", index);
+	buf_addf(sql, dialects[d].placeholder, index);
 }
 
 void sqlgen_bind(enum sql_dialect d, struct buf *sql, struct sql_binds *binds, struct sql_bind b, struct arena *a)
@@ -213,7 +228,7 @@ static void compile_comparison(enum sql_dialect d, struct buf *sql, struct sql_b
 		compile_in_list(d, sql, binds, column, c, a);
 		return;
 	}
-	if (c->op == FOP_ILIKE && d == SQL_SQLITE) { /* LIKE is case-sensitive per connection */
+	if (c->op == FOP_ILIKE && !dialects[d].native_ilike) { /* SQLite: LIKE is case-sensitive per connection */
 		buf_addf(sql, "lower(%s) LIKE lower(", column);
 		bind_value(d, sql, binds, &c->value, a);
 		buf_addch(sql, ')');
@@ -275,17 +290,62 @@ static int where_attribute(enum sql_dialect d, enum filter_kind kind, const stru
 	return 0;
 }
 
+static int where_cond(enum sql_dialect d, enum filter_kind kind, const struct filter_cond *c, struct buf *sql,
+		      struct sql_binds *binds, struct arena *a, struct mlf_err *err)
+{
+	return c->entity == FE_ATTRIBUTE ? where_attribute(d, kind, c, sql, binds, a, err)
+					 : where_entity(d, kind, c, sql, binds, a, err);
+}
+
+/* How each inner node is written around its parenthesised kids. */
+static const struct {
+	const char *open, *between, *close;
+} node_sql[] = {
+	[FN_AND] = { "(", " AND ", ")" },
+	[FN_OR] = { "(", " OR ", ")" },
+	[FN_NOT] = { "(", "", " IS NOT TRUE)" }, /* the kid is parenthesised already */
+};
+
+/* One node as a parenthesised term. Recursion is bounded by the tree's
+ * depth, which filter_parse keeps within FILTER_MAX_DEPTH. */
+static int where_node(enum sql_dialect d, enum filter_kind kind, const struct filter_node *node, struct buf *sql,
+		      struct sql_binds *binds, struct arena *a, struct mlf_err *err)
+{
+	if (node->type == FN_COND) {
+		buf_addch(sql, '(');
+		if (where_cond(d, kind, node->cond, sql, binds, a, err) < 0)
+			return -1;
+		buf_addch(sql, ')');
+		return 0;
+	}
+	buf_adds(sql, node_sql[node->type].open);
+	for (size_t i = 0; i < node->n_kids; i++) {
+		if (i)
+			buf_adds(sql, node_sql[node->type].between);
+		if (where_node(d, kind, node->kids[i], sql, binds, a, err) < 0)
+			return -1;
+	}
+	buf_adds(sql, node_sql[node->type].close);
+	return 0;
+}
+
 int sqlgen_where(enum sql_dialect d, enum filter_kind kind, const struct filter *f, struct buf *where,
 		 struct sql_binds *binds, struct arena *a, struct mlf_err *err)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		const struct filter_cond *c = &f->conds[i];
-		buf_adds(where, " AND (");
-		int rc = c->entity == FE_ATTRIBUTE ? where_attribute(d, kind, c, where, binds, a, err)
-						   : where_entity(d, kind, c, where, binds, a, err);
-		if (rc < 0)
+	const struct filter_node *root = f->root;
+	if (!root)
+		return 0;
+	/* The top AND's kids are terms of the caller's AND list, as before. */
+	const struct filter_node *const *terms = (const struct filter_node *const *)root->kids;
+	size_t n = root->n_kids;
+	if (root->type != FN_AND) {
+		terms = &root;
+		n = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(where, " AND ");
+		if (where_node(d, kind, terms[i], where, binds, a, err) < 0)
 			return -1;
-		buf_addch(where, ')');
 	}
 	return 0;
 }

@@ -34,8 +34,9 @@ struct sql_binds {
 	size_t n, cap;
 };
 
-/* Appends " AND (<cond>)" for every condition of `f` to `where`, adding
- * placeholders to `binds`. Runs: outer alias `r` (columns of `runs`);
+/* Appends " AND (<term>)" to `where` for every term of the top-level AND
+ * of `f` (or for its root when that is not an AND), adding placeholders to
+ * `binds`; OR and NOT inside a term follow filter.h's truth rules. Runs: outer alias `r` (columns of `runs`);
  * experiments: alias `e`; registered models: `m` (registered_models);
  * model versions: `v` (model_versions) joined with its model as `m`.
  * Returns -1 with INVALID_PARAMETER_VALUE for a condition the kind does
