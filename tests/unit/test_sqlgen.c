@@ -588,14 +588,16 @@ static const struct search_case run_cases[] = {
 	Q("metrics.acc > 0.5 and metrics.acc < 0.8", "r3,r0", NULL),
 	Q("params.lr = '0.1' and params.lr != '0.2'", "r3,r0", NULL),
 	/* beyond MLflow: OR, NOT, parentheses, IN on params and tags */
+	Q("metrics.acc = 1 or metrics.acc = 2", "", NULL), /* 99 (MLflow: 400) */
+	Q("metrics.acc = 0.6 or metrics.acc = 0.99", "r6,r3", NULL),
 	Q("metrics.acc > 0.9 OR metrics.loss > 1", "r6,r5,r4,r3,r2", NULL),
 	Q("NOT (metrics.acc > 0.8)", "r5,r3,r0", NULL),   /* r5 has no acc: NOT matches it */
 	Q("metrics.acc <= 0.8", "r3,r0", NULL),           /* ... a comparison does not */
 	Q("NOT attributes.end_time > 1700000004000", "r5,r3,r2,r1,r0", NULL), /* r5: NULL end_time */
 	Q("attributes.end_time <= 1700000004000", "r3,r2,r1,r0", NULL),
-	Q("params.opt IN ('sgd', 'rmsprop')", "r4,r3,r1", NULL),
-	Q("params.opt NOT IN ('sgd', 'rmsprop')", "r6,r5,r2,r0", NULL),
-	Q("tags.team IN ('nlp', 'tabular')", "r4,r3,r2", NULL),
+	Q("params.opt IN ('sgd', 'rmsprop')", "r4,r3,r1", NULL),      /* 45 (MLflow: 400) */
+	Q("params.opt NOT IN ('sgd', 'rmsprop')", "r6,r5,r2,r0", NULL), /* 46 (MLflow: 400) */
+	Q("tags.team IN ('nlp', 'tabular')", "r4,r3,r2", NULL),         /* 51 (MLflow: 400) */
 	Q("tags.team NOT IN ('nlp')", "r5,r4,r1,r0", NULL), /* r6 has no team */
 	Q("NOT tags.team IN ('nlp')", "r6,r5,r4,r1,r0", NULL),
 	Q("tags.team = 'nlp' OR params.opt = 'sgd' AND metrics.acc > 0.9", "r4,r3,r2", NULL),
