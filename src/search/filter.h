@@ -90,7 +90,7 @@ enum filter_node_type {
  * NaN metric, or on a NULL column such as a running run's end_time) is
  * false; IS NULL on it is true. NOT is the plain complement, so
  * `NOT (metrics.a > 1)` matches a run that has no metric `a`, while
- * `metrics.a <= 1` does not (docs/search.md). */
+ * `metrics.a <= 1` does not (docs/storage.md (Search)). */
 struct filter_node {
 	enum filter_node_type type;
 	const struct filter_cond *cond; /* FN_COND: points into filter.conds */
@@ -129,7 +129,9 @@ struct order_by {
 };
 
 /* Parses `text` (may be NULL or empty: an empty filter). On error fills
- * `err` with INVALID_PARAMETER_VALUE and MLflow's message and returns -1.
+ * `err` with INVALID_PARAMETER_VALUE and returns -1; the message is
+ * MLflow's wherever MLflow rejects the filter too, and names the problem
+ * (unbalanced parentheses, a limit above) where only the extension can.
  * AST memory is allocated in `a`; strings in it are copies, not pointers
  * into `text`. Thread-safe (no shared state). */
 int filter_parse(enum filter_kind kind, const char *text, struct filter *out, struct arena *a,

@@ -7,8 +7,12 @@ parentheses (sometimes left out where precedence makes them unnecessary), IN / N
 keywords in mixed case, and quoted keys. The generated data has keys missing on some
 objects, NaN metrics, running runs without end_time, and values with quotes, '%' and
 '_' so that LIKE patterns mean something. The oracle's rules are those of
-docs/search.md: a comparison on a missing key (or a NaN metric, or no end_time) is
+docs/storage.md (Search): a comparison on a missing key (or a NaN metric, or no end_time) is
 false, IS NULL is true there, and NOT is the plain complement.
+
+The seed fixes the data and the shape of every filter; literals taken from what the
+server made (run ids, creation times) follow the ids and times of each run. A failure
+prints the filter and the ids the server got wrong; run with -s to see the counts.
 """
 
 import http.client
