@@ -181,6 +181,13 @@ int api_logged_model_create(struct api_ctx *c)
 
 /* ---- search ------------------------------------------------------------------------- */
 
+/* A nested string field, NULL when absent or "" (proto3's unset). */
+static const char *non_empty(struct api_ctx *c, json_t *obj, const char *field)
+{
+	const char *text = param_nested_text(c, obj, field);
+	return text && *text ? text : NULL;
+}
+
 static int order_param(struct api_ctx *c, struct store_logged_order **out, size_t *n)
 {
 	json_t *list;
@@ -196,7 +203,8 @@ static int order_param(struct api_ctx *c, struct store_logged_order **out, size_
 		const char *field = param_nested_text(c, ob, "field_name");
 		if (!field || !*field)
 			return param_missing(c, "field_name");
-		(*out)[i] = (struct store_logged_order){ field, !json_is_false(asc) };
+		(*out)[i] = (struct store_logged_order){ field, !json_is_false(asc), non_empty(c, ob, "dataset_name"),
+							 non_empty(c, ob, "dataset_digest") };
 	}
 	return 0;
 }
@@ -216,17 +224,28 @@ static int experiments_param(struct api_ctx *c, int64_t **ids, size_t *n)
 	return 0;
 }
 
-/* Filters and dataset filters need the search DSL taught logged models;
- * until then they are refused rather than ignored. */
-static int unsupported_params(struct api_ctx *c)
+/* `filter` in the logged-model DSL, and `datasets` [{dataset_name,
+ * dataset_digest}] that scope its metric conditions. */
+static int filter_params(struct api_ctx *c, struct store_logged_search *q)
 {
 	const char *filter;
 	json_t *datasets;
-	if (param_string(c, "filter", &filter) < 0 || param_object_list(c, "datasets", &datasets) < 0)
+	if (param_string(c, "filter", &filter) < 0 || param_object_list(c, "datasets", &datasets) < 0 ||
+	    filter_parse(FILTER_LOGGED_MODELS, filter, &q->filter, c->a, c->err) < 0)
 		return -1;
-	if ((filter && *filter) || json_array_size(datasets))
-		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
-				  "This server does not support 'filter' or 'datasets' in logged model search yet");
+	size_t n = json_array_size(datasets);
+	const char **names = arena_alloc(c->a, (n ? n : 1) * sizeof(*names));
+	const char **digests = arena_alloc(c->a, (n ? n : 1) * sizeof(*digests));
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_array_get(datasets, i);
+		if (!(names[i] = non_empty(c, d, "dataset_name")))
+			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+					  "`dataset_name` in the `datasets` clause must be specified.");
+		digests[i] = non_empty(c, d, "dataset_digest");
+	}
+	q->dataset_names = names;
+	q->dataset_digests = digests;
+	q->n_datasets = n;
 	return 0;
 }
 
@@ -236,7 +255,7 @@ static int search_params(struct api_ctx *c, struct store_logged_search *q)
 	struct store_logged_order *order = NULL;
 	const char *token;
 	q->max_results = SEARCH_DEFAULT_RESULTS;
-	if (experiments_param(c, &ids, &q->n_experiments) < 0 || unsupported_params(c) < 0 ||
+	if (experiments_param(c, &ids, &q->n_experiments) < 0 || filter_params(c, q) < 0 ||
 	    param_int64(c, "max_results", &q->max_results) < 0 || order_param(c, &order, &q->n_order) < 0 ||
 	    param_string(c, "page_token", &token) < 0 || page_token_decode(token, &q->offset, c->err) < 0)
 		return -1;

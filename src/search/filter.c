@@ -115,6 +115,7 @@ struct ident_rule {
 #define EXP_NUM_CMP "Invalid comparator for numeric attribute: ", false
 #define REG_ATTR_CMP "Invalid comparator for attribute: ", false
 #define TAG_CMP "Invalid comparator for tag: ", false
+#define LM_CMP "Invalid comparison operator '", true
 
 /* Row order matters: it is the order of the "Valid keys are" lists.
  * IN / NOT IN on params and tags (OPS_LIST there) goes beyond MLflow,
@@ -185,6 +186,36 @@ static const struct ident_rule ident_rules[] = {
 	{ FILTER_MODEL_VERSIONS, FE_ATTRIBUTE, "creation_timestamp", NULL, O, 0, NULL, NULL, NULL, false, false },
 	{ FILTER_MODEL_VERSIONS, FE_ATTRIBUTE, "last_updated_timestamp", NULL, O, 0, NULL, NULL, NULL, false, false },
 	{ FILTER_MODEL_VERSIONS, FE_TAG, NULL, NULL, F, OPS_STRING | OPS_LIST, check_string, "tag", TAG_CMP, false },
+
+	/* Logged models: MLflow 3's SQL store takes IN / NOT IN on every string
+	 * field and numbers on the two timestamps; order_by is structured and
+	 * handled by the store, so these rows are for filters only. */
+	{ FILTER_LOGGED_MODELS, FE_METRIC, NULL, NULL, F, OPS_NUMERIC, check_metric, "metric", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_PARAM, NULL, NULL, F, OPS_STRING | OPS_LIST, check_string, "parameter", LM_CMP,
+	  false },
+	{ FILTER_LOGGED_MODELS, FE_TAG, NULL, NULL, F, OPS_STRING | OPS_LIST, check_string, "tag", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "name", NULL, F, OPS_STRING | OPS_LIST, check_string_attr, "attributes",
+	  LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "model_id", NULL, F, OPS_STRING | OPS_LIST, check_string_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "model_type", NULL, F, OPS_STRING | OPS_LIST, check_string_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "status", NULL, F, OPS_STRING | OPS_LIST, check_string_attr, "attributes",
+	  LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "source_run_id", NULL, F, OPS_STRING | OPS_LIST, check_string_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "creation_timestamp", NULL, F, OPS_NUMERIC, check_numeric_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "creation_time", "creation_timestamp", F, OPS_NUMERIC,
+	  check_numeric_attr, "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "creation_timestamp_ms", "creation_timestamp", F, OPS_NUMERIC,
+	  check_numeric_attr, "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "last_updated_timestamp", NULL, F, OPS_NUMERIC, check_numeric_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "last_updated_time", "last_updated_timestamp", F, OPS_NUMERIC,
+	  check_numeric_attr, "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "last_updated_timestamp_ms", "last_updated_timestamp", F, OPS_NUMERIC,
+	  check_numeric_attr, "attributes", LM_CMP, false },
 };
 
 #undef F
@@ -194,6 +225,7 @@ static const struct ident_rule ident_rules[] = {
 #undef EXP_NUM_CMP
 #undef REG_ATTR_CMP
 #undef TAG_CMP
+#undef LM_CMP
 
 struct prefix {
 	const char *name;
@@ -210,6 +242,13 @@ static const struct prefix run_prefixes[] = {
 /* Experiments and the registry: note "attributes" is not accepted. */
 static const struct prefix short_prefixes[] = {
 	{ "attribute", FE_ATTRIBUTE }, { "tag", FE_TAG }, { "tags", FE_TAG }, { NULL, FE_ATTRIBUTE },
+};
+
+/* Logged models: MLflow 3 reads `<lower-case word>.<key>` and knows these
+ * four words only. */
+static const struct prefix logged_model_prefixes[] = {
+	{ "attributes", FE_ATTRIBUTE }, { "metrics", FE_METRIC }, { "params", FE_PARAM },
+	{ "tags", FE_TAG },		{ NULL, FE_ATTRIBUTE },
 };
 
 /* Per search: prefixes and the wording of the errors that differ. */
@@ -238,6 +277,10 @@ static const struct kind_spec kind_specs[] = {
 	[FILTER_MODEL_VERSIONS] = { short_prefixes, false, false,
 				    "Invalid entity type '%s'. Valid entity types are ('attribute', 'tag', 'tags')",
 				    "Invalid order_by entity: %s", "Invalid attribute key '", NULL },
+	[FILTER_LOGGED_MODELS] = { logged_model_prefixes, false, false,
+				   "Invalid entity type: '%s'. Expected one of ['attributes', 'metrics', 'params', "
+				   "'tags'].",
+				   "Invalid order by field name: %s", "Invalid order by field name: '", NULL },
 };
 
 static const char *const entity_names[] = {
@@ -1269,6 +1312,23 @@ int filter_parse(enum filter_kind kind, const char *text, struct filter *out, st
 	out->conds = conds;
 	out->n = n;
 	return 0;
+}
+
+static void assume_true(struct filter_node *node, const char *tag_key)
+{
+	if (node->type == FN_COND) {
+		if (node->cond->entity == FE_TAG && !strcmp(node->cond->key, tag_key))
+			node->type = FN_TRUE;
+		return;
+	}
+	for (size_t i = 0; i < node->n_kids; i++)
+		assume_true(node->kids[i], tag_key);
+}
+
+void filter_assume_true(const struct filter *f, const char *tag_key)
+{
+	if (f->root)
+		assume_true(f->root, tag_key);
 }
 
 /* ------------------------------------------------------------------ */

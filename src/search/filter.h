@@ -23,6 +23,7 @@ enum filter_kind {
 	FILTER_EXPERIMENTS,
 	FILTER_REGISTERED_MODELS,
 	FILTER_MODEL_VERSIONS,
+	FILTER_LOGGED_MODELS, /* MLflow 3's logged models (attributes, metrics., params., tags.) */
 };
 
 enum filter_entity {
@@ -83,6 +84,7 @@ enum filter_node_type {
 	FN_AND,  /* every kid holds (n_kids >= 2) */
 	FN_OR,   /* some kid holds (n_kids >= 2) */
 	FN_NOT,  /* kids[0] does not hold (n_kids == 1) */
+	FN_TRUE, /* holds for every row: a condition a store set aside (filter_assume_true) */
 };
 
 /* Truth of a leaf: every condition is true or false for every row, never
@@ -141,6 +143,13 @@ int filter_parse(enum filter_kind kind, const char *text, struct filter *out, st
  * unknown identifiers and duplicate fields. Memory in `a`. */
 int order_by_parse(enum filter_kind kind, const char *const *clauses, size_t n, struct order_by *out,
 		   struct arena *a, struct mlf_err *err);
+
+/* Turns every comparison on the tag `tag_key` into FN_TRUE: the nodes of
+ * `f`'s tree change in place (`conds` stays as parsed, so the filter still
+ * says what was written). The registry uses it for
+ * MLflow's prompt rule: a search that is not asking for prompts drops its
+ * conditions on mlflow.prompt.is_prompt and leaves prompts out instead. */
+void filter_assume_true(const struct filter *f, const char *tag_key);
 
 /* Page tokens: standard base64 (padded) of the JSON text {"offset": N},
  * byte-identical to MLflow's. Encoding returns a string in `a`. Decoding a
