@@ -539,3 +539,150 @@ def test_registry_filters_match_the_oracle(api):
     for label in ("model tag", "version tag"):
         assert {o for (lb, _, o) in cov.seen if lb == label} == set(REGISTRY_OPS), label
     assert discriminating >= (MODEL_FILTERS + VERSION_FILTERS) // 3
+
+
+# ---------------------------------------------------------------- logged models
+
+LOGGED_MODELS = 40
+LOGGED_FILTERS = 150
+LM_NAMES = ["alpha", "Alpha", "be_ta", "gamma x", "delta"]
+LM_TYPES = ["sklearn", "pytorch", "Sklearn", ""]
+LM_STATUSES = {"LOGGED_MODEL_PENDING": "PENDING", "LOGGED_MODEL_READY": "READY",
+               "LOGGED_MODEL_UPLOAD_FAILED": "FAILED"}
+LM_DATASETS = [("train", "d1"), ("train", "d2"), ("test", "d3")]
+LM_PREFIXES = {"metric": ["metrics"], "param": ["params"], "tag": ["tags"], "attribute": ["", "attributes"]}
+LM_STRING_OPS = ["=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"]
+
+
+def make_logged_models(api, rng):
+    exp = api.call("POST", "experiments/create", {"name": "oracle-logged-models"})["experiment_id"]
+    run_ids = [api.call("POST", "runs/create", {"experiment_id": exp})["run"]["info"]["run_id"] for _ in range(3)]
+    for i in range(LOGGED_MODELS):
+        body = {"experiment_id": exp, "name": f"{rng.choice(LM_NAMES)}-{i}", "model_type": rng.choice(LM_TYPES),
+                "source_run_id": rng.choice(run_ids + [""]),
+                "params": [{"key": k, "value": rng.choice(PARAM_VALUES)} for k in ("opt", "p-dash")
+                           if rng.random() < 0.7],
+                "tags": [{"key": k, "value": rng.choice(TAG_VALUES)} for k in ("team", "odd key")
+                         if rng.random() < 0.7]}
+        model_id = api.call("POST", "logged-models", body)["model"]["info"]["model_id"]
+        status = rng.choice(list(LM_STATUSES) + ["LOGGED_MODEL_PENDING"])
+        if status != "LOGGED_MODEL_PENDING":
+            api.call("PATCH", f"logged-models/{model_id}", {"status": status})
+        metrics = []
+        for t in range(rng.randint(0, 4)):
+            key = rng.choice(["acc", "acc", "loss"])
+            value = float("nan") if key == "loss" and rng.random() < 0.25 else float(rng.choice(METRIC_VALUES))
+            point = {"key": key, "value": value, "timestamp": T0 + t, "step": rng.randint(0, 2), "model_id": model_id}
+            if rng.random() < 0.8:
+                point["dataset_name"], point["dataset_digest"] = rng.choice(LM_DATASETS)
+            metrics.append(point)
+        if metrics:
+            api.call("POST", "runs/log-batch", {"run_id": rng.choice(run_ids), "metrics": metrics})
+    return exp, run_ids
+
+
+def lm_kv(model, entity, key):
+    items = model["data"].get("params", []) if entity == "param" else model["info"].get("tags", [])
+    return next((x["value"] for x in items if x["key"] == key), None)
+
+
+def lm_attr(model, key):
+    info = model["info"]
+    if key == "status":
+        return LM_STATUSES[info["status"]]
+    if key in ("creation_timestamp", "last_updated_timestamp"):
+        return float(info[f"{key}_ms"])
+    return info.get(key) or None  # '' is "not given": no comparison holds
+
+
+def on_datasets(point, datasets):
+    return any(point.get("dataset_name") == name and (digest is None or point.get("dataset_digest") == digest)
+               for name, digest in datasets)
+
+
+def lm_metric_leaf(rng, cov, scope):
+    """A metric condition holds when some non-NaN point of the key (on one of the
+    search's datasets, when it has some) satisfies it."""
+    key = rng.choice(["acc", "loss", "absent"])
+    op = rng.choice(list(NUMERIC))
+    cov.note("logged metric", "metrics", op)
+    literal = rng.choice(METRIC_LITERALS)
+    value = float(literal)
+
+    def test(m):
+        return any(p["key"] == key and not (isinstance(p["value"], float) and math.isnan(p["value"]))
+                   and p["value"] != "NaN" and (not scope["datasets"] or on_datasets(p, scope["datasets"]))
+                   and NUMERIC[op](float(p["value"]), value)
+                   for p in m["data"].get("metrics", []))
+    return Expr("leaf", f"metrics.{key} {op} {literal}", test)
+
+
+def lm_leaf_maker(models, run_ids, cov, scope):
+    times = sorted({m["info"]["creation_timestamp_ms"] for m in models})
+
+    def make(rng):
+        roll = rng.random()
+        if roll < 0.25:
+            return lm_metric_leaf(rng, cov, scope)
+        if roll < 0.45:
+            return string_leaf(rng, cov, "logged param", ["params"],
+                               [("opt", "opt"), ("p-dash", rng.choice(['"p-dash"', "`p-dash`"])), ("lr", "lr")],
+                               PARAM_VALUES, PARAM_PATTERNS, lambda m, k: lm_kv(m, "param", k), LM_STRING_OPS)
+        if roll < 0.6:
+            return string_leaf(rng, cov, "logged tag", ["tags"],
+                               [("team", "team"), ("odd key", rng.choice(['"odd key"', "`odd key`"]))],
+                               TAG_VALUES, TAG_PATTERNS, lambda m, k: lm_kv(m, "tag", k), LM_STRING_OPS)
+        if roll < 0.7:
+            key_text = rng.choice(["creation_timestamp", "creation_time", "creation_timestamp_ms"])
+            literals = [str(rng.choice(times)), str(rng.choice(times) + 1), str(rng.choice(times)) + ".5"]
+            return numeric_leaf(rng, cov, "logged creation", LM_PREFIXES["attribute"],
+                                [("creation_timestamp", key_text)], literals, lm_attr)
+        attr = rng.choice(["name", "model_type", "status", "source_run_id"])
+        pools = {"name": ([m["info"]["name"] for m in models[:6]], ["a%", "A%", "%x%", "be_ta%", "%-1_", "% %"]),
+                 "model_type": (LM_TYPES, ["s%", "S%", "%torch", "_klearn"]),
+                 "status": (list(LM_STATUSES.values()), ["P%", "%ED", "r%", "_EADY"]),
+                 "source_run_id": (run_ids, [run_ids[0][:3] + "%", "%" + run_ids[1][-2:]])}
+        pool, patterns = pools[attr]
+        return string_leaf(rng, cov, f"logged {attr}", LM_PREFIXES["attribute"], [(attr, attr)],
+                           [v for v in pool if v], patterns, lm_attr, LM_STRING_OPS)
+    return make
+
+
+def test_logged_model_filters_match_the_oracle(api):
+    rng = random.Random(SEED + 3)
+    exp, run_ids = make_logged_models(api, rng)
+    models = api.pages("POST", "logged-models/search", "models", {"experiment_ids": [exp]}, 1000)
+    assert len(models) == LOGGED_MODELS
+    # the default order: newest first, then model id
+    assert models == sorted(models, key=lambda m: (-m["info"]["creation_timestamp_ms"], m["info"]["model_id"]))
+    cov = Coverage()
+    scope = {"datasets": None}
+    make_leaf = lm_leaf_maker(models, run_ids, cov, scope)
+    discriminating = 0
+    for i in range(LOGGED_FILTERS):
+        expr = random_expr(rng, make_leaf)
+        text = render(random.Random(i), expr, "top")
+        request = {"experiment_ids": [exp], "filter": text}
+        scope["datasets"] = None
+        if rng.random() < 0.3:
+            scope["datasets"] = [(name, rng.choice([digest, None])) for name, digest in
+                                 rng.sample(LM_DATASETS, rng.randint(1, 2))]
+            request["datasets"] = [dict({"dataset_name": n}, **({"dataset_digest": d} if d else {}))
+                                   for n, d in scope["datasets"]]
+        want = [m["info"]["model_id"] for m in models if expr(m)]
+        if scope["datasets"] and " metrics." not in f" {text.replace('(', ' ')}":
+            # datasets without a metric condition: models with a point on one of them
+            want = [m["info"]["model_id"] for m in models if expr(m) and
+                    any(on_datasets(p, scope["datasets"]) for p in m["data"].get("metrics", []))]
+        got = [m["info"]["model_id"] for m in api.pages("POST", "logged-models/search", "models", request,
+                                                          rng.choice([7, 1000]))]
+        assert got == want, (f"logged models filter #{i}: {request!r}\n"
+                             f"  missing {sorted(set(want) - set(got))}\n  extra   {sorted(set(got) - set(want))}")
+        discriminating += 0 < len(want) < len(models)
+    print(f"logged models: {LOGGED_FILTERS} random filters checked over {LOGGED_MODELS} models "
+          f"({discriminating} matched some but not all)")
+    for label, ops in (("logged metric", NUMERIC), ("logged param", LM_STRING_OPS), ("logged tag", LM_STRING_OPS),
+                       ("logged status", LM_STRING_OPS), ("logged creation", NUMERIC)):
+        missing = set(ops) - {o for (lb, _, o) in cov.seen if lb == label}
+        assert not missing, (label, sorted(missing))
+    assert discriminating >= LOGGED_FILTERS // 3

@@ -29,7 +29,8 @@ struct fixture {
 	sqlite3 *db;
 };
 
-static const char *const kind_names[] = { "runs", "experiments", "registered models", "model versions" };
+static const char *const kind_names[] = { "runs", "experiments", "registered models", "model versions",
+					   "logged models" };
 
 static struct filter parse_filter(struct fixture *fx, enum filter_kind kind, const char *text)
 {
@@ -177,6 +178,16 @@ static const struct where_case where_cases[] = {
 	  " AND ((m.name = ?1) OR (EXISTS (SELECT 1 FROM registered_model_tags rt WHERE rt.model_pk = m.model_pk AND "
 	  "rt.key = ?2 AND rt.value IN (?3, ?4))))",
 	  "T:a T:k T:x T:y" },
+	/* logged models: any non-NaN point of the key; '' model_type is "not given" */
+	{ SQL_SQLITE, FILTER_LOGGED_MODELS, "metrics.acc >= 0.5 AND model_type IN ('a') AND creation_time > 3",
+	  " AND (EXISTS (SELECT 1 FROM logged_model_metrics gm WHERE gm.model_id = g.model_id AND gm.key = ?1 AND "
+	  "gm.is_nan = 0 AND gm.value >= ?2)) AND (NULLIF(g.model_type, '') IN (?3)) AND (g.creation_time > ?4)",
+	  "T:acc D:0.5 T:a I:3" },
+	{ SQL_SQLITE, FILTER_LOGGED_MODELS, "status = 'READY' OR tags.t LIKE 'x%'",
+	  " AND (((CASE g.status WHEN 1 THEN 'PENDING' WHEN 2 THEN 'READY' WHEN 3 THEN 'FAILED' ELSE 'UNSPECIFIED' "
+	  "END) = ?1) OR (EXISTS (SELECT 1 FROM logged_model_tags gt WHERE gt.model_id = g.model_id AND gt.key = ?2 "
+	  "AND gt.value LIKE ?3)))",
+	  "T:READY T:t T:x%" },
 };
 
 static void test_where_sql(void **state)
@@ -195,6 +206,38 @@ static void test_where_sql(void **state)
 			fail_msg("\"%s\": binds \"%s\", want \"%s\"", c->filter, got, c->binds);
 		buf_release(&sql);
 	}
+}
+
+/* `datasets` narrow the points a logged-model metric condition looks at,
+ * and nothing else; a condition set aside is TRUE wherever it stands. */
+static void test_dataset_scope_and_true(void **state)
+{
+	struct fixture *fx = *state;
+	const char *names[] = { "train", "test" }, *digests[] = { "d1", NULL };
+	struct sqlgen_datasets ds = { names, digests, 2 };
+	struct filter f = parse_filter(fx, FILTER_LOGGED_MODELS, "metrics.acc > 1 AND params.p = 'x'");
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	assert_int_equal(sqlgen_where_datasets(SQL_SQLITE, FILTER_LOGGED_MODELS, &f, &ds, &sql, &binds, &fx->a,
+					       &fx->err),
+			 0);
+	assert_string_equal(sql.ptr, " AND (EXISTS (SELECT 1 FROM logged_model_metrics gm WHERE gm.model_id = "
+				     "g.model_id AND gm.key = ?1 AND gm.is_nan = 0 AND ((gm.dataset_name = ?2 AND "
+				     "gm.dataset_digest = ?3) OR (gm.dataset_name = ?4)) AND gm.value > ?5)) AND (EXISTS "
+				     "(SELECT 1 FROM logged_model_params gp WHERE gp.model_id = g.model_id AND gp.key = ?6 "
+				     "AND gp.value = ?7))");
+	assert_string_equal(binds_text(fx, &binds), "T:acc T:train T:d1 T:test I:1 T:p T:x");
+	buf_release(&sql);
+
+	f = parse_filter(fx, FILTER_REGISTERED_MODELS, "name = 'a' AND NOT (tags.p = 'x' OR tags.q = 'y')");
+	filter_assume_true(&f, "p");
+	binds = (struct sql_binds){ 0 };
+	assert_int_equal(sqlgen_where(SQL_SQLITE, FILTER_REGISTERED_MODELS, &f, &sql, &binds, &fx->a, &fx->err), 0);
+	assert_string_equal(sql.ptr, " AND (m.name = ?1) AND (((1 = 1) OR (EXISTS (SELECT 1 FROM registered_model_tags "
+				     "rt WHERE rt.model_pk = m.model_pk AND rt.key = ?2 AND rt.value = ?3))) IS NOT TRUE)");
+	assert_string_equal(binds_text(fx, &binds), "T:a T:q T:y");
+	assert_int_equal(f.n, 3); /* the conditions as written stay */
+	buf_release(&sql);
 }
 
 /* The store binds its own values first; numbering continues from them. */
@@ -681,6 +724,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_where_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_numbering_continues, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dataset_scope_and_true, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values_are_never_inlined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_by_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_against_sqlite, setup, teardown),
