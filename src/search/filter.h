@@ -2,8 +2,8 @@
  * filter.h - MLflow's search DSL: filter strings, order_by clauses and page
  * tokens, parsed into a small AST that a store compiles to SQL.
  *
- * One parser serves every search (runs, experiments, registered models and
- * model versions); `enum filter_kind` selects which identifiers and
+ * One parser serves every search (runs, experiments, registered models,
+ * model versions and MLflow 3's logged models); `enum filter_kind` selects which identifiers and
  * operators are legal, with MLflow's error messages. A new searchable
  * entity is a new kind plus rows in the identifier tables of filter.c and
  * the column tables of sqlgen.c; the grammar does not change. Beyond
