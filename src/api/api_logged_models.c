@@ -4,11 +4,12 @@
  * A 3.x `mlflow.<flavor>.log_model` creates a logged model (PENDING), links
  * it to its run with runs/outputs, uploads the files under the model's
  * artifact location through the artifact proxy, and finalizes it (READY).
- * These handlers read MLflow's request fields, call the logged-model half
- * of the store (store/logged_model.h) and render LoggedModel the way
- * MLflow's protobuf JSON does: fields in proto order, enums by name, ids
- * as strings, unset fields and empty lists omitted. Nothing here writes
- * SQL.
+ * Search takes MLflow 3's filter language (FILTER_LOGGED_MODELS),
+ * `datasets` and structured order_by. These handlers read MLflow's request
+ * fields, call the logged-model half of the store (store/logged_model.h)
+ * and render LoggedModel the way MLflow's protobuf JSON does: fields in
+ * proto order, enums by name, ids as strings, unset fields and empty lists
+ * omitted. Nothing here writes SQL.
  */
 #include "api_logged_models.h"
 #include "run_names.h"
@@ -203,6 +204,8 @@ static int order_param(struct api_ctx *c, struct store_logged_order **out, size_
 		const char *field = param_nested_text(c, ob, "field_name");
 		if (!field || !*field)
 			return param_missing(c, "field_name");
+		if (asc && !json_is_null(asc) && !json_is_boolean(asc))
+			return param_invalid(c, "ascending", asc);
 		(*out)[i] = (struct store_logged_order){ field, !json_is_false(asc), non_empty(c, ob, "dataset_name"),
 							 non_empty(c, ob, "dataset_digest") };
 	}

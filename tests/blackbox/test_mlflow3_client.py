@@ -365,3 +365,5 @@ def test_search_bad_input(server):
         "Invalid order by field name: params.lr. Only metrics are supported."
     assert refused(server, exp, order_by=[{"field_name": "bogus"}]) == "Invalid order by field name: bogus"
     assert "page token" in refused(server, exp, page_token="garbage")
+    assert "ascending" in refused(server, exp, order_by=[{"field_name": "name", "ascending": "no"}])
+    assert "field_name" in refused(server, exp, order_by=[{"ascending": True}])
