@@ -1,7 +1,8 @@
 """What the MLflow 3.x client sends and expects, replayed by HTTP against the real server.
 
 The requests are the ones MLflow 3's Python client builds (its RestStore turns each call
-into one JSON body; the shapes below are those bodies):
+into one JSON body; the shapes below are those bodies, and test_recorded_client_session
+replays, in order, the bodies MLflow 3.11's client sent in a trial against this server):
 - `list_artifacts` / `download_artifacts` on `runs:/<run>/<name>` and registering
   `runs:/<run>/<name>` look the run's logged model up with
   `logged-models/search {"experiment_ids": [exp], "filter": "name = '<name>'"}` (3.0 sent
@@ -367,3 +368,50 @@ def test_search_bad_input(server):
     assert "page token" in refused(server, exp, page_token="garbage")
     assert "ascending" in refused(server, exp, order_by=[{"field_name": "name", "ascending": "no"}])
     assert "field_name" in refused(server, exp, order_by=[{"ascending": True}])
+
+
+# ---------------------------------------------------------------- as recorded
+
+
+def test_recorded_client_session(server):
+    """The bodies MLflow 3.11's client sent, in order, for create_logged_model /
+    log_outputs / log_model_artifacts / finalize, log_batch with a model metric,
+    mlflow.artifacts.list_artifacts("runs:/<run>/model"), search_logged_models with a
+    filter, datasets and a metric order, log_inputs(models=...), search_runs and
+    search_registered_models("name LIKE 'x%'"); each answer is checked for what the
+    client reads from it."""
+    exp = ok(server, "POST", "experiments/create", {"name": "trial"})["experiment_id"]
+    rid = ok(server, "POST", "runs/create", {"experiment_id": exp})["run"]["info"]["run_id"]
+    status, created = logged_models(server, "POST", body={
+        "experiment_id": exp, "name": "model", "source_run_id": rid,
+        "params": [{"key": "lr", "value": "0.1"}], "tags": [{"key": "team", "value": "x"}]})
+    assert status == 200, created
+    mid = created["model"]["info"]["model_id"]
+    ok(server, "POST", "runs/outputs", {"run_id": rid, "models": [{"model_id": mid, "step": 0}]})
+    assert logged_models(server, "PATCH", f"/{mid}", {"model_id": mid, "status": "LOGGED_MODEL_READY"})[0] == 200
+    ok(server, "POST", "runs/log-batch", {"run_id": rid, "metrics": [
+        {"key": "acc", "value": 0.9, "timestamp": 5, "step": 0, "dataset_name": "test", "dataset_digest": "d1",
+         "model_id": mid}]})
+
+    found = search(server, exp, filter="name = 'model'")
+    assert [(m["info"]["model_id"], m["info"]["source_run_id"]) for m in found["models"]] == [(mid, rid)]
+    found = search(server, exp, filter="metrics.acc > 0.5 AND params.lr = '0.1'",
+                   order_by=[{"field_name": "metrics.acc", "ascending": False, "dataset_name": "test"}],
+                   datasets=[{"dataset_name": "test"}])
+    assert [m["info"]["model_id"] for m in found["models"]] == [mid]
+    assert found["models"][0]["data"]["metrics"][0]["dataset_name"] == "test"
+
+    ok(server, "POST", "runs/log-inputs", {"run_id": rid, "models": [{"model_id": mid}]})
+    runs = ok(server, "POST", "runs/search", {"experiment_ids": [exp], "run_view_type": "ACTIVE_ONLY", "filter": "",
+                                              "max_results": 1000})["runs"]
+    assert runs[0]["outputs"] == {"model_outputs": [{"model_id": mid, "step": 0}]}
+    assert ok(server, "GET", "runs/get", run_id=rid)["run"]["inputs"]["model_inputs"] == [{"model_id": mid}]
+
+    ok(server, "POST", "registered-models/create", {"name": "x-plain"})
+    ok(server, "POST", "registered-models/create", {"name": "x-team", "tags": [{"key": "team", "value": "a"}]})
+    found = ok(server, "GET", "registered-models/search",
+               filter=f"name LIKE 'x%' AND tag.`{PROMPT}` != 'true'", max_results=100)
+    assert [m["name"] for m in found["registered_models"]] == ["x-plain", "x-team"]
+    version = ok(server, "POST", "model-versions/create", {"name": "x-plain", "source": f"runs:/{rid}/model",
+                                                           "run_id": rid})["model_version"]
+    assert version["version"] == "1" and version["source"] == f"runs:/{rid}/model"
