@@ -19,6 +19,8 @@ replays, in order, the bodies MLflow 3.11's client sent in a trial against this 
   filters and orders by it, scoped by `datasets`.
 """
 
+import base64
+import json
 from urllib.parse import urlencode
 
 from test_logged_models import get_bytes, log_model, logged_models, start_run
@@ -415,3 +417,37 @@ def test_recorded_client_session(server):
     version = ok(server, "POST", "model-versions/create", {"name": "x-plain", "source": f"runs:/{rid}/model",
                                                            "run_id": rid})["model_version"]
     assert version["version"] == "1" and version["source"] == f"runs:/{rid}/model"
+
+
+def test_page_tokens_carry_the_request(server):
+    """MLflow 3's logged-model token is base64 of json.dumps({experiment_ids,
+    filter_string, order_by, offset}) and must come back with the same request; 50
+    models a page unless asked otherwise (the proto's default)."""
+    exp, *_ = make_models(server)
+    order = [{"field_name": "name"}]
+    page = search(server, exp, filter="name != 'x'", max_results=1, order_by=order)
+    token = page["next_page_token"]
+    assert base64.b64decode(token) == json.dumps({
+        "experiment_ids": [exp], "filter_string": "name != 'x'",
+        "order_by": [{"field_name": "name", "ascending": True, "dataset_name": None, "dataset_digest": None}],
+        "offset": 1}).encode()
+    again = search(server, exp, filter="name != 'x'", max_results=1, order_by=order, page_token=token)
+    assert names(again) == ["alpha"]
+    message = refused(server, exp, filter="name != 'y'", max_results=1, order_by=order, page_token=token)
+    assert message.startswith("Filter string in the page token does not match the requested filter string.")
+    assert refused(server, exp, filter="name != 'x'", max_results=1, page_token=token).startswith("Order by")
+    assert refused(server, "0", filter="name != 'x'", max_results=1, order_by=order,
+                   page_token=token).startswith("Experiment IDs")
+    # a token without a filter says null, and a plain offset token is still read
+    token = search(server, exp, max_results=3)["next_page_token"]
+    assert json.loads(base64.b64decode(token)) == {"experiment_ids": [exp], "filter_string": None,
+                                                   "order_by": None, "offset": 3}
+    assert len(search(server, exp, max_results=3, page_token=token)["models"]) == 1
+    plain = base64.b64encode(b'{"offset": 2}').decode()
+    assert len(search(server, exp, page_token=plain)["models"]) == 2
+
+    for i in range(47):
+        logged_models(server, "POST", body={"experiment_id": exp, "name": f"bulk-{i}"})
+    first = search(server, exp)
+    assert len(first["models"]) == 50 and first["next_page_token"]
+    assert len(search(server, exp, page_token=first["next_page_token"])["models"]) == 1
