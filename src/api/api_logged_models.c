@@ -4,11 +4,12 @@
  * A 3.x `mlflow.<flavor>.log_model` creates a logged model (PENDING), links
  * it to its run with runs/outputs, uploads the files under the model's
  * artifact location through the artifact proxy, and finalizes it (READY).
- * These handlers read MLflow's request fields, call the logged-model half
- * of the store (store/logged_model.h) and render LoggedModel the way
- * MLflow's protobuf JSON does: fields in proto order, enums by name, ids
- * as strings, unset fields and empty lists omitted. Nothing here writes
- * SQL.
+ * Search takes MLflow 3's filter language (FILTER_LOGGED_MODELS),
+ * `datasets` and structured order_by. These handlers read MLflow's request
+ * fields, call the logged-model half of the store (store/logged_model.h)
+ * and render LoggedModel the way MLflow's protobuf JSON does: fields in
+ * proto order, enums by name, ids as strings, unset fields and empty lists
+ * omitted. Nothing here writes SQL.
  */
 #include "api_logged_models.h"
 #include "run_names.h"
@@ -16,7 +17,7 @@
 #include "../search/filter.h"
 #include "../store/registry.h"
 
-#define SEARCH_DEFAULT_RESULTS 100
+#define SEARCH_DEFAULT_RESULTS 50 /* the proto's default, which MLflow's server applies */
 #define SEARCH_MAX_RESULTS 1000
 #define NAME_FORBIDDEN "/:.%\"'"
 
@@ -181,6 +182,17 @@ int api_logged_model_create(struct api_ctx *c)
 
 /* ---- search ------------------------------------------------------------------------- */
 
+/* A nested string field into *out, NULL when absent or "" (proto3's
+ * unset); -1 (with the error set) when it is not a string. */
+static int non_empty(struct api_ctx *c, json_t *obj, const char *field, const char **out)
+{
+	if (param_nested_text(c, obj, field, out) < 0)
+		return -1;
+	if (*out && !**out)
+		*out = NULL;
+	return 0;
+}
+
 static int order_param(struct api_ctx *c, struct store_logged_order **out, size_t *n)
 {
 	json_t *list;
@@ -194,11 +206,17 @@ static int order_param(struct api_ctx *c, struct store_logged_order **out, size_
 	for (size_t i = 0; i < *n; i++) {
 		json_t *ob = json_array_get(list, i), *asc = json_object_get(ob, "ascending");
 		const char *field;
+		const char *dataset_name, *dataset_digest;
 		if (param_nested_text(c, ob, "field_name", &field) < 0)
 			return -1;
 		if (!field || !*field)
 			return param_missing(c, "field_name");
-		(*out)[i] = (struct store_logged_order){ field, !json_is_false(asc) };
+		if (asc && !json_is_null(asc) && !json_is_boolean(asc))
+			return param_invalid(c, "ascending", asc);
+		if (non_empty(c, ob, "dataset_name", &dataset_name) < 0 ||
+		    non_empty(c, ob, "dataset_digest", &dataset_digest) < 0)
+			return -1;
+		(*out)[i] = (struct store_logged_order){ field, !json_is_false(asc), dataset_name, dataset_digest };
 	}
 	return 0;
 }
@@ -218,29 +236,139 @@ static int experiments_param(struct api_ctx *c, int64_t **ids, size_t *n)
 	return 0;
 }
 
-/* Filters and dataset filters need the search DSL taught logged models;
- * until then they are refused rather than ignored. */
-static int unsupported_params(struct api_ctx *c)
+/* `filter` in the logged-model DSL, and `datasets` [{dataset_name,
+ * dataset_digest}] that scope its metric conditions. */
+static int filter_params(struct api_ctx *c, struct store_logged_search *q)
 {
 	const char *filter;
 	json_t *datasets;
-	if (param_string(c, "filter", &filter) < 0 || param_object_list(c, "datasets", &datasets) < 0)
+	if (param_string(c, "filter", &filter) < 0 || param_object_list(c, "datasets", &datasets) < 0 ||
+	    filter_parse(FILTER_LOGGED_MODELS, filter, &q->filter, c->a, c->err) < 0)
 		return -1;
-	if ((filter && *filter) || json_array_size(datasets))
-		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
-				  "This server does not support 'filter' or 'datasets' in logged model search yet");
+	size_t n = json_array_size(datasets);
+	const char **names = arena_alloc(c->a, (n ? n : 1) * sizeof(*names));
+	const char **digests = arena_alloc(c->a, (n ? n : 1) * sizeof(*digests));
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_array_get(datasets, i);
+		if (non_empty(c, d, "dataset_name", &names[i]) < 0 || non_empty(c, d, "dataset_digest", &digests[i]) < 0)
+			return -1;
+		if (!names[i])
+			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+					  "`dataset_name` in the `datasets` clause must be specified.");
+	}
+	q->dataset_names = names;
+	q->dataset_digests = digests;
+	q->n_datasets = n;
 	return 0;
 }
 
-static int search_params(struct api_ctx *c, struct store_logged_search *q)
+/* ---- page tokens ---------------------------------------------------------------- */
+
+/* What MLflow 3 puts into a logged-model page token besides the offset, as
+ * its server sees the request: the experiment ids as sent, the filter (null
+ * when absent or ""), and the order_by items with unset fields null. A
+ * token must come back with the same request. Owned by the caller
+ * (json_decref). */
+static json_t *token_context(struct api_ctx *c, const struct store_logged_search *q)
+{
+	const char **ids = NULL, *filter = NULL;
+	size_t n = 0;
+	json_t *ctx = json_object(), *list = json_array(), *order = q->n_order ? json_array() : json_null();
+	param_string_list(c, "experiment_ids", &ids, &n); /* read before: cannot fail now */
+	param_string(c, "filter", &filter);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_string(ids[i]));
+	for (size_t i = 0; i < q->n_order; i++) {
+		const struct store_logged_order *o = &q->order[i];
+		json_array_append_new(order, json_pack("{s:s, s:b, s:s?, s:s?}", "field_name", o->field, "ascending",
+						       o->ascending, "dataset_name", o->dataset_name, "dataset_digest",
+						       o->dataset_digest));
+	}
+	json_object_set_new(ctx, "experiment_ids", list);
+	json_object_set_new(ctx, "filter_string", filter && *filter ? json_string(filter) : json_null());
+	json_object_set_new(ctx, "order_by", order);
+	return ctx;
+}
+
+/* base64 of {"experiment_ids": [...], "filter_string": ..., "order_by": ...,
+ * "offset": N}, as Python's json.dumps writes it. In the request arena. */
+static const char *token_encode(struct api_ctx *c, json_t *ctx, int64_t offset)
+{
+	json_object_set_new(ctx, "offset", json_integer((json_int_t)offset));
+	char *text = json_dumps(ctx, JSON_ENSURE_ASCII);
+	if (!text)
+		abort(); /* jansson fails only when out of memory: xalloc.h policy */
+	struct buf b = BUF_INIT;
+	util_base64_encode(&b, text, strlen(text));
+	const char *token = arena_strndup(c->a, b.ptr, b.len);
+	buf_release(&b);
+	free(text);
+	return token;
+}
+
+static int token_mismatch(struct api_ctx *c, const char *what, const json_t *want, const json_t *found)
+{
+	char *w = json_dumps(want, JSON_ENCODE_ANY), *f = json_dumps(found, JSON_ENCODE_ANY);
+	mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "%s Expected: %.200s. Found: %.200s", what, w ? w : "?",
+		   f ? f : "?");
+	free(w);
+	free(f);
+	return -1;
+}
+
+/* The offset of `token`, which must carry `ctx` (MLflow's check). A token
+ * of offset alone (what this server gave before) is still read as one. */
+static int token_decode(struct api_ctx *c, const char *token, json_t *ctx, int64_t *offset)
+{
+	static const struct {
+		const char *key, *what;
+	} checked[] = {
+		{ "experiment_ids", "Experiment IDs in the page token do not match the requested experiment IDs." },
+		{ "filter_string", "Filter string in the page token does not match the requested filter string." },
+		{ "order_by", "Order by in the page token does not match the requested order by." },
+	};
+	struct buf raw = BUF_INIT;
+	json_t *root = NULL;
+	*offset = 0;
+	if (token && *token && util_base64_decode(&raw, token, strlen(token)) == 0)
+		root = json_loadb(raw.ptr ? raw.ptr : "", raw.len, 0, NULL);
+	buf_release(&raw);
+	if (!json_is_object(root) || !json_object_get(root, "experiment_ids")) {
+		json_decref(root);
+		return page_token_decode(token, offset, c->err);
+	}
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < ARRAY_SIZE(checked); i++) {
+		json_t *found = json_object_get(root, checked[i].key), *want = json_object_get(ctx, checked[i].key);
+		/* MLflow reads "" and [] there as absent */
+		if (!found || (json_is_string(found) && !*json_string_value(found)) ||
+		    (json_is_array(found) && !json_array_size(found)))
+			found = json_null();
+		if (!json_equal(found, want))
+			rc = token_mismatch(c, checked[i].what, want, found);
+	}
+	json_t *off = json_object_get(root, "offset");
+	if (rc == 0 && off && !json_is_null(off) && (!json_is_integer(off) || json_integer_value(off) < 0))
+		rc = mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Invalid page token, offset must be an integer >= 0");
+	if (rc == 0 && json_is_integer(off))
+		*offset = json_integer_value(off);
+	json_decref(root);
+	return rc;
+}
+
+static int search_params(struct api_ctx *c, struct store_logged_search *q, json_t **ctx)
 {
 	int64_t *ids = NULL;
 	struct store_logged_order *order = NULL;
 	const char *token;
 	q->max_results = SEARCH_DEFAULT_RESULTS;
-	if (experiments_param(c, &ids, &q->n_experiments) < 0 || unsupported_params(c) < 0 ||
+	if (experiments_param(c, &ids, &q->n_experiments) < 0 || filter_params(c, q) < 0 ||
 	    param_int64(c, "max_results", &q->max_results) < 0 || order_param(c, &order, &q->n_order) < 0 ||
-	    param_string(c, "page_token", &token) < 0 || page_token_decode(token, &q->offset, c->err) < 0)
+	    param_string(c, "page_token", &token) < 0)
+		return -1;
+	q->order = order;
+	*ctx = token_context(c, q);
+	if (token_decode(c, token, *ctx, &q->offset) < 0)
 		return -1;
 	if (q->max_results <= 0)
 		q->max_results = SEARCH_DEFAULT_RESULTS;
@@ -249,7 +377,6 @@ static int search_params(struct api_ctx *c, struct store_logged_search *q)
 				  "Invalid value %lld for parameter 'max_results' supplied. It must be at most %d",
 				  (long long)q->max_results, SEARCH_MAX_RESULTS);
 	q->experiment_ids = ids;
-	q->order = order;
 	return 0;
 }
 
@@ -257,10 +384,13 @@ int api_logged_model_search(struct api_ctx *c)
 {
 	struct store_logged_search q = { 0 };
 	struct store_logged_model *models;
+	json_t *ctx = NULL;
 	size_t n;
 	bool more;
-	if (search_params(c, &q) < 0 || logged(c)->search(c->app->store, &q, &models, &n, &more, c->a, c->err) < 0)
+	if (search_params(c, &q, &ctx) < 0 || logged(c)->search(c->app->store, &q, &models, &n, &more, c->a, c->err) < 0) {
+		json_decref(ctx);
 		return -1;
+	}
 	if (n) {
 		jw_key(&c->w, "models");
 		jw_arr_begin(&c->w);
@@ -269,7 +399,8 @@ int api_logged_model_search(struct api_ctx *c)
 		jw_arr_end(&c->w);
 	}
 	if (more)
-		jw_kv_str(&c->w, "next_page_token", page_token_encode(q.offset + q.max_results, c->a));
+		jw_kv_str(&c->w, "next_page_token", token_encode(c, ctx, q.offset + q.max_results));
+	json_decref(ctx);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "api_search.h"
 #include "batch_reader.h"
 #include "run_names.h"
+#include "../store/registry.h"
 #include <strings.h>
 
 #define KEY_MAX 250
@@ -513,10 +514,34 @@ static int one_input(struct api_ctx *c, json_t *o, struct store_dataset_input *i
 	return 0;
 }
 
+/* MLflow 3's `models` [{model_id}]: logged models the run used. */
+static int model_inputs(struct api_ctx *c, struct store_model_link **out, size_t *n)
+{
+	json_t *list;
+	if (param_object_list(c, "models", &list) < 0)
+		return -1;
+	*n = list ? json_array_size(list) : 0;
+	*out = arena_zalloc(c->a, (*n ? *n : 1) * sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		const char *id;
+		if (param_nested_text(c, json_array_get(list, i), "model_id", &id) < 0)
+			return -1;
+		if (!id || !*id)
+			return param_missing(c, "model_id");
+		(*out)[i].model_id = id;
+	}
+	return 0;
+}
+
+/* Everything is read and checked before the first write; the datasets
+ * (when there are some, or nothing else) and then the model links are
+ * written, each write checking that the run is active. */
 int api_runs_log_inputs(struct api_ctx *c)
 {
 	const char *run_id;
 	json_t *list;
+	struct store_model_link *models;
+	size_t n_models;
 	if (param_run_id(c, &run_id) < 0 || param_object_list(c, "datasets", &list) < 0)
 		return -1;
 	size_t n = list ? json_array_size(list) : 0;
@@ -524,8 +549,14 @@ int api_runs_log_inputs(struct api_ctx *c)
 	for (size_t i = 0; i < n; i++)
 		if (one_input(c, json_array_get(list, i), &in[i]) < 0)
 			return -1;
+	if (model_inputs(c, &models, &n_models) < 0)
+		return -1;
 	struct store *st = c->app->store;
-	return st->ops->run_log_inputs(st, run_id, in, n, c->err);
+	if ((n || !n_models) && st->ops->run_log_inputs(st, run_id, in, n, c->err) < 0)
+		return -1;
+	if (!n_models)
+		return 0;
+	return st->ops->registry->logged->link_run(st, run_id, false, models, n_models, c->err);
 }
 
 /* ---- search --------------------------------------------------------------- */

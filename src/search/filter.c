@@ -4,12 +4,19 @@
  *
  * MLflow parses filters with sqlparse, then checks identifiers and values,
  * and only then (in the store) comparators. We reproduce what a client can
- * observe with a small lexer and three passes over its tokens:
- *   1. group tokens into comparisons; anything else but AND is collected
- *      and reported as "Invalid clause(s) in filter string: ..." (so is an
- *      AND that does not join two comparisons, which MLflow lets pass);
- *   2. resolve every identifier and check every value;
- *   3. check every comparator.
+ * observe with a small lexer and these passes over its tokens:
+ *   1. group tokens into comparisons; anything else but AND, OR, NOT and
+ *      grouping parentheses is collected and reported as "Invalid
+ *      clause(s) in filter string: ...";
+ *   2. build the AND / OR / NOT tree (our extension: MLflow stops at OR,
+ *      NOT and parentheses in pass 1), within the limits of filter.h;
+ *   3. resolve every identifier and check every value;
+ *   4. check every comparator.
+ * A filter MLflow accepts has only comparisons and ANDs, so passes 1, 3
+ * and 4 answer it as MLflow does, except that an AND joining no two
+ * operands ("AND", "a = 1 AND") is refused in pass 1 where MLflow would
+ * match every row. Like MLflow, an AND may be left out between two
+ * comparisons ("a = 1 b = 2" is an AND).
  * What each search accepts is data, not code: the prefix, kind and rule
  * tables below. String values are kept exactly as written between their
  * quotes; like MLflow we do not unescape '' or \' inside them.
@@ -27,7 +34,9 @@ enum tok_type {
 	TK_STRING,  /* 'single quoted' */
 	TK_NUMBER,  /* -12, 1.5, .5, 1e-3 */
 	TK_OP,      /* comparator; its normalised text is in `op` */
-	TK_LIST,    /* a balanced ( ... ) */
+	TK_LIST,    /* a balanced ( ... ) right after a comparator or IN: a value */
+	TK_OPEN,    /* any other '(': grouping */
+	TK_CLOSE,   /* ')' outside a list */
 	TK_KEYWORD, /* AND OR NOT IN IS NULL */
 	TK_SEMI,
 	TK_OTHER,   /* anything else: always an invalid clause */
@@ -108,13 +117,18 @@ struct ident_rule {
 #define EXP_NUM_CMP "Invalid comparator for numeric attribute: ", false
 #define REG_ATTR_CMP "Invalid comparator for attribute: ", false
 #define TAG_CMP "Invalid comparator for tag: ", false
+#define LM_CMP "Invalid comparison operator '", true
 
-/* Row order matters: it is the order of the "Valid keys are" lists. */
+/* Row order matters: it is the order of the "Valid keys are" lists.
+ * IN / NOT IN on params and tags (OPS_LIST there) goes beyond MLflow,
+ * which allows lists only for the run_id and dataset rows. */
 static const struct ident_rule ident_rules[] = {
 	/* kind, entity, name, canon, uses, ops, check, noun, op_error, lists, lowercase_ids */
 	{ FILTER_RUNS, FE_METRIC, NULL, NULL, F | O, OPS_NUMERIC, check_metric, "metric", RUNS_CMP, false },
-	{ FILTER_RUNS, FE_PARAM, NULL, NULL, F | O, OPS_STRING | OPS_NULL, check_string, "parameter", RUNS_CMP, false },
-	{ FILTER_RUNS, FE_TAG, NULL, NULL, F | O, OPS_STRING | OPS_NULL, check_string, "tag", RUNS_CMP, false },
+	{ FILTER_RUNS, FE_PARAM, NULL, NULL, F | O, OPS_STRING | OPS_NULL | OPS_LIST, check_string, "parameter",
+	  RUNS_CMP, false },
+	{ FILTER_RUNS, FE_TAG, NULL, NULL, F | O, OPS_STRING | OPS_NULL | OPS_LIST, check_string, "tag", RUNS_CMP,
+	  false },
 	{ FILTER_RUNS, FE_ATTRIBUTE, "run_id", NULL, F | O, OPS_STRING | OPS_LIST, check_string_attr, "attributes",
 	  RUNS_CMP, true },
 	{ FILTER_RUNS, FE_ATTRIBUTE, "run_name", NULL, F | O, OPS_STRING, check_string_attr, "attributes", RUNS_CMP,
@@ -152,7 +166,8 @@ static const struct ident_rule ident_rules[] = {
 	  "attributes", EXP_NUM_CMP, false },
 	{ FILTER_EXPERIMENTS, FE_ATTRIBUTE, "last_update_time", NULL, F | O, OPS_NUMERIC, check_numeric_attr,
 	  "attributes", EXP_NUM_CMP, false },
-	{ FILTER_EXPERIMENTS, FE_TAG, NULL, NULL, F, OPS_STRING | OPS_NULL, check_string, "tag", TAG_CMP, false },
+	{ FILTER_EXPERIMENTS, FE_TAG, NULL, NULL, F, OPS_STRING | OPS_NULL | OPS_LIST, check_string, "tag", TAG_CMP,
+	  false },
 
 	{ FILTER_REGISTERED_MODELS, FE_ATTRIBUTE, "name", NULL, F | O, OPS_STRING, check_rm_attr, "attributes",
 	  REG_ATTR_CMP, false },
@@ -160,7 +175,7 @@ static const struct ident_rule ident_rules[] = {
 	  false },
 	{ FILTER_REGISTERED_MODELS, FE_ATTRIBUTE, "last_updated_timestamp", NULL, O, 0, NULL, NULL, NULL, false,
 	  false },
-	{ FILTER_REGISTERED_MODELS, FE_TAG, NULL, NULL, F, OPS_STRING, check_string, "tag", TAG_CMP, false },
+	{ FILTER_REGISTERED_MODELS, FE_TAG, NULL, NULL, F, OPS_STRING | OPS_LIST, check_string, "tag", TAG_CMP, false },
 
 	{ FILTER_MODEL_VERSIONS, FE_ATTRIBUTE, "name", NULL, F | O, OPS_STRING, check_mv_attr, "attributes",
 	  REG_ATTR_CMP, false },
@@ -172,7 +187,37 @@ static const struct ident_rule ident_rules[] = {
 	  "attributes", REG_ATTR_CMP, true },
 	{ FILTER_MODEL_VERSIONS, FE_ATTRIBUTE, "creation_timestamp", NULL, O, 0, NULL, NULL, NULL, false, false },
 	{ FILTER_MODEL_VERSIONS, FE_ATTRIBUTE, "last_updated_timestamp", NULL, O, 0, NULL, NULL, NULL, false, false },
-	{ FILTER_MODEL_VERSIONS, FE_TAG, NULL, NULL, F, OPS_STRING, check_string, "tag", TAG_CMP, false },
+	{ FILTER_MODEL_VERSIONS, FE_TAG, NULL, NULL, F, OPS_STRING | OPS_LIST, check_string, "tag", TAG_CMP, false },
+
+	/* Logged models: MLflow 3's SQL store takes IN / NOT IN on every string
+	 * field and numbers on the two timestamps; order_by is structured and
+	 * handled by the store, so these rows are for filters only. */
+	{ FILTER_LOGGED_MODELS, FE_METRIC, NULL, NULL, F, OPS_NUMERIC, check_metric, "metric", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_PARAM, NULL, NULL, F, OPS_STRING | OPS_LIST, check_string, "parameter", LM_CMP,
+	  false },
+	{ FILTER_LOGGED_MODELS, FE_TAG, NULL, NULL, F, OPS_STRING | OPS_LIST, check_string, "tag", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "name", NULL, F, OPS_STRING | OPS_LIST, check_string_attr, "attributes",
+	  LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "model_id", NULL, F, OPS_STRING | OPS_LIST, check_string_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "model_type", NULL, F, OPS_STRING | OPS_LIST, check_string_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "status", NULL, F, OPS_STRING | OPS_LIST, check_string_attr, "attributes",
+	  LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "source_run_id", NULL, F, OPS_STRING | OPS_LIST, check_string_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "creation_timestamp", NULL, F, OPS_NUMERIC, check_numeric_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "creation_time", "creation_timestamp", F, OPS_NUMERIC,
+	  check_numeric_attr, "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "creation_timestamp_ms", "creation_timestamp", F, OPS_NUMERIC,
+	  check_numeric_attr, "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "last_updated_timestamp", NULL, F, OPS_NUMERIC, check_numeric_attr,
+	  "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "last_updated_time", "last_updated_timestamp", F, OPS_NUMERIC,
+	  check_numeric_attr, "attributes", LM_CMP, false },
+	{ FILTER_LOGGED_MODELS, FE_ATTRIBUTE, "last_updated_timestamp_ms", "last_updated_timestamp", F, OPS_NUMERIC,
+	  check_numeric_attr, "attributes", LM_CMP, false },
 };
 
 #undef F
@@ -182,6 +227,7 @@ static const struct ident_rule ident_rules[] = {
 #undef EXP_NUM_CMP
 #undef REG_ATTR_CMP
 #undef TAG_CMP
+#undef LM_CMP
 
 struct prefix {
 	const char *name;
@@ -198,6 +244,13 @@ static const struct prefix run_prefixes[] = {
 /* Experiments and the registry: note "attributes" is not accepted. */
 static const struct prefix short_prefixes[] = {
 	{ "attribute", FE_ATTRIBUTE }, { "tag", FE_TAG }, { "tags", FE_TAG }, { NULL, FE_ATTRIBUTE },
+};
+
+/* Logged models: MLflow 3 reads `<lower-case word>.<key>` and knows these
+ * four words only. */
+static const struct prefix logged_model_prefixes[] = {
+	{ "attributes", FE_ATTRIBUTE }, { "metrics", FE_METRIC }, { "params", FE_PARAM },
+	{ "tags", FE_TAG },		{ NULL, FE_ATTRIBUTE },
 };
 
 /* Per search: prefixes and the wording of the errors that differ. */
@@ -226,6 +279,10 @@ static const struct kind_spec kind_specs[] = {
 	[FILTER_MODEL_VERSIONS] = { short_prefixes, false, false,
 				    "Invalid entity type '%s'. Valid entity types are ('attribute', 'tag', 'tags')",
 				    "Invalid order_by entity: %s", "Invalid attribute key '", NULL },
+	[FILTER_LOGGED_MODELS] = { logged_model_prefixes, false, false,
+				   "Invalid entity type: '%s'. Expected one of ['attributes', 'metrics', 'params', "
+				   "'tags'].",
+				   "Invalid order by field name: %s", "Invalid order by field name: '", NULL },
 };
 
 static const char *const entity_names[] = {
@@ -459,6 +516,16 @@ static void classify_word(struct tok *t)
 	}
 }
 
+/* A '(' is a value list where a value is due: after a comparator or IN
+ * (NOT IN ends in IN too); elsewhere it groups. */
+static bool opens_list(const struct lexer *lx)
+{
+	if (!lx->n)
+		return false;
+	const struct tok *prev = &lx->toks[lx->n - 1];
+	return prev->type == TK_OP || (prev->type == TK_KEYWORD && prev->kw == KW_IN);
+}
+
 static void lex_one(struct lexer *lx)
 {
 	const char *s = lx->s;
@@ -476,9 +543,11 @@ static void lex_one(struct lexer *lx)
 		struct tok *t = push_tok(lx, end ? TK_IDENT : TK_OTHER, end ? end : i + strlen(s + i));
 		if (t->type == TK_IDENT)
 			classify_word(t);
-	} else if (c == '(') {
+	} else if (c == '(' && opens_list(lx)) {
 		end = scan_list(s, i);
 		push_tok(lx, end ? TK_LIST : TK_OTHER, end ? end : i + 1);
+	} else if (c == '(' || c == ')') {
+		push_tok(lx, c == '(' ? TK_OPEN : TK_CLOSE, i + 1);
 	} else if (strchr("<>=~!", c)) {
 		for (end = i; s[end] && strchr("<>=~!", s[end]); end++)
 			;
@@ -612,51 +681,280 @@ static int check_single_statement(const struct lexer *lx, const char *text, stru
 	return 0;
 }
 
-/* Groups the tokens into comparisons. Anything else but AND is an invalid
- * clause, reported as MLflow reports it. MLflow's check stops there and
- * lets an AND stand anywhere, so "AND", "AND AND" or "metrics.a > 1 AND"
- * would match every row; the grammar (comparisons joined by AND) says
- * otherwise, so when nothing else is wrong an AND that does not stand
- * between two comparisons is reported the same way. */
+/* What pass 1 leaves for pass 2: comparisons and the words between them. */
+enum item_type { IT_CMP, IT_AND, IT_OR, IT_NOT, IT_OPEN, IT_CLOSE };
+
+struct item {
+	enum item_type type;
+	const struct tok *tok; /* first token, for messages */
+	size_t cmp;            /* IT_CMP: index into the comparisons */
+};
+
+/* Tokens that structure a filter rather than being part of a comparison. */
+static const struct {
+	enum tok_type type;
+	enum keyword kw;
+	enum item_type item;
+} structure_toks[] = {
+	{ TK_KEYWORD, KW_AND, IT_AND }, { TK_KEYWORD, KW_OR, IT_OR }, { TK_KEYWORD, KW_NOT, IT_NOT },
+	{ TK_OPEN, KW_NONE, IT_OPEN },	{ TK_CLOSE, KW_NONE, IT_CLOSE },
+};
+
+static bool structure_item(const struct tok *t, enum item_type *type)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(structure_toks); k++) {
+		if (structure_toks[k].type == t->type && structure_toks[k].kw == t->kw) {
+			*type = structure_toks[k].item;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* An AND must join two operands: it follows a comparison or a ')' and is
+ * followed by a comparison, NOT, '(' or a second AND (which is then the
+ * stray one). MLflow lets an AND stand anywhere, so "AND", "AND AND" or
+ * "metrics.a > 1 AND" would match every row; once nothing else is wrong
+ * such ANDs are reported with MLflow's invalid-clause message. A missing
+ * AND between two comparisons ("a = 1 b = 2") stays an AND, as in MLflow. */
+static int stray_ands(enum filter_kind kind, const struct item *items, size_t n, struct arena *a, struct mlf_err *err)
+{
+	const struct tok **stray = arena_alloc(a, sizeof(*stray) * (n ? n : 1));
+	size_t n_stray = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (items[k].type != IT_AND)
+			continue;
+		/* the start and the end of the filter join nothing, as an OR does not */
+		enum item_type prev = k ? items[k - 1].type : IT_OR, next = k + 1 < n ? items[k + 1].type : IT_OR;
+		bool joins = (prev == IT_CMP || prev == IT_CLOSE) &&
+			     (next == IT_CMP || next == IT_NOT || next == IT_OPEN || next == IT_AND);
+		if (!joins)
+			stray[n_stray++] = items[k].tok;
+	}
+	return n_stray ? invalid_clauses_error(kind, stray, n_stray, err) : 0;
+}
+
+/* Splits the tokens into items; `cmps` and `items` have room for lx->n. */
 static int group_comparisons(enum filter_kind kind, const struct lexer *lx, struct raw_cmp *cmps, size_t *n_cmps,
-			     struct arena *a, struct mlf_err *err)
+			     struct item *items, size_t *n_items, struct arena *a, struct mlf_err *err)
 {
 	const struct tok **bad = arena_alloc(a, sizeof(*bad) * lx->n);
-	const struct tok **stray_and = arena_alloc(a, sizeof(*stray_and) * lx->n);
-	const struct tok *open_and = NULL; /* an AND after a comparison, waiting for the next */
-	size_t n_bad = 0, n_stray = 0, i = 0;
-	bool after_cmp = false;
-	*n_cmps = 0;
+	size_t n_bad = 0, i = 0;
+	*n_cmps = *n_items = 0;
 	while (i < lx->n) {
 		const struct tok *t = &lx->toks[i];
+		struct item *it = &items[*n_items];
 		size_t used;
-		if (is_kw(t, KW_AND)) {
-			if (after_cmp)
-				open_and = t;
-			else
-				stray_and[n_stray++] = t;
-			after_cmp = false;
-			i++;
-		} else if ((used = match_comparison(t, lx->n - i, &cmps[*n_cmps]))) {
-			(*n_cmps)++;
+		if ((used = match_comparison(t, lx->n - i, &cmps[*n_cmps]))) {
+			*it = (struct item){ .type = IT_CMP, .tok = t, .cmp = (*n_cmps)++ };
+			(*n_items)++;
 			i += used;
-			open_and = NULL;
-			after_cmp = true;
+		} else if (structure_item(t, &it->type)) {
+			it->tok = t;
+			(*n_items)++;
+			i++;
 		} else {
 			bad[n_bad++] = t;
-			after_cmp = false;
 			i++;
 		}
 	}
 	if (n_bad)
 		return invalid_clauses_error(kind, bad, n_bad, err);
-	if (open_and)
-		stray_and[n_stray++] = open_and;
-	return n_stray ? invalid_clauses_error(kind, stray_and, n_stray, err) : 0;
+	if (stray_ands(kind, items, *n_items, a, err) < 0)
+		return -1;
+	if (*n_cmps > FILTER_MAX_CONDITIONS)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "Invalid filter string: it has %zu comparisons; at most %d are allowed", *n_cmps,
+				  (int)FILTER_MAX_CONDITIONS);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
-/* Pass 2: identifiers and values                                      */
+/* Pass 2: the AND / OR / NOT tree                                     */
+
+/* Recursive descent over the items:
+ *   or    := and ( OR and )*
+ *   and   := unary ( AND* unary )*      (ANDs before and after are skipped)
+ *   unary := NOT unary | '(' or ')' | comparison
+ * Each NOT and '(' is one level of FILTER_MAX_DEPTH, so recursion stays
+ * within about 3 * FILTER_MAX_DEPTH frames whatever the input. */
+struct tree_parser {
+	const struct item *items;
+	size_t n, i;
+	const struct filter_cond *conds;
+	struct arena *a;
+};
+
+/* A growing list of kids, in the arena. */
+struct kids {
+	struct filter_node **v;
+	size_t n, cap;
+};
+
+static void kids_push(struct kids *k, struct filter_node *node, struct arena *a)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 4;
+		k->v = arena_grow_array(a, k->v, k->n, cap, sizeof(*k->v));
+		k->cap = cap;
+	}
+	k->v[k->n++] = node;
+}
+
+/* Adds `node` to a `type` chain, taking over the kids of a same-type node
+ * (a parenthesised chain), so chains stay flat. */
+static void kids_add(struct kids *k, enum filter_node_type type, struct filter_node *node, struct arena *a)
+{
+	if (node->type != type) {
+		kids_push(k, node, a);
+		return;
+	}
+	for (size_t i = 0; i < node->n_kids; i++)
+		kids_push(k, node->kids[i], a);
+}
+
+static struct filter_node *new_node(enum filter_node_type type, struct arena *a)
+{
+	struct filter_node *node = arena_zalloc(a, sizeof(*node));
+	node->type = type;
+	return node;
+}
+
+/* A chain of one kid is that kid. */
+static struct filter_node *chain_node(enum filter_node_type type, const struct kids *k, struct arena *a)
+{
+	if (k->n == 1)
+		return k->v[0];
+	struct filter_node *node = new_node(type, a);
+	node->kids = k->v;
+	node->n_kids = k->n;
+	return node;
+}
+
+static const struct item *peek(const struct tree_parser *p)
+{
+	return p->i < p->n ? &p->items[p->i] : NULL;
+}
+
+static void skip_ands(struct tree_parser *p)
+{
+	while (p->i < p->n && p->items[p->i].type == IT_AND)
+		p->i++;
+}
+
+static int tree_error(const struct tree_parser *p, const char *what, struct mlf_err *err)
+{
+	const struct item *prev = p->i ? &p->items[p->i - 1] : NULL, *cur = peek(p);
+	if (prev)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid filter string: %s after '%.*s'", what,
+				  (int)prev->tok->n, prev->tok->p);
+	if (cur)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid filter string: %s before '%.*s'", what,
+				  (int)cur->tok->n, cur->tok->p);
+	return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid filter string: %s", what);
+}
+
+static int deeper(unsigned depth, struct mlf_err *err)
+{
+	if (depth < FILTER_MAX_DEPTH)
+		return 0;
+	return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+			  "Invalid filter string: parentheses and NOT are nested more than %d deep",
+			  (int)FILTER_MAX_DEPTH);
+}
+
+static struct filter_node *parse_or(struct tree_parser *p, unsigned depth, struct mlf_err *err);
+
+static bool starts_unary(const struct item *it)
+{
+	return it && (it->type == IT_CMP || it->type == IT_NOT || it->type == IT_OPEN);
+}
+
+static struct filter_node *parse_unary(struct tree_parser *p, unsigned depth, struct mlf_err *err)
+{
+	const struct item *it = peek(p);
+	if (!starts_unary(it)) {
+		tree_error(p, "expected a comparison, NOT or '('", err);
+		return NULL;
+	}
+	p->i++;
+	if (it->type == IT_CMP) {
+		struct filter_node *leaf = new_node(FN_COND, p->a);
+		leaf->cond = &p->conds[it->cmp];
+		return leaf;
+	}
+	if (deeper(depth, err) < 0)
+		return NULL;
+	if (it->type == IT_NOT) {
+		struct filter_node *kid = parse_unary(p, depth + 1, err);
+		if (!kid)
+			return NULL;
+		struct filter_node *node = new_node(FN_NOT, p->a);
+		node->kids = arena_alloc(p->a, sizeof(*node->kids));
+		node->kids[0] = kid;
+		node->n_kids = 1;
+		return node;
+	}
+	struct filter_node *inner = parse_or(p, depth + 1, err);
+	if (!inner)
+		return NULL;
+	const struct item *close = peek(p);
+	if (!close || close->type != IT_CLOSE) {
+		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid filter string: '(' is never closed");
+		return NULL;
+	}
+	p->i++;
+	return inner;
+}
+
+static struct filter_node *parse_and(struct tree_parser *p, unsigned depth, struct mlf_err *err)
+{
+	struct kids k = { 0 };
+	skip_ands(p);
+	do {
+		struct filter_node *kid = parse_unary(p, depth, err);
+		if (!kid)
+			return NULL;
+		kids_add(&k, FN_AND, kid, p->a);
+		skip_ands(p);
+	} while (starts_unary(peek(p)));
+	return chain_node(FN_AND, &k, p->a);
+}
+
+static struct filter_node *parse_or(struct tree_parser *p, unsigned depth, struct mlf_err *err)
+{
+	struct kids k = { 0 };
+	for (;;) {
+		struct filter_node *kid = parse_and(p, depth, err);
+		if (!kid)
+			return NULL;
+		kids_add(&k, FN_OR, kid, p->a);
+		const struct item *it = peek(p);
+		if (!it || it->type != IT_OR)
+			break;
+		p->i++;
+	}
+	return chain_node(FN_OR, &k, p->a);
+}
+
+/* The tree of `items`; NULL (and no error) for a filter of bare ANDs. */
+static int build_tree(const struct item *items, size_t n, const struct filter_cond *conds, struct filter_node **root,
+		      struct arena *a, struct mlf_err *err)
+{
+	struct tree_parser p = { .items = items, .n = n, .conds = conds, .a = a };
+	*root = NULL;
+	skip_ands(&p);
+	if (p.i == n)
+		return 0;
+	if (!(*root = parse_or(&p, 0, err)))
+		return -1;
+	if (p.i < n) /* parse_or stops only at the end or at a ')' */
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid filter string: unmatched ')'");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pass 3: identifiers and values                                      */
 
 static const struct ident_rule *find_rule(enum filter_kind kind, enum filter_entity e, const char *key, unsigned use)
 {
@@ -867,6 +1165,8 @@ static int check_string(const struct ident_rule *r, const char *key, const struc
 	(void)key;
 	if (t->type == TK_STRING || t->type == TK_IDENT)
 		return quoted_value(t, v, a, err);
+	if (t->type == TK_LIST && (r->ops & OP(FOP_IN)))
+		return list_value(r, t, v, a, err);
 	return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
 			  "Expected a quoted string value for %s (e.g. 'my-value'). Got value %.*s", r->noun, (int)t->n,
 			  t->p);
@@ -946,7 +1246,7 @@ static int resolve_condition(enum filter_kind kind, const struct raw_cmp *rc, st
 }
 
 /* ------------------------------------------------------------------ */
-/* Pass 3: comparators                                                 */
+/* Pass 4: comparators                                                 */
 
 static int find_comparator(const char *text)
 {
@@ -1002,6 +1302,7 @@ static int check_comparator(const struct ident_rule *r, const char *text, struct
 int filter_parse(enum filter_kind kind, const char *text, struct filter *out, struct arena *a, struct mlf_err *err)
 {
 	struct lexer lx;
+	out->root = NULL;
 	out->conds = NULL;
 	out->n = 0;
 	if (!text || !*text)
@@ -1011,21 +1312,50 @@ int filter_parse(enum filter_kind kind, const char *text, struct filter *out, st
 		return -1;
 
 	struct raw_cmp *cmps = arena_alloc(a, sizeof(*cmps) * (lx.n + 1));
-	size_t n;
-	if (group_comparisons(kind, &lx, cmps, &n, a, err) < 0)
+	struct item *items = arena_alloc(a, sizeof(*items) * (lx.n + 1));
+	size_t n, n_items;
+	if (group_comparisons(kind, &lx, cmps, &n, items, &n_items, a, err) < 0)
 		return -1;
 
 	struct filter_cond *conds = arena_zalloc(a, sizeof(*conds) * (n + 1));
+	struct filter_node *root;
+	if (build_tree(items, n_items, conds, &root, a, err) < 0)
+		return -1;
 	const struct ident_rule **rules = arena_alloc(a, sizeof(*rules) * (n + 1));
-	for (size_t i = 0; i < n; i++)
+	size_t list_values = 0;
+	for (size_t i = 0; i < n; i++) {
 		if (resolve_condition(kind, &cmps[i], &conds[i], &rules[i], a, err) < 0)
 			return -1;
+		list_values += conds[i].value.list_len;
+	}
+	if (list_values > FILTER_MAX_LIST_VALUES)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "Invalid filter string: its IN lists hold %zu values; at most %d are allowed",
+				  list_values, (int)FILTER_MAX_LIST_VALUES);
 	for (size_t i = 0; i < n; i++)
 		if (check_comparator(rules[i], normalise_comparator(cmps[i].op, a), &conds[i], err) < 0)
 			return -1;
+	out->root = root;
 	out->conds = conds;
 	out->n = n;
 	return 0;
+}
+
+static void assume_true(struct filter_node *node, const char *tag_key)
+{
+	if (node->type == FN_COND) {
+		if (node->cond->entity == FE_TAG && !strcmp(node->cond->key, tag_key))
+			node->type = FN_TRUE;
+		return;
+	}
+	for (size_t i = 0; i < node->n_kids; i++)
+		assume_true(node->kids[i], tag_key);
+}
+
+void filter_assume_true(const struct filter *f, const char *tag_key)
+{
+	if (f->root)
+		assume_true(f->root, tag_key);
 }
 
 /* ------------------------------------------------------------------ */

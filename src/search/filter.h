@@ -2,9 +2,13 @@
  * filter.h - MLflow's search DSL: filter strings, order_by clauses and page
  * tokens, parsed into a small AST that a store compiles to SQL.
  *
- * One parser serves every search (runs, experiments, and later registered
- * models and model versions); `enum filter_kind` selects which identifiers
- * and operators are legal, with MLflow's error messages. Nothing here knows
+ * One parser serves every search (runs, experiments, registered models,
+ * model versions and MLflow 3's logged models); `enum filter_kind` selects which identifiers and
+ * operators are legal, with MLflow's error messages. A new searchable
+ * entity is a new kind plus rows in the identifier tables of filter.c and
+ * the column tables of sqlgen.c; the grammar does not change. Beyond
+ * MLflow, filters may use OR, NOT and parentheses, and IN / NOT IN on
+ * params and tags; a filter MLflow accepts means what it means there. Nothing here knows
  * SQL; see sqlgen.h for the compiler. All AST memory lives in the arena the
  * caller passes.
  */
@@ -19,6 +23,7 @@ enum filter_kind {
 	FILTER_EXPERIMENTS,
 	FILTER_REGISTERED_MODELS,
 	FILTER_MODEL_VERSIONS,
+	FILTER_LOGGED_MODELS, /* MLflow 3's logged models (attributes, metrics., params., tags.) */
 };
 
 enum filter_entity {
@@ -70,8 +75,46 @@ struct filter_cond {
 	struct filter_value value;
 };
 
-/* A filter is an AND of conditions; n == 0 means "no filtering". */
+/* The shape of a filter: conditions combined by AND, OR and NOT, with
+ * MLflow's precedence extended as usual (NOT binds tighter than AND, AND
+ * tighter than OR; parentheses group). AND and OR chains are flattened,
+ * so an AND node never has an AND child. */
+enum filter_node_type {
+	FN_COND, /* a leaf: `cond` */
+	FN_AND,  /* every kid holds (n_kids >= 2) */
+	FN_OR,   /* some kid holds (n_kids >= 2) */
+	FN_NOT,  /* kids[0] does not hold (n_kids == 1) */
+	FN_TRUE, /* holds for every row: a condition a store set aside (filter_assume_true) */
+};
+
+/* Truth of a leaf: every condition is true or false for every row, never
+ * unknown. A comparison on a metric, param or tag the row lacks (or on a
+ * NaN metric, or on a NULL column such as a running run's end_time) is
+ * false; IS NULL on it is true. NOT is the plain complement, so
+ * `NOT (metrics.a > 1)` matches a run that has no metric `a`, while
+ * `metrics.a <= 1` does not (docs/storage.md (Search)). */
+struct filter_node {
+	enum filter_node_type type;
+	const struct filter_cond *cond; /* FN_COND: points into filter.conds */
+	struct filter_node **kids;
+	size_t n_kids;
+};
+
+/* Limits on one filter, past which filter_parse answers
+ * INVALID_PARAMETER_VALUE: comparisons in it, nesting of parentheses and
+ * NOT (which also bounds the parser's and the compiler's recursion), and
+ * quoted strings in all its IN lists together (each is a bound value). */
+enum {
+	FILTER_MAX_CONDITIONS = 256,
+	FILTER_MAX_DEPTH = 32,
+	FILTER_MAX_LIST_VALUES = 10000,
+};
+
+/* A parsed filter. `root` NULL means "no filtering". `conds` holds every
+ * comparison in the order written (the leaves of `root`), for callers
+ * that ask whether a filter mentions some key at all. */
 struct filter {
+	struct filter_node *root;
 	struct filter_cond *conds;
 	size_t n;
 };
@@ -88,7 +131,9 @@ struct order_by {
 };
 
 /* Parses `text` (may be NULL or empty: an empty filter). On error fills
- * `err` with INVALID_PARAMETER_VALUE and MLflow's message and returns -1.
+ * `err` with INVALID_PARAMETER_VALUE and returns -1; the message is
+ * MLflow's wherever MLflow rejects the filter too, and names the problem
+ * (unbalanced parentheses, a limit above) where only the extension can.
  * AST memory is allocated in `a`; strings in it are copies, not pointers
  * into `text`. Thread-safe (no shared state). */
 int filter_parse(enum filter_kind kind, const char *text, struct filter *out, struct arena *a,
@@ -98,6 +143,13 @@ int filter_parse(enum filter_kind kind, const char *text, struct filter *out, st
  * unknown identifiers and duplicate fields. Memory in `a`. */
 int order_by_parse(enum filter_kind kind, const char *const *clauses, size_t n, struct order_by *out,
 		   struct arena *a, struct mlf_err *err);
+
+/* Turns every comparison on the tag `tag_key` into FN_TRUE: the nodes of
+ * `f`'s tree change in place (`conds` stays as parsed, so the filter still
+ * says what was written). The registry uses it for
+ * MLflow's prompt rule: a search that is not asking for prompts drops its
+ * conditions on mlflow.prompt.is_prompt and leaves prompts out instead. */
+void filter_assume_true(const struct filter *f, const char *tag_key);
 
 /* Page tokens: standard base64 (padded) of the JSON text {"offset": N},
  * byte-identical to MLflow's. Encoding returns a string in `a`. Decoding a

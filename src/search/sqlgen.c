@@ -7,7 +7,13 @@
  * EXISTS over the entity's table, so conditions never interact (MLflow's
  * `params.a = 'x' AND params.a != 'y'` is legal and means two lookups).
  * Columns and tables come only from the tables below; every user value,
- * including keys, is a placeholder.
+ * including keys, is a placeholder. AND, OR and NOT of the filter tree
+ * become the same SQL words around parenthesised terms, except that NOT
+ * is "(...) IS NOT TRUE": a comparison on a NULL column (a running run's
+ * end_time) is unknown in SQL, and a plain NOT would leave it unknown,
+ * whereas filter.h promises that it is false and its NOT true. A filter
+ * of ANDs only compiles to exactly the SQL it did before OR existed.
+ * What differs between SQL dialects is in the `dialects` table only.
  *
  * Decisions the store must know about:
  * - A metric whose latest value is NaN (is_nan = 1) matches no metric
@@ -20,6 +26,15 @@
  *   directions; metric NaN sorts after every number and before missing.
  */
 #include "sqlgen.h"
+
+/* What differs between dialects. */
+static const struct dialect_spec {
+	const char *placeholder; /* printf format for the 1-based bind index */
+	bool native_ilike;       /* else ILIKE is lower(x) LIKE lower(y) */
+} dialects[] = {
+	[SQL_SQLITE] = { "?%zu", false },
+	[SQL_POSTGRES] = { "$%zu", true },
+};
 
 /* Attribute keys (canonical, from filter.c) to columns of the outer row. */
 static const struct attr_column {
@@ -49,6 +64,17 @@ static const struct attr_column {
 	{ FILTER_MODEL_VERSIONS, "run_id", "v.run_id", false },
 	{ FILTER_MODEL_VERSIONS, "creation_timestamp", "v.creation_time", false },
 	{ FILTER_MODEL_VERSIONS, "last_updated_timestamp", "v.last_updated_time", false },
+	/* logged models `g`: '' is how the store keeps "not given", which MLflow
+	 * keeps as NULL, so no comparison matches it; status compares by the
+	 * name MLflow's LoggedModelStatus has (READY, not 2 or LOGGED_MODEL_READY) */
+	{ FILTER_LOGGED_MODELS, "name", "g.name", false },
+	{ FILTER_LOGGED_MODELS, "model_id", "g.model_id", false },
+	{ FILTER_LOGGED_MODELS, "model_type", "NULLIF(g.model_type, '')", false },
+	{ FILTER_LOGGED_MODELS, "status",
+	  "(CASE g.status WHEN 1 THEN 'PENDING' WHEN 2 THEN 'READY' WHEN 3 THEN 'FAILED' ELSE 'UNSPECIFIED' END)", false },
+	{ FILTER_LOGGED_MODELS, "source_run_id", "NULLIF(g.source_run_id, '')", false },
+	{ FILTER_LOGGED_MODELS, "creation_timestamp", "g.creation_time", false },
+	{ FILTER_LOGGED_MODELS, "last_updated_timestamp", "g.last_updated_time", false },
 };
 
 /* Where a metric / param / tag / dataset field of the outer row lives:
@@ -84,6 +110,22 @@ static const struct entity_source {
 	{ FILTER_MODEL_VERSIONS, FE_TAG, NULL,
 	  "FROM model_version_tags vt WHERE vt.model_pk = v.model_pk AND vt.version = v.version", "vt.key = ", "", NULL,
 	  "vt.value", NULL },
+	/* a logged model's metric condition holds when one of its points does */
+	{ FILTER_LOGGED_MODELS, FE_METRIC, NULL, "FROM logged_model_metrics gm WHERE gm.model_id = g.model_id",
+	  "gm.key = ", "", NULL, "gm.value", "gm.is_nan" },
+	{ FILTER_LOGGED_MODELS, FE_PARAM, NULL, "FROM logged_model_params gp WHERE gp.model_id = g.model_id",
+	  "gp.key = ", "", NULL, "gp.value", NULL },
+	{ FILTER_LOGGED_MODELS, FE_TAG, NULL, "FROM logged_model_tags gt WHERE gt.model_id = g.model_id", "gt.key = ",
+	  "", NULL, "gt.value", NULL },
+};
+
+/* The entities whose rows a `datasets` scope narrows, and its columns. */
+static const struct dataset_scope_cols {
+	enum filter_kind kind;
+	enum filter_entity entity;
+	const char *name, *digest;
+} dataset_scopes[] = {
+	{ FILTER_LOGGED_MODELS, FE_METRIC, "gm.dataset_name", "gm.dataset_digest" },
 };
 
 /* Comparators that are "<column> <sql> <value>". */
@@ -120,6 +162,7 @@ static const char *const kind_names[] = {
 	[FILTER_EXPERIMENTS] = "experiments",
 	[FILTER_REGISTERED_MODELS] = "registered models",
 	[FILTER_MODEL_VERSIONS] = "model versions",
+	[FILTER_LOGGED_MODELS] = "logged models",
 };
 
 /* ------------------------------------------------------------------ */
@@ -127,7 +170,7 @@ static const char *const kind_names[] = {
 
 static void add_placeholder(enum sql_dialect d, struct buf *sql, size_t index)
 {
-	buf_addf(sql, d == SQL_POSTGRES ? "$%zu" : "?%zu", index);
+	buf_addf(sql, dialects[d].placeholder, index);
 }
 
 void sqlgen_bind(enum sql_dialect d, struct buf *sql, struct sql_binds *binds, struct sql_bind b, struct arena *a)
@@ -213,7 +256,7 @@ static void compile_comparison(enum sql_dialect d, struct buf *sql, struct sql_b
 		compile_in_list(d, sql, binds, column, c, a);
 		return;
 	}
-	if (c->op == FOP_ILIKE && d == SQL_SQLITE) { /* LIKE is case-sensitive per connection */
+	if (c->op == FOP_ILIKE && !dialects[d].native_ilike) { /* SQLite: LIKE is case-sensitive per connection */
 		buf_addf(sql, "lower(%s) LIKE lower(", column);
 		bind_value(d, sql, binds, &c->value, a);
 		buf_addch(sql, ')');
@@ -247,8 +290,32 @@ static size_t subquery_head(enum sql_dialect d, struct buf *sql, struct sql_bind
 	return key_index;
 }
 
-static int where_entity(enum sql_dialect d, enum filter_kind kind, const struct filter_cond *c, struct buf *sql,
-			struct sql_binds *binds, struct arena *a, struct mlf_err *err)
+/* " AND ((name = ? [AND digest = ?]) OR ...)": the point is on one of the datasets. */
+static void dataset_scope(enum sql_dialect d, const struct entity_source *s, const struct sqlgen_datasets *ds,
+			  struct buf *sql, struct sql_binds *binds, struct arena *a)
+{
+	const struct dataset_scope_cols *cols = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(dataset_scopes); i++)
+		if (dataset_scopes[i].kind == s->kind && dataset_scopes[i].entity == s->entity)
+			cols = &dataset_scopes[i];
+	if (!ds || !ds->n || !cols)
+		return;
+	buf_adds(sql, " AND (");
+	for (size_t i = 0; i < ds->n; i++) {
+		buf_addf(sql, "%s(%s = ", i ? " OR " : "", cols->name);
+		bind_text(d, sql, binds, ds->names[i], a);
+		if (ds->digests[i]) {
+			buf_addf(sql, " AND %s = ", cols->digest);
+			bind_text(d, sql, binds, ds->digests[i], a);
+		}
+		buf_addch(sql, ')');
+	}
+	buf_addch(sql, ')');
+}
+
+static int where_entity(enum sql_dialect d, enum filter_kind kind, const struct filter_cond *c,
+			const struct sqlgen_datasets *ds, struct buf *sql, struct sql_binds *binds, struct arena *a,
+			struct mlf_err *err)
 {
 	const struct entity_source *s = find_source(kind, c->entity, c->key);
 	if (!s)
@@ -258,6 +325,7 @@ static int where_entity(enum sql_dialect d, enum filter_kind kind, const struct 
 	if (c->op != FOP_IS_NULL && c->op != FOP_IS_NOT_NULL) {
 		if (s->nan_flag)
 			buf_addf(sql, " AND %s = 0", s->nan_flag);
+		dataset_scope(d, s, ds, sql, binds, a);
 		buf_adds(sql, " AND ");
 		compile_comparison(d, sql, binds, s->value, c, a);
 	}
@@ -275,19 +343,77 @@ static int where_attribute(enum sql_dialect d, enum filter_kind kind, const stru
 	return 0;
 }
 
+static int where_cond(enum sql_dialect d, enum filter_kind kind, const struct filter_cond *c,
+		      const struct sqlgen_datasets *ds, struct buf *sql, struct sql_binds *binds, struct arena *a,
+		      struct mlf_err *err)
+{
+	return c->entity == FE_ATTRIBUTE ? where_attribute(d, kind, c, sql, binds, a, err)
+					 : where_entity(d, kind, c, ds, sql, binds, a, err);
+}
+
+/* How each inner node is written around its parenthesised kids. */
+static const struct {
+	const char *open, *between, *close;
+} node_sql[] = {
+	[FN_AND] = { "(", " AND ", ")" },
+	[FN_OR] = { "(", " OR ", ")" },
+	[FN_NOT] = { "(", "", " IS NOT TRUE)" }, /* the kid is parenthesised already */
+};
+
+/* One node as a parenthesised term. Recursion is bounded by the tree's
+ * depth, which filter_parse keeps within FILTER_MAX_DEPTH. */
+static int where_node(enum sql_dialect d, enum filter_kind kind, const struct filter_node *node,
+		      const struct sqlgen_datasets *ds, struct buf *sql, struct sql_binds *binds, struct arena *a,
+		      struct mlf_err *err)
+{
+	if (node->type == FN_TRUE) {
+		buf_adds(sql, "(1 = 1)");
+		return 0;
+	}
+	if (node->type == FN_COND) {
+		buf_addch(sql, '(');
+		if (where_cond(d, kind, node->cond, ds, sql, binds, a, err) < 0)
+			return -1;
+		buf_addch(sql, ')');
+		return 0;
+	}
+	buf_adds(sql, node_sql[node->type].open);
+	for (size_t i = 0; i < node->n_kids; i++) {
+		if (i)
+			buf_adds(sql, node_sql[node->type].between);
+		if (where_node(d, kind, node->kids[i], ds, sql, binds, a, err) < 0)
+			return -1;
+	}
+	buf_adds(sql, node_sql[node->type].close);
+	return 0;
+}
+
+int sqlgen_where_datasets(enum sql_dialect d, enum filter_kind kind, const struct filter *f,
+			  const struct sqlgen_datasets *ds, struct buf *where, struct sql_binds *binds, struct arena *a,
+			  struct mlf_err *err)
+{
+	const struct filter_node *root = f->root;
+	if (!root)
+		return 0;
+	/* The top AND's kids are terms of the caller's AND list, as before. */
+	const struct filter_node *const *terms = (const struct filter_node *const *)root->kids;
+	size_t n = root->n_kids;
+	if (root->type != FN_AND) {
+		terms = &root;
+		n = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(where, " AND ");
+		if (where_node(d, kind, terms[i], ds, where, binds, a, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int sqlgen_where(enum sql_dialect d, enum filter_kind kind, const struct filter *f, struct buf *where,
 		 struct sql_binds *binds, struct arena *a, struct mlf_err *err)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		const struct filter_cond *c = &f->conds[i];
-		buf_adds(where, " AND (");
-		int rc = c->entity == FE_ATTRIBUTE ? where_attribute(d, kind, c, where, binds, a, err)
-						   : where_entity(d, kind, c, where, binds, a, err);
-		if (rc < 0)
-			return -1;
-		buf_addch(where, ')');
-	}
-	return 0;
+	return sqlgen_where_datasets(d, kind, f, NULL, where, binds, a, err);
 }
 
 /* ------------------------------------------------------------------ */

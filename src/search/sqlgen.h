@@ -6,7 +6,8 @@
  * placeholder with an entry in `binds`, and identifiers come only from the
  * whitelists in filter.c. The SQL refers to the outer table by the alias the
  * caller names (`r` for runs, `e` for experiments, `m` for registered
- * models, and `v` joined with its model `m` for model versions). The dialect decides the
+ * models, `v` joined with its model `m` for model versions, `g` for
+ * logged models). The dialect decides the
  * placeholder syntax and case-insensitive matching.
  */
 #ifndef MLF_SQLGEN_H
@@ -34,8 +35,9 @@ struct sql_binds {
 	size_t n, cap;
 };
 
-/* Appends " AND (<cond>)" for every condition of `f` to `where`, adding
- * placeholders to `binds`. Runs: outer alias `r` (columns of `runs`);
+/* Appends " AND (<term>)" to `where` for every term of the top-level AND
+ * of `f` (or for its root when that is not an AND), adding placeholders to
+ * `binds`; OR and NOT inside a term follow filter.h's truth rules. Runs: outer alias `r` (columns of `runs`);
  * experiments: alias `e`; registered models: `m` (registered_models);
  * model versions: `v` (model_versions) joined with its model as `m`.
  * Returns -1 with INVALID_PARAMETER_VALUE for a condition the kind does
@@ -49,6 +51,22 @@ struct sql_binds {
  * go through sqlgen_bind too, in any order relative to these calls. */
 int sqlgen_where(enum sql_dialect d, enum filter_kind kind, const struct filter *f, struct buf *where,
 		 struct sql_binds *binds, struct arena *a, struct mlf_err *err);
+
+/* The `datasets` of a logged-model search: dataset_name[i] with, when
+ * digests[i] is not NULL, dataset_digest[i]. */
+struct sqlgen_datasets {
+	const char *const *names;
+	const char *const *digests;
+	size_t n;
+};
+
+/* sqlgen_where for logged models (alias `g`, table logged_models), whose
+ * metric conditions hold only for points on one of `ds` (MLflow 3's
+ * `datasets`; NULL or empty: any point). A metric condition holds when
+ * some non-NaN point of the key satisfies it, as in MLflow's SQL store. */
+int sqlgen_where_datasets(enum sql_dialect d, enum filter_kind kind, const struct filter *f,
+			  const struct sqlgen_datasets *ds, struct buf *where, struct sql_binds *binds, struct arena *a,
+			  struct mlf_err *err);
 
 /* Appends the ORDER BY list for `ob` to `order` as is (no keywords, no
  * leading comma: the caller writes " ORDER BY "), followed by

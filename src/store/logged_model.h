@@ -67,21 +67,33 @@ struct store_logged_model_create {
 	size_t n_tags;
 };
 
-/* Search: experiments, paging, and order terms over the model's own
- * fields. `field` is a name MLflow accepts (name, model_id, model_type,
- * status, source_run_id, creation_timestamp[_ms] / creation_time,
- * last_updated_timestamp[_ms] / last_updated_time); the store maps it to a
- * column through a whitelist and refuses others with INVALID_PARAMETER_VALUE
- * "Invalid order by field name: X". Without a creation term, newest first
- * is the last tie-breaker. */
+/* Search: experiments, filter, datasets, paging, and order terms.
+ * `field` is a name MLflow accepts (name, model_id, model_type, status,
+ * source_run_id, creation_timestamp[_ms] / creation_time,
+ * last_updated_timestamp[_ms] / last_updated_time) or `metrics.<key>`,
+ * which orders by the key's latest point (by timestamp, then step) among
+ * the points on `dataset_name` / `dataset_digest` when given; models
+ * without such a point sort last both ways, NaN just before them. The
+ * store maps fields to columns through a whitelist and refuses others with
+ * INVALID_PARAMETER_VALUE "Invalid order by field name: X". Without a
+ * creation term, newest first is the last tie-breaker but one (model_id). */
 struct store_logged_order {
 	const char *field;
 	bool ascending;
+	const char *dataset_name, *dataset_digest; /* NULL when not given */
 };
 
+/* `filter` is parsed as FILTER_LOGGED_MODELS. `datasets` (n_datasets
+ * names, digests may be NULL) scope the filter's metric conditions; with
+ * datasets but no metric condition, only models with a metric on one of
+ * them match (MLflow's rule). */
 struct store_logged_search {
 	const int64_t *experiment_ids;
 	size_t n_experiments;
+	struct filter filter;
+	const char *const *dataset_names;
+	const char *const *dataset_digests;
+	size_t n_datasets;
 	const struct store_logged_order *order;
 	size_t n_order;
 	int64_t max_results;

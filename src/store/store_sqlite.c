@@ -51,6 +51,7 @@
 	X(PAGE_PARAMS, "SELECT run_pk, key, value FROM params WHERE run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk") \
 	X(PAGE_TAGS, "SELECT run_pk, key, value FROM tags WHERE run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk") \
 	X(PAGE_WITH_INPUTS, "SELECT DISTINCT run_pk FROM run_inputs WHERE run_pk IN (SELECT value FROM json_each(?1))") \
+	X(PAGE_OUTPUTS, "SELECT run_pk, model_id, step FROM run_model_links WHERE direction = 'output' AND run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk, link_id") \
 	X(INPUT_TAGS, "SELECT key, value FROM input_tags WHERE run_pk = ?1 AND dataset_pk = ?2") \
 	X(TAG_UPSERT, "INSERT INTO tags(run_pk, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value") \
 	X(TAG_DELETE, "DELETE FROM tags WHERE run_pk = ?1 AND key = ?2") \
@@ -699,7 +700,9 @@ static struct store_run *run_of(const struct pk_slot *idx, size_t n, struct stor
 	return lo < n && idx[lo].pk == pk ? &runs[idx[lo].run] : NULL;
 }
 
-enum page_kind { PAGE_KIND_METRICS, PAGE_KIND_PARAMS, PAGE_KIND_TAGS };
+/* A search page carries metrics, params, tags and, as MLflow 3's search
+ * does, model outputs (not model inputs: MLflow's search leaves them out). */
+enum page_kind { PAGE_KIND_METRICS, PAGE_KIND_PARAMS, PAGE_KIND_TAGS, PAGE_KIND_OUTPUTS };
 
 /* Appends one row to its run's list of `kind`; `cap` tracks the capacity of
  * the list being filled (rows of one run arrive together). */
@@ -716,6 +719,16 @@ static void page_add_row(enum page_kind kind, struct store_run *r, sqlite3_stmt 
 		m->timestamp = sqlite3_column_int64(s, 3);
 		m->step = sqlite3_column_int64(s, 4);
 		m->run_id = NULL;
+		return;
+	}
+	if (kind == PAGE_KIND_OUTPUTS) {
+		if (r->n_model_outputs == *cap) {
+			*cap = *cap ? *cap * 2 : 4;
+			r->model_outputs = arena_grow_array(a, r->model_outputs, r->n_model_outputs, *cap,
+							    sizeof(*r->model_outputs));
+		}
+		r->model_outputs[r->n_model_outputs].model_id = sqlite_col_text(s, 1, a);
+		r->model_outputs[r->n_model_outputs++].step = sqlite3_column_int64(s, 2);
 		return;
 	}
 	struct store_kv **list = kind == PAGE_KIND_PARAMS ? &r->params : &r->tags;
@@ -773,6 +786,8 @@ static int page_load_data(struct sqlite_conn *c, const int64_t *pks, struct stor
 		rc = page_load_kind(c, S_PAGE_PARAMS, PAGE_KIND_PARAMS, json.ptr, idx, n, runs, a, err);
 	if (rc == 0)
 		rc = page_load_kind(c, S_PAGE_TAGS, PAGE_KIND_TAGS, json.ptr, idx, n, runs, a, err);
+	if (rc == 0)
+		rc = page_load_kind(c, S_PAGE_OUTPUTS, PAGE_KIND_OUTPUTS, json.ptr, idx, n, runs, a, err);
 	/* dataset inputs are rare: load them only for the runs that have some */
 	sqlite3_stmt *s = rc == 0 ? sqlite_conn_stmt(c, S_PAGE_WITH_INPUTS, err) : NULL;
 	if (s) {

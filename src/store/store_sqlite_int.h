@@ -9,6 +9,7 @@
 #include "registry.h"
 #include "sqlite_conn.h"
 #include "store.h"
+#include "../search/sqlgen.h"
 
 /* The connection pool of a SQLite store. Borrowed. */
 struct sqlite_pool *store_sqlite_pool(struct store *st);
@@ -17,6 +18,10 @@ struct sqlite_pool *store_sqlite_pool(struct store *st);
  * columns into a list in `a`. */
 int store_sqlite_load_kv(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out, size_t *n,
 			 struct arena *a, struct mlf_err *err);
+
+/* Binds every value of `b` to `s`, items[i] to index i + 1 (sqlgen's
+ * numbering). Defined in store_sqlite_registry.c. */
+void store_sqlite_bind_all(sqlite3_stmt *s, const struct sql_binds *b);
 
 /* The registry half of the SQLite store (store_sqlite_registry.c). */
 extern const struct store_registry_ops store_sqlite_registry_ops;

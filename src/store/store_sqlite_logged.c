@@ -19,6 +19,9 @@
 #define MODEL_COLS                                                                                      \
 	"model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, " \
 	"lifecycle_stage, model_type, source_run_id, status_message"
+#define MODEL_COLS_G                                                                                              \
+	"g.model_id, g.experiment_id, g.name, g.artifact_location, g.creation_time, g.last_updated_time, g.status, " \
+	"g.lifecycle_stage, g.model_type, g.source_run_id, g.status_message"
 
 /* ---- lookups ------------------------------------------------------------------- */
 
@@ -203,18 +206,20 @@ static const struct {
 	const char *field;
 	const char *column;
 } order_fields[] = {
-	{ "name", "name" },
-	{ "model_id", "model_id" },
-	{ "model_type", "model_type" },
-	{ "status", "status" },
-	{ "source_run_id", "source_run_id" },
-	{ "creation_timestamp", "creation_time" },
-	{ "creation_timestamp_ms", "creation_time" },
-	{ "creation_time", "creation_time" },
-	{ "last_updated_timestamp", "last_updated_time" },
-	{ "last_updated_timestamp_ms", "last_updated_time" },
-	{ "last_updated_time", "last_updated_time" },
+	{ "name", "g.name" },
+	{ "model_id", "g.model_id" },
+	{ "model_type", "g.model_type" },
+	{ "status", "g.status" },
+	{ "source_run_id", "g.source_run_id" },
+	{ "creation_timestamp", "g.creation_time" },
+	{ "creation_timestamp_ms", "g.creation_time" },
+	{ "creation_time", "g.creation_time" },
+	{ "last_updated_timestamp", "g.last_updated_time" },
+	{ "last_updated_timestamp_ms", "g.last_updated_time" },
+	{ "last_updated_time", "g.last_updated_time" },
 };
+
+#define METRICS_PREFIX "metrics."
 
 static const char *order_column(const char *field)
 {
@@ -224,26 +229,114 @@ static const char *order_column(const char *field)
 	return NULL;
 }
 
-/* SELECT ... WHERE active AND experiment_id IN (?...) ORDER BY ... LIMIT ? OFFSET ?;
- * experiment ids are bound first, then limit and offset. */
-static int search_sql(const struct store_logged_search *q, struct buf *sql, struct mlf_err *err)
+static void bind_text(struct buf *sql, struct sql_binds *binds, const char *text, struct arena *a)
+{
+	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = text }, a);
+}
+
+static void bind_int(struct buf *sql, struct sql_binds *binds, int64_t v, struct arena *a)
+{
+	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v }, a);
+}
+
+/* "(SELECT <what> FROM the latest point of the order term's metric)": by
+ * timestamp, then step, then a fixed order so both sort keys see one point. */
+static void latest_point(struct buf *sql, struct sql_binds *binds, const struct store_logged_order *o,
+			 const char *what, struct arena *a)
+{
+	buf_addf(sql, "(SELECT %s FROM logged_model_metrics o WHERE o.model_id = g.model_id AND o.key = ", what);
+	bind_text(sql, binds, o->field + strlen(METRICS_PREFIX), a);
+	if (o->dataset_name) {
+		buf_adds(sql, " AND o.dataset_name = ");
+		bind_text(sql, binds, o->dataset_name, a);
+	}
+	if (o->dataset_digest) {
+		buf_adds(sql, " AND o.dataset_digest = ");
+		bind_text(sql, binds, o->dataset_digest, a);
+	}
+	buf_adds(sql, " ORDER BY o.timestamp DESC, o.step DESC, o.run_id, o.dataset_name, o.dataset_digest LIMIT 1)");
+}
+
+/* One order term: a column, or a metric as two keys (missing last, NaN
+ * just before, then the value). */
+static int order_term(struct buf *sql, struct sql_binds *binds, const struct store_logged_order *o, bool *has_creation,
+		      struct arena *a, struct mlf_err *err)
+{
+	const char *dir = o->ascending ? "ASC" : "DESC";
+	if (!strncmp(o->field, METRICS_PREFIX, strlen(METRICS_PREFIX)) && o->field[strlen(METRICS_PREFIX)]) {
+		buf_adds(sql, "COALESCE(");
+		latest_point(sql, binds, o, "o.is_nan", a);
+		buf_adds(sql, ", 2) ASC, ");
+		latest_point(sql, binds, o, "CASE WHEN o.is_nan THEN NULL ELSE o.value END", a);
+		buf_addf(sql, " %s, ", dir);
+		return 0;
+	}
+	if (strchr(o->field, '.'))
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "Invalid order by field name: %s. Only metrics are supported.", o->field);
+	const char *col = order_column(o->field);
+	if (!col)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid order by field name: %s", o->field);
+	*has_creation |= !strcmp(col, "g.creation_time");
+	buf_addf(sql, "%s %s, ", col, dir);
+	return 0;
+}
+
+/* " AND EXISTS (a point on one of the datasets)": MLflow's rule for
+ * datasets given without any metric condition. */
+static void on_datasets(struct buf *sql, struct sql_binds *binds, const struct store_logged_search *q,
+			struct arena *a)
+{
+	buf_adds(sql, " AND EXISTS (SELECT 1 FROM logged_model_metrics gd WHERE gd.model_id = g.model_id AND (");
+	for (size_t i = 0; i < q->n_datasets; i++) {
+		buf_adds(sql, i ? " OR (gd.dataset_name = " : "(gd.dataset_name = ");
+		bind_text(sql, binds, q->dataset_names[i], a);
+		if (q->dataset_digests[i]) {
+			buf_adds(sql, " AND gd.dataset_digest = ");
+			bind_text(sql, binds, q->dataset_digests[i], a);
+		}
+		buf_addch(sql, ')');
+	}
+	buf_adds(sql, "))");
+}
+
+static bool mentions_metrics(const struct filter *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->conds[i].entity == FE_METRIC)
+			return true;
+	return false;
+}
+
+/* SELECT ... WHERE active AND experiment_id IN (...) AND <filter> ORDER BY
+ * ... LIMIT ? OFFSET ?, every value bound in `binds`. */
+static int search_sql(const struct store_logged_search *q, struct buf *sql, struct sql_binds *binds, struct arena *a,
+		      struct mlf_err *err)
 {
 	bool has_creation = false;
-	buf_adds(sql, "SELECT " MODEL_COLS " FROM logged_models WHERE lifecycle_stage = 'active' AND experiment_id IN (");
-	for (size_t i = 0; i < q->n_experiments; i++)
-		buf_addf(sql, "%s?%zu", i ? ", " : "", i + 1);
-	buf_adds(sql, ") ORDER BY ");
-	for (size_t i = 0; i < q->n_order; i++) {
-		const char *col = order_column(q->order[i].field);
-		if (!col)
-			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid order by field name: %s",
-					  q->order[i].field);
-		has_creation |= !strcmp(col, "creation_time");
-		buf_addf(sql, "%s %s, ", col, q->order[i].ascending ? "ASC" : "DESC");
+	struct sqlgen_datasets ds = { q->dataset_names, q->dataset_digests, q->n_datasets };
+	buf_adds(sql, "SELECT " MODEL_COLS_G " FROM logged_models g WHERE g.lifecycle_stage = 'active' AND "
+		      "g.experiment_id IN (");
+	for (size_t i = 0; i < q->n_experiments; i++) {
+		if (i)
+			buf_adds(sql, ", ");
+		bind_int(sql, binds, q->experiment_ids[i], a);
 	}
+	buf_addch(sql, ')');
+	if (sqlgen_where_datasets(SQL_SQLITE, FILTER_LOGGED_MODELS, &q->filter, &ds, sql, binds, a, err) < 0)
+		return -1;
+	if (q->n_datasets && !mentions_metrics(&q->filter))
+		on_datasets(sql, binds, q, a);
+	buf_adds(sql, " ORDER BY ");
+	for (size_t i = 0; i < q->n_order; i++)
+		if (order_term(sql, binds, &q->order[i], &has_creation, a, err) < 0)
+			return -1;
 	if (!has_creation)
-		buf_adds(sql, "creation_time DESC, ");
-	buf_addf(sql, "model_id ASC LIMIT ?%zu OFFSET ?%zu", q->n_experiments + 1, q->n_experiments + 2);
+		buf_adds(sql, "g.creation_time DESC, ");
+	buf_adds(sql, "g.model_id ASC LIMIT ");
+	bind_int(sql, binds, q->max_results + 1, a);
+	buf_adds(sql, " OFFSET ");
+	bind_int(sql, binds, q->offset, a);
 	return 0;
 }
 
@@ -251,18 +344,16 @@ static int search_read(struct sqlite_conn *c, const struct store_logged_search *
 		       size_t *n, bool *more, struct arena *a, struct mlf_err *err)
 {
 	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
 	sqlite3_stmt *s = NULL;
 	size_t cap = 0;
-	int rc = search_sql(q, &sql, err);
+	int rc = search_sql(q, &sql, &binds, a, err);
 	if (rc == 0 && sqlite3_prepare_v2(c->db, sql.ptr, (int)sql.len, &s, NULL) != SQLITE_OK)
 		rc = sqlite_conn_fail(c, "logged model search", err);
 	buf_release(&sql);
 	if (rc < 0)
 		return -1;
-	for (size_t i = 0; i < q->n_experiments; i++)
-		sqlite3_bind_int64(s, (int)i + 1, q->experiment_ids[i]);
-	sqlite3_bind_int64(s, (int)q->n_experiments + 1, q->max_results + 1);
-	sqlite3_bind_int64(s, (int)q->n_experiments + 2, q->offset);
+	store_sqlite_bind_all(s, &binds);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;

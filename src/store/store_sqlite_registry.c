@@ -459,7 +459,7 @@ static int sq_alias_get(struct store *st, const char *name, const char *alias, s
 
 /* ---- search ---------------------------------------------------------------------- */
 
-static void bind_all(sqlite3_stmt *s, const struct sql_binds *b)
+void store_sqlite_bind_all(sqlite3_stmt *s, const struct sql_binds *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		int idx = (int)i + 1;
@@ -472,13 +472,19 @@ static void bind_all(sqlite3_stmt *s, const struct sql_binds *b)
 	}
 }
 
-/* Does the filter say anything about the prompt tag? Then prompts are
- * not left out implicitly (MLflow 3's rule, harmless for 2.x clients). */
-static bool filter_names_prompts(const struct filter *f)
+/* MLflow's test for a search that asks for prompts: the first condition
+ * on the prompt tag is `= 'true'` or `!= 'false'` (any case). */
+static bool querying_prompts(const struct filter *f)
 {
-	for (size_t i = 0; i < f->n; i++)
-		if (f->conds[i].entity == FE_TAG && !strcmp(f->conds[i].key, PROMPT_TAG))
-			return true;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct filter_cond *c = &f->conds[i];
+		if (c->entity != FE_TAG || strcmp(c->key, PROMPT_TAG) != 0)
+			continue;
+		if (c->value.kind != FV_STRING)
+			return false;
+		return (c->op == FOP_EQ && !strcasecmp(c->value.str, "true")) ||
+		       (c->op == FOP_NE && !strcasecmp(c->value.str, "false"));
+	}
 	return false;
 }
 
@@ -487,9 +493,15 @@ static bool filter_names_prompts(const struct filter *f)
 static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kind kind, const struct store_search *q,
 		       struct arena *a, struct mlf_err *err)
 {
-	if (!filter_names_prompts(&q->filter))
+	/* Not asking for prompts: MLflow drops every condition on the prompt
+	 * tag (so `!= 'true'`, which the 3.x client appends, holds for a model
+	 * without the tag) and leaves prompts out; asking: they are ordinary
+	 * tag conditions. */
+	if (!querying_prompts(&q->filter)) {
+		filter_assume_true(&q->filter, PROMPT_TAG);
 		buf_adds(sql, " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_pk = m.model_pk "
 			      "AND pt.key = '" PROMPT_TAG "' AND pt.value = 'true')");
+	}
 	if (sqlgen_where(SQL_SQLITE, kind, &q->filter, sql, binds, a, err) < 0)
 		return -1;
 	buf_adds(sql, " ORDER BY ");
@@ -514,7 +526,7 @@ static sqlite3_stmt *search_prepare(struct sqlite_conn *c, const char *head, enu
 		if (sqlite3_prepare_v2(c->db, sql.ptr, (int)sql.len, &s, NULL) != SQLITE_OK)
 			sqlite_conn_fail(c, "registry search", err);
 		else
-			bind_all(s, &binds);
+			store_sqlite_bind_all(s, &binds);
 	}
 	buf_release(&sql);
 	return s;

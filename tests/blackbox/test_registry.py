@@ -119,7 +119,7 @@ BAD_REQUESTS = [
      "RESOURCE_DOES_NOT_EXIST"),
     ("GET", "registered-models/search", {"max_results": "1001"}, 400, "INVALID_PARAMETER_VALUE"),
     ("GET", "model-versions/search", {"max_results": "0"}, 400, "INVALID_PARAMETER_VALUE"),
-    ("GET", "model-versions/search", {"filter": "name = 'a' OR name = 'b'"}, 400, "INVALID_PARAMETER_VALUE"),
+    ("GET", "model-versions/search", {"filter": "name = 'a' OR (name = 'b'"}, 400, "INVALID_PARAMETER_VALUE"),
 ]
 
 

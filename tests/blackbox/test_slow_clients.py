@@ -434,7 +434,12 @@ def test_caps_close_idle_connections_first_and_never_a_request(mlflowc_bin, tmp_
     size = 4096
     try:
         upload = upload_in_flight(server.port, "first.bin", size)
-        idle = [open_idle(server.port) for _ in range(3)]   # with the upload: at the cap
+        idle = []
+        for _ in range(3):  # with the upload: at the cap
+            idle.append(open_idle(server.port))
+            # a connection turns idle when the server has finished its response, which
+            # the client may see first: let the server mark it before the next one starts
+            time.sleep(0.3)
         # a new client is served; the oldest idle connection made room, the upload was spared
         fresh = open_idle(server.port)
         assert wait_closed(idle[0], 5), "no idle connection was closed at the cap"

@@ -1,7 +1,9 @@
 /*
  * test_filter.c - unit tests for the search DSL parser (search/filter.h):
  * what each search kind accepts and how it reads it, every rejection
- * class with MLflow's wording, order_by clauses and page tokens.
+ * class with MLflow's wording, order_by clauses and page tokens; and the
+ * extension beyond MLflow: AND / OR / NOT trees with their precedence,
+ * parentheses, IN on params and tags, and the limits of filter.h.
  *
  * The accepted and rejected filters include every filter string MLflow
  * 2.17 answered in the recorded conformance transcripts
@@ -166,6 +168,14 @@ static const struct accept_case accept_cases[] = {
 	{ R, "datasets.context = 'training'", FE_DATASET, "context", FOP_EQ, FV_STRING, "training" },
 	{ R, "datasets.context IN ('validation', 'test')", FE_DATASET, "context", FOP_IN, FV_LIST, "validation|test" },
 	{ R, "datasets.name NOT IN ('Toy')", FE_DATASET, "name", FOP_NOT_IN, FV_LIST, "Toy" },
+	/* IN / NOT IN on params and tags: beyond MLflow, which answers 400 */
+	{ R, "params.opt IN ('sgd', 'rmsprop')", FE_PARAM, "opt", FOP_IN, FV_LIST, "sgd|rmsprop" },
+	{ R, "params.opt NOT IN ('sgd', 'rmsprop')", FE_PARAM, "opt", FOP_NOT_IN, FV_LIST, "sgd|rmsprop" },
+	{ R, "tags.team IN ('nlp', 'tabular')", FE_TAG, "team", FOP_IN, FV_LIST, "nlp|tabular" },
+	{ R, "tags.`odd key` not in ('A', 'b''c',)", FE_TAG, "odd key", FOP_NOT_IN, FV_LIST, "A|b''c" },
+	{ E, "tags.team IN ('x')", FE_TAG, "team", FOP_IN, FV_LIST, "x" },
+	{ RM, "tags.k NOT IN ('x', 'Y')", FE_TAG, "k", FOP_NOT_IN, FV_LIST, "x|Y" },
+	{ MV, "tags.k IN ('x')", FE_TAG, "k", FOP_IN, FV_LIST, "x" },
 	{ R, "datasets.name LIKE 'toy-%'", FE_DATASET, "name", FOP_LIKE, FV_STRING, "toy-%" },
 	{ R, "datasets.name ILIKE 'TOY-%'", FE_DATASET, "name", FOP_ILIKE, FV_STRING, "TOY-%" },
 
@@ -236,10 +246,6 @@ struct reject_case {
 static const struct reject_case reject_cases[] = {
 	/* structure: MLflow's "Invalid clause(s)" (runs quote each token) */
 	{ R, "metrics.acc >", "Invalid clause(s) in filter string: 'metrics.acc', '>'" },
-	{ R, "metrics.acc = 1 or metrics.acc = 2", "Invalid clause(s) in filter string: 'or'" },
-	{ R, "metrics.acc = 1 OR metrics.acc = 2", "Invalid clause(s) in filter string: 'OR'" },
-	{ R, "(metrics.acc = 1)", "Invalid clause(s) in filter string: '(metrics.acc = 1)'" },
-	{ R, "NOT metrics.acc = 1", "Invalid clause(s) in filter string: 'NOT'" },
 	{ R, "metrics.acc = 1;", "Invalid clause(s) in filter string: ';'" },
 	{ R, "params.a = 'unterminated", "Invalid clause(s) in filter string: 'params.a', '=', ''unterminated'" },
 	{ R, "run_id IN 'a'", "Invalid clause(s) in filter string: 'run_id', 'IN', ''a''" },
@@ -267,11 +273,10 @@ static const struct reject_case reject_cases[] = {
 					     "for string value FINISHED. Use either single or double quotes." },
 	{ R, "params.a = `x`", "Parameter value is either not quoted" },
 	{ R, "tags.team LIKE 5", "Expected a quoted string value for tag (e.g. 'my-value'). Got value 5" },
-	{ R, "params.opt IN ('sgd', 'rmsprop')", "Expected a quoted string value for parameter (e.g. 'my-value'). Got "
-						 "value ('sgd', 'rmsprop')" },
-	{ R, "params.opt NOT IN ('sgd', 'rmsprop')", "Expected a quoted string value for parameter" },
-	{ R, "tags.team IN ('nlp', 'tabular')", "Expected a quoted string value for tag (e.g. 'my-value'). Got value "
-						"('nlp', 'tabular')" },
+	{ R, "params.opt IN (1, 2)", "but got different type in list: (1, 2)" },
+	{ R, "tags.team NOT IN ()", "but got empty list" },
+	{ R, "params.opt = ('a')", "Invalid comparator '=' for a list of values" },
+	{ R, "tags.t LIKE ('a')", "Invalid comparator 'LIKE' for a list of values" },
 	{ R, "tags.team = NULL", "Expected a quoted string value for tag (e.g. 'my-value'). Got value NULL" },
 	{ R, "attributes.status IN ('FAILED', 'KILLED')",
 	  "Only the 'run_id' attribute supports comparison with a list of quoted string values." },
@@ -285,8 +290,8 @@ static const struct reject_case reject_cases[] = {
 	{ R, "run_id IN ('a' 'b')", "but got ill-formed list." },
 	{ R, "run_id IN ('a',, 'b')", "While parsing a list in the query" },
 	/* comparators */
-	{ R, "params.opt > 'a'", "Invalid comparator '>' not one of '{'=', '!=', 'LIKE', 'ILIKE', 'IS NULL', "
-				 "'IS NOT NULL'}'" },
+	{ R, "params.opt > 'a'", "Invalid comparator '>' not one of '{'=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN', "
+				 "'IS NULL', 'IS NOT NULL'}'" },
 	{ R, "tags.t < 'a'", "Invalid comparator '<' not one of" },
 	{ R, "metrics.acc LIKE 5", "Invalid comparator 'LIKE' not one of '{'=', '!=', '<', '<=', '>', '>='}'" },
 	{ R, "metrics.acc IS NULL", "Invalid comparator 'IS NULL'" },
@@ -316,10 +321,14 @@ static const struct reject_case reject_cases[] = {
 	{ E, "name = 'a' AND", "Invalid clause(s) in filter string: AND" },
 	{ RM, "AND name = 'a'", "Invalid clause(s) in filter string: AND" },
 	{ MV, "AND", "Invalid clause(s) in filter string: AND" },
+	{ R, "(metrics.a > 1 AND) OR metrics.b > 1", "Invalid clause(s) in filter string: 'AND'" },
+	{ R, "metrics.a > 1 AND OR metrics.b > 1", "Invalid clause(s) in filter string: 'AND'" },
+	{ R, "NOT AND metrics.a > 1", "Invalid clause(s) in filter string: 'AND'" },
+	{ R, "( AND metrics.a > 1)", "Invalid clause(s) in filter string: 'AND'" },
 
 	/* experiments */
 	{ E, "name LIKE", "Invalid clause(s) in filter string: name, LIKE" },
-	{ E, "name = 'a' OR name = 'b'", "Invalid clause(s) in filter string: OR" },
+	{ E, "name = 'a' OR name", "Invalid clause(s) in filter string: name" },
 	{ E, "tags.team > 'x'", "Invalid comparator for tag: >" },
 	{ E, "params.p = 'x'", "Invalid entity type 'params'. Valid entity types are ('attribute', 'tag', 'tags')" },
 	{ E, "attributes.name = 'x'", "Invalid entity type 'attributes'" },
@@ -335,11 +344,10 @@ static const struct reject_case reject_cases[] = {
 
 	/* registered models */
 	{ RM, "name LIKE", "Invalid clause(s) in filter string: name, LIKE" },
-	{ RM, "name = 'cf-raw-registry-model' OR name = 'x'", "Invalid clause(s) in filter string: OR" },
 	{ RM, "description = 'x'", "Invalid attribute key 'description' specified. Valid keys are '{'name'}'" },
 	{ RM, "name > 'x'", "Invalid comparator for attribute: >" },
 	{ RM, "tags.k IS NULL", "Invalid comparator for tag: IS NULL" },
-	{ RM, "tags.k IN ('a')", "Expected a quoted string value for tag" },
+	{ RM, "tags.k IN (5)", "but got different type in list" },
 	{ RM, "name = 5", "Expected a quoted string value or a list of quoted string values for attributes. Got value 5" },
 	{ RM, "name IN ('a')", "Only the 'run_id' attribute" },
 	{ RM, "metrics.x = 1", "Invalid entity type 'metrics'" },
@@ -485,6 +493,208 @@ static const struct order_case order_cases[] = {
 	{ MV, "creation_timestamp", FE_ATTRIBUTE, "creation_timestamp", true },
 	{ MV, "last_updated_timestamp DESC", FE_ATTRIBUTE, "last_updated_timestamp", false },
 };
+
+/* ------------------------------------------------------------------ */
+/* AND / OR / NOT and parentheses                                      */
+
+/* The tree as text: leaves are their keys, inner nodes (and k1 k2 ...),
+ * (or ...), (not k). */
+static void add_tree(struct buf *b, const struct filter_node *node)
+{
+	static const char *const names[] = { [FN_AND] = "and", [FN_OR] = "or", [FN_NOT] = "not" };
+	if (node->type == FN_COND) {
+		buf_adds(b, node->cond->key);
+		return;
+	}
+	buf_addf(b, "(%s", names[node->type]);
+	for (size_t i = 0; i < node->n_kids; i++) {
+		buf_addch(b, ' ');
+		add_tree(b, node->kids[i]);
+	}
+	buf_addch(b, ')');
+}
+
+static const char *tree_text(struct fixture *fx, const struct filter *f)
+{
+	struct buf b = BUF_INIT;
+	if (f->root)
+		add_tree(&b, f->root);
+	char *s = arena_strdup(&fx->a, b.len ? b.ptr : "");
+	buf_release(&b);
+	return s;
+}
+
+static const struct {
+	enum filter_kind kind;
+	const char *text;
+	const char *tree;
+} tree_cases[] = {
+	/* precedence: NOT > AND > OR; keywords in any case */
+	{ R, "metrics.a > 1 OR metrics.b > 1 AND metrics.c > 1", "(or a (and b c))" },
+	{ R, "metrics.a > 1 AND metrics.b > 1 OR metrics.c > 1", "(or (and a b) c)" },
+	{ R, "NOT metrics.a > 1 AND metrics.b > 1", "(and (not a) b)" },
+	{ R, "not metrics.a > 1 or not metrics.b > 1 and metrics.c > 1", "(or (not a) (and (not b) c))" },
+	{ R, "metrics.a > 1 Or metrics.b > 1 oR metrics.c > 1", "(or a b c)" },
+	/* parentheses group, nest, and flatten into same-kind chains */
+	{ R, "(metrics.a > 1 OR metrics.b > 1) AND metrics.c > 1", "(and (or a b) c)" },
+	{ R, "metrics.a > 1 AND (metrics.b > 1 OR (metrics.c > 1 AND NOT (params.d = 'x')))",
+	  "(and a (or b (and c (not d))))" },
+	{ R, "(metrics.a > 1 OR metrics.b > 1) OR (metrics.c > 1)", "(or a b c)" },
+	{ R, "((metrics.a > 1))", "a" },
+	{ R, "(metrics.a > 1 AND metrics.b > 1) AND metrics.c > 1", "(and a b c)" },
+	{ R, "NOT NOT metrics.a > 1", "(not (not a))" },
+	{ R, "NOT (metrics.a > 1 OR metrics.b > 1)", "(not (or a b))" },
+	/* NOT inside comparisons is still part of them */
+	{ R, "NOT params.a NOT IN ('x') OR tags.b IS NOT NULL", "(or (not a) b)" },
+	{ R, "NOT (params.a IN ('x', ')') AND tags.b = ')(')", "(not (and a b))" },
+	/* MLflow's missing AND is kept (stray ANDs are refused: reject_cases) */
+	{ R, "metrics.a > 1 metrics.b > 1", "(and a b)" },
+	{ R, "metrics.a > 1 (metrics.b > 1 OR metrics.c > 1)", "(and a (or b c))" },
+	{ R, "(metrics.a > 1) AND NOT metrics.b > 1", "(and a (not b))" },
+	/* other kinds share the grammar */
+	{ E, "name = 'a' OR (tags.t = 'x' AND NOT creation_time > 5)", "(or name (and t (not creation_time)))" },
+	{ RM, "name = 'a' OR name = 'b'", "(or name name)" },
+	{ MV, "NOT (name = 'a' OR version_number > 2)", "(not (or name version_number))" },
+};
+
+static void test_filter_trees(void **state)
+{
+	struct fixture *fx = *state;
+	for (size_t i = 0; i < sizeof(tree_cases) / sizeof(tree_cases[0]); i++) {
+		struct filter f = parse_ok(fx, tree_cases[i].kind, tree_cases[i].text);
+		const char *got = tree_text(fx, &f);
+		if (strcmp(got, tree_cases[i].tree))
+			fail_msg("\"%s\": tree %s, want %s", tree_cases[i].text, got, tree_cases[i].tree);
+	}
+}
+
+/* `conds` lists every leaf in the order written, whatever the tree. */
+static void test_tree_leaves_in_order(void **state)
+{
+	struct fixture *fx = *state;
+	struct filter f = parse_ok(fx, FILTER_RUNS, "NOT (tags.a = 'x' OR params.b = 'y') AND metrics.c > 1 OR run_id = 'd'");
+	assert_int_equal(f.n, 4);
+	assert_string_equal(f.conds[0].key, "a");
+	assert_string_equal(f.conds[1].key, "b");
+	assert_string_equal(f.conds[2].key, "c");
+	assert_string_equal(f.conds[3].key, "run_id");
+	assert_int_equal(f.root->type, FN_OR);
+	assert_ptr_equal(f.root->kids[1]->cond, &f.conds[3]);
+	/* a lone comparison is its own root */
+	f = parse_ok(fx, FILTER_RUNS, "metrics.c > 1");
+	assert_int_equal(f.root->type, FN_COND);
+	assert_ptr_equal(f.root->cond, &f.conds[0]);
+}
+
+static const struct reject_case structure_rejects[] = {
+	{ R, "metrics.a > 1 OR", "Invalid filter string: expected a comparison, NOT or '(' after 'OR'" },
+	{ R, "OR metrics.a > 1", "expected a comparison, NOT or '(' before 'OR'" },
+	{ R, "metrics.a > 1 OR OR metrics.b > 1", "after 'OR'" },
+	{ R, "metrics.a > 1 AND NOT", "after 'NOT'" },
+	{ R, "NOT", "after 'NOT'" },
+	{ R, "()", "after '('" },
+	{ R, "metrics.a > 1 OR ()", "after '('" },
+	{ R, "(metrics.a > 1", "Invalid filter string: '(' is never closed" },
+	{ R, "((metrics.a > 1) OR metrics.b > 1", "'(' is never closed" },
+	{ R, "metrics.a > 1)", "Invalid filter string: unmatched ')'" },
+	{ R, "(metrics.a > 1))", "unmatched ')'" },
+	{ R, ")", "before ')'" },
+	/* invalid clauses are still reported first, with MLflow's wording */
+	{ R, "metrics.a > 1 OR foo", "Invalid clause(s) in filter string: 'foo'" },
+	{ R, "(metrics.a > 1 OR metrics.b >) AND x", "Invalid clause(s) in filter string: 'metrics.b', '>', 'x'" },
+	{ E, "(name = 'a' OR nme LIKE)", "Invalid clause(s) in filter string: nme, LIKE" },
+	/* identifiers and values inside a tree, as in an AND chain */
+	{ R, "metrics.a > 1 OR NOT (foo.b = 'y')", "Invalid entity type 'foo'" },
+	{ R, "NOT (params.opt > 'a')", "Invalid comparator '>' not one of" },
+	{ RM, "name = 'a' OR tags.k IS NULL", "Invalid comparator for tag: IS NULL" },
+	/* IN still only where the rules allow it */
+	{ R, "NOT status IN ('FAILED')", "Only the 'run_id' attribute" },
+	{ MV, "tags.k = 'a' OR run_id NOT IN ('a')", "Invalid comparator for attribute: NOT IN" },
+};
+
+static void test_structure_rejected(void **state)
+{
+	for (size_t i = 0; i < sizeof(structure_rejects) / sizeof(structure_rejects[0]); i++)
+		filter_rejected(*state, structure_rejects[i].kind, structure_rejects[i].text, structure_rejects[i].message);
+}
+
+/* `n` copies of `unit` between `head` and `tail`. */
+static char *repeat(struct fixture *fx, const char *head, const char *unit, size_t n, const char *mid,
+		    const char *unit2, size_t n2)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, head);
+	for (size_t i = 0; i < n; i++)
+		buf_adds(&b, unit);
+	buf_adds(&b, mid);
+	for (size_t i = 0; i < n2; i++)
+		buf_adds(&b, unit2);
+	char *s = arena_strdup(&fx->a, b.ptr);
+	buf_release(&b);
+	return s;
+}
+
+static void test_depth_limit(void **state)
+{
+	struct fixture *fx = *state;
+	size_t max = FILTER_MAX_DEPTH;
+	/* exactly at the limit: parentheses, NOTs and a mix */
+	parse_ok(fx, FILTER_RUNS, repeat(fx, "", "(", max, "metrics.a > 1", ")", max));
+	parse_ok(fx, FILTER_RUNS, repeat(fx, "", "NOT ", max, "metrics.a > 1", "", 0));
+	parse_ok(fx, FILTER_RUNS, repeat(fx, "", "NOT (", max / 2, "metrics.a > 1", ")", max / 2));
+	/* one more is a clear error */
+	filter_rejected(fx, FILTER_RUNS, repeat(fx, "", "(", max + 1, "metrics.a > 1", ")", max + 1),
+			"parentheses and NOT are nested more than 32 deep");
+	filter_rejected(fx, FILTER_RUNS, repeat(fx, "", "NOT ", max + 1, "metrics.a > 1", "", 0), "nested more than");
+	filter_rejected(fx, FILTER_RUNS, repeat(fx, "", "(NOT ", max / 2 + 1, "metrics.a > 1", ")", max / 2 + 1),
+			"nested more than");
+	/* a hostile depth stops at the limit instead of exhausting the stack */
+	filter_rejected(fx, FILTER_RUNS, repeat(fx, "", "(", 200000, "", "", 0), "nested more than");
+	filter_rejected(fx, FILTER_RUNS, repeat(fx, "", "NOT ", 200000, "metrics.a > 1", "", 0), "nested more than");
+	filter_rejected(fx, FILTER_EXPERIMENTS, repeat(fx, "", "((", 50000, "name = 'x'", "))", 50000),
+			"nested more than");
+	/* depth is nesting, not length: long flat chains are fine */
+	parse_ok(fx, FILTER_RUNS, repeat(fx, "metrics.a > 1", " OR (metrics.a > 1)", 200, "", "", 0));
+}
+
+static void test_condition_limit(void **state)
+{
+	struct fixture *fx = *state;
+	size_t max = FILTER_MAX_CONDITIONS;
+	struct filter f = parse_ok(fx, FILTER_RUNS, repeat(fx, "metrics.a > 1", " OR params.b = 'x'", max - 1, "", "", 0));
+	assert_int_equal(f.n, max);
+	assert_int_equal(f.root->n_kids, max);
+	filter_rejected(fx, FILTER_RUNS, repeat(fx, "metrics.a > 1", " OR params.b = 'x'", max, "", "", 0),
+			"Invalid filter string: it has 257 comparisons; at most 256 are allowed");
+	filter_rejected(fx, FILTER_REGISTERED_MODELS, repeat(fx, "name = 'a'", " AND name = 'b'", max, "", "", 0),
+			"at most 256 are allowed");
+}
+
+/* "params.p IN ('v', ...) OR tags.t NOT IN ('w', ...)" with n1 and n2 items. */
+static char *two_lists(struct fixture *fx, size_t n1, size_t n2)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "params.p IN ('v'");
+	for (size_t i = 1; i < n1; i++)
+		buf_adds(&b, ", 'v'");
+	buf_adds(&b, ") OR tags.t NOT IN ('w'");
+	for (size_t i = 1; i < n2; i++)
+		buf_adds(&b, ", 'w'");
+	buf_addch(&b, ')');
+	char *s = arena_strdup(&fx->a, b.ptr);
+	buf_release(&b);
+	return s;
+}
+
+static void test_list_value_limit(void **state)
+{
+	struct fixture *fx = *state;
+	size_t half = FILTER_MAX_LIST_VALUES / 2;
+	struct filter f = parse_ok(fx, FILTER_RUNS, two_lists(fx, half, half));
+	assert_int_equal(f.conds[0].value.list_len + f.conds[1].value.list_len, FILTER_MAX_LIST_VALUES);
+	filter_rejected(fx, FILTER_RUNS, two_lists(fx, half, half + 1),
+			"its IN lists hold 10001 values; at most 10000 are allowed");
+}
 
 static void test_order_by_accepted(void **state)
 {
@@ -646,6 +856,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_key_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_number_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_values_kept_verbatim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_trees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_leaves_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_structure_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_condition_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_value_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_by_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_by_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_by_duplicates, setup, teardown),

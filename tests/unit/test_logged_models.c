@@ -1,7 +1,8 @@
 /*
  * test_logged_models.c - MLflow 3's logged models through the store ops,
  * without HTTP, on a temporary SQLite store: ids and artifact locations,
- * finalize and soft delete, tags and params, search order and paging, run
+ * finalize and soft delete, tags and params, search order and paging,
+ * filters with datasets and dataset-scoped metric order, run
  * links shown by run_get; and the registry search's batched loading, which
  * must hand every model of a page exactly its own tags, aliases and
  * latest versions.
@@ -95,8 +96,9 @@ static void test_search_orders_and_pages(void **state)
 	for (size_t i = 0; i < 3; i++)
 		create(names[i], &a);
 	int64_t exp = 0;
-	struct store_logged_order by_name = { "name", true };
-	struct store_logged_search q = { &exp, 1, &by_name, 1, 2, 0 };
+	struct store_logged_order by_name = { .field = "name", .ascending = true };
+	struct store_logged_search q = { .experiment_ids = &exp, .n_experiments = 1, .order = &by_name, .n_order = 1,
+					 .max_results = 2 };
 	struct store_logged_model *out;
 	size_t n;
 	bool more;
@@ -110,7 +112,7 @@ static void test_search_orders_and_pages(void **state)
 	assert_false(more);
 	assert_string_equal(out[0].name, "c-model");
 
-	struct store_logged_order bad = { "name; DROP TABLE x", true };
+	struct store_logged_order bad = { .field = "name; DROP TABLE x", .ascending = true };
 	q.order = &bad;
 	assert_int_equal(lm->search(st, &q, &out, &n, &more, &a, &err), -1);
 	assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
@@ -193,6 +195,71 @@ static void test_registry_page_matches_single_gets(void **state)
 	arena_release(&a);
 }
 
+/* A filter, `datasets` and a dataset-scoped metric order reach the SQL:
+ * f-low has acc 0.2 on train, f-high 0.9 on train and 0.1 on test (later),
+ * f-none no point. */
+static void test_search_filter_datasets_metric_order(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	struct store_run run;
+	struct store_run_create rc = { .experiment_id = 0, .user_id = "u", .run_name = "r", .start_time = 1 };
+	assert_int_equal(st->ops->run_create(st, &rc, &run, &a, &err), 0);
+	struct store_logged_model low = create("f-low", &a), high = create("f-high", &a);
+	create("f-none", &a);
+	struct store_metric points[] = {
+		{ .key = "acc", .value = 0.2, .timestamp = 1, .model_id = low.model_id, .dataset_name = "train",
+		  .dataset_digest = "d1" },
+		{ .key = "acc", .value = 0.9, .timestamp = 1, .model_id = high.model_id, .dataset_name = "train",
+		  .dataset_digest = "d1" },
+		{ .key = "acc", .value = 0.1, .timestamp = 2, .model_id = high.model_id, .dataset_name = "test",
+		  .dataset_digest = "d2" },
+	};
+	struct store_batch b = { .metrics = points, .n_metrics = 3 };
+	assert_int_equal(st->ops->run_log_batch(st, run.info.run_id, &b, &err), 0);
+
+	int64_t exp = 0;
+	const char *train[] = { "train" }, *no_digest[] = { NULL };
+	struct store_logged_order by_acc = { .field = "metrics.acc", .ascending = false, .dataset_name = "train" };
+	struct store_logged_search q = { .experiment_ids = &exp, .n_experiments = 1, .order = &by_acc, .n_order = 1,
+					 .max_results = 10 };
+	struct store_logged_model *out;
+	size_t n;
+	bool more;
+	assert_int_equal(filter_parse(FILTER_LOGGED_MODELS, "name LIKE 'f-%'", &q.filter, &a, &err), 0);
+	assert_int_equal(lm->search(st, &q, &out, &n, &more, &a, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(out[0].name, "f-high"); /* 0.9 on train, although its latest point is 0.1 */
+	assert_string_equal(out[1].name, "f-low");
+	assert_string_equal(out[2].name, "f-none"); /* no point: last */
+
+	by_acc.dataset_name = NULL; /* latest of any dataset: f-high's 0.1 */
+	assert_int_equal(lm->search(st, &q, &out, &n, &more, &a, &err), 0);
+	assert_string_equal(out[0].name, "f-low");
+	assert_string_equal(out[1].name, "f-high");
+
+	assert_int_equal(filter_parse(FILTER_LOGGED_MODELS, "name LIKE 'f-%' AND metrics.acc < 0.5", &q.filter, &a, &err),
+			 0);
+	assert_int_equal(lm->search(st, &q, &out, &n, &more, &a, &err), 0);
+	assert_int_equal(n, 2); /* f-high has a point below 0.5 (on test) */
+	q.dataset_names = train;
+	q.dataset_digests = no_digest;
+	q.n_datasets = 1;
+	assert_int_equal(lm->search(st, &q, &out, &n, &more, &a, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].name, "f-low");
+
+	assert_int_equal(filter_parse(FILTER_LOGGED_MODELS, "name LIKE 'f-%'", &q.filter, &a, &err), 0);
+	assert_int_equal(lm->search(st, &q, &out, &n, &more, &a, &err), 0);
+	assert_int_equal(n, 2); /* datasets alone: a point on train */
+
+	struct store_logged_order bad = { .field = "params.alpha", .ascending = true };
+	q.order = &bad;
+	assert_int_equal(lm->search(st, &q, &out, &n, &more, &a, &err), -1);
+	assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
+	arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_search_orders_and_pages),
 		cmocka_unit_test(test_run_links),
 		cmocka_unit_test(test_registry_page_matches_single_gets),
+		cmocka_unit_test(test_search_filter_datasets_metric_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -29,7 +29,8 @@ struct fixture {
 	sqlite3 *db;
 };
 
-static const char *const kind_names[] = { "runs", "experiments", "registered models", "model versions" };
+static const char *const kind_names[] = { "runs", "experiments", "registered models", "model versions",
+					   "logged models" };
 
 static struct filter parse_filter(struct fixture *fx, enum filter_kind kind, const char *text)
 {
@@ -149,6 +150,44 @@ static const struct where_case where_cases[] = {
 	  " AND (lower(v.source) LIKE lower(?1)) AND (EXISTS (SELECT 1 FROM model_version_tags vt WHERE vt.model_pk "
 	  "= v.model_pk AND vt.version = v.version AND vt.key = ?2 AND vt.value != ?3))",
 	  "T:S3:% T:t T:x" },
+	/* OR / NOT / parentheses: the top AND stays a list of terms */
+	{ SQL_SQLITE, FILTER_RUNS, "metrics.a > 1 OR NOT params.b = 'x'",
+	  " AND ((EXISTS (SELECT 1 " LM "?1) AND lm.is_nan = 0 AND lm.value > ?2)) OR ((EXISTS (SELECT 1 FROM params "
+	  "p WHERE p.run_pk = r.run_pk AND p.key = ?3 AND p.value = ?4)) IS NOT TRUE))",
+	  "T:a I:1 T:b T:x" },
+	{ SQL_SQLITE, FILTER_RUNS, "status = 'x' AND (run_name = 'a' OR run_name = 'b')",
+	  " AND (r.status = ?1) AND ((r.name = ?2) OR (r.name = ?3))", "T:x T:a T:b" },
+	{ SQL_SQLITE, FILTER_RUNS, "NOT end_time > 5", " AND ((r.end_time > ?1) IS NOT TRUE)", "I:5" },
+	{ SQL_POSTGRES, FILTER_RUNS, "NOT tags.t IN ('a', 'b')",
+	  " AND ((EXISTS (SELECT 1 FROM tags t WHERE t.run_pk = r.run_pk AND t.key = $1 AND t.value IN ($2, $3))) IS "
+	  "NOT TRUE)",
+	  "T:t T:a T:b" },
+	{ SQL_SQLITE, FILTER_RUNS, "params.p NOT IN ('a')",
+	  " AND (EXISTS (SELECT 1 FROM params p WHERE p.run_pk = r.run_pk AND p.key = ?1 AND p.value NOT IN (?2)))",
+	  "T:p T:a" },
+	{ SQL_SQLITE, FILTER_EXPERIMENTS, "(name = 'a' OR name = 'b') AND NOT (creation_time < 3 OR tags.t = 'x')",
+	  " AND ((e.name = ?1) OR (e.name = ?2)) AND (((e.creation_time < ?3) OR (EXISTS (SELECT 1 FROM "
+	  "experiment_tags et WHERE et.experiment_id = e.experiment_id AND et.key = ?4 AND et.value = ?5))) IS NOT "
+	  "TRUE)",
+	  "T:a T:b I:3 T:t T:x" },
+	{ SQL_SQLITE, FILTER_MODEL_VERSIONS, "NOT (name = 'm' OR tags.k NOT IN ('x'))",
+	  " AND (((m.name = ?1) OR (EXISTS (SELECT 1 FROM model_version_tags vt WHERE vt.model_pk = v.model_pk AND "
+	  "vt.version = v.version AND vt.key = ?2 AND vt.value NOT IN (?3)))) IS NOT TRUE)",
+	  "T:m T:k T:x" },
+	{ SQL_SQLITE, FILTER_REGISTERED_MODELS, "name = 'a' OR tags.k IN ('x', 'y')",
+	  " AND ((m.name = ?1) OR (EXISTS (SELECT 1 FROM registered_model_tags rt WHERE rt.model_pk = m.model_pk AND "
+	  "rt.key = ?2 AND rt.value IN (?3, ?4))))",
+	  "T:a T:k T:x T:y" },
+	/* logged models: any non-NaN point of the key; '' model_type is "not given" */
+	{ SQL_SQLITE, FILTER_LOGGED_MODELS, "metrics.acc >= 0.5 AND model_type IN ('a') AND creation_time > 3",
+	  " AND (EXISTS (SELECT 1 FROM logged_model_metrics gm WHERE gm.model_id = g.model_id AND gm.key = ?1 AND "
+	  "gm.is_nan = 0 AND gm.value >= ?2)) AND (NULLIF(g.model_type, '') IN (?3)) AND (g.creation_time > ?4)",
+	  "T:acc D:0.5 T:a I:3" },
+	{ SQL_SQLITE, FILTER_LOGGED_MODELS, "status = 'READY' OR tags.t LIKE 'x%'",
+	  " AND (((CASE g.status WHEN 1 THEN 'PENDING' WHEN 2 THEN 'READY' WHEN 3 THEN 'FAILED' ELSE 'UNSPECIFIED' "
+	  "END) = ?1) OR (EXISTS (SELECT 1 FROM logged_model_tags gt WHERE gt.model_id = g.model_id AND gt.key = ?2 "
+	  "AND gt.value LIKE ?3)))",
+	  "T:READY T:t T:x%" },
 };
 
 static void test_where_sql(void **state)
@@ -167,6 +206,38 @@ static void test_where_sql(void **state)
 			fail_msg("\"%s\": binds \"%s\", want \"%s\"", c->filter, got, c->binds);
 		buf_release(&sql);
 	}
+}
+
+/* `datasets` narrow the points a logged-model metric condition looks at,
+ * and nothing else; a condition set aside is TRUE wherever it stands. */
+static void test_dataset_scope_and_true(void **state)
+{
+	struct fixture *fx = *state;
+	const char *names[] = { "train", "test" }, *digests[] = { "d1", NULL };
+	struct sqlgen_datasets ds = { names, digests, 2 };
+	struct filter f = parse_filter(fx, FILTER_LOGGED_MODELS, "metrics.acc > 1 AND params.p = 'x'");
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	assert_int_equal(sqlgen_where_datasets(SQL_SQLITE, FILTER_LOGGED_MODELS, &f, &ds, &sql, &binds, &fx->a,
+					       &fx->err),
+			 0);
+	assert_string_equal(sql.ptr, " AND (EXISTS (SELECT 1 FROM logged_model_metrics gm WHERE gm.model_id = "
+				     "g.model_id AND gm.key = ?1 AND gm.is_nan = 0 AND ((gm.dataset_name = ?2 AND "
+				     "gm.dataset_digest = ?3) OR (gm.dataset_name = ?4)) AND gm.value > ?5)) AND (EXISTS "
+				     "(SELECT 1 FROM logged_model_params gp WHERE gp.model_id = g.model_id AND gp.key = ?6 "
+				     "AND gp.value = ?7))");
+	assert_string_equal(binds_text(fx, &binds), "T:acc T:train T:d1 T:test I:1 T:p T:x");
+	buf_release(&sql);
+
+	f = parse_filter(fx, FILTER_REGISTERED_MODELS, "name = 'a' AND NOT (tags.p = 'x' OR tags.q = 'y')");
+	filter_assume_true(&f, "p");
+	binds = (struct sql_binds){ 0 };
+	assert_int_equal(sqlgen_where(SQL_SQLITE, FILTER_REGISTERED_MODELS, &f, &sql, &binds, &fx->a, &fx->err), 0);
+	assert_string_equal(sql.ptr, " AND (m.name = ?1) AND (((1 = 1) OR (EXISTS (SELECT 1 FROM registered_model_tags "
+				     "rt WHERE rt.model_pk = m.model_pk AND rt.key = ?2 AND rt.value = ?3))) IS NOT TRUE)");
+	assert_string_equal(binds_text(fx, &binds), "T:a T:q T:y");
+	assert_int_equal(f.n, 3); /* the conditions as written stay */
+	buf_release(&sql);
 }
 
 /* The store binds its own values first; numbering continues from them. */
@@ -194,6 +265,7 @@ static void test_values_are_never_inlined(void **state)
 		"run_id IN ('a''b', 'c')",
 		"datasets.context NOT IN (' OR 1=1 --')",
 		"attributes.run_name ILIKE 'x''%'",
+		"params.x IN (') OR 1=1 --') OR NOT (tags.\"a'\" NOT IN ('\"'))",
 	};
 	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
 		struct filter f = parse_filter(fx, FILTER_RUNS, filters[i]);
@@ -558,6 +630,27 @@ static const struct search_case run_cases[] = {
 	Q("created > 1700000005000", "r6", "created DESC"),
 	Q("metrics.acc > 0.5 and metrics.acc < 0.8", "r3,r0", NULL),
 	Q("params.lr = '0.1' and params.lr != '0.2'", "r3,r0", NULL),
+	/* beyond MLflow: OR, NOT, parentheses, IN on params and tags */
+	Q("metrics.acc = 1 or metrics.acc = 2", "", NULL), /* 99 (MLflow: 400) */
+	Q("metrics.acc = 0.6 or metrics.acc = 0.99", "r6,r3", NULL),
+	Q("metrics.acc > 0.9 OR metrics.loss > 1", "r6,r5,r4,r3,r2", NULL),
+	Q("NOT (metrics.acc > 0.8)", "r5,r3,r0", NULL),   /* r5 has no acc: NOT matches it */
+	Q("metrics.acc <= 0.8", "r3,r0", NULL),           /* ... a comparison does not */
+	Q("NOT attributes.end_time > 1700000004000", "r5,r3,r2,r1,r0", NULL), /* r5: NULL end_time */
+	Q("attributes.end_time <= 1700000004000", "r3,r2,r1,r0", NULL),
+	Q("params.opt IN ('sgd', 'rmsprop')", "r4,r3,r1", NULL),      /* 45 (MLflow: 400) */
+	Q("params.opt NOT IN ('sgd', 'rmsprop')", "r6,r5,r2,r0", NULL), /* 46 (MLflow: 400) */
+	Q("tags.team IN ('nlp', 'tabular')", "r4,r3,r2", NULL),         /* 51 (MLflow: 400) */
+	Q("tags.team NOT IN ('nlp')", "r5,r4,r1,r0", NULL), /* r6 has no team */
+	Q("NOT tags.team IN ('nlp')", "r6,r5,r4,r1,r0", NULL),
+	Q("tags.team = 'nlp' OR params.opt = 'sgd' AND metrics.acc > 0.9", "r4,r3,r2", NULL),
+	Q("(tags.team = 'nlp' OR params.opt = 'sgd') AND metrics.acc > 0.9", "r4,r2", NULL),
+	Q("NOT (status = 'FINISHED' OR status = 'RUNNING')", "r3,r2", NULL),
+	Q("run_id IN ('d63c15e504a74b4aad8081f4aebb96bc') or run_name = 'r0'", "r2,r0", NULL),
+	Q("NOT NOT tags.team IS NULL", "r6", NULL),
+	Q("NOT (params.opt LIKE 'a%' AND NOT tags.team = 'vision')", "r6,r5,r4,r3,r1,r0", NULL),
+	QV("NOT metrics.m > 0", "minus,none,nan,zero", "30", NULL, 0, 0, NULL), /* NaN and missing match */
+	QV("metrics.m <= 0 OR metrics.m > 0", "minus,one,zero", "30", NULL, 0, 0, NULL),
 	/* NaN: stored value 0 with is_nan = 1; it matches no condition */
 	QV("metrics.m = 0", "zero", "30", NULL, 0, 0, NULL),
 	QV("metrics.m != 1", "minus,zero", "30", NULL, 0, 0, NULL),
@@ -613,6 +706,11 @@ static const struct search_case experiment_cases[] = {
 	Q(CF " AND tags.stage IS NOT NULL", "Epsilon,gamma,beta,alpha", NULL),
 	Q(CF " AND creation_time >= 1009 AND last_update_time < 1012", "delta,Epsilon", "creation_time"),
 	Q("name LIKE 'CF-%'", "", NULL),
+	Q(CF " AND (tags.team = 'nlp' OR tags.stage = 'dev')", "Epsilon,alpha,beta", "name"),
+	Q(CF " AND NOT tags.team = 'vision'", "Epsilon,beta,delta", "name"),
+	Q(CF " AND NOT tags.stage IS NOT NULL", "delta,eta", "name"),
+	Q(CF " AND tags.team IN ('nlp', 'NLP')", "Epsilon,beta", "name"),
+	Q("name = 'cf-exp-search-beta' OR name = 'cf-exp-search-eta' OR name = 'nope'", "beta,eta", "name"),
 };
 
 static void test_experiments_against_sqlite(void **state)
@@ -626,6 +724,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_where_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_numbering_continues, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dataset_scope_and_true, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values_are_never_inlined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_by_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_against_sqlite, setup, teardown),
