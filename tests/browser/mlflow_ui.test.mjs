@@ -165,6 +165,18 @@ test('MLflow UI links: 2.x/3.x hash routes and 3.x paths open the page they name
   await page.goto(url(`#/experiments/${exp}/runs/${parent}`));
   await page.locator('#metric-chart .uplot').waitFor();
   await browser.shot('01-hash-run-link.png');
+  // under --static-prefix, as `<tracking_uri>/#/experiments/N/runs/ID` with a prefixed tracking URI
+  const prefixed = await startServer(['--static-prefix', '/ml']);
+  try {
+    const c = apiOf(prefixed);
+    const e = (await c('POST', 'experiments/create', { name: 'prefixed' })).experiment_id;
+    const { run } = await c('POST', 'runs/create', { experiment_id: e, run_name: 'under-prefix' });
+    await page.goto(`http://127.0.0.1:${prefixed.port}/ml/#/experiments/${e}/runs/${run.info.run_id}`);
+    await page.waitForURL((u) => u.pathname === `/ml/runs/${run.info.run_id}` && !u.hash);
+    await page.locator('.run-title h1', { hasText: 'under-prefix' }).waitFor();
+  } finally {
+    await stopServer(prefixed);
+  }
   // an unknown route says so instead of showing the experiment list
   await page.goto('about:blank');
   await page.goto(url('#/no-such-page/1'));

@@ -164,7 +164,8 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const actions = h('div', { class: 'run-actions', role: 'group', 'aria-label': 'Checked runs' },
     compareBtn, deleteBtn, restoreBtn, clearBtn, pickNote,
     h('span', { class: 'hint' }, 'In the table: ', h('kbd', {}, '↑'), h('kbd', {}, '↓'), ' move, ', h('kbd', {}, 'Space'),
-      ' checks, ', h('kbd', {}, 'Shift'), '+click checks a range, ', h('kbd', {}, 'Enter'), ' opens'), newRuns);
+      ' checks, ', h('kbd', {}, 'Shift'), '+click checks a range, ', h('kbd', {}, 'Enter'), ' opens, ',
+      h('kbd', {}, '→'), h('kbd', {}, '←'), ' child runs'), newRuns);
   const colBtn = h('button', { type: 'button', id: 'columns-button', 'aria-expanded': 'false' }, 'Columns');
   const chooser = h('div', { class: 'chooser', id: 'column-chooser', hidden: true });
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
