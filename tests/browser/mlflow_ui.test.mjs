@@ -388,5 +388,28 @@ test('chart tick labels never repeat; parallel-coordinate labels do not overlap'
   assert.equal(await page.locator('.parallel svg .pc-label title').first().textContent(), 'param criterion');
   await page.locator('.parallel').scrollIntoViewIfNeeded();
   await browser.shot('12-parallel-labels.png');
+
+  // a categorical axis with more values than fit: every k-th label, none on top of another
+  const many = (await call('POST', 'experiments/create', { name: 'many-optimizers' })).experiment_id;
+  const manyIds = [];
+  for (let i = 0; i < 40; i++) {
+    const { run } = await call('POST', 'runs/create', { experiment_id: many, run_name: `opt-${i}` });
+    await call('POST', 'runs/log-batch', { run_id: run.info.run_id, params: [{ key: 'optimizer', value: `optimizer_${String(i).padStart(2, '0')}` }],
+      metrics: [{ key: 'score', value: i / 40, timestamp: 1, step: 0 }] });
+    manyIds.push(run.info.run_id);
+  }
+  await page.goto(url(`compare?runs=${manyIds.join(',')}&pc=p:optimizer&pc=m:score`));
+  await page.locator('.parallel svg[aria-label*="40 runs"]').waitFor();
+  const labels = await page.locator('.parallel svg .pc-tick-label').evaluateAll((ts) => ts.map((t) => {
+    const b = t.getBoundingClientRect();
+    return { x: Math.round(b.left), t: b.top, b: b.bottom, text: t.textContent };
+  }));
+  const firstAxis = labels.filter((l) => l.text.startsWith('optimizer_'));
+  assert.ok(firstAxis.length >= 5 && firstAxis.length < 40, `some category labels are shown: ${firstAxis.length}`);
+  firstAxis.sort((p, q) => p.t - q.t);
+  for (let i = 1; i < firstAxis.length; i++)
+    assert.ok(firstAxis[i].t >= firstAxis[i - 1].b - 0.5, `tick labels overlap: ${firstAxis[i - 1].text} / ${firstAxis[i].text}`);
+  await page.locator('.parallel').scrollIntoViewIfNeeded();
+  await browser.shot('13-parallel-many-categories.png');
   browser.noProblems();
 });

@@ -12,7 +12,9 @@ import uPlot from 'uplot';
 import { api, Run } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
 import { errorBox, fmtDuration, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
-import { ChartOptions, ChartRun, MetricChart, parseSmoothing, prefetchHistories, seriesColor, smoothingControl, XAxis } from '../chart';
+import {
+  ChartOptions, ChartRun, MetricChart, parseSmoothing, prefetchHistories, seriesColor, smoothingControl, tickLabels, XAxis,
+} from '../chart';
 
 const MAX_RUNS = 100;
 const PC_DEFAULT_AXES = 6;
@@ -341,7 +343,8 @@ class ScatterPlot {
     const xs = [...new Set(pts.filter((p) => p.x !== null && p.y !== null).map((p) => p.x as number))].sort((a, b) => a - b);
     const data: uPlot.AlignedData = [xs, ...pts.map((p) => xs.map((x) => (p.x === x && p.y !== null ? p.y : null)))];
     const catAxis = (a: Axis): Partial<uPlot.Axis> => (a.cats
-      ? { incrs: [1], values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? a.cats![v] ?? '' : '')) } : {});
+      ? { incrs: [1], values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? a.cats![v] ?? '' : '')) }
+      : { values: tickLabels });
     const catRange = (a: Axis): uPlot.Scale.Range | undefined => (a.cats ? [-0.5, a.cats.length - 0.5] : undefined);
     const width = () => Math.max(300, this.box.clientWidth || 600);
     const yRange = catRange(ay);
