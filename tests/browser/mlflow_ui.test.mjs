@@ -196,7 +196,7 @@ test('parent and child runs: grouped in the runs table, linked on the run page',
   assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
   for (const c of children) assert.equal(await runRow(c).count(), 0);
   await runRow(solo).waitFor();
-  assert.match(await page.locator('.status').first().textContent(), /5 runs/);
+  assert.match(await page.locator('.status').first().textContent(), /^5 runs \(3 nested under their parents\)/);
   await browser.shot('02-parent-collapsed.png');
   await toggle.click();
   await runRow(children[2]).waitFor();

@@ -115,16 +115,21 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   let shown: Row[] = []; // as drawn: children under their parents (regroup())
   const expanded = new Set<string>(); // parents whose children are shown
   let depth = new Map<string, number>(), kidCount = new Map<string, number>();
+  // the keyboard's row and the Shift-click anchor stay on their runs when rows move
   const regroup = () => {
+    const sel = shown[selected]?.id, anc = shown[anchor]?.id;
     const g = groupRuns(rows, expanded);
     shown = g.shown;
     depth = g.depth;
     kidCount = g.kids;
+    const at = new Map(shown.map((r, i) => [r.id, i]));
+    selected = sel ? at.get(sel) ?? -1 : -1;
+    anchor = anc ? at.get(anc) ?? -1 : -1;
   };
   const widths = parseWidths(query.get('w'));
   let token: string | undefined;
   let loading = false;
-  let selected = -1;
+  let selected = -1, anchor = -1; // anchor: the last row checked by a click: shift-click checks the range up to here
   const keys = { m: new Set<string>(), p: new Set<string>(), t: new Set<string>() };
   const state = {
     filter: query.get('filter') || '',
@@ -136,7 +141,6 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   // checked runs, by id, in the order they were checked (the URL's ?sel=)
   const picked = new Set((query.get('sel') || '').split(',').filter(Boolean));
   let autoCols = !state.cols; // the columns are the default pick (not the URL's, not the user's)
-  let anchor = -1; // the last row checked by a click: shift-click checks the range up to here
 
   const expLink = link(`experiments/${encodeURIComponent(expId)}`, `Experiment ${expId}`);
   setCrumbs(link('', 'Experiments'), expLink);
@@ -422,12 +426,9 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   }
   const setExpanded = (id: string, open: boolean) => {
     if (open === expanded.has(id)) return;
-    const sel = shown[selected]?.id;
     if (open) expanded.add(id);
     else expanded.delete(id);
     regroup();
-    if (sel) selected = shown.findIndex((x) => x.id === sel);
-    anchor = -1;
     schedule();
   };
   body.addEventListener('click', (ev) => {
@@ -451,7 +452,9 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   resize.observe(scroller);
 
   const updateStatus = () => {
+    const nested = [...kidCount.values()].reduce((n, k) => n + k, 0);
     status.textContent = `${rows.length} run${rows.length === 1 ? '' : 's'}${token ? ' loaded, more on the server' : ''}` +
+      (nested > 0 ? ` (${nested} nested under their parents)` : '') +
       (loading ? ' · loading…' : '');
     more.hidden = !token;
   };
@@ -578,12 +581,10 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     // Rows move down by add.length; unless the user is at the top (where new
     // runs should show), scroll by as much, so the rows in view stay put.
     const atTop = scroller.scrollTop < ROW_H / 2;
-    const before = shown.length, sel = shown[selected]?.id, anc = shown[anchor]?.id;
+    const before = shown.length;
     rows = add.concat(rows);
     regroup();
     const shift = (shown.length - before) * ROW_H; // new children of collapsed parents add no row
-    if (sel) selected = shown.findIndex((x) => x.id === sel);
-    if (anc) anchor = shown.findIndex((x) => x.id === anc);
     body.style.height = `${shown.length * ROW_H}px`;
     if (!atTop) scroller.scrollTop += shift;
     if (frame) cancelAnimationFrame(frame);
