@@ -123,6 +123,13 @@ test('MLflow UI links: 2.x/3.x hash routes and 3.x paths open the page they name
         await runRow(S.solo).waitFor();
         assert.equal(await page.locator('#run-filter input').inputValue(), "attributes.run_name = 'standalone'");
       } },
+    { from: `#/experiments/${exp}?searchInput=&orderByKey=${encodeURIComponent('metrics.`loss`')}&orderByAsc=true`, path: `/experiments/${exp}`,
+      check: async () => {
+        await runRow(parent).waitFor();
+        const q = new URL(page.url()).searchParams;
+        assert.deepEqual([q.get('sort'), q.get('dir')], ['m:loss', 'asc']);
+        assert.equal(await page.locator('.vt-head .th[data-col="m:loss"]').getAttribute('aria-sort'), 'ascending');
+      } },
     { from: `#/runs/${children[0]}`, path: `/runs/${children[0]}`, check: async () => assert.equal(await runTitle(), 'trial-0') },
     { from: `#/experiments/${exp}/runs/${parent}/overview`, path: `/runs/${parent}`, check: async () => assert.equal(await runTitle(), 'sweep') },
     { from: `#/experiments/${exp}/runs/${parent}/artifacts/model/MLmodel`, path: `/runs/${parent}`,

@@ -50,10 +50,16 @@ function runTarget(runId: string, tail: string[]): string {
 /** The experiment page, with MLflow's search filter and lifecycle choice when the URL has them. */
 function experimentTarget(expId: string, query: URLSearchParams): string {
   const q = new URLSearchParams();
-  const filter = query.get('searchFilter') || query.get('filter');
+  const filter = query.get('searchFilter') || query.get('searchInput') || query.get('filter'); // 2.x, 1.x, ours
   if (filter) q.set('filter', filter);
   const life = (query.get('lifecycleFilter') || '').toLowerCase();
   if (life === 'deleted') q.set('lifecycle', 'deleted');
+  // orderByKey=metrics.`loss` (or attributes.start_time, params.x, tags.y), orderByAsc=true|false
+  const order = /^(attributes|metrics|params|tags)\.`?([^`]+)`?$/.exec(stringParam(query.get('orderByKey')));
+  if (order) {
+    q.set('sort', `${({ attributes: 'a', metrics: 'm', params: 'p', tags: 't' } as Record<string, string>)[order[1]]}:${order[2]}`);
+    q.set('dir', stringParam(query.get('orderByAsc')) === 'true' ? 'asc' : 'desc');
+  }
   return withQuery(`experiments/${enc(expId)}`, q);
 }
 
