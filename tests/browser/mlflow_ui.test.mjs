@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { startServer, stopServer, apiOf, openBrowser } from './harness.mjs';
 
 let srv, call, browser, page, S;
+let allowHttpErrors = false; // the browser logs every 4xx answer; the bad-input steps expect one
 
 const LONG_METRIC = 'validation_weighted_f1_score_macro_average';
 const LONG_PARAM = 'preprocessing_pipeline_scaler_with_mean_and_std';
@@ -85,6 +86,10 @@ async function seed() {
     await call('POST', 'runs/update', { run_id: id, status: 'FINISHED', end_time: now - 20000 });
     children.push(id);
   }
+  // a dataset as a client may send it: a schema that is not JSON, no profile, an http source
+  await call('POST', 'runs/log-inputs', { run_id: children[0], datasets: [{ tags: [],
+    dataset: { name: 'web-data', digest: 'feed', source_type: 'http', source: JSON.stringify({ url: 'https://example.com/d.csv' }),
+      schema: 'not json' } }] });
   const solo = await mk('standalone', now - 5000);
   await call('POST', 'runs/update', { run_id: parent, status: 'FINISHED', end_time: now - 10000 });
   // a registered version (for the model URL forms)
@@ -98,7 +103,7 @@ before(async () => {
   srv = await startServer();
   call = apiOf(srv);
   S = await seed();
-  browser = await openBrowser({ prefix: 'mlflow-' });
+  browser = await openBrowser({ prefix: 'mlflow-', ignore: (text) => allowHttpErrors && /status of 400/.test(text) });
   page = browser.page;
 });
 
@@ -247,6 +252,13 @@ test('run page shows dataset inputs: name, digest, context, source, schema, prof
     assert.ok(text.includes(want), `dataset card shows ${want}: ${text}`);
   await ds.scrollIntoViewIfNeeded();
   await browser.shot('05-datasets.png');
+  // odd fields are shown as they are
+  await page.goto(url(`runs/${S.children[0]}`));
+  const odd = page.locator('#run-datasets .dataset[data-name="web-data"]');
+  await odd.waitFor();
+  const oddText = await odd.textContent();
+  for (const want of ['feed', 'http', 'https://example.com/d.csv', 'not json']) assert.ok(oddText.includes(want), `${want}: ${oddText}`);
+  assert.equal(await odd.locator('.ds-profile').count(), 0);
   // a run without inputs says so
   await page.goto(url(`runs/${S.solo}`));
   await page.locator('#run-datasets', { hasText: 'No dataset inputs.' }).waitFor();
@@ -332,6 +344,16 @@ test('register a logged model from the run page; the version page shows its inpu
   await page.locator('#register-dialog').waitFor();
   assert.deepEqual(await page.locator('#register-path option').evaluateAll((os) => os.map((o) => o.value)), ['model']);
   await page.locator('#register-target option[value="iris-model"]').waitFor({ state: 'attached' });
+  // bad input: no name (nothing sent), a name that is taken (the server's message; the dialog stays)
+  await page.fill('#register-name', '');
+  await page.locator('#register-dialog button[type=submit]').click();
+  await page.locator('#register-dialog .error', { hasText: 'Give the new model a name.' }).waitFor();
+  allowHttpErrors = true;
+  await page.fill('#register-name', 'iris-model');
+  await page.locator('#register-dialog button[type=submit]').click();
+  await page.locator('#register-dialog .error', { hasText: /already exists/i }).waitFor();
+  allowHttpErrors = false;
+  assert.equal((await call('GET', 'registered-models/get?name=iris-model')).registered_model.latest_versions.length, 1, 'nothing registered');
   await page.fill('#register-name', 'iris-from-ui');
   await browser.shot('09-register-dialog.png');
   await page.locator('#register-dialog button[type=submit]').click();
