@@ -5,7 +5,8 @@
 // smooth= as on the compare page; ?artifact= keeps the preview). While the
 // run is RUNNING the page re-reads it every few seconds (not while the tab is
 // hidden) and updates the metric values, the chart and the artifact tree in
-// place.
+// place. The sections of run_parts.ts add the parent and child runs, the
+// dataset inputs and "Register model" for a model directory in the artifacts.
 
 import { api, artifactUrl, FileInfo, Metric, Run, RunInfo } from '../api';
 import { link, Page, setQuery } from '../router';
