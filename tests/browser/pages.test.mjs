@@ -454,7 +454,8 @@ test('live refresh: a RUNNING run updates its metrics and chart without a reload
   await page.locator('#metrics', { hasText: 'No metrics.' }).waitFor();
   assert.ok(await page.locator('#metric-chart').isHidden());
   await call('POST', 'runs/log-metric', { run_id: empty.info.run_id, key: 'first', value: 3, timestamp: Date.now(), step: 0 });
-  await page.waitForSelector('#metric-chart[data-points="1"] canvas', { timeout: 15000 });
+  // one point so far: a bar with its value (a line once there are more)
+  await page.waitForSelector('#metric-chart[data-points="1"] .metric-bars .bar-row[data-key="first"]', { timeout: 15000 });
   assert.equal(await page.locator('#metrics input[data-metric="first"]').isChecked(), true);
   await call('POST', 'runs/update', { run_id: empty.info.run_id, status: 'KILLED', end_time: Date.now() });
   await page.locator('#run-status', { hasText: 'KILLED' }).waitFor({ timeout: 15000 });

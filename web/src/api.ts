@@ -11,7 +11,14 @@ export interface RunInfo {
   run_id: string; run_name?: string; experiment_id: string; user_id?: string; status?: string;
   start_time?: number; end_time?: number; artifact_uri?: string; lifecycle_stage?: string;
 }
-export interface Run { info: RunInfo; data: { metrics?: Metric[]; params?: KV[]; tags?: KV[] } }
+export interface Dataset {
+  name: string; digest?: string; source_type?: string; source?: string; schema?: string; profile?: string;
+}
+export interface DatasetInput { tags?: KV[]; dataset: Dataset }
+export interface Run {
+  info: RunInfo; data: { metrics?: Metric[]; params?: KV[]; tags?: KV[] };
+  inputs?: { dataset_inputs?: DatasetInput[] };
+}
 export interface FileInfo { path: string; is_dir?: boolean; file_size?: number | string }
 
 /** An MLflow error answer ({error_code, message}) or a transport failure. */
@@ -99,6 +106,11 @@ export function artifactUrl(runId: string, path: string): string {
   return `get-artifact${queryString({ path, run_uuid: runId })}`;
 }
 
+/** URL of a file of a model version's artifacts (MLflow's UI route). */
+export function versionArtifactUrl(name: string, version: string, path: string): string {
+  return `model-versions/get-artifact${queryString({ name, path, version })}`;
+}
+
 // ---- the model registry (pages/models.ts, model.ts, model_version.ts) ----
 
 export interface ModelVersion {
@@ -120,6 +132,9 @@ export const registry = {
   searchModels: (filter: string | undefined, orderBy: string, maxResults: number, pageToken?: string, signal?: AbortSignal) =>
     call<{ registered_models?: RegisteredModel[]; next_page_token?: string }>('GET', 'registered-models/search',
       { filter, max_results: maxResults, page_token: pageToken, order_by: [orderBy] }, signal),
+  createModel: (name: string) => call<{ registered_model: RegisteredModel }>('POST', 'registered-models/create', { name }),
+  createVersion: (name: string, source: string, runId: string) =>
+    call<{ model_version: ModelVersion }>('POST', 'model-versions/create', { name, source, run_id: runId }),
   getModel: (name: string, signal?: AbortSignal) =>
     call<{ registered_model: RegisteredModel }>('GET', 'registered-models/get', { name }, signal),
   renameModel: (name: string, newName: string) =>

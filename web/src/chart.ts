@@ -10,15 +10,22 @@
 // plot to zoom in on x, which fetches a finer sample of the chosen step range;
 // double-click goes back to the whole history.
 //
+// A line whose whole history is one point (a metric logged once, as
+// autologging does for final scores) is drawn as a labelled bar with its
+// value instead of a lone dot on an empty axis (bars()). Axis tick labels get
+// as many decimals as their spacing needs, so no two read the same
+// (tickLabels()); the step axis ticks only whole steps.
+//
 // State is exposed on the chart box for tests and benchmarks:
 // data-points (points drawn, all series), data-line-points (per series,
 // comma-separated), data-state (loading / full / zooming / zoomed),
-// data-xmin / data-xmax (the visible x range).
+// data-xmin / data-xmax (the visible x range); on uPlot's root, data-ticks0 /
+// data-ticks1 (the x and y tick labels, "|"-joined).
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, Metric } from './api';
-import { errorBox, h, isAbort } from './util';
+import { errorBox, fmtNumber, h, isAbort } from './util';
 
 export const MAX_POINTS = 1000;
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f'];
@@ -185,13 +192,13 @@ export class MetricChart {
     return x === 'step' ? p.step : x === 'time' ? p.t / 1000 : (p.t - run.start) / 1000;
   }
 
-  /** The aligned data and, per uPlot series (after x), whether it is a faint raw line. */
-  private buildData(): { data: uPlot.AlignedData; raw: boolean[]; counts: number[] } {
+  /** The aligned data of `lines` and, per uPlot series (after x), whether it is a faint raw line. */
+  private buildData(lines: Line[]): { data: uPlot.AlignedData; raw: boolean[]; counts: number[] } {
     const w = Math.min(0.99, Math.max(0, this.opts.smoothing || 0));
     const withRaw = w > 0 && this.opts.showRaw !== false;
     const raw: boolean[] = [];
     const counts: number[] = [];
-    const tables = this.lines.map((l) => {
+    const tables = lines.map((l) => {
       const pts = l.shown.map((p) => [this.xOf(p, l.run), p.v]).sort((a, b) => a[0] - b[0]);
       counts.push(pts.length);
       const xs = pts.map((p) => p[0]);
@@ -228,12 +235,23 @@ export class MetricChart {
       this.box.append(h('p', { class: 'muted' }, 'No points logged.'));
       return;
     }
-    const { data, raw, counts } = this.buildData();
+    // histories of one point: bars with their values; the rest: lines
+    const single = this.lines.filter((l) => l.overview.length === 1);
+    const plotted = this.lines.filter((l) => l.overview.length > 1); // (a line with no point is left out)
+    const bars = single.length ? barList(single) : null;
+    if (!plotted.length) {
+      this.box.append(bars!);
+      this.box.dataset.points = String(total);
+      this.box.dataset.linePoints = this.lines.map((l) => l.shown.length).join(',');
+      this.box.dataset.state = 'full';
+      return;
+    }
+    const { data, raw, counts } = this.buildData(plotted);
     const series: uPlot.Series[] = [{ label: X_LABEL[this.opts.x] }];
-    const dense = total / this.lines.length >= 200;
+    const dense = total / plotted.length >= 200;
     let li = 0;
     raw.forEach((isRaw) => {
-      const l = this.lines[li];
+      const l = plotted[li];
       series.push(isRaw
         ? { label: `${l.label} (raw)`, stroke: l.color, width: 1, alpha: RAW_ALPHA, dash: l.dash, spanGaps: true, points: { show: false } }
         : { label: l.label, stroke: l.color, width: 1.5, dash: l.dash, spanGaps: true, points: { show: !dense } });
@@ -248,7 +266,8 @@ export class MetricChart {
       width: width(),
       height: HEIGHT,
       scales: { x: { time: this.opts.x === 'time' }, y: this.opts.log ? { distr: 3 } : {} },
-      axes: [{ label: X_LABEL[this.opts.x] }, {}],
+      axes: [{ label: X_LABEL[this.opts.x], ...(this.opts.x === 'time' ? {} : { values: tickLabels }),
+        ...(this.opts.x === 'step' ? { incrs: STEP_INCRS } : {}) }, { values: tickLabels }],
       series,
       cursor: {
         drag: { x: true, y: false, setScale: true },
@@ -273,10 +292,11 @@ export class MetricChart {
     // the faint raw lines are not listed in the legend
     const rows = this.plot.root.querySelectorAll<HTMLElement>('.u-legend tr.u-series');
     raw.forEach((isRaw, i) => { if (isRaw && rows[i + 1]) rows[i + 1].style.display = 'none'; });
+    if (bars) this.box.append(bars);
     if (this.zoom) this.plot.setScale('x', { min: this.zoom[0], max: this.zoom[1] });
     xRange(this.plot);
     this.box.dataset.points = String(total);
-    this.box.dataset.linePoints = counts.join(',');
+    this.box.dataset.linePoints = [...counts, ...single.map((l) => l.shown.length)].join(',');
     this.box.dataset.state = this.zoom ? 'zoomed' : 'full';
     this.resizer = new ResizeObserver(() => this.plot?.setSize({ width: width(), height: HEIGHT }));
     this.resizer.observe(this.box);
@@ -331,6 +351,49 @@ export class MetricChart {
     this.lines.forEach((l) => { l.shown = l.overview; });
     this.draw();
   }
+}
+
+/** Whole steps only on the step axis: 1, 2, 5, 10, 20, 50, ... */
+const STEP_INCRS = Array.from({ length: 16 }, (_, k) => [1, 2, 5].map((m) => m * 10 ** k)).flat();
+
+/**
+ * Tick labels with as many decimals as the tick spacing needs (uPlot's
+ * default rounds to 3 decimals, so a range such as 0.12341 .. 0.12345 read
+ * "0.123" at every tick); if two labels still come out the same (the
+ * spacing is below what a double shows), only the first of them is kept.
+ */
+export function tickLabels(u: uPlot, splits: number[], axis: number, _space: number, incr: number): string[] {
+  const scale = u.axes[axis]?.scale;
+  const log = !!scale && u.scales[scale]?.distr === 3;
+  const step = Number.isFinite(incr) && incr > 0 ? Math.min(20, Math.max(0, Math.ceil(-Math.log10(incr) - 1e-9))) : 3;
+  const out = splits.map((v) => {
+    if (v === null || !Number.isFinite(v)) return '';
+    if (Math.abs(v) >= 1e15) return v.toExponential(3);
+    // a log axis spans decades: each tick needs the decimals of its own magnitude
+    const dec = log && v !== 0 ? Math.min(20, Math.max(0, Math.ceil(-Math.log10(Math.abs(v)) - 1e-9))) : step;
+    const t = v.toFixed(dec);
+    return (t.includes('.') ? t.replace(/\.?0+$/, '') : t).replace(/^-0$/, '0');
+  });
+  const labels = out.map((t, i) => (i > 0 && t === out[i - 1] ? '' : t));
+  u.root.dataset[`ticks${axis}`] = labels.join('|'); // what the axis reads, for tests
+  return labels;
+}
+
+/** Histories of one point each: a bar per line, as long as its value is large, with the value and step written out. */
+function barList(lines: Line[]): HTMLElement {
+  const vals = lines.map((l) => l.shown[0]?.v ?? l.overview[0].v);
+  const max = Math.max(...vals.filter(Number.isFinite).map(Math.abs), 0);
+  const box = h('div', { class: 'metric-bars', 'data-bars': lines.length });
+  lines.forEach((l, i) => {
+    const v = vals[i], p = l.overview[0];
+    const bar = h('span', { class: `bar${v < 0 ? ' neg' : ''}` });
+    bar.style.width = `${max > 0 && Number.isFinite(v) ? Math.max(0.5, (Math.abs(v) / max) * 100) : 0}%`;
+    bar.style.background = l.color;
+    box.append(h('div', { class: 'bar-row', 'data-key': l.key, title: `${l.label}: ${v} at step ${p.step}` },
+      h('span', { class: 'bar-label' }, l.label), h('span', { class: 'bar-track' }, bar),
+      h('span', { class: 'bar-value num' }, fmtNumber(v)), h('small', { class: 'muted' }, `step ${p.step}`)));
+  });
+  return box;
 }
 
 /** A ?smooth= value as a smoothing weight: a number in 0..0.99, else 0. */

@@ -1,7 +1,11 @@
 // router.ts - client-side routing over the History API. Paths are relative
 // to <base href> (the server's --static-prefix), so "experiments/3" is
 // /prefix/experiments/3 in the address bar; the server answers index.html
-// for every such path.
+// for every such path. The URLs of MLflow's own UI (its hash routes, its
+// paths: mlflow_urls.ts) are rewritten in place to the page that shows the
+// same thing.
+
+import { mlflowTranslate } from './mlflow_urls';
 
 export interface Page {
   /** Called when the page is left: abort fetches, drop observers. */
@@ -20,12 +24,44 @@ export function addRoute(re: RegExp, render: Render): void {
   routes.push({ re, render });
 }
 
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // a stray "%": taken as it is
+  }
+}
+
 /** The route path without the base, e.g. "experiments/3". */
 function routePath(): string {
   const base = basePath();
-  const p = decodeURIComponent(location.pathname);
+  const p = decoded(location.pathname);
   if (`${p}/` === base) return ''; // "/prefix" without its slash
   return p.startsWith(base) ? p.slice(base.length) : p.replace(/^\//, '');
+}
+
+const match = (path: string) => {
+  for (const r of routes) {
+    const m = r.re.exec(path);
+    if (m) return { r, m };
+  }
+  return null;
+};
+
+/** Replaces the address bar's URL with `rel` (relative to the base), no history entry. */
+function rewrite(rel: string): void {
+  history.replaceState(null, '', new URL(rel || './', document.baseURI));
+}
+
+function notFound(root: HTMLElement, what: string): void {
+  const home = document.createElement('a');
+  home.href = './';
+  home.dataset.nav = '';
+  home.textContent = 'the experiments';
+  const p = document.createElement('p');
+  p.id = 'not-found';
+  p.append(`Page not found: ${what}. Go to `, home, '.');
+  root.replaceChildren(p);
 }
 
 export function render(): void {
@@ -33,15 +69,28 @@ export function render(): void {
   current?.dispose?.();
   current = undefined;
   root.replaceChildren();
-  const path = routePath();
-  for (const r of routes) {
-    const m = r.re.exec(path);
-    if (m) {
-      current = r.render(root, m, new URLSearchParams(location.search));
+  // "#/experiments/2/runs/<id>": an MLflow UI link (the hash never reaches the server)
+  if (location.hash.startsWith('#/')) {
+    const inner = new URL(location.hash.slice(1), 'http://h');
+    const to = mlflowTranslate(decoded(inner.pathname.slice(1)), inner.searchParams, true);
+    if (to === null) {
+      notFound(root, location.hash);
       return;
     }
+    rewrite(to);
   }
-  root.textContent = 'Page not found.';
+  let path = routePath();
+  let hit = match(path);
+  if (!hit) { // one of MLflow's paths without the hash (3.x path routing: experiments/2/runs, compare-runs, ...)
+    const to = mlflowTranslate(path, new URLSearchParams(location.search), false);
+    if (to !== null && match(decoded(to.split('?')[0]))) {
+      rewrite(to);
+      path = routePath();
+      hit = match(path);
+    }
+  }
+  if (hit) current = hit.r.render(root, hit.m, new URLSearchParams(location.search));
+  else notFound(root, path);
 }
 
 /** Goes to a path relative to the base ("experiments/3?filter=..."). */

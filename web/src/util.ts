@@ -24,6 +24,18 @@ export function fmtTime(ms?: number | string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** How long ago `ms` was, coarsely ("12 s ago", "5 min ago", "3 h ago", "2 d ago"); '' past 30 days or in the future. */
+export function fmtAgo(ms?: number | string, now = Date.now()): string {
+  const n = Number(ms);
+  if (!ms || !Number.isFinite(n)) return '';
+  const s = Math.floor((now - n) / 1000);
+  if (s < 0 || s >= 30 * 86400) return '';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
 export function fmtDuration(start?: number, end?: number): string {
   if (!start || !end) return '';
   let s = Math.max(0, Math.round((Number(end) - Number(start)) / 1000));

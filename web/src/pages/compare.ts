@@ -12,10 +12,16 @@ import uPlot from 'uplot';
 import { api, Run } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
 import { errorBox, fmtDuration, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
-import { ChartOptions, ChartRun, MetricChart, parseSmoothing, prefetchHistories, seriesColor, smoothingControl, XAxis } from '../chart';
+import {
+  ChartOptions, ChartRun, MetricChart, parseSmoothing, prefetchHistories, seriesColor, smoothingControl, tickLabels, XAxis,
+} from '../chart';
 
 const MAX_RUNS = 100;
 const PC_DEFAULT_AXES = 6;
+const PC_CHAR_PX = 7.2; // about the width of a character of the 12px axis names
+const PC_TICK_PX = 14; // the least distance between two tick labels of an axis
+const PC_TICK_CHARS = 14; // tick labels longer than this are cut
+const PC_TICK_CHAR_PX = 6.6; // about the width of a character of the 11px tick labels
 const SVG_NS = 'http://www.w3.org/2000/svg';
 // metrics where a smaller value is better; every other metric: larger is better
 const LOWER_IS_BETTER = /loss|err|mse|mae|rmse|mape|perplexity|latency|time|duration|cost|regret|distance/i;
@@ -54,6 +60,13 @@ function axisOf(cols: Col[], f: Field): Axis {
   if (vals.every((v) => asNumber(v) !== null)) return { field: f, cats: null, pos: (c) => asNumber(rawValue(c, f)) };
   const cats = [...new Set(vals.map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   return { field: f, cats, pos: (c) => { const v = rawValue(c, f); return v === undefined ? null : cats.indexOf(String(v)); } };
+}
+
+/** A colour chip; its colour is set through the CSSOM (a style attribute would need 'unsafe-inline' under the UI's CSP). */
+function swatch(color: string): HTMLElement {
+  const s = h('span', { class: 'swatch' });
+  s.style.background = color;
+  return s;
 }
 
 function same(values: (string | number | undefined)[]): boolean {
@@ -337,7 +350,8 @@ class ScatterPlot {
     const xs = [...new Set(pts.filter((p) => p.x !== null && p.y !== null).map((p) => p.x as number))].sort((a, b) => a - b);
     const data: uPlot.AlignedData = [xs, ...pts.map((p) => xs.map((x) => (p.x === x && p.y !== null ? p.y : null)))];
     const catAxis = (a: Axis): Partial<uPlot.Axis> => (a.cats
-      ? { incrs: [1], values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? a.cats![v] ?? '' : '')) } : {});
+      ? { incrs: [1], values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? a.cats![v] ?? '' : '')) }
+      : { values: tickLabels });
     const catRange = (a: Axis): uPlot.Scale.Range | undefined => (a.cats ? [-0.5, a.cats.length - 0.5] : undefined);
     const width = () => Math.max(300, this.box.clientWidth || 600);
     const yRange = catRange(ay);
@@ -422,7 +436,16 @@ class ParallelCoords {
   draw(): void {
     this.drawChooser();
     const width = this.lastWidth = Math.max(320, this.canvas.clientWidth || 800);
-    const height = 320, top = 36, bottom = 28, left = 70, right = 70;
+    // room on the left for the first axis's tick labels (category names), up to PC_TICK_CHARS of them
+    const first = this.axes.length ? axisOf(this.cols, this.axes[0]) : null;
+    const firstChars = Math.min(PC_TICK_CHARS, Math.max(0, ...(first?.cats || []).map((c) => c.length)));
+    const bottom = 28, left = Math.max(70, Math.ceil(firstChars * PC_TICK_CHAR_PX + 16)), right = 70;
+    // axis names wider than the space between axes go on two staggered rows, cut to fit (the full name on hover)
+    const gap = this.axes.length > 1 ? (width - left - right) / (this.axes.length - 1) : width - left - right;
+    const longest = Math.max(0, ...this.axes.map((f) => fieldKey(f).length * PC_CHAR_PX));
+    const stagger = this.axes.length > 1 && longest > gap - 8;
+    const labelChars = Math.max(4, Math.floor(((stagger ? 2 * gap : gap) - 12) / PC_CHAR_PX));
+    const top = stagger ? 56 : 36, height = 320 + top - 36;
     const svg = document.createElementNS(SVG_NS, 'svg');
     const el = (tag: string, attrs: Record<string, string | number>, text?: string) => {
       const e = document.createElementNS(SVG_NS, tag);
@@ -452,15 +475,21 @@ class ParallelCoords {
     axes.forEach((a, i) => {
       const x = xAt(i), s = ys[i];
       gAxes.append(el('line', { x1: x, x2: x, y1: top, y2: height - bottom, class: 'pc-axis' }));
-      gAxes.append(el('text', { x, y: top - 20, 'text-anchor': 'middle', class: 'pc-label' }, fieldKey(a.field)));
+      const name = fieldKey(a.field);
+      const label = el('text', { x, y: top - (stagger && i % 2 ? 38 : 20), 'text-anchor': 'middle', class: 'pc-label' },
+        name.length > labelChars ? `${name.slice(0, labelChars - 1)}…` : name);
+      label.append(el('title', {}, fieldLabel(a.field)));
+      gAxes.append(label);
       if (!s.any) return;
-      const ticks: [number, string][] = a.cats ? a.cats.map((c, k) => [k, c])
+      // category labels at least PC_TICK_PX apart: every k-th one when they are many
+      const every = a.cats ? Math.max(1, Math.ceil(PC_TICK_PX / ((height - top - bottom) / Math.max(1, a.cats.length - 1)))) : 1;
+      const ticks: [number, string][] = a.cats ? a.cats.map((c, k): [number, string] => [k, c]).filter(([k]) => k % every === 0)
         : s.hi > s.lo ? [[s.hi, fmtNumber(s.hi)], [(s.lo + s.hi) / 2, fmtNumber((s.lo + s.hi) / 2)], [s.lo, fmtNumber(s.lo)]]
           : [[s.lo, fmtNumber(s.lo)]];
       for (const [v, t] of ticks) {
         gAxes.append(el('line', { x1: x - 4, x2: x, y1: s.y(v), y2: s.y(v), class: 'pc-tick' }));
         gAxes.append(el('text', { x: x - 7, y: s.y(v) + 4, 'text-anchor': 'end', class: 'pc-tick-label' },
-          t.length > 14 ? `${t.slice(0, 13)}…` : t));
+          t.length > PC_TICK_CHARS ? `${t.slice(0, PC_TICK_CHARS - 1)}…` : t));
       }
     });
     const gLines = el('g', { class: 'pc-line-layer' });

@@ -5,7 +5,8 @@
 // smooth= as on the compare page; ?artifact= keeps the preview). While the
 // run is RUNNING the page re-reads it every few seconds (not while the tab is
 // hidden) and updates the metric values, the chart and the artifact tree in
-// place.
+// place. The sections of run_parts.ts add the parent and child runs, the
+// dataset inputs and "Register model" for a model directory in the artifacts.
 
 import { api, artifactUrl, FileInfo, Metric, Run, RunInfo } from '../api';
 import { link, Page, setQuery } from '../router';
@@ -13,6 +14,7 @@ import { errorBox, fmtBytes, fmtDuration, fmtNumber, fmtTime, h, isAbort, setCru
 import { ChartOptions, drawChart, parseSmoothing, restyleChart, smoothingControl, XAxis } from '../chart';
 import { renderMarkdown } from '../markdown';
 import { renderPreview } from '../preview';
+import { datasetsSection, findModelDirs, nestedRunsSection, registerButton } from './run_parts';
 
 const NOTE_TAG = 'mlflow.note.content';
 const LIVE_MS = 3000;
@@ -81,6 +83,11 @@ export function runPage(root: HTMLElement, m: RegExpExecArray, query: URLSearchP
   };
 }
 
+/** The metric the chart shows first: the first (by key) whose latest step is past 0, so it has a history to draw. */
+function defaultMetric(metrics: Metric[]): string {
+  return (metrics.find((x) => Number(x.step) > 0) || metrics[0]).key;
+}
+
 const byKey = <T extends { key: string }>(xs: T[] | undefined): T[] => [...(xs || [])].sort((a, b) => a.key.localeCompare(b.key));
 
 function build(run: Run, expName: string, query: URLSearchParams, signal: AbortSignal, disposers: (() => void)[]): RunView {
@@ -94,7 +101,15 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
     title: 'This run is deleted; restore it from the runs table (Deleted view)' }, 'deleted');
   const live = h('span', { class: 'live', id: 'run-live', title: 'This run is RUNNING: the page refreshes itself every 3 s',
     hidden: info.status !== 'RUNNING' }, '● live');
-  const title = h('div', { class: 'run-title' }, h('h1', {}, info.run_name || runId), statusBadge, deletedBadge, live);
+  const registerSlot = h('span', { class: 'run-title-actions' });
+  const title = h('div', { class: 'run-title' }, h('h1', {}, info.run_name || runId), statusBadge, deletedBadge, live, registerSlot);
+  // "Register model" once a model directory (one with an MLmodel file) is found in the artifacts
+  findModelDirs(run, signal).then((dirs) => {
+    const done = h('span', { id: 'register-done', 'aria-live': 'polite' });
+    if (dirs.length) registerSlot.replaceChildren(done, registerButton(run, dirs, (name, version) => {
+      done.replaceChildren('Registered as ', link(`models/${encodeURIComponent(name)}/versions/${version}`, `${name} version ${version}`));
+    }));
+  }).catch(() => undefined);
 
   // ---- overview ----
   const statusCell = h('span', { class: `st-${info.status}` }, info.status || '');
@@ -147,9 +162,9 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
   // ---- notes ----
   const notes = notesEditor(runId, run.data.tags?.find((t) => t.key === NOTE_TAG)?.value || '');
 
-  // ---- chart: the chosen metric keys (default: the first) ----
+  // ---- chart: the chosen metric keys (default: the first one with a history) ----
   const chosen = new Set(query.getAll('metric').filter((k) => metrics.some((x) => x.key === k)));
-  if (!chosen.size && metrics.length) chosen.add(metrics[0].key);
+  if (!chosen.size && metrics.length) chosen.add(defaultMetric(metrics));
   const chartBox = h('div', { class: 'chart', id: 'metric-chart' });
   const xs: [XAxis, string][] = [['step', 'Step'], ['time', 'Time'], ['relative', 'Relative time']];
   const xWanted = query.get('x') as XAxis;
@@ -259,7 +274,7 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
       }
     }
     if (hadNone && metrics.length && !chosen.size) {
-      chosen.add(metrics[0].key);
+      chosen.add(defaultMetric(metrics));
       drawMetricTable();
     }
     if ([...chosen].some((k) => changed.has(k))) chartStale = true;
@@ -273,9 +288,10 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
   return {
     nodes: [
       title,
+      nestedRunsSection(run, signal),
       notes.node,
       h('div', { class: 'cols' },
-        h('div', {}, h('h2', {}, 'Overview'), overview, paramsBox, tagsBox),
+        h('div', {}, h('h2', {}, 'Overview'), overview, paramsBox, datasetsSection(run), tagsBox),
         h('div', {}, metricsHead, chartArea, metricFilter, tableBox)),
       h('h2', {}, 'Artifacts'), artifacts.node,
     ],

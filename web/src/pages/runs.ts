@@ -11,10 +11,16 @@
 // default order (newest first) they are inserted at the top without moving
 // the rows in view; in any other order a "N new runs" button offers a reload.
 // Neither poll runs while the tab is hidden.
+// Nested runs (tag mlflow.parentRunId, as autologged sweeps make) are grouped:
+// a child whose parent is loaded is drawn under it, behind the parent's
+// expand/collapse toggle (collapsed at first); `rows` holds the runs as
+// loaded, `shown` the rows drawn. Columns can be resized by dragging the
+// edge of their header (?w= keeps the widths).
 
 import { api, ApiError, Run } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
-import { confirmDialog, errorBox, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
+import { confirmDialog, errorBox, fmtAgo, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
+import { groupRuns } from './runs_group';
 
 const FIRST_PAGE = 100; // small, so the first rows show quickly
 const PAGE = 1000;
@@ -42,14 +48,16 @@ const KIND_FIELD: Record<string, string> = { m: 'metrics', p: 'params', t: 'tags
 const KIND_LABEL: Record<string, string> = { m: 'metric', p: 'param', t: 'tag' };
 const FIXED: { col: Col; label: string; width: string }[] = [
   { col: 'a:run_name', label: 'Run name', width: 'minmax(10rem, 1.6fr)' },
-  { col: 'a:start_time', label: 'Created', width: '11.5rem' },
+  { col: 'a:start_time', label: 'Created', width: '18.5rem' },
   { col: 'a:status', label: 'Status', width: '6.5rem' },
 ];
 
 interface Row {
-  id: string; name: string; status: string; start?: number; end?: number; deleted: boolean;
+  id: string; name: string; status: string; start?: number; end?: number; deleted: boolean; parent?: string;
   m: Map<string, number | string>; p: Map<string, string>; t: Map<string, string>;
 }
+const PARENT_TAG = 'mlflow.parentRunId';
+const MIN_COL_PX = 48;
 
 function toRow(r: Run): Row {
   return {
@@ -58,6 +66,7 @@ function toRow(r: Run): Row {
     m: new Map((r.data.metrics || []).map((x) => [x.key, x.value])),
     p: new Map((r.data.params || []).map((x) => [x.key, x.value])),
     t: new Map((r.data.tags || []).map((x) => [x.key, x.value])),
+    parent: r.data.tags?.find((x) => x.key === PARENT_TAG)?.value,
   };
 }
 
@@ -67,7 +76,10 @@ function cellText(row: Row, col: Col): string {
   if (kind === 'p') return row.p.get(key) ?? '';
   if (kind === 't') return row.t.get(key) ?? '';
   if (key === 'run_name') return row.name;
-  if (key === 'start_time') return fmtTime(row.start);
+  if (key === 'start_time') {
+    const ago = fmtAgo(row.start);
+    return ago ? `${fmtTime(row.start)} (${ago})` : fmtTime(row.start);
+  }
   if (key === 'status') return row.status;
   return '';
 }
@@ -84,14 +96,40 @@ function colLabel(col: Col): string {
   return f ? f.label : col.slice(2);
 }
 
+/** ?w=: column widths in px, "<col>~<px>" joined by "|" (a key may hold commas). */
+function parseWidths(s: string | null): Map<Col, number> {
+  const out = new Map<Col, number>();
+  for (const part of (s || '').split('|')) {
+    const at = part.lastIndexOf('~');
+    const px = Number(part.slice(at + 1));
+    if (at > 2 && Number.isFinite(px) && px >= MIN_COL_PX) out.set(part.slice(0, at), Math.min(2000, Math.round(px)));
+  }
+  return out;
+}
+
 export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearchParams): Page {
   const expId = decodeURIComponent(m[1]);
   const ctl = new AbortController();
   let gen = 0; // bumps on every reload; stale answers are dropped
-  let rows: Row[] = [];
+  let rows: Row[] = []; // as loaded, in the server's order
+  let shown: Row[] = []; // as drawn: children under their parents (regroup())
+  const expanded = new Set<string>(); // parents whose children are shown
+  let depth = new Map<string, number>(), kidCount = new Map<string, number>();
+  // the keyboard's row and the Shift-click anchor stay on their runs when rows move
+  const regroup = () => {
+    const sel = shown[selected]?.id, anc = shown[anchor]?.id;
+    const g = groupRuns(rows, expanded);
+    shown = g.shown;
+    depth = g.depth;
+    kidCount = g.kids;
+    const at = new Map(shown.map((r, i) => [r.id, i]));
+    selected = sel ? at.get(sel) ?? -1 : -1;
+    anchor = anc ? at.get(anc) ?? -1 : -1;
+  };
+  const widths = parseWidths(query.get('w'));
   let token: string | undefined;
   let loading = false;
-  let selected = -1;
+  let selected = -1, anchor = -1; // anchor: the last row checked by a click: shift-click checks the range up to here
   const keys = { m: new Set<string>(), p: new Set<string>(), t: new Set<string>() };
   const state = {
     filter: query.get('filter') || '',
@@ -103,7 +141,6 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   // checked runs, by id, in the order they were checked (the URL's ?sel=)
   const picked = new Set((query.get('sel') || '').split(',').filter(Boolean));
   let autoCols = !state.cols; // the columns are the default pick (not the URL's, not the user's)
-  let anchor = -1; // the last row checked by a click: shift-click checks the range up to here
 
   const expLink = link(`experiments/${encodeURIComponent(expId)}`, `Experiment ${expId}`);
   setCrumbs(link('', 'Experiments'), expLink);
@@ -131,7 +168,8 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const actions = h('div', { class: 'run-actions', role: 'group', 'aria-label': 'Checked runs' },
     compareBtn, deleteBtn, restoreBtn, clearBtn, pickNote,
     h('span', { class: 'hint' }, 'In the table: ', h('kbd', {}, '↑'), h('kbd', {}, '↓'), ' move, ', h('kbd', {}, 'Space'),
-      ' checks, ', h('kbd', {}, 'Shift'), '+click checks a range, ', h('kbd', {}, 'Enter'), ' opens'), newRuns);
+      ' checks, ', h('kbd', {}, 'Shift'), '+click checks a range, ', h('kbd', {}, 'Enter'), ' opens, ',
+      h('kbd', {}, '→'), h('kbd', {}, '←'), ' child runs'), newRuns);
   const colBtn = h('button', { type: 'button', id: 'columns-button', 'aria-expanded': 'false' }, 'Columns');
   const chooser = h('div', { class: 'chooser', id: 'column-chooser', hidden: true });
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
@@ -157,6 +195,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     if (state.cols) q.set('cols', state.cols.join(','));
     if (state.lifecycle !== 'active') q.set('lifecycle', state.lifecycle);
     if (picked.size && picked.size <= URL_SEL_MAX) q.set('sel', [...picked].join(','));
+    if (widths.size) q.set('w', [...widths].map(([c, px]) => `${c}~${px}`).join('|'));
     setQuery(q, push);
   };
   const viewType = () => LIFECYCLES.find((l) => l.value === state.lifecycle)!.view;
@@ -186,13 +225,13 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     schedule();
   };
   const toggle = (i: number, range: boolean) => {
-    const r = rows[i];
+    const r = shown[i];
     if (!r) return;
     const on = !picked.has(r.id);
     const [a, b] = range && anchor >= 0 ? [Math.min(anchor, i), Math.max(anchor, i)] : [i, i];
-    for (let k = a; k <= b; k++) {
-      if (on) picked.add(rows[k].id);
-      else picked.delete(rows[k].id);
+    for (let k = a; k <= b && k < shown.length; k++) {
+      if (on) picked.add(shown[k].id);
+      else picked.delete(shown[k].id);
     }
     anchor = i;
     pickChanged();
@@ -241,13 +280,19 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const drawHead = () => {
     colsGen++;
     const cols = columns();
-    scroller.style.setProperty('--cols', [PICK_W, ...cols.map((c) => FIXED.find((f) => f.col === c)?.width || 'minmax(7rem, 1fr)')].join(' '));
-    scroller.style.setProperty('--min-width', `${22 + 7 * cols.length}rem`);
+    setWidths(cols);
     head.replaceChildren(h('label', { class: 'pick' }, allBox), ...cols.map((c) => {
       const active = c === state.sort;
+      const full = c[0] === 'a' ? colLabel(c) : `${KIND_LABEL[c[0]]} ${colLabel(c)}`;
       const b = h('button', { type: 'button', class: `th${c[0] === 'm' ? ' num' : ''}`, 'data-col': c,
-        title: `Sort by ${colLabel(c)}`, 'aria-sort': active ? (state.dir === 'asc' ? 'ascending' : 'descending') : undefined },
-      c[0] !== 'a' ? h('small', {}, KIND_LABEL[c[0]]) : null, colLabel(c), active ? (state.dir === 'asc' ? ' ▲' : ' ▼') : '');
+        title: `${full} (click to sort)`, 'aria-label': `Sort by ${full}`,
+        'aria-sort': active ? (state.dir === 'asc' ? 'ascending' : 'descending') : undefined },
+      c[0] !== 'a' ? h('small', {}, KIND_LABEL[c[0]]) : null, h('span', { class: 'th-name' }, colLabel(c)),
+      active ? (state.dir === 'asc' ? ' ▲' : ' ▼') : '');
+      const grip = h('span', { class: 'col-resize', 'data-col': c, 'aria-hidden': 'true', title: `Drag to resize ${full}` });
+      grip.addEventListener('pointerdown', (ev) => startResize(ev, c, b));
+      grip.addEventListener('click', (ev) => ev.stopPropagation()); // not a sort
+      b.append(grip);
       b.addEventListener('click', () => {
         if (state.sort === c) state.dir = state.dir === 'asc' ? 'desc' : 'asc';
         else {
@@ -260,6 +305,38 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
       return b;
     }));
   };
+
+  function setWidths(cols: Col[]): void {
+    const tracks = cols.map((c) => {
+      const px = widths.get(c);
+      return px ? `${px}px` : FIXED.find((f) => f.col === c)?.width || 'minmax(7rem, 1fr)';
+    });
+    scroller.style.setProperty('--cols', [PICK_W, ...tracks].join(' '));
+    const fixedPx = cols.reduce((n, c) => n + (widths.get(c) || 0), 0);
+    const rem = 22 + 7 * cols.filter((c) => !widths.has(c)).length;
+    scroller.style.setProperty('--min-width', `calc(${rem}rem + ${fixedPx}px)`);
+  }
+  /** Dragging a header's right edge: the column follows the pointer (the rows too, as they share --cols). */
+  function startResize(ev: PointerEvent, c: Col, th: HTMLElement): void {
+    ev.preventDefault();
+    ev.stopPropagation();
+    const grip = ev.currentTarget as HTMLElement;
+    grip.setPointerCapture(ev.pointerId);
+    const x0 = ev.clientX, w0 = th.getBoundingClientRect().width;
+    const move = (e: PointerEvent) => {
+      widths.set(c, Math.max(MIN_COL_PX, Math.round(w0 + e.clientX - x0)));
+      setWidths(columns());
+    };
+    const up = () => {
+      grip.removeEventListener('pointermove', move);
+      grip.removeEventListener('pointerup', up);
+      grip.removeEventListener('pointercancel', up);
+      pushUrl(false);
+    };
+    grip.addEventListener('pointermove', move);
+    grip.addEventListener('pointerup', up);
+    grip.addEventListener('pointercancel', up);
+  }
 
   /** Puts a row element at row index i. */
   const placeRow = (a: HTMLElement, i: number) => {
@@ -277,16 +354,17 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const drawRows = () => {
     frame = 0;
     const cols = columns();
-    body.style.height = `${rows.length * ROW_H}px`;
+    body.style.height = `${shown.length * ROW_H}px`;
     const top = Math.max(0, scroller.scrollTop - head.offsetHeight);
     const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
-    const last = Math.min(rows.length, Math.ceil((top + scroller.clientHeight) / ROW_H) + OVERSCAN);
+    const last = Math.min(shown.length, Math.ceil((top + scroller.clientHeight) / ROW_H) + OVERSCAN);
     const next = new Map<string, HTMLElement>();
     const order: (HTMLElement | null)[] = []; // per row in view: its kept element, or null (to build)
     const keys: string[] = [];
     for (let i = first; i < last; i++) {
-      const r = rows[i];
-      const key = `${colsGen}|${r.id}|${i === selected ? 1 : 0}|${picked.has(r.id) ? 1 : 0}`;
+      const r = shown[i];
+      const key = `${colsGen}|${r.id}|${i === selected ? 1 : 0}|${picked.has(r.id) ? 1 : 0}|` +
+        `${depth.get(r.id) || 0}|${kidCount.get(r.id) || 0}|${expanded.has(r.id) ? 1 : 0}`;
       const old = drawn.get(key);
       const keep = old && drawnRow.get(old) === r ? old : null;
       if (keep) {
@@ -306,7 +384,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
         prev = kept;
         continue;
       }
-      const r = rows[i];
+      const r = shown[i];
       const on = picked.has(r.id);
       const a = link(`runs/${encodeURIComponent(r.id)}`, '', `vt-row${i === selected ? ' selected' : ''}` +
         `${on ? ' checked' : ''}${r.deleted ? ' deleted' : ''}`);
@@ -320,7 +398,10 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
         h('span', { class: 'box', 'aria-hidden': 'true' }, on ? '✓' : '')));
       for (const c of cols) {
         const t = cellText(r, c);
-        a.append(h('span', { class: `td${c[0] === 'm' ? ' num' : ''}${c === 'a:status' ? ` st-${t}` : ''}`, role: 'gridcell', 'data-col': c, title: t }, t));
+        const cell = h('span', { class: `td${c[0] === 'm' ? ' num' : ''}${c === 'a:status' ? ` st-${t}` : ''}`, role: 'gridcell', 'data-col': c, title: t });
+        if (c === 'a:run_name') nameCell(cell, r, t);
+        else cell.textContent = t;
+        a.append(cell);
       }
       drawnRow.set(a, r);
       next.set(key, a);
@@ -328,10 +409,35 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
       prev = a;
     }
     drawn = next;
-    if (token && !loading && last > rows.length - OVERSCAN * 4) void loadPage(gen);
+    if (token && !loading && last > shown.length - OVERSCAN * 4) void loadPage(gen);
     startLive();
   };
+  /** The run name, indented by nesting depth, after the expand/collapse toggle of a parent. */
+  function nameCell(cell: HTMLElement, r: Row, t: string): void {
+    const d = depth.get(r.id) || 0, n = kidCount.get(r.id) || 0;
+    if (d) cell.style.paddingLeft = `${8 + d * 18}px`;
+    if (n) {
+      const open = expanded.has(r.id);
+      cell.append(h('span', { class: 'expander', role: 'button', 'aria-expanded': String(open), 'data-run-id': r.id,
+        title: `${open ? 'Hide' : 'Show'} ${n} child run${n === 1 ? '' : 's'}`, 'aria-label': `${open ? 'Collapse' : 'Expand'} ${t}` },
+      `${open ? '▾' : '▸'} ${n}`), ' ');
+    } else if (d) cell.append(h('span', { class: 'child-mark', 'aria-hidden': 'true' }, '└ '));
+    cell.append(t);
+  }
+  const setExpanded = (id: string, open: boolean) => {
+    if (open === expanded.has(id)) return;
+    if (open) expanded.add(id);
+    else expanded.delete(id);
+    regroup();
+    schedule();
+  };
   body.addEventListener('click', (ev) => {
+    const exp = (ev.target as Element).closest('.expander') as HTMLElement | null;
+    if (exp) {
+      ev.preventDefault(); // not the row's link
+      setExpanded(exp.dataset.runId || '', !expanded.has(exp.dataset.runId || ''));
+      return;
+    }
     const box = (ev.target as Element).closest('.pick');
     if (!box) return;
     ev.preventDefault(); // no navigation (the router skips prevented clicks)
@@ -346,7 +452,9 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   resize.observe(scroller);
 
   const updateStatus = () => {
+    const nested = [...kidCount.values()].reduce((n, k) => n + k, 0);
     status.textContent = `${rows.length} run${rows.length === 1 ? '' : 's'}${token ? ' loaded, more on the server' : ''}` +
+      (nested > 0 ? ` (${nested} nested under their parents)` : '') +
       (loading ? ' · loading…' : '');
     more.hidden = !token;
   };
@@ -364,8 +472,8 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     const g = gen;
     const top = Math.max(0, scroller.scrollTop - head.offsetHeight);
     const first = Math.max(0, Math.floor(top / ROW_H));
-    const last = Math.min(rows.length, Math.ceil((top + scroller.clientHeight) / ROW_H));
-    const inView = rows.slice(first, last);
+    const last = Math.min(shown.length, Math.ceil((top + scroller.clientHeight) / ROW_H));
+    const inView = shown.slice(first, last);
     try {
       if (inView.some((r) => r.status === 'RUNNING')) {
         const ids = inView.map((r) => r.id);
@@ -374,6 +482,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
         if (g !== gen) return;
         const fresh = new Map((res.runs || []).map((r) => [r.info.run_id, toRow(r)]));
         rows = rows.map((r) => fresh.get(r.id) || r);
+        regroup();
         for (const row of fresh.values())
           for (const k of ['m', 'p', 't'] as const) for (const key of row[k].keys()) keys[k].add(key);
         schedule();
@@ -471,12 +580,12 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     if (newKeys && !chooser.hidden) drawChooser();
     // Rows move down by add.length; unless the user is at the top (where new
     // runs should show), scroll by as much, so the rows in view stay put.
-    const shift = add.length * ROW_H;
     const atTop = scroller.scrollTop < ROW_H / 2;
+    const before = shown.length;
     rows = add.concat(rows);
-    if (selected >= 0) selected += add.length;
-    if (anchor >= 0) anchor += add.length;
-    body.style.height = `${rows.length * ROW_H}px`;
+    regroup();
+    const shift = (shown.length - before) * ROW_H; // new children of collapsed parents add no row
+    body.style.height = `${shown.length * ROW_H}px`;
     if (!atTop) scroller.scrollTop += shift;
     if (frame) cancelAnimationFrame(frame);
     drawRows(); // now, before the next paint: nothing flickers
@@ -513,6 +622,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
         fresh = fresh.filter((x) => !have.has(x.id));
       }
       rows = rows.concat(fresh);
+      regroup();
       token = r.next_page_token || undefined;
       let newKeys = false;
       for (const row of fresh)
@@ -550,6 +660,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     unseen = 0;
     newRuns.hidden = true;
     rows = [];
+    regroup();
     token = undefined;
     selected = -1;
     anchor = -1;
@@ -622,20 +733,26 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
 
   // ---- keyboard: arrows / j k move, Enter opens, Space checks, Home / End jump ----
   scroller.addEventListener('keydown', (ev) => {
-    if (ev.key === ' ' && selected >= 0 && rows[selected]) {
+    if (ev.key === ' ' && selected >= 0 && shown[selected]) {
       ev.preventDefault();
       toggle(selected, ev.shiftKey);
       return;
     }
     const step: Record<string, number> = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1, PageDown: 20, PageUp: -20,
       Home: -Infinity, End: Infinity };
-    if (ev.key === 'Enter' && selected >= 0 && rows[selected]) {
-      navigate(`runs/${encodeURIComponent(rows[selected].id)}`);
+    if (ev.key === 'Enter' && selected >= 0 && shown[selected]) {
+      navigate(`runs/${encodeURIComponent(shown[selected].id)}`);
       return;
     }
-    if (!(ev.key in step) || !rows.length) return;
+    // → / ← open and close a parent's child runs
+    if ((ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') && shown[selected] && kidCount.get(shown[selected].id)) {
+      ev.preventDefault();
+      setExpanded(shown[selected].id, ev.key === 'ArrowRight');
+      return;
+    }
+    if (!(ev.key in step) || !shown.length) return;
     ev.preventDefault();
-    selected = Math.max(0, Math.min(rows.length - 1, (selected < 0 ? -1 : selected) + step[ev.key]));
+    selected = Math.max(0, Math.min(shown.length - 1, (selected < 0 ? -1 : selected) + step[ev.key]));
     const y = selected * ROW_H, view = scroller.clientHeight - head.offsetHeight;
     if (y < scroller.scrollTop) scroller.scrollTop = y;
     else if (y + ROW_H > scroller.scrollTop + view) scroller.scrollTop = y + ROW_H - view;
