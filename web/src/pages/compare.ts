@@ -133,13 +133,6 @@ function saveQuery(name: string, value: string | string[] | null): void {
   setQuery(q);
 }
 
-// The color goes through the CSSOM: the UI's Content-Security-Policy refuses style attributes.
-function swatch(color: string): HTMLSpanElement {
-  const el = h('span', { class: 'swatch' });
-  el.style.background = color;
-  return el;
-}
-
 function runHead(cols: Col[], first: string): HTMLElement {
   return h('thead', {}, h('tr', {}, h('th', {}, first), ...cols.map((c) => h('th', { class: 'run-col', 'data-run': c.id },
     swatch(c.color), link(`runs/${encodeURIComponent(c.id)}`, c.name)))));

@@ -532,11 +532,12 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     newBusy = true;
     const g = gen, since = newest;
     try {
-      const where = `attributes.start_time >= ${since.start}`;
+      // the user's filter in parentheses: it may hold OR, which binds looser than AND
+      const typed = state.filter.trim(), where = `attributes.start_time >= ${since.start}`;
       const found: Row[] = [];
       let pageToken: string | undefined;
       for (let k = 0; k < NEW_PAGES_MAX; k++) {
-        const r = await api.searchRuns({ experiment_ids: [expId], filter: state.filter ? `${state.filter} and ${where}` : where,
+        const r = await api.searchRuns({ experiment_ids: [expId], filter: typed ? `(${typed}) and ${where}` : where,
           order_by: ['attributes.start_time ASC'], max_results: NEW_PAGE, page_token: pageToken, run_view_type: viewType() },
         ctl.signal);
         if (g !== gen) return;
