@@ -686,7 +686,14 @@ describe('npm mlflow@2.0.7 client against mlflowc', () => {
     const none = await client.Runs.search({ experiment_ids: [id], filter: "params.model = 'svm'" });
     assert.deepEqual(none, {}, 'an empty search result must be {}');
 
-    await expectApiError(client.Runs.search({ experiment_ids: [id], filter: "params.model = 'lr' OR metrics.acc > 0" }),
+    // OR is an mlflowc extension: the lr runs and the runs with an accuracy are all five
+    const either = await client.Runs.search({ experiment_ids: [id], filter: "params.model = 'lr' OR metrics.acc > 0.9" });
+    assert.deepEqual(either.runs.map((r) => r.info.run_name).sort(), ['r1', 'r2', 'r3', 'r4', 'r5']);
+    const lrNotAccurate = await client.Runs.search({ experiment_ids: [id], filter: "params.model = 'lr' AND NOT metrics.acc > 0.5" });
+    assert.deepEqual(lrNotAccurate.runs.map((r) => r.info.run_name).sort(), ['r3', 'r5']);
+    await expectApiError(client.Runs.search({ experiment_ids: [id], filter: "foo.model = 'lr'" }),
+      400, 'INVALID_PARAMETER_VALUE');
+    await expectApiError(client.Runs.search({ experiment_ids: [id], filter: "params.model = 'lr' AND" }),
       400, 'INVALID_PARAMETER_VALUE');
   });
 });
