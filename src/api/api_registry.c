@@ -16,7 +16,7 @@
 #include <strings.h>
 
 #define TAG_KEY_MAX 250
-#define TAG_VALUE_MAX 100000 /* MLflow 3; 2.x had 5000 */
+#define REGISTRY_TAG_VALUE_MAX 100000 /* MLflow 3; 2.x had 5000 */
 #define ALIAS_MAX 255
 #define MODELS_DEFAULT_RESULTS 100
 #define MODELS_MAX_RESULTS 1000
@@ -101,7 +101,7 @@ static int tags_param(struct api_ctx *c, const char *label, struct store_kv **ou
 			return param_missing(c, "key");
 		if (validate_key(c, key, "key") < 0 ||
 		    validate_length(c, key, TAG_KEY_MAX, arena_printf(c->a, "%s key", label)) < 0 ||
-		    validate_length(c, value, TAG_VALUE_MAX, arena_printf(c->a, "%s value", label)) < 0)
+		    validate_length(c, value, REGISTRY_TAG_VALUE_MAX, arena_printf(c->a, "%s value", label)) < 0)
 			return -1;
 		(*out)[i] = (struct store_kv){ key, value ? value : "" };
 	}
@@ -117,7 +117,7 @@ static int tag_params(struct api_ctx *c, const char *label, const char **key, co
 	if (!value)
 		return 0;
 	if (param_string(c, "value", value) < 0 ||
-	    validate_length(c, *value, TAG_VALUE_MAX, arena_printf(c->a, "%s value", label)) < 0)
+	    validate_length(c, *value, REGISTRY_TAG_VALUE_MAX, arena_printf(c->a, "%s value", label)) < 0)
 		return -1;
 	if (!*value)
 		*value = "";
@@ -191,17 +191,6 @@ static void uri_split(struct api_ctx *c, const char *uri, struct uri_parts *out)
 	out->path = arena_strndup(c->a, rest, strcspn(rest, "?#"));
 }
 
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Python's unquote_plus, once. Returns 1 when something changed, 0 when
  * not, -1 when it decoded a NUL byte. */
 static int unquote_plus_once(struct api_ctx *c, const char *in, const char **out)
@@ -209,7 +198,7 @@ static int unquote_plus_once(struct api_ctx *c, const char *in, const char **out
 	size_t n = strlen(in), k = 0;
 	char *s = arena_alloc(c->a, n + 1);
 	for (size_t i = 0; i < n; i++) {
-		int hi = i + 2 < n ? hex_digit(in[i + 1]) : -1, lo = i + 2 < n ? hex_digit(in[i + 2]) : -1;
+		int hi = i + 2 < n ? util_hex_value(in[i + 1]) : -1, lo = i + 2 < n ? util_hex_value(in[i + 2]) : -1;
 		if (in[i] == '+') {
 			s[k++] = ' ';
 		} else if (in[i] == '%' && hi >= 0 && lo >= 0) {

@@ -15,7 +15,7 @@
 
 #define KEY_MAX 250
 #define PARAM_VALUE_MAX 6000
-#define TAG_VALUE_MAX 8000
+#define RUN_TAG_VALUE_MAX 8000
 #define BATCH_MAX_METRICS 1000
 #define BATCH_MAX_PARAMS 100
 #define BATCH_MAX_TAGS 100
@@ -46,7 +46,7 @@ static int check_tag(struct api_ctx *c, struct store_kv *t, const char *what)
 {
 	if (validate_key(c, t->key, what) < 0 || validate_length(c, t->key, KEY_MAX, "Tag key") < 0)
 		return -1;
-	t->value = truncate_chars(c, t->value ? t->value : "", TAG_VALUE_MAX);
+	t->value = truncate_chars(c, t->value ? t->value : "", RUN_TAG_VALUE_MAX);
 	return 0;
 }
 
@@ -183,7 +183,7 @@ int api_runs_update(struct api_ctx *c)
 		return -1;
 	u.has_end_time = got_end == 0;
 	if (u.run_name)
-		u.run_name = truncate_chars(c, u.run_name, TAG_VALUE_MAX);
+		u.run_name = truncate_chars(c, u.run_name, RUN_TAG_VALUE_MAX);
 	struct store *st = c->app->store;
 	if (st->ops->run_update(st, run_id, &u, &info, c->a, c->err) < 0)
 		return -1;

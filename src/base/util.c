@@ -115,7 +115,7 @@ bool util_parse_int64(const char *s, int64_t *out)
 	return true;
 }
 
-static int hexval(char c)
+int util_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -129,8 +129,8 @@ static int hexval(char c)
 void util_url_decode(struct buf *out, const char *s, size_t n, bool plus_space)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			buf_addch(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+		if (s[i] == '%' && i + 2 < n && util_hex_value(s[i + 1]) >= 0 && util_hex_value(s[i + 2]) >= 0) {
+			buf_addch(out, (char)(util_hex_value(s[i + 1]) * 16 + util_hex_value(s[i + 2])));
 			i += 2;
 		} else if (s[i] == '+' && plus_space) {
 			buf_addch(out, ' ');

@@ -8,6 +8,9 @@
 #include "common.h"
 #include "buf.h"
 
+/* The value 0-15 of one hex digit (either case), -1 for any other char. */
+int util_hex_value(char c);
+
 /* Wall-clock time in Unix epoch milliseconds. */
 int64_t util_now_ms(void);
 /* Monotonic time in nanoseconds, for durations. */
