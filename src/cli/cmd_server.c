@@ -1,7 +1,8 @@
 /*
- * cmd_server.c - `mlflowc server`: opens the store, starts the HTTP server
- * and runs until SIGINT or SIGTERM, then shuts down cleanly (requests in
- * flight finish, pending writes commit, the database is closed).
+ * cmd_server.c - `mlflowc server`: reads and checks the options, then
+ * opens what is served (tracking_app.h) and runs the HTTP server until
+ * SIGINT or SIGTERM (serve.h), then shuts down cleanly (requests in flight
+ * finish, pending writes commit, the database is closed).
  */
 #include "cli.h"
 #include "../api/api.h"
@@ -9,12 +10,12 @@
 #include "../base/buf.h"
 #include "../base/log.h"
 #include "../http/http.h"
+#include "../server/serve.h"
+#include "../server/tracking_app.h"
 #include "../store/store.h"
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 struct server_settings {
@@ -115,38 +116,6 @@ static int apply_log_level(const char *name)
 	return -1;
 }
 
-/* Makes a local directory path absolute (creating it), as MLflow does. */
-static char *absolute_dir(const char *path)
-{
-	char resolved[PATH_MAX];
-	mkdir(path, 0777);
-	if (realpath(path, resolved))
-		return strdup(resolved);
-	return strdup(path);
-}
-
-/* The local directories the server may touch artifacts in: the proxy's
- * destination when local, the default artifact root when it is a local
- * path or file:// URI (created, as MLflow does), and each of
- * --allowed-artifact-roots (which must exist). NULL with `err` set when one
- * cannot be opened. */
-static struct artifact_roots *allowed_roots(const struct server_settings *s, const char *destination,
-					    const char *default_root, struct mlf_err *err)
-{
-	struct artifact_roots *roots = artifact_roots_new();
-	bool local_default = default_root[0] == '/' || strncmp(default_root, "file://", 7) == 0 ||
-			     !strstr(default_root, ":");
-	if ((destination && !strstr(destination, "://") && artifact_roots_add(roots, destination, false, err) < 0) ||
-	    (local_default && artifact_roots_add(roots, default_root, true, err) < 0) ||
-	    artifact_roots_add_list(roots, s->allowed_artifact_roots, false, err) < 0) {
-		artifact_roots_free(roots);
-		return NULL;
-	}
-	for (size_t i = 0; i < artifact_roots_count(roots); i++)
-		log_debug("local artifacts are served from %s", artifact_roots_path(roots, i));
-	return roots;
-}
-
 /* A boolean variable as click reads one; -1 (after a message) for junk. */
 static int env_flag(const char *name, bool *out)
 {
@@ -177,17 +146,6 @@ static int check_static_prefix(const char *p)
 		return -1;
 	}
 	return 0;
-}
-
-static int wait_for_signal(void)
-{
-	sigset_t set;
-	int sig = 0;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigwait(&set, &sig);
-	return sig;
 }
 
 int cmd_server(int argc, char **argv)
@@ -232,68 +190,41 @@ int cmd_server(int argc, char **argv)
 		return 2;
 	}
 
-	/* signals are taken by sigwait() below; every thread inherits the mask */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	http_raise_fd_limit(); /* each connection is a descriptor; the caps derive from the limit */
-
 	if (s.artifacts_only && !s.serve_artifacts) {
 		fprintf(stderr, "mlflowc server: --artifacts-only needs --serve-artifacts\n");
 		security_policy_free(&security);
 		return 2;
 	}
-	char *destination = s.serve_artifacts ? absolute_dir(s.artifacts_destination) : NULL;
-	char *root = s.default_artifact_root ? strdup(s.default_artifact_root)
-		     : s.serve_artifacts      ? strdup("mlflow-artifacts:/")
-					      : absolute_dir("./mlruns");
-	struct store *st = NULL;
-	struct artifact_repo *artifacts = NULL;
-	struct artifact_roots *roots = NULL;
-	struct http_server *srv = NULL;
-	int rc = 1;
-	so.artifact_root = root;
-	if (!s.artifacts_only && !(st = store_open(s.backend_store_uri, &so, &err)))
-		goto fail;
-	if (destination && !(artifacts = artifact_open(destination, &err)))
-		goto fail;
-	if (!(roots = allowed_roots(&s, destination, root, &err)))
-		goto fail;
-	struct app app = {
-		.store = st,
-		.default_artifact_root = root,
-		.artifacts_destination = destination,
-		.artifacts = artifacts,
+	serve_prepare_process();
+
+	struct tracking_app_config tc = {
+		.backend_store_uri = s.backend_store_uri,
+		.store = so,
+		.default_artifact_root = s.default_artifact_root,
+		.artifacts_destination = s.artifacts_destination,
 		.serve_artifacts = s.serve_artifacts,
 		.artifacts_only = s.artifacts_only,
 		.static_prefix = s.static_prefix,
-		.artifact_roots = roots,
-		.max_artifact_bytes = (uint64_t)s.max_artifact_mb << 20,
-		.min_free_disk_bytes = (uint64_t)s.min_free_disk_mb << 20,
+		.allowed_artifact_roots = s.allowed_artifact_roots,
+		.max_artifact_mb = s.max_artifact_mb,
+		.min_free_disk_mb = s.min_free_disk_mb,
 		.security = s.disable_security_middleware ? NULL : &security,
 	};
+	struct tracking_app t;
 	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20, s.idle_timeout,
 				  s.max_connections, s.max_connections_per_ip, s.header_timeout };
-	if (!(srv = http_server_start(&hc, api_handle, api_stream, &app, &err)))
-		goto fail;
-	log_info("mlflowc %s listening on http://%s:%u (store %s)", MLF_VERSION, s.host, http_server_port(srv),
-		 s.artifacts_only ? "none: --artifacts-only" : s.backend_store_uri);
-	int sig = wait_for_signal();
-	log_info("signal %d: shutting down", sig);
-	http_server_stop(srv);
-	rc = 0;
-	goto out;
-fail:
-	fprintf(stderr, "mlflowc server: %s\n", err.msg);
-out:
-	artifact_close(artifacts);
-	artifact_roots_free(roots);
-	store_close(st);
-	free(destination);
-	free(root);
+	int rc = 1;
+	if (tracking_app_open(&tc, &t, &err) == 0) {
+		struct serve_handlers handlers = { api_handle, api_stream, &t.app };
+		struct buf detail = BUF_INIT;
+		buf_addf(&detail, "store %s", s.artifacts_only ? "none: --artifacts-only" : s.backend_store_uri);
+		if (serve_until_signal(&hc, &handlers, "mlflowc " MLF_VERSION, detail.ptr, &err) == 0)
+			rc = 0;
+		buf_release(&detail);
+		tracking_app_close(&t);
+	}
+	if (rc)
+		fprintf(stderr, "mlflowc server: %s\n", err.msg);
 	security_policy_free(&security);
 	if (rc == 0)
 		log_info("bye");
