@@ -246,6 +246,12 @@ int cmd_server(int argc, char **argv)
 		security_policy_free(&security);
 		return 2;
 	}
+	/* before any directory is made: a store that is not ours is left as it was */
+	if (!s.artifacts_only && store_check_uri(s.backend_store_uri, &err) < 0) {
+		fprintf(stderr, "mlflowc server: %s\n", err.msg);
+		security_policy_free(&security);
+		return 1;
+	}
 	char *destination = s.serve_artifacts ? absolute_dir(s.artifacts_destination) : NULL;
 	char *root = s.default_artifact_root ? strdup(s.default_artifact_root)
 		     : s.serve_artifacts      ? strdup("mlflow-artifacts:/")
