@@ -18,8 +18,8 @@ static int refuse_file_store(const char *path, struct mlf_err *err)
 {
 	(void)path;
 	return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-			  "a file: URI names MLflow's file store, which is not supported as a backend store; use a "
-			  "SQLite file, e.g. --backend-store-uri sqlite:///mlflowc.db");
+			  "a file: URI names MLflow's file store, and MLflow's file store is not supported as a "
+			  "backend store; use a SQLite file, e.g. --backend-store-uri sqlite:///mlflowc.db");
 }
 
 static const struct {

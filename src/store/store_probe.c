@@ -5,6 +5,7 @@
  * with a refusal text stops the start with that text.
  */
 #include "store_probe.h"
+#include "../base/buf.h"
 #include <errno.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -48,9 +49,33 @@ static void probe_read_header(struct probe *p)
 	fclose(f);
 }
 
+/* The SQLite URI that opens `path` read-only. With no `-wal` file beside it
+ * the file is complete on its own and is opened immutable: no lock, and no
+ * `-shm`/`-wal` is made even for a WAL-mode file. With one, it is opened as
+ * any reader would (the WAL's commits count; the `-shm` may be made).
+ * The caller releases `uri`. */
+static void probe_uri(const char *path, struct buf *uri)
+{
+	struct buf wal;
+	struct stat st;
+	buf_init(&wal, strlen(path) + 8);
+	buf_adds(&wal, path);
+	buf_adds(&wal, "-wal");
+	bool has_wal = stat(wal.ptr, &st) == 0;
+	buf_release(&wal);
+	buf_init(uri, strlen(path) + 32);
+	buf_adds(uri, path[0] == '/' ? "file://" : "file:");
+	for (const char *c = path; *c; c++) {
+		if (*c == '%' || *c == '?' || *c == '#')
+			buf_addf(uri, "%%%02X", (unsigned char)*c);
+		else
+			buf_addch(uri, *c);
+	}
+	buf_adds(uri, has_wal ? "?mode=ro" : "?mode=ro&immutable=1");
+}
+
 /* Reads the schema through a read-only connection: no journal-mode change,
- * no migration, and for a rollback-journal file (MLflow's) no file created
- * beside it. */
+ * no migration, and no file created beside it (probe_uri). */
 static void probe_read_schema(struct probe *p)
 {
 	if (p->schema_read)
@@ -58,7 +83,10 @@ static void probe_read_schema(struct probe *p)
 	p->schema_read = true;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_open_v2(p->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	struct buf uri;
+	probe_uri(p->path, &uri);
+	int rc = sqlite3_open_v2(uri.ptr, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	buf_release(&uri);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -132,10 +132,11 @@ def mlflowc_schema(db):
     return version, tables
 
 
-def build_mlflow_db(path, revision=MLFLOW_REVISION):
+def build_mlflow_db(path, revision=MLFLOW_REVISION, journal_mode="delete"):
     """A small database shaped like what MLflow's SQL store writes: its alembic marker and
     the core tracking tables with a Default experiment and one run."""
     con = sqlite3.connect(path)
+    con.execute(f"PRAGMA journal_mode={journal_mode}")
     con.executescript(f"""
         CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL,
             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
@@ -190,6 +191,19 @@ def test_mlflow_database_is_refused_unchanged(mlflowc_bin, tmp_path, work, absol
     con = sqlite3.connect(f"file:{work}/mlflow.db?mode=ro", uri=True)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     con.close()
+
+
+def test_wal_mode_databases_get_no_wal_or_shm(mlflowc_bin, tmp_path, work):
+    # a user may have switched MLflow's file to WAL; reading it must not leave -wal/-shm
+    build_mlflow_db(work / "mlflow.db", journal_mode="wal")
+    con = sqlite3.connect(work / "other.db")
+    con.execute("PRAGMA journal_mode=wal")
+    con.executescript("CREATE TABLE notes (body TEXT);")
+    con.commit()
+    con.close()
+    assert not [p for p in work.iterdir() if p.name.endswith(("-wal", "-shm"))]
+    assert_refused(mlflowc_bin, tmp_path, work, "sqlite:///mlflow.db", "a database written by MLflow")
+    assert_refused(mlflowc_bin, tmp_path, work, "sqlite:///other.db", "tables mlflowc did not create")
 
 
 @pytest.mark.parametrize("version,revision", [("2.17", "f5a4f2784254"), ("3.9", "2c33131f4dae")])
@@ -269,6 +283,7 @@ def test_zero_byte_file_is_initialised(mlflowc_bin, tmp_path, work):
 
 @pytest.mark.parametrize("uri", ["sqlite:///mlflowc.db", "mlflowc.db"], ids=["sqlite-uri", "bare-db-path"])
 def test_mlflowc_database_is_created_and_reopens(mlflowc_bin, tmp_path, work, uri):
+    # also after a kill -9: the commits still in the -wal file are ours and are kept
     server = start_serving(mlflowc_bin, tmp_path, work, uri)
     try:
         exp = call(server, "experiments/create", {"name": "kept"})["experiment_id"]
@@ -279,5 +294,13 @@ def test_mlflowc_database_is_created_and_reopens(mlflowc_bin, tmp_path, work, ur
     server = start_serving(mlflowc_bin, tmp_path, work, uri)
     try:
         assert call(server, f"experiments/get?experiment_id={exp}")["experiment"]["name"] == "kept"
+        later = call(server, "experiments/create", {"name": "after-crash"})["experiment_id"]
+    finally:
+        server.proc.kill()
+        server.proc.wait()
+    assert (work / "mlflowc.db-wal").exists()
+    server = start_serving(mlflowc_bin, tmp_path, work, uri)
+    try:
+        assert call(server, f"experiments/get?experiment_id={later}")["experiment"]["name"] == "after-crash"
     finally:
         stop_server(server)
