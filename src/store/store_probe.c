@@ -26,10 +26,10 @@ struct probe {
 	bool schema_read;
 	char schema_error[160]; /* non-empty when the read-only connection failed */
 	int user_version;
-	size_t n_tables;          /* tables not named sqlite_* */
+	size_t n_objects;         /* tables, indexes, views, triggers not named sqlite_* */
 	bool has_alembic_version; /* MLflow's migration marker */
 	bool has_metric_keys;     /* a table migration 1 of ours creates */
-	char first_table[128];
+	char first_object[128]; /* "table 'name'", tables first */
 	char detail[256]; /* set by the matching row, shown in parentheses */
 };
 
@@ -97,16 +97,17 @@ static void probe_read_schema(struct probe *p)
 	st = NULL;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db,
-					"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-					"ESCAPE '\\' ORDER BY name",
+					"SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+					"ORDER BY type = 'table' DESC, name",
 					-1, &st, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
 		rc = SQLITE_OK;
-		if (!name)
+		if (!type || !name)
 			continue;
-		if (p->n_tables++ == 0)
-			snprintf(p->first_table, sizeof(p->first_table), "%s", name);
+		if (p->n_objects++ == 0)
+			snprintf(p->first_object, sizeof(p->first_object), "%s '%s'", type, name);
 		p->has_alembic_version |= strcmp(name, "alembic_version") == 0;
 		p->has_metric_keys |= strcmp(name, "metric_keys") == 0;
 	}
@@ -185,12 +186,12 @@ static bool has_mlflowc_schema(struct probe *p)
 
 static bool has_no_tables(struct probe *p)
 {
-	return p->n_tables == 0 && p->user_version == 0;
+	return p->n_objects == 0 && p->user_version == 0;
 }
 
-static bool has_other_tables(struct probe *p)
+static bool has_other_objects(struct probe *p)
 {
-	snprintf(p->detail, sizeof(p->detail), "e.g. table '%s'", p->first_table);
+	snprintf(p->detail, sizeof(p->detail), "e.g. %s", p->first_object);
 	return true;
 }
 
@@ -217,7 +218,7 @@ static const struct {
 	  "is not supported yet, so start with a new database file, " PROBE_NEW_FILE },
 	{ STORE_PROBE_MLFLOWC, has_mlflowc_schema, NULL, NULL },
 	{ STORE_PROBE_EMPTY, has_no_tables, NULL, NULL },
-	{ STORE_PROBE_FOREIGN, has_other_tables, "a SQLite database with tables mlflowc did not create",
+	{ STORE_PROBE_FOREIGN, has_other_objects, "a SQLite database with tables mlflowc did not create",
 	  "mlflowc left it unchanged; use a new database file, " PROBE_NEW_FILE },
 };
 

@@ -313,6 +313,7 @@ static void test_probe_tells_store_paths_apart(void **state)
 		{ "other.db", "CREATE TABLE zeta(a); CREATE TABLE alpha(b);", NULL, 0, STORE_PROBE_FOREIGN,
 		  "tables mlflowc did not create (e.g. table 'alpha')" },
 		{ "half.db", "CREATE TABLE metric_keys(a);", NULL, 0, STORE_PROBE_FOREIGN, "did not create" },
+		{ "view.db", "CREATE VIEW v AS SELECT 1;", NULL, 0, STORE_PROBE_FOREIGN, "(e.g. view 'v')" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char path[300];
