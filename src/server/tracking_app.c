@@ -47,6 +47,9 @@ static struct artifact_roots *allowed_roots(const char *allowed, const char *des
 int tracking_app_open(const struct tracking_app_config *cfg, struct tracking_app *t, struct mlf_err *err)
 {
 	memset(t, 0, sizeof(*t));
+	/* before any directory is made: a store that is not ours is left as it was */
+	if (!cfg->artifacts_only && store_check_uri(cfg->backend_store_uri, err) < 0)
+		return -1;
 	t->destination = cfg->serve_artifacts ? absolute_dir(cfg->artifacts_destination) : NULL;
 	t->root = cfg->default_artifact_root ? strdup(cfg->default_artifact_root)
 		  : cfg->serve_artifacts     ? strdup("mlflow-artifacts:/")

@@ -1,15 +1,71 @@
 /*
- * store.c - picks a store backend from the backend-store URI.
+ * store.c - picks a store backend from the backend-store URI. A bare path
+ * is a SQLite file unless it looks like MLflow's file store, which is
+ * refused before anything is created (store_probe.h).
  */
 #include "store.h"
+#include "store_probe.h"
 #include "store_sqlite.h"
+
+static int check_sqlite(const char *path, struct mlf_err *err)
+{
+	enum store_probe_kind kind;
+	return store_probe_sqlite(path, &kind, err);
+}
+
+/* MLflow's file store (file:///path/mlruns) has no backend here. */
+static int refuse_file_store(const char *path, struct mlf_err *err)
+{
+	(void)path;
+	return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+			  "a file: URI names MLflow's file store, and MLflow's file store is not supported as a "
+			  "backend store; use a SQLite file, e.g. --backend-store-uri sqlite:///mlflowc.db");
+}
 
 static const struct {
 	const char *scheme; /* URI prefix */
+	int (*check)(const char *path, struct mlf_err *err); /* changes nothing */
 	struct store *(*open)(const char *path, const struct store_options *opt, struct mlf_err *err);
 } store_backends[] = {
-	{ "sqlite://", store_sqlite_open },
+	{ "sqlite://", check_sqlite, store_sqlite_open },
+	{ "file:", refuse_file_store, NULL },
 };
+
+/* The backend row for `uri` (a bare path is SQLite's) and the path after
+ * its scheme, borrowed from `uri`. -1 with `err` set for an unknown scheme
+ * or a bare path that looks like MLflow's file store. */
+static int store_resolve(const char *uri, size_t *backend, const char **path, struct mlf_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(store_backends); i++) {
+		size_t n = strlen(store_backends[i].scheme);
+		if (strncmp(uri, store_backends[i].scheme, n) == 0) {
+			*path = uri + n;
+			/* sqlite:///rel.db -> "rel.db"; sqlite:////abs.db -> "/abs.db" */
+			if (**path == '/')
+				(*path)++;
+			if (!**path)
+				*path = ":memory:";
+			*backend = i;
+			return 0;
+		}
+	}
+	if (strstr(uri, "://"))
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "unsupported backend store URI '%s'", uri);
+	if (store_probe_bare_path(uri, err) < 0)
+		return -1;
+	*backend = 0;
+	*path = uri;
+	return 0;
+}
+
+int store_check_uri(const char *uri, struct mlf_err *err)
+{
+	size_t backend;
+	const char *path;
+	if (store_resolve(uri, &backend, &path, err) < 0)
+		return -1;
+	return store_backends[backend].check(path, err);
+}
 
 static const char *const durability_names[] = {
 	[STORE_DURABILITY_NORMAL] = "normal",
@@ -28,23 +84,11 @@ int store_durability_parse(const char *name, enum store_durability *out)
 
 struct store *store_open(const char *uri, const struct store_options *opt, struct mlf_err *err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(store_backends); i++) {
-		size_t n = strlen(store_backends[i].scheme);
-		if (strncmp(uri, store_backends[i].scheme, n) == 0) {
-			const char *path = uri + n;
-			/* sqlite:///rel.db -> "rel.db"; sqlite:////abs.db -> "/abs.db" */
-			if (*path == '/')
-				path++;
-			if (!*path)
-				path = ":memory:";
-			return store_backends[i].open(path, opt, err);
-		}
-	}
-	if (strstr(uri, "://")) {
-		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "unsupported backend store URI '%s'", uri);
+	size_t backend;
+	const char *path;
+	if (store_resolve(uri, &backend, &path, err) < 0 || store_backends[backend].check(path, err) < 0)
 		return NULL;
-	}
-	return store_sqlite_open(uri, opt, err);
+	return store_backends[backend].open(path, opt, err);
 }
 
 void store_close(struct store *st)

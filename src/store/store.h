@@ -229,8 +229,13 @@ struct store_options {
 	enum store_durability durability;
 };
 
+/* Recognises what `uri` names without changing anything (store_probe.h):
+ * 0 when store_open() may open it (a new file, an empty one, or one this
+ * program created), -1 with `err` holding a one-line refusal otherwise. */
+int store_check_uri(const char *uri, struct mlf_err *err);
 /* Opens the backend named by `uri` ("sqlite:///relative.db",
- * "sqlite:////abs/path.db", or a plain path), applies migrations and makes
+ * "sqlite:////abs/path.db", or a plain path not named like MLflow's file
+ * store), refusing what store_check_uri() refuses, applies migrations and makes
  * sure the default experiment 0 exists with artifact location
  * `<artifact_root>/0`. Returns a store the caller frees with store_close(),
  * or NULL with `err` set. */

@@ -3,7 +3,8 @@
  * the latest-metric rule, write-once params, all-or-nothing batches, group
  * commit under concurrent writers, soft deletes, and the chart step
  * sampling shared by every backend; the durability setting reaches the
- * connection that commits.
+ * connection that commits; the probe tells each kind of backend-store path
+ * apart and refuses, without changing it, whatever is not ours.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,9 +13,11 @@
 #include <cmocka.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/sqlite_conn.h"
+#include "store/store_probe.h"
 #include "store/store.h"
 
 static char dir[] = "/tmp/mlflowc-test-store-XXXXXX";
@@ -261,6 +264,123 @@ static void test_durability_reaches_the_writer(void **state)
 	assert_int_equal(store_durability_parse("FULL!", &d), -1);
 }
 
+/* Writes `sql` into a new SQLite file `name` under the test directory. */
+static void make_sqlite(const char *name, const char *sql, char *path, size_t size)
+{
+	sqlite3 *db;
+	snprintf(path, size, "%s/%s", dir, name);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Writes `len` bytes of `text` (its strlen when `len` is 0) to `name`. */
+static void write_file(const char *name, const char *text, size_t len, char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	if (!len)
+		len = strlen(text);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+static void test_probe_tells_store_paths_apart(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		const char *sqlite; /* NULL: `text` is written as a plain file */
+		const char *text;
+		size_t text_len; /* 0: strlen(text) */
+		enum store_probe_kind kind;
+		const char *message; /* part of the refusal; NULL: may be opened */
+	} cases[] = {
+		{ "t.db", NULL, NULL, 0, STORE_PROBE_MLFLOWC, NULL }, /* made by setup() and open now */
+		{ "missing.db", NULL, NULL, 0, STORE_PROBE_MISSING, NULL },
+		{ "zero.db", NULL, "", 0, STORE_PROBE_EMPTY, NULL },
+		{ "dropped.db", "CREATE TABLE x(a); DROP TABLE x;", NULL, 0, STORE_PROBE_EMPTY, NULL },
+		{ "text.db", NULL, "hello\n", 0, STORE_PROBE_NOT_SQLITE, "is not a SQLite database" },
+		{ "short.db", NULL, "SQLite", 0, STORE_PROBE_NOT_SQLITE, "is not a SQLite database" },
+		{ "fake.db", NULL, "SQLite format 3\0 and then garbage, not a b-tree page at all", 59,
+		  STORE_PROBE_UNREADABLE, "whose schema cannot be read" },
+		{ "mlflow.db",
+		  "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);"
+		  "INSERT INTO alembic_version VALUES ('2c33131f4dae');"
+		  "CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name VARCHAR(256));",
+		  NULL, 0, STORE_PROBE_MLFLOW, "written by MLflow (alembic revision 2c33131f4dae)" },
+		{ "other.db", "CREATE TABLE zeta(a); CREATE TABLE alpha(b);", NULL, 0, STORE_PROBE_FOREIGN,
+		  "tables mlflowc did not create (e.g. table 'alpha')" },
+		{ "half.db", "CREATE TABLE metric_keys(a);", NULL, 0, STORE_PROBE_FOREIGN, "did not create" },
+		{ "view.db", "CREATE VIEW v AS SELECT 1;", NULL, 0, STORE_PROBE_FOREIGN, "(e.g. view 'v')" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char path[300];
+		enum store_probe_kind kind = STORE_PROBE_MISSING;
+		struct mlf_err e = { 0 };
+		if (cases[i].sqlite)
+			make_sqlite(cases[i].name, cases[i].sqlite, path, sizeof(path));
+		else if (cases[i].text)
+			write_file(cases[i].name, cases[i].text, cases[i].text_len, path, sizeof(path));
+		else
+			snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+		int rc = store_probe_sqlite(path, &kind, &e);
+		assert_int_equal(kind, cases[i].kind);
+		assert_int_equal(rc, cases[i].message ? -1 : 0);
+		if (cases[i].message) {
+			assert_non_null(strstr(e.msg, cases[i].message));
+			assert_non_null(strstr(e.msg, path));
+			assert_null(strchr(e.msg, '\n'));
+		}
+	}
+	enum store_probe_kind kind;
+	struct mlf_err e = { 0 };
+	assert_int_equal(store_probe_sqlite(dir, &kind, &e), -1);
+	assert_int_equal(kind, STORE_PROBE_DIRECTORY);
+	assert_int_equal(store_probe_sqlite("/dev/null", &kind, &e), -1);
+	assert_int_equal(kind, STORE_PROBE_SPECIAL);
+	/* the probe wrote nothing: the missing file is still missing */
+	char missing[300];
+	snprintf(missing, sizeof(missing), "%s/missing.db", dir);
+	assert_int_equal(access(missing, F_OK), -1);
+}
+
+static void test_probe_refuses_file_store_paths(void **state)
+{
+	(void)state;
+	char store_dir[300], meta[320], inside[320];
+	struct mlf_err e = { 0 };
+	snprintf(store_dir, sizeof(store_dir), "%s/fs", dir);
+	snprintf(meta, sizeof(meta), "%s/0", store_dir);
+	assert_int_equal(mkdir(store_dir, 0777), 0);
+	assert_int_equal(mkdir(meta, 0777), 0);
+	snprintf(meta, sizeof(meta), "%s/0/meta.yaml", store_dir);
+	FILE *f = fopen(meta, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(inside, sizeof(inside), "%s/new.db", store_dir);
+	static const char *const named[] = { "mlruns", "./mlruns", "mlruns/", "/srv/x/mlruns//" };
+	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
+		assert_int_equal(store_probe_bare_path(named[i], &e), -1);
+		assert_non_null(strstr(e.msg, "it is named mlruns"));
+	}
+	assert_int_equal(store_probe_bare_path(store_dir, &e), -1);
+	assert_non_null(strstr(e.msg, "it is a directory"));
+	assert_int_equal(store_probe_bare_path(inside, &e), -1);
+	assert_non_null(strstr(e.msg, "its directory holds meta.yaml"));
+	static const char *const fine[] = { "mlflow.db", "mlruns.db", "/tmp/no-such-dir/mlrunsx", "data/mlruns.sqlite" };
+	for (size_t i = 0; i < ARRAY_SIZE(fine); i++)
+		assert_int_equal(store_probe_bare_path(fine[i], &e), 0);
+	/* through store_open: nothing is created for a refused bare path */
+	char uri[320];
+	snprintf(uri, sizeof(uri), "%s/mlruns", dir);
+	assert_null(store_open(uri, &(struct store_options){ .artifact_root = "/srv/artifacts" }, &e));
+	assert_int_equal(access(uri, F_OK), -1);
+	assert_int_equal(store_check_uri("file:///srv/mlruns", &e), -1);
+	assert_non_null(strstr(e.msg, "file store"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +391,8 @@ int main(void)
 		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_sample_steps),
 		cmocka_unit_test(test_durability_reaches_the_writer),
+		cmocka_unit_test(test_probe_tells_store_paths_apart),
+		cmocka_unit_test(test_probe_refuses_file_store_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
