@@ -325,6 +325,15 @@ static bool route_request(const struct app *app, const struct http_request *req,
 {
 	const char *sub;
 
+	/* Only %00 decodes to a NUL; the decoded path would end there and be
+	 * taken for the endpoint before it (experiments/get%00x as
+	 * experiments/get), so such a path names no endpoint. */
+	if (req->raw_path && strstr(req->raw_path, "%00")) {
+		struct mlf_err err;
+		mlf_errorf(&err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", req->method_name, req->raw_path);
+		respond_error(resp, &err);
+		return false;
+	}
 	if (is_path(app, req->path, "/health")) {
 		respond_text(resp, 200, "OK");
 		resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
