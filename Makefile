@@ -109,12 +109,16 @@ examples: $(BUILD)/examples/train
 # libFuzzer targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
 #   make fuzz               builds them (clang, ASan+UBSan) into build/fuzz and runs
 #                           each for FUZZ_SECONDS (default 30); any finding fails
-#   make fuzz-long          the same for 10 minutes each
+#   make fuzz-long          the same for FUZZ_LONG_SECONDS each (default 3 hours)
 # Findings are written as build/fuzz/NAME-crash-*; what a run learns stays in
-# build/fuzz/corpus/NAME.
+# build/fuzz/corpus/NAME. When ../shared/conformance exists, the filters,
+# bodies, URLs and page tokens of its transcripts are extracted into
+# build/fuzz/seeds/NAME (tests/fuzz/seeds_from_conformance.py) and given to
+# libFuzzer as one more corpus directory; they are never committed.
 FUZZ_SECONDS ?= 30
+FUZZ_LONG_SECONDS ?= 10800
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-.PHONY: fuzz fuzz-long fuzz-build
+.PHONY: fuzz fuzz-long fuzz-build fuzz-seeds
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -123,16 +127,20 @@ $(BUILD)/fuzzers/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
 	@$(if $(V),,echo "  FUZZER  $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libcore.a $(LDSAN) $(LIBS)
 fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzzers/fuzz_%)
-fuzz:
+fuzz-seeds:
+	@if [ -d ../shared/conformance/transcripts ]; then \
+		/usr/bin/python3 tests/fuzz/seeds_from_conformance.py ../shared/conformance build/fuzz/seeds; fi
+fuzz: fuzz-seeds
 	$(MAKE) FUZZ=1 CC=clang fuzz-build
 	@set -e; for n in $(FUZZ_NAMES); do \
 		mkdir -p build/fuzz/corpus/$$n; \
+		extra=; [ -d build/fuzz/seeds/$$n ] && extra=build/fuzz/seeds/$$n; \
 		echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
 		build/fuzz/fuzzers/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
-			-artifact_prefix=build/fuzz/$$n- build/fuzz/corpus/$$n tests/fuzz/corpus/$$n; \
+			-artifact_prefix=build/fuzz/$$n- build/fuzz/corpus/$$n tests/fuzz/corpus/$$n $$extra; \
 	done
 fuzz-long:
-	$(MAKE) fuzz FUZZ_SECONDS=600
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
 clean:
 	rm -rf build

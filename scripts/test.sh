@@ -2,8 +2,9 @@
 # test.sh - the one command that installs what is missing, builds and runs
 # every test: unit tests and black-box tests (conformance replay, bad input,
 # the npm client) on a gcc build, the unit tests on a clang build, the
-# libFuzzer targets for FUZZ_SECONDS (default 30) each, and the whole suite
-# again on an ASan+UBSan build. CI runs exactly this.
+# five libFuzzer targets for FUZZ_SECONDS (default 30) each, about 2.5
+# minutes together, and the whole suite again on an ASan+UBSan build. CI
+# runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

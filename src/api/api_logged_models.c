@@ -292,7 +292,7 @@ static json_t *token_context(struct api_ctx *c, const struct store_logged_search
 
 /* base64 of {"experiment_ids": [...], "filter_string": ..., "order_by": ...,
  * "offset": N}, as Python's json.dumps writes it. In the request arena. */
-static const char *token_encode(struct api_ctx *c, json_t *ctx, int64_t offset)
+const char *api_logged_model_token_encode(struct api_ctx *c, json_t *ctx, int64_t offset)
 {
 	json_object_set_new(ctx, "offset", json_integer((json_int_t)offset));
 	char *text = json_dumps(ctx, JSON_ENSURE_ASCII);
@@ -318,7 +318,7 @@ static int token_mismatch(struct api_ctx *c, const char *what, const json_t *wan
 
 /* The offset of `token`, which must carry `ctx` (MLflow's check). A token
  * of offset alone (what this server gave before) is still read as one. */
-static int token_decode(struct api_ctx *c, const char *token, json_t *ctx, int64_t *offset)
+int api_logged_model_token_decode(struct api_ctx *c, const char *token, json_t *ctx, int64_t *offset)
 {
 	static const struct {
 		const char *key, *what;
@@ -368,7 +368,7 @@ static int search_params(struct api_ctx *c, struct store_logged_search *q, json_
 		return -1;
 	q->order = order;
 	*ctx = token_context(c, q);
-	if (token_decode(c, token, *ctx, &q->offset) < 0)
+	if (api_logged_model_token_decode(c, token, *ctx, &q->offset) < 0)
 		return -1;
 	if (q->max_results <= 0)
 		q->max_results = SEARCH_DEFAULT_RESULTS;
@@ -399,7 +399,7 @@ int api_logged_model_search(struct api_ctx *c)
 		jw_arr_end(&c->w);
 	}
 	if (more)
-		jw_kv_str(&c->w, "next_page_token", token_encode(c, ctx, q.offset + q.max_results));
+		jw_kv_str(&c->w, "next_page_token", api_logged_model_token_encode(c, ctx, q.offset + q.max_results));
 	json_decref(ctx);
 	return 0;
 }

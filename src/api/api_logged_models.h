@@ -19,4 +19,14 @@ int api_logged_model_item(struct api_ctx *c);
 /* POST /mlflow/runs/outputs */
 int api_runs_outputs(struct api_ctx *c);
 
+/* The search's page token: base64 of the JSON object `ctx` (experiment_ids,
+ * filter_string, order_by, as the search built it) with "offset" set to
+ * `offset` (ctx is changed). The token lives in c's request arena. */
+const char *api_logged_model_token_encode(struct api_ctx *c, json_t *ctx, int64_t offset);
+/* Reads a token back into *offset (0 for NULL or ""): 0, or -1 with
+ * c->err INVALID_PARAMETER_VALUE when it is not a token, or carries another
+ * search's ctx. A token of the offset alone (page_token_decode's) is read
+ * too. `ctx` stays the caller's. */
+int api_logged_model_token_decode(struct api_ctx *c, const char *token, json_t *ctx, int64_t *offset);
+
 #endif

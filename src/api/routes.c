@@ -253,6 +253,19 @@ static const struct route *find_route(const char *path, const char *raw, unsigne
 	return NULL;
 }
 
+const struct route *api_route_find(const struct app *app, const struct http_request *req, bool *path_known,
+				   const char **subpath)
+{
+	const char *sub = api_path(app, req->path);
+	*path_known = false;
+	*subpath = NULL;
+	if (!sub)
+		return NULL;
+	/* HEAD is answered like GET; libmicrohttpd leaves out the body */
+	unsigned method = req->method == HTTP_HEAD ? HTTP_GET : req->method;
+	return find_route(sub, api_path(app, req->raw_path), method, path_known, subpath);
+}
+
 /* /health and /version answer with and without the static prefix, so a
  * load balancer can probe the server without knowing it. */
 static bool is_path(const struct app *app, const char *path, const char *want)
@@ -312,6 +325,15 @@ static bool route_request(const struct app *app, const struct http_request *req,
 {
 	const char *sub;
 
+	/* Only %00 decodes to a NUL; the decoded path would end there and be
+	 * taken for the endpoint before it (experiments/get%00x as
+	 * experiments/get), so such a path names no endpoint. */
+	if (req->raw_path && strstr(req->raw_path, "%00")) {
+		struct mlf_err err;
+		mlf_errorf(&err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", req->method_name, req->raw_path);
+		respond_error(resp, &err);
+		return false;
+	}
 	if (is_path(app, req->path, "/health")) {
 		respond_text(resp, 200, "OK");
 		resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
@@ -334,11 +356,10 @@ static bool route_request(const struct app *app, const struct http_request *req,
 	sub = api_path(app, req->path);
 	if (sub) {
 		bool known;
-		const char *subpath = NULL;
-		/* HEAD is answered like GET; libmicrohttpd leaves out the body */
+		const char *subpath;
 		unsigned method = req->method == HTTP_HEAD ? HTTP_GET : req->method;
 		const char *raw = api_path(app, req->raw_path);
-		const struct route *r = find_route(sub, raw, method, &known, &subpath);
+		const struct route *r = api_route_find(app, req, &known, &subpath);
 		if (r && r->fn) {
 			run_handler(app, r, subpath, req, resp);
 			return false;

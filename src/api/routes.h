@@ -29,4 +29,12 @@ extern const size_t registry_routes_n;
 extern const struct route logged_model_routes[];
 extern const size_t logged_model_routes_n;
 
+/* The row serving `req` below the static and API prefixes, or NULL: a
+ * static pointer into one of the tables. *path_known tells whether some
+ * row serves the path with another method; *subpath (ROUTE_PREFIX rows,
+ * else NULL) points into req->raw_path after the row's prefix and "/".
+ * HEAD matches as GET. */
+const struct route *api_route_find(const struct app *app, const struct http_request *req, bool *path_known,
+				   const char **subpath);
+
 #endif

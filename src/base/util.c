@@ -148,8 +148,10 @@ static bool round_trips(const char *text, double v)
 
 void util_format_double(char out[32], double v)
 {
-	/* integral values print exactly and fast (-0.0 keeps its sign below) */
-	if (v == (double)(int64_t)v && v > -9e15 && v < 9e15 && (v != 0 || !signbit(v))) {
+	/* integral values print exactly and fast (-0.0 keeps its sign below);
+	 * the range test comes first, as converting a double beyond int64 is
+	 * undefined behaviour */
+	if (v > -9e15 && v < 9e15 && v == (double)(int64_t)v && (v != 0 || !signbit(v))) {
 		snprintf(out, 32, "%lld", (long long)v);
 		return;
 	}

@@ -76,9 +76,7 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-/* Percent-decodes s into the arena; *len (when not NULL) gets the decoded
- * length, which a %00 makes longer than strlen of the result. */
-static char *decode(struct arena *a, const char *s, bool plus_space, size_t *len)
+char *http_decode(struct arena *a, const char *s, bool plus_space, size_t *len)
 {
 	struct buf b = BUF_INIT;
 	util_url_decode(&b, s, strlen(s), plus_space);
@@ -89,21 +87,27 @@ static char *decode(struct arena *a, const char *s, bool plus_space, size_t *len
 	return out;
 }
 
+void http_query_add(struct arena *a, struct http_param **params, size_t *n, size_t *cap, const char *key,
+		    const char *value)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		*params = arena_grow_array(a, *params, *n, ncap, sizeof(**params));
+		*cap = ncap;
+	}
+	size_t key_len;
+	struct http_param *p = &(*params)[*n];
+	p->key = http_decode(a, key, true, &key_len);
+	p->value = http_decode(a, value ? value : "", true, &p->value_len);
+	if (key_len == strlen(p->key)) /* a key with %00 names no parameter: dropped */
+		(*n)++;
+}
+
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct req_ctx *ctx = cls;
 	(void)kind;
-	if (ctx->n_query == ctx->cap_query) {
-		size_t ncap = ctx->cap_query ? ctx->cap_query * 2 : 8;
-		ctx->query = arena_grow_array(&ctx->arena, ctx->query, ctx->n_query, ncap, sizeof(*ctx->query));
-		ctx->cap_query = ncap;
-	}
-	size_t key_len;
-	struct http_param *p = &ctx->query[ctx->n_query];
-	p->key = decode(&ctx->arena, key, true, &key_len);
-	p->value = decode(&ctx->arena, value ? value : "", true, &p->value_len);
-	if (key_len == strlen(p->key)) /* a key with %00 names no parameter: dropped */
-		ctx->n_query++;
+	http_query_add(&ctx->arena, &ctx->query, &ctx->n_query, &ctx->cap_query, key, value);
 	return MHD_YES;
 }
 
@@ -189,7 +193,7 @@ static void request_head(struct req_ctx *ctx, struct MHD_Connection *conn, const
 	req->method = method_of(method);
 	req->method_name = method;
 	req->raw_path = url;
-	req->path = decode(&ctx->arena, url, false, NULL);
+	req->path = http_decode(&ctx->arena, url, false, NULL);
 	req->query = ctx->query;
 	req->n_query = ctx->n_query;
 	req->has_query = ctx->n_query > 0;

@@ -138,4 +138,16 @@ void http_server_stop(struct http_server *s);
 /* The value of a request header, or NULL. Borrowed from the connection. */
 const char *http_request_header(const struct http_request *req, const char *name);
 
+/* The decoding every request goes through (exposed for the fuzz target).
+ * http_decode percent-decodes s (and "+" to a space when plus_space) into
+ * a NUL-terminated copy in `a`; *len (when not NULL) gets the decoded
+ * length, which a %00 makes longer than strlen of the result.
+ * http_query_add decodes one raw key=value pair of the query string (value
+ * NULL: a key without '=') and appends it to the array *params of *n
+ * entries and room for *cap, grown in `a`; a key holding %00 names no
+ * parameter and is dropped. */
+char *http_decode(struct arena *a, const char *s, bool plus_space, size_t *len);
+void http_query_add(struct arena *a, struct http_param **params, size_t *n, size_t *cap, const char *key,
+		    const char *value);
+
 #endif

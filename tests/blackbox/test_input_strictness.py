@@ -405,3 +405,35 @@ def test_and_between_comparisons_still_works(api, run_id, exp_id):
     answer = api.ok("runs/search", {"experiment_ids": [exp_id], "filter": "metrics.a > 1 and metrics.a < 3"})
     assert [r["info"]["run_id"] for r in answer["runs"]] == [run_id]
     assert api.ok("runs/search", {"experiment_ids": [exp_id], "filter": "   "})["runs"][0]["info"]["run_id"] == run_id
+
+
+# ---- paths ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/2.0/mlflow/experiments/get%00x?experiment_id=0"),
+    ("GET", "/api/2.0/mlflow/experiments/get%00?experiment_id=0"),
+    ("POST", "/ajax-api/2.0/mlflow/experiments/create%00/delete"),
+    ("GET", "/health%00"),
+    ("GET", "/version%00.txt"),
+    ("GET", "/get-artifact%00?path=x&run_uuid=y"),
+    ("GET", "/%00"),
+])
+def test_a_path_holding_nul_names_no_endpoint(server, method, path):
+    """A %00 in the path would cut the decoded path short, and the request would be taken for
+    the endpoint before the NUL (experiments/get%00x answered as experiments/get): it names
+    no endpoint, as MLflow answers a path it does not know."""
+    parts = urlsplit(server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        body = json.dumps({"name": "nul-path"}) if method == "POST" else None
+        conn.request(method, path, body=body, headers=JSON if body else {})
+        resp = conn.getresponse()
+        data = resp.read()
+    finally:
+        conn.close()
+    assert resp.status == 404, (path, resp.status, data[:200])
+    answer = json.loads(data.decode("utf-8"))
+    assert answer["error_code"] == "ENDPOINT_NOT_FOUND", answer
+    # nothing was created on the way
+    status, found = Client(server.url).get("experiments/get-by-name", "experiment_name=nul-path")
+    assert status == 404, found
