@@ -331,7 +331,8 @@ def test_refused_artifact_upload_is_answered_before_its_body(mlflowc_bin, tmp_pa
     server = start(mlflowc_bin, tmp_path, "--max-artifact-mb", "1")
     try:
         for path, status, code in (("exp/run/big.bin", 413, "MAX_READ_SIZE_EXCEEDED"),
-                                   ("exp/%00/x.bin", 400, "INVALID_PARAMETER_VALUE")):
+                                   ("exp/%2e%2e/%2e%2e/x.bin", 400, "INVALID_PARAMETER_VALUE"),
+                                   ("exp/%00/x.bin", 404, "ENDPOINT_NOT_FOUND")):
             sock = connect(server.port, timeout=10)
             sock.sendall(f"PUT /api/2.0/mlflow-artifacts/artifacts/{path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                          "Content-Type: application/octet-stream\r\nContent-Length: 104857600\r\n\r\n"
