@@ -36,8 +36,9 @@ struct cli_list {
 };
 
 /* Parses argv[0..argc) into `settings` according to `opts` (terminated by
- * a zero row), then checks the required options. Prints help and returns 1
- * for --help, returns -1 after printing an error, 0 on success. */
+ * a zero row), then checks the required options. Returns 0 on success,
+ * -1 after printing an error, and 1 for --help without printing anything
+ * (the caller prints its usage: cli_parse_command in cli_client.h). */
 int cli_parse(const char *cmd, const struct cli_option *opts, int argc, char **argv, void *settings);
 void cli_usage(FILE *f, const char *cmd, const char *summary, const struct cli_option *opts);
 

@@ -39,14 +39,19 @@ int cli_fail(const char *cmd, enum mlf_result r)
 	return cli_exit_code(r);
 }
 
+static void usage_message(const char *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "mlflowc %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "mlflowc %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	usage_message(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CLI_EXIT_USAGE;
 }
 
@@ -78,21 +83,36 @@ int cli_dispatch(const char *group, const struct cli_subcommand *cmds, size_t n,
 }
 
 int cli_parse_command(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
-		      void *settings)
+		      void *settings, int *exit_code)
 {
 	int rc = cli_parse(cmd, opts, argc, argv, settings);
+	if (rc == 0)
+		return 0;
 	if (rc > 0) {
 		cli_usage(stdout, cmd, summary, opts);
-		return CLI_EXIT_OK;
+		*exit_code = CLI_EXIT_OK;
+	} else {
+		*exit_code = CLI_EXIT_USAGE;
 	}
-	return rc < 0 ? CLI_EXIT_USAGE : -1;
+	return -1;
 }
 
 int cli_begin(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
-	      void *settings, const char *const *tracking_uri, mlf_client **client)
+	      void *settings, const char *const *tracking_uri, mlf_client **client, int *exit_code)
 {
-	int rc = cli_parse_command(cmd, summary, opts, argc, argv, settings);
-	return rc >= 0 ? rc : cli_client_open(cmd, *tracking_uri, client);
+	if (cli_parse_command(cmd, summary, opts, argc, argv, settings, exit_code) < 0)
+		return -1;
+	return cli_client_open(cmd, *tracking_uri, client, exit_code);
+}
+
+int cli_usage_fail(int *exit_code, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	usage_message(cmd, fmt, ap);
+	va_end(ap);
+	*exit_code = CLI_EXIT_USAGE;
+	return -1;
 }
 
 const char *cli_tracking_uri(const char *flag)
@@ -103,15 +123,16 @@ const char *cli_tracking_uri(const char *flag)
 	return env && *env ? env : CLI_DEFAULT_TRACKING_URI;
 }
 
-int cli_client_open(const char *cmd, const char *flag, mlf_client **out)
+int cli_client_open(const char *cmd, const char *flag, mlf_client **out, int *exit_code)
 {
 	char why[256] = "";
 	const char *uri = cli_tracking_uri(flag);
 	enum mlf_result r = mlf_client_open(uri, NULL, out, why, sizeof(why));
 	if (r == MLF_CLIENT_OK)
-		return -1;
+		return 0;
 	fprintf(stderr, "mlflowc %s: cannot use tracking URI '%s': %s\n", cmd, uri, *why ? why : mlf_result_name(r));
-	return cli_exit_code(r);
+	*exit_code = cli_exit_code(r);
+	return -1;
 }
 
 /* ---- tables ------------------------------------------------------------------ */

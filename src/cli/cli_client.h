@@ -53,18 +53,31 @@ struct cli_subcommand {
  * command (exit 2). Returns the exit code. */
 int cli_dispatch(const char *group, const struct cli_subcommand *cmds, size_t n, int argc, char **argv);
 
+/*
+ * The steps before a command's work (parsing, checking values, opening the
+ * client) follow the project's 0/-1 rule: they return 0 when the command
+ * goes on, and -1 when it must stop at once, after printing why, with the
+ * process exit code it must return in *exit_code (last parameter, set only
+ * on -1). A command chains them and returns *exit_code on the first -1.
+ */
+
 /* Parses a command's options with cli_parse and handles --help. `cmd` is
- * "group name" as shown in messages. Returns -1 when the command should go
- * on, else the exit code to return at once (0 after --help, 2 after a
- * usage error). */
+ * "group name" as shown in messages. Returns 0 when the command goes on;
+ * -1 with *exit_code CLI_EXIT_OK after --help was printed, or
+ * CLI_EXIT_USAGE after a usage error was. */
 int cli_parse_command(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
-		      void *settings);
+		      void *settings, int *exit_code);
 
 /* cli_parse_command, then cli_client_open with the --tracking-uri value
- * that parsing left in *tracking_uri (a field of `settings`). Returns -1
- * with *client open when the command should go on, else the exit code. */
+ * that parsing left in *tracking_uri (a field of `settings`). Returns 0
+ * with *client open (the caller closes it with mlf_client_close), or -1
+ * with *exit_code set and no client. */
 int cli_begin(const char *cmd, const char *summary, const struct cli_option *opts, int argc, char **argv,
-	      void *settings, const char *const *tracking_uri, mlf_client **client);
+	      void *settings, const char *const *tracking_uri, mlf_client **client, int *exit_code);
+
+/* Prints "mlflowc <cmd>: <what>" to stderr, sets *exit_code to
+ * CLI_EXIT_USAGE and returns -1: the failure of a value check. */
+int cli_usage_fail(int *exit_code, const char *cmd, const char *fmt, ...) MLF_PRINTF(3, 4);
 
 /* Prints "mlflowc <cmd>: <what>" to stderr and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) MLF_PRINTF(2, 3);
@@ -80,10 +93,10 @@ int cli_fail(const char *cmd, enum mlf_result r);
  * else CLI_DEFAULT_TRACKING_URI. Borrowed (static or from the environment). */
 const char *cli_tracking_uri(const char *flag);
 
-/* Opens a client for cli_tracking_uri(flag). On success *out is a client
- * the caller closes with mlf_client_close and the result is -1; on failure
- * the reason is printed and the exit code returned. */
-int cli_client_open(const char *cmd, const char *flag, mlf_client **out);
+/* Opens a client for cli_tracking_uri(flag). Returns 0 with *out a client
+ * the caller closes with mlf_client_close; on failure prints the reason
+ * and returns -1 with *exit_code the library result's exit code. */
+int cli_client_open(const char *cmd, const char *flag, mlf_client **out, int *exit_code);
 
 /* A text table: header row plus rows of cells, printed with each column as
  * wide as its widest cell (the last column unpadded). Cells are copied. */

@@ -9,15 +9,15 @@
 #include "cli_client.h"
 
 /* "active_only" / "deleted_only" / "all" (any case; NULL: active only)
- * into *out. Returns -1 when valid, else prints why and returns
- * CLI_EXIT_USAGE. */
-int cli_view_type(const char *cmd, const char *name, enum mlf_view_type *out);
+ * into *out. Returns 0 when valid, else prints why and returns -1 with
+ * *exit_code CLI_EXIT_USAGE. */
+int cli_view_type(const char *cmd, const char *name, enum mlf_view_type *out, int *exit_code);
 
 /* Tags from repeated "key=value" options: tags[i].key is a copy (free with
- * cli_tags_free), tags[i].value points into argv. Returns -1 when every
+ * cli_tags_free), tags[i].value points into argv. Returns 0 when every
  * item has a non-empty key and '=', else prints which one does not and
- * returns CLI_EXIT_USAGE (nothing to free then). */
-int cli_tags_parse(const char *cmd, const struct cli_list *list, struct mlf_tag tags[CLI_LIST_MAX]);
+ * returns -1 with *exit_code CLI_EXIT_USAGE (nothing to free then). */
+int cli_tags_parse(const char *cmd, const struct cli_list *list, struct mlf_tag tags[CLI_LIST_MAX], int *exit_code);
 void cli_tags_free(struct mlf_tag *tags, size_t n);
 
 /* Writes runs as CSV (RFC 4180) the way MLflow's `experiments csv` does:

@@ -65,8 +65,9 @@ static const struct cli_option download_options[] = {
 #undef TRACKING_URI_OPTION
 #undef OPT
 
-/* Exit 4 unless `path` is a readable file (want_dir false) or directory. */
-static int check_local(const char *cmd, const char *path, bool want_dir)
+/* 0 when `path` is a readable file (want_dir false) or directory; else
+ * prints why and returns -1 with *exit_code CLI_EXIT_LOCAL. */
+static int check_local(const char *cmd, const char *path, bool want_dir, int *exit_code)
 {
 	struct stat st;
 	const char *why = NULL;
@@ -77,9 +78,10 @@ static int check_local(const char *cmd, const char *path, bool want_dir)
 	else if (!want_dir && !S_ISREG(st.st_mode))
 		why = "not a regular file";
 	if (!why)
-		return -1;
+		return 0;
 	fprintf(stderr, "mlflowc %s: cannot read '%s': %s\n", cmd, path, why);
-	return CLI_EXIT_LOCAL;
+	*exit_code = CLI_EXIT_LOCAL;
+	return -1;
 }
 
 static int finish(const char *cmd, mlf_client *client, enum mlf_result r)
@@ -94,13 +96,13 @@ static int artifacts_log_artifact(int argc, char **argv)
 	static const char cmd[] = "artifacts log-artifact";
 	struct artifacts_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd, "Upload one file into a run's artifacts (as ARTIFACT_PATH/<file name>).",
-		       log_artifact_options, argc, argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
-	if ((rc = check_local(cmd, s.local_file, false)) >= 0) {
+	int exit_code;
+	if (cli_begin(cmd, "Upload one file into a run's artifacts (as ARTIFACT_PATH/<file name>).",
+		      log_artifact_options, argc, argv, &s, &s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
+	if (check_local(cmd, s.local_file, false, &exit_code) < 0) {
 		mlf_client_close(client);
-		return rc;
+		return exit_code;
 	}
 	return finish(cmd, client, mlf_log_artifact(client, s.run_id, s.local_file, s.artifact_path));
 }
@@ -110,13 +112,13 @@ static int artifacts_log_artifacts(int argc, char **argv)
 	static const char cmd[] = "artifacts log-artifacts";
 	struct artifacts_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd, "Upload a directory tree into a run's artifacts (its files under ARTIFACT_PATH/).",
-		       log_artifacts_options, argc, argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
-	if ((rc = check_local(cmd, s.local_dir, true)) >= 0) {
+	int exit_code;
+	if (cli_begin(cmd, "Upload a directory tree into a run's artifacts (its files under ARTIFACT_PATH/).",
+		      log_artifacts_options, argc, argv, &s, &s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
+	if (check_local(cmd, s.local_dir, true, &exit_code) < 0) {
 		mlf_client_close(client);
-		return rc;
+		return exit_code;
 	}
 	return finish(cmd, client, mlf_log_artifacts(client, s.run_id, s.local_dir, s.artifact_path));
 }
@@ -140,10 +142,10 @@ static int artifacts_list(int argc, char **argv)
 	static const char cmd[] = "artifacts list";
 	struct artifacts_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd, "List the files and directories directly under ARTIFACT_PATH of a run.", list_options, argc,
-		       argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd, "List the files and directories directly under ARTIFACT_PATH of a run.", list_options, argc,
+		      argv, &s, &s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	struct mlf_artifacts *a;
 	enum mlf_result r = mlf_artifact_list(client, s.run_id, s.artifact_path, &a);
 	if (r == MLF_CLIENT_OK && s.json)
@@ -158,19 +160,19 @@ static int artifacts_download(int argc, char **argv)
 {
 	static const char cmd[] = "artifacts download";
 	struct artifacts_settings s = { 0 };
-	int rc = cli_parse_command(cmd,
-				   "Download a run's artifact (file or directory) or anything an artifact URI names, and\n"
-				   "print the local path. models:/ URIs put the model's files directly in --dst-path.",
-				   download_options, argc, argv, &s);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(cmd,
+			      "Download a run's artifact (file or directory) or anything an artifact URI names, and\n"
+			      "print the local path. models:/ URIs put the model's files directly in --dst-path.",
+			      download_options, argc, argv, &s, &exit_code) < 0)
+		return exit_code;
 	if (!s.run_id == !s.artifact_uri)
 		return cli_usage_error(cmd, "give either --run-id (with an optional --artifact-path) or --artifact-uri");
 	if (s.artifact_uri && s.artifact_path)
 		return cli_usage_error(cmd, "--artifact-path goes with --run-id; put the path in the URI instead");
 	mlf_client *client;
-	if ((rc = cli_client_open(cmd, s.tracking_uri, &client)) >= 0)
-		return rc;
+	if (cli_client_open(cmd, s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	char local[4096];
 	enum mlf_result r = s.run_id ? mlf_artifact_download(client, s.run_id, s.artifact_path, s.dst_path, local,
 							      sizeof(local))

@@ -45,27 +45,25 @@ static int exp_create(int argc, char **argv)
 	static const char cmd[] = "experiments create";
 	struct exp_settings s = { 0 };
 	struct mlf_tag tags[CLI_LIST_MAX];
-	int rc = cli_parse_command(cmd, "Create an experiment and print its id.", create_options, argc, argv, &s);
-	if (rc < 0)
-		rc = cli_tags_parse(cmd, &s.tags, tags);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(cmd, "Create an experiment and print its id.", create_options, argc, argv, &s, &exit_code) < 0 ||
+	    cli_tags_parse(cmd, &s.tags, tags, &exit_code) < 0)
+		return exit_code;
 	mlf_client *c;
-	rc = cli_client_open(cmd, s.tracking_uri, &c);
-	if (rc < 0) {
+	if (cli_client_open(cmd, s.tracking_uri, &c, &exit_code) == 0) {
 		char id[32];
 		enum mlf_result r = mlf_experiment_create(c, s.experiment_name, s.artifact_location, tags, s.tags.n, id);
 		mlf_client_close(c);
 		if (r != MLF_CLIENT_OK)
-			rc = cli_fail(cmd, r);
+			exit_code = cli_fail(cmd, r);
 		else if (s.json)
-			rc = printf("{\"experiment_id\":\"%s\"}\n", id) < 0 ? CLI_EXIT_LOCAL : CLI_EXIT_OK;
+			exit_code = printf("{\"experiment_id\":\"%s\"}\n", id) < 0 ? CLI_EXIT_LOCAL : CLI_EXIT_OK;
 		else
-			rc = printf("Experiment '%s' created with id %s\n", s.experiment_name, id) < 0 ? CLI_EXIT_LOCAL
+			exit_code = printf("Experiment '%s' created with id %s\n", s.experiment_name, id) < 0 ? CLI_EXIT_LOCAL
 												    : CLI_EXIT_OK;
 	}
 	cli_tags_free(tags, s.tags.n);
-	return rc;
+	return exit_code;
 }
 
 /* ---- search -------------------------------------------------------------------- */
@@ -103,16 +101,15 @@ static int exp_search(int argc, char **argv)
 	static const char cmd[] = "experiments search";
 	struct exp_settings s = { 0 };
 	enum mlf_view_type view;
-	int rc = cli_parse_command(cmd, "Search experiments.", search_options, argc, argv, &s);
-	if (rc < 0)
-		rc = cli_view_type(cmd, s.view, &view);
-	if (rc < 0 && s.page_token && !s.max_results)
-		rc = cli_usage_error(cmd, "--page-token needs --max-results");
+	int exit_code;
+	if (cli_parse_command(cmd, "Search experiments.", search_options, argc, argv, &s, &exit_code) < 0 ||
+	    cli_view_type(cmd, s.view, &view, &exit_code) < 0)
+		return exit_code;
+	if (s.page_token && !s.max_results)
+		return cli_usage_error(cmd, "--page-token needs --max-results");
 	mlf_client *c;
-	if (rc < 0)
-		rc = cli_client_open(cmd, s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
+	if (cli_client_open(cmd, s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
 	struct mlf_experiments *e;
 	enum mlf_result r = mlf_experiment_search(c, s.filter, view, s.max_results, s.page_token, &e);
 	mlf_client_close(c);
@@ -169,16 +166,16 @@ static int exp_get(int argc, char **argv)
 {
 	static const char cmd[] = "experiments get";
 	struct exp_settings s = { 0 };
-	int rc = cli_parse_command(cmd, "Show one experiment.", get_options, argc, argv, &s);
-	if (rc < 0 && !s.experiment_id == !s.experiment_name)
-		rc = cli_usage_error(cmd, "give --experiment-id or --experiment-name (one of them)");
-	if (rc < 0 && s.output && strcmp(s.output, "json") != 0 && strcmp(s.output, "table") != 0)
-		rc = cli_usage_error(cmd, "--output must be table or json, not '%s'", s.output);
+	int exit_code;
+	if (cli_parse_command(cmd, "Show one experiment.", get_options, argc, argv, &s, &exit_code) < 0)
+		return exit_code;
+	if (!s.experiment_id == !s.experiment_name)
+		return cli_usage_error(cmd, "give --experiment-id or --experiment-name (one of them)");
+	if (s.output && strcmp(s.output, "json") != 0 && strcmp(s.output, "table") != 0)
+		return cli_usage_error(cmd, "--output must be table or json, not '%s'", s.output);
 	mlf_client *c;
-	if (rc < 0)
-		rc = cli_client_open(cmd, s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
+	if (cli_client_open(cmd, s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
 	struct mlf_experiments *e;
 	enum mlf_result r = s.experiment_id ? mlf_experiment_get(c, s.experiment_id, &e)
 					    : mlf_experiment_get_by_name(c, s.experiment_name, &e);
@@ -235,12 +232,11 @@ struct exp_change {
 static int exp_changed(const struct exp_change *x, int argc, char **argv)
 {
 	struct exp_settings s = { 0 };
-	int rc = cli_parse_command(x->cmd, x->summary, x->options, argc, argv, &s);
 	mlf_client *c;
-	if (rc < 0)
-		rc = cli_client_open(x->cmd, s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(x->cmd, x->summary, x->options, argc, argv, &s, &exit_code) < 0 ||
+	    cli_client_open(x->cmd, s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
 	enum mlf_result r = x->call(c, &s);
 	mlf_client_close(c);
 	if (r != MLF_CLIENT_OK)
@@ -287,12 +283,11 @@ static int exp_csv(int argc, char **argv)
 	static const char cmd[] = "experiments csv";
 	struct exp_settings s = { 0 };
 	mlf_client *c;
-	int rc = cli_parse_command(cmd, "Write the experiment's active runs as CSV (MLflow's columns).", csv_options,
-				   argc, argv, &s);
-	if (rc < 0)
-		rc = cli_client_open(cmd, s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(cmd, "Write the experiment's active runs as CSV (MLflow's columns).", csv_options, argc,
+			      argv, &s, &exit_code) < 0 ||
+	    cli_client_open(cmd, s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
 	const char *ids[] = { s.experiment_id };
 	const struct mlf_run_search q = { .experiment_ids = ids, .n_experiment_ids = 1 };
 	struct mlf_runs *runs;
@@ -306,15 +301,15 @@ static int exp_csv(int argc, char **argv)
 		mlf_runs_free(runs);
 		return CLI_EXIT_LOCAL;
 	}
-	rc = cli_runs_csv(f, runs) == 0 ? CLI_EXIT_OK : CLI_EXIT_LOCAL;
+	exit_code = cli_runs_csv(f, runs) == 0 ? CLI_EXIT_OK : CLI_EXIT_LOCAL;
 	if (f != stdout && fclose(f) != 0)
-		rc = CLI_EXIT_LOCAL;
-	if (rc != CLI_EXIT_OK)
+		exit_code = CLI_EXIT_LOCAL;
+	if (exit_code != CLI_EXIT_OK)
 		fprintf(stderr, "mlflowc %s: writing the CSV failed: %s\n", cmd, strerror(errno));
 	else if (s.filename)
 		printf("Experiment %s: %zu runs written to %s\n", s.experiment_id, runs->count, s.filename);
 	mlf_runs_free(runs);
-	return rc;
+	return exit_code;
 }
 
 /* ---- the group ------------------------------------------------------------------ */

@@ -168,12 +168,12 @@ static int models_register(int argc, char **argv)
 	static const char cmd[] = "models register";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd,
-		       "Register a version of model NAME from MODEL_URI (creating NAME if needed), wait until it\n"
-		       "is READY and print its version number (or the version as JSON).",
-		       register_options, argc, argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd,
+		      "Register a version of model NAME from MODEL_URI (creating NAME if needed), wait until it\n"
+		      "is READY and print its version number (or the version as JSON).",
+		      register_options, argc, argv, &s, &s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	char version[32];
 	enum mlf_result r = mlf_register_model(client, s.model_uri, s.name, version);
 	struct mlf_model_versions *v = NULL;
@@ -190,9 +190,10 @@ static int models_transition_stage(int argc, char **argv)
 	static const char cmd[] = "models transition-stage";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd, "Move version N of model NAME to STAGE and print it.", transition_options, argc, argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd, "Move version N of model NAME to STAGE and print it.", transition_options, argc, argv, &s,
+		      &s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	struct mlf_model_versions *v = NULL;
 	enum mlf_result r = mlf_model_version_transition_stage(client, s.name, s.version, s.stage, s.archive, &v);
 	if (r == MLF_CLIENT_OK)
@@ -206,10 +207,10 @@ static int models_set_alias(int argc, char **argv)
 	static const char cmd[] = "models set-alias";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd, "Point alias ALIAS of model NAME at version N (moving it if it is set).", set_alias_options,
-		       argc, argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd, "Point alias ALIAS of model NAME at version N (moving it if it is set).", set_alias_options,
+		      argc, argv, &s, &s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	return finish(cmd, &s, client, mlf_model_alias_set(client, s.name, s.alias, s.version));
 }
 
@@ -218,9 +219,10 @@ static int models_delete_alias(int argc, char **argv)
 	static const char cmd[] = "models delete-alias";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd, "Remove alias ALIAS of model NAME.", delete_alias_options, argc, argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd, "Remove alias ALIAS of model NAME.", delete_alias_options, argc, argv, &s, &s.tracking_uri,
+		      &client, &exit_code) < 0)
+		return exit_code;
 	return finish(cmd, &s, client, mlf_model_alias_delete(client, s.name, s.alias));
 }
 
@@ -229,10 +231,10 @@ static int models_get_latest(int argc, char **argv)
 	static const char cmd[] = "models get-latest";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd, "Print the highest version of model NAME in STAGE (default: in any stage).",
-		       get_latest_options, argc, argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd, "Print the highest version of model NAME in STAGE (default: in any stage).",
+		      get_latest_options, argc, argv, &s, &s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	struct mlf_model_versions *v = NULL;
 	enum mlf_result r = mlf_model_version_latest(client, s.name, s.stage, &v);
 	if (r == MLF_CLIENT_OK)
@@ -245,15 +247,15 @@ static int models_get_version(int argc, char **argv)
 {
 	static const char cmd[] = "models get-version";
 	struct models_settings s = { 0 };
-	int rc = cli_parse_command(cmd, "Print version N of model NAME, or the version alias ALIAS points at.",
-				   get_version_options, argc, argv, &s);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(cmd, "Print version N of model NAME, or the version alias ALIAS points at.",
+			      get_version_options, argc, argv, &s, &exit_code) < 0)
+		return exit_code;
 	if (!s.version == !s.alias)
 		return cli_usage_error(cmd, "give either --version or --alias");
 	mlf_client *client;
-	if ((rc = cli_client_open(cmd, s.tracking_uri, &client)) >= 0)
-		return rc;
+	if (cli_client_open(cmd, s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	struct mlf_model_versions *v = NULL;
 	enum mlf_result r = s.version ? mlf_model_version_get(client, s.name, s.version, &v)
 				      : mlf_model_version_by_alias(client, s.name, s.alias, &v);
@@ -267,17 +269,17 @@ static int models_get_download_uri(int argc, char **argv)
 {
 	static const char cmd[] = "models get-download-uri";
 	struct models_settings s = { 0 };
-	int rc = cli_parse_command(cmd,
-				   "Print where a model version's files are (its artifact URI), by name and version\n"
-				   "or by models:/ URI.",
-				   download_uri_options, argc, argv, &s);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(cmd,
+			      "Print where a model version's files are (its artifact URI), by name and version\n"
+			      "or by models:/ URI.",
+			      download_uri_options, argc, argv, &s, &exit_code) < 0)
+		return exit_code;
 	if (!s.model_uri == !(s.name && s.version) || (s.model_uri && (s.name || s.version)))
 		return cli_usage_error(cmd, "give either --name with --version, or --model-uri");
 	mlf_client *client;
-	if ((rc = cli_client_open(cmd, s.tracking_uri, &client)) >= 0)
-		return rc;
+	if (cli_client_open(cmd, s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	char uri[4096];
 	enum mlf_result r = s.model_uri ? mlf_model_uri_resolve(client, s.model_uri, uri, sizeof(uri))
 					: mlf_model_version_download_uri(client, s.name, s.version, uri, sizeof(uri));
@@ -314,10 +316,10 @@ static int models_list(int argc, char **argv)
 	static const char cmd[] = "models list";
 	struct models_settings s = { 0 };
 	mlf_client *client;
-	int rc = cli_begin(cmd, "List registered models with their latest version per stage and their aliases.",
-		       list_options, argc, argv, &s, &s.tracking_uri, &client);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd, "List registered models with their latest version per stage and their aliases.",
+		      list_options, argc, argv, &s, &s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	struct mlf_registered_models *m = NULL;
 	enum mlf_result r = mlf_registered_model_search(client, s.filter, &m);
 	if (r == MLF_CLIENT_OK && s.json)
@@ -364,16 +366,16 @@ static int models_history(int argc, char **argv)
 				      "2 bad usage, 3 server unreachable.";
 	struct models_settings s = { 0 };
 	if (argc < 1 || argv[0][0] == '-') {
-		FILE *f = argc >= 1 && !strcmp(argv[0], "--help") ? stdout : stderr;
-		cli_usage(f, "models history NAME", summary, history_options);
-		return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		bool asked = argc >= 1 && !strcmp(argv[0], "--help");
+		cli_usage(asked ? stdout : stderr, "models history NAME", summary, history_options);
+		return asked ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
-	int rc = cli_parse_command(cmd, summary, history_options, argc - 1, argv + 1, &s);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(cmd, summary, history_options, argc - 1, argv + 1, &s, &exit_code) < 0)
+		return exit_code;
 	mlf_client *client;
-	if ((rc = cli_client_open(cmd, s.tracking_uri, &client)) >= 0)
-		return rc;
+	if (cli_client_open(cmd, s.tracking_uri, &client, &exit_code) < 0)
+		return exit_code;
 	struct mlf_model_events *h = NULL;
 	enum mlf_result r = mlf_model_history(client, argv[0], s.version, &h);
 	if (r == MLF_CLIENT_OK && s.json)

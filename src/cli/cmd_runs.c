@@ -28,38 +28,38 @@ static const struct {
 	{ "all", MLF_VIEW_ALL },
 };
 
-int cli_view_type(const char *cmd, const char *name, enum mlf_view_type *out)
+int cli_view_type(const char *cmd, const char *name, enum mlf_view_type *out, int *exit_code)
 {
 	*out = MLF_VIEW_ACTIVE_ONLY;
 	if (!name)
-		return -1;
+		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(view_names); i++) {
 		if (strcasecmp(name, view_names[i].name) == 0) {
 			*out = view_names[i].view;
-			return -1;
+			return 0;
 		}
 	}
-	return cli_usage_error(cmd, "--view must be active_only, deleted_only or all, not '%s'", name);
+	return cli_usage_fail(exit_code, cmd, "--view must be active_only, deleted_only or all, not '%s'", name);
 }
 
-int cli_tags_parse(const char *cmd, const struct cli_list *list, struct mlf_tag tags[CLI_LIST_MAX])
+int cli_tags_parse(const char *cmd, const struct cli_list *list, struct mlf_tag tags[CLI_LIST_MAX], int *exit_code)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		const char *eq = strchr(list->items[i], '=');
 		if (!eq || eq == list->items[i]) {
 			cli_tags_free(tags, i);
-			return cli_usage_error(cmd, "a tag is key=value, not '%s'", list->items[i]);
+			return cli_usage_fail(exit_code, cmd, "a tag is key=value, not '%s'", list->items[i]);
 		}
 		tags[i] = (struct mlf_tag){ xstrndup(list->items[i], (size_t)(eq - list->items[i])), eq + 1 };
 		for (size_t k = 0; k < i; k++) {
 			if (strcmp(tags[k].key, tags[i].key) == 0) {
-				int rc = cli_usage_error(cmd, "tag '%s' is given twice", tags[i].key);
+				cli_usage_fail(exit_code, cmd, "tag '%s' is given twice", tags[i].key);
 				cli_tags_free(tags, i + 1);
-				return rc;
+				return -1;
 			}
 		}
 	}
-	return -1;
+	return 0;
 }
 
 void cli_tags_free(struct mlf_tag *tags, size_t n)
@@ -218,12 +218,12 @@ static void print_json(const char *json)
 	fputc('\n', stdout);
 }
 
-/* An int64 option value. */
-static int parse_int64(const char *cmd, const char *name, const char *s, int64_t *out)
+/* An int64 option value: 0, or -1 with *exit_code CLI_EXIT_USAGE. */
+static int parse_int64(const char *cmd, const char *name, const char *s, int64_t *out, int *exit_code)
 {
 	if (!util_parse_int64(s, out))
-		return cli_usage_error(cmd, "--%s needs an integer, got '%s'", name, s);
-	return -1;
+		return cli_usage_fail(exit_code, cmd, "--%s needs an integer, got '%s'", name, s);
+	return 0;
 }
 
 /* ---- runs list / search --------------------------------------------------------- */
@@ -281,19 +281,17 @@ static int runs_list(int argc, char **argv)
 	static const char cmd[] = "runs list";
 	struct list_settings s = { .experiment_id = getenv("MLFLOW_EXPERIMENT_ID") };
 	mlf_client *c;
-	int rc = cli_parse_command(cmd, "List the runs of an experiment (every page).", list_options, argc, argv, &s);
 	enum mlf_view_type view;
-	if (rc < 0)
-		rc = cli_view_type(cmd, s.view, &view);
-	if (rc < 0)
-		rc = cli_client_open(cmd, s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(cmd, "List the runs of an experiment (every page).", list_options, argc, argv, &s,
+			      &exit_code) < 0 ||
+	    cli_view_type(cmd, s.view, &view, &exit_code) < 0 || cli_client_open(cmd, s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
 	const char *ids[] = { s.experiment_id };
 	const struct mlf_run_search q = { .experiment_ids = ids, .n_experiment_ids = 1, .view = view };
-	rc = search_and_print(cmd, c, &q, s.json);
+	exit_code = search_and_print(cmd, c, &q, s.json);
 	mlf_client_close(c);
-	return rc;
+	return exit_code;
 }
 
 struct search_settings {
@@ -329,22 +327,26 @@ static int runs_search(int argc, char **argv)
 	static const char cmd[] = "runs search";
 	struct search_settings s = { 0 };
 	mlf_client *c;
-	int rc = cli_parse_command(cmd, "Search runs with MLflow's filter and order_by.", search_options, argc, argv, &s);
 	enum mlf_view_type view;
-	if (rc < 0 && s.experiment_ids.n == 0)
-		rc = cli_usage_error(cmd, "--experiment-ids is required (see --help)");
-	if (rc < 0)
-		rc = cli_view_type(cmd, s.view, &view);
+	int exit_code;
+	if (cli_parse_command(cmd, "Search runs with MLflow's filter and order_by.", search_options, argc, argv, &s,
+			      &exit_code) < 0)
+		return exit_code;
+	if (s.experiment_ids.n == 0)
+		return cli_usage_error(cmd, "--experiment-ids is required (see --help)");
+	if (cli_view_type(cmd, s.view, &view, &exit_code) < 0)
+		return exit_code;
 	/* split comma-separated lists into one array of copies */
 	char *ids_storage[CLI_LIST_MAX * 4];
 	size_t n_ids = 0;
-	for (size_t i = 0; rc < 0 && i < s.experiment_ids.n; i++) {
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < s.experiment_ids.n; i++) {
 		const char *p = s.experiment_ids.items[i];
-		while (rc < 0) {
+		while (rc == 0) {
 			size_t len = strcspn(p, ",");
 			if (len == 0 || n_ids == ARRAY_SIZE(ids_storage))
-				rc = cli_usage_error(cmd, "--experiment-ids has an empty or too many ids: '%s'",
-						     s.experiment_ids.items[i]);
+				rc = cli_usage_fail(&exit_code, cmd, "--experiment-ids has an empty or too many ids: '%s'",
+						    s.experiment_ids.items[i]);
 			else
 				ids_storage[n_ids++] = xstrndup(p, len);
 			if (!p[len])
@@ -352,11 +354,11 @@ static int runs_search(int argc, char **argv)
 			p += len + 1;
 		}
 	}
-	if (rc < 0 && s.page_token && !s.max_results)
-		rc = cli_usage_error(cmd, "--page-token needs --max-results");
-	if (rc < 0)
-		rc = cli_client_open(cmd, s.tracking_uri, &c);
-	if (rc < 0) {
+	if (rc == 0 && s.page_token && !s.max_results)
+		rc = cli_usage_fail(&exit_code, cmd, "--page-token needs --max-results");
+	if (rc == 0)
+		rc = cli_client_open(cmd, s.tracking_uri, &c, &exit_code);
+	if (rc == 0) {
 		const struct mlf_run_search q = {
 			.experiment_ids = (const char *const *)ids_storage,
 			.n_experiment_ids = n_ids,
@@ -367,12 +369,12 @@ static int runs_search(int argc, char **argv)
 			.max_results = s.max_results,
 			.page_token = s.page_token,
 		};
-		rc = search_and_print(cmd, c, &q, s.json);
+		exit_code = search_and_print(cmd, c, &q, s.json);
 		mlf_client_close(c);
 	}
 	for (size_t i = 0; i < n_ids; i++)
 		free(ids_storage[i]);
-	return rc;
+	return exit_code;
 }
 
 /* ---- runs describe ------------------------------------------------------------------ */
@@ -430,24 +432,24 @@ static int runs_describe(int argc, char **argv)
 	static const char cmd[] = "runs describe";
 	struct run_id_settings s = { 0 };
 	mlf_client *c;
-	int rc = cli_begin(cmd, "Show a run: info, params, latest metrics, tags.", run_id_options, argc, argv, &s,
-			   &s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd, "Show a run: info, params, latest metrics, tags.", run_id_options, argc, argv, &s,
+		      &s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
 	struct mlf_runs *runs;
 	enum mlf_result r = mlf_run_get(c, s.run_id, &runs);
 	if (r != MLF_CLIENT_OK) {
-		rc = cli_fail(cmd, r);
+		exit_code = cli_fail(cmd, r);
 	} else {
 		if (s.json)
 			print_json(runs->json);
 		else
 			describe_table(&runs->items[0]);
 		mlf_runs_free(runs);
-		rc = CLI_EXIT_OK;
+		exit_code = CLI_EXIT_OK;
 	}
 	mlf_client_close(c);
-	return rc;
+	return exit_code;
 }
 
 /* delete / restore: one call by id. */
@@ -456,9 +458,9 @@ static int run_id_call(const char *cmd, const char *summary, const char *done, i
 {
 	struct run_id_settings s = { 0 };
 	mlf_client *c;
-	int rc = cli_begin(cmd, summary, run_id_options, argc, argv, &s, &s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_begin(cmd, summary, run_id_options, argc, argv, &s, &s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
 	enum mlf_result r = call(c, s.run_id);
 	mlf_client_close(c);
 	if (r != MLF_CLIENT_OK)
@@ -491,18 +493,19 @@ static const struct {
 	{ "KILLED", MLF_RUN_KILLED },
 };
 
-static int parse_status(const char *cmd, const char *name, enum mlf_run_status *out)
+/* --status (NULL: FINISHED) into *out: 0, or -1 with *exit_code CLI_EXIT_USAGE. */
+static int parse_status(const char *cmd, const char *name, enum mlf_run_status *out, int *exit_code)
 {
 	*out = MLF_RUN_FINISHED;
 	if (!name)
-		return -1;
+		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
 		if (strcasecmp(name, statuses[i].name) == 0) {
 			*out = statuses[i].status;
-			return -1;
+			return 0;
 		}
 	}
-	return cli_usage_error(cmd, "--status must be FINISHED, FAILED or KILLED, not '%s'", name);
+	return cli_usage_fail(exit_code, cmd, "--status must be FINISHED, FAILED or KILLED, not '%s'", name);
 }
 
 struct create_settings {
@@ -585,25 +588,22 @@ static int runs_create(int argc, char **argv)
 	static const char cmd[] = "runs create";
 	struct create_settings s = { 0 };
 	mlf_client *c;
-	int rc = cli_parse_command(cmd, "Create a run and print its id (for later steps: --run-id).", create_options,
-				   argc, argv, &s);
-	if (rc < 0 && s.experiment_id && s.experiment_name)
-		rc = cli_usage_error(cmd, "give --experiment-id or --experiment-name, not both");
+	int exit_code;
+	if (cli_parse_command(cmd, "Create a run and print its id (for later steps: --run-id).", create_options, argc,
+			      argv, &s, &exit_code) < 0)
+		return exit_code;
+	if (s.experiment_id && s.experiment_name)
+		return cli_usage_error(cmd, "give --experiment-id or --experiment-name, not both");
 	enum mlf_run_status status;
-	if (rc < 0)
-		rc = parse_status(cmd, s.status, &status);
 	struct mlf_tag tags[CLI_LIST_MAX];
-	if (rc < 0)
-		rc = cli_tags_parse(cmd, &s.tags, tags);
-	if (rc >= 0)
-		return rc;
-	rc = cli_client_open(cmd, s.tracking_uri, &c);
-	if (rc < 0) {
-		rc = create_run(cmd, c, &s, tags, s.status != NULL, status);
+	if (parse_status(cmd, s.status, &status, &exit_code) < 0 || cli_tags_parse(cmd, &s.tags, tags, &exit_code) < 0)
+		return exit_code;
+	if (cli_client_open(cmd, s.tracking_uri, &c, &exit_code) == 0) {
+		exit_code = create_run(cmd, c, &s, tags, s.status != NULL, status);
 		mlf_client_close(c);
 	}
 	cli_tags_free(tags, s.tags.n);
-	return rc;
+	return exit_code;
 }
 
 /* ---- runs log-param / log-metric / set-tag / end ------------------------------------ */
@@ -653,6 +653,9 @@ struct log_action {
 	const char *cmd;
 	const char *summary;
 	const struct cli_option *options;
+	bool takes_metric; /* --value is a number, with --step and --timestamp: a metric point */
+	bool ends_run;     /* ends the run with --status instead of applying */
+	/* what it logs into the attached run (NULL when ends_run) */
 	enum mlf_result (*apply)(mlf_run *run, const struct log_settings *s, const struct mlf_metric *metric);
 };
 
@@ -676,15 +679,15 @@ static enum mlf_result apply_metric(mlf_run *run, const struct log_settings *s, 
 	return mlf_log_batch(run, metric, 1, NULL, 0, NULL, 0);
 }
 
-/* Attaches to the run, applies, detaches (or ends when `end`). */
+/* Attaches to the run, applies, detaches (or ends when a->ends_run). */
 static int log_command(const struct log_action *a, const struct mlf_metric *metric, const struct log_settings *s,
-		       mlf_client *c, bool end, enum mlf_run_status status)
+		       mlf_client *c, enum mlf_run_status status)
 {
 	mlf_run *run;
 	enum mlf_result r = mlf_run_open(c, s->run_id, &run);
 	if (r != MLF_CLIENT_OK)
 		return cli_fail(a->cmd, r);
-	if (end) {
+	if (a->ends_run) {
 		r = mlf_run_end(run, status);
 	} else {
 		r = a->apply(run, s, metric);
@@ -703,40 +706,42 @@ static int run_log(const struct log_action *a, int argc, char **argv)
 {
 	struct log_settings s = { 0 };
 	mlf_client *c;
-	int rc = cli_parse_command(a->cmd, a->summary, a->options, argc, argv, &s);
+	int exit_code;
+	if (cli_parse_command(a->cmd, a->summary, a->options, argc, argv, &s, &exit_code) < 0)
+		return exit_code;
 	struct mlf_metric metric = { .key = s.key };
-	bool is_metric = a->options == metric_options, is_end = a->options == end_options;
-	if (rc < 0 && is_metric) {
+	if (a->takes_metric) {
 		char *end;
 		errno = 0;
 		metric.value = strtod(s.value, &end);
 		if (errno == ERANGE || end == s.value || *end)
-			rc = cli_usage_error(a->cmd, "--value needs a number, got '%s'", s.value);
-		if (rc < 0 && s.step)
-			rc = parse_int64(a->cmd, "step", s.step, &metric.step);
-		if (rc < 0 && s.timestamp)
-			rc = parse_int64(a->cmd, "timestamp", s.timestamp, &metric.timestamp);
+			return cli_usage_error(a->cmd, "--value needs a number, got '%s'", s.value);
+		if ((s.step && parse_int64(a->cmd, "step", s.step, &metric.step, &exit_code) < 0) ||
+		    (s.timestamp && parse_int64(a->cmd, "timestamp", s.timestamp, &metric.timestamp, &exit_code) < 0))
+			return exit_code;
 	}
 	enum mlf_run_status status = MLF_RUN_FINISHED;
-	if (rc < 0 && is_end)
-		rc = parse_status(a->cmd, s.status, &status);
-	if (rc < 0)
-		rc = cli_client_open(a->cmd, s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
-	rc = log_command(a, &metric, &s, c, is_end, status);
+	if ((a->ends_run && parse_status(a->cmd, s.status, &status, &exit_code) < 0) ||
+	    cli_client_open(a->cmd, s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
+	exit_code = log_command(a, &metric, &s, c, status);
 	mlf_client_close(c);
-	return rc;
+	return exit_code;
 }
 
-static const struct log_action log_param_action = { "runs log-param", "Log a parameter of a run.", kv_options,
-						    apply_param };
-static const struct log_action set_tag_action = { "runs set-tag", "Set a tag of a run.", kv_options,
-						  apply_tag };
-static const struct log_action log_metric_action = { "runs log-metric", "Log one metric point of a run.",
-						     metric_options, apply_metric };
-static const struct log_action end_action = { "runs end", "End a run: status and end time now.", end_options,
-					      NULL };
+static const struct log_action log_param_action = {
+	.cmd = "runs log-param", .summary = "Log a parameter of a run.", .options = kv_options, .apply = apply_param
+};
+static const struct log_action set_tag_action = {
+	.cmd = "runs set-tag", .summary = "Set a tag of a run.", .options = kv_options, .apply = apply_tag
+};
+static const struct log_action log_metric_action = {
+	.cmd = "runs log-metric", .summary = "Log one metric point of a run.", .options = metric_options,
+	.takes_metric = true, .apply = apply_metric
+};
+static const struct log_action end_action = {
+	.cmd = "runs end", .summary = "End a run: status and end time now.", .options = end_options, .ends_run = true
+};
 
 static int runs_log_param(int argc, char **argv)
 {
@@ -779,11 +784,11 @@ static int runs_history(int argc, char **argv)
 	static const char cmd[] = "runs history";
 	struct history_settings s = { 0 };
 	mlf_client *c;
-	int rc = cli_parse_command(cmd, "Every logged point of one metric of a run.", history_options, argc, argv, &s);
-	if (rc < 0)
-		rc = cli_client_open(cmd, s.tracking_uri, &c);
-	if (rc >= 0)
-		return rc;
+	int exit_code;
+	if (cli_parse_command(cmd, "Every logged point of one metric of a run.", history_options, argc, argv, &s,
+			      &exit_code) < 0 ||
+	    cli_client_open(cmd, s.tracking_uri, &c, &exit_code) < 0)
+		return exit_code;
 	struct mlf_metrics *m;
 	enum mlf_result r = mlf_metric_history(c, s.run_id, s.key, &m);
 	mlf_client_close(c);
