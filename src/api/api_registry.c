@@ -368,21 +368,6 @@ static int resolve_storage(struct api_ctx *c, const char *source, const char **l
 
 /* ---- rendering ------------------------------------------------------------------ */
 
-static void render_tags(struct jw *w, const struct store_kv *tags, size_t n)
-{
-	if (!n)
-		return;
-	jw_key(w, "tags");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < n; i++) {
-		jw_obj_begin(w);
-		jw_kv_str(w, "key", tags[i].key);
-		jw_kv_str(w, "value", tags[i].value);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-}
-
 static void kv_version(struct jw *w, const char *key, int64_t version)
 {
 	char text[24];
@@ -410,7 +395,7 @@ static void render_version(struct jw *w, const struct store_model_version *v)
 	jw_kv_str(w, "run_id", v->run_id);
 	jw_kv_str(w, "status", v->status);
 	kv_optional(w, "status_message", v->status_message);
-	render_tags(w, v->tags, v->n_tags);
+	render_kv_list(w, "tags", v->tags, v->n_tags);
 	kv_optional(w, "model_id", v->model_id);
 	jw_kv_str(w, "run_link", v->run_link);
 	if (v->n_aliases) {
@@ -444,7 +429,7 @@ static void render_model(struct jw *w, const struct store_registered_model *m)
 	if (m->description && *m->description)
 		jw_kv_str(w, "description", m->description);
 	render_versions(w, "latest_versions", m->latest, m->n_latest);
-	render_tags(w, m->tags, m->n_tags);
+	render_kv_list(w, "tags", m->tags, m->n_tags);
 	if (m->n_aliases) {
 		jw_key(w, "aliases");
 		jw_arr_begin(w);
