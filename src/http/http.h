@@ -138,6 +138,10 @@ void http_server_stop(struct http_server *s);
 /* The value of a request header, or NULL. Borrowed from the connection. */
 const char *http_request_header(const struct http_request *req, const char *name);
 
+/* The method named `name` (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS),
+ * HTTP_OTHER for any other name. */
+enum http_method http_method_of(const char *name);
+
 /* The decoding every request goes through (exposed for the fuzz target).
  * http_decode percent-decodes s (and "+" to a space when plus_space) into
  * a NUL-terminated copy in `a`; *len (when not NULL) gets the decoded
