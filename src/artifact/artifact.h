@@ -20,6 +20,13 @@
 struct artifact_repo;
 struct artifact_upload;
 
+/* One child in a listing. */
+struct artifact_entry {
+	const char *path; /* relative to the listing's base, in the arena */
+	bool is_dir;
+	int64_t size;
+};
+
 /* An open download: either a local file descriptor (sent with sendfile) or
  * a reader that produces the bytes in order. */
 struct artifact_download {

@@ -19,4 +19,16 @@ struct artifact_repo *artifact_local_open(const char *root, struct mlf_err *err)
 int artifact_local_open_beneath(struct artifact_repo *root, const char *rel, struct artifact_repo **out,
 				struct mlf_err *err);
 
+/* Lists the immediate children of `rel` (may be "" or NULL) beneath the
+ * open directory `root_fd`, sorted by name; each entry's path is
+ * `rel`/name. A missing directory or a file gives an empty list; a path
+ * leading out of the root (a symlink) is INVALID_PARAMETER_VALUE "Invalid
+ * path". Nothing is created. Results live in `a`. */
+int artifact_local_list_fd(int root_fd, const char *rel, struct artifact_entry **out, size_t *n,
+			   struct arena *a, struct mlf_err *err);
+
+/* The same for the directory named `root` (a missing root lists empty). */
+int artifact_local_list(const char *root, const char *rel, struct artifact_entry **out, size_t *n,
+			struct arena *a, struct mlf_err *err);
+
 #endif
