@@ -11,6 +11,7 @@
  */
 #include "api_registry.h"
 #include "api_search.h"
+#include "../base/model_uri.h"
 #include "../base/util.h"
 #include "../store/registry.h"
 #include <strings.h>
@@ -338,29 +339,26 @@ static int logged_model_location(struct api_ctx *c, const char *model_id, const 
 }
 
 /* A models:/name/N, models:/name@alias or models:/m-<id> source is stored
- * with the files' real location; other sources are their own location
- * (NULL). */
+ * with the files' real location; other sources (stages, "latest", URIs
+ * that are not of models:/ grammar) are their own location (NULL). */
 static int resolve_storage(struct api_ctx *c, const char *source, const char **location)
 {
 	struct store_model_version v;
-	const char *ref = source + strlen("models:/");
+	struct model_uri ref;
 	int64_t version;
 	int rc;
 	*location = NULL;
-	if (strncmp(source, "models:/", 8) != 0)
+	if (model_uri_parse(source, &ref) < 0)
 		return 0;
-	const char *at = strchr(ref, '@'), *slash = strrchr(ref, '/');
-	if (is_logged_model_ref(ref))
-		return logged_model_location(c, ref, location);
-	if (at) {
-		rc = registry(c)->alias_get(c->app->store, arena_strndup(c->a, ref, (size_t)(at - ref)), at + 1, &v, c->a,
-					    c->err);
-	} else if (slash && util_parse_int64(slash + 1, &version)) {
-		rc = registry(c)->version_get(c->app->store, arena_strndup(c->a, ref, (size_t)(slash - ref)), version,
-					      &v, c->a, c->err);
-	} else {
+	const char *name = arena_strndup(c->a, ref.name, ref.name_len);
+	if (ref.kind == MODEL_URI_ID && is_logged_model_ref(name))
+		return logged_model_location(c, name, location);
+	if (ref.kind == MODEL_URI_ALIAS)
+		rc = registry(c)->alias_get(c->app->store, name, ref.ref, &v, c->a, c->err);
+	else if (ref.kind == MODEL_URI_VERSION && util_parse_int64(ref.ref, &version))
+		rc = registry(c)->version_get(c->app->store, name, version, &v, c->a, c->err);
+	else
 		return 0;
-	}
 	if (rc == 0)
 		*location = v.storage_location ? v.storage_location : v.source;
 	return rc;
