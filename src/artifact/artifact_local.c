@@ -9,8 +9,8 @@
  * Uploads go to a hidden temporary file in the target directory and are
  * renamed into place on commit (after fsync), so readers never see a
  * partial file. Errors are mapped from errno by artifact_errno_error().
- * Directory listings (artifact_local_list_fd, also used by callers that
- * hold only a root directory's name) are read beneath the root fd too.
+ * Listings (artifact_local_list_fd; artifact_local_list for a directory
+ * known by name) are read beneath the root's descriptor too.
  */
 #include "artifact_local.h"
 #include "../base/buf.h"

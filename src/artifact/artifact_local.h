@@ -1,5 +1,6 @@
 /*
- * artifact_local.h - artifacts in a local directory.
+ * artifact_local.h - artifacts in a local directory, and listing one
+ * by its open descriptor or by its name.
  */
 #ifndef MLF_ARTIFACT_LOCAL_H
 #define MLF_ARTIFACT_LOCAL_H
