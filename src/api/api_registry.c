@@ -11,6 +11,7 @@
  */
 #include "api_registry.h"
 #include "api_search.h"
+#include "../base/model_uri.h"
 #include "../base/util.h"
 #include "../store/registry.h"
 #include <strings.h>
@@ -338,50 +339,32 @@ static int logged_model_location(struct api_ctx *c, const char *model_id, const 
 }
 
 /* A models:/name/N, models:/name@alias or models:/m-<id> source is stored
- * with the files' real location; other sources are their own location
- * (NULL). */
+ * with the files' real location; other sources (stages, "latest", URIs
+ * that are not of models:/ grammar) are their own location (NULL). */
 static int resolve_storage(struct api_ctx *c, const char *source, const char **location)
 {
 	struct store_model_version v;
-	const char *ref = source + strlen("models:/");
+	struct model_uri ref;
 	int64_t version;
 	int rc;
 	*location = NULL;
-	if (strncmp(source, "models:/", 8) != 0)
+	if (model_uri_parse(source, &ref) < 0)
 		return 0;
-	const char *at = strchr(ref, '@'), *slash = strrchr(ref, '/');
-	if (is_logged_model_ref(ref))
-		return logged_model_location(c, ref, location);
-	if (at) {
-		rc = registry(c)->alias_get(c->app->store, arena_strndup(c->a, ref, (size_t)(at - ref)), at + 1, &v, c->a,
-					    c->err);
-	} else if (slash && util_parse_int64(slash + 1, &version)) {
-		rc = registry(c)->version_get(c->app->store, arena_strndup(c->a, ref, (size_t)(slash - ref)), version,
-					      &v, c->a, c->err);
-	} else {
+	const char *name = arena_strndup(c->a, ref.name, ref.name_len);
+	if (ref.kind == MODEL_URI_ID && is_logged_model_ref(name))
+		return logged_model_location(c, name, location);
+	if (ref.kind == MODEL_URI_ALIAS)
+		rc = registry(c)->alias_get(c->app->store, name, ref.ref, &v, c->a, c->err);
+	else if (ref.kind == MODEL_URI_VERSION && util_parse_int64(ref.ref, &version))
+		rc = registry(c)->version_get(c->app->store, name, version, &v, c->a, c->err);
+	else
 		return 0;
-	}
 	if (rc == 0)
 		*location = v.storage_location ? v.storage_location : v.source;
 	return rc;
 }
 
 /* ---- rendering ------------------------------------------------------------------ */
-
-static void render_tags(struct jw *w, const struct store_kv *tags, size_t n)
-{
-	if (!n)
-		return;
-	jw_key(w, "tags");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < n; i++) {
-		jw_obj_begin(w);
-		jw_kv_str(w, "key", tags[i].key);
-		jw_kv_str(w, "value", tags[i].value);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-}
 
 static void kv_version(struct jw *w, const char *key, int64_t version)
 {
@@ -410,7 +393,7 @@ static void render_version(struct jw *w, const struct store_model_version *v)
 	jw_kv_str(w, "run_id", v->run_id);
 	jw_kv_str(w, "status", v->status);
 	kv_optional(w, "status_message", v->status_message);
-	render_tags(w, v->tags, v->n_tags);
+	render_kv_list(w, "tags", v->tags, v->n_tags);
 	kv_optional(w, "model_id", v->model_id);
 	jw_kv_str(w, "run_link", v->run_link);
 	if (v->n_aliases) {
@@ -444,7 +427,7 @@ static void render_model(struct jw *w, const struct store_registered_model *m)
 	if (m->description && *m->description)
 		jw_kv_str(w, "description", m->description);
 	render_versions(w, "latest_versions", m->latest, m->n_latest);
-	render_tags(w, m->tags, m->n_tags);
+	render_kv_list(w, "tags", m->tags, m->n_tags);
 	if (m->n_aliases) {
 		jw_key(w, "aliases");
 		jw_arr_begin(w);

@@ -7,7 +7,9 @@
  * already have passed artifact_path_validate(); backends confine them to
  * their root again (no symlink escape on local disk). Uploads are written
  * to a temporary object and put in place only on commit, so a cut upload
- * leaves nothing half-written.
+ * leaves nothing half-written. Downloads are a local file descriptor or a
+ * reader (S3 streams its GET); S3 stores also hand out presigned part URLs
+ * for multipart uploads the client drives (the mpu ops; not on local disk).
  */
 #ifndef MLF_ARTIFACT_H
 #define MLF_ARTIFACT_H
@@ -19,6 +21,13 @@
 
 struct artifact_repo;
 struct artifact_upload;
+
+/* One child in a listing. */
+struct artifact_entry {
+	const char *path; /* relative to the listing's base, in the arena */
+	bool is_dir;
+	int64_t size;
+};
 
 /* An open download: either a local file descriptor (sent with sendfile) or
  * a reader that produces the bytes in order. */

@@ -9,6 +9,8 @@
  * Uploads go to a hidden temporary file in the target directory and are
  * renamed into place on commit (after fsync), so readers never see a
  * partial file. Errors are mapped from errno by artifact_errno_error().
+ * Listings (artifact_local_list_fd; artifact_local_list for a directory
+ * known by name) are read beneath the root's descriptor too.
  */
 #include "artifact_local.h"
 #include "../base/buf.h"
@@ -372,4 +374,75 @@ int artifact_local_open_beneath(struct artifact_repo *root, const char *rel, str
 	sub->root_fd = fd;
 	*out = &sub->base;
 	return 1;
+}
+
+/* ---- listing ------------------------------------------------------------------ */
+
+static int entry_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct artifact_entry *)x)->path, ((const struct artifact_entry *)y)->path);
+}
+
+int artifact_local_list_fd(int root_fd, const char *rel, struct artifact_entry **out, size_t *n,
+			   struct arena *a, struct mlf_err *err)
+{
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (artifact_path_validate(rel, err) < 0)
+		return -1;
+	if (rel) { /* "sub/" lists like "sub" */
+		size_t len = strlen(rel);
+		while (len && rel[len - 1] == '/')
+			len--;
+		rel = arena_strndup(a, rel, len);
+	}
+	int fd = artifact_open_beneath(root_fd, rel ? rel : "", O_RDONLY | O_DIRECTORY, false);
+	if (fd < 0) {
+		if (errno == EXDEV || errno == ELOOP)
+			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid path");
+		return 0; /* missing, a file, or unreadable: nothing logged there yet */
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat sb;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
+			cap = ncap;
+		}
+		struct artifact_entry *e = &(*out)[(*n)++];
+		e->path = rel && *rel ? arena_printf(a, "%s/%s", rel, de->d_name) : arena_strdup(a, de->d_name);
+		e->is_dir = S_ISDIR(sb.st_mode);
+		/* a symlink's own size is its target's name length: meaningless */
+		e->size = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : 0;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), entry_cmp);
+	return 0;
+}
+
+int artifact_local_list(const char *root, const char *rel, struct artifact_entry **out, size_t *n,
+			struct arena *a, struct mlf_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	if (artifact_path_validate(rel, err) < 0)
+		return -1;
+	int root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return 0; /* nothing logged yet */
+	int rc = artifact_local_list_fd(root_fd, rel, out, n, a, err);
+	close(root_fd);
+	return rc;
 }

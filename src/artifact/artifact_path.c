@@ -1,12 +1,10 @@
 /*
  * artifact_path.c - path validation and normalisation, opening paths
- * beneath a root directory descriptor, and local directory listing; see
- * artifact_path.h.
+ * beneath a root directory descriptor, file:// URIs; see artifact_path.h.
  */
 #include "artifact_path.h"
 #include "../base/buf.h"
 #include "../base/util.h"
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -253,77 +251,6 @@ int artifact_open_beneath(int dir_fd, const char *rel, int flags, bool no_symlin
 	(void)no_symlinks;
 #endif
 	return walk_open(dir_fd, rel, flags);
-}
-
-/* ---- listing ------------------------------------------------------------------ */
-
-static int entry_cmp(const void *x, const void *y)
-{
-	return strcmp(((const struct artifact_entry *)x)->path, ((const struct artifact_entry *)y)->path);
-}
-
-int artifact_local_list_fd(int root_fd, const char *rel, struct artifact_entry **out, size_t *n,
-			   struct arena *a, struct mlf_err *err)
-{
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (artifact_path_validate(rel, err) < 0)
-		return -1;
-	if (rel) { /* "sub/" lists like "sub" */
-		size_t len = strlen(rel);
-		while (len && rel[len - 1] == '/')
-			len--;
-		rel = arena_strndup(a, rel, len);
-	}
-	int fd = artifact_open_beneath(root_fd, rel ? rel : "", O_RDONLY | O_DIRECTORY, false);
-	if (fd < 0) {
-		if (errno == EXDEV || errno == ELOOP)
-			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid path");
-		return 0; /* missing, a file, or unreadable: nothing logged there yet */
-	}
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		struct stat sb;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
-			cap = ncap;
-		}
-		struct artifact_entry *e = &(*out)[(*n)++];
-		e->path = rel && *rel ? arena_printf(a, "%s/%s", rel, de->d_name) : arena_strdup(a, de->d_name);
-		e->is_dir = S_ISDIR(sb.st_mode);
-		/* a symlink's own size is its target's name length: meaningless */
-		e->size = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : 0;
-	}
-	closedir(d);
-	if (*n)
-		qsort(*out, *n, sizeof(**out), entry_cmp);
-	return 0;
-}
-
-int artifact_local_list(const char *root, const char *rel, struct artifact_entry **out, size_t *n,
-			struct arena *a, struct mlf_err *err)
-{
-	*out = NULL;
-	*n = 0;
-	if (artifact_path_validate(rel, err) < 0)
-		return -1;
-	int root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return 0; /* nothing logged yet */
-	int rc = artifact_local_list_fd(root_fd, rel, out, n, a, err);
-	close(root_fd);
-	return rc;
 }
 
 /* ---- URIs -------------------------------------------------------------------- */

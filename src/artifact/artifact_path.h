@@ -1,6 +1,6 @@
 /*
  * artifact_path.h - artifact path safety, confinement beneath a directory
- * descriptor, and local listing.
+ * descriptor, and file:// URIs.
  *
  * Every artifact path a client sends is checked here before it touches a
  * store: after each round of repeated percent-decoding (MLflow decodes up
@@ -55,24 +55,6 @@ int artifact_open_beneath(int dir_fd, const char *rel, int flags, bool no_symlin
 /* For tests: false makes artifact_open_beneath use its component walk even
  * where the kernel has openat2. */
 void artifact_beneath_use_openat2(bool on);
-
-struct artifact_entry {
-	const char *path; /* relative to the listing's base, in the arena */
-	bool is_dir;
-	int64_t size;
-};
-
-/* Lists the immediate children of `rel` (may be "" or NULL) beneath the
- * open directory `root_fd`, sorted by name; each entry's path is
- * `rel`/name. A missing directory or a file gives an empty list; a path
- * leading out of the root (a symlink) is INVALID_PARAMETER_VALUE "Invalid
- * path". Nothing is created. Results live in `a`. */
-int artifact_local_list_fd(int root_fd, const char *rel, struct artifact_entry **out, size_t *n,
-			   struct arena *a, struct mlf_err *err);
-
-/* The same for the directory named `root` (a missing root lists empty). */
-int artifact_local_list(const char *root, const char *rel, struct artifact_entry **out, size_t *n,
-			struct arena *a, struct mlf_err *err);
 
 /* The path a file:// URI names, percent-decoded (RFC 8089, as MLflow's
  * local_file_uri_to_path): "file:///a%20b" is "/a b", file://localhost/x

@@ -18,6 +18,8 @@
  *    callback fills a fixed stash and pauses the transfer when it is full;
  *    the HTTP layer's reads drain it and resume it.
  *  - Listings and deletes read ListObjectsV2 pages of at most 1000 keys.
+ *  - Multipart uploads the client drives (MLflow's proxied mpu API) get
+ *    an upload id here and one presigned PUT URL per part (s3_presign.h).
  *
  * Secrets (the key pair, the session token) live only in the repo and in
  * libcurl's options; nothing here logs them. S3's own error code and

@@ -140,6 +140,17 @@ void util_url_decode(struct buf *out, const char *s, size_t n, bool plus_space)
 	}
 }
 
+char *util_url_decode_dup(struct arena *a, const char *s, size_t n, bool plus_space, size_t *len)
+{
+	struct buf b = BUF_INIT;
+	util_url_decode(&b, s, n, plus_space);
+	char *out = arena_strndup(a, b.ptr, b.len);
+	if (len)
+		*len = b.len;
+	buf_release(&b);
+	return out;
+}
+
 /* True when out[] read back gives v. */
 static bool round_trips(const char *text, double v)
 {

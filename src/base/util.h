@@ -6,6 +6,7 @@
 #define MLF_UTIL_H
 
 #include "common.h"
+#include "arena.h"
 #include "buf.h"
 
 /* The value 0-15 of one hex digit (either case), -1 for any other char. */
@@ -30,6 +31,9 @@ bool util_parse_int64(const char *s, int64_t *out);
 /* Percent-decodes s[0..n) into out; '+' becomes a space when `plus_space`.
  * Invalid escapes are kept literally. */
 void util_url_decode(struct buf *out, const char *s, size_t n, bool plus_space);
+/* The same into a NUL-terminated copy owned by `a`; *len (when not NULL)
+ * gets the decoded length, which a %00 makes longer than strlen of it. */
+char *util_url_decode_dup(struct arena *a, const char *s, size_t n, bool plus_space, size_t *len);
 /* Writes all n bytes to fd, retrying short writes and EINTR. Returns 0, or
  * the errno of the failure. */
 int util_write_all(int fd, const void *data, size_t n);

@@ -7,9 +7,10 @@
  * the one `mlflowc server --backend-store-uri` serves.
  *
  * This is the one file of src/client that depends on the server's layers
- * (api, store, http's request/response structs). Unlike the rest of the
- * library, those layers abort on allocation failure (xalloc): local mode
- * inherits that. A request is built as libmicrohttpd would build it (method,
+ * (api, store, http's request/response structs, and http.c's method table
+ * and query decoding, so a local request is read exactly as a served one).
+ * Unlike the rest of the library, those layers abort on allocation failure
+ * (xalloc): local mode inherits that. A request is built as libmicrohttpd would build it (method,
  * raw and decoded path, decoded query parameters, JSON body, an arena for
  * its lifetime, no connection) and its response body, file or reader is
  * copied into the reply. 5xx answers (e.g. the database is locked by
@@ -94,47 +95,22 @@ void clocal_close(mlf_client *c)
 
 /* ---------------------------------------------------------------- requests */
 
-static const struct {
-	const char *name;
-	enum http_method method;
-} methods[] = {
-	{ "GET", HTTP_GET }, { "POST", HTTP_POST }, { "PUT", HTTP_PUT }, { "PATCH", HTTP_PATCH }, { "DELETE", HTTP_DELETE },
-};
+/* The methods the library sends; http.c's table names them. */
+enum { CLOCAL_METHODS = HTTP_GET | HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE };
 
-/* Percent-decodes s[0..n) into the arena; *len (when not NULL) gets the
- * decoded length (a %00 makes it longer than strlen of the result). */
-static char *decode(struct arena *a, const char *s, size_t n, bool plus_space, size_t *len)
-{
-	struct buf b = BUF_INIT;
-	util_url_decode(&b, s, n, plus_space);
-	char *out = arena_strndup(a, b.ptr, b.len);
-	if (len)
-		*len = b.len;
-	buf_release(&b);
-	return out;
-}
-
-/* Splits "k=v&k2=v2" into decoded parameters, repeats kept in order. */
+/* Splits "k=v&k2=v2" into parameters decoded as http.c decodes a server's
+ * (repeats kept in order, a key holding %00 dropped). */
 static void parse_query(struct http_request *req, const char *q)
 {
-	size_t cap = 1;
-	for (const char *p = q; *p; p++)
-		cap += *p == '&';
-	struct http_param *params = arena_alloc(req->arena, cap * sizeof(*params));
-	size_t n = 0;
+	struct http_param *params = NULL;
+	size_t n = 0, cap = 0;
 	while (*q) {
 		size_t len = strcspn(q, "&");
 		const char *eq = memchr(q, '=', len);
 		size_t klen = eq ? (size_t)(eq - q) : len;
-		if (len) {
-			size_t key_len;
-			params[n].key = decode(req->arena, q, klen, true, &key_len);
-			params[n].value = eq ? decode(req->arena, eq + 1, len - klen - 1, true, &params[n].value_len) : "";
-			if (!eq)
-				params[n].value_len = 0;
-			if (key_len == strlen(params[n].key)) /* a key with %00 names no parameter */
-				n++;
-		}
+		if (len)
+			http_query_add(req->arena, &params, &n, &cap, arena_strndup(req->arena, q, klen),
+				       eq ? arena_strndup(req->arena, eq + 1, len - klen - 1) : NULL);
 		q += len + (q[len] == '&');
 	}
 	req->query = params;
@@ -148,19 +124,15 @@ static enum mlf_result build_request(struct http_request *req, const char *metho
 {
 	if (!method)
 		method = body ? "POST" : "GET";
-	req->method = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
-		if (strcmp(methods[i].name, method) == 0) {
-			req->method = methods[i].method;
-			req->method_name = methods[i].name;
-		}
-	if (!req->method)
+	req->method = http_method_of(method);
+	req->method_name = method;
+	if (!(req->method & CLOCAL_METHODS))
 		return client_fail(MLF_CLIENT_ERR_INVALID, "unsupported method '%s'", method);
 	const char *q = strchr(path, '?');
 	size_t plen = q ? (size_t)(q - path) : strlen(path);
 	char *raw = arena_printf(req->arena, "/api/2.0/mlflow/%.*s", (int)plen, path);
 	req->raw_path = raw;
-	req->path = decode(req->arena, raw, strlen(raw), false, NULL);
+	req->path = http_decode(req->arena, raw, false, NULL);
 	parse_query(req, q ? q + 1 : "");
 	req->content_type = body ? "application/json" : NULL;
 	req->body = body && body->len ? body->ptr : "";

@@ -11,6 +11,7 @@
  * answer, the arrays and the JSON text together.
  */
 #include "client_int.h"
+#include "../base/model_uri.h"
 #include "../base/util.h"
 #include <jansson.h>
 #include <strings.h>
@@ -644,27 +645,18 @@ enum mlf_result mlf_model_version_download_uri(mlf_client *c, const char *name, 
 	return r;
 }
 
-static bool all_digits(const char *s)
+/* The version a models:/ URI's name and suffix (a version, alias, "latest"
+ * or stage, as `kind` says) select. */
+static enum mlf_result uri_version(mlf_client *c, const char *uri, const char *name, enum model_uri_kind kind,
+				   const char *suffix, char version[32])
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-/* The version a models:/ URI's name and suffix select (one_of: "@alias" or "/x"). */
-static enum mlf_result uri_version(mlf_client *c, const char *uri, const char *name, char kind, const char *suffix,
-				   char version[32])
-{
-	if (kind == '/' && all_digits(suffix))
+	if (kind == MODEL_URI_VERSION)
 		return copy_out(suffix, version, 32, "version");
 	struct mlf_model_versions *v = NULL;
 	enum mlf_result r;
-	if (kind == '@')
+	if (kind == MODEL_URI_ALIAS)
 		r = mlf_model_version_by_alias(c, name, suffix, &v);
-	else if (!strcasecmp(suffix, "latest"))
+	else if (kind == MODEL_URI_LATEST)
 		r = mlf_model_version_latest(c, name, NULL, &v);
 	else if (canonical_stage(suffix))
 		r = mlf_model_version_latest(c, name, suffix, &v);
@@ -686,26 +678,25 @@ enum mlf_result mlf_model_uri_resolve(mlf_client *c, const char *models_uri, cha
 		return r;
 	if (strncmp(models_uri, "models:/", 8) != 0)
 		return client_fail(MLF_CLIENT_ERR_INVALID, "'%s' is not a models:/ URI", models_uri);
-	const char *rest = models_uri + 8;
-	while (*rest == '/')
-		rest++;
-	size_t n = strcspn(rest, "/@");
-	char kind = rest[n];
-	const char *suffix = kind ? rest + n + 1 : "";
-	size_t sn = strlen(suffix);
-	while (sn && suffix[sn - 1] == '/')
-		sn--;
-	char *name = strndup(rest, n), *sfx = strndup(suffix, sn);
+	/* trailing slashes are forgiven ("models:/m/1/"), unlike MLflow's parser */
+	size_t len = strlen(models_uri);
+	while (models_uri[len - 1] == '/')
+		len--;
+	char *trimmed = strndup(models_uri, len), *name = NULL, *sfx = NULL;
+	struct model_uri parsed;
 	char version[32];
-	if (!name || !sfx)
+	if (!trimmed)
 		r = nomem();
-	else if (!n || !kind || !sn || strchr(sfx, '/'))
+	else if (model_uri_parse(trimmed, &parsed) < 0 || parsed.kind == MODEL_URI_ID)
 		r = client_fail(MLF_CLIENT_ERR_INVALID,
 				"'%s' is not models:/<name>/<version|stage|latest> or models:/<name>@<alias>", models_uri);
+	else if (!(name = strndup(parsed.name, parsed.name_len)) || !(sfx = strndup(parsed.ref, parsed.ref_len)))
+		r = nomem();
 	if (r == MLF_CLIENT_OK)
-		r = uri_version(c, models_uri, name, kind, sfx, version);
+		r = uri_version(c, models_uri, name, parsed.kind, sfx, version);
 	if (r == MLF_CLIENT_OK)
 		r = mlf_model_version_download_uri(c, name, version, source, size);
+	free(trimmed);
 	free(name);
 	free(sfx);
 	return r;

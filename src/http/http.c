@@ -61,7 +61,7 @@ static const struct {
 	{ "OPTIONS", HTTP_OPTIONS },
 };
 
-static enum http_method method_of(const char *name)
+enum http_method http_method_of(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(method_table); i++)
 		if (strcmp(method_table[i].name, name) == 0)
@@ -78,13 +78,7 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 
 char *http_decode(struct arena *a, const char *s, bool plus_space, size_t *len)
 {
-	struct buf b = BUF_INIT;
-	util_url_decode(&b, s, strlen(s), plus_space);
-	char *out = arena_strndup(a, b.ptr, b.len);
-	if (len)
-		*len = b.len;
-	buf_release(&b);
-	return out;
+	return util_url_decode_dup(a, s, strlen(s), plus_space, len);
 }
 
 void http_query_add(struct arena *a, struct http_param **params, size_t *n, size_t *cap, const char *key,
@@ -190,7 +184,7 @@ static void request_head(struct req_ctx *ctx, struct MHD_Connection *conn, const
 			 struct http_request *req)
 {
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, ctx);
-	req->method = method_of(method);
+	req->method = http_method_of(method);
 	req->method_name = method;
 	req->raw_path = url;
 	req->path = http_decode(&ctx->arena, url, false, NULL);

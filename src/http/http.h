@@ -12,13 +12,20 @@
  * that close idle connections to make room before refusing, a deadline
  * for request headers, a minimum rate for buffered bodies, and a small
  * per-connection memory pool. A body announced larger than `max_body`
- * is answered at once (the handler runs with body_too_large set) and the
- * connection closed without reading it; streamed bodies have no limit here.
+ * is answered at once (the handler runs with body_too_large set), as is a
+ * streamed body its sink refuses before it arrives; the connection is then
+ * closed once the guard has drained what the client still sends, so the
+ * client reads the answer rather than a reset. Streamed bodies have no
+ * limit here.
  *
  * Large bodies stream both ways in constant memory: before the body
  * arrives, a stream function may hand the request a sink that receives the
  * body chunk by chunk (uploads), and a response may be a file descriptor
  * sent with sendfile (downloads).
+ *
+ * The request decoding (method names, percent-decoding, query parameters)
+ * is exposed too: the fuzz target drives it, and the client library's local
+ * mode builds its requests with it, so they read exactly as served ones.
  */
 #ifndef MLF_HTTP_H
 #define MLF_HTTP_H
@@ -137,6 +144,10 @@ unsigned http_server_port(const struct http_server *s);
 void http_server_stop(struct http_server *s);
 /* The value of a request header, or NULL. Borrowed from the connection. */
 const char *http_request_header(const struct http_request *req, const char *name);
+
+/* The method named `name` (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS),
+ * HTTP_OTHER for any other name. */
+enum http_method http_method_of(const char *name);
 
 /* The decoding every request goes through (exposed for the fuzz target).
  * http_decode percent-decodes s (and "+" to a space when plus_space) into

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "artifact/artifact_local.h"
 #include "artifact/artifact_path.h"
 #include "artifact/artifact_roots.h"
 #include "base/buf.h"
