@@ -22,8 +22,8 @@ OPT := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -
 LDSAN := -fsanitize=fuzzer,address,undefined
 else ifeq ($(SANITIZE),1)
 BUILD ?= build/asan
-OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDSAN := -fsanitize=address,undefined
+OPT := -O1 -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
+LDSAN := -fsanitize=address,undefined,float-cast-overflow
 else
 BUILD ?= build
 OPT := -O2
