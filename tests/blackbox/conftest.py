@@ -129,6 +129,26 @@ def mlflowc_bin():
     return binary
 
 
+def launch_server(command, port, cwd, log_dir=None, env=None, append=False):
+    """Starts `command` (an mlflowc server on 127.0.0.1:`port`) in `cwd`, its output in
+    `log_dir` (default `cwd`)/server.stdout and server.stderr, and waits until it answers;
+    a server that never does is killed. The caller stops it with stop_server()."""
+    log_dir = log_dir or cwd
+    stdout_path, stderr_path = log_dir / "server.stdout", log_dir / "server.stderr"
+    mode = "ab" if append else "wb"
+    with open(stdout_path, mode) as stdout, open(stderr_path, mode) as stderr:
+        proc = subprocess.Popen([str(c) for c in command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                stdout=stdout, stderr=stderr)
+    running = RunningServer(f"http://127.0.0.1:{port}", cwd, proc, stdout_path, stderr_path)
+    try:
+        wait_until_ready(running, port)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return running
+
+
 @pytest.fixture
 def server(mlflowc_bin, tmp_path):
     port = free_local_port()
@@ -140,17 +160,7 @@ def server(mlflowc_bin, tmp_path):
         "--host", "127.0.0.1",
         "--port", str(port),
     ]
-    stdout_path, stderr_path = tmp_path / "server.stdout", tmp_path / "server.stderr"
-    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
-        proc = subprocess.Popen(command, cwd=tmp_path, stdin=subprocess.DEVNULL,
-                                stdout=stdout, stderr=stderr)
-    running = RunningServer(f"http://127.0.0.1:{port}", tmp_path, proc, stdout_path, stderr_path)
-    try:
-        wait_until_ready(running, port)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
+    running = launch_server(command, port, tmp_path)
     yield running
     stop_server(running)
 

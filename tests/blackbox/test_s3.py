@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from conftest import RunningServer, free_local_port, stop_server, wait_until_ready
+from conftest import launch_server, free_local_port, stop_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 S3_DIR = REPO_ROOT / "tests" / "s3"
@@ -122,18 +122,7 @@ def start_mlflowc(binary, tmp_path, endpoint, **env):
                "--artifacts-destination", f"s3://{BUCKET}/{PREFIX}", "--host", "127.0.0.1", "--port", str(port)]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MLFLOW_S3_"))}
     environment.update(CREDS, MLFLOW_S3_ENDPOINT_URL=endpoint, **env)
-    stdout_path, stderr_path = tmp_path / "server.stdout", tmp_path / "server.stderr"
-    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
-        proc = subprocess.Popen(command, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                env=environment)
-    running = RunningServer(f"http://127.0.0.1:{port}", tmp_path, proc, stdout_path, stderr_path)
-    try:
-        wait_until_ready(running, port)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    return running
+    return launch_server(command, port, tmp_path, env=environment)
 
 
 def request(server, method, path, body=None, headers=None, timeout=120):

@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from conftest import RunningServer, free_local_port, stop_server, wait_until_ready
+from conftest import launch_server, free_local_port, stop_server
 
 HOST_REFUSED = "Invalid Host header - possible DNS rebinding attack detected"
 ORIGIN_REFUSED = "Cross-origin request blocked"
@@ -74,17 +74,7 @@ def start(mlflowc_bin, tmp_path):
                    "--port", str(port), *flags]
         environ = {k: v for k, v in os.environ.items() if k not in SECURITY_ENV}
         environ.update(env or {})
-        out, err = root / "server.stdout", root / "server.stderr"
-        with open(out, "wb") as stdout, open(err, "wb") as stderr:
-            proc = subprocess.Popen(command, cwd=root, env=environ, stdin=subprocess.DEVNULL,
-                                    stdout=stdout, stderr=stderr)
-        running = RunningServer(f"http://127.0.0.1:{port}", root, proc, out, err)
-        try:
-            wait_until_ready(running, port)
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
+        running = launch_server(command, port, root, env=environ)
         started.append(running)
         return Server(running, port)
 

@@ -16,13 +16,12 @@ import resource
 import select
 import socket
 import statistics
-import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import free_local_port, stop_server, wait_until_ready, RunningServer
+from conftest import launch_server, free_local_port, stop_server
 
 IDLE_CLIENTS = 1000
 SLOWLORIS_CLIENTS = 200
@@ -48,11 +47,7 @@ def start(binary, workdir, *extra):
     cmd = [str(binary), "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
            "--artifacts-destination", str(workdir / "artifacts"), "--host", "127.0.0.1",
            "--port", str(port), *extra]
-    out, err = workdir / "server.stdout", workdir / "server.stderr"
-    with open(out, "ab") as o, open(err, "ab") as e:
-        proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=o, stderr=e)
-    running = RunningServer(f"http://127.0.0.1:{port}", workdir, proc, out, err)
-    wait_until_ready(running, port)
+    running = launch_server(cmd, port, workdir, append=True)
     running.port = port
     return running
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (READINESS_POLL_SECONDS, READINESS_TIMEOUT_SECONDS, REPO_ROOT, RunningServer,
-                      free_local_port, health_is_ok, stop_server, wait_until_ready)
+from conftest import (launch_server, READINESS_POLL_SECONDS, READINESS_TIMEOUT_SECONDS, REPO_ROOT,
+                      free_local_port, health_is_ok, stop_server)
 
 MLFLOW_REVISION = "f5a4f2784254"  # MLflow 2.17's alembic head
 NEW_FILE_ADVICE = "e.g. --backend-store-uri sqlite:///mlflowc.db"
@@ -100,18 +100,7 @@ def assert_refused(binary, tmp_path, work, uri, *expected, extra=()):
 
 def start_serving(binary, tmp_path, work, uri, *extra):
     port = free_local_port()
-    out, err = tmp_path / "server.stdout", tmp_path / "server.stderr"
-    with open(out, "ab") as o, open(err, "ab") as e:
-        proc = subprocess.Popen(server_command(binary, uri, port, *extra), cwd=work,
-                                stdin=subprocess.DEVNULL, stdout=o, stderr=e)
-    running = RunningServer(f"http://127.0.0.1:{port}", work, proc, out, err)
-    try:
-        wait_until_ready(running, port)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    return running
+    return launch_server(server_command(binary, uri, port, *extra), port, work, log_dir=tmp_path, append=True)
 
 
 def call(server, endpoint, body=None):
