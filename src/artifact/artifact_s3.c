@@ -288,14 +288,16 @@ static int s3_error(CURLcode rc, const char *msg, long status, const struct buf 
 	}
 	if (status == 404)
 		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Artifact '%s' does not exist", path);
-	struct buf code = BUF_INIT, text = BUF_INIT;
-	struct s3_span sp = { body->ptr, body->len };
-	s3_xml_find(&code, sp, "Code");
-	s3_xml_find(&text, sp, "Message");
-	log_error("artifacts: S3 %s '%s': HTTP %ld %s: %s", what, path, status, code.len ? code.ptr : "(no code)",
-		  text.ptr);
-	buf_release(&code);
-	buf_release(&text);
+	struct s3_xml_doc doc = S3_XML_DOC_INIT;
+	struct mlf_err ignored;
+	const char *code = NULL, *text = NULL;
+	if (s3_xml_parse(&doc, body->ptr, body->len, &ignored) == 0) {
+		code = s3_xml_child_text(&doc, s3_xml_root(&doc), "Code");
+		text = s3_xml_child_text(&doc, s3_xml_root(&doc), "Message");
+	}
+	log_error("artifacts: S3 %s '%s': HTTP %ld %s: %s", what, path, status, code && *code ? code : "(no code)",
+		  text ? text : "");
+	s3_xml_release(&doc);
 	return mlf_errorf(err, MLF_INTERNAL_ERROR, "Could not %s artifact '%s'", what, path);
 }
 
@@ -396,10 +398,19 @@ static int mpu_create(const struct s3_repo *s, const char *key, const char *path
 	static const struct s3_param uploads[] = { { "uploads", NULL } };
 	struct s3_call call = { .method = S3_POST, .key = key, .params = uploads, .nparams = 1, .body = "" };
 	int rc = s3_perform(s, &call);
-	if (rc == 0 && (!s3_xml_find(id, (struct s3_span){ call.resp.ptr, call.resp.len }, "UploadId") || !id->len))
-		rc = -1;
+	struct s3_xml_doc doc = S3_XML_DOC_INIT;
+	if (rc == 0) {
+		const char *upload_id = NULL;
+		if (s3_xml_parse(&doc, call.resp.ptr, call.resp.len, err) == 0)
+			upload_id = s3_xml_child_text(&doc, s3_xml_root(&doc), "UploadId");
+		if (upload_id && *upload_id)
+			buf_adds(id, upload_id);
+		else
+			rc = -1;
+	}
 	if (rc < 0)
 		call_error(&call, "store", path, err);
+	s3_xml_release(&doc);
 	call_release(&call);
 	return rc;
 }
@@ -437,13 +448,16 @@ static int mpu_complete(const struct s3_repo *s, const char *key, const char *pa
 			"</CompleteMultipartUpload>", parts->ptr);
 	struct s3_call call = { .method = S3_POST, .key = key, .params = q, .nparams = 1, .body = body.ptr };
 	int rc = s3_perform(s, &call);
-	struct s3_span sp = { call.resp.ptr, call.resp.len }, inner;
-	if (rc == 0 && s3_xml_next(&sp, "Error", &inner)) {
+	struct s3_xml_doc doc = S3_XML_DOC_INIT;
+	if (rc == 0 && (s3_xml_parse(&doc, call.resp.ptr, call.resp.len, err) < 0 ||
+			strcmp(s3_xml_root(&doc)->name, "CompleteMultipartUploadResult") != 0)) {
+		/* an <Error> inside the 200, or an answer that does not confirm */
 		call.status = 500; /* reported with S3's code and message */
 		rc = -1;
 	}
 	if (rc < 0)
 		call_error(&call, "store", path, err);
+	s3_xml_release(&doc);
 	call_release(&call);
 	buf_release(&body);
 	return rc;
@@ -673,28 +687,24 @@ static int s3_download_open(struct artifact_repo *r, const char *path, struct ar
  * listings, each common prefix (is_prefix true, ending in '/'). */
 typedef int (*list_fn)(void *ctx, const char *key, int64_t size, bool is_prefix, struct mlf_err *err);
 
-/* Calls `fn` for the keys of one ListObjectsV2 page in `xml`. */
-static int page_each(struct s3_span xml, list_fn fn, void *ctx, struct mlf_err *err)
+/* Calls `fn` for the keys of one ListObjectsV2 page. */
+static int page_each(const struct s3_xml_doc *doc, list_fn fn, void *ctx, struct mlf_err *err)
 {
 	static const struct {
 		const char *outer, *inner;
 		bool is_prefix;
 	} kinds[] = { { "Contents", "Key", false }, { "CommonPrefixes", "Prefix", true } };
+	const struct s3_xml_node *root = s3_xml_root(doc);
 	int rc = 0;
-	struct buf key = BUF_INIT, size = BUF_INIT;
 	for (size_t k = 0; k < ARRAY_SIZE(kinds) && rc == 0; k++) {
-		struct s3_span it = xml, item;
-		while (rc == 0 && s3_xml_next(&it, kinds[k].outer, &item)) {
-			buf_reset(&key);
-			buf_reset(&size);
-			if (!s3_xml_find(&key, item, kinds[k].inner))
-				continue;
-			s3_xml_find(&size, item, "Size");
-			rc = fn(ctx, key.ptr, strtoll(size.ptr, NULL, 10), kinds[k].is_prefix, err);
+		for (const struct s3_xml_node *item = s3_xml_child(doc, root, kinds[k].outer, NULL); item && rc == 0;
+		     item = s3_xml_child(doc, root, kinds[k].outer, item)) {
+			const char *key = s3_xml_child_text(doc, item, kinds[k].inner);
+			const char *size = s3_xml_child_text(doc, item, "Size");
+			if (key)
+				rc = fn(ctx, key, size ? strtoll(size, NULL, 10) : 0, kinds[k].is_prefix, err);
 		}
 	}
-	buf_release(&key);
-	buf_release(&size);
 	return rc;
 }
 
@@ -719,14 +729,24 @@ static int list_walk(const struct s3_repo *s, const char *prefix, bool delimited
 			call_release(&call);
 			break;
 		}
-		struct s3_span xml = { call.resp.ptr, call.resp.len };
-		struct buf truncated = BUF_INIT;
-		s3_xml_find(&truncated, xml, "IsTruncated");
+		struct s3_xml_doc doc = S3_XML_DOC_INIT;
+		if ((rc = s3_xml_parse(&doc, call.resp.ptr, call.resp.len, err)) < 0 ||
+		    strcmp(s3_xml_root(&doc)->name, "ListBucketResult") != 0) {
+			log_error("artifacts: S3 list '%s': %s", path, rc < 0 ? err->msg : "not a ListBucketResult");
+			rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "Could not list artifact '%s'", path);
+			s3_xml_release(&doc);
+			call_release(&call);
+			break;
+		}
+		const struct s3_xml_node *root = s3_xml_root(&doc);
+		const char *truncated = s3_xml_child_text(&doc, root, "IsTruncated");
+		const char *next = s3_xml_child_text(&doc, root, "NextContinuationToken");
 		buf_reset(&token);
-		more = strcmp(truncated.ptr, "true") == 0 && s3_xml_find(&token, xml, "NextContinuationToken") &&
-		       token.len;
-		rc = page_each(xml, fn, ctx, err);
-		buf_release(&truncated);
+		more = truncated && strcmp(truncated, "true") == 0 && next && *next;
+		if (more)
+			buf_adds(&token, next);
+		rc = page_each(&doc, fn, ctx, err);
+		s3_xml_release(&doc);
 		call_release(&call);
 	}
 	buf_release(&token);

@@ -1,135 +1,152 @@
 /*
- * s3_xml.c - finds elements in S3's flat XML and decodes their text; see
- * s3_xml.h for the subset of XML this is correct for.
+ * s3_xml.c - builds the element tree of s3_xml.h from expat's callbacks.
+ *
+ * Namespace processing is on, with a separator byte that cannot occur in a
+ * name, so "http://s3.amazonaws.com/doc/2006-03-01/\x01Key" and an
+ * unqualified "Key" both become "Key". Text is accumulated into the element
+ * being read (expat may deliver it in several pieces; CDATA arrives the same
+ * way). Everything that is not an element or text (comments, processing
+ * instructions) is ignored; a DOCTYPE stops the parser.
  */
 #include "s3_xml.h"
-#include <ctype.h>
+#include "../base/xalloc.h"
+#include <expat.h>
+#include <limits.h>
 
-/* Where in `in` the start tag of `name` begins, or NULL. A start tag is
- * "<name" followed by '>', '/' or white space. */
-static const char *find_start(struct s3_span in, const char *name, size_t nlen)
+#define NS_SEP '\x01'
+
+struct builder {
+	XML_Parser parser;
+	struct s3_xml_doc *doc;
+	size_t open;     /* index of the element being read; SIZE_MAX outside */
+	unsigned depth;  /* of the next element to start */
+	const char *why; /* set when a handler stopped the parser */
+};
+
+static void stop(struct builder *b, const char *why)
 {
-	const char *p = in.ptr, *end = in.ptr + in.len;
-	while (p + nlen + 2 <= end && (p = memchr(p, '<', (size_t)(end - p)))) {
-		if ((size_t)(end - p) >= nlen + 2 && memcmp(p + 1, name, nlen) == 0 && p[nlen + 1] &&
-		    strchr(">/ \t\r\n", p[nlen + 1]))
-			return p;
-		p++;
+	if (!b->why)
+		b->why = why;
+	XML_StopParser(b->parser, XML_FALSE);
+}
+
+static void on_start(void *ctx, const XML_Char *name, const XML_Char **attrs)
+{
+	(void)attrs;
+	struct builder *b = ctx;
+	struct s3_xml_doc *d = b->doc;
+	if (b->why)
+		return;
+	if (b->depth >= S3_XML_MAX_DEPTH)
+		return stop(b, "elements nested too deeply");
+	if (d->n >= S3_XML_MAX_NODES)
+		return stop(b, "too many elements");
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->nodes = xrealloc(d->nodes, d->cap * sizeof(*d->nodes));
+	}
+	const char *local = strrchr(name, NS_SEP);
+	struct s3_xml_node *node = &d->nodes[d->n];
+	node->name = xstrdup(local ? local + 1 : name);
+	node->text = (struct buf)BUF_INIT;
+	node->parent = b->open;
+	node->depth = b->depth++;
+	b->open = d->n++;
+}
+
+static void on_end(void *ctx, const XML_Char *name)
+{
+	(void)name; /* expat has checked it matches */
+	struct builder *b = ctx;
+	if (b->why || b->open == SIZE_MAX)
+		return;
+	b->open = b->doc->nodes[b->open].parent;
+	b->depth--;
+}
+
+static void on_text(void *ctx, const XML_Char *s, int len)
+{
+	struct builder *b = ctx;
+	if (!b->why && b->open != SIZE_MAX && len > 0)
+		buf_add(&b->doc->nodes[b->open].text, s, (size_t)len);
+}
+
+static void on_doctype(void *ctx, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
+		       int has_internal_subset)
+{
+	(void)name, (void)sysid, (void)pubid, (void)has_internal_subset;
+	stop(ctx, "a document type declaration");
+}
+
+int s3_xml_parse(struct s3_xml_doc *doc, const char *xml, size_t len, struct mlf_err *err)
+{
+	const XML_Char sep[] = { NS_SEP, '\0' };
+	XML_Parser p = XML_ParserCreateNS(NULL, sep[0]);
+	if (!p)
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "Could not create an XML parser");
+	struct builder b = { .parser = p, .doc = doc, .open = SIZE_MAX };
+	XML_SetUserData(p, &b);
+	XML_SetElementHandler(p, on_start, on_end);
+	XML_SetCharacterDataHandler(p, on_text);
+	XML_SetStartDoctypeDeclHandler(p, on_doctype);
+	/* no external entity is ever loaded: there is no handler for them */
+	enum XML_Status st = XML_STATUS_OK;
+	while (st == XML_STATUS_OK && len > 0) {
+		int piece = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+		st = XML_Parse(p, xml, piece, XML_FALSE);
+		xml += piece;
+		len -= (size_t)piece;
+	}
+	if (st == XML_STATUS_OK)
+		st = XML_Parse(p, "", 0, XML_TRUE);
+	int rc = 0;
+	if (st != XML_STATUS_OK || b.why || !doc->n) {
+		rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "Malformed XML from S3: %s (line %lu)",
+				b.why ? b.why
+				: st != XML_STATUS_OK ? XML_ErrorString(XML_GetErrorCode(p))
+						      : "no element",
+				(unsigned long)XML_GetCurrentLineNumber(p));
+		s3_xml_release(doc);
+	}
+	XML_ParserFree(p);
+	return rc;
+}
+
+void s3_xml_release(struct s3_xml_doc *doc)
+{
+	for (size_t i = 0; i < doc->n; i++) {
+		free(doc->nodes[i].name);
+		buf_release(&doc->nodes[i].text);
+	}
+	free(doc->nodes);
+	*doc = (struct s3_xml_doc)S3_XML_DOC_INIT;
+}
+
+const struct s3_xml_node *s3_xml_root(const struct s3_xml_doc *doc)
+{
+	return doc->n ? &doc->nodes[0] : NULL;
+}
+
+const struct s3_xml_node *s3_xml_child(const struct s3_xml_doc *doc, const struct s3_xml_node *parent,
+				       const char *name, const struct s3_xml_node *prev)
+{
+	if (!parent)
+		return NULL;
+	size_t pi = (size_t)(parent - doc->nodes);
+	for (size_t i = prev ? (size_t)(prev - doc->nodes) + 1 : pi + 1; i < doc->n; i++) {
+		const struct s3_xml_node *node = &doc->nodes[i];
+		if (node->depth <= parent->depth)
+			break; /* past the end of parent's subtree */
+		if (node->parent == pi && strcmp(node->name, name) == 0)
+			return node;
 	}
 	return NULL;
 }
 
-bool s3_xml_next(struct s3_span *in, const char *name, struct s3_span *inner)
+const char *s3_xml_child_text(const struct s3_xml_doc *doc, const struct s3_xml_node *parent, const char *name)
 {
-	size_t nlen = strlen(name);
-	const char *end = in->ptr + in->len;
-	const char *start = find_start(*in, name, nlen);
-	if (!start)
-		return false;
-	const char *gt = memchr(start, '>', (size_t)(end - start));
-	if (!gt)
-		return false;
-	if (gt[-1] == '/') { /* <Name/> */
-		*inner = (struct s3_span){ gt + 1, 0 };
-		in->len = (size_t)(end - gt - 1);
-		in->ptr = gt + 1;
-		return true;
-	}
-	const char *body = gt + 1, *p = body;
-	for (;;) { /* the matching </name> */
-		p = memchr(p, '<', (size_t)(end - p));
-		if (!p || (size_t)(end - p) < nlen + 3)
-			return false;
-		if (p[1] == '/' && memcmp(p + 2, name, nlen) == 0 && p[nlen + 2] == '>')
-			break;
-		p++;
-	}
-	*inner = (struct s3_span){ body, (size_t)(p - body) };
-	in->ptr = p + nlen + 3;
-	in->len = (size_t)(end - in->ptr);
-	return true;
-}
-
-static void add_utf8(struct buf *out, unsigned long cp)
-{
-	unsigned char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xC0 | (cp >> 6));
-		b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xE0 | (cp >> 12));
-		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (unsigned char)(0xF0 | (cp >> 18));
-		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_add(out, b, n);
-}
-
-static const struct {
-	const char *name; /* between '&' and ';' */
-	char c;
-} entities[] = { { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' } };
-
-/* Decodes the entity body e[0..n) (without '&' and ';'); false if unknown. */
-static bool decode_entity(struct buf *out, const char *e, size_t n)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(entities); i++)
-		if (strlen(entities[i].name) == n && memcmp(e, entities[i].name, n) == 0) {
-			buf_addch(out, entities[i].c);
-			return true;
-		}
-	if (n < 2 || n > 10 || e[0] != '#')
-		return false;
-	bool hex = e[1] == 'x' || e[1] == 'X';
-	char digits[12];
-	memcpy(digits, e + 1 + hex, n - 1 - hex);
-	digits[n - 1 - hex] = '\0';
-	char *stop;
-	unsigned long cp = strtoul(digits, &stop, hex ? 16 : 10);
-	if (!isxdigit((unsigned char)digits[0]) || *stop || cp == 0 || cp > 0x10FFFF)
-		return false;
-	add_utf8(out, cp);
-	return true;
-}
-
-void s3_xml_text(struct buf *out, struct s3_span raw)
-{
-	const char *p = raw.ptr, *end = raw.ptr + raw.len;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		if (!amp) {
-			buf_add(out, p, (size_t)(end - p));
-			return;
-		}
-		buf_add(out, p, (size_t)(amp - p));
-		const char *semi = memchr(amp, ';', (size_t)(end - amp));
-		if (semi && decode_entity(out, amp + 1, (size_t)(semi - amp - 1))) {
-			p = semi + 1;
-		} else {
-			buf_addch(out, '&');
-			p = amp + 1;
-		}
-	}
-}
-
-bool s3_xml_find(struct buf *out, struct s3_span in, const char *name)
-{
-	struct s3_span inner;
-	if (!s3_xml_next(&in, name, &inner))
-		return false;
-	s3_xml_text(out, inner);
-	return true;
+	const struct s3_xml_node *c = s3_xml_child(doc, parent, name, NULL);
+	return c ? c->text.ptr : NULL;
 }
 
 void s3_xml_escape(struct buf *out, const char *s)

@@ -490,3 +490,128 @@ def test_local_destinations_send_clients_back_to_one_put(server):
     status, answer = mpu(server, "create", {"path": "a.bin", "num_parts": 2})
     assert status == 501 and answer["error_code"] == "NOT_IMPLEMENTED"
     assert answer["message"].startswith("Multipart upload is not supported for the current artifact repository")
+
+
+# ---- S3's XML, as a real XML parser reads it ------------------------------------------------------
+
+class Scripted(http.server.BaseHTTPRequestHandler):
+    """Stands in for S3 with the answers a test scripts: `answers` maps "list", "initiate" and
+    "complete" to XML bodies; everything else succeeds."""
+    protocol_version = "HTTP/1.1"
+    answers = {}
+
+    def log_message(self, *args):
+        pass
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        answer, status = b"", 200
+        if self.command == "POST" and self.path.endswith("?uploads="):
+            answer = self.answers.get("initiate", b"<InitiateMultipartUploadResult><UploadId>u1</UploadId>"
+                                                  b"</InitiateMultipartUploadResult>")
+        elif self.command == "POST":
+            answer = self.answers.get("complete", b"<CompleteMultipartUploadResult><ETag>x</ETag>"
+                                                  b"</CompleteMultipartUploadResult>")
+        elif self.command == "GET" and "list-type=2" in self.path:
+            answer = self.answers["list"]
+        elif self.command == "DELETE":
+            status = 204
+        self.send_response(status)
+        self.send_header("ETag", '"0123456789abcdef"')
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+
+@pytest.fixture
+def scripted(mlflowc_bin, tmp_path):
+    """A server whose S3 is `Scripted`; yields (server, answers)."""
+    Scripted.answers = {}
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    thread = threading.Thread(target=listener.serve_forever, daemon=True)
+    thread.start()
+    try:
+        server = start_mlflowc(mlflowc_bin, tmp_path, f"http://127.0.0.1:{listener.server_address[1]}")
+        try:
+            yield server, Scripted.answers
+        finally:
+            stop_server(server)
+    finally:
+        listener.shutdown()
+        listener.server_close()
+        thread.join(timeout=10)
+
+
+def listed(server, path="d"):
+    status, raw = request(server, "GET", f"{PROXY}?path={path}")
+    return status, json.loads(raw)
+
+
+def test_listing_reads_cdata_comments_namespaces_and_references(scripted):
+    server, answers = scripted
+    answers["list"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>mlflow</Name>'
+        b"<Prefix>some/prefix/d/</Prefix><KeyCount>4</KeyCount><IsTruncated>false</IsTruncated>\n"
+        b"<!-- <Contents><Key>some/prefix/d/commented-out</Key><Size>1</Size></Contents> -->"
+        b"<Contents><Key><![CDATA[some/prefix/d/a <b> & c.txt]]></Key><Size>3</Size></Contents>"
+        b"<Contents><Key>some/prefix/d/caf&#xE9; &#8364;.txt</Key><?pi ignored?><Size>5</Size></Contents>"
+        b"<Contents><Key>some/prefix/d/q&quot;&apos;.txt</Key><Size>7</Size>"
+        b"<Owner><ID>x</ID><Key>not a key</Key></Owner></Contents>"
+        b"<CommonPrefixes><Prefix>some/prefix/d/sub/</Prefix></CommonPrefixes></ListBucketResult>")
+    status, body = listed(server)
+    assert status == 200, body
+    assert sorted(body["files"], key=lambda f: f["path"]) == [
+        {"path": "a <b> & c.txt", "is_dir": False, "file_size": 3},
+        {"path": "caf\u00e9 \u20ac.txt", "is_dir": False, "file_size": 5},
+        {"path": "q\"'.txt", "is_dir": False, "file_size": 7},
+        {"path": "sub", "is_dir": True},
+    ]
+
+
+@pytest.mark.parametrize("answer", [
+    # entity expansion ("billion laughs") never starts: a DOCTYPE is refused
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+    b"<ListBucketResult><Contents><Key>&d;</Key><Size>1</Size></Contents></ListBucketResult>",
+    # an external entity is never read
+    b'<!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]><ListBucketResult><Contents><Key>&x;</Key>'
+    b"</Contents></ListBucketResult>",
+    # what a misconfigured proxy answers instead of S3
+    b"<html><body><h1>502 Bad Gateway</h1></body>",
+    b"not xml at all",
+    b"",
+    # well-formed, but not a listing
+    b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>",
+])
+def test_a_listing_that_is_not_one_is_an_error_not_an_empty_directory(scripted, answer):
+    server, answers = scripted
+    answers["list"] = answer
+    status, body = listed(server)
+    assert status == 500, body
+    assert body["error_code"] == "INTERNAL_ERROR"
+    assert "passwd" not in json.dumps(body) and "root:" not in json.dumps(body)
+    # the server is still there
+    assert request(server, "GET", "/health")[0] == 200
+
+
+def test_an_error_inside_a_completed_upload_is_not_a_success(scripted):
+    server, answers = scripted
+    answers["complete"] = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code>'
+                           b"<Message>We encountered an internal error. Please try again.</Message></Error>")
+    big = b"z" * ((16 << 20) + 5)
+    status, raw = request(server, "PUT", f"{PROXY}/d/big.bin", big)
+    assert status == 500, raw
+    assert json.loads(raw)["error_code"] == "INTERNAL_ERROR"
+    assert "InternalError" in server.log_tail()
+
+
+def test_an_initiate_answer_without_an_upload_id_is_an_error(scripted):
+    server, answers = scripted
+    answers["initiate"] = b"<InitiateMultipartUploadResult><!-- <UploadId>x</UploadId> --></InitiateMultipartUploadResult>"
+    status, raw = request(server, "PUT", f"{PROXY}/d/big.bin", b"z" * ((16 << 20) + 5))
+    assert status == 500, raw

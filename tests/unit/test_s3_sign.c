@@ -111,14 +111,18 @@ static void test_url(void **state)
 	expect_url(&dotted, "k", NULL, 0, "https://s3.us-east-1.amazonaws.com/my.bucket/k");
 }
 
+/* The text of the root's child `name` in `xml`, or NULL; fails the test if
+ * the document does not parse. Caller frees. */
 static char *xml_text(const char *xml, const char *name)
 {
-	struct buf b = BUF_INIT;
-	if (!s3_xml_find(&b, (struct s3_span){ xml, strlen(xml) }, name)) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
+	struct s3_xml_doc doc = S3_XML_DOC_INIT;
+	struct mlf_err err;
+	if (s3_xml_parse(&doc, xml, strlen(xml), &err) < 0)
+		fail_msg("does not parse: %s: %s", xml, err.msg);
+	const char *t = s3_xml_child_text(&doc, s3_xml_root(&doc), name);
+	char *copy = t ? strdup(t) : NULL;
+	s3_xml_release(&doc);
+	return copy;
 }
 
 static void expect_text(const char *xml, const char *name, const char *want)
@@ -133,11 +137,25 @@ static void expect_text(const char *xml, const char *name, const char *want)
 	free(got);
 }
 
-static void test_xml_find(void **state)
+/* `xml` is refused with a message containing `why`, and leaves no tree. */
+static void expect_refused(const char *xml, size_t len, const char *why)
+{
+	struct s3_xml_doc doc = S3_XML_DOC_INIT;
+	struct mlf_err err;
+	assert_int_equal(s3_xml_parse(&doc, xml, len, &err), -1);
+	assert_int_equal(err.code, MLF_INTERNAL_ERROR);
+	if (!strstr(err.msg, why))
+		fail_msg("'%s' does not say '%s'", err.msg, why);
+	assert_null(s3_xml_root(&doc));
+	assert_int_equal(doc.n, 0);
+}
+
+static void test_xml_text(void **state)
 {
 	(void)state;
-	const char *doc = "<?xml version=\"1.0\"?><R xmlns=\"x\"><KeyCount>2</KeyCount><Key>a&amp;b &lt;c&gt; "
-			  "&quot;q&quot; &apos;s&apos;</Key><Empty></Empty><Self/><Attr a=\"1\">v</Attr></R>";
+	const char *doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<R xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+			  "<KeyCount>2</KeyCount><Key>a&amp;b &lt;c&gt; &quot;q&quot; &apos;s&apos;</Key>"
+			  "<Empty></Empty><Self/><Attr a=\"1\">v</Attr></R>";
 	expect_text(doc, "Key", "a&b <c> \"q\" 's'");
 	expect_text(doc, "KeyCount", "2");
 	expect_text(doc, "Empty", "");
@@ -145,70 +163,137 @@ static void test_xml_find(void **state)
 	expect_text(doc, "Attr", "v");
 	expect_text(doc, "Ke", NULL);
 	expect_text(doc, "Missing", NULL);
-	expect_text("<Key>unterminated", "Key", NULL);
-	expect_text("<Key", "Key", NULL);
-	expect_text("", "Key", NULL);
-	/* numeric references as UTF-8; unknown or broken entities stay as they are */
-	expect_text("<K>&#65;&#x42;&#xe9;&#8364;&#x1F600;</K>", "K", "AB\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
-	expect_text("<K>&nbsp; & &#; &#x; &#0; &#xZZ; &amp</K>", "K", "&nbsp; & &#; &#x; &#0; &#xZZ; &amp");
-	expect_text("<K>&amp;amp;</K>", "K", "&amp;");
+	/* character references as UTF-8 */
+	expect_text("<R><K>&#65;&#x42;&#xe9;&#8364;&#x1F600;</K></R>", "K", "AB\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	expect_text("<R><K>&amp;amp;</K></R>", "K", "&amp;");
+	/* CDATA is text, markup inside it is not; comments and processing
+	 * instructions are not text, and split the text around them */
+	expect_text("<R><K><![CDATA[<Key>x</Key> & ]]>y</K></R>", "K", "<Key>x</Key> & y");
+	expect_text("<R><K>a<!-- <K>no</K> -->b<?pi data?>c</K><!-- <Other/> --></R>", "K", "abc");
+	expect_text("<R><!-- <K>not this</K> --><K>this</K></R>", "K", "this");
+	/* a prefixed namespace and the default one give the same local name */
+	expect_text("<s3:R xmlns:s3=\"http://s3.amazonaws.com/doc/2006-03-01/\"><s3:K>p</s3:K></s3:R>", "K", "p");
+	/* the text of a child, not of a grandchild of the same name */
+	expect_text("<R><Inner><K>deep</K></Inner><K>top</K></R>", "K", "top");
+	expect_text("<R><Inner><K>deep</K></Inner></R>", "K", NULL);
+	/* line ends are normalised as XML says */
+	expect_text("<R><K>a\r\nb</K></R>", "K", "a\nb");
+}
+
+static void test_xml_refused(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+		{ "<Key>unterminated", "line" },
+		{ "<Key", "line" },
+		{ "", "no element" },
+		{ "   ", "no element" },
+		{ "<R><K>&nbsp;</K></R>", "undefined entity" },
+		{ "<R><K>a & b</K></R>", "not well-formed" },
+		{ "<R><K>&#0;</K></R>", "reference to invalid character number" },
+		{ "<R><A></B></R>", "mismatched tag" },
+		{ "<R/><R/>", "junk after document element" },
+		{ "<p:R/>", "unbound prefix" },
+		{ "<html><body>Bad Gateway</html>", "mismatched tag" },
+		/* entity expansion never starts: any DOCTYPE is refused */
+		{ "<!DOCTYPE R [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+		  "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><R><K>&c;&c;&c;</K></R>",
+		  "document type declaration" },
+		{ "<!DOCTYPE R SYSTEM \"file:///etc/passwd\"><R><K>x</K></R>", "document type declaration" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		expect_refused(cases[i][0], strlen(cases[i][0]), cases[i][1]);
+	/* a NUL inside the document */
+	expect_refused("<R><K>a\0b</K></R>", 17, "line");
+	/* nesting beyond the limit */
+	struct buf deep = BUF_INIT;
+	for (int i = 0; i < S3_XML_MAX_DEPTH + 1; i++)
+		buf_adds(&deep, "<D>");
+	for (int i = 0; i < S3_XML_MAX_DEPTH + 1; i++)
+		buf_adds(&deep, "</D>");
+	expect_refused(deep.ptr, deep.len, "nested too deeply");
+	/* exactly at the limit is fine */
+	buf_reset(&deep);
+	for (int i = 0; i < S3_XML_MAX_DEPTH; i++)
+		buf_adds(&deep, "<D>");
+	for (int i = 0; i < S3_XML_MAX_DEPTH; i++)
+		buf_adds(&deep, "</D>");
+	struct s3_xml_doc doc = S3_XML_DOC_INIT;
+	struct mlf_err err;
+	assert_int_equal(s3_xml_parse(&doc, deep.ptr, deep.len, &err), 0);
+	assert_int_equal(doc.n, S3_XML_MAX_DEPTH);
+	s3_xml_release(&doc);
+	/* more elements than the limit */
+	buf_reset(&deep);
+	buf_adds(&deep, "<R>");
+	for (int i = 0; i < S3_XML_MAX_NODES; i++)
+		buf_adds(&deep, "<E/>");
+	buf_adds(&deep, "</R>");
+	expect_refused(deep.ptr, deep.len, "too many elements");
+	buf_release(&deep);
 }
 
 static void test_xml_walk_list_page(void **state)
 {
 	(void)state;
-	const char *page = "<ListBucketResult><Prefix>p/</Prefix><IsTruncated>true</IsTruncated>"
-			   "<Contents><Key>p/a.txt</Key><Size>6</Size></Contents>"
-			   "<Contents><Key>p/\xc3\xbc &amp; x</Key><Size>0</Size></Contents>"
+	const char *page = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			   "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
+			   "<Prefix>p/</Prefix><IsTruncated>true</IsTruncated>"
+			   "<Contents><Key>p/a.txt</Key><Size>6</Size></Contents>\n  "
+			   "<!-- a comment between entries --><Contents><Key><![CDATA[p/\xc3\xbc & <x>]]></Key>"
+			   "<Size>0</Size></Contents>"
+			   "<Contents><Key>p/&#x2F;b&amp;c</Key><Size>12</Size><ETag>&quot;9b2c&quot;</ETag></Contents>"
 			   "<CommonPrefixes><Prefix>p/dir/</Prefix></CommonPrefixes>"
 			   "<NextContinuationToken>tok/+=</NextContinuationToken></ListBucketResult>";
-	struct s3_span it = { page, strlen(page) }, item;
-	const char *keys[] = { "p/a.txt", "p/\xc3\xbc & x" }, *sizes[] = { "6", "0" };
+	struct s3_xml_doc doc = S3_XML_DOC_INIT;
+	struct mlf_err err;
+	assert_int_equal(s3_xml_parse(&doc, page, strlen(page), &err), 0);
+	const struct s3_xml_node *root = s3_xml_root(&doc);
+	assert_string_equal(root->name, "ListBucketResult");
+	const char *keys[] = { "p/a.txt", "p/\xc3\xbc & <x>", "p//b&c" }, *sizes[] = { "6", "0", "12" };
 	size_t n = 0;
-	while (s3_xml_next(&it, "Contents", &item)) {
-		char *k = xml_text(item.ptr, "Key"), *s = NULL;
-		struct buf sb = BUF_INIT;
-		assert_true(n < 2);
-		assert_true(s3_xml_find(&sb, item, "Size"));
-		s = buf_detach(&sb, NULL);
-		assert_non_null(k);
-		assert_string_equal(k, keys[n]);
-		assert_string_equal(s, sizes[n]);
-		free(k);
-		free(s);
+	for (const struct s3_xml_node *c = s3_xml_child(&doc, root, "Contents", NULL); c;
+	     c = s3_xml_child(&doc, root, "Contents", c)) {
+		assert_true(n < 3);
+		assert_string_equal(s3_xml_child_text(&doc, c, "Key"), keys[n]);
+		assert_string_equal(s3_xml_child_text(&doc, c, "Size"), sizes[n]);
 		n++;
 	}
-	assert_int_equal(n, 2);
-	/* the top-level <Prefix> is not a common prefix */
-	it = (struct s3_span){ page, strlen(page) };
-	assert_true(s3_xml_next(&it, "CommonPrefixes", &item));
-	struct buf p = BUF_INIT;
-	assert_true(s3_xml_find(&p, item, "Prefix"));
-	assert_string_equal(p.ptr, "p/dir/");
-	buf_release(&p);
-	assert_false(s3_xml_next(&it, "CommonPrefixes", &item));
-	expect_text(page, "IsTruncated", "true");
-	expect_text(page, "NextContinuationToken", "tok/+=");
+	assert_int_equal(n, 3);
+	/* the top-level <Prefix> is not a common prefix, and the reverse */
+	const struct s3_xml_node *cp = s3_xml_child(&doc, root, "CommonPrefixes", NULL);
+	assert_non_null(cp);
+	assert_string_equal(s3_xml_child_text(&doc, cp, "Prefix"), "p/dir/");
+	assert_null(s3_xml_child(&doc, root, "CommonPrefixes", cp));
+	assert_string_equal(s3_xml_child_text(&doc, root, "Prefix"), "p/");
+	assert_string_equal(s3_xml_child_text(&doc, root, "IsTruncated"), "true");
+	assert_string_equal(s3_xml_child_text(&doc, root, "NextContinuationToken"), "tok/+=");
+	assert_null(s3_xml_child_text(&doc, root, "Key"));
+	s3_xml_release(&doc);
+	assert_null(s3_xml_root(&doc));
 }
 
 static void test_xml_escape(void **state)
 {
 	(void)state;
 	struct buf b = BUF_INIT;
+	buf_adds(&b, "<R>");
 	s3_xml_escape(&b, "\"etag\" <&> 'x' \xc3\xbc");
-	assert_string_equal(b.ptr, "&quot;etag&quot; &lt;&amp;&gt; &apos;x&apos; \xc3\xbc");
-	struct buf back = BUF_INIT;
-	s3_xml_text(&back, (struct s3_span){ b.ptr, b.len });
-	assert_string_equal(back.ptr, "\"etag\" <&> 'x' \xc3\xbc");
+	buf_adds(&b, "</R>");
+	assert_string_equal(b.ptr, "<R>&quot;etag&quot; &lt;&amp;&gt; &apos;x&apos; \xc3\xbc</R>");
+	struct s3_xml_doc doc = S3_XML_DOC_INIT;
+	struct mlf_err err;
+	assert_int_equal(s3_xml_parse(&doc, b.ptr, b.len, &err), 0);
+	assert_string_equal(s3_xml_root(&doc)->text.ptr, "\"etag\" <&> 'x' \xc3\xbc");
+	s3_xml_release(&doc);
 	buf_release(&b);
-	buf_release(&back);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode),        cmocka_unit_test(test_query),
-		cmocka_unit_test(test_url),           cmocka_unit_test(test_xml_find),
+		cmocka_unit_test(test_url),           cmocka_unit_test(test_xml_text), cmocka_unit_test(test_xml_refused),
 		cmocka_unit_test(test_xml_walk_list_page), cmocka_unit_test(test_xml_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
