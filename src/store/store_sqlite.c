@@ -6,6 +6,12 @@
  * so each write op below is a pair: a public function that packs its
  * arguments and a `*_job` that runs on the writer connection. Every SQL
  * text lives in the STMTS table; user values are always bound.
+ *
+ * Rows only (store.h): row conditions are reported with store_row_fail()
+ * and worded by the store front, which also owns the defaults and the
+ * mlflow.runName rule; this file keeps the transactions and the checks
+ * that must be atomic with a write (experiment or run still active, name
+ * free, tag present).
  */
 #include "store_sqlite.h"
 #include "../base/buf.h"
@@ -19,7 +25,6 @@
 #include <float.h>
 #include <math.h>
 
-#define RUN_NAME_TAG "mlflow.runName"
 #define DATA_CONTEXT_TAG "mlflow.data.context"
 
 /* clang-format off */
@@ -118,7 +123,8 @@ static double metric_value(sqlite3_stmt *s, int value_col, int nan_col)
 
 static int exp_missing(int64_t id, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No Experiment with id=%lld exists", (long long)id);
+	(void)id;
+	return store_row_fail(err, STORE_ROW_EXPERIMENT_MISSING);
 }
 
 static void exp_from_row(sqlite3_stmt *s, struct store_experiment *e, struct arena *a)
@@ -178,7 +184,7 @@ static int exp_fetch(struct sqlite_conn *c, int64_t id, struct store_experiment 
 }
 
 struct exp_create_args {
-	const char *name, *location, *root;
+	const char *name, *location, *prefix; /* location NULL: prefix + id */
 	const struct store_kv *tags;
 	size_t n_tags;
 	int64_t id;
@@ -195,7 +201,7 @@ static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (sqlite_step_row(c, s, &taken, err) < 0)
 		return -1;
 	if (taken)
-		return mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS, "Experiment(name=%s) already exists.", x->name);
+		return store_row_fail(err, STORE_ROW_NAME_TAKEN);
 	if (!(s = sqlite_conn_stmt(c, S_EXP_INSERT, err)))
 		return -1;
 	sqlite_bind_text(s, 1, x->name);
@@ -205,15 +211,10 @@ static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	x->id = sqlite3_last_insert_rowid(c->db);
 
 	struct buf loc = BUF_INIT;
-	if (x->location && *x->location) {
+	if (x->location)
 		buf_adds(&loc, x->location);
-	} else {
-		size_t n = strlen(x->root);
-		buf_adds(&loc, x->root);
-		if (n && x->root[n - 1] != '/')
-			buf_addch(&loc, '/');
-		buf_addf(&loc, "%lld", (long long)x->id);
-	}
+	else
+		buf_addf(&loc, "%s%lld", x->prefix, (long long)x->id);
 	if (!(s = sqlite_conn_stmt(c, S_EXP_SET_LOCATION, err))) {
 		buf_release(&loc);
 		return -1;
@@ -236,10 +237,10 @@ static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 }
 
 static int sq_experiment_create(struct store *st, const char *name, const char *artifact_location,
-				const char *artifact_root, const struct store_kv *tags, size_t n_tags, int64_t *id,
+				const char *location_prefix, const struct store_kv *tags, size_t n_tags, int64_t *id,
 				struct mlf_err *err)
 {
-	struct exp_create_args x = { name, artifact_location, artifact_root, tags, n_tags, 0 };
+	struct exp_create_args x = { name, artifact_location, location_prefix, tags, n_tags, 0 };
 	if (sqlite_pool_write(pool_of(st), exp_create_job, &x, err) < 0)
 		return -1;
 	*id = x.id;
@@ -274,8 +275,7 @@ static int sq_experiment_get_by_name(struct store *st, const char *name, struct 
 	if (sqlite_step_row(c, s, &found, err) < 0)
 		return sqlite_read_end(c, -1);
 	if (!found)
-		return sqlite_read_end(c, mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST,
-					      "Could not find experiment with name '%s'", name));
+		return sqlite_read_end(c, store_row_fail(err, STORE_ROW_EXPERIMENT_MISSING));
 	exp_from_row(s, out, a);
 	return sqlite_read_end(c, exp_load_tags(c, out, a, err));
 }
@@ -290,9 +290,7 @@ static int exp_require_active(struct sqlite_conn *c, int64_t id, struct mlf_err 
 	if (rc == 0 && !found)
 		rc = exp_missing(id, err);
 	else if (rc == 0 && strcmp(e.lifecycle_stage, "active") != 0)
-		rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				"The experiment %lld must be in the 'active' state. Current state is %s.",
-				(long long)id, e.lifecycle_stage);
+		rc = store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED);
 	arena_release(&a);
 	return rc;
 }
@@ -312,8 +310,10 @@ static int exp_stage_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	const char *want_from = x->deleted ? "active" : "deleted";
 	const char *to = x->deleted ? "deleted" : "active";
 	int rc = exp_fetch(c, x->id, &e, &found, &a, err);
-	if (rc == 0 && (!found || strcmp(e.lifecycle_stage, want_from) != 0))
+	if (rc == 0 && !found)
 		rc = exp_missing(x->id, err);
+	else if (rc == 0 && strcmp(e.lifecycle_stage, want_from) != 0)
+		rc = store_row_fail(err, STORE_ROW_WRONG_STAGE);
 	arena_release(&a);
 	if (rc < 0)
 		return -1;
@@ -355,7 +355,7 @@ static int exp_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (rc == 0 && !found)
 		rc = exp_missing(x->id, err);
 	else if (rc == 0 && strcmp(e.lifecycle_stage, "active") != 0)
-		rc = mlf_errorf(err, MLF_INVALID_STATE, "Cannot rename a non-active experiment.");
+		rc = store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED);
 	arena_release(&a);
 	if (rc < 0)
 		return -1;
@@ -366,7 +366,7 @@ static int exp_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (sqlite_step_row(c, s, &taken, err) < 0)
 		return -1;
 	if (taken)
-		return mlf_errorf(err, MLF_BAD_REQUEST, "Experiment(name=%s) already exists.", x->name);
+		return store_row_fail(err, STORE_ROW_NAME_TAKEN);
 	if (!(s = sqlite_conn_stmt(c, S_EXP_RENAME, err)))
 		return -1;
 	sqlite3_bind_int64(s, 1, x->id);
@@ -401,8 +401,7 @@ static int exp_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	if (!x->value && sqlite3_changes(c->db) == 0)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with name: %s in experiment with id %lld",
-				  x->key, (long long)x->id);
+		return store_row_fail(err, STORE_ROW_TAG_MISSING);
 	return 0;
 }
 
@@ -537,7 +536,8 @@ out_nodb:
 
 static int run_missing(const char *run_id, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Run with id=%s not found", run_id);
+	(void)run_id;
+	return store_row_fail(err, STORE_ROW_RUN_MISSING);
 }
 
 static void run_info_from_row(sqlite3_stmt *s, struct store_run_info *ri, struct arena *a)
@@ -881,9 +881,7 @@ static int run_require_active(struct sqlite_conn *c, const char *run_id, int64_t
 	if (rc == 0 && !found)
 		rc = run_missing(run_id, err);
 	else if (rc == 0 && strcmp(ri.lifecycle_stage, "active") != 0)
-		rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				"The run %s must be in the 'active' state. Current state is %s.", run_id,
-				ri.lifecycle_stage);
+		rc = store_row_fail(err, STORE_ROW_RUN_DELETED);
 	arena_release(&a);
 	return rc;
 }
@@ -896,20 +894,21 @@ static int tag_upsert(struct sqlite_conn *c, int64_t pk, const char *key, const 
 	sqlite3_bind_int64(s, 1, pk);
 	sqlite_bind_text(s, 2, key);
 	sqlite_bind_text(s, 3, value ? value : "");
-	if (sqlite_step_done(c, s, err) < 0)
-		return -1;
-	if (strcmp(key, RUN_NAME_TAG) != 0)
-		return 0;
-	if (!(s = sqlite_conn_stmt(c, S_RUN_SET_NAME, err)))
+	return sqlite_step_done(c, s, err);
+}
+
+static int run_set_name(struct sqlite_conn *c, int64_t pk, const char *name, struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_SET_NAME, err);
+	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, pk);
-	sqlite_bind_text(s, 2, value ? value : "");
+	sqlite_bind_text(s, 2, name);
 	return sqlite_step_done(c, s, err);
 }
 
 struct run_create_args {
 	const struct store_run_create *rc;
-	char run_id[33];
 	int64_t pk;
 };
 
@@ -924,38 +923,26 @@ static int run_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (ret == 0 && !found)
 		ret = exp_missing(rc->experiment_id, err);
 	else if (ret == 0 && strcmp(e.lifecycle_stage, "active") != 0)
-		ret = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				 "The experiment %lld must be in the 'active' state. Current state is %s.",
-				 (long long)rc->experiment_id, e.lifecycle_stage);
-	if (ret < 0) {
-		arena_release(&a);
+		ret = store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED);
+	arena_release(&a);
+	if (ret < 0)
 		return -1;
-	}
-	util_uuid_hex(x->run_id);
-	char *uri = arena_printf(&a, "%s%s%s/artifacts", e.artifact_location,
-				 *e.artifact_location && e.artifact_location[strlen(e.artifact_location) - 1] == '/' ? "" : "/",
-				 x->run_id);
 	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_INSERT, err);
-	if (!s) {
-		arena_release(&a);
+	if (!s)
 		return -1;
-	}
-	sqlite_bind_text(s, 1, x->run_id);
+	sqlite_bind_text(s, 1, rc->run_id);
 	sqlite3_bind_int64(s, 2, rc->experiment_id);
 	sqlite_bind_text(s, 3, rc->run_name);
 	sqlite_bind_text(s, 4, rc->user_id ? rc->user_id : "");
 	sqlite3_bind_int64(s, 5, rc->start_time);
-	sqlite_bind_text(s, 6, uri);
-	ret = sqlite_step_done(c, s, err);
-	arena_release(&a);
-	if (ret < 0)
+	sqlite_bind_text(s, 6, rc->artifact_uri);
+	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	x->pk = sqlite3_last_insert_rowid(c->db);
 	for (size_t i = 0; i < rc->n_tags; i++)
-		if (strcmp(rc->tags[i].key, RUN_NAME_TAG) != 0 &&
-		    tag_upsert(c, x->pk, rc->tags[i].key, rc->tags[i].value, err) < 0)
+		if (tag_upsert(c, x->pk, rc->tags[i].key, rc->tags[i].value, err) < 0)
 			return -1;
-	return tag_upsert(c, x->pk, RUN_NAME_TAG, rc->run_name, err);
+	return 0;
 }
 
 static int sq_run_create(struct store *st, const struct store_run_create *rc, struct store_run *out,
@@ -964,7 +951,7 @@ static int sq_run_create(struct store *st, const struct store_run_create *rc, st
 	struct run_create_args x = { .rc = rc };
 	if (sqlite_pool_write(pool_of(st), run_create_job, &x, err) < 0)
 		return -1;
-	return sq_run_get(st, x.run_id, out, a, err);
+	return sq_run_get(st, rc->run_id, out, a, err);
 }
 
 struct run_update_args {
@@ -996,8 +983,11 @@ static int run_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		if (sqlite_step_done(c, s, err) < 0)
 			return -1;
 	}
-	if (u->run_name && *u->run_name)
-		return tag_upsert(c, pk, RUN_NAME_TAG, u->run_name, err);
+	if (u->run_name && run_set_name(c, pk, u->run_name, err) < 0)
+		return -1;
+	for (size_t i = 0; i < u->n_tags; i++)
+		if (tag_upsert(c, pk, u->tags[i].key, u->tags[i].value, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -1190,7 +1180,7 @@ out:
 	return rc;
 }
 
-static int log_params(struct sqlite_conn *c, const char *run_id, int64_t pk, const struct store_kv *p, size_t n,
+static int log_params(struct sqlite_conn *c, int64_t pk, const struct store_kv *p, size_t n,
 		      struct mlf_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -1214,10 +1204,7 @@ static int log_params(struct sqlite_conn *c, const char *run_id, int64_t pk, con
 			return -1;
 		const char *old = found ? (const char *)sqlite3_column_text(s, 0) : "";
 		if (strcmp(old, value) != 0)
-			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-					  "Changing param values is not allowed. Param with key='%s' was already logged "
-					  "with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
-					  p[i].key, old, run_id, value);
+			return store_row_fail(err, STORE_ROW_PARAM_CHANGED);
 	}
 	return 0;
 }
@@ -1225,6 +1212,7 @@ static int log_params(struct sqlite_conn *c, const char *run_id, int64_t pk, con
 struct batch_args {
 	const char *run_id;
 	const struct store_batch *b;
+	const char *run_name; /* NULL: unchanged */
 };
 
 static int log_batch_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -1233,18 +1221,19 @@ static int log_batch_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	const struct store_batch *b = x->b;
 	int64_t pk;
 	if (run_require_active(c, x->run_id, &pk, err) < 0 ||
-	    log_params(c, x->run_id, pk, b->params, b->n_params, err) < 0 ||
+	    log_params(c, pk, b->params, b->n_params, err) < 0 ||
 	    log_metrics(c, x->run_id, pk, b->metrics, b->n_metrics, err) < 0)
 		return -1;
 	for (size_t i = 0; i < b->n_tags; i++)
 		if (tag_upsert(c, pk, b->tags[i].key, b->tags[i].value, err) < 0)
 			return -1;
-	return 0;
+	return x->run_name ? run_set_name(c, pk, x->run_name, err) : 0;
 }
 
-static int sq_run_log_batch(struct store *st, const char *run_id, const struct store_batch *b, struct mlf_err *err)
+static int sq_run_log_batch(struct store *st, const char *run_id, const struct store_batch *b, const char *run_name,
+			    struct mlf_err *err)
 {
-	struct batch_args x = { run_id, b };
+	struct batch_args x = { run_id, b, run_name };
 	return sqlite_pool_write(pool_of(st), log_batch_job, &x, err);
 }
 
@@ -1266,8 +1255,7 @@ static int tag_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	if (sqlite3_changes(c->db) == 0)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with name: %s in run with id %s", x->key,
-				  x->run_id);
+		return store_row_fail(err, STORE_ROW_TAG_MISSING);
 	return 0;
 }
 

@@ -27,7 +27,8 @@
 
 static int model_missing(const char *model_id, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Logged model with ID '%s' not found.", model_id);
+	(void)model_id;
+	return store_row_fail(err, STORE_ROW_LOGGED_MODEL_MISSING);
 }
 
 /* The experiment of an existing model (deleted ones included, as MLflow's
@@ -67,11 +68,9 @@ static int active_experiment(struct sqlite_conn *c, int64_t id, const char **loc
 	if (rc < 0)
 		return -1;
 	if (!found)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No Experiment with id=%lld exists", (long long)id);
+		return store_row_fail(err, STORE_ROW_EXPERIMENT_MISSING);
 	if (strcmp(stage, "active") != 0)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				  "The experiment %lld must be in the 'active' state. Current state is %s.", (long long)id,
-				  stage);
+		return store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED);
 	return 0;
 }
 
@@ -93,10 +92,9 @@ static int active_run(struct sqlite_conn *c, const char *run_id, int64_t *pk, st
 	if (rc < 0)
 		return -1;
 	if (!found)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Run with id=%s not found", run_id);
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
 	if (!active)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				  "The run %s must be in the 'active' state. Current state is deleted.", run_id);
+		return store_row_fail(err, STORE_ROW_RUN_DELETED);
 	return 0;
 }
 
@@ -271,12 +269,9 @@ static int order_term(struct buf *sql, struct sql_binds *binds, const struct sto
 		buf_addf(sql, " %s, ", dir);
 		return 0;
 	}
-	if (strchr(o->field, '.'))
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				  "Invalid order by field name: %s. Only metrics are supported.", o->field);
 	const char *col = order_column(o->field);
-	if (!col)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid order by field name: %s", o->field);
+	if (!col) /* the front lets only store_logged_order_fields through */
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "no column for order field %s", o->field);
 	*has_creation |= !strcmp(col, "g.creation_time");
 	buf_addf(sql, "%s %s, ", col, dir);
 	return 0;
@@ -527,8 +522,7 @@ static int delete_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	    sqlite_exec_bound(c, err, "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2", "tt", x->model_id, x->key) < 0)
 		return -1;
 	if (sqlite3_changes(c->db) == 0)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with key '%s' found for model with ID '%s'.",
-				  x->key, x->model_id);
+		return store_row_fail(err, STORE_ROW_TAG_MISSING);
 	return 0;
 }
 

@@ -18,7 +18,6 @@
 #include <strings.h>
 
 #define STAGE_DELETED "Deleted_Internal"
-#define PROMPT_TAG "mlflow.prompt.is_prompt"
 
 /* The columns version_from_row reads, from model_versions v joined with
  * registered_models m. */
@@ -51,13 +50,15 @@ static int q_int(struct sqlite_conn *c, struct mlf_err *err, bool *found, int64_
 
 static int model_missing(const char *name, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Registered Model with name=%s not found", name);
+	(void)name;
+	return store_row_fail(err, STORE_ROW_MODEL_MISSING);
 }
 
 static int version_missing(const char *name, int64_t version, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Model Version (name=%s, version=%lld) not found", name,
-			  (long long)version);
+	(void)name;
+	(void)version;
+	return store_row_fail(err, STORE_ROW_VERSION_MISSING);
 }
 
 static int find_model(struct sqlite_conn *c, const char *name, int64_t *pk, struct mlf_err *err)
@@ -435,7 +436,7 @@ static int alias_read(struct sqlite_conn *c, const char *name, const char *alias
 			  "i", pk) < 0)
 			return -1;
 		if (!found)
-			return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Registered Model %s has no versions", name);
+			return store_row_fail(err, STORE_ROW_NO_VERSIONS);
 		return version_read(c, name, version, out, a, err);
 	}
 	if (q_int(c, err, &found, &version,
@@ -444,7 +445,7 @@ static int alias_read(struct sqlite_conn *c, const char *name, const char *alias
 		  "tt", name, alias) < 0)
 		return -1;
 	if (!found)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Registered model alias %s not found.", alias);
+		return store_row_fail(err, STORE_ROW_ALIAS_MISSING);
 	return version_read(c, name, version, out, a, err);
 }
 
@@ -472,35 +473,17 @@ void store_sqlite_bind_all(sqlite3_stmt *s, const struct sql_binds *b)
 	}
 }
 
-/* MLflow's test for a search that asks for prompts: the first condition
- * on the prompt tag is `= 'true'` or `!= 'false'` (any case). */
-static bool querying_prompts(const struct filter *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		const struct filter_cond *c = &f->conds[i];
-		if (c->entity != FE_TAG || strcmp(c->key, PROMPT_TAG) != 0)
-			continue;
-		if (c->value.kind != FV_STRING)
-			return false;
-		return (c->op == FOP_EQ && !strcasecmp(c->value.str, "true")) ||
-		       (c->op == FOP_NE && !strcasecmp(c->value.str, "false"));
-	}
-	return false;
-}
-
 /* Appends filter, ORDER BY and LIMIT (one row more than the page, to know
  * whether another page follows). */
 static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kind kind, const struct store_search *q,
 		       struct arena *a, struct mlf_err *err)
 {
-	/* Not asking for prompts: MLflow drops every condition on the prompt
-	 * tag (so `!= 'true'`, which the 3.x client appends, holds for a model
-	 * without the tag) and leaves prompts out; asking: they are ordinary
-	 * tag conditions. */
-	if (!querying_prompts(&q->filter)) {
-		filter_assume_true(&q->filter, PROMPT_TAG);
+	/* The front's prompt rule: leave out models tagged hide_tag = 'true'. */
+	if (q->hide_tag) {
 		buf_adds(sql, " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_pk = m.model_pk "
-			      "AND pt.key = '" PROMPT_TAG "' AND pt.value = 'true')");
+			      "AND pt.key = ");
+		sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->hide_tag }, a);
+		buf_adds(sql, " AND pt.value = 'true')");
 	}
 	if (sqlgen_where(SQL_SQLITE, kind, &q->filter, sql, binds, a, err) < 0)
 		return -1;
@@ -765,7 +748,7 @@ static int name_taken(struct sqlite_conn *c, const char *name, struct mlf_err *e
 	if (q_int(c, err, &found, &pk, "SELECT model_pk FROM registered_models WHERE name = ?1", "t", name) < 0)
 		return -1;
 	if (found)
-		return mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS, "Registered Model (name=%s) already exists.", name);
+		return store_row_fail(err, STORE_ROW_NAME_TAKEN);
 	return 0;
 }
 
