@@ -444,9 +444,9 @@ static void view_clause(struct buf *sql, const char *alias, enum store_view view
 static void limit_clause(struct buf *sql, struct sql_binds *binds, const struct store_search *q, struct arena *a)
 {
 	buf_adds(sql, " LIMIT ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results }, a);
 	buf_adds(sql, " OFFSET ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
 }
 
 /* Appends the view filter, the compiled filter, ORDER BY and LIMIT/OFFSET
@@ -455,10 +455,10 @@ static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kin
 		       const struct store_search *q, struct arena *a, struct mlf_err *err)
 {
 	view_clause(sql, alias, q->view);
-	if (sqlgen_where(SQL_SQLITE, kind, &q->filter, sql, binds, a, err) < 0)
+	if (sqlgen_where(&store_sqlite_sql_schema, kind, &q->filter, sql, binds, a, err) < 0)
 		return -1;
 	buf_adds(sql, " ORDER BY ");
-	if (sqlgen_order_by(SQL_SQLITE, kind, &q->order, sql, binds, a, err) < 0)
+	if (sqlgen_order_by(&store_sqlite_sql_schema, kind, &q->order, sql, binds, a, err) < 0)
 		return -1;
 	limit_clause(sql, binds, q, a);
 	return 0;
@@ -470,7 +470,7 @@ static void bind_int_list(struct buf *sql, struct sql_binds *binds, const int64_
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_addch(sql, ',');
-		sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v[i] }, a);
+		sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v[i] }, a);
 	}
 }
 

@@ -229,12 +229,12 @@ static const char *order_column(const char *field)
 
 static void bind_text(struct buf *sql, struct sql_binds *binds, const char *text, struct arena *a)
 {
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = text }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = text }, a);
 }
 
 static void bind_int(struct buf *sql, struct sql_binds *binds, int64_t v, struct arena *a)
 {
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v }, a);
 }
 
 /* "(SELECT <what> FROM the latest point of the order term's metric)": by
@@ -318,7 +318,7 @@ static int search_sql(const struct store_logged_search *q, struct buf *sql, stru
 		bind_int(sql, binds, q->experiment_ids[i], a);
 	}
 	buf_addch(sql, ')');
-	if (sqlgen_where_datasets(SQL_SQLITE, FILTER_LOGGED_MODELS, &q->filter, &ds, sql, binds, a, err) < 0)
+	if (sqlgen_where_datasets(&store_sqlite_sql_schema, FILTER_LOGGED_MODELS, &q->filter, &ds, sql, binds, a, err) < 0)
 		return -1;
 	if (q->n_datasets && !mentions_metrics(&q->filter))
 		on_datasets(sql, binds, q, a);

@@ -482,18 +482,18 @@ static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kin
 	if (q->hide_tag) {
 		buf_adds(sql, " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_pk = m.model_pk "
 			      "AND pt.key = ");
-		sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->hide_tag }, a);
+		sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->hide_tag }, a);
 		buf_adds(sql, " AND pt.value = 'true')");
 	}
-	if (sqlgen_where(SQL_SQLITE, kind, &q->filter, sql, binds, a, err) < 0)
+	if (sqlgen_where(&store_sqlite_sql_schema, kind, &q->filter, sql, binds, a, err) < 0)
 		return -1;
 	buf_adds(sql, " ORDER BY ");
-	if (sqlgen_order_by(SQL_SQLITE, kind, &q->order, sql, binds, a, err) < 0)
+	if (sqlgen_order_by(&store_sqlite_sql_schema, kind, &q->order, sql, binds, a, err) < 0)
 		return -1;
 	buf_adds(sql, " LIMIT ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results + 1 }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results + 1 }, a);
 	buf_adds(sql, " OFFSET ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
 	return 0;
 }
 
