@@ -22,74 +22,21 @@
 #include "sqlite_conn.h"
 #include "store_sqlite_int.h"
 #include "store_sqlite_logged.h"
+#include "store_sqlite_sql.h"
 #include <float.h>
 #include <math.h>
 
 #define DATA_CONTEXT_TAG "mlflow.data.context"
 
-/* clang-format off */
-#define STMTS(X) \
-	X(EXP_INSERT, "INSERT INTO experiments(name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(?1, '', 'active', ?2, ?2)") \
-	X(EXP_INSERT_DEFAULT, "INSERT OR IGNORE INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(0, 'Default', ?1, 'active', ?2, ?2)") \
-	X(EXP_SET_LOCATION, "UPDATE experiments SET artifact_location = ?2 WHERE experiment_id = ?1") \
-	X(EXP_BY_ID, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE experiment_id = ?1") \
-	X(EXP_BY_NAME, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE name = ?1") \
-	X(EXP_TAGS, "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1") \
-	X(EXP_NAME_TAKEN, "SELECT 1 FROM experiments WHERE name = ?1") \
-	X(EXP_SET_STAGE, "UPDATE experiments SET lifecycle_stage = ?2, last_update_time = ?3 WHERE experiment_id = ?1") \
-	X(EXP_RUNS_SET_STAGE, "UPDATE runs SET lifecycle_stage = ?2, deleted_time = ?3 WHERE experiment_id = ?1 AND lifecycle_stage != ?2") \
-	X(EXP_RENAME, "UPDATE experiments SET name = ?2, last_update_time = ?3 WHERE experiment_id = ?1") \
-	X(EXP_TAG_UPSERT, "INSERT INTO experiment_tags(experiment_id, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(experiment_id, key) DO UPDATE SET value = excluded.value") \
-	X(EXP_TAG_DELETE, "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2") \
-	X(RUN_INSERT, "INSERT INTO runs(run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri, lifecycle_stage) VALUES(?1, ?2, ?3, ?4, 'RUNNING', ?5, ?6, 'active')") \
-	X(RUN_BY_UUID, "SELECT run_pk, run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage FROM runs WHERE run_uuid = ?1") \
-	X(RUN_BY_PK, "SELECT run_pk, run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage FROM runs WHERE run_pk = ?1") \
-	X(RUN_SET_STATUS, "UPDATE runs SET status = ?2 WHERE run_pk = ?1") \
-	X(RUN_SET_END, "UPDATE runs SET end_time = ?2 WHERE run_pk = ?1") \
-	X(RUN_SET_NAME, "UPDATE runs SET name = ?2 WHERE run_pk = ?1") \
-	X(RUN_SET_STAGE, "UPDATE runs SET lifecycle_stage = ?2, deleted_time = ?3 WHERE run_pk = ?1") \
-	X(RUN_TAGS, "SELECT key, value FROM tags WHERE run_pk = ?1") \
-	X(RUN_PARAMS, "SELECT key, value FROM params WHERE run_pk = ?1") \
-	X(RUN_LATEST, "SELECT k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk = ?1") \
-	X(RUN_INPUTS, "SELECT d.dataset_pk, d.name, d.digest, d.source_type, d.source, d.schema, d.profile FROM run_inputs i JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE i.run_pk = ?1 ORDER BY i.seq") \
-	X(PAGE_LATEST, "SELECT l.run_pk, k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk IN (SELECT value FROM json_each(?1)) ORDER BY l.run_pk") \
-	X(PAGE_PARAMS, "SELECT run_pk, key, value FROM params WHERE run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk") \
-	X(PAGE_TAGS, "SELECT run_pk, key, value FROM tags WHERE run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk") \
-	X(PAGE_WITH_INPUTS, "SELECT DISTINCT run_pk FROM run_inputs WHERE run_pk IN (SELECT value FROM json_each(?1))") \
-	X(PAGE_OUTPUTS, "SELECT run_pk, model_id, step FROM run_model_links WHERE direction = 'output' AND run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk, link_id") \
-	X(INPUT_TAGS, "SELECT key, value FROM input_tags WHERE run_pk = ?1 AND dataset_pk = ?2") \
-	X(TAG_UPSERT, "INSERT INTO tags(run_pk, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value") \
-	X(TAG_DELETE, "DELETE FROM tags WHERE run_pk = ?1 AND key = ?2") \
-	X(PARAM_INSERT, "INSERT INTO params(run_pk, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(run_pk, key) DO NOTHING") \
-	X(PARAM_GET, "SELECT value FROM params WHERE run_pk = ?1 AND key = ?2") \
-	X(KEY_INSERT, "INSERT OR IGNORE INTO metric_keys(key) VALUES(?1)") \
-	X(KEY_GET, "SELECT key_id FROM metric_keys WHERE key = ?1") \
-	X(MODEL_METRIC_UPSERT, "INSERT OR REPLACE INTO logged_model_metrics(model_id, key, timestamp, step, value, is_nan, run_id, dataset_name, dataset_digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
-	X(METRIC_INSERT, "INSERT OR IGNORE INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-	X(LATEST_UPSERT, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6) " \
-		"ON CONFLICT(run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan " \
-		"WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \
-	X(RUN_KEY_STEPS, "SELECT m.step FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
-	X(RUN_KEY_POINTS, "SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
-	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) ORDER BY m.timestamp, m.step, m.value LIMIT ?3 OFFSET ?4") \
-	X(DATASET_INSERT, "INSERT OR IGNORE INTO datasets(dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
-	X(DATASET_GET, "SELECT dataset_pk FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3") \
-	X(INPUT_INSERT, "INSERT OR IGNORE INTO run_inputs(run_pk, dataset_pk, seq) VALUES(?1, ?2, (SELECT count(*) FROM run_inputs WHERE run_pk = ?1))") \
-	X(INPUT_TAG_INSERT, "INSERT OR IGNORE INTO input_tags(run_pk, dataset_pk, key, value) VALUES(?1, ?2, ?3, ?4)")
-/* clang-format on */
 
-enum stmt_id {
-#define X(id, sql) S_##id,
-	STMTS(X)
-#undef X
-		S_COUNT
-};
-
+/* Every fixed statement of the SQLite store, tracking, registry and
+ * logged models (store_sqlite_sql.h), in one cache per connection. */
 static const char *const stmt_sql[] = {
 #define X(id, sql) sql,
-	STMTS(X)
+	STMTS(X) REGISTRY_STMTS(X) LOGGED_STMTS(X)
 #undef X
 };
+_Static_assert(ARRAY_SIZE(stmt_sql) == S_COUNT, "statement table out of sync");
 
 struct sqlite_store {
 	struct store base;

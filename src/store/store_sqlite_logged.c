@@ -12,13 +12,11 @@
  */
 #include "store_sqlite_logged.h"
 #include "store_sqlite_int.h"
+#include "store_sqlite_sql.h"
 #include "../base/util.h"
 #include <math.h>
 #include <stdarg.h>
 
-#define MODEL_COLS                                                                                      \
-	"model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, " \
-	"lifecycle_stage, model_type, source_run_id, status_message"
 #define MODEL_COLS_G                                                                                              \
 	"g.model_id, g.experiment_id, g.name, g.artifact_location, g.creation_time, g.last_updated_time, g.status, " \
 	"g.lifecycle_stage, g.model_type, g.source_run_id, g.status_message"
@@ -36,13 +34,13 @@ static int model_missing(const char *model_id, struct mlf_err *err)
 static int find_model(struct sqlite_conn *c, const char *model_id, int64_t *experiment_id, struct mlf_err *err)
 {
 	bool found;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT experiment_id FROM logged_models WHERE model_id = ?1", "t", model_id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_MODEL_EXPERIMENT, "t", model_id);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
 	if (rc == 0 && found)
 		*experiment_id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	return found ? 0 : model_missing(model_id, err);
@@ -54,8 +52,7 @@ static int active_experiment(struct sqlite_conn *c, int64_t id, const char **loc
 {
 	bool found;
 	const char *stage = NULL;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				  "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?1", "i",
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_EXPERIMENT, "i",
 				  id);
 	if (!s)
 		return -1;
@@ -64,7 +61,7 @@ static int active_experiment(struct sqlite_conn *c, int64_t id, const char **loc
 		*location = sqlite_col_text(s, 0, a);
 		stage = sqlite_col_text(s, 1, a);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	if (!found)
@@ -79,7 +76,7 @@ static int active_run(struct sqlite_conn *c, const char *run_id, int64_t *pk, st
 {
 	bool found;
 	bool active = false;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT run_pk, lifecycle_stage = 'active' FROM runs WHERE run_uuid = ?1", "t",
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_RUN_ACTIVE, "t",
 				  run_id);
 	if (!s)
 		return -1;
@@ -88,7 +85,7 @@ static int active_run(struct sqlite_conn *c, const char *run_id, int64_t *pk, st
 		*pk = sqlite3_column_int64(s, 0);
 		active = sqlite3_column_int(s, 1) != 0;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	if (!found)
@@ -120,10 +117,7 @@ static int load_metrics(struct sqlite_conn *c, struct store_logged_model *m, str
 {
 	size_t cap = 0;
 	int rc;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				  "SELECT key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest "
-				  "FROM logged_model_metrics WHERE model_id = ?1 ORDER BY key, timestamp, step",
-				  "t", m->model_id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_METRICS, "t", m->model_id);
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -143,27 +137,26 @@ static int load_metrics(struct sqlite_conn *c, struct store_logged_model *m, str
 		lm->dataset_name = sqlite_col_text(s, 6, a);
 		lm->dataset_digest = sqlite_col_text(s, 7, a);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "logged model metrics", err);
 }
 
 /* Tags, params and metrics of a loaded model. */
 static int load_children(struct sqlite_conn *c, struct store_logged_model *m, struct arena *a, struct mlf_err *err)
 {
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT key, value FROM logged_model_tags WHERE model_id = ?1 ORDER BY key",
-				  "t", m->model_id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_TAGS, "t", m->model_id);
 	if (!s || store_sqlite_load_kv(c, s, &m->tags, &m->n_tags, a, err) < 0) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
-	s = sqlite_prepare_bound(c, err, "SELECT key, value FROM logged_model_params WHERE model_id = ?1 ORDER BY key", "t",
+	sqlite3_reset(s);
+	s = sqlite_stmt_bound(c, err, S_LM_PARAMS, "t",
 		    m->model_id);
 	if (!s || store_sqlite_load_kv(c, s, &m->params, &m->n_params, a, err) < 0) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return load_metrics(c, m, a, err);
 }
 
@@ -171,16 +164,13 @@ static int model_read(struct sqlite_conn *c, const char *model_id, bool allow_de
 		      struct arena *a, struct mlf_err *err)
 {
 	bool found;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				  "SELECT " MODEL_COLS " FROM logged_models WHERE model_id = ?1 AND "
-				  "(?2 OR lifecycle_stage = 'active')",
-				  "ti", model_id, (int64_t)allow_deleted);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_MODEL_GET, "ti", model_id, (int64_t)allow_deleted);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
 	if (rc == 0 && found)
 		model_from_row(s, out, a);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	if (!found)
@@ -390,10 +380,7 @@ int store_sqlite_load_model_links(struct sqlite_conn *c, int64_t run_pk, struct 
 {
 	size_t cap_in = 0, cap_out = 0;
 	int rc;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				  "SELECT direction = 'output', model_id, step FROM run_model_links WHERE run_pk = ?1 "
-				  "ORDER BY link_id",
-				  "i", run_pk);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_RUN_LINKS, "i", run_pk);
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -407,7 +394,7 @@ int store_sqlite_load_model_links(struct sqlite_conn *c, int64_t run_pk, struct 
 		(*list)[*n].model_id = sqlite_col_text(s, 1, a);
 		(*list)[(*n)++].step = sqlite3_column_int64(s, 2);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "run model links", err);
 }
 
@@ -423,21 +410,15 @@ struct logged_args {
 	bool outputs;
 };
 
-static int upsert_pairs(struct sqlite_conn *c, const char *table_sql, const char *model_id, const struct store_kv *kv,
+static int upsert_pairs(struct sqlite_conn *c, enum stmt_id upsert, const char *model_id, const struct store_kv *kv,
 			size_t n, struct mlf_err *err)
 {
 	for (size_t i = 0; i < n; i++)
-		if (sqlite_exec_bound(c, err, table_sql, "ttt", model_id, kv[i].key, kv[i].value ? kv[i].value : "") < 0)
+		if (sqlite_exec_stmt(c, err, upsert, "ttt", model_id, kv[i].key, kv[i].value ? kv[i].value : "") < 0)
 			return -1;
 	return 0;
 }
 
-#define TAG_UPSERT                                                                  \
-	"INSERT INTO logged_model_tags (model_id, key, value) VALUES (?1, ?2, ?3) " \
-	"ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
-#define PARAM_UPSERT                                                                  \
-	"INSERT INTO logged_model_params (model_id, key, value) VALUES (?1, ?2, ?3) " \
-	"ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
 
 static int create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 {
@@ -453,15 +434,11 @@ static int create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	while (len && root[len - 1] == '/')
 		len--;
 	const char *location = arena_printf(&a, "%.*s/models/%s/artifacts", (int)len, root, x->model_id);
-	if (sqlite_exec_bound(c, err,
-		 "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_time, "
-		 "last_updated_time, status, lifecycle_stage, model_type, source_run_id) "
-		 "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 'active', ?7, ?8)",
-		 "tittiitt", x->model_id, lc->experiment_id, lc->name, location, now, (int64_t)LOGGED_MODEL_PENDING,
+	if (sqlite_exec_stmt(c, err, S_LM_MODEL_INSERT, "tittiitt", x->model_id, lc->experiment_id, lc->name, location, now, (int64_t)LOGGED_MODEL_PENDING,
 		 lc->model_type ? lc->model_type : "", lc->source_run_id ? lc->source_run_id : "") < 0)
 		goto out;
-	if (upsert_pairs(c, PARAM_UPSERT, x->model_id, lc->params, lc->n_params, err) < 0 ||
-	    upsert_pairs(c, TAG_UPSERT, x->model_id, lc->tags, lc->n_tags, err) < 0)
+	if (upsert_pairs(c, S_LM_PARAM_UPSERT, x->model_id, lc->params, lc->n_params, err) < 0 ||
+	    upsert_pairs(c, S_LM_TAG_UPSERT, x->model_id, lc->tags, lc->n_tags, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -471,7 +448,7 @@ out:
 
 static int touch(struct sqlite_conn *c, const char *model_id, struct mlf_err *err)
 {
-	return sqlite_exec_bound(c, err, "UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1", "ti", model_id,
+	return sqlite_exec_stmt(c, err, S_LM_MODEL_TOUCH, "ti", model_id,
 		    util_now_ms());
 }
 
@@ -481,7 +458,7 @@ static int finalize_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return sqlite_exec_bound(c, err, "UPDATE logged_models SET status = ?2, last_updated_time = ?3 WHERE model_id = ?1", "tii",
+	return sqlite_exec_stmt(c, err, S_LM_MODEL_SET_STATUS, "tii",
 		    x->model_id, (int64_t)x->status, util_now_ms());
 }
 
@@ -491,16 +468,14 @@ static int delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return sqlite_exec_bound(c, err,
-		    "UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = ?2 WHERE model_id = ?1",
-		    "ti", x->model_id, util_now_ms());
+	return sqlite_exec_stmt(c, err, S_LM_MODEL_DELETE, "ti", x->model_id, util_now_ms());
 }
 
 static int tags_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 {
 	struct logged_args *x = arg;
 	int64_t exp;
-	if (find_model(c, x->model_id, &exp, err) < 0 || upsert_pairs(c, TAG_UPSERT, x->model_id, x->kv, x->n, err) < 0)
+	if (find_model(c, x->model_id, &exp, err) < 0 || upsert_pairs(c, S_LM_TAG_UPSERT, x->model_id, x->kv, x->n, err) < 0)
 		return -1;
 	return touch(c, x->model_id, err);
 }
@@ -511,7 +486,7 @@ static int params_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return upsert_pairs(c, PARAM_UPSERT, x->model_id, x->kv, x->n, err);
+	return upsert_pairs(c, S_LM_PARAM_UPSERT, x->model_id, x->kv, x->n, err);
 }
 
 static int delete_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -519,7 +494,7 @@ static int delete_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	struct logged_args *x = arg;
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0 ||
-	    sqlite_exec_bound(c, err, "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2", "tt", x->model_id, x->key) < 0)
+	    sqlite_exec_stmt(c, err, S_LM_TAG_DELETE, "tt", x->model_id, x->key) < 0)
 		return -1;
 	if (sqlite3_changes(c->db) == 0)
 		return store_row_fail(err, STORE_ROW_TAG_MISSING);
@@ -533,9 +508,7 @@ static int link_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (active_run(c, x->run_id, &pk, err) < 0)
 		return -1;
 	for (size_t i = 0; i < x->n; i++)
-		if (sqlite_exec_bound(c, err,
-			 "INSERT OR IGNORE INTO run_model_links (run_pk, direction, model_id, step) VALUES (?1, ?2, ?3, ?4)",
-			 "itti", pk, x->outputs ? "output" : "input", x->links[i].model_id,
+		if (sqlite_exec_stmt(c, err, S_LM_LINK_INSERT, "itti", pk, x->outputs ? "output" : "input", x->links[i].model_id,
 			 x->outputs ? x->links[i].step : (int64_t)0) < 0)
 			return -1;
 	return 0;
