@@ -330,8 +330,8 @@ static const struct row_message logged_words[] = {
  * then the defaults). */
 static int worded(int rc, const struct row_subject *subject, const struct row_message *words, struct mlf_err *err)
 {
-	if (rc == 0 || !err || err->detail == STORE_ROW_NONE)
-		return rc;
+	if (rc == 0 || !err || err->detail == STORE_ROW_NONE || !subject)
+		return rc; /* no condition, or one the operation cannot meet: left as the backend said */
 	enum store_row row = (enum store_row)err->detail;
 	for (const struct row_message *w = words; w && w->say; w++)
 		if (w->row == row) {

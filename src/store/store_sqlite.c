@@ -4,8 +4,9 @@
  * Reads run on the calling thread's own connection inside a short read
  * transaction; writes are jobs for the group-commit writer (sqlite_conn.c),
  * so each write op below is a pair: a public function that packs its
- * arguments and a `*_job` that runs on the writer connection. Every SQL
- * text lives in the STMTS table; user values are always bound.
+ * arguments and a `*_job` that runs on the writer connection. Every fixed SQL
+ * text lives in the statement table of store_sqlite_sql.h; user values are
+ * always bound.
  *
  * Rows only (store.h): row conditions are reported with store_row_fail()
  * and worded by the store front, which also owns the defaults and the

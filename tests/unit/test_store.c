@@ -314,9 +314,12 @@ static void test_probe_tells_store_paths_apart(void **state)
 		char path[300];
 		enum store_probe_kind kind = STORE_PROBE_MISSING;
 		struct mlf_err e = { 0 };
-		if (i == 0 && !store_fixture_sqlite_path(&fx))
-			continue; /* setup() opened another backend */
-		if (cases[i].sqlite)
+		if (i == 0) { /* setup()'s own store, wherever MLF_TEST_STORE_URI put it */
+			const char *own = store_fixture_sqlite_path(&fx);
+			if (!own)
+				continue; /* another backend */
+			snprintf(path, sizeof(path), "%s", own);
+		} else if (cases[i].sqlite)
 			make_sqlite(cases[i].name, cases[i].sqlite, path, sizeof(path));
 		else if (cases[i].text)
 			write_file(cases[i].name, cases[i].text, cases[i].text_len, path, sizeof(path));
