@@ -8,12 +8,12 @@
  * call, functions return 0 or -1 with `err` set, all are thread-safe.
  *
  * Handlers call the store_logged_model_* front functions (store.c), which
- * own the messages and the check of order fields; store_logged_model_ops
- * is the backend's row half. The backend owns the model id (`m-` + 32
- * hex), the artifact location
- * (`<experiment artifact_location>/models/<model_id>/artifacts`) and the
- * checks that must be atomic with a write (the experiment or run is
- * active), reported as row conditions. The API layer owns name
+ * own the messages, the check of order fields, the model id (`m-` + 32
+ * hex) and the artifact location
+ * (`<experiment artifact_location>/models/<model_id>/artifacts`);
+ * store_logged_model_ops is the backend's row half, which owns the checks
+ * that must be atomic with a write (the experiment or run is active),
+ * reported as row conditions. The API layer owns name
  * validation, generated names and the JSON of tags such as
  * mlflow.modelVersions.
  *
@@ -69,6 +69,9 @@ struct store_logged_model_create {
 	size_t n_params;
 	const struct store_kv *tags;
 	size_t n_tags;
+	/* Set by the front for the backend (callers leave them NULL). */
+	const char *model_id;
+	const char *artifact_location;
 };
 
 /* Search: experiments, filter, datasets, paging, and order terms.

@@ -146,7 +146,7 @@ struct store_registry_ops {
 	/* A missing alias is not an error; a missing model is. */
 	int (*alias_delete)(struct store *st, const char *name, const char *alias, const struct store_actor *who,
 			    struct mlf_err *err);
-	/* The version `alias` points at ("latest", any case: the highest version). */
+	/* The version `alias` points at (the front answers "latest"). */
 	int (*alias_get)(struct store *st, const char *name, const char *alias, struct store_model_version *out,
 			 struct arena *a, struct mlf_err *err);
 
@@ -212,6 +212,8 @@ int store_model_alias_set(struct store *st, const char *name, const char *alias,
 			  const struct store_actor *who, struct mlf_err *err);
 int store_model_alias_delete(struct store *st, const char *name, const char *alias, const struct store_actor *who,
 			     struct mlf_err *err);
+/* The version `alias` points at; "latest" (any case) is the highest live
+ * version, as in MLflow. */
 int store_model_alias_get(struct store *st, const char *name, const char *alias, struct store_model_version *out,
 			  struct arena *a, struct mlf_err *err);
 int store_model_version_create(struct store *st, const struct store_version_create *vc,

@@ -688,7 +688,20 @@ int store_model_alias_get(struct store *st, const char *name, const char *alias,
 			  struct arena *a, struct mlf_err *err)
 {
 	struct row_subject subject = { .name = name, .alias = alias };
-	return worded(REG(st)->alias_get(st, name, alias, out, a, err), &subject, registry_words, err);
+	if (strcasecmp(alias, "latest") != 0)
+		return worded(REG(st)->alias_get(st, name, alias, out, a, err), &subject, registry_words, err);
+	/* MLflow's "latest": the highest live version, the top of its stage */
+	struct store_model_version *latest;
+	size_t n;
+	if (worded(REG(st)->latest_versions(st, name, NULL, 0, &latest, &n, a, err), &subject, registry_words, err) < 0)
+		return -1;
+	if (!n)
+		return worded(store_row_fail(err, STORE_ROW_NO_VERSIONS), &subject, registry_words, err);
+	subject.version = latest[0].version;
+	for (size_t i = 1; i < n; i++)
+		if (latest[i].version > subject.version)
+			subject.version = latest[i].version;
+	return worded(REG(st)->version_get(st, name, subject.version, out, a, err), &subject, registry_words, err);
 }
 
 /* ---- model versions -------------------------------------------------------------- */
@@ -770,7 +783,22 @@ int store_logged_model_create(struct store *st, const struct store_logged_model_
 			      struct store_logged_model *out, struct arena *a, struct mlf_err *err)
 {
 	struct row_subject who = { .experiment_id = lc->experiment_id };
-	return worded(LOGGED(st)->create(st, lc, out, a, err), &who, logged_words, err);
+	struct store_experiment e;
+	if (worded(BE(st)->experiment_get(st, lc->experiment_id, &e, a, err), &who, NULL, err) < 0)
+		return -1;
+	if (strcmp(e.lifecycle_stage, "active") != 0)
+		return worded(store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED), &who, NULL, err);
+	/* MLflow's id and location: m-<32 hex>, <location>/models/<id>/artifacts */
+	char hex[33];
+	util_uuid_hex(hex);
+	struct store_logged_model_create row = *lc;
+	row.model_id = arena_printf(a, "m-%s", hex);
+	size_t len = strlen(e.artifact_location);
+	while (len && e.artifact_location[len - 1] == '/')
+		len--;
+	row.artifact_location =
+		arena_printf(a, "%.*s/models/%s/artifacts", (int)len, e.artifact_location, row.model_id);
+	return worded(LOGGED(st)->create(st, &row, out, a, err), &who, logged_words, err);
 }
 
 int store_logged_model_get(struct store *st, const char *model_id, bool allow_deleted,

@@ -430,11 +430,8 @@ static int create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int rc = -1;
 	if (active_experiment(c, lc->experiment_id, &root, &a, err) < 0)
 		goto out;
-	size_t len = strlen(root);
-	while (len && root[len - 1] == '/')
-		len--;
-	const char *location = arena_printf(&a, "%.*s/models/%s/artifacts", (int)len, root, x->model_id);
-	if (sqlite_exec_stmt(c, err, S_LM_MODEL_INSERT, "tittiitt", x->model_id, lc->experiment_id, lc->name, location, now, (int64_t)LOGGED_MODEL_PENDING,
+	if (sqlite_exec_stmt(c, err, S_LM_MODEL_INSERT, "tittiitt", x->model_id, lc->experiment_id, lc->name,
+			     lc->artifact_location, now, (int64_t)LOGGED_MODEL_PENDING,
 		 lc->model_type ? lc->model_type : "", lc->source_run_id ? lc->source_run_id : "") < 0)
 		goto out;
 	if (upsert_pairs(c, S_LM_PARAM_UPSERT, x->model_id, lc->params, lc->n_params, err) < 0 ||
@@ -525,9 +522,7 @@ static int lm_write(struct store *st, int (*job)(struct sqlite_conn *, void *, s
 static int sq_create(struct store *st, const struct store_logged_model_create *lc, struct store_logged_model *out,
 		     struct arena *a, struct mlf_err *err)
 {
-	char hex[33];
-	util_uuid_hex(hex);
-	struct logged_args x = { .lc = lc, .model_id = arena_printf(a, "m-%s", hex) };
+	struct logged_args x = { .lc = lc, .model_id = lc->model_id };
 	if (lm_write(st, create_job, &x, err) < 0)
 		return -1;
 	return sq_get(st, x.model_id, false, out, a, err);

@@ -400,16 +400,6 @@ static int alias_read(struct sqlite_conn *c, const char *name, const char *alias
 {
 	bool found;
 	int64_t version;
-	if (strcasecmp(alias, "latest") == 0) {
-		int64_t pk;
-		if (find_model(c, name, &pk, err) < 0 ||
-		    q_int(c, err, &found, &version,
-			  S_REG_MODEL_MAX_VERSION, "i", pk) < 0)
-			return -1;
-		if (!found)
-			return store_row_fail(err, STORE_ROW_NO_VERSIONS);
-		return version_read(c, name, version, out, a, err);
-	}
 	if (q_int(c, err, &found, &version,
 		  S_REG_ALIAS_VERSION_BY_NAME, "tt", name, alias) < 0)
 		return -1;

@@ -87,7 +87,6 @@
 	X(REG_MODEL_TAGS, "SELECT key, value FROM registered_model_tags WHERE model_pk = ?1 ORDER BY key") \
 	X(REG_MODEL_ALIASES, "SELECT alias, version FROM registered_model_aliases WHERE model_pk = ?1 ORDER BY alias") \
 	X(REG_MODEL_GET, "SELECT " REG_MODEL_COLS " FROM registered_models m WHERE m.name = ?1") \
-	X(REG_MODEL_MAX_VERSION, "SELECT MAX(version) FROM model_versions WHERE model_pk = ?1 AND current_stage != '" STAGE_DELETED "' HAVING COUNT(*) > 0") \
 	X(REG_ALIAS_VERSION_BY_NAME, "SELECT a.version FROM registered_model_aliases a JOIN registered_models m ON m.model_pk = a.model_pk WHERE m.name = ?1 AND a.alias = ?2") \
 	X(REG_MODELS_ALIASES, "SELECT model_pk, 0, alias, version FROM registered_model_aliases WHERE model_pk IN (SELECT value FROM json_each(?1)) ORDER BY model_pk, alias") \
 	X(REG_MODELS_LATEST, "SELECT " VERSION_COLS VERSION_FROM " WHERE v.model_pk IN (SELECT value FROM json_each(?1)) AND v.current_stage != '" STAGE_DELETED "' AND v.version = (SELECT MAX(w.version) FROM model_versions w WHERE w.model_pk = v.model_pk AND w.current_stage = v.current_stage) ORDER BY v.model_pk, (SELECT MIN(w.version) FROM model_versions w WHERE w.model_pk = v.model_pk AND w.current_stage = v.current_stage)") \

@@ -3,8 +3,9 @@
  * store_*() against whichever backend MLF_TEST_STORE_URI names (SQLite in
  * a temporary directory by default): each refusal carries MLflow's exact
  * error code and message and writes nothing; the defaults (artifact
- * locations, run ids and URIs), the mlflow.runName mirroring, the prompt
- * rule of registry searches and the check of logged-model order fields.
+ * locations, run and logged-model ids and URIs), the mlflow.runName
+ * mirroring, the "latest" alias, the prompt rule of registry searches and
+ * the check of logged-model order fields.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -273,6 +274,12 @@ static void test_registry_words(void **state)
 	assert_int_equal(store_model_version_create(st, &vc, &v, &a, &err), 0);
 	expect_error(store_model_alias_get(st, "reg-a", "champ", &v, &a, &err), MLF_INVALID_PARAMETER_VALUE,
 		     "Registered model alias champ not found.");
+	/* "latest", any case, is the highest live version */
+	assert_int_equal(store_model_version_create(st, &vc, &v, &a, &err), 0);
+	assert_int_equal(store_model_version_create(st, &vc, &v, &a, &err), 0);
+	assert_int_equal(store_model_version_delete(st, "reg-a", 3, &err), 0);
+	assert_int_equal(store_model_alias_get(st, "reg-a", "LaTeSt", &v, &a, &err), 0);
+	assert_int_equal(v.version, 2);
 	/* the refused rename left both names in place */
 	assert_int_equal(store_registered_model_get(st, "reg-a", &m, &a, &err), 0);
 	assert_int_equal(store_registered_model_get(st, "reg-b", &m, &a, &err), 0);
@@ -336,6 +343,12 @@ static void test_logged_model_words(void **state)
 	int64_t exp = new_experiment("logged");
 	lc.experiment_id = exp;
 	assert_int_equal(store_logged_model_create(st, &lc, &m, &a, &err), 0);
+	struct store_experiment e;
+	assert_int_equal(store_experiment_get(st, exp, &e, &a, &err), 0);
+	assert_int_equal(strlen(m.model_id), 34);
+	assert_memory_equal(m.model_id, "m-", 2);
+	assert_string_equal(m.artifact_location, arena_printf(&a, "%s/models/%s/artifacts", e.artifact_location, m.model_id));
+	assert_int_equal(m.status, LOGGED_MODEL_PENDING);
 	expect_error(store_logged_model_delete_tag(st, m.model_id, "k", &err), MLF_RESOURCE_DOES_NOT_EXIST,
 		     arena_printf(&a, "No tag with key 'k' found for model with ID '%s'.", m.model_id));
 	expect_error(store_logged_model_get(st, "m-0000", false, &m, &a, &err), MLF_RESOURCE_DOES_NOT_EXIST,
