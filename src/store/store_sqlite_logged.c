@@ -4,11 +4,14 @@
  * create, get, finalize, delete, tags, params, search, and the links
  * between runs and models that runs/outputs and log-inputs make.
  *
- * Like the registry half, statements are prepared per call (the traffic is
- * a handful of requests per logged model) and every value is bound. Writes
- * are group-commit jobs that check what they depend on (the experiment or
- * run is active, the model exists) on the write connection, so the check
- * and the change are one transaction. Reads run in one read transaction.
+ * Rows only (store.h): the front picks the model id and artifact location,
+ * checks order fields and words the row conditions reported here. Fixed
+ * statements come from the store's statement cache (store_sqlite_sql.h);
+ * the search statement, which sqlgen builds per request, is prepared per
+ * call. Every value is bound. Writes are group-commit jobs that check what
+ * they depend on (the experiment or run is active, the model exists) on
+ * the write connection, so the check and the change are one transaction.
+ * Reads run in one read transaction.
  */
 #include "store_sqlite_logged.h"
 #include "store_sqlite_int.h"
@@ -52,8 +55,7 @@ static int active_experiment(struct sqlite_conn *c, int64_t id, const char **loc
 {
 	bool found;
 	const char *stage = NULL;
-	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_EXPERIMENT, "i",
-				  id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_EXPERIMENT, "i", id);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
@@ -76,8 +78,7 @@ static int active_run(struct sqlite_conn *c, const char *run_id, int64_t *pk, st
 {
 	bool found;
 	bool active = false;
-	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_RUN_ACTIVE, "t",
-				  run_id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_RUN_ACTIVE, "t", run_id);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
@@ -150,8 +151,7 @@ static int load_children(struct sqlite_conn *c, struct store_logged_model *m, st
 		return -1;
 	}
 	sqlite3_reset(s);
-	s = sqlite_stmt_bound(c, err, S_LM_PARAMS, "t",
-		    m->model_id);
+	s = sqlite_stmt_bound(c, err, S_LM_PARAMS, "t", m->model_id);
 	if (!s || store_sqlite_load_kv(c, s, &m->params, &m->n_params, a, err) < 0) {
 		sqlite3_reset(s);
 		return -1;
@@ -432,7 +432,7 @@ static int create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		goto out;
 	if (sqlite_exec_stmt(c, err, S_LM_MODEL_INSERT, "tittiitt", x->model_id, lc->experiment_id, lc->name,
 			     lc->artifact_location, now, (int64_t)LOGGED_MODEL_PENDING,
-		 lc->model_type ? lc->model_type : "", lc->source_run_id ? lc->source_run_id : "") < 0)
+			     lc->model_type ? lc->model_type : "", lc->source_run_id ? lc->source_run_id : "") < 0)
 		goto out;
 	if (upsert_pairs(c, S_LM_PARAM_UPSERT, x->model_id, lc->params, lc->n_params, err) < 0 ||
 	    upsert_pairs(c, S_LM_TAG_UPSERT, x->model_id, lc->tags, lc->n_tags, err) < 0)
@@ -445,8 +445,7 @@ out:
 
 static int touch(struct sqlite_conn *c, const char *model_id, struct mlf_err *err)
 {
-	return sqlite_exec_stmt(c, err, S_LM_MODEL_TOUCH, "ti", model_id,
-		    util_now_ms());
+	return sqlite_exec_stmt(c, err, S_LM_MODEL_TOUCH, "ti", model_id, util_now_ms());
 }
 
 static int finalize_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -455,8 +454,7 @@ static int finalize_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return sqlite_exec_stmt(c, err, S_LM_MODEL_SET_STATUS, "tii",
-		    x->model_id, (int64_t)x->status, util_now_ms());
+	return sqlite_exec_stmt(c, err, S_LM_MODEL_SET_STATUS, "tii", x->model_id, (int64_t)x->status, util_now_ms());
 }
 
 static int delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)

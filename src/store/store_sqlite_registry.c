@@ -2,9 +2,11 @@
  * store_sqlite_registry.c - the model registry on the SQLite store
  * (migration 2 of schema_sqlite.h; docs/storage.md describes the tables).
  *
- * Fixed statements come from the store's statement cache (their SQL is in
- * store_sqlite_sql.h); only search statements, which sqlgen builds per
- * request, are prepared per call and finalized. Writes run as group-commit jobs: each job looks the
+ * Rows only (store.h): the front words the row conditions reported here
+ * and applies the prompt rule (q->hide_tag). Fixed statements come from
+ * the store's statement cache (their SQL is in store_sqlite_sql.h); only
+ * search statements, which sqlgen builds per request, are prepared per
+ * call and finalized. Writes run as group-commit jobs: each job looks the
  * model or version up on the write connection, changes it and appends its
  * history rows in the same transaction, and a failing job rolls back
  * alone. Reads run inside one read transaction for a consistent view.
@@ -67,8 +69,7 @@ static int find_model(struct sqlite_conn *c, const char *name, int64_t *pk, stru
 static int find_version(struct sqlite_conn *c, const char *name, int64_t version, int64_t *pk, struct mlf_err *err)
 {
 	bool found;
-	if (q_int(c, err, &found, pk,
-		  S_REG_VERSION_PK, "ti", name, version) < 0)
+	if (q_int(c, err, &found, pk, S_REG_VERSION_PK, "ti", name, version) < 0)
 		return -1;
 	return found ? 0 : version_missing(name, version, err);
 }
@@ -329,8 +330,7 @@ static int model_read(struct sqlite_conn *c, const char *name, struct store_regi
 {
 	bool found;
 	int64_t pk;
-	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_MODEL_GET, "t",
-				    name);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_MODEL_GET, "t", name);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
@@ -400,8 +400,7 @@ static int alias_read(struct sqlite_conn *c, const char *name, const char *alias
 {
 	bool found;
 	int64_t version;
-	if (q_int(c, err, &found, &version,
-		  S_REG_ALIAS_VERSION_BY_NAME, "tt", name, alias) < 0)
+	if (q_int(c, err, &found, &version, S_REG_ALIAS_VERSION_BY_NAME, "tt", name, alias) < 0)
 		return -1;
 	if (!found)
 		return store_row_fail(err, STORE_ROW_ALIAS_MISSING);
@@ -441,7 +440,8 @@ static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kin
 	if (q->hide_tag) {
 		buf_adds(sql, " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_pk = m.model_pk "
 			      "AND pt.key = ");
-		sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->hide_tag }, a);
+		sqlgen_bind(&store_sqlite_sql_schema, sql, binds,
+			    (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->hide_tag }, a);
 		buf_adds(sql, " AND pt.value = 'true')");
 	}
 	if (sqlgen_where(&store_sqlite_sql_schema, kind, &q->filter, sql, binds, a, err) < 0)
@@ -627,8 +627,9 @@ struct event_args {
 
 static int record_event(struct sqlite_conn *c, const struct event_args *e, struct mlf_err *err)
 {
-	return sqlite_exec_stmt(c, err, S_REG_HISTORY_INSERT, "ititttttit", e->pk, e->name, e->version, e->kind, e->alias, e->from, e->to,
-		      e->who->user ? e->who->user : "unknown", e->now, e->comment ? e->comment : e->who->comment);
+	return sqlite_exec_stmt(c, err, S_REG_HISTORY_INSERT, "ititttttit", e->pk, e->name, e->version, e->kind,
+				e->alias, e->from, e->to, e->who->user ? e->who->user : "unknown", e->now,
+				e->comment ? e->comment : e->who->comment);
 }
 
 static int history_read(struct sqlite_conn *c, const char *name, int64_t version, struct store_registry_event **out,
@@ -729,8 +730,7 @@ static int model_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 	int64_t pk;
 	if (find_model(c, x->name, &pk, err) < 0)
 		return -1;
-	return sqlite_exec_stmt(c, err, S_REG_MODEL_SET_DESCRIPTION, "iti",
-		      pk, x->description, util_now_ms());
+	return sqlite_exec_stmt(c, err, S_REG_MODEL_SET_DESCRIPTION, "iti", pk, x->description, util_now_ms());
 }
 
 static int model_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -857,8 +857,7 @@ static int alias_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 		goto out;
 	struct event_args e = { pk, x->name, old, "alias", x->alias, version_text(old, true, &a), NULL, x->who, NULL,
 				util_now_ms() };
-	rc = sqlite_exec_stmt(c, err, S_REG_ALIAS_DELETE, "it", pk,
-		    x->alias);
+	rc = sqlite_exec_stmt(c, err, S_REG_ALIAS_DELETE, "it", pk, x->alias);
 	if (rc == 0)
 		rc = record_event(c, &e, err);
 out:
@@ -898,15 +897,16 @@ static int version_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 	int64_t pk, now = util_now_ms();
 	bool found;
 	if (find_model(c, vc->name, &pk, err) < 0 ||
-	    q_int(c, err, &found, &x->version,
-		  S_REG_VERSION_NEXT, "i", pk) < 0)
+	    q_int(c, err, &found, &x->version, S_REG_VERSION_NEXT, "i", pk) < 0)
 		return -1;
-	if (sqlite_exec_stmt(c, err, S_REG_VERSION_INSERT, "iiittttttt", pk, x->version, now, vc->description ? vc->description : "", vc->user_id, vc->source,
-		   vc->storage_location, vc->run_id ? vc->run_id : "", vc->run_link ? vc->run_link : "",
-		   vc->model_id && *vc->model_id ? vc->model_id : NULL) < 0)
+	if (sqlite_exec_stmt(c, err, S_REG_VERSION_INSERT, "iiittttttt", pk, x->version, now,
+			     vc->description ? vc->description : "", vc->user_id, vc->source, vc->storage_location,
+			     vc->run_id ? vc->run_id : "", vc->run_link ? vc->run_link : "",
+			     vc->model_id && *vc->model_id ? vc->model_id : NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < vc->n_tags; i++)
-		if (sqlite_exec_stmt(c, err, S_REG_VERSION_TAG_UPSERT, "iitt", pk, x->version, vc->tags[i].key, vc->tags[i].value ? vc->tags[i].value : "") < 0)
+		if (sqlite_exec_stmt(c, err, S_REG_VERSION_TAG_UPSERT, "iitt", pk, x->version, vc->tags[i].key,
+				     vc->tags[i].value ? vc->tags[i].value : "") < 0)
 			return -1;
 	return touch_model(c, pk, now, err);
 }
@@ -927,8 +927,7 @@ static int version_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 	int64_t pk, now = util_now_ms();
 	if (find_version(c, x->name, x->version, &pk, err) < 0 ||
 	    sqlite_exec_stmt(c, err, S_REG_VERSION_REDACT, "iii", pk, x->version, now) < 0 ||
-	    sqlite_exec_stmt(c, err, S_REG_VERSION_TAGS_DELETE, "ii", pk,
-		   x->version) < 0)
+	    sqlite_exec_stmt(c, err, S_REG_VERSION_TAGS_DELETE, "ii", pk, x->version) < 0)
 		return -1;
 	return touch_model(c, pk, now, err);
 }
