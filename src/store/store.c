@@ -22,6 +22,7 @@
 #define RUN_NAME_TAG "mlflow.runName"
 #define PROMPT_TAG "mlflow.prompt.is_prompt"
 #define METRICS_PREFIX "metrics."
+#define DEFAULT_EXPERIMENT_NAME "Default"
 
 static int check_sqlite(const char *path, struct mlf_err *err)
 {
@@ -104,7 +105,23 @@ struct store *store_open(const char *uri, const struct store_options *opt, struc
 	const char *path;
 	if (store_resolve(uri, &backend, &path, err) < 0 || store_backends[backend].check(path, err) < 0)
 		return NULL;
-	return store_backends[backend].open(path, opt, err);
+	struct store *st = store_backends[backend].open(path, opt, err);
+	if (!st)
+		return NULL;
+	/* MLflow's default experiment: id 0, "Default", <root>/0 */
+	struct buf location = BUF_INIT;
+	size_t n = strlen(opt->artifact_root);
+	buf_adds(&location, opt->artifact_root);
+	if (n && opt->artifact_root[n - 1] != '/')
+		buf_addch(&location, '/');
+	buf_addch(&location, '0');
+	int rc = st->ops->experiment_create_default(st, DEFAULT_EXPERIMENT_NAME, location.ptr, err);
+	buf_release(&location);
+	if (rc < 0) {
+		store_close(st);
+		return NULL;
+	}
+	return st;
 }
 
 void store_close(struct store *st)

@@ -209,6 +209,9 @@ struct store_ops {
 	int (*experiment_create)(struct store *st, const char *name, const char *artifact_location,
 				 const char *location_prefix, const struct store_kv *tags, size_t n_tags,
 				 int64_t *id, struct mlf_err *err);
+	/* Inserts experiment 0 named `name` at `location` unless it exists. */
+	int (*experiment_create_default)(struct store *st, const char *name, const char *location,
+					 struct mlf_err *err);
 	int (*experiment_get)(struct store *st, int64_t id, struct store_experiment *out, struct arena *a,
 			      struct mlf_err *err);
 	int (*experiment_get_by_name)(struct store *st, const char *name, struct store_experiment *out,
@@ -333,9 +336,9 @@ struct store_options {
 int store_check_uri(const char *uri, struct mlf_err *err);
 /* Opens the backend named by `uri` ("sqlite:///relative.db",
  * "sqlite:////abs/path.db", or a plain path not named like MLflow's file
- * store), refusing what store_check_uri() refuses, applies migrations and makes
- * sure the default experiment 0 exists with artifact location
- * `<artifact_root>/0`. Returns a store the caller frees with store_close(),
+ * store), refusing what store_check_uri() refuses; the backend applies its
+ * migrations, and the front makes sure MLflow's default experiment 0
+ * ("Default") exists with artifact location `<artifact_root>/0`. Returns a store the caller frees with store_close(),
  * or NULL with `err` set. */
 struct store *store_open(const char *uri, const struct store_options *opt, struct mlf_err *err);
 /* The durability named `name` ("normal" or "full"); -1 when unknown. */

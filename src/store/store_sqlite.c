@@ -42,7 +42,6 @@ _Static_assert(ARRAY_SIZE(stmt_sql) == S_COUNT, "statement table out of sync");
 struct sqlite_store {
 	struct store base;
 	struct sqlite_pool pool;
-	char *artifact_root;
 };
 
 struct sqlite_pool *store_sqlite_pool(struct store *st)
@@ -1607,34 +1606,32 @@ out:
 /* ---- lifecycle ------------------------------------------------------------ */
 
 struct default_exp_args {
-	const char *root;
+	const char *name, *location;
 };
 
 static int default_exp_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 {
 	struct default_exp_args *x = arg;
-	size_t n = strlen(x->root);
-	struct buf loc = BUF_INIT;
-	buf_adds(&loc, x->root);
-	if (n && x->root[n - 1] != '/')
-		buf_addch(&loc, '/');
-	buf_addch(&loc, '0');
 	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_INSERT_DEFAULT, err);
-	int rc = -1;
-	if (s) {
-		sqlite3_bind_text(s, 1, loc.ptr, (int)loc.len, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 2, util_now_ms());
-		rc = sqlite_step_done(c, s, err);
-	}
-	buf_release(&loc);
-	return rc;
+	if (!s)
+		return -1;
+	sqlite_bind_text(s, 1, x->location);
+	sqlite3_bind_int64(s, 2, util_now_ms());
+	sqlite_bind_text(s, 3, x->name);
+	return sqlite_step_done(c, s, err);
+}
+
+static int sq_experiment_create_default(struct store *st, const char *name, const char *location,
+					struct mlf_err *err)
+{
+	struct default_exp_args x = { name, location };
+	return sqlite_pool_write(pool_of(st), default_exp_job, &x, err);
 }
 
 static void sq_close(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
 	sqlite_pool_release(&s->pool);
-	free(s->artifact_root);
 	free(s);
 }
 
@@ -1643,6 +1640,7 @@ static const struct store_ops sqlite_ops = {
 	.close = sq_close,
 	.registry = &store_sqlite_registry_ops,
 	.experiment_create = sq_experiment_create,
+	.experiment_create_default = sq_experiment_create_default,
 	.experiment_get = sq_experiment_get,
 	.experiment_get_by_name = sq_experiment_get_by_name,
 	.experiment_set_lifecycle = sq_experiment_set_lifecycle,
@@ -1666,18 +1664,10 @@ static const struct store_ops sqlite_ops = {
 struct store *store_sqlite_open(const char *path, const struct store_options *opt, struct mlf_err *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof(*s));
-	const char *artifact_root = opt->artifact_root;
 	s->base.ops = &sqlite_ops;
-	s->artifact_root = xstrdup(artifact_root);
 	if (sqlite_pool_init(&s->pool, path, schema_sqlite_migrations, ARRAY_SIZE(schema_sqlite_migrations), stmt_sql,
 			     S_COUNT, opt->durability == STORE_DURABILITY_FULL, err) < 0) {
-		free(s->artifact_root);
 		free(s);
-		return NULL;
-	}
-	struct default_exp_args x = { artifact_root };
-	if (sqlite_pool_write(&s->pool, default_exp_job, &x, err) < 0) {
-		sq_close(&s->base);
 		return NULL;
 	}
 	return &s->base;

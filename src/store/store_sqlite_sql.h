@@ -27,7 +27,7 @@
 /* clang-format off */
 #define STMTS(X) \
 	X(EXP_INSERT, "INSERT INTO experiments(name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(?1, '', 'active', ?2, ?2)") \
-	X(EXP_INSERT_DEFAULT, "INSERT OR IGNORE INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(0, 'Default', ?1, 'active', ?2, ?2)") \
+	X(EXP_INSERT_DEFAULT, "INSERT OR IGNORE INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(0, ?3, ?1, 'active', ?2, ?2)") \
 	X(EXP_SET_LOCATION, "UPDATE experiments SET artifact_location = ?2 WHERE experiment_id = ?1") \
 	X(EXP_BY_ID, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE experiment_id = ?1") \
 	X(EXP_BY_NAME, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE name = ?1") \
