@@ -24,6 +24,16 @@
 #define METRICS_PREFIX "metrics."
 #define DEFAULT_EXPERIMENT_NAME "Default"
 
+/* Appends `root` and, unless it ends with one, a '/': MLflow puts an
+ * experiment's default location at `<root>/<id>` with one slash between. */
+static void add_location_prefix(struct buf *out, const char *root)
+{
+	size_t n = strlen(root);
+	buf_adds(out, root);
+	if (n && root[n - 1] != '/')
+		buf_addch(out, '/');
+}
+
 static int check_sqlite(const char *path, struct mlf_err *err)
 {
 	enum store_probe_kind kind;
@@ -110,10 +120,7 @@ struct store *store_open(const char *uri, const struct store_options *opt, struc
 		return NULL;
 	/* MLflow's default experiment: id 0, "Default", <root>/0 */
 	struct buf location = BUF_INIT;
-	size_t n = strlen(opt->artifact_root);
-	buf_adds(&location, opt->artifact_root);
-	if (n && opt->artifact_root[n - 1] != '/')
-		buf_addch(&location, '/');
+	add_location_prefix(&location, opt->artifact_root);
 	buf_addch(&location, '0');
 	int rc = st->ops->experiment_create_default(st, DEFAULT_EXPERIMENT_NAME, location.ptr, err);
 	buf_release(&location);
@@ -373,12 +380,8 @@ int store_experiment_create(struct store *st, const char *name, const char *arti
 			    const char *artifact_root, const struct store_kv *tags, size_t n_tags, int64_t *id,
 			    struct mlf_err *err)
 {
-	/* MLflow's default location: `<root>/<id>`, one slash between. */
 	struct buf prefix = BUF_INIT;
-	size_t n = strlen(artifact_root);
-	buf_adds(&prefix, artifact_root);
-	if (n && artifact_root[n - 1] != '/')
-		buf_addch(&prefix, '/');
+	add_location_prefix(&prefix, artifact_root);
 	struct row_subject who = { .name = name };
 	int rc = BE(st)->experiment_create(st, name, artifact_location && *artifact_location ? artifact_location : NULL,
 					   prefix.ptr, tags, n_tags, id, err);
