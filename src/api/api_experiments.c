@@ -79,7 +79,7 @@ int api_experiments_create(struct api_ctx *c)
 	    validate_artifact_location(c, location) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	if (st->ops->experiment_create(st, name, location, c->app->default_artifact_root, tags, n_tags, &id, c->err) < 0)
+	if (store_experiment_create(st, name, location, c->app->default_artifact_root, tags, n_tags, &id, c->err) < 0)
 		return -1;
 	jw_key(&c->w, "experiment_id");
 	jw_str(&c->w, arena_printf(c->a, "%lld", (long long)id));
@@ -102,7 +102,7 @@ int api_experiments_get(struct api_ctx *c)
 	if (experiment_id_param(c, &id) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	return respond_experiment(c, st->ops->experiment_get(st, id, &e, c->a, c->err), &e);
+	return respond_experiment(c, store_experiment_get(st, id, &e, c->a, c->err), &e);
 }
 
 int api_experiments_get_by_name(struct api_ctx *c)
@@ -112,7 +112,7 @@ int api_experiments_get_by_name(struct api_ctx *c)
 	if (param_string_required(c, "experiment_name", &name) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	return respond_experiment(c, st->ops->experiment_get_by_name(st, name, &e, c->a, c->err), &e);
+	return respond_experiment(c, store_experiment_get_by_name(st, name, &e, c->a, c->err), &e);
 }
 
 static int set_lifecycle(struct api_ctx *c, bool deleted)
@@ -121,7 +121,7 @@ static int set_lifecycle(struct api_ctx *c, bool deleted)
 	if (experiment_id_param(c, &id) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	return st->ops->experiment_set_lifecycle(st, id, deleted, c->err);
+	return store_experiment_set_lifecycle(st, id, deleted, c->err);
 }
 
 int api_experiments_delete(struct api_ctx *c)
@@ -142,7 +142,7 @@ int api_experiments_update(struct api_ctx *c)
 	    validate_length(c, name, EXPERIMENT_NAME_MAX, "Experiment name") < 0)
 		return -1;
 	struct store *st = c->app->store;
-	return st->ops->experiment_rename(st, id, name, c->err);
+	return store_experiment_rename(st, id, name, c->err);
 }
 
 int api_experiments_search(struct api_ctx *c)
@@ -154,7 +154,7 @@ int api_experiments_search(struct api_ctx *c)
 	if (search_params(c, FILTER_EXPERIMENTS, "view_type", &q) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	if (st->ops->experiment_search(st, &q, &exps, &n, &more, c->a, c->err) < 0)
+	if (store_experiment_search(st, &q, &exps, &n, &more, c->a, c->err) < 0)
 		return -1;
 	if (n) {
 		jw_key(&c->w, "experiments");
@@ -182,7 +182,7 @@ int api_experiments_set_tag(struct api_ctx *c)
 	    validate_length(c, value, EXPERIMENT_TAG_VALUE_MAX, "Tag value") < 0)
 		return -1;
 	struct store *st = c->app->store;
-	return st->ops->experiment_set_tag(st, id, key, value ? value : "", c->err);
+	return store_experiment_set_tag(st, id, key, value ? value : "", c->err);
 }
 
 int api_experiments_delete_tag(struct api_ctx *c)
@@ -192,7 +192,7 @@ int api_experiments_delete_tag(struct api_ctx *c)
 	if (tag_request(c, &id, &key) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	return st->ops->experiment_delete_tag(st, id, key, c->err);
+	return store_experiment_delete_tag(st, id, key, c->err);
 }
 
 int api_experiments_search_datasets(struct api_ctx *c)
@@ -205,7 +205,7 @@ int api_experiments_search_datasets(struct api_ctx *c)
 	if (search_experiment_ids(c, 20, &ids, &n_ids, &exp_ids) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	if (st->ops->dataset_search(st, exp_ids, n_ids, &ds, &n, c->a, c->err) < 0)
+	if (store_dataset_search(st, exp_ids, n_ids, &ds, &n, c->a, c->err) < 0)
 		return -1;
 	if (!n)
 		return 0;

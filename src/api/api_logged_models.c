@@ -21,11 +21,6 @@
 #define SEARCH_MAX_RESULTS 1000
 #define NAME_FORBIDDEN "/:.%\"'"
 
-static const struct store_logged_model_ops *logged(struct api_ctx *c)
-{
-	return c->app->store->ops->registry->logged;
-}
-
 /* ---- status names ------------------------------------------------------------- */
 
 static const char *const status_names[] = {
@@ -177,7 +172,7 @@ int api_logged_model_create(struct api_ctx *c)
 		return -1;
 	lc.params = params;
 	lc.tags = tags;
-	return respond_model(c, logged(c)->create(c->app->store, &lc, &m, c->a, c->err), &m);
+	return respond_model(c, store_logged_model_create(c->app->store, &lc, &m, c->a, c->err), &m);
 }
 
 /* ---- search ------------------------------------------------------------------------- */
@@ -387,7 +382,7 @@ int api_logged_model_search(struct api_ctx *c)
 	json_t *ctx = NULL;
 	size_t n;
 	bool more;
-	if (search_params(c, &q, &ctx) < 0 || logged(c)->search(c->app->store, &q, &models, &n, &more, c->a, c->err) < 0) {
+	if (search_params(c, &q, &ctx) < 0 || store_logged_model_search(c->app->store, &q, &models, &n, &more, c->a, c->err) < 0) {
 		json_decref(ctx);
 		return -1;
 	}
@@ -413,7 +408,7 @@ static int item_get(struct api_ctx *c, const char *model_id, const char *rest)
 	(void)rest;
 	if (param_bool(c, "allow_deleted", &allow_deleted) < 0)
 		return -1;
-	return respond_model(c, logged(c)->get(c->app->store, model_id, allow_deleted, &m, c->a, c->err), &m);
+	return respond_model(c, store_logged_model_get(c->app->store, model_id, allow_deleted, &m, c->a, c->err), &m);
 }
 
 static int item_finalize(struct api_ctx *c, const char *model_id, const char *rest)
@@ -423,13 +418,13 @@ static int item_finalize(struct api_ctx *c, const char *model_id, const char *re
 	(void)rest;
 	if (status_param(c, &status) < 0)
 		return -1;
-	return respond_model(c, logged(c)->finalize(c->app->store, model_id, status, &m, c->a, c->err), &m);
+	return respond_model(c, store_logged_model_finalize(c->app->store, model_id, status, &m, c->a, c->err), &m);
 }
 
 static int item_delete(struct api_ctx *c, const char *model_id, const char *rest)
 {
 	(void)rest;
-	return logged(c)->delete_model(c->app->store, model_id, c->err);
+	return store_logged_model_delete(c->app->store, model_id, c->err);
 }
 
 static int item_set_tags(struct api_ctx *c, const char *model_id, const char *rest)
@@ -439,7 +434,7 @@ static int item_set_tags(struct api_ctx *c, const char *model_id, const char *re
 	(void)rest;
 	if (param_kv_list(c, "tags", &tags, &n) < 0)
 		return -1;
-	return logged(c)->set_tags(c->app->store, model_id, tags, n, c->err);
+	return store_logged_model_set_tags(c->app->store, model_id, tags, n, c->err);
 }
 
 static int item_delete_tag(struct api_ctx *c, const char *model_id, const char *key)
@@ -448,7 +443,7 @@ static int item_delete_tag(struct api_ctx *c, const char *model_id, const char *
 	util_url_decode(&b, key, strlen(key), false);
 	key = arena_strndup(c->a, b.ptr ? b.ptr : "", b.len);
 	buf_release(&b);
-	return logged(c)->delete_tag(c->app->store, model_id, key, c->err);
+	return store_logged_model_delete_tag(c->app->store, model_id, key, c->err);
 }
 
 static int item_log_params(struct api_ctx *c, const char *model_id, const char *rest)
@@ -458,7 +453,7 @@ static int item_log_params(struct api_ctx *c, const char *model_id, const char *
 	(void)rest;
 	if (param_kv_list(c, "params", &params, &n) < 0)
 		return -1;
-	return logged(c)->log_params(c->app->store, model_id, params, n, c->err);
+	return store_logged_model_log_params(c->app->store, model_id, params, n, c->err);
 }
 
 static int item_artifacts(struct api_ctx *c, const char *model_id, const char *rest)
@@ -467,7 +462,7 @@ static int item_artifacts(struct api_ctx *c, const char *model_id, const char *r
 	struct store_logged_model m;
 	(void)rest;
 	if (param_string(c, "artifact_directory_path", &path) < 0 || artifact_path_validate(path, c->err) < 0 ||
-	    logged(c)->get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
+	    store_logged_model_get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
 		return -1;
 	return api_artifacts_list_uri(c, m.artifact_location, path);
 }
@@ -546,5 +541,5 @@ int api_runs_outputs(struct api_ctx *c)
 	size_t n = 0;
 	if (param_string_required(c, "run_id", &run_id) < 0 || models_param(c, &links, &n) < 0)
 		return -1;
-	return logged(c)->link_run(c->app->store, run_id, true, links, n, c->err);
+	return store_logged_model_link_run(c->app->store, run_id, true, links, n, c->err);
 }

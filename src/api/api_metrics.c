@@ -42,7 +42,7 @@ int api_metrics_get_history(struct api_ctx *c)
 				  "Invalid value %lld for parameter 'max_results' supplied. It must be between 1 and %d",
 				  (long long)limit, HISTORY_MAX_RESULTS);
 	struct store *st = c->app->store;
-	if (st->ops->metric_history(st, run_id, key, offset, has_limit == 0 ? limit : -1, &m, &n, &more, c->a,
+	if (store_metric_history(st, run_id, key, offset, has_limit == 0 ? limit : -1, &m, &n, &more, c->a,
 				    c->err) < 0)
 		return -1;
 	render_metrics(c, m, n, false);
@@ -88,7 +88,7 @@ int api_metrics_bulk_interval(struct api_ctx *c)
 	if (q.has_range && q.start_step > q.end_step)
 		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "end_step must be greater than start_step.");
 	struct store *st = c->app->store;
-	if (st->ops->metric_bulk_interval(st, &q, &m, &n, c->a, c->err) < 0)
+	if (store_metric_bulk_interval(st, &q, &m, &n, c->a, c->err) < 0)
 		return -1;
 	render_metrics(c, m, n, true);
 	return 0;
@@ -112,7 +112,7 @@ int api_metrics_get_history_bulk(struct api_ctx *c)
 		struct store_metric *m;
 		size_t n;
 		bool more;
-		if (st->ops->metric_history(st, ids[i], key, 0, max_results - (int64_t)total, &m, &n, &more, c->a,
+		if (store_metric_history(st, ids[i], key, 0, max_results - (int64_t)total, &m, &n, &more, c->a,
 					    c->err) < 0)
 			return -1;
 		for (size_t k = 0; k < n && total < (size_t)max_results; k++, total++) {

@@ -419,7 +419,7 @@ static int resolve_uri(struct api_ctx *c, const char *uri, struct artifact_repo 
 		const char *run_id = slash ? arena_strndup(c->a, id, (size_t)(slash - id)) : id;
 		struct store_run run;
 		struct store *st = c->app->store;
-		if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+		if (store_run_get(st, run_id, &run, c->a, c->err) < 0)
 			return -1;
 		const char *inner = slash && slash[1] ? arena_printf(c->a, "%s/%s", run.info.artifact_uri, slash + 1)
 						      : run.info.artifact_uri;
@@ -452,7 +452,7 @@ static int run_artifacts(struct api_ctx *c, const char *run_id, struct artifact_
 {
 	struct store_run run;
 	struct store *st = c->app->store;
-	if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+	if (store_run_get(st, run_id, &run, c->a, c->err) < 0)
 		return -1;
 	*root_uri = run.info.artifact_uri;
 	return resolve_uri(c, run.info.artifact_uri, repo, base, owned, 0);
@@ -473,7 +473,7 @@ int api_artifacts_list(struct api_ctx *c)
 	struct store_run run;
 	struct store *st = c->app->store;
 	if (param_run_id(c, &run_id) < 0 || param_string(c, "path", &path) < 0 ||
-	    artifact_path_validate(path, c->err) < 0 || st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+	    artifact_path_validate(path, c->err) < 0 || store_run_get(st, run_id, &run, c->a, c->err) < 0)
 		return -1;
 	return api_artifacts_list_uri(c, run.info.artifact_uri, path);
 }
@@ -529,7 +529,7 @@ int api_model_version_artifact(struct api_ctx *c)
 	if (rc != 0)
 		return rc < 0 ? -1 : param_missing(c, "version");
 	struct store *st = c->app->store;
-	if (st->ops->registry->version_get(st, name, version, &mv, c->a, c->err) < 0)
+	if (store_model_version_get(st, name, version, &mv, c->a, c->err) < 0)
 		return -1;
 	const char *where = mv.storage_location && *mv.storage_location ? mv.storage_location : mv.source;
 	if (resolve_uri(c, where, &repo, &base, &owned, 0) < 0)

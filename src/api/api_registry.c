@@ -28,11 +28,6 @@
 static const char *const stages[] = { "None", "Staging", "Production", "Archived" };
 static const char *const archiving_stages[] = { "Staging", "Production" };
 
-static const struct store_registry_ops *registry(struct api_ctx *c)
-{
-	return c->app->store->ops->registry;
-}
-
 /* ---- parameters ------------------------------------------------------------ */
 
 static int name_param(struct api_ctx *c, const char **name)
@@ -303,7 +298,7 @@ static int validate_local_source(struct api_ctx *c, const char *source, const ch
 	if (!run_id || !*run_id)
 		return local_source_error(c, source);
 	struct store *st = c->app->store;
-	if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+	if (store_run_get(st, run_id, &run, c->a, c->err) < 0)
 		return -1;
 	path = squeeze_slashes(c, path);
 	if (path[0] == '/' && !has_dot_segment(path, false) &&
@@ -332,7 +327,7 @@ static bool is_logged_model_ref(const char *ref)
 static int logged_model_location(struct api_ctx *c, const char *model_id, const char **location)
 {
 	struct store_logged_model m;
-	if (registry(c)->logged->get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
+	if (store_logged_model_get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
 		return -1;
 	*location = m.artifact_location;
 	return 0;
@@ -354,9 +349,9 @@ static int resolve_storage(struct api_ctx *c, const char *source, const char **l
 	if (ref.kind == MODEL_URI_ID && is_logged_model_ref(name))
 		return logged_model_location(c, name, location);
 	if (ref.kind == MODEL_URI_ALIAS)
-		rc = registry(c)->alias_get(c->app->store, name, ref.ref, &v, c->a, c->err);
+		rc = store_model_alias_get(c->app->store, name, ref.ref, &v, c->a, c->err);
 	else if (ref.kind == MODEL_URI_VERSION && util_parse_int64(ref.ref, &version))
-		rc = registry(c)->version_get(c->app->store, name, version, &v, c->a, c->err);
+		rc = store_model_version_get(c->app->store, name, version, &v, c->a, c->err);
 	else
 		return 0;
 	if (rc == 0)
@@ -472,7 +467,7 @@ int api_registry_model_create(struct api_ctx *c)
 	    param_string(c, "description", &description) < 0)
 		return -1;
 	return respond_model(c,
-			     registry(c)->model_create(c->app->store, name, description ? description : "", tags, n_tags,
+			     store_registered_model_create(c->app->store, name, description ? description : "", tags, n_tags,
 						       &m, c->a, c->err),
 			     &m);
 }
@@ -483,7 +478,7 @@ int api_registry_model_get(struct api_ctx *c)
 	struct store_registered_model m;
 	if (name_param(c, &name) < 0)
 		return -1;
-	return respond_model(c, registry(c)->model_get(c->app->store, name, &m, c->a, c->err), &m);
+	return respond_model(c, store_registered_model_get(c->app->store, name, &m, c->a, c->err), &m);
 }
 
 int api_registry_model_rename(struct api_ctx *c)
@@ -492,7 +487,7 @@ int api_registry_model_rename(struct api_ctx *c)
 	struct store_registered_model m;
 	if (name_param(c, &name) < 0 || param_string_required(c, "new_name", &new_name) < 0)
 		return -1;
-	return respond_model(c, registry(c)->model_rename(c->app->store, name, new_name, &m, c->a, c->err), &m);
+	return respond_model(c, store_registered_model_rename(c->app->store, name, new_name, &m, c->a, c->err), &m);
 }
 
 int api_registry_model_update(struct api_ctx *c)
@@ -502,7 +497,7 @@ int api_registry_model_update(struct api_ctx *c)
 	if (name_param(c, &name) < 0 || param_string(c, "description", &description) < 0)
 		return -1;
 	return respond_model(c,
-			     registry(c)->model_update(c->app->store, name, description ? description : "", &m, c->a,
+			     store_registered_model_update(c->app->store, name, description ? description : "", &m, c->a,
 						       c->err),
 			     &m);
 }
@@ -512,7 +507,7 @@ int api_registry_model_delete(struct api_ctx *c)
 	const char *name;
 	if (name_param(c, &name) < 0)
 		return -1;
-	return registry(c)->model_delete(c->app->store, name, c->err);
+	return store_registered_model_delete(c->app->store, name, c->err);
 }
 
 int api_registry_model_set_tag(struct api_ctx *c)
@@ -520,7 +515,7 @@ int api_registry_model_set_tag(struct api_ctx *c)
 	const char *name, *key, *value;
 	if (name_param(c, &name) < 0 || tag_params(c, "Registered model", &key, &value) < 0)
 		return -1;
-	return registry(c)->model_set_tag(c->app->store, name, key, value, c->err);
+	return store_registered_model_set_tag(c->app->store, name, key, value, c->err);
 }
 
 int api_registry_model_delete_tag(struct api_ctx *c)
@@ -528,7 +523,7 @@ int api_registry_model_delete_tag(struct api_ctx *c)
 	const char *name, *key;
 	if (name_param(c, &name) < 0 || tag_params(c, "Registered model", &key, NULL) < 0)
 		return -1;
-	return registry(c)->model_delete_tag(c->app->store, name, key, c->err);
+	return store_registered_model_delete_tag(c->app->store, name, key, c->err);
 }
 
 int api_registry_latest_versions(struct api_ctx *c)
@@ -541,7 +536,7 @@ int api_registry_latest_versions(struct api_ctx *c)
 	for (size_t i = 0; i < n_wanted; i++)
 		if (canonical_stage(c, wanted[i], &wanted[i]) < 0)
 			return -1;
-	if (registry(c)->latest_versions(c->app->store, name, wanted, n_wanted, &v, &n, c->a, c->err) < 0)
+	if (store_registered_model_latest_versions(c->app->store, name, wanted, n_wanted, &v, &n, c->a, c->err) < 0)
 		return -1;
 	render_versions(&c->w, "model_versions", v, n);
 	return 0;
@@ -589,7 +584,7 @@ int api_registry_model_search(struct api_ctx *c)
 	size_t n;
 	bool more;
 	if (registry_search_params(c, FILTER_REGISTERED_MODELS, &lim, &q) < 0 ||
-	    registry(c)->model_search(c->app->store, &q, &m, &n, &more, c->a, c->err) < 0)
+	    store_registered_model_search(c->app->store, &q, &m, &n, &more, c->a, c->err) < 0)
 		return -1;
 	if (n) {
 		jw_key(&c->w, "registered_models");
@@ -610,7 +605,7 @@ int api_registry_version_search(struct api_ctx *c)
 	size_t n;
 	bool more;
 	if (registry_search_params(c, FILTER_MODEL_VERSIONS, &lim, &q) < 0 ||
-	    registry(c)->version_search(c->app->store, &q, &v, &n, &more, c->a, c->err) < 0)
+	    store_model_version_search(c->app->store, &q, &v, &n, &more, c->a, c->err) < 0)
 		return -1;
 	render_versions(&c->w, "model_versions", v, n);
 	search_next_token(c, &q, more);
@@ -632,7 +627,7 @@ static int alias_set(struct api_ctx *c, const char *name, const char *alias)
 	if (validate_alias(c, alias) < 0 || parse_version(c, text, &version) < 0)
 		return -1;
 	actor(c, &who);
-	return registry(c)->alias_set(c->app->store, name, alias, version, &who, c->err);
+	return store_model_alias_set(c->app->store, name, alias, version, &who, c->err);
 }
 
 int api_registry_alias(struct api_ctx *c)
@@ -646,9 +641,9 @@ int api_registry_alias(struct api_ctx *c)
 		return alias_set(c, name, alias);
 	if (c->req->method == HTTP_DELETE) {
 		actor(c, &who);
-		return registry(c)->alias_delete(c->app->store, name, alias, &who, c->err);
+		return store_model_alias_delete(c->app->store, name, alias, &who, c->err);
 	}
-	return respond_version(c, registry(c)->alias_get(c->app->store, name, alias, &v, c->a, c->err), &v);
+	return respond_version(c, store_model_alias_get(c->app->store, name, alias, &v, c->a, c->err), &v);
 }
 
 /* ---- model versions --------------------------------------------------------------------------- */
@@ -661,7 +656,7 @@ static int validate_model_source(struct api_ctx *c, const char *source, const ch
 	const char *path, *dir;
 	if (!is_local_source(c, source, &path))
 		return validate_remote_source(c, source);
-	if (registry(c)->logged->get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
+	if (store_logged_model_get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
 		return -1;
 	path = squeeze_slashes(c, path);
 	if (path[0] == '/' && !has_dot_segment(path, false) && is_local_source(c, m.artifact_location, &dir) &&
@@ -680,8 +675,7 @@ static int validate_model_source(struct api_ctx *c, const char *source, const ch
 static int tag_logged_model(struct api_ctx *c, const char *model_id, const char *name, int64_t version)
 {
 	struct store_logged_model m;
-	const struct store_logged_model_ops *lm = registry(c)->logged;
-	if (lm->get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
+	if (store_logged_model_get(c->app->store, model_id, false, &m, c->a, c->err) < 0)
 		return -1;
 	json_t *list = NULL;
 	for (size_t i = 0; i < m.n_tags && !list; i++)
@@ -702,7 +696,7 @@ static int tag_logged_model(struct api_ctx *c, const char *model_id, const char 
 	json_decref(list);
 	struct store_kv tag = { MODEL_VERSIONS_TAG, arena_strdup(c->a, text ? text : "[]") };
 	free(text);
-	return lm->set_tags(c->app->store, model_id, &tag, 1, c->err);
+	return store_logged_model_set_tags(c->app->store, model_id, &tag, 1, c->err);
 }
 
 int api_registry_version_create(struct api_ctx *c)
@@ -720,7 +714,7 @@ int api_registry_version_create(struct api_ctx *c)
 	if ((from_model ? validate_model_source(c, vc.source, vc.model_id) : validate_source(c, vc.source, vc.run_id)) < 0 ||
 	    resolve_storage(c, vc.source, &vc.storage_location) < 0)
 		return -1;
-	if (registry(c)->version_create(c->app->store, &vc, &v, c->a, c->err) < 0 ||
+	if (store_model_version_create(c->app->store, &vc, &v, c->a, c->err) < 0 ||
 	    (from_model && tag_logged_model(c, vc.model_id, v.name, v.version) < 0))
 		return -1;
 	return respond_version(c, 0, &v);
@@ -733,7 +727,7 @@ int api_registry_version_get(struct api_ctx *c)
 	struct store_model_version v;
 	if (version_params(c, &name, &version) < 0)
 		return -1;
-	return respond_version(c, registry(c)->version_get(c->app->store, name, version, &v, c->a, c->err), &v);
+	return respond_version(c, store_model_version_get(c->app->store, name, version, &v, c->a, c->err), &v);
 }
 
 int api_registry_version_update(struct api_ctx *c)
@@ -744,7 +738,7 @@ int api_registry_version_update(struct api_ctx *c)
 	if (version_params(c, &name, &version) < 0 || param_string(c, "description", &description) < 0)
 		return -1;
 	return respond_version(c,
-			       registry(c)->version_update(c->app->store, name, version, description ? description : "",
+			       store_model_version_update(c->app->store, name, version, description ? description : "",
 							   &v, c->a, c->err),
 			       &v);
 }
@@ -755,7 +749,7 @@ int api_registry_version_delete(struct api_ctx *c)
 	int64_t version;
 	if (version_params(c, &name, &version) < 0)
 		return -1;
-	return registry(c)->version_delete(c->app->store, name, version, c->err);
+	return store_model_version_delete(c->app->store, name, version, c->err);
 }
 
 int api_registry_version_download_uri(struct api_ctx *c)
@@ -764,7 +758,7 @@ int api_registry_version_download_uri(struct api_ctx *c)
 	int64_t version;
 	struct store_model_version v;
 	if (version_params(c, &name, &version) < 0 ||
-	    registry(c)->version_get(c->app->store, name, version, &v, c->a, c->err) < 0)
+	    store_model_version_get(c->app->store, name, version, &v, c->a, c->err) < 0)
 		return -1;
 	jw_kv_str(&c->w, "artifact_uri", v.storage_location ? v.storage_location : v.source);
 	return 0;
@@ -795,7 +789,7 @@ int api_registry_version_transition(struct api_ctx *c)
 		return -1;
 	actor(c, &who);
 	return respond_version(c,
-			       registry(c)->version_transition(c->app->store, name, version, stage, archive, &who, &v,
+			       store_model_version_transition(c->app->store, name, version, stage, archive, &who, &v,
 							       c->a, c->err),
 			       &v);
 }
@@ -806,7 +800,7 @@ int api_registry_version_set_tag(struct api_ctx *c)
 	int64_t version;
 	if (version_params(c, &name, &version) < 0 || tag_params(c, "Model version", &key, &value) < 0)
 		return -1;
-	return registry(c)->version_set_tag(c->app->store, name, version, key, value, c->err);
+	return store_model_version_set_tag(c->app->store, name, version, key, value, c->err);
 }
 
 int api_registry_version_delete_tag(struct api_ctx *c)
@@ -815,7 +809,7 @@ int api_registry_version_delete_tag(struct api_ctx *c)
 	int64_t version;
 	if (version_params(c, &name, &version) < 0 || tag_params(c, "Model version", &key, NULL) < 0)
 		return -1;
-	return registry(c)->version_delete_tag(c->app->store, name, version, key, c->err);
+	return store_model_version_delete_tag(c->app->store, name, version, key, c->err);
 }
 
 /* ---- history ------------------------------------------------------------------------------------ */
@@ -847,7 +841,7 @@ int api_registry_history(struct api_ctx *c)
 		return -1;
 	if (rc == 0 && *text && parse_version(c, text, &version) < 0)
 		return -1;
-	if (registry(c)->history(c->app->store, name, version, &ev, &n, c->a, c->err) < 0)
+	if (store_registry_history(c->app->store, name, version, &ev, &n, c->a, c->err) < 0)
 		return -1;
 	if (!n)
 		return 0;

@@ -68,7 +68,7 @@ static int check_metric(struct api_ctx *c, const struct store_metric *m, const c
 static int store_batch(struct api_ctx *c, const char *run_id, const struct store_batch *b)
 {
 	struct store *st = c->app->store;
-	return st->ops->run_log_batch(st, run_id, b, c->err);
+	return store_run_log_batch(st, run_id, b, c->err);
 }
 
 /* ---- create / get / update / delete --------------------------------------- */
@@ -129,7 +129,7 @@ int api_runs_create(struct api_ctx *c)
 
 	struct store_run run;
 	struct store *st = c->app->store;
-	if (st->ops->run_create(st, &rc, &run, c->a, c->err) < 0)
+	if (store_run_create(st, &rc, &run, c->a, c->err) < 0)
 		return -1;
 	jw_key(&c->w, "run");
 	render_run(&c->w, &run, false);
@@ -143,7 +143,7 @@ int api_runs_get(struct api_ctx *c)
 	if (param_run_id(c, &run_id) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+	if (store_run_get(st, run_id, &run, c->a, c->err) < 0)
 		return -1;
 	jw_key(&c->w, "run");
 	render_run(&c->w, &run, true);
@@ -185,7 +185,7 @@ int api_runs_update(struct api_ctx *c)
 	if (u.run_name)
 		u.run_name = truncate_chars(c, u.run_name, RUN_TAG_VALUE_MAX);
 	struct store *st = c->app->store;
-	if (st->ops->run_update(st, run_id, &u, &info, c->a, c->err) < 0)
+	if (store_run_update(st, run_id, &u, &info, c->a, c->err) < 0)
 		return -1;
 	jw_key(&c->w, "run_info");
 	render_run_info(&c->w, &info);
@@ -198,7 +198,7 @@ static int set_lifecycle(struct api_ctx *c, bool deleted)
 	if (param_run_id(c, &run_id) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	return st->ops->run_set_lifecycle(st, run_id, deleted, c->err);
+	return store_run_set_lifecycle(st, run_id, deleted, c->err);
 }
 
 int api_runs_delete(struct api_ctx *c)
@@ -260,7 +260,7 @@ int api_runs_delete_tag(struct api_ctx *c)
 	if (param_run_id(c, &run_id) < 0 || param_string_required(c, "key", &key) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	return st->ops->run_delete_tag(st, run_id, key, c->err);
+	return store_run_delete_tag(st, run_id, key, c->err);
 }
 
 /* ---- log-batch ------------------------------------------------------------ */
@@ -429,7 +429,7 @@ static int append_model_history(struct api_ctx *c, const char *run_id, json_t *m
 	struct store *st = c->app->store;
 	struct store_run run;
 	json_t *history = NULL;
-	if (st->ops->run_get(st, run_id, &run, c->a, c->err) < 0)
+	if (store_run_get(st, run_id, &run, c->a, c->err) < 0)
 		return -1;
 	for (size_t i = 0; i < run.n_tags; i++)
 		if (strcmp(run.tags[i].key, LOG_MODEL_HISTORY_TAG) == 0)
@@ -552,11 +552,11 @@ int api_runs_log_inputs(struct api_ctx *c)
 	if (model_inputs(c, &models, &n_models) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	if ((n || !n_models) && st->ops->run_log_inputs(st, run_id, in, n, c->err) < 0)
+	if ((n || !n_models) && store_run_log_inputs(st, run_id, in, n, c->err) < 0)
 		return -1;
 	if (!n_models)
 		return 0;
-	return st->ops->registry->logged->link_run(st, run_id, false, models, n_models, c->err);
+	return store_logged_model_link_run(st, run_id, false, models, n_models, c->err);
 }
 
 /* ---- search --------------------------------------------------------------- */
@@ -573,7 +573,7 @@ int api_runs_search(struct api_ctx *c)
 	    search_params(c, FILTER_RUNS, "run_view_type", &q) < 0)
 		return -1;
 	struct store *st = c->app->store;
-	if (st->ops->run_search(st, exp_ids, n_ids, &q, &runs, &n, &more, c->a, c->err) < 0)
+	if (store_run_search(st, exp_ids, n_ids, &q, &runs, &n, &more, c->a, c->err) < 0)
 		return -1;
 	if (n) {
 		jw_key(&c->w, "runs");

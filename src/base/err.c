@@ -21,6 +21,7 @@ int mlf_errorf(struct mlf_err *err, enum mlf_code code, const char *fmt, ...)
 		return -1;
 	va_list ap;
 	err->code = code;
+	err->detail = 0;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);

@@ -49,6 +49,10 @@ enum mlf_code {
 struct mlf_err {
 	enum mlf_code code;
 	char msg[MLF_ERR_MSG_MAX];
+	/* A layer's own finer reason behind `code` (store.h's STORE_ROW_*:
+	 * the row condition a store backend hit), 0 when none; mlf_errorf()
+	 * resets it. */
+	int detail;
 };
 
 /* Fills `err` (which may be NULL) and returns -1, so callers can write

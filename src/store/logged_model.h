@@ -7,13 +7,17 @@
  * results live in the arena the caller passes, inputs are borrowed for the
  * call, functions return 0 or -1 with `err` set, all are thread-safe.
  *
- * The store owns the model id (`m-` + 32 hex), the artifact location
- * (`<experiment artifact_location>/models/<model_id>/artifacts`) and the
- * checks that must be atomic with a write (the experiment or run is
- * active). The API layer owns name validation, generated names and the
- * JSON of tags such as mlflow.modelVersions.
+ * Handlers call the store_logged_model_* front functions (store.c), which
+ * own the messages, the check of order fields, the model id (`m-` + 32
+ * hex) and the artifact location
+ * (`<experiment artifact_location>/models/<model_id>/artifacts`);
+ * store_logged_model_ops is the backend's row half, which owns the checks
+ * that must be atomic with a write (the experiment or run is active),
+ * reported as row conditions. The API layer owns name
+ * validation, generated names and the JSON of tags such as
+ * mlflow.modelVersions.
  *
- * Errors (MLflow's): an unknown or deleted model is RESOURCE_DOES_NOT_EXIST
+ * Errors (MLflow's, worded by the front): an unknown or deleted model is RESOURCE_DOES_NOT_EXIST
  * "Logged model with ID 'X' not found."; an unknown experiment is
  * RESOURCE_DOES_NOT_EXIST; a deleted experiment or run is
  * INVALID_PARAMETER_VALUE.
@@ -65,6 +69,9 @@ struct store_logged_model_create {
 	size_t n_params;
 	const struct store_kv *tags;
 	size_t n_tags;
+	/* Set by the front for the backend (callers leave them NULL). */
+	const char *model_id;
+	const char *artifact_location;
 };
 
 /* Search: experiments, filter, datasets, paging, and order terms.
@@ -74,8 +81,8 @@ struct store_logged_model_create {
  * which orders by the key's latest point (by timestamp, then step) among
  * the points on `dataset_name` / `dataset_digest` when given; models
  * without such a point sort last both ways, NaN just before them. The
- * store maps fields to columns through a whitelist and refuses others with
- * INVALID_PARAMETER_VALUE "Invalid order by field name: X". Without a
+ * front refuses other fields with INVALID_PARAMETER_VALUE "Invalid order by
+ * field name: X"; the backend maps fields to columns through a whitelist. Without a
  * creation term, newest first is the last tie-breaker but one (model_id). */
 struct store_logged_order {
 	const char *field;
@@ -132,5 +139,31 @@ struct store_logged_model_ops {
 	int (*link_run)(struct store *st, const char *run_id, bool outputs, const struct store_model_link *links,
 			size_t n, struct mlf_err *err);
 };
+
+/* ---- the front (store.c): what handlers call; each does what the row
+ * function of the same name above documents, with MLflow's messages. -- */
+
+int store_logged_model_create(struct store *st, const struct store_logged_model_create *lc,
+			      struct store_logged_model *out, struct arena *a, struct mlf_err *err);
+int store_logged_model_get(struct store *st, const char *model_id, bool allow_deleted,
+			   struct store_logged_model *out, struct arena *a, struct mlf_err *err);
+int store_logged_model_finalize(struct store *st, const char *model_id, enum logged_model_status status,
+				struct store_logged_model *out, struct arena *a, struct mlf_err *err);
+int store_logged_model_delete(struct store *st, const char *model_id, struct mlf_err *err);
+int store_logged_model_set_tags(struct store *st, const char *model_id, const struct store_kv *tags, size_t n,
+				struct mlf_err *err);
+int store_logged_model_delete_tag(struct store *st, const char *model_id, const char *key, struct mlf_err *err);
+int store_logged_model_log_params(struct store *st, const char *model_id, const struct store_kv *params, size_t n,
+				  struct mlf_err *err);
+/* Refuses an order field MLflow does not accept before the backend runs. */
+int store_logged_model_search(struct store *st, const struct store_logged_search *q,
+			      struct store_logged_model **out, size_t *n, bool *more, struct arena *a,
+			      struct mlf_err *err);
+int store_logged_model_link_run(struct store *st, const char *run_id, bool outputs,
+				const struct store_model_link *links, size_t n, struct mlf_err *err);
+
+/* The order fields MLflow accepts besides metrics.<key> (NULL-terminated;
+ * a backend maps each to a column). Borrowed static strings. */
+extern const char *const store_logged_order_fields[];
 
 #endif

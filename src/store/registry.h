@@ -6,19 +6,23 @@
  * call, functions return 0 or -1 with `err` set, and every function is
  * thread-safe.
  *
- * The store owns what must be atomic with a write: version numbering (max
- * + 1, never reused), archiving the other versions of a stage, and the
- * history rows written in the same transaction as the change they record.
- * The API layer owns request validation (names, alias rules, stage names,
- * sources, lengths). Stage names reaching the store are canonical ("None",
- * "Staging", "Production", "Archived").
+ * Handlers call the store_registered_model_*, store_model_alias_*,
+ * store_model_version_* and store_registry_history front functions
+ * (store.c), which own the messages and the prompt rule; the backend's
+ * store_registry_ops only reads and writes rows. The backend owns what
+ * must be atomic with a write: version numbering (max + 1, never reused),
+ * archiving the other versions of a stage, and the history rows written in
+ * the same transaction as the change they record. The API layer owns
+ * request validation (names, alias rules, stage names, sources, lengths).
+ * Stage names reaching the store are canonical ("None", "Staging",
+ * "Production", "Archived").
  *
- * Errors: an unknown model is RESOURCE_DOES_NOT_EXIST "Registered Model
- * with name=X not found"; an unknown or deleted version is
- * RESOURCE_DOES_NOT_EXIST "Model Version (name=X, version=N) not found"; a
- * name taken is RESOURCE_ALREADY_EXISTS; an unknown alias on lookup is
- * INVALID_PARAMETER_VALUE "Registered model alias A not found." (MLflow's
- * codes).
+ * Errors (worded by the front): an unknown model is
+ * RESOURCE_DOES_NOT_EXIST "Registered Model with name=X not found"; an
+ * unknown or deleted version is RESOURCE_DOES_NOT_EXIST "Model Version
+ * (name=X, version=N) not found"; a name taken is RESOURCE_ALREADY_EXISTS;
+ * an unknown alias on lookup is INVALID_PARAMETER_VALUE "Registered model
+ * alias A not found." (MLflow's codes).
  */
 #ifndef MLF_REGISTRY_H
 #define MLF_REGISTRY_H
@@ -121,8 +125,8 @@ struct store_registry_ops {
 	/* Removes the model with its versions, tags and aliases (the history stays). */
 	int (*model_delete)(struct store *st, const char *name, struct mlf_err *err);
 	/* Filter and order_by of kind FILTER_REGISTERED_MODELS; `q->view` is
-	 * ignored; max_results may be 0. Models tagged as prompts are left out
-	 * unless the filter names the tag mlflow.prompt.is_prompt. */
+	 * ignored; max_results may be 0; models tagged q->hide_tag = 'true'
+	 * are left out. */
 	int (*model_search)(struct store *st, const struct store_search *q, struct store_registered_model **out,
 			    size_t *n, bool *more, struct arena *a, struct mlf_err *err);
 	int (*model_set_tag)(struct store *st, const char *name, const char *key, const char *value,
@@ -142,7 +146,7 @@ struct store_registry_ops {
 	/* A missing alias is not an error; a missing model is. */
 	int (*alias_delete)(struct store *st, const char *name, const char *alias, const struct store_actor *who,
 			    struct mlf_err *err);
-	/* The version `alias` points at ("latest", any case: the highest version). */
+	/* The version `alias` points at (the front answers "latest"). */
 	int (*alias_get)(struct store *st, const char *name, const char *alias, struct store_model_version *out,
 			 struct arena *a, struct mlf_err *err);
 
@@ -162,7 +166,7 @@ struct store_registry_ops {
 				  bool archive_others, const struct store_actor *who, struct store_model_version *out,
 				  struct arena *a, struct mlf_err *err);
 	/* Filter and order_by of kind FILTER_MODEL_VERSIONS; deleted versions
-	 * and prompt versions are left out. */
+	 * and versions of models tagged q->hide_tag = 'true' are left out. */
 	int (*version_search)(struct store *st, const struct store_search *q, struct store_model_version **out,
 			      size_t *n, bool *more, struct arena *a, struct mlf_err *err);
 	int (*version_set_tag)(struct store *st, const char *name, int64_t version, const char *key,
@@ -177,5 +181,60 @@ struct store_registry_ops {
 	int (*history)(struct store *st, const char *name, int64_t version, struct store_registry_event **out,
 		       size_t *n, struct arena *a, struct mlf_err *err);
 };
+
+/* ---- the front (store.c): what handlers call; each does what the row
+ * function of the same name in store_registry_ops documents, with
+ * MLflow's messages. ---------------------------------------------------- */
+
+int store_registered_model_create(struct store *st, const char *name, const char *description,
+				  const struct store_kv *tags, size_t n_tags, struct store_registered_model *out,
+				  struct arena *a, struct mlf_err *err);
+int store_registered_model_get(struct store *st, const char *name, struct store_registered_model *out,
+			       struct arena *a, struct mlf_err *err);
+int store_registered_model_rename(struct store *st, const char *name, const char *new_name,
+				  struct store_registered_model *out, struct arena *a, struct mlf_err *err);
+int store_registered_model_update(struct store *st, const char *name, const char *description,
+				  struct store_registered_model *out, struct arena *a, struct mlf_err *err);
+int store_registered_model_delete(struct store *st, const char *name, struct mlf_err *err);
+/* Models tagged as prompts (mlflow.prompt.is_prompt = 'true') are left
+ * out unless the filter asks for them (MLflow's rule); conditions on that
+ * tag are then dropped from the filter. */
+int store_registered_model_search(struct store *st, const struct store_search *q,
+				  struct store_registered_model **out, size_t *n, bool *more, struct arena *a,
+				  struct mlf_err *err);
+int store_registered_model_set_tag(struct store *st, const char *name, const char *key, const char *value,
+				   struct mlf_err *err);
+int store_registered_model_delete_tag(struct store *st, const char *name, const char *key, struct mlf_err *err);
+int store_registered_model_latest_versions(struct store *st, const char *name, const char *const *stages,
+					   size_t n_stages, struct store_model_version **out, size_t *n,
+					   struct arena *a, struct mlf_err *err);
+int store_model_alias_set(struct store *st, const char *name, const char *alias, int64_t version,
+			  const struct store_actor *who, struct mlf_err *err);
+int store_model_alias_delete(struct store *st, const char *name, const char *alias, const struct store_actor *who,
+			     struct mlf_err *err);
+/* The version `alias` points at; "latest" (any case) is the highest live
+ * version, as in MLflow. */
+int store_model_alias_get(struct store *st, const char *name, const char *alias, struct store_model_version *out,
+			  struct arena *a, struct mlf_err *err);
+int store_model_version_create(struct store *st, const struct store_version_create *vc,
+			       struct store_model_version *out, struct arena *a, struct mlf_err *err);
+int store_model_version_get(struct store *st, const char *name, int64_t version, struct store_model_version *out,
+			    struct arena *a, struct mlf_err *err);
+int store_model_version_update(struct store *st, const char *name, int64_t version, const char *description,
+			       struct store_model_version *out, struct arena *a, struct mlf_err *err);
+int store_model_version_delete(struct store *st, const char *name, int64_t version, struct mlf_err *err);
+int store_model_version_transition(struct store *st, const char *name, int64_t version, const char *stage,
+				   bool archive_others, const struct store_actor *who, struct store_model_version *out,
+				   struct arena *a, struct mlf_err *err);
+/* Versions of prompts are left out unless the filter asks for them, as
+ * for store_registered_model_search(). */
+int store_model_version_search(struct store *st, const struct store_search *q, struct store_model_version **out,
+			       size_t *n, bool *more, struct arena *a, struct mlf_err *err);
+int store_model_version_set_tag(struct store *st, const char *name, int64_t version, const char *key,
+				const char *value, struct mlf_err *err);
+int store_model_version_delete_tag(struct store *st, const char *name, int64_t version, const char *key,
+				   struct mlf_err *err);
+int store_registry_history(struct store *st, const char *name, int64_t version, struct store_registry_event **out,
+			   size_t *n, struct arena *a, struct mlf_err *err);
 
 #endif

@@ -346,16 +346,14 @@ int sqlite_read_end(struct sqlite_conn *c, int rc)
 	return rc;
 }
 
-/* ---- statements prepared for one use ----------------------------------------- */
+/* ---- cached statements with bound values ------------------------------------ */
 
-sqlite3_stmt *sqlite_vprepare_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
-				    va_list ap)
+sqlite3_stmt *sqlite_vstmt_bound(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types,
+				 va_list ap)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sqlite_conn_fail(c, sql, err);
+	sqlite3_stmt *s = sqlite_conn_stmt(c, id, err);
+	if (!s)
 		return NULL;
-	}
 	for (int i = 0; types[i]; i++) {
 		if (types[i] == 't')
 			sqlite_bind_text(s, i + 1, va_arg(ap, const char *));
@@ -365,25 +363,24 @@ sqlite3_stmt *sqlite_vprepare_bound(struct sqlite_conn *c, struct mlf_err *err, 
 	return s;
 }
 
-sqlite3_stmt *sqlite_prepare_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
-				   ...)
+sqlite3_stmt *sqlite_stmt_bound(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, ...)
 {
 	va_list ap;
 	va_start(ap, types);
-	sqlite3_stmt *s = sqlite_vprepare_bound(c, err, sql, types, ap);
+	sqlite3_stmt *s = sqlite_vstmt_bound(c, err, id, types, ap);
 	va_end(ap);
 	return s;
 }
 
-int sqlite_exec_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
+int sqlite_exec_stmt(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, ...)
 {
 	va_list ap;
 	va_start(ap, types);
-	sqlite3_stmt *s = sqlite_vprepare_bound(c, err, sql, types, ap);
+	sqlite3_stmt *s = sqlite_vstmt_bound(c, err, id, types, ap);
 	va_end(ap);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_done(c, s, err);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc;
 }

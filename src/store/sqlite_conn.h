@@ -101,15 +101,15 @@ int sqlite_step_row(struct sqlite_conn *c, sqlite3_stmt *s, bool *row, struct ml
  * which passes `rc` through. */
 struct sqlite_conn *sqlite_read_begin(struct sqlite_pool *p, struct mlf_err *err);
 int sqlite_read_end(struct sqlite_conn *c, int rc);
-/* A statement prepared for one use (not cached), with values bound in
+/* The cached statement `id` (sqlite_conn_stmt) with values bound in
  * order: `types` has one letter per value, 't' for const char * (NULL
- * binds NULL), 'i' for int64_t. The caller finalizes it. NULL with `err`
- * set when the SQL does not prepare. */
-sqlite3_stmt *sqlite_prepare_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
-				   ...);
-sqlite3_stmt *sqlite_vprepare_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
-				    va_list ap);
-/* The same, stepped once for its effect and finalized. */
-int sqlite_exec_bound(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...);
+ * binds NULL; the text must outlive the steps), 'i' for int64_t.
+ * Borrowed: valid until the next use of `id` on this connection. NULL with
+ * `err` set when it does not prepare. */
+sqlite3_stmt *sqlite_stmt_bound(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, ...);
+sqlite3_stmt *sqlite_vstmt_bound(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types,
+				 va_list ap);
+/* The same, stepped once for its effect and reset. */
+int sqlite_exec_stmt(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, ...);
 
 #endif

@@ -1,11 +1,20 @@
 /*
- * store.h - the tracking store interface: one ops table per backend.
+ * store.h - the tracking store: a front that owns MLflow's rules over a
+ * backend that owns rows.
  *
- * Handlers talk to a `struct store` only through these functions; the
- * backend (SQLite today, PostgreSQL later) is chosen by URI in store_open().
- * The store owns transactions, lifecycle checks that must be atomic with a
- * write (a run must be active to be logged to), de-duplication and the
- * latest-metric rule; the API layer owns request validation (lengths, key
+ * Handlers call only the store_*() functions below (the front, store.c),
+ * never the ops table. The front owns what MLflow defines: input checks
+ * the store is responsible for, every error message a client sees (a
+ * backend reports a row condition, STORE_ROW_*, and the front words it),
+ * defaults (an experiment's artifact location, a run's artifact URI and
+ * id) and rules that span entities (tag mlflow.runName mirrors the run's
+ * name, prompts are left out of registry searches unless asked for).
+ * A backend (SQLite today, PostgreSQL later), chosen by URI in
+ * store_open(), fills a `struct store_ops`: functions that read and write
+ * rows, inside transactions it owns, including the checks that must be
+ * atomic with a write (the experiment or run is still active, the name is
+ * free, the tag existed), which it reports with store_row_fail() rather
+ * than as a message. The API layer owns request parsing (lengths, key
  * names, truncation). Stores never produce JSON.
  *
  * Memory: every result is allocated in the arena the caller passes and is
@@ -107,15 +116,22 @@ struct store_search {
 	enum store_view view;
 	int64_t max_results;
 	int64_t offset;
+	/* Registry searches, set by the front: leave out rows whose tag
+	 * `hide_tag` is 'true' (NULL: none). */
+	const char *hide_tag;
 };
 
 struct store_run_create {
 	int64_t experiment_id;
 	const char *user_id;
-	const char *run_name; /* final name; the store also writes tag mlflow.runName */
+	const char *run_name; /* final name; the front also writes tag mlflow.runName */
 	int64_t start_time;
 	const struct store_kv *tags;
 	size_t n_tags;
+	/* Set by the front for the backend (callers leave them NULL): the new
+	 * run's id and artifact URI. */
+	const char *run_id;
+	const char *artifact_uri;
 };
 
 struct store_run_update {
@@ -123,6 +139,10 @@ struct store_run_update {
 	bool has_end_time;
 	int64_t end_time;
 	const char *run_name; /* NULL or "": unchanged; else also sets tag mlflow.runName */
+	/* Set by the front for the backend (callers leave them NULL): tags to
+	 * upsert with the change. */
+	const struct store_kv *tags;
+	size_t n_tags;
 };
 
 struct store_batch {
@@ -153,14 +173,45 @@ struct store_dataset_summary {
 struct store;
 struct store_registry_ops; /* registry.h */
 
+/* Row conditions a backend reports (store_row_fail) instead of a message;
+ * the front turns each into MLflow's error for the operation at hand. */
+enum store_row {
+	STORE_ROW_NONE = 0,
+	STORE_ROW_EXPERIMENT_MISSING, /* no experiment with that id (or name) */
+	STORE_ROW_EXPERIMENT_DELETED, /* the experiment is not active */
+	STORE_ROW_WRONG_STAGE,        /* not in the lifecycle stage a change starts from */
+	STORE_ROW_NAME_TAKEN,         /* an experiment or registered model has the name */
+	STORE_ROW_RUN_MISSING,
+	STORE_ROW_RUN_DELETED,        /* the run is not active */
+	STORE_ROW_TAG_MISSING,        /* the tag to delete does not exist */
+	STORE_ROW_PARAM_CHANGED,      /* a param was logged before with another value */
+	STORE_ROW_MODEL_MISSING,      /* registered model */
+	STORE_ROW_VERSION_MISSING,    /* model version, or a deleted one */
+	STORE_ROW_NO_VERSIONS,        /* the registered model has no live version */
+	STORE_ROW_ALIAS_MISSING,
+	STORE_ROW_LOGGED_MODEL_MISSING,
+};
+
+/* For backends: fails with row condition `row` (err->detail), which the
+ * front replaces with MLflow's message. Returns -1. */
+int store_row_fail(struct mlf_err *err, enum store_row row);
+
+/* The backend interface. Row functions only: each reads or writes rows in
+ * its own transaction and reports a row condition with store_row_fail();
+ * no MLflow message, default or cross-entity rule lives here. Arguments
+ * are as the front function of the same name documents. */
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
 	const struct store_registry_ops *registry; /* the model registry of this backend */
 
+	/* `artifact_location` NULL or "": `<location_prefix><new id>`. */
 	int (*experiment_create)(struct store *st, const char *name, const char *artifact_location,
-				 const char *artifact_root, const struct store_kv *tags, size_t n_tags,
+				 const char *location_prefix, const struct store_kv *tags, size_t n_tags,
 				 int64_t *id, struct mlf_err *err);
+	/* Inserts experiment 0 named `name` at `location` unless it exists. */
+	int (*experiment_create_default)(struct store *st, const char *name, const char *location,
+					 struct mlf_err *err);
 	int (*experiment_get)(struct store *st, int64_t id, struct store_experiment *out, struct arena *a,
 			      struct mlf_err *err);
 	int (*experiment_get_by_name)(struct store *st, const char *name, struct store_experiment *out,
@@ -180,8 +231,10 @@ struct store_ops {
 	int (*run_update)(struct store *st, const char *run_id, const struct store_run_update *u,
 			  struct store_run_info *out, struct arena *a, struct mlf_err *err);
 	int (*run_set_lifecycle)(struct store *st, const char *run_id, bool deleted, struct mlf_err *err);
+	/* `run_name` (NULL: unchanged) is the run's new name, which the front
+	 * takes from the last tag mlflow.runName of the batch. */
 	int (*run_log_batch)(struct store *st, const char *run_id, const struct store_batch *b,
-			     struct mlf_err *err);
+			     const char *run_name, struct mlf_err *err);
 	int (*run_delete_tag)(struct store *st, const char *run_id, const char *key, struct mlf_err *err);
 	int (*run_log_inputs)(struct store *st, const char *run_id, const struct store_dataset_input *in,
 			      size_t n, struct mlf_err *err);
@@ -203,6 +256,54 @@ struct store_ops {
 struct store {
 	const struct store_ops *ops;
 };
+
+/* ---- the front: what handlers call (store.c) ------------------------------- */
+
+/* Creates an experiment named `name` with `tags`; its artifact location is
+ * `artifact_location`, or `<artifact_root>/<id>` when that is NULL or "".
+ * Sets *id. */
+int store_experiment_create(struct store *st, const char *name, const char *artifact_location,
+			    const char *artifact_root, const struct store_kv *tags, size_t n_tags, int64_t *id,
+			    struct mlf_err *err);
+int store_experiment_get(struct store *st, int64_t id, struct store_experiment *out, struct arena *a,
+			 struct mlf_err *err);
+int store_experiment_get_by_name(struct store *st, const char *name, struct store_experiment *out,
+				 struct arena *a, struct mlf_err *err);
+/* Deletes (`deleted`) or restores an experiment with its runs. */
+int store_experiment_set_lifecycle(struct store *st, int64_t id, bool deleted, struct mlf_err *err);
+int store_experiment_rename(struct store *st, int64_t id, const char *new_name, struct mlf_err *err);
+int store_experiment_set_tag(struct store *st, int64_t id, const char *key, const char *value,
+			     struct mlf_err *err);
+int store_experiment_delete_tag(struct store *st, int64_t id, const char *key, struct mlf_err *err);
+int store_experiment_search(struct store *st, const struct store_search *q, struct store_experiment **out,
+			    size_t *n, bool *more, struct arena *a, struct mlf_err *err);
+
+/* Creates a RUNNING run in an active experiment, named `rc->run_name`
+ * (also written as tag mlflow.runName, over any such tag in rc->tags),
+ * with a new id and the artifact URI `<experiment location>/<id>/artifacts`. */
+int store_run_create(struct store *st, const struct store_run_create *rc, struct store_run *out,
+		     struct arena *a, struct mlf_err *err);
+int store_run_get(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
+		  struct mlf_err *err);
+int store_run_update(struct store *st, const char *run_id, const struct store_run_update *u,
+		     struct store_run_info *out, struct arena *a, struct mlf_err *err);
+int store_run_set_lifecycle(struct store *st, const char *run_id, bool deleted, struct mlf_err *err);
+/* Logs metrics, params and tags to an active run in one transaction; a
+ * tag mlflow.runName also renames the run. A param logged again must keep
+ * its value. */
+int store_run_log_batch(struct store *st, const char *run_id, const struct store_batch *b, struct mlf_err *err);
+int store_run_delete_tag(struct store *st, const char *run_id, const char *key, struct mlf_err *err);
+int store_run_log_inputs(struct store *st, const char *run_id, const struct store_dataset_input *in, size_t n,
+			 struct mlf_err *err);
+int store_run_search(struct store *st, const int64_t *experiment_ids, size_t n_exp, const struct store_search *q,
+		     struct store_run **out, size_t *n, bool *more, struct arena *a, struct mlf_err *err);
+/* See store_ops.metric_history. */
+int store_metric_history(struct store *st, const char *run_id, const char *key, int64_t offset, int64_t limit,
+			 struct store_metric **out, size_t *n, bool *more, struct arena *a, struct mlf_err *err);
+int store_metric_bulk_interval(struct store *st, const struct store_bulk_interval *q, struct store_metric **out,
+			       size_t *n, struct arena *a, struct mlf_err *err);
+int store_dataset_search(struct store *st, const int64_t *experiment_ids, size_t n_exp,
+			 struct store_dataset_summary **out, size_t *n, struct arena *a, struct mlf_err *err);
 
 /* MLflow's down-sampling of chart steps, shared by every backend. `steps`
  * are the sorted distinct steps of the runs, `bounds` each run's min and max
@@ -235,9 +336,9 @@ struct store_options {
 int store_check_uri(const char *uri, struct mlf_err *err);
 /* Opens the backend named by `uri` ("sqlite:///relative.db",
  * "sqlite:////abs/path.db", or a plain path not named like MLflow's file
- * store), refusing what store_check_uri() refuses, applies migrations and makes
- * sure the default experiment 0 exists with artifact location
- * `<artifact_root>/0`. Returns a store the caller frees with store_close(),
+ * store), refusing what store_check_uri() refuses; the backend applies its
+ * migrations, and the front makes sure MLflow's default experiment 0
+ * ("Default") exists with artifact location `<artifact_root>/0`. Returns a store the caller frees with store_close(),
  * or NULL with `err` set. */
 struct store *store_open(const char *uri, const struct store_options *opt, struct mlf_err *err);
 /* The durability named `name` ("normal" or "full"); -1 when unknown. */

@@ -4,8 +4,15 @@
  * Reads run on the calling thread's own connection inside a short read
  * transaction; writes are jobs for the group-commit writer (sqlite_conn.c),
  * so each write op below is a pair: a public function that packs its
- * arguments and a `*_job` that runs on the writer connection. Every SQL
- * text lives in the STMTS table; user values are always bound.
+ * arguments and a `*_job` that runs on the writer connection. Every fixed SQL
+ * text lives in the statement table of store_sqlite_sql.h; user values are
+ * always bound.
+ *
+ * Rows only (store.h): row conditions are reported with store_row_fail()
+ * and worded by the store front, which also owns the defaults and the
+ * mlflow.runName rule; this file keeps the transactions and the checks
+ * that must be atomic with a write (experiment or run still active, name
+ * free, tag present).
  */
 #include "store_sqlite.h"
 #include "../base/buf.h"
@@ -16,80 +23,25 @@
 #include "sqlite_conn.h"
 #include "store_sqlite_int.h"
 #include "store_sqlite_logged.h"
+#include "store_sqlite_sql.h"
 #include <float.h>
 #include <math.h>
 
-#define RUN_NAME_TAG "mlflow.runName"
 #define DATA_CONTEXT_TAG "mlflow.data.context"
 
-/* clang-format off */
-#define STMTS(X) \
-	X(EXP_INSERT, "INSERT INTO experiments(name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(?1, '', 'active', ?2, ?2)") \
-	X(EXP_INSERT_DEFAULT, "INSERT OR IGNORE INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES(0, 'Default', ?1, 'active', ?2, ?2)") \
-	X(EXP_SET_LOCATION, "UPDATE experiments SET artifact_location = ?2 WHERE experiment_id = ?1") \
-	X(EXP_BY_ID, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE experiment_id = ?1") \
-	X(EXP_BY_NAME, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE name = ?1") \
-	X(EXP_TAGS, "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1") \
-	X(EXP_NAME_TAKEN, "SELECT 1 FROM experiments WHERE name = ?1") \
-	X(EXP_SET_STAGE, "UPDATE experiments SET lifecycle_stage = ?2, last_update_time = ?3 WHERE experiment_id = ?1") \
-	X(EXP_RUNS_SET_STAGE, "UPDATE runs SET lifecycle_stage = ?2, deleted_time = ?3 WHERE experiment_id = ?1 AND lifecycle_stage != ?2") \
-	X(EXP_RENAME, "UPDATE experiments SET name = ?2, last_update_time = ?3 WHERE experiment_id = ?1") \
-	X(EXP_TAG_UPSERT, "INSERT INTO experiment_tags(experiment_id, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(experiment_id, key) DO UPDATE SET value = excluded.value") \
-	X(EXP_TAG_DELETE, "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2") \
-	X(RUN_INSERT, "INSERT INTO runs(run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri, lifecycle_stage) VALUES(?1, ?2, ?3, ?4, 'RUNNING', ?5, ?6, 'active')") \
-	X(RUN_BY_UUID, "SELECT run_pk, run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage FROM runs WHERE run_uuid = ?1") \
-	X(RUN_BY_PK, "SELECT run_pk, run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage FROM runs WHERE run_pk = ?1") \
-	X(RUN_SET_STATUS, "UPDATE runs SET status = ?2 WHERE run_pk = ?1") \
-	X(RUN_SET_END, "UPDATE runs SET end_time = ?2 WHERE run_pk = ?1") \
-	X(RUN_SET_NAME, "UPDATE runs SET name = ?2 WHERE run_pk = ?1") \
-	X(RUN_SET_STAGE, "UPDATE runs SET lifecycle_stage = ?2, deleted_time = ?3 WHERE run_pk = ?1") \
-	X(RUN_TAGS, "SELECT key, value FROM tags WHERE run_pk = ?1") \
-	X(RUN_PARAMS, "SELECT key, value FROM params WHERE run_pk = ?1") \
-	X(RUN_LATEST, "SELECT k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk = ?1") \
-	X(RUN_INPUTS, "SELECT d.dataset_pk, d.name, d.digest, d.source_type, d.source, d.schema, d.profile FROM run_inputs i JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE i.run_pk = ?1 ORDER BY i.seq") \
-	X(PAGE_LATEST, "SELECT l.run_pk, k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk IN (SELECT value FROM json_each(?1)) ORDER BY l.run_pk") \
-	X(PAGE_PARAMS, "SELECT run_pk, key, value FROM params WHERE run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk") \
-	X(PAGE_TAGS, "SELECT run_pk, key, value FROM tags WHERE run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk") \
-	X(PAGE_WITH_INPUTS, "SELECT DISTINCT run_pk FROM run_inputs WHERE run_pk IN (SELECT value FROM json_each(?1))") \
-	X(PAGE_OUTPUTS, "SELECT run_pk, model_id, step FROM run_model_links WHERE direction = 'output' AND run_pk IN (SELECT value FROM json_each(?1)) ORDER BY run_pk, link_id") \
-	X(INPUT_TAGS, "SELECT key, value FROM input_tags WHERE run_pk = ?1 AND dataset_pk = ?2") \
-	X(TAG_UPSERT, "INSERT INTO tags(run_pk, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value") \
-	X(TAG_DELETE, "DELETE FROM tags WHERE run_pk = ?1 AND key = ?2") \
-	X(PARAM_INSERT, "INSERT INTO params(run_pk, key, value) VALUES(?1, ?2, ?3) ON CONFLICT(run_pk, key) DO NOTHING") \
-	X(PARAM_GET, "SELECT value FROM params WHERE run_pk = ?1 AND key = ?2") \
-	X(KEY_INSERT, "INSERT OR IGNORE INTO metric_keys(key) VALUES(?1)") \
-	X(KEY_GET, "SELECT key_id FROM metric_keys WHERE key = ?1") \
-	X(MODEL_METRIC_UPSERT, "INSERT OR REPLACE INTO logged_model_metrics(model_id, key, timestamp, step, value, is_nan, run_id, dataset_name, dataset_digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
-	X(METRIC_INSERT, "INSERT OR IGNORE INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-	X(LATEST_UPSERT, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6) " \
-		"ON CONFLICT(run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan " \
-		"WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \
-	X(RUN_KEY_STEPS, "SELECT m.step FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
-	X(RUN_KEY_POINTS, "SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2)") \
-	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = ?1) AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?2) ORDER BY m.timestamp, m.step, m.value LIMIT ?3 OFFSET ?4") \
-	X(DATASET_INSERT, "INSERT OR IGNORE INTO datasets(dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
-	X(DATASET_GET, "SELECT dataset_pk FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3") \
-	X(INPUT_INSERT, "INSERT OR IGNORE INTO run_inputs(run_pk, dataset_pk, seq) VALUES(?1, ?2, (SELECT count(*) FROM run_inputs WHERE run_pk = ?1))") \
-	X(INPUT_TAG_INSERT, "INSERT OR IGNORE INTO input_tags(run_pk, dataset_pk, key, value) VALUES(?1, ?2, ?3, ?4)")
-/* clang-format on */
 
-enum stmt_id {
-#define X(id, sql) S_##id,
-	STMTS(X)
-#undef X
-		S_COUNT
-};
-
+/* Every fixed statement of the SQLite store, tracking, registry and
+ * logged models (store_sqlite_sql.h), in one cache per connection. */
 static const char *const stmt_sql[] = {
 #define X(id, sql) sql,
-	STMTS(X)
+	STMTS(X) REGISTRY_STMTS(X) LOGGED_STMTS(X)
 #undef X
 };
+_Static_assert(ARRAY_SIZE(stmt_sql) == S_COUNT, "statement table out of sync");
 
 struct sqlite_store {
 	struct store base;
 	struct sqlite_pool pool;
-	char *artifact_root;
 };
 
 struct sqlite_pool *store_sqlite_pool(struct store *st)
@@ -118,7 +70,8 @@ static double metric_value(sqlite3_stmt *s, int value_col, int nan_col)
 
 static int exp_missing(int64_t id, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No Experiment with id=%lld exists", (long long)id);
+	(void)id;
+	return store_row_fail(err, STORE_ROW_EXPERIMENT_MISSING);
 }
 
 static void exp_from_row(sqlite3_stmt *s, struct store_experiment *e, struct arena *a)
@@ -178,7 +131,7 @@ static int exp_fetch(struct sqlite_conn *c, int64_t id, struct store_experiment 
 }
 
 struct exp_create_args {
-	const char *name, *location, *root;
+	const char *name, *location, *prefix; /* location NULL: prefix + id */
 	const struct store_kv *tags;
 	size_t n_tags;
 	int64_t id;
@@ -195,7 +148,7 @@ static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (sqlite_step_row(c, s, &taken, err) < 0)
 		return -1;
 	if (taken)
-		return mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS, "Experiment(name=%s) already exists.", x->name);
+		return store_row_fail(err, STORE_ROW_NAME_TAKEN);
 	if (!(s = sqlite_conn_stmt(c, S_EXP_INSERT, err)))
 		return -1;
 	sqlite_bind_text(s, 1, x->name);
@@ -205,15 +158,10 @@ static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	x->id = sqlite3_last_insert_rowid(c->db);
 
 	struct buf loc = BUF_INIT;
-	if (x->location && *x->location) {
+	if (x->location)
 		buf_adds(&loc, x->location);
-	} else {
-		size_t n = strlen(x->root);
-		buf_adds(&loc, x->root);
-		if (n && x->root[n - 1] != '/')
-			buf_addch(&loc, '/');
-		buf_addf(&loc, "%lld", (long long)x->id);
-	}
+	else
+		buf_addf(&loc, "%s%lld", x->prefix, (long long)x->id);
 	if (!(s = sqlite_conn_stmt(c, S_EXP_SET_LOCATION, err))) {
 		buf_release(&loc);
 		return -1;
@@ -236,10 +184,10 @@ static int exp_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 }
 
 static int sq_experiment_create(struct store *st, const char *name, const char *artifact_location,
-				const char *artifact_root, const struct store_kv *tags, size_t n_tags, int64_t *id,
+				const char *location_prefix, const struct store_kv *tags, size_t n_tags, int64_t *id,
 				struct mlf_err *err)
 {
-	struct exp_create_args x = { name, artifact_location, artifact_root, tags, n_tags, 0 };
+	struct exp_create_args x = { name, artifact_location, location_prefix, tags, n_tags, 0 };
 	if (sqlite_pool_write(pool_of(st), exp_create_job, &x, err) < 0)
 		return -1;
 	*id = x.id;
@@ -274,8 +222,7 @@ static int sq_experiment_get_by_name(struct store *st, const char *name, struct 
 	if (sqlite_step_row(c, s, &found, err) < 0)
 		return sqlite_read_end(c, -1);
 	if (!found)
-		return sqlite_read_end(c, mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST,
-					      "Could not find experiment with name '%s'", name));
+		return sqlite_read_end(c, store_row_fail(err, STORE_ROW_EXPERIMENT_MISSING));
 	exp_from_row(s, out, a);
 	return sqlite_read_end(c, exp_load_tags(c, out, a, err));
 }
@@ -290,9 +237,7 @@ static int exp_require_active(struct sqlite_conn *c, int64_t id, struct mlf_err 
 	if (rc == 0 && !found)
 		rc = exp_missing(id, err);
 	else if (rc == 0 && strcmp(e.lifecycle_stage, "active") != 0)
-		rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				"The experiment %lld must be in the 'active' state. Current state is %s.",
-				(long long)id, e.lifecycle_stage);
+		rc = store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED);
 	arena_release(&a);
 	return rc;
 }
@@ -312,8 +257,10 @@ static int exp_stage_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	const char *want_from = x->deleted ? "active" : "deleted";
 	const char *to = x->deleted ? "deleted" : "active";
 	int rc = exp_fetch(c, x->id, &e, &found, &a, err);
-	if (rc == 0 && (!found || strcmp(e.lifecycle_stage, want_from) != 0))
+	if (rc == 0 && !found)
 		rc = exp_missing(x->id, err);
+	else if (rc == 0 && strcmp(e.lifecycle_stage, want_from) != 0)
+		rc = store_row_fail(err, STORE_ROW_WRONG_STAGE);
 	arena_release(&a);
 	if (rc < 0)
 		return -1;
@@ -355,7 +302,7 @@ static int exp_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (rc == 0 && !found)
 		rc = exp_missing(x->id, err);
 	else if (rc == 0 && strcmp(e.lifecycle_stage, "active") != 0)
-		rc = mlf_errorf(err, MLF_INVALID_STATE, "Cannot rename a non-active experiment.");
+		rc = store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED);
 	arena_release(&a);
 	if (rc < 0)
 		return -1;
@@ -366,7 +313,7 @@ static int exp_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (sqlite_step_row(c, s, &taken, err) < 0)
 		return -1;
 	if (taken)
-		return mlf_errorf(err, MLF_BAD_REQUEST, "Experiment(name=%s) already exists.", x->name);
+		return store_row_fail(err, STORE_ROW_NAME_TAKEN);
 	if (!(s = sqlite_conn_stmt(c, S_EXP_RENAME, err)))
 		return -1;
 	sqlite3_bind_int64(s, 1, x->id);
@@ -401,8 +348,7 @@ static int exp_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	if (!x->value && sqlite3_changes(c->db) == 0)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with name: %s in experiment with id %lld",
-				  x->key, (long long)x->id);
+		return store_row_fail(err, STORE_ROW_TAG_MISSING);
 	return 0;
 }
 
@@ -445,9 +391,9 @@ static void view_clause(struct buf *sql, const char *alias, enum store_view view
 static void limit_clause(struct buf *sql, struct sql_binds *binds, const struct store_search *q, struct arena *a)
 {
 	buf_adds(sql, " LIMIT ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results }, a);
 	buf_adds(sql, " OFFSET ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
 }
 
 /* Appends the view filter, the compiled filter, ORDER BY and LIMIT/OFFSET
@@ -456,10 +402,10 @@ static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kin
 		       const struct store_search *q, struct arena *a, struct mlf_err *err)
 {
 	view_clause(sql, alias, q->view);
-	if (sqlgen_where(SQL_SQLITE, kind, &q->filter, sql, binds, a, err) < 0)
+	if (sqlgen_where(&store_sqlite_sql_schema, kind, &q->filter, sql, binds, a, err) < 0)
 		return -1;
 	buf_adds(sql, " ORDER BY ");
-	if (sqlgen_order_by(SQL_SQLITE, kind, &q->order, sql, binds, a, err) < 0)
+	if (sqlgen_order_by(&store_sqlite_sql_schema, kind, &q->order, sql, binds, a, err) < 0)
 		return -1;
 	limit_clause(sql, binds, q, a);
 	return 0;
@@ -471,7 +417,7 @@ static void bind_int_list(struct buf *sql, struct sql_binds *binds, const int64_
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_addch(sql, ',');
-		sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v[i] }, a);
+		sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v[i] }, a);
 	}
 }
 
@@ -537,7 +483,8 @@ out_nodb:
 
 static int run_missing(const char *run_id, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Run with id=%s not found", run_id);
+	(void)run_id;
+	return store_row_fail(err, STORE_ROW_RUN_MISSING);
 }
 
 static void run_info_from_row(sqlite3_stmt *s, struct store_run_info *ri, struct arena *a)
@@ -881,9 +828,7 @@ static int run_require_active(struct sqlite_conn *c, const char *run_id, int64_t
 	if (rc == 0 && !found)
 		rc = run_missing(run_id, err);
 	else if (rc == 0 && strcmp(ri.lifecycle_stage, "active") != 0)
-		rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				"The run %s must be in the 'active' state. Current state is %s.", run_id,
-				ri.lifecycle_stage);
+		rc = store_row_fail(err, STORE_ROW_RUN_DELETED);
 	arena_release(&a);
 	return rc;
 }
@@ -896,20 +841,21 @@ static int tag_upsert(struct sqlite_conn *c, int64_t pk, const char *key, const 
 	sqlite3_bind_int64(s, 1, pk);
 	sqlite_bind_text(s, 2, key);
 	sqlite_bind_text(s, 3, value ? value : "");
-	if (sqlite_step_done(c, s, err) < 0)
-		return -1;
-	if (strcmp(key, RUN_NAME_TAG) != 0)
-		return 0;
-	if (!(s = sqlite_conn_stmt(c, S_RUN_SET_NAME, err)))
+	return sqlite_step_done(c, s, err);
+}
+
+static int run_set_name(struct sqlite_conn *c, int64_t pk, const char *name, struct mlf_err *err)
+{
+	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_SET_NAME, err);
+	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, pk);
-	sqlite_bind_text(s, 2, value ? value : "");
+	sqlite_bind_text(s, 2, name);
 	return sqlite_step_done(c, s, err);
 }
 
 struct run_create_args {
 	const struct store_run_create *rc;
-	char run_id[33];
 	int64_t pk;
 };
 
@@ -924,38 +870,26 @@ static int run_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (ret == 0 && !found)
 		ret = exp_missing(rc->experiment_id, err);
 	else if (ret == 0 && strcmp(e.lifecycle_stage, "active") != 0)
-		ret = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				 "The experiment %lld must be in the 'active' state. Current state is %s.",
-				 (long long)rc->experiment_id, e.lifecycle_stage);
-	if (ret < 0) {
-		arena_release(&a);
+		ret = store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED);
+	arena_release(&a);
+	if (ret < 0)
 		return -1;
-	}
-	util_uuid_hex(x->run_id);
-	char *uri = arena_printf(&a, "%s%s%s/artifacts", e.artifact_location,
-				 *e.artifact_location && e.artifact_location[strlen(e.artifact_location) - 1] == '/' ? "" : "/",
-				 x->run_id);
 	sqlite3_stmt *s = sqlite_conn_stmt(c, S_RUN_INSERT, err);
-	if (!s) {
-		arena_release(&a);
+	if (!s)
 		return -1;
-	}
-	sqlite_bind_text(s, 1, x->run_id);
+	sqlite_bind_text(s, 1, rc->run_id);
 	sqlite3_bind_int64(s, 2, rc->experiment_id);
 	sqlite_bind_text(s, 3, rc->run_name);
 	sqlite_bind_text(s, 4, rc->user_id ? rc->user_id : "");
 	sqlite3_bind_int64(s, 5, rc->start_time);
-	sqlite_bind_text(s, 6, uri);
-	ret = sqlite_step_done(c, s, err);
-	arena_release(&a);
-	if (ret < 0)
+	sqlite_bind_text(s, 6, rc->artifact_uri);
+	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	x->pk = sqlite3_last_insert_rowid(c->db);
 	for (size_t i = 0; i < rc->n_tags; i++)
-		if (strcmp(rc->tags[i].key, RUN_NAME_TAG) != 0 &&
-		    tag_upsert(c, x->pk, rc->tags[i].key, rc->tags[i].value, err) < 0)
+		if (tag_upsert(c, x->pk, rc->tags[i].key, rc->tags[i].value, err) < 0)
 			return -1;
-	return tag_upsert(c, x->pk, RUN_NAME_TAG, rc->run_name, err);
+	return 0;
 }
 
 static int sq_run_create(struct store *st, const struct store_run_create *rc, struct store_run *out,
@@ -964,7 +898,7 @@ static int sq_run_create(struct store *st, const struct store_run_create *rc, st
 	struct run_create_args x = { .rc = rc };
 	if (sqlite_pool_write(pool_of(st), run_create_job, &x, err) < 0)
 		return -1;
-	return sq_run_get(st, x.run_id, out, a, err);
+	return sq_run_get(st, rc->run_id, out, a, err);
 }
 
 struct run_update_args {
@@ -996,8 +930,11 @@ static int run_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		if (sqlite_step_done(c, s, err) < 0)
 			return -1;
 	}
-	if (u->run_name && *u->run_name)
-		return tag_upsert(c, pk, RUN_NAME_TAG, u->run_name, err);
+	if (u->run_name && run_set_name(c, pk, u->run_name, err) < 0)
+		return -1;
+	for (size_t i = 0; i < u->n_tags; i++)
+		if (tag_upsert(c, pk, u->tags[i].key, u->tags[i].value, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -1190,7 +1127,7 @@ out:
 	return rc;
 }
 
-static int log_params(struct sqlite_conn *c, const char *run_id, int64_t pk, const struct store_kv *p, size_t n,
+static int log_params(struct sqlite_conn *c, int64_t pk, const struct store_kv *p, size_t n,
 		      struct mlf_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -1214,10 +1151,7 @@ static int log_params(struct sqlite_conn *c, const char *run_id, int64_t pk, con
 			return -1;
 		const char *old = found ? (const char *)sqlite3_column_text(s, 0) : "";
 		if (strcmp(old, value) != 0)
-			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-					  "Changing param values is not allowed. Param with key='%s' was already logged "
-					  "with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
-					  p[i].key, old, run_id, value);
+			return store_row_fail(err, STORE_ROW_PARAM_CHANGED);
 	}
 	return 0;
 }
@@ -1225,6 +1159,7 @@ static int log_params(struct sqlite_conn *c, const char *run_id, int64_t pk, con
 struct batch_args {
 	const char *run_id;
 	const struct store_batch *b;
+	const char *run_name; /* NULL: unchanged */
 };
 
 static int log_batch_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -1233,18 +1168,19 @@ static int log_batch_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	const struct store_batch *b = x->b;
 	int64_t pk;
 	if (run_require_active(c, x->run_id, &pk, err) < 0 ||
-	    log_params(c, x->run_id, pk, b->params, b->n_params, err) < 0 ||
+	    log_params(c, pk, b->params, b->n_params, err) < 0 ||
 	    log_metrics(c, x->run_id, pk, b->metrics, b->n_metrics, err) < 0)
 		return -1;
 	for (size_t i = 0; i < b->n_tags; i++)
 		if (tag_upsert(c, pk, b->tags[i].key, b->tags[i].value, err) < 0)
 			return -1;
-	return 0;
+	return x->run_name ? run_set_name(c, pk, x->run_name, err) : 0;
 }
 
-static int sq_run_log_batch(struct store *st, const char *run_id, const struct store_batch *b, struct mlf_err *err)
+static int sq_run_log_batch(struct store *st, const char *run_id, const struct store_batch *b, const char *run_name,
+			    struct mlf_err *err)
 {
-	struct batch_args x = { run_id, b };
+	struct batch_args x = { run_id, b, run_name };
 	return sqlite_pool_write(pool_of(st), log_batch_job, &x, err);
 }
 
@@ -1266,8 +1202,7 @@ static int tag_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (sqlite_step_done(c, s, err) < 0)
 		return -1;
 	if (sqlite3_changes(c->db) == 0)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with name: %s in run with id %s", x->key,
-				  x->run_id);
+		return store_row_fail(err, STORE_ROW_TAG_MISSING);
 	return 0;
 }
 
@@ -1671,34 +1606,32 @@ out:
 /* ---- lifecycle ------------------------------------------------------------ */
 
 struct default_exp_args {
-	const char *root;
+	const char *name, *location;
 };
 
 static int default_exp_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 {
 	struct default_exp_args *x = arg;
-	size_t n = strlen(x->root);
-	struct buf loc = BUF_INIT;
-	buf_adds(&loc, x->root);
-	if (n && x->root[n - 1] != '/')
-		buf_addch(&loc, '/');
-	buf_addch(&loc, '0');
 	sqlite3_stmt *s = sqlite_conn_stmt(c, S_EXP_INSERT_DEFAULT, err);
-	int rc = -1;
-	if (s) {
-		sqlite3_bind_text(s, 1, loc.ptr, (int)loc.len, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 2, util_now_ms());
-		rc = sqlite_step_done(c, s, err);
-	}
-	buf_release(&loc);
-	return rc;
+	if (!s)
+		return -1;
+	sqlite_bind_text(s, 1, x->location);
+	sqlite3_bind_int64(s, 2, util_now_ms());
+	sqlite_bind_text(s, 3, x->name);
+	return sqlite_step_done(c, s, err);
+}
+
+static int sq_experiment_create_default(struct store *st, const char *name, const char *location,
+					struct mlf_err *err)
+{
+	struct default_exp_args x = { name, location };
+	return sqlite_pool_write(pool_of(st), default_exp_job, &x, err);
 }
 
 static void sq_close(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
 	sqlite_pool_release(&s->pool);
-	free(s->artifact_root);
 	free(s);
 }
 
@@ -1707,6 +1640,7 @@ static const struct store_ops sqlite_ops = {
 	.close = sq_close,
 	.registry = &store_sqlite_registry_ops,
 	.experiment_create = sq_experiment_create,
+	.experiment_create_default = sq_experiment_create_default,
 	.experiment_get = sq_experiment_get,
 	.experiment_get_by_name = sq_experiment_get_by_name,
 	.experiment_set_lifecycle = sq_experiment_set_lifecycle,
@@ -1730,18 +1664,10 @@ static const struct store_ops sqlite_ops = {
 struct store *store_sqlite_open(const char *path, const struct store_options *opt, struct mlf_err *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof(*s));
-	const char *artifact_root = opt->artifact_root;
 	s->base.ops = &sqlite_ops;
-	s->artifact_root = xstrdup(artifact_root);
 	if (sqlite_pool_init(&s->pool, path, schema_sqlite_migrations, ARRAY_SIZE(schema_sqlite_migrations), stmt_sql,
 			     S_COUNT, opt->durability == STORE_DURABILITY_FULL, err) < 0) {
-		free(s->artifact_root);
 		free(s);
-		return NULL;
-	}
-	struct default_exp_args x = { artifact_root };
-	if (sqlite_pool_write(&s->pool, default_exp_job, &x, err) < 0) {
-		sq_close(&s->base);
 		return NULL;
 	}
 	return &s->base;

@@ -9,6 +9,7 @@
 #include "registry.h"
 #include "sqlite_conn.h"
 #include "store.h"
+#include "store_sqlite.h"
 #include "../search/sqlgen.h"
 
 /* The connection pool of a SQLite store. Borrowed. */

@@ -4,21 +4,22 @@
  * create, get, finalize, delete, tags, params, search, and the links
  * between runs and models that runs/outputs and log-inputs make.
  *
- * Like the registry half, statements are prepared per call (the traffic is
- * a handful of requests per logged model) and every value is bound. Writes
- * are group-commit jobs that check what they depend on (the experiment or
- * run is active, the model exists) on the write connection, so the check
- * and the change are one transaction. Reads run in one read transaction.
+ * Rows only (store.h): the front picks the model id and artifact location,
+ * checks order fields and words the row conditions reported here. Fixed
+ * statements come from the store's statement cache (store_sqlite_sql.h);
+ * the search statement, which sqlgen builds per request, is prepared per
+ * call. Every value is bound. Writes are group-commit jobs that check what
+ * they depend on (the experiment or run is active, the model exists) on
+ * the write connection, so the check and the change are one transaction.
+ * Reads run in one read transaction.
  */
 #include "store_sqlite_logged.h"
 #include "store_sqlite_int.h"
+#include "store_sqlite_sql.h"
 #include "../base/util.h"
 #include <math.h>
 #include <stdarg.h>
 
-#define MODEL_COLS                                                                                      \
-	"model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, " \
-	"lifecycle_stage, model_type, source_run_id, status_message"
 #define MODEL_COLS_G                                                                                              \
 	"g.model_id, g.experiment_id, g.name, g.artifact_location, g.creation_time, g.last_updated_time, g.status, " \
 	"g.lifecycle_stage, g.model_type, g.source_run_id, g.status_message"
@@ -27,7 +28,8 @@
 
 static int model_missing(const char *model_id, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Logged model with ID '%s' not found.", model_id);
+	(void)model_id;
+	return store_row_fail(err, STORE_ROW_LOGGED_MODEL_MISSING);
 }
 
 /* The experiment of an existing model (deleted ones included, as MLflow's
@@ -35,13 +37,13 @@ static int model_missing(const char *model_id, struct mlf_err *err)
 static int find_model(struct sqlite_conn *c, const char *model_id, int64_t *experiment_id, struct mlf_err *err)
 {
 	bool found;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT experiment_id FROM logged_models WHERE model_id = ?1", "t", model_id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_MODEL_EXPERIMENT, "t", model_id);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
 	if (rc == 0 && found)
 		*experiment_id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	return found ? 0 : model_missing(model_id, err);
@@ -53,9 +55,7 @@ static int active_experiment(struct sqlite_conn *c, int64_t id, const char **loc
 {
 	bool found;
 	const char *stage = NULL;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				  "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?1", "i",
-				  id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_EXPERIMENT, "i", id);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
@@ -63,15 +63,13 @@ static int active_experiment(struct sqlite_conn *c, int64_t id, const char **loc
 		*location = sqlite_col_text(s, 0, a);
 		stage = sqlite_col_text(s, 1, a);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	if (!found)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No Experiment with id=%lld exists", (long long)id);
+		return store_row_fail(err, STORE_ROW_EXPERIMENT_MISSING);
 	if (strcmp(stage, "active") != 0)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				  "The experiment %lld must be in the 'active' state. Current state is %s.", (long long)id,
-				  stage);
+		return store_row_fail(err, STORE_ROW_EXPERIMENT_DELETED);
 	return 0;
 }
 
@@ -80,8 +78,7 @@ static int active_run(struct sqlite_conn *c, const char *run_id, int64_t *pk, st
 {
 	bool found;
 	bool active = false;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT run_pk, lifecycle_stage = 'active' FROM runs WHERE run_uuid = ?1", "t",
-				  run_id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_RUN_ACTIVE, "t", run_id);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
@@ -89,14 +86,13 @@ static int active_run(struct sqlite_conn *c, const char *run_id, int64_t *pk, st
 		*pk = sqlite3_column_int64(s, 0);
 		active = sqlite3_column_int(s, 1) != 0;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	if (!found)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Run with id=%s not found", run_id);
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
 	if (!active)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				  "The run %s must be in the 'active' state. Current state is deleted.", run_id);
+		return store_row_fail(err, STORE_ROW_RUN_DELETED);
 	return 0;
 }
 
@@ -122,10 +118,7 @@ static int load_metrics(struct sqlite_conn *c, struct store_logged_model *m, str
 {
 	size_t cap = 0;
 	int rc;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				  "SELECT key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest "
-				  "FROM logged_model_metrics WHERE model_id = ?1 ORDER BY key, timestamp, step",
-				  "t", m->model_id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_METRICS, "t", m->model_id);
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -145,27 +138,25 @@ static int load_metrics(struct sqlite_conn *c, struct store_logged_model *m, str
 		lm->dataset_name = sqlite_col_text(s, 6, a);
 		lm->dataset_digest = sqlite_col_text(s, 7, a);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "logged model metrics", err);
 }
 
 /* Tags, params and metrics of a loaded model. */
 static int load_children(struct sqlite_conn *c, struct store_logged_model *m, struct arena *a, struct mlf_err *err)
 {
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT key, value FROM logged_model_tags WHERE model_id = ?1 ORDER BY key",
-				  "t", m->model_id);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_TAGS, "t", m->model_id);
 	if (!s || store_sqlite_load_kv(c, s, &m->tags, &m->n_tags, a, err) < 0) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
-	s = sqlite_prepare_bound(c, err, "SELECT key, value FROM logged_model_params WHERE model_id = ?1 ORDER BY key", "t",
-		    m->model_id);
+	sqlite3_reset(s);
+	s = sqlite_stmt_bound(c, err, S_LM_PARAMS, "t", m->model_id);
 	if (!s || store_sqlite_load_kv(c, s, &m->params, &m->n_params, a, err) < 0) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return load_metrics(c, m, a, err);
 }
 
@@ -173,16 +164,13 @@ static int model_read(struct sqlite_conn *c, const char *model_id, bool allow_de
 		      struct arena *a, struct mlf_err *err)
 {
 	bool found;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				  "SELECT " MODEL_COLS " FROM logged_models WHERE model_id = ?1 AND "
-				  "(?2 OR lifecycle_stage = 'active')",
-				  "ti", model_id, (int64_t)allow_deleted);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_MODEL_GET, "ti", model_id, (int64_t)allow_deleted);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
 	if (rc == 0 && found)
 		model_from_row(s, out, a);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	if (!found)
@@ -231,12 +219,12 @@ static const char *order_column(const char *field)
 
 static void bind_text(struct buf *sql, struct sql_binds *binds, const char *text, struct arena *a)
 {
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = text }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = text }, a);
 }
 
 static void bind_int(struct buf *sql, struct sql_binds *binds, int64_t v, struct arena *a)
 {
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = v }, a);
 }
 
 /* "(SELECT <what> FROM the latest point of the order term's metric)": by
@@ -271,12 +259,9 @@ static int order_term(struct buf *sql, struct sql_binds *binds, const struct sto
 		buf_addf(sql, " %s, ", dir);
 		return 0;
 	}
-	if (strchr(o->field, '.'))
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				  "Invalid order by field name: %s. Only metrics are supported.", o->field);
 	const char *col = order_column(o->field);
-	if (!col)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Invalid order by field name: %s", o->field);
+	if (!col) /* the front lets only store_logged_order_fields through */
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "no column for order field %s", o->field);
 	*has_creation |= !strcmp(col, "g.creation_time");
 	buf_addf(sql, "%s %s, ", col, dir);
 	return 0;
@@ -323,7 +308,7 @@ static int search_sql(const struct store_logged_search *q, struct buf *sql, stru
 		bind_int(sql, binds, q->experiment_ids[i], a);
 	}
 	buf_addch(sql, ')');
-	if (sqlgen_where_datasets(SQL_SQLITE, FILTER_LOGGED_MODELS, &q->filter, &ds, sql, binds, a, err) < 0)
+	if (sqlgen_where_datasets(&store_sqlite_sql_schema, FILTER_LOGGED_MODELS, &q->filter, &ds, sql, binds, a, err) < 0)
 		return -1;
 	if (q->n_datasets && !mentions_metrics(&q->filter))
 		on_datasets(sql, binds, q, a);
@@ -395,10 +380,7 @@ int store_sqlite_load_model_links(struct sqlite_conn *c, int64_t run_pk, struct 
 {
 	size_t cap_in = 0, cap_out = 0;
 	int rc;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				  "SELECT direction = 'output', model_id, step FROM run_model_links WHERE run_pk = ?1 "
-				  "ORDER BY link_id",
-				  "i", run_pk);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_LM_RUN_LINKS, "i", run_pk);
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -412,7 +394,7 @@ int store_sqlite_load_model_links(struct sqlite_conn *c, int64_t run_pk, struct 
 		(*list)[*n].model_id = sqlite_col_text(s, 1, a);
 		(*list)[(*n)++].step = sqlite3_column_int64(s, 2);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "run model links", err);
 }
 
@@ -428,21 +410,15 @@ struct logged_args {
 	bool outputs;
 };
 
-static int upsert_pairs(struct sqlite_conn *c, const char *table_sql, const char *model_id, const struct store_kv *kv,
+static int upsert_pairs(struct sqlite_conn *c, enum stmt_id upsert, const char *model_id, const struct store_kv *kv,
 			size_t n, struct mlf_err *err)
 {
 	for (size_t i = 0; i < n; i++)
-		if (sqlite_exec_bound(c, err, table_sql, "ttt", model_id, kv[i].key, kv[i].value ? kv[i].value : "") < 0)
+		if (sqlite_exec_stmt(c, err, upsert, "ttt", model_id, kv[i].key, kv[i].value ? kv[i].value : "") < 0)
 			return -1;
 	return 0;
 }
 
-#define TAG_UPSERT                                                                  \
-	"INSERT INTO logged_model_tags (model_id, key, value) VALUES (?1, ?2, ?3) " \
-	"ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
-#define PARAM_UPSERT                                                                  \
-	"INSERT INTO logged_model_params (model_id, key, value) VALUES (?1, ?2, ?3) " \
-	"ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
 
 static int create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 {
@@ -454,19 +430,12 @@ static int create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int rc = -1;
 	if (active_experiment(c, lc->experiment_id, &root, &a, err) < 0)
 		goto out;
-	size_t len = strlen(root);
-	while (len && root[len - 1] == '/')
-		len--;
-	const char *location = arena_printf(&a, "%.*s/models/%s/artifacts", (int)len, root, x->model_id);
-	if (sqlite_exec_bound(c, err,
-		 "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_time, "
-		 "last_updated_time, status, lifecycle_stage, model_type, source_run_id) "
-		 "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 'active', ?7, ?8)",
-		 "tittiitt", x->model_id, lc->experiment_id, lc->name, location, now, (int64_t)LOGGED_MODEL_PENDING,
-		 lc->model_type ? lc->model_type : "", lc->source_run_id ? lc->source_run_id : "") < 0)
+	if (sqlite_exec_stmt(c, err, S_LM_MODEL_INSERT, "tittiitt", x->model_id, lc->experiment_id, lc->name,
+			     lc->artifact_location, now, (int64_t)LOGGED_MODEL_PENDING,
+			     lc->model_type ? lc->model_type : "", lc->source_run_id ? lc->source_run_id : "") < 0)
 		goto out;
-	if (upsert_pairs(c, PARAM_UPSERT, x->model_id, lc->params, lc->n_params, err) < 0 ||
-	    upsert_pairs(c, TAG_UPSERT, x->model_id, lc->tags, lc->n_tags, err) < 0)
+	if (upsert_pairs(c, S_LM_PARAM_UPSERT, x->model_id, lc->params, lc->n_params, err) < 0 ||
+	    upsert_pairs(c, S_LM_TAG_UPSERT, x->model_id, lc->tags, lc->n_tags, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -476,8 +445,7 @@ out:
 
 static int touch(struct sqlite_conn *c, const char *model_id, struct mlf_err *err)
 {
-	return sqlite_exec_bound(c, err, "UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1", "ti", model_id,
-		    util_now_ms());
+	return sqlite_exec_stmt(c, err, S_LM_MODEL_TOUCH, "ti", model_id, util_now_ms());
 }
 
 static int finalize_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -486,8 +454,7 @@ static int finalize_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return sqlite_exec_bound(c, err, "UPDATE logged_models SET status = ?2, last_updated_time = ?3 WHERE model_id = ?1", "tii",
-		    x->model_id, (int64_t)x->status, util_now_ms());
+	return sqlite_exec_stmt(c, err, S_LM_MODEL_SET_STATUS, "tii", x->model_id, (int64_t)x->status, util_now_ms());
 }
 
 static int delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -496,16 +463,14 @@ static int delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return sqlite_exec_bound(c, err,
-		    "UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = ?2 WHERE model_id = ?1",
-		    "ti", x->model_id, util_now_ms());
+	return sqlite_exec_stmt(c, err, S_LM_MODEL_DELETE, "ti", x->model_id, util_now_ms());
 }
 
 static int tags_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 {
 	struct logged_args *x = arg;
 	int64_t exp;
-	if (find_model(c, x->model_id, &exp, err) < 0 || upsert_pairs(c, TAG_UPSERT, x->model_id, x->kv, x->n, err) < 0)
+	if (find_model(c, x->model_id, &exp, err) < 0 || upsert_pairs(c, S_LM_TAG_UPSERT, x->model_id, x->kv, x->n, err) < 0)
 		return -1;
 	return touch(c, x->model_id, err);
 }
@@ -516,7 +481,7 @@ static int params_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0)
 		return -1;
-	return upsert_pairs(c, PARAM_UPSERT, x->model_id, x->kv, x->n, err);
+	return upsert_pairs(c, S_LM_PARAM_UPSERT, x->model_id, x->kv, x->n, err);
 }
 
 static int delete_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -524,11 +489,10 @@ static int delete_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	struct logged_args *x = arg;
 	int64_t exp;
 	if (find_model(c, x->model_id, &exp, err) < 0 ||
-	    sqlite_exec_bound(c, err, "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2", "tt", x->model_id, x->key) < 0)
+	    sqlite_exec_stmt(c, err, S_LM_TAG_DELETE, "tt", x->model_id, x->key) < 0)
 		return -1;
 	if (sqlite3_changes(c->db) == 0)
-		return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No tag with key '%s' found for model with ID '%s'.",
-				  x->key, x->model_id);
+		return store_row_fail(err, STORE_ROW_TAG_MISSING);
 	return 0;
 }
 
@@ -539,9 +503,7 @@ static int link_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (active_run(c, x->run_id, &pk, err) < 0)
 		return -1;
 	for (size_t i = 0; i < x->n; i++)
-		if (sqlite_exec_bound(c, err,
-			 "INSERT OR IGNORE INTO run_model_links (run_pk, direction, model_id, step) VALUES (?1, ?2, ?3, ?4)",
-			 "itti", pk, x->outputs ? "output" : "input", x->links[i].model_id,
+		if (sqlite_exec_stmt(c, err, S_LM_LINK_INSERT, "itti", pk, x->outputs ? "output" : "input", x->links[i].model_id,
 			 x->outputs ? x->links[i].step : (int64_t)0) < 0)
 			return -1;
 	return 0;
@@ -558,9 +520,7 @@ static int lm_write(struct store *st, int (*job)(struct sqlite_conn *, void *, s
 static int sq_create(struct store *st, const struct store_logged_model_create *lc, struct store_logged_model *out,
 		     struct arena *a, struct mlf_err *err)
 {
-	char hex[33];
-	util_uuid_hex(hex);
-	struct logged_args x = { .lc = lc, .model_id = arena_printf(a, "m-%s", hex) };
+	struct logged_args x = { .lc = lc, .model_id = lc->model_id };
 	if (lm_write(st, create_job, &x, err) < 0)
 		return -1;
 	return sq_get(st, x.model_id, false, out, a, err);

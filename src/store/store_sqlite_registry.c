@@ -2,9 +2,11 @@
  * store_sqlite_registry.c - the model registry on the SQLite store
  * (migration 2 of schema_sqlite.h; docs/storage.md describes the tables).
  *
- * Registry traffic is light, so statements are prepared per call and
- * finalized before the call returns (the tracking statement cache is not
- * extended from here). Writes run as group-commit jobs: each job looks the
+ * Rows only (store.h): the front words the row conditions reported here
+ * and applies the prompt rule (q->hide_tag). Fixed statements come from
+ * the store's statement cache (their SQL is in store_sqlite_sql.h); only
+ * search statements, which sqlgen builds per request, are prepared per
+ * call and finalized. Writes run as group-commit jobs: each job looks the
  * model or version up on the write connection, changes it and appends its
  * history rows in the same transaction, and a failing job rolls back
  * alone. Reads run inside one read transaction for a consistent view.
@@ -12,38 +14,31 @@
  */
 #include "store_sqlite_int.h"
 #include "store_sqlite_logged.h"
+#include "store_sqlite_sql.h"
 #include "../base/util.h"
 #include "../search/sqlgen.h"
 #include <stdarg.h>
 #include <strings.h>
 
-#define STAGE_DELETED "Deleted_Internal"
-#define PROMPT_TAG "mlflow.prompt.is_prompt"
 
-/* The columns version_from_row reads, from model_versions v joined with
- * registered_models m. */
-#define VERSION_COLS                                                                                        \
-	"m.name, v.version, v.creation_time, v.last_updated_time, v.user_id, v.current_stage, v.description, " \
-	"v.source, v.storage_location, v.run_id, v.run_link, v.status, v.status_message, v.model_pk, v.model_id"
-#define VERSION_FROM " FROM model_versions v JOIN registered_models m ON m.model_pk = v.model_pk"
 
-/* ---- statements for one use (sqlite_prepare_bound and friends) ---------- */
+/* ---- cached statements -------------------------------------------------- */
 
-/* Reads the integer in the first column of the first row, if any; `types`
- * and the values as for sqlite_prepare_bound(). */
-static int q_int(struct sqlite_conn *c, struct mlf_err *err, bool *found, int64_t *out, const char *sql,
+/* Reads the integer in the first column of the first row of statement
+ * `id`, if any; `types` and the values as for sqlite_stmt_bound(). */
+static int q_int(struct sqlite_conn *c, struct mlf_err *err, bool *found, int64_t *out, size_t id,
 		 const char *types, ...)
 {
 	va_list ap;
 	va_start(ap, types);
-	sqlite3_stmt *s = sqlite_vprepare_bound(c, err, sql, types, ap);
+	sqlite3_stmt *s = sqlite_vstmt_bound(c, err, id, types, ap);
 	va_end(ap);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, found, err);
 	if (rc == 0 && *found)
 		*out = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc;
 }
 
@@ -51,19 +46,21 @@ static int q_int(struct sqlite_conn *c, struct mlf_err *err, bool *found, int64_
 
 static int model_missing(const char *name, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Registered Model with name=%s not found", name);
+	(void)name;
+	return store_row_fail(err, STORE_ROW_MODEL_MISSING);
 }
 
 static int version_missing(const char *name, int64_t version, struct mlf_err *err)
 {
-	return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Model Version (name=%s, version=%lld) not found", name,
-			  (long long)version);
+	(void)name;
+	(void)version;
+	return store_row_fail(err, STORE_ROW_VERSION_MISSING);
 }
 
 static int find_model(struct sqlite_conn *c, const char *name, int64_t *pk, struct mlf_err *err)
 {
 	bool found;
-	if (q_int(c, err, &found, pk, "SELECT model_pk FROM registered_models WHERE name = ?1", "t", name) < 0)
+	if (q_int(c, err, &found, pk, S_REG_MODEL_PK, "t", name) < 0)
 		return -1;
 	return found ? 0 : model_missing(name, err);
 }
@@ -72,17 +69,14 @@ static int find_model(struct sqlite_conn *c, const char *name, int64_t *pk, stru
 static int find_version(struct sqlite_conn *c, const char *name, int64_t version, int64_t *pk, struct mlf_err *err)
 {
 	bool found;
-	if (q_int(c, err, &found, pk,
-		  "SELECT v.model_pk" VERSION_FROM " WHERE m.name = ?1 AND v.version = ?2 AND v.current_stage != '" STAGE_DELETED
-		  "'",
-		  "ti", name, version) < 0)
+	if (q_int(c, err, &found, pk, S_REG_VERSION_PK, "ti", name, version) < 0)
 		return -1;
 	return found ? 0 : version_missing(name, version, err);
 }
 
 static int touch_model(struct sqlite_conn *c, int64_t pk, int64_t now, struct mlf_err *err)
 {
-	return sqlite_exec_bound(c, err, "UPDATE registered_models SET last_updated_time = ?2 WHERE model_pk = ?1", "ii", pk, now);
+	return sqlite_exec_stmt(c, err, S_REG_MODEL_TOUCH, "ii", pk, now);
 }
 
 /* ---- loading rows ------------------------------------------------------------ */
@@ -107,7 +101,7 @@ static void version_from_row(sqlite3_stmt *s, struct store_model_version *v, int
 	v->model_id = sqlite_col_text(s, 14, a);
 }
 
-/* Steps `s` (finalizing it) to the end, collecting (key, value) rows. */
+/* Steps `s` to the end, collecting (key, value) rows. */
 static int load_pairs(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **out, size_t *n, struct arena *a,
 		      struct mlf_err *err)
 {
@@ -116,7 +110,7 @@ static int load_pairs(struct sqlite_conn *c, sqlite3_stmt *s, struct store_kv **
 	if (!s)
 		return -1;
 	int rc = store_sqlite_load_kv(c, s, out, n, a, err);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc;
 }
 
@@ -124,10 +118,7 @@ static int version_load_aliases(struct sqlite_conn *c, int64_t pk, struct store_
 				struct mlf_err *err)
 {
 	struct store_kv *kv;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				    "SELECT alias, NULL FROM registered_model_aliases WHERE model_pk = ?1 AND version = ?2 "
-				    "ORDER BY alias",
-				    "ii", pk, v->version);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_VERSION_ALIASES, "ii", pk, v->version);
 	if (load_pairs(c, s, &kv, &v->n_aliases, a, err) < 0)
 		return -1;
 	v->aliases = arena_alloc(a, (v->n_aliases ? v->n_aliases : 1) * sizeof(*v->aliases));
@@ -208,7 +199,7 @@ static int load_grouped_pairs(struct sqlite_conn *c, sqlite3_stmt *s, const stru
 		all[n].value = sqlite_col_text(s, 3, a);
 		owner[n++] = (int64_t)k->idx;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return sqlite_conn_fail(c, "registry children", err);
 	for (size_t i = 0; i < n;) {
@@ -234,11 +225,7 @@ static int versions_load_tags(struct sqlite_conn *c, struct store_model_version 
 	for (size_t i = 0; i < n; i++)
 		versions[i] = v[i].version;
 	struct key_slot *slots = key_index(pks, versions, n, true, &json, a);
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				    "SELECT model_pk, version, key, value FROM model_version_tags WHERE (model_pk, version) "
-				    "IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) "
-				    "ORDER BY model_pk, version, key",
-				    "t", json.ptr);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_VERSIONS_TAGS, "t", json.ptr);
 	int rc = s ? load_grouped_pairs(c, s, slots, n,
 					(struct kv_target){ &v[0].tags, &v[0].n_tags, sizeof(*v) }, a, err)
 		   : -1;
@@ -267,7 +254,7 @@ static int load_versions_pks(struct sqlite_conn *c, sqlite3_stmt *s, struct stor
 		version_from_row(s, &(*out)[*n], &pks[*n], a);
 		(*n)++;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return sqlite_conn_fail(c, "registry versions", err);
 	if (pks_out)
@@ -287,10 +274,7 @@ static int version_read(struct sqlite_conn *c, const char *name, int64_t version
 {
 	struct store_model_version *list;
 	size_t n;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				    "SELECT " VERSION_COLS VERSION_FROM " WHERE m.name = ?1 AND v.version = ?2 AND "
-				    "v.current_stage != '" STAGE_DELETED "'",
-				    "ti", name, version);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_VERSION_GET, "ti", name, version);
 	if (load_versions(c, s, &list, &n, a, err) < 0)
 		return -1;
 	if (!n)
@@ -298,7 +282,7 @@ static int version_read(struct sqlite_conn *c, const char *name, int64_t version
 	*out = list[0];
 	int64_t pk;
 	bool found;
-	if (q_int(c, err, &found, &pk, "SELECT model_pk FROM registered_models WHERE name = ?1", "t", name) < 0)
+	if (q_int(c, err, &found, &pk, S_REG_MODEL_PK, "t", name) < 0)
 		return -1;
 	return version_load_aliases(c, pk, out, a, err);
 }
@@ -308,13 +292,7 @@ static int version_read(struct sqlite_conn *c, const char *name, int64_t version
 static int latest_read(struct sqlite_conn *c, int64_t pk, struct store_model_version **out, size_t *n,
 		       struct arena *a, struct mlf_err *err)
 {
-	sqlite3_stmt *s = sqlite_prepare_bound(
-		c, err,
-		"SELECT " VERSION_COLS VERSION_FROM " WHERE v.model_pk = ?1 AND v.version IN (SELECT MAX(w.version) "
-		"FROM model_versions w WHERE w.model_pk = ?1 AND w.current_stage != '" STAGE_DELETED "' GROUP BY "
-		"w.current_stage) ORDER BY (SELECT MIN(w.version) FROM model_versions w WHERE w.model_pk = ?1 AND "
-		"w.current_stage = v.current_stage)",
-		"i", pk);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_MODEL_LATEST, "i", pk);
 	return load_versions(c, s, out, n, a, err);
 }
 
@@ -322,12 +300,10 @@ static int model_load_children(struct sqlite_conn *c, int64_t pk, struct store_r
 			       struct arena *a, struct mlf_err *err)
 {
 	struct store_kv *kv;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT key, value FROM registered_model_tags WHERE model_pk = ?1 ORDER BY key",
-				    "i", pk);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_MODEL_TAGS, "i", pk);
 	if (load_pairs(c, s, &m->tags, &m->n_tags, a, err) < 0)
 		return -1;
-	s = sqlite_prepare_bound(c, err, "SELECT alias, version FROM registered_model_aliases WHERE model_pk = ?1 ORDER BY alias",
-		      "i", pk);
+	s = sqlite_stmt_bound(c, err, S_REG_MODEL_ALIASES, "i", pk);
 	if (load_pairs(c, s, &kv, &m->n_aliases, a, err) < 0)
 		return -1;
 	m->aliases = arena_alloc(a, (m->n_aliases ? m->n_aliases : 1) * sizeof(*m->aliases));
@@ -348,21 +324,19 @@ static void model_from_row(sqlite3_stmt *s, struct store_registered_model *m, in
 	m->description = sqlite_col_text(s, 4, a);
 }
 
-#define MODEL_COLS "m.model_pk, m.name, m.creation_time, m.last_updated_time, m.description"
 
 static int model_read(struct sqlite_conn *c, const char *name, struct store_registered_model *out,
 		      struct arena *a, struct mlf_err *err)
 {
 	bool found;
 	int64_t pk;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err, "SELECT " MODEL_COLS " FROM registered_models m WHERE m.name = ?1", "t",
-				    name);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_MODEL_GET, "t", name);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_row(c, s, &found, err);
 	if (rc == 0 && found)
 		model_from_row(s, out, &pk, a);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	if (!found)
@@ -426,25 +400,10 @@ static int alias_read(struct sqlite_conn *c, const char *name, const char *alias
 {
 	bool found;
 	int64_t version;
-	if (strcasecmp(alias, "latest") == 0) {
-		int64_t pk;
-		if (find_model(c, name, &pk, err) < 0 ||
-		    q_int(c, err, &found, &version,
-			  "SELECT MAX(version) FROM model_versions WHERE model_pk = ?1 AND current_stage != '" STAGE_DELETED
-			  "' HAVING COUNT(*) > 0",
-			  "i", pk) < 0)
-			return -1;
-		if (!found)
-			return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Registered Model %s has no versions", name);
-		return version_read(c, name, version, out, a, err);
-	}
-	if (q_int(c, err, &found, &version,
-		  "SELECT a.version FROM registered_model_aliases a JOIN registered_models m ON m.model_pk = a.model_pk "
-		  "WHERE m.name = ?1 AND a.alias = ?2",
-		  "tt", name, alias) < 0)
+	if (q_int(c, err, &found, &version, S_REG_ALIAS_VERSION_BY_NAME, "tt", name, alias) < 0)
 		return -1;
 	if (!found)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Registered model alias %s not found.", alias);
+		return store_row_fail(err, STORE_ROW_ALIAS_MISSING);
 	return version_read(c, name, version, out, a, err);
 }
 
@@ -472,45 +431,28 @@ void store_sqlite_bind_all(sqlite3_stmt *s, const struct sql_binds *b)
 	}
 }
 
-/* MLflow's test for a search that asks for prompts: the first condition
- * on the prompt tag is `= 'true'` or `!= 'false'` (any case). */
-static bool querying_prompts(const struct filter *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		const struct filter_cond *c = &f->conds[i];
-		if (c->entity != FE_TAG || strcmp(c->key, PROMPT_TAG) != 0)
-			continue;
-		if (c->value.kind != FV_STRING)
-			return false;
-		return (c->op == FOP_EQ && !strcasecmp(c->value.str, "true")) ||
-		       (c->op == FOP_NE && !strcasecmp(c->value.str, "false"));
-	}
-	return false;
-}
-
 /* Appends filter, ORDER BY and LIMIT (one row more than the page, to know
  * whether another page follows). */
 static int search_tail(struct buf *sql, struct sql_binds *binds, enum filter_kind kind, const struct store_search *q,
 		       struct arena *a, struct mlf_err *err)
 {
-	/* Not asking for prompts: MLflow drops every condition on the prompt
-	 * tag (so `!= 'true'`, which the 3.x client appends, holds for a model
-	 * without the tag) and leaves prompts out; asking: they are ordinary
-	 * tag conditions. */
-	if (!querying_prompts(&q->filter)) {
-		filter_assume_true(&q->filter, PROMPT_TAG);
+	/* The front's prompt rule: leave out models tagged hide_tag = 'true'. */
+	if (q->hide_tag) {
 		buf_adds(sql, " AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.model_pk = m.model_pk "
-			      "AND pt.key = '" PROMPT_TAG "' AND pt.value = 'true')");
+			      "AND pt.key = ");
+		sqlgen_bind(&store_sqlite_sql_schema, sql, binds,
+			    (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->hide_tag }, a);
+		buf_adds(sql, " AND pt.value = 'true')");
 	}
-	if (sqlgen_where(SQL_SQLITE, kind, &q->filter, sql, binds, a, err) < 0)
+	if (sqlgen_where(&store_sqlite_sql_schema, kind, &q->filter, sql, binds, a, err) < 0)
 		return -1;
 	buf_adds(sql, " ORDER BY ");
-	if (sqlgen_order_by(SQL_SQLITE, kind, &q->order, sql, binds, a, err) < 0)
+	if (sqlgen_order_by(&store_sqlite_sql_schema, kind, &q->order, sql, binds, a, err) < 0)
 		return -1;
 	buf_adds(sql, " LIMIT ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results + 1 }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->max_results + 1 }, a);
 	buf_adds(sql, " OFFSET ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
+	sqlgen_bind(&store_sqlite_sql_schema, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = q->offset }, a);
 	return 0;
 }
 
@@ -541,10 +483,7 @@ static int models_load_aliases(struct sqlite_conn *c, struct store_registered_mo
 			       size_t n, const char *keys, struct arena *a, struct mlf_err *err)
 {
 	struct pair_slice *sl = arena_zalloc(a, n * sizeof(*sl));
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				    "SELECT model_pk, 0, alias, version FROM registered_model_aliases WHERE model_pk IN "
-				    "(SELECT value FROM json_each(?1)) ORDER BY model_pk, alias",
-				    "t", keys);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_MODELS_ALIASES, "t", keys);
 	if (!s || load_grouped_pairs(c, s, slots, n, (struct kv_target){ &sl[0].kv, &sl[0].n, sizeof(*sl) }, a, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -566,14 +505,7 @@ static int models_load_latest(struct sqlite_conn *c, struct store_registered_mod
 	struct store_model_version *v;
 	int64_t *pks = NULL;
 	size_t nv;
-	sqlite3_stmt *s = sqlite_prepare_bound(
-		c, err,
-		"SELECT " VERSION_COLS VERSION_FROM " WHERE v.model_pk IN (SELECT value FROM json_each(?1)) AND "
-		"v.current_stage != '" STAGE_DELETED "' AND v.version = (SELECT MAX(w.version) FROM model_versions w "
-		"WHERE w.model_pk = v.model_pk AND w.current_stage = v.current_stage) ORDER BY v.model_pk, "
-		"(SELECT MIN(w.version) FROM model_versions w WHERE w.model_pk = v.model_pk AND "
-		"w.current_stage = v.current_stage)",
-		"t", keys);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_MODELS_LATEST, "t", keys);
 	if (load_versions_pks(c, s, &v, &nv, &pks, a, err) < 0)
 		return -1;
 	for (size_t i = 0; i < nv;) {
@@ -599,10 +531,7 @@ static int models_load_children(struct sqlite_conn *c, struct store_registered_m
 	if (!n)
 		return 0;
 	struct key_slot *slots = key_index(pks, NULL, n, false, &keys, a);
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				    "SELECT model_pk, 0, key, value FROM registered_model_tags WHERE model_pk IN "
-				    "(SELECT value FROM json_each(?1)) ORDER BY model_pk, key",
-				    "t", keys.ptr);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_MODELS_TAGS, "t", keys.ptr);
 	if (!s || load_grouped_pairs(c, s, slots, n, (struct kv_target){ &m[0].tags, &m[0].n_tags, sizeof(*m) }, a,
 				     err) < 0 ||
 	    models_load_aliases(c, m, slots, n, keys.ptr, a, err) < 0 || models_load_latest(c, m, slots, n, keys.ptr, a, err) < 0)
@@ -615,7 +544,7 @@ static int model_search_read(struct sqlite_conn *c, const struct store_search *q
 			     struct store_registered_model **out, size_t *n, bool *more, struct arena *a,
 			     struct mlf_err *err)
 {
-	sqlite3_stmt *s = search_prepare(c, "SELECT " MODEL_COLS " FROM registered_models m WHERE 1",
+	sqlite3_stmt *s = search_prepare(c, "SELECT " REG_MODEL_COLS " FROM registered_models m WHERE 1",
 					 FILTER_REGISTERED_MODELS, q, a, err);
 	size_t cap = 0;
 	int64_t *pks = NULL;
@@ -661,7 +590,9 @@ static int version_search_read(struct sqlite_conn *c, const struct store_search 
 					 "SELECT " VERSION_COLS VERSION_FROM
 					 " WHERE v.current_stage != '" STAGE_DELETED "'",
 					 FILTER_MODEL_VERSIONS, q, a, err);
-	if (load_versions(c, s, out, n, a, err) < 0)
+	int rc = load_versions(c, s, out, n, a, err);
+	sqlite3_finalize(s); /* a search statement is prepared per call */
+	if (rc < 0)
 		return -1;
 	if ((int64_t)*n > q->max_results) {
 		*more = true;
@@ -696,11 +627,9 @@ struct event_args {
 
 static int record_event(struct sqlite_conn *c, const struct event_args *e, struct mlf_err *err)
 {
-	return sqlite_exec_bound(c, err,
-		      "INSERT INTO registry_history (model_pk, name, version, kind, alias, from_value, to_value, "
-		      "user_id, time, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-		      "ititttttit", e->pk, e->name, e->version, e->kind, e->alias, e->from, e->to,
-		      e->who->user ? e->who->user : "unknown", e->now, e->comment ? e->comment : e->who->comment);
+	return sqlite_exec_stmt(c, err, S_REG_HISTORY_INSERT, "ititttttit", e->pk, e->name, e->version, e->kind,
+				e->alias, e->from, e->to, e->who->user ? e->who->user : "unknown", e->now,
+				e->comment ? e->comment : e->who->comment);
 }
 
 static int history_read(struct sqlite_conn *c, const char *name, int64_t version, struct store_registry_event **out,
@@ -711,11 +640,7 @@ static int history_read(struct sqlite_conn *c, const char *name, int64_t version
 	int rc;
 	if (find_model(c, name, &pk, err) < 0)
 		return -1;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				    "SELECT event_id, name, version, kind, alias, from_value, to_value, user_id, time, "
-				    "comment FROM registry_history WHERE model_pk = ?1 AND (?2 <= 0 OR version = ?2) "
-				    "ORDER BY event_id",
-				    "ii", pk, version);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_HISTORY, "ii", pk, version);
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -735,7 +660,7 @@ static int history_read(struct sqlite_conn *c, const char *name, int64_t version
 		e->time = sqlite3_column_int64(s, 8);
 		e->comment = sqlite_col_text(s, 9, a);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : sqlite_conn_fail(c, "registry history", err);
 }
 
@@ -762,19 +687,16 @@ static int name_taken(struct sqlite_conn *c, const char *name, struct mlf_err *e
 {
 	bool found;
 	int64_t pk;
-	if (q_int(c, err, &found, &pk, "SELECT model_pk FROM registered_models WHERE name = ?1", "t", name) < 0)
+	if (q_int(c, err, &found, &pk, S_REG_MODEL_PK, "t", name) < 0)
 		return -1;
 	if (found)
-		return mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS, "Registered Model (name=%s) already exists.", name);
+		return store_row_fail(err, STORE_ROW_NAME_TAKEN);
 	return 0;
 }
 
 static int set_model_tag(struct sqlite_conn *c, int64_t pk, const char *key, const char *value, struct mlf_err *err)
 {
-	return sqlite_exec_bound(c, err,
-		      "INSERT INTO registered_model_tags (model_pk, key, value) VALUES (?1, ?2, ?3) "
-		      "ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value",
-		      "itt", pk, key, value ? value : "");
+	return sqlite_exec_stmt(c, err, S_REG_MODEL_TAG_UPSERT, "itt", pk, key, value ? value : "");
 }
 
 static int model_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -782,10 +704,7 @@ static int model_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 	struct model_args *x = arg;
 	int64_t now = util_now_ms();
 	if (name_taken(c, x->name, err) < 0 ||
-	    sqlite_exec_bound(c, err,
-		   "INSERT INTO registered_models (name, creation_time, last_updated_time, description) "
-		   "VALUES (?1, ?2, ?2, ?3)",
-		   "tit", x->name, now, x->description) < 0)
+	    sqlite_exec_stmt(c, err, S_REG_MODEL_INSERT, "tit", x->name, now, x->description) < 0)
 		return -1;
 	int64_t pk = sqlite3_last_insert_rowid(c->db);
 	for (size_t i = 0; i < x->n_tags; i++)
@@ -802,8 +721,7 @@ static int model_rename_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 		return -1;
 	if (strcmp(x->name, x->new_name) != 0 && name_taken(c, x->new_name, err) < 0)
 		return -1;
-	return sqlite_exec_bound(c, err, "UPDATE registered_models SET name = ?2, last_updated_time = ?3 WHERE model_pk = ?1",
-		      "iti", pk, x->new_name, util_now_ms());
+	return sqlite_exec_stmt(c, err, S_REG_MODEL_RENAME, "iti", pk, x->new_name, util_now_ms());
 }
 
 static int model_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
@@ -812,26 +730,21 @@ static int model_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 	int64_t pk;
 	if (find_model(c, x->name, &pk, err) < 0)
 		return -1;
-	return sqlite_exec_bound(c, err,
-		      "UPDATE registered_models SET description = ?2, last_updated_time = ?3 WHERE model_pk = ?1", "iti",
-		      pk, x->description, util_now_ms());
+	return sqlite_exec_stmt(c, err, S_REG_MODEL_SET_DESCRIPTION, "iti", pk, x->description, util_now_ms());
 }
 
 static int model_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 {
-	static const char *const deletes[] = {
-		"DELETE FROM model_version_tags WHERE model_pk = ?1",
-		"DELETE FROM registered_model_aliases WHERE model_pk = ?1",
-		"DELETE FROM model_versions WHERE model_pk = ?1",
-		"DELETE FROM registered_model_tags WHERE model_pk = ?1",
-		"DELETE FROM registered_models WHERE model_pk = ?1",
+	static const enum stmt_id deletes[] = {
+		S_REG_MODEL_DELETE_VERSION_TAGS, S_REG_MODEL_DELETE_ALIASES, S_REG_MODEL_DELETE_VERSIONS,
+		S_REG_MODEL_DELETE_TAGS, S_REG_MODEL_DELETE,
 	};
 	struct model_args *x = arg;
 	int64_t pk;
 	if (find_model(c, x->name, &pk, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(deletes); i++)
-		if (sqlite_exec_bound(c, err, deletes[i], "i", pk) < 0)
+		if (sqlite_exec_stmt(c, err, deletes[i], "i", pk) < 0)
 			return -1;
 	return 0;
 }
@@ -844,7 +757,7 @@ static int model_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		return -1;
 	if (x->value)
 		return set_model_tag(c, pk, x->key, x->value, err);
-	return sqlite_exec_bound(c, err, "DELETE FROM registered_model_tags WHERE model_pk = ?1 AND key = ?2", "it", pk, x->key);
+	return sqlite_exec_stmt(c, err, S_REG_MODEL_TAG_DELETE, "it", pk, x->key);
 }
 
 /* Runs a model job, then reads the model back under `read_name`. */
@@ -918,12 +831,8 @@ static int alias_set_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	bool had;
 	int rc = -1;
 	if (find_version(c, x->name, x->version, &pk, err) < 0 ||
-	    q_int(c, err, &had, &old, "SELECT version FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2",
-		  "it", pk, x->alias) < 0 ||
-	    sqlite_exec_bound(c, err,
-		   "INSERT INTO registered_model_aliases (model_pk, alias, version) VALUES (?1, ?2, ?3) "
-		   "ON CONFLICT (model_pk, alias) DO UPDATE SET version = excluded.version",
-		   "iti", pk, x->alias, x->version) < 0)
+	    q_int(c, err, &had, &old, S_REG_ALIAS_VERSION, "it", pk, x->alias) < 0 ||
+	    sqlite_exec_stmt(c, err, S_REG_ALIAS_UPSERT, "iti", pk, x->alias, x->version) < 0)
 		goto out;
 	struct event_args e = { pk, x->name, x->version, "alias", x->alias, version_text(old, had, &a),
 				version_text(x->version, true, &a), x->who, NULL, util_now_ms() };
@@ -941,16 +850,14 @@ static int alias_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *er
 	bool had;
 	int rc = -1;
 	if (find_model(c, x->name, &pk, err) < 0 ||
-	    q_int(c, err, &had, &old, "SELECT version FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2",
-		  "it", pk, x->alias) < 0)
+	    q_int(c, err, &had, &old, S_REG_ALIAS_VERSION, "it", pk, x->alias) < 0)
 		goto out;
 	rc = 0;
 	if (!had)
 		goto out;
 	struct event_args e = { pk, x->name, old, "alias", x->alias, version_text(old, true, &a), NULL, x->who, NULL,
 				util_now_ms() };
-	rc = sqlite_exec_bound(c, err, "DELETE FROM registered_model_aliases WHERE model_pk = ?1 AND alias = ?2", "it", pk,
-		    x->alias);
+	rc = sqlite_exec_stmt(c, err, S_REG_ALIAS_DELETE, "it", pk, x->alias);
 	if (rc == 0)
 		rc = record_event(c, &e, err);
 out:
@@ -990,22 +897,16 @@ static int version_create_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 	int64_t pk, now = util_now_ms();
 	bool found;
 	if (find_model(c, vc->name, &pk, err) < 0 ||
-	    q_int(c, err, &found, &x->version,
-		  "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_pk = ?1", "i", pk) < 0)
+	    q_int(c, err, &found, &x->version, S_REG_VERSION_NEXT, "i", pk) < 0)
 		return -1;
-	if (sqlite_exec_bound(c, err,
-		   "INSERT INTO model_versions (model_pk, version, creation_time, last_updated_time, description, "
-		   "user_id, current_stage, source, storage_location, run_id, run_link, status, model_id) "
-		   "VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'None', ?6, ?7, ?8, ?9, 'READY', ?10)",
-		   "iiittttttt", pk, x->version, now, vc->description ? vc->description : "", vc->user_id, vc->source,
-		   vc->storage_location, vc->run_id ? vc->run_id : "", vc->run_link ? vc->run_link : "",
-		   vc->model_id && *vc->model_id ? vc->model_id : NULL) < 0)
+	if (sqlite_exec_stmt(c, err, S_REG_VERSION_INSERT, "iiittttttt", pk, x->version, now,
+			     vc->description ? vc->description : "", vc->user_id, vc->source, vc->storage_location,
+			     vc->run_id ? vc->run_id : "", vc->run_link ? vc->run_link : "",
+			     vc->model_id && *vc->model_id ? vc->model_id : NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < vc->n_tags; i++)
-		if (sqlite_exec_bound(c, err,
-			   "INSERT INTO model_version_tags (model_pk, version, key, value) VALUES (?1, ?2, ?3, ?4) "
-			   "ON CONFLICT (model_pk, version, key) DO UPDATE SET value = excluded.value",
-			   "iitt", pk, x->version, vc->tags[i].key, vc->tags[i].value ? vc->tags[i].value : "") < 0)
+		if (sqlite_exec_stmt(c, err, S_REG_VERSION_TAG_UPSERT, "iitt", pk, x->version, vc->tags[i].key,
+				     vc->tags[i].value ? vc->tags[i].value : "") < 0)
 			return -1;
 	return touch_model(c, pk, now, err);
 }
@@ -1016,10 +917,7 @@ static int version_update_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 	int64_t pk;
 	if (find_version(c, x->name, x->version, &pk, err) < 0)
 		return -1;
-	return sqlite_exec_bound(c, err,
-		      "UPDATE model_versions SET description = ?3, last_updated_time = ?4 WHERE model_pk = ?1 AND "
-		      "version = ?2",
-		      "iiti", pk, x->version, x->description, util_now_ms());
+	return sqlite_exec_stmt(c, err, S_REG_VERSION_SET_DESCRIPTION, "iiti", pk, x->version, x->description, util_now_ms());
 }
 
 /* MLflow's redacting delete: the row stays so the number is never reused. */
@@ -1028,14 +926,8 @@ static int version_delete_job(struct sqlite_conn *c, void *arg, struct mlf_err *
 	struct version_args *x = arg;
 	int64_t pk, now = util_now_ms();
 	if (find_version(c, x->name, x->version, &pk, err) < 0 ||
-	    sqlite_exec_bound(c, err,
-		   "UPDATE model_versions SET current_stage = '" STAGE_DELETED "', description = NULL, user_id = NULL, "
-		   "status_message = NULL, source = 'REDACTED-SOURCE-PATH', storage_location = NULL, "
-		   "run_id = 'REDACTED-RUN-ID', run_link = 'REDACTED-RUN-LINK', last_updated_time = ?3 "
-		   "WHERE model_pk = ?1 AND version = ?2",
-		   "iii", pk, x->version, now) < 0 ||
-	    sqlite_exec_bound(c, err, "DELETE FROM model_version_tags WHERE model_pk = ?1 AND version = ?2", "ii", pk,
-		   x->version) < 0)
+	    sqlite_exec_stmt(c, err, S_REG_VERSION_REDACT, "iii", pk, x->version, now) < 0 ||
+	    sqlite_exec_stmt(c, err, S_REG_VERSION_TAGS_DELETE, "ii", pk, x->version) < 0)
 		return -1;
 	return touch_model(c, pk, now, err);
 }
@@ -1047,21 +939,14 @@ static int version_tag_job(struct sqlite_conn *c, void *arg, struct mlf_err *err
 	if (find_version(c, x->name, x->version, &pk, err) < 0)
 		return -1;
 	if (x->value)
-		return sqlite_exec_bound(c, err,
-			      "INSERT INTO model_version_tags (model_pk, version, key, value) VALUES (?1, ?2, ?3, ?4) "
-			      "ON CONFLICT (model_pk, version, key) DO UPDATE SET value = excluded.value",
-			      "iitt", pk, x->version, x->key, x->value);
-	return sqlite_exec_bound(c, err, "DELETE FROM model_version_tags WHERE model_pk = ?1 AND version = ?2 AND key = ?3",
-		      "iit", pk, x->version, x->key);
+		return sqlite_exec_stmt(c, err, S_REG_VERSION_TAG_UPSERT, "iitt", pk, x->version, x->key, x->value);
+	return sqlite_exec_stmt(c, err, S_REG_VERSION_TAG_DELETE, "iit", pk, x->version, x->key);
 }
 
 /* Moves one version and records the move. */
 static int move_version(struct sqlite_conn *c, const struct event_args *e, struct mlf_err *err)
 {
-	if (sqlite_exec_bound(c, err,
-		   "UPDATE model_versions SET current_stage = ?3, last_updated_time = ?4 WHERE model_pk = ?1 AND "
-		   "version = ?2",
-		   "iiti", e->pk, e->version, e->to, e->now) < 0)
+	if (sqlite_exec_stmt(c, err, S_REG_VERSION_SET_STAGE, "iiti", e->pk, e->version, e->to, e->now) < 0)
 		return -1;
 	return record_event(c, e, err);
 }
@@ -1071,10 +956,7 @@ static int move_version(struct sqlite_conn *c, const struct event_args *e, struc
 static int archive_others(struct sqlite_conn *c, const struct event_args *moved, struct arena *a,
 			  struct mlf_err *err)
 {
-	sqlite3_stmt *s = sqlite_prepare_bound(c, err,
-				    "SELECT version FROM model_versions WHERE model_pk = ?1 AND current_stage = ?2 AND "
-				    "version != ?3 ORDER BY version",
-				    "iti", moved->pk, moved->to, moved->version);
+	sqlite3_stmt *s = sqlite_stmt_bound(c, err, S_REG_VERSIONS_IN_STAGE, "iti", moved->pk, moved->to, moved->version);
 	int64_t *versions = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
@@ -1087,7 +969,7 @@ static int archive_others(struct sqlite_conn *c, const struct event_args *moved,
 		}
 		versions[n++] = sqlite3_column_int64(s, 0);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return sqlite_conn_fail(c, "archive versions", err);
 	for (size_t i = 0; i < n; i++) {

@@ -6,9 +6,16 @@ stops it with SIGTERM afterwards (it must exit 0 within 10 s), and `shared_dir` 
 the shared conformance material (env MLFLOWC_SHARED, default <repo>/../shared). Server
 stdout and stderr go to files in the temporary directory; their tails are attached to
 every failure the fixtures report.
+
+The backend store of every server these tests start comes from store_uri(): the URI
+template in env MLF_TEST_STORE_URI (default sqlite:///{dir}/mlflow.db), with {dir} the
+server's directory and {id} a name unique to that directory, so each server gets a fresh
+database and a restart on the same directory finds its data again. Tests of SQLite files
+themselves call store_is_sqlite_default() and skip for another backend.
 """
 
 import dataclasses
+import hashlib
 import http.client
 import os
 import signal
@@ -25,6 +32,8 @@ READINESS_TIMEOUT_SECONDS = 10
 READINESS_POLL_SECONDS = 0.02
 SHUTDOWN_TIMEOUT_SECONDS = 10
 LOG_TAIL_LINES = 40
+STORE_URI_ENV = "MLF_TEST_STORE_URI"
+DEFAULT_STORE_URI = "sqlite:///{dir}/mlflow.db"
 
 
 @dataclasses.dataclass
@@ -43,6 +52,21 @@ class RunningServer:
             sections.append(f"--- server {name} (last {LOG_TAIL_LINES} lines) ---")
             sections.extend(lines[-LOG_TAIL_LINES:])
         return "\n".join(sections)
+
+
+def store_uri(directory):
+    """The backend-store URI of the server whose directory is `directory`: MLF_TEST_STORE_URI
+    (default sqlite:///{dir}/mlflow.db) with {dir} replaced by `directory` and {id} by a name
+    derived from it (letters, digits and '_'), so the same directory means the same store."""
+    template = os.environ.get(STORE_URI_ENV) or DEFAULT_STORE_URI
+    ident = "mlflowc_test_" + hashlib.sha256(str(directory).encode()).hexdigest()[:16]
+    return template.replace("{dir}", str(directory)).replace("{id}", ident)
+
+
+def store_is_sqlite_default():
+    """True when the servers' stores are SQLite files at the default place, which tests that
+    read or write <dir>/mlflow.db themselves need."""
+    return (os.environ.get(STORE_URI_ENV) or DEFAULT_STORE_URI) == DEFAULT_STORE_URI
 
 
 def free_local_port():
@@ -155,7 +179,7 @@ def server(mlflowc_bin, tmp_path):
     artifacts = tmp_path / "artifacts"
     command = [
         str(mlflowc_bin), "server",
-        "--backend-store-uri", f"sqlite:///{tmp_path}/mlflow.db",
+        "--backend-store-uri", store_uri(tmp_path),
         "--artifacts-destination", str(artifacts),
         "--host", "127.0.0.1",
         "--port", str(port),

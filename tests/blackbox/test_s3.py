@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from conftest import launch_server, free_local_port, stop_server
+from conftest import launch_server, free_local_port, stop_server, store_uri
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 S3_DIR = REPO_ROOT / "tests" / "s3"
@@ -118,7 +118,7 @@ def s3rver(tmp_path_factory):
 
 def start_mlflowc(binary, tmp_path, endpoint, **env):
     port = free_local_port()
-    command = [str(binary), "server", "--backend-store-uri", f"sqlite:///{tmp_path}/mlflow.db",
+    command = [str(binary), "server", "--backend-store-uri", store_uri(tmp_path),
                "--artifacts-destination", f"s3://{BUCKET}/{PREFIX}", "--host", "127.0.0.1", "--port", str(port)]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MLFLOW_S3_"))}
     environment.update(CREDS, MLFLOW_S3_ENDPOINT_URL=endpoint, **env)

@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from conftest import launch_server, free_local_port, stop_server
+from conftest import launch_server, free_local_port, stop_server, store_uri
 
 HOST_REFUSED = "Invalid Host header - possible DNS rebinding attack detected"
 ORIGIN_REFUSED = "Cross-origin request blocked"
@@ -69,7 +69,7 @@ def start(mlflowc_bin, tmp_path):
         port = free_local_port()
         root = tmp_path / f"server{len(started)}"
         root.mkdir()
-        command = [str(mlflowc_bin), "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
+        command = [str(mlflowc_bin), "server", "--backend-store-uri", store_uri(root),
                    "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1",
                    "--port", str(port), *flags]
         environ = {k: v for k, v in os.environ.items() if k not in SECURITY_ENV}

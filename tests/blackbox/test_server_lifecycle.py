@@ -10,12 +10,12 @@ import urllib.request
 
 import pytest
 
-from conftest import free_local_port, stop_server, wait_until_ready, RunningServer
+from conftest import free_local_port, stop_server, wait_until_ready, RunningServer, store_uri
 
 
 def start(binary, workdir, *extra):
     port = free_local_port()
-    cmd = [str(binary), "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
+    cmd = [str(binary), "server", "--backend-store-uri", store_uri(workdir),
            "--artifacts-destination", str(workdir / "artifacts"), "--host", "127.0.0.1",
            "--port", str(port), *extra]
     out, err = workdir / "server.stdout", workdir / "server.stderr"

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import launch_server, free_local_port, stop_server
+from conftest import launch_server, free_local_port, stop_server, store_uri
 
 IDLE_CLIENTS = 1000
 SLOWLORIS_CLIENTS = 200
@@ -44,7 +44,7 @@ def raise_own_fd_limit(wanted):
 
 def start(binary, workdir, *extra):
     port = free_local_port()
-    cmd = [str(binary), "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
+    cmd = [str(binary), "server", "--backend-store-uri", store_uri(workdir),
            "--artifacts-destination", str(workdir / "artifacts"), "--host", "127.0.0.1",
            "--port", str(port), *extra]
     running = launch_server(cmd, port, workdir, append=True)

@@ -21,9 +21,25 @@
 #include "search/filter.h"
 #include "search/sqlgen.h"
 #include "store/schema_sqlite.h"
+#include "store/store_sqlite.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* Both dialects sqlgen is written for: the SQLite backend's schema, and
+ * the same tables with PostgreSQL's placeholders and ILIKE. */
+enum fuzz_dialect { SQL_SQLITE, SQL_POSTGRES };
+
+static const struct sql_schema *schema_of(enum fuzz_dialect d)
+{
+	static struct sql_schema postgres;
+	if (d == SQL_SQLITE)
+		return &store_sqlite_sql_schema;
+	postgres = store_sqlite_sql_schema;
+	postgres.placeholder = "$%zu";
+	postgres.native_ilike = true;
+	return &postgres;
+}
 
 #define CHECK(cond)                                                                      \
 	do {                                                                             \
@@ -159,10 +175,10 @@ static void fuzz_filter(enum filter_kind kind, const char *text, struct arena *a
 		struct buf where = BUF_INIT;
 		struct sql_binds binds = { 0 };
 		struct mlf_err e2 = { .code = MLF_INTERNAL_ERROR, .msg = "" };
-		enum sql_dialect dialect = d == 0 ? SQL_SQLITE : SQL_POSTGRES;
+		enum fuzz_dialect dialect = d == 0 ? SQL_SQLITE : SQL_POSTGRES;
 		int rc = kind == FILTER_LOGGED_MODELS
-				 ? sqlgen_where_datasets(dialect, kind, &f, NULL, &where, &binds, a, &e2)
-				 : sqlgen_where(dialect, kind, &f, &where, &binds, a, &e2);
+				 ? sqlgen_where_datasets(schema_of(dialect), kind, &f, NULL, &where, &binds, a, &e2)
+				 : sqlgen_where(schema_of(dialect), kind, &f, &where, &binds, a, &e2);
 		if (rc < 0) {
 			CHECK(e2.code == MLF_INVALID_PARAMETER_VALUE && e2.msg[0]);
 		} else {
@@ -205,8 +221,8 @@ static void fuzz_order_by(enum filter_kind kind, char *text, struct arena *a)
 		struct buf order = BUF_INIT;
 		struct sql_binds binds = { 0 };
 		struct mlf_err e2 = { .code = MLF_INTERNAL_ERROR, .msg = "" };
-		enum sql_dialect dialect = d == 0 ? SQL_SQLITE : SQL_POSTGRES;
-		if (sqlgen_order_by(dialect, kind, &ob, &order, &binds, a, &e2) < 0) {
+		enum fuzz_dialect dialect = d == 0 ? SQL_SQLITE : SQL_POSTGRES;
+		if (sqlgen_order_by(schema_of(dialect), kind, &ob, &order, &binds, a, &e2) < 0) {
 			CHECK(e2.code == MLF_INVALID_PARAMETER_VALUE && e2.msg[0]);
 		} else {
 			CHECK(order.len > 0);

@@ -14,6 +14,7 @@
 #include "search/filter.h"
 #include "search/sqlgen.h"
 #include "store/schema_sqlite.h"
+#include "store/store_sqlite.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,23 @@
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
+
+/* The schemas the cases are written for: the SQLite backend's own, and the
+ * same tables with PostgreSQL's placeholders and ILIKE, as a PostgreSQL
+ * backend would describe them (sqlgen.h). */
+enum test_dialect { SQL_SQLITE, SQL_POSTGRES };
+
+static const struct sql_schema *schema_of(enum test_dialect d)
+{
+	static struct sql_schema postgres;
+	if (d == SQL_SQLITE)
+		return &store_sqlite_sql_schema;
+	postgres = store_sqlite_sql_schema;
+	postgres.name = "postgres";
+	postgres.placeholder = "$%zu";
+	postgres.native_ilike = true;
+	return &postgres;
+}
 
 struct fixture {
 	struct arena a;
@@ -75,7 +93,7 @@ static char *binds_text(struct fixture *fx, const struct sql_binds *b)
 /* Exact SQL                                                           */
 
 struct where_case {
-	enum sql_dialect dialect;
+	enum test_dialect dialect;
 	enum filter_kind kind;
 	const char *filter;
 	const char *sql;
@@ -198,7 +216,7 @@ static void test_where_sql(void **state)
 		struct filter f = parse_filter(fx, c->kind, c->filter);
 		struct buf sql = BUF_INIT;
 		struct sql_binds binds = { 0 };
-		assert_int_equal(sqlgen_where(c->dialect, c->kind, &f, &sql, &binds, &fx->a, &fx->err), 0);
+		assert_int_equal(sqlgen_where(schema_of(c->dialect), c->kind, &f, &sql, &binds, &fx->a, &fx->err), 0);
 		if (strcmp(sql.ptr, c->sql))
 			fail_msg("\"%s\":\n got  \"%s\"\n want \"%s\"", c->filter, sql.ptr, c->sql);
 		const char *got = binds_text(fx, &binds);
@@ -218,7 +236,7 @@ static void test_dataset_scope_and_true(void **state)
 	struct filter f = parse_filter(fx, FILTER_LOGGED_MODELS, "metrics.acc > 1 AND params.p = 'x'");
 	struct buf sql = BUF_INIT;
 	struct sql_binds binds = { 0 };
-	assert_int_equal(sqlgen_where_datasets(SQL_SQLITE, FILTER_LOGGED_MODELS, &f, &ds, &sql, &binds, &fx->a,
+	assert_int_equal(sqlgen_where_datasets(schema_of(SQL_SQLITE), FILTER_LOGGED_MODELS, &f, &ds, &sql, &binds, &fx->a,
 					       &fx->err),
 			 0);
 	assert_string_equal(sql.ptr, " AND (EXISTS (SELECT 1 FROM logged_model_metrics gm WHERE gm.model_id = "
@@ -232,11 +250,47 @@ static void test_dataset_scope_and_true(void **state)
 	f = parse_filter(fx, FILTER_REGISTERED_MODELS, "name = 'a' AND NOT (tags.p = 'x' OR tags.q = 'y')");
 	filter_assume_true(&f, "p");
 	binds = (struct sql_binds){ 0 };
-	assert_int_equal(sqlgen_where(SQL_SQLITE, FILTER_REGISTERED_MODELS, &f, &sql, &binds, &fx->a, &fx->err), 0);
+	assert_int_equal(sqlgen_where(schema_of(SQL_SQLITE), FILTER_REGISTERED_MODELS, &f, &sql, &binds, &fx->a, &fx->err), 0);
 	assert_string_equal(sql.ptr, " AND (m.name = ?1) AND (((1 = 1) OR (EXISTS (SELECT 1 FROM registered_model_tags "
 				     "rt WHERE rt.model_pk = m.model_pk AND rt.key = ?2 AND rt.value = ?3))) IS NOT TRUE)");
 	assert_string_equal(binds_text(fx, &binds), "T:a T:q T:y");
 	assert_int_equal(f.n, 3); /* the conditions as written stay */
+	buf_release(&sql);
+}
+
+/* Tables, columns and flags come from the backend's description only: a
+ * schema with boolean flags and its own table names gets its own SQL, and
+ * a field it does not describe is refused, not guessed. */
+static void test_schema_decides_tables_and_flags(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct sql_attr_column attrs[] = { { FILTER_RUNS, "status", "r.state", false } };
+	static const struct sql_entity_source sources[] = {
+		{ FILTER_RUNS, FE_METRIC, NULL, "FROM run_latest l WHERE l.run = r.id", "l.name = ", "", NULL, "l.val",
+		  "l.nan" },
+	};
+	static const struct sql_tie_breaker ties[] = { { FILTER_RUNS, SQL_TIE_ALWAYS, NULL, "r.id ASC" } };
+	const struct sql_schema other = { .name = "other", .placeholder = "$%zu", .native_ilike = true,
+					  .flag_false = "FALSE", .attrs = attrs, .n_attrs = 1, .sources = sources,
+					  .n_sources = 1, .ties = ties, .n_ties = 1 };
+	struct filter f = parse_filter(fx, FILTER_RUNS, "metrics.acc > 1 AND status ILIKE 'f%'");
+	struct buf sql = BUF_INIT;
+	struct sql_binds binds = { 0 };
+	assert_int_equal(sqlgen_where(&other, FILTER_RUNS, &f, &sql, &binds, &fx->a, &fx->err), 0);
+	assert_string_equal(sql.ptr, " AND (EXISTS (SELECT 1 FROM run_latest l WHERE l.run = r.id AND l.name = $1 AND "
+				     "l.nan = FALSE AND l.val > $2)) AND (r.state ILIKE $3)");
+	buf_release(&sql);
+	struct order_by ob = parse_order(fx, FILTER_RUNS, (const char *const[]){ "metrics.acc DESC", NULL });
+	binds = (struct sql_binds){ 0 };
+	assert_int_equal(sqlgen_order_by(&other, FILTER_RUNS, &ob, &sql, &binds, &fx->a, &fx->err), 0);
+	assert_string_equal(sql.ptr, "COALESCE((SELECT l.nan FROM run_latest l WHERE l.run = r.id AND l.name = $1), 2), "
+				     "(SELECT l.val FROM run_latest l WHERE l.run = r.id AND l.name = $1) DESC, r.id ASC");
+	buf_release(&sql);
+	f = parse_filter(fx, FILTER_RUNS, "params.p = 'x'");
+	binds = (struct sql_binds){ 0 };
+	assert_int_equal(sqlgen_where(&other, FILTER_RUNS, &f, &sql, &binds, &fx->a, &fx->err), -1);
+	assert_int_equal(fx->err.code, MLF_INVALID_PARAMETER_VALUE);
+	assert_string_equal(fx->err.msg, "Searching runs by key 'p' is not supported");
 	buf_release(&sql);
 }
 
@@ -246,10 +300,10 @@ static void test_where_numbering_continues(void **state)
 	struct fixture *fx = *state;
 	struct buf sql = BUF_INIT;
 	struct sql_binds binds = { 0 };
-	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = 28 }, &fx->a);
-	sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = 29 }, &fx->a);
+	sqlgen_bind(schema_of(SQL_SQLITE), &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = 28 }, &fx->a);
+	sqlgen_bind(schema_of(SQL_SQLITE), &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = 29 }, &fx->a);
 	struct filter f = parse_filter(fx, FILTER_RUNS, "status = 'x'");
-	assert_int_equal(sqlgen_where(SQL_SQLITE, FILTER_RUNS, &f, &sql, &binds, &fx->a, &fx->err), 0);
+	assert_int_equal(sqlgen_where(schema_of(SQL_SQLITE), FILTER_RUNS, &f, &sql, &binds, &fx->a, &fx->err), 0);
 	assert_string_equal(sql.ptr, "?1?2 AND (r.status = ?3)");
 	assert_string_equal(binds_text(fx, &binds), "I:28 I:29 T:x");
 	buf_release(&sql);
@@ -271,7 +325,7 @@ static void test_values_are_never_inlined(void **state)
 		struct filter f = parse_filter(fx, FILTER_RUNS, filters[i]);
 		struct buf sql = BUF_INIT;
 		struct sql_binds binds = { 0 };
-		assert_int_equal(sqlgen_where(SQL_SQLITE, FILTER_RUNS, &f, &sql, &binds, &fx->a, &fx->err), 0);
+		assert_int_equal(sqlgen_where(schema_of(SQL_SQLITE), FILTER_RUNS, &f, &sql, &binds, &fx->a, &fx->err), 0);
 		if (strchr(sql.ptr, '\'') || strchr(sql.ptr, '"'))
 			fail_msg("\"%s\" put a quote in the SQL: %s", filters[i], sql.ptr);
 		buf_release(&sql);
@@ -279,7 +333,7 @@ static void test_values_are_never_inlined(void **state)
 }
 
 struct order_sql_case {
-	enum sql_dialect dialect;
+	enum test_dialect dialect;
 	enum filter_kind kind;
 	const char *order[3];
 	const char *sql;
@@ -325,7 +379,7 @@ static void test_order_by_sql(void **state)
 		struct order_by ob = parse_order(fx, c->kind, c->order);
 		struct buf sql = BUF_INIT;
 		struct sql_binds binds = { 0 };
-		assert_int_equal(sqlgen_order_by(c->dialect, c->kind, &ob, &sql, &binds, &fx->a, &fx->err), 0);
+		assert_int_equal(sqlgen_order_by(schema_of(c->dialect), c->kind, &ob, &sql, &binds, &fx->a, &fx->err), 0);
 		if (strcmp(sql.ptr, c->sql))
 			fail_msg("order case %zu:\n got  \"%s\"\n want \"%s\"", i, sql.ptr, c->sql);
 		assert_string_equal(binds_text(fx, &binds), c->binds);
@@ -491,9 +545,9 @@ static void add_limit(struct buf *sql, struct sql_binds *binds, const struct sea
 	if (!c->limit)
 		return;
 	buf_adds(sql, " LIMIT ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = c->limit }, a);
+	sqlgen_bind(schema_of(SQL_SQLITE), sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = c->limit }, a);
 	buf_adds(sql, " OFFSET ");
-	sqlgen_bind(SQL_SQLITE, sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = c->offset }, a);
+	sqlgen_bind(schema_of(SQL_SQLITE), sql, binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = c->offset }, a);
 }
 
 /* Builds the query the way the store does: its own conditions first (as
@@ -514,7 +568,7 @@ static void check_search(struct fixture *fx, enum filter_kind kind, const struct
 			int64_t id = strtoll(p, &end, 10);
 			if (p != exps)
 				buf_adds(&sql, ", ");
-			sqlgen_bind(SQL_SQLITE, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = id }, &fx->a);
+			sqlgen_bind(schema_of(SQL_SQLITE), &sql, &binds, (struct sql_bind){ .type = SQL_BIND_INT, .i = id }, &fx->a);
 		}
 		buf_addch(&sql, ')');
 		if (*view)
@@ -524,9 +578,9 @@ static void check_search(struct fixture *fx, enum filter_kind kind, const struct
 		if (*view)
 			buf_addf(&sql, " AND e.lifecycle_stage = '%s'", view);
 	}
-	assert_int_equal(sqlgen_where(SQL_SQLITE, kind, &f, &sql, &binds, &fx->a, &fx->err), 0);
+	assert_int_equal(sqlgen_where(schema_of(SQL_SQLITE), kind, &f, &sql, &binds, &fx->a, &fx->err), 0);
 	buf_adds(&sql, " ORDER BY ");
-	assert_int_equal(sqlgen_order_by(SQL_SQLITE, kind, &ob, &sql, &binds, &fx->a, &fx->err), 0);
+	assert_int_equal(sqlgen_order_by(schema_of(SQL_SQLITE), kind, &ob, &sql, &binds, &fx->a, &fx->err), 0);
 	add_limit(&sql, &binds, c, &fx->a);
 
 	const char *got = query_names(fx, &sql, &binds);
@@ -724,6 +778,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_where_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_numbering_continues, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_decides_tables_and_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dataset_scope_and_true, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values_are_never_inlined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_by_sql, setup, teardown),

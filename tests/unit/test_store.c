@@ -19,18 +19,16 @@
 #include "store/sqlite_conn.h"
 #include "store/store_probe.h"
 #include "store/store.h"
+#include "store_fixture.h"
 
-static char dir[] = "/tmp/mlflowc-test-store-XXXXXX";
+static struct store_fixture fx;
 static struct store *st;
 static struct mlf_err err;
 
 static int setup(void **state)
 {
 	(void)state;
-	char uri[256];
-	assert_non_null(mkdtemp(dir));
-	snprintf(uri, sizeof(uri), "sqlite:///%s/t.db", dir);
-	st = store_open(uri, &(struct store_options){ .artifact_root = "/srv/artifacts" }, &err);
+	st = store_fixture_open(&fx, "/srv/artifacts", &err);
 	assert_non_null(st);
 	return 0;
 }
@@ -38,10 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[512];
-	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	store_fixture_close(&fx, st);
 	return 0;
 }
 
@@ -49,9 +44,9 @@ static const char *new_run(struct arena *a, const char *exp_name)
 {
 	int64_t exp;
 	struct store_run run;
-	assert_int_equal(st->ops->experiment_create(st, exp_name, NULL, "/srv/artifacts", NULL, 0, &exp, &err), 0);
+	assert_int_equal(store_experiment_create(st, exp_name, NULL, "/srv/artifacts", NULL, 0, &exp, &err), 0);
 	struct store_run_create rc = { .experiment_id = exp, .run_name = "r", .start_time = 1 };
-	assert_int_equal(st->ops->run_create(st, &rc, &run, a, &err), 0);
+	assert_int_equal(store_run_create(st, &rc, &run, a, &err), 0);
 	assert_string_equal(run.info.artifact_uri + strlen(run.info.artifact_uri) - 10, "/artifacts");
 	return run.info.run_id;
 }
@@ -62,13 +57,13 @@ static void test_default_experiment_and_locations(void **state)
 	struct arena a = ARENA_INIT;
 	struct store_experiment e;
 	int64_t id;
-	assert_int_equal(st->ops->experiment_get(st, 0, &e, &a, &err), 0);
+	assert_int_equal(store_experiment_get(st, 0, &e, &a, &err), 0);
 	assert_string_equal(e.name, "Default");
 	assert_string_equal(e.artifact_location, "/srv/artifacts/0");
-	assert_int_equal(st->ops->experiment_create(st, "loc", NULL, "/srv/artifacts", NULL, 0, &id, &err), 0);
-	assert_int_equal(st->ops->experiment_get(st, id, &e, &a, &err), 0);
+	assert_int_equal(store_experiment_create(st, "loc", NULL, "/srv/artifacts", NULL, 0, &id, &err), 0);
+	assert_int_equal(store_experiment_get(st, id, &e, &a, &err), 0);
 	assert_string_equal(e.artifact_location, arena_printf(&a, "/srv/artifacts/%lld", (long long)id));
-	assert_int_equal(st->ops->experiment_create(st, "loc", NULL, "/srv/artifacts", NULL, 0, &id, &err), -1);
+	assert_int_equal(store_experiment_create(st, "loc", NULL, "/srv/artifacts", NULL, 0, &id, &err), -1);
 	assert_int_equal(err.code, MLF_RESOURCE_ALREADY_EXISTS);
 	arena_release(&a);
 }
@@ -87,9 +82,9 @@ static void test_latest_metric_rule(void **state)
 		{ .key = "m", .value = 1.0, .timestamp = 100, .step = 5 }, /* duplicate */
 	};
 	struct store_batch b = { .metrics = pts, .n_metrics = ARRAY_SIZE(pts) };
-	assert_int_equal(st->ops->run_log_batch(st, run_id, &b, &err), 0);
+	assert_int_equal(store_run_log_batch(st, run_id, &b, &err), 0);
 	struct store_run run;
-	assert_int_equal(st->ops->run_get(st, run_id, &run, &a, &err), 0);
+	assert_int_equal(store_run_get(st, run_id, &run, &a, &err), 0);
 	assert_int_equal(run.n_metrics, 1);
 	assert_int_equal(run.metrics[0].step, 7);
 	assert_int_equal(run.metrics[0].timestamp, 60);
@@ -97,16 +92,16 @@ static void test_latest_metric_rule(void **state)
 	struct store_metric *h;
 	size_t n;
 	bool more;
-	assert_int_equal(st->ops->metric_history(st, run_id, "m", 0, -1, &h, &n, &more, &a, &err), 0);
+	assert_int_equal(store_metric_history(st, run_id, "m", 0, -1, &h, &n, &more, &a, &err), 0);
 	assert_int_equal(n, 5); /* the duplicate point is stored once */
 	assert_true(isnan(h[0].value) && h[0].timestamp == 10);
 	assert_false(more);
 	/* paging: two points from offset 1, more remain; then the last two */
-	assert_int_equal(st->ops->metric_history(st, run_id, "m", 1, 2, &h, &n, &more, &a, &err), 0);
+	assert_int_equal(store_metric_history(st, run_id, "m", 1, 2, &h, &n, &more, &a, &err), 0);
 	assert_int_equal(n, 2);
 	assert_true(more);
 	assert_int_equal(h[0].timestamp, 50);
-	assert_int_equal(st->ops->metric_history(st, run_id, "m", 3, 2, &h, &n, &more, &a, &err), 0);
+	assert_int_equal(store_metric_history(st, run_id, "m", 3, 2, &h, &n, &more, &a, &err), 0);
 	assert_int_equal(n, 2);
 	assert_false(more);
 	arena_release(&a);
@@ -119,17 +114,17 @@ static void test_params_write_once_and_batch_atomic(void **state)
 	const char *run_id = new_run(&a, "params");
 	struct store_kv p1 = { "lr", "0.1" };
 	struct store_batch b1 = { .params = &p1, .n_params = 1 };
-	assert_int_equal(st->ops->run_log_batch(st, run_id, &b1, &err), 0);
-	assert_int_equal(st->ops->run_log_batch(st, run_id, &b1, &err), 0); /* same value: fine */
+	assert_int_equal(store_run_log_batch(st, run_id, &b1, &err), 0);
+	assert_int_equal(store_run_log_batch(st, run_id, &b1, &err), 0); /* same value: fine */
 
 	const struct store_metric m = { .key = "x", .value = 1, .timestamp = 1, .step = 1 };
 	struct store_kv params[] = { { "new", "1" }, { "lr", "0.2" } };
 	struct store_kv tag = { "t", "v" };
 	struct store_batch b2 = { &m, 1, params, 2, &tag, 1 };
-	assert_int_equal(st->ops->run_log_batch(st, run_id, &b2, &err), -1);
+	assert_int_equal(store_run_log_batch(st, run_id, &b2, &err), -1);
 	assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
 	struct store_run run;
-	assert_int_equal(st->ops->run_get(st, run_id, &run, &a, &err), 0);
+	assert_int_equal(store_run_get(st, run_id, &run, &a, &err), 0);
 	assert_int_equal(run.n_params, 1);
 	assert_int_equal(run.n_metrics, 0);
 	assert_int_equal(run.n_tags, 1); /* only mlflow.runName */
@@ -141,13 +136,13 @@ static void test_deleted_runs_refuse_writes(void **state)
 	(void)state;
 	struct arena a = ARENA_INIT;
 	const char *run_id = new_run(&a, "deleted");
-	assert_int_equal(st->ops->run_set_lifecycle(st, run_id, true, &err), 0);
+	assert_int_equal(store_run_set_lifecycle(st, run_id, true, &err), 0);
 	struct store_kv t = { "k", "v" };
 	struct store_batch b = { .tags = &t, .n_tags = 1 };
-	assert_int_equal(st->ops->run_log_batch(st, run_id, &b, &err), -1);
+	assert_int_equal(store_run_log_batch(st, run_id, &b, &err), -1);
 	assert_int_equal(err.code, MLF_INVALID_PARAMETER_VALUE);
 	assert_non_null(strstr(err.msg, "must be in the 'active' state"));
-	assert_int_equal(st->ops->run_log_batch(st, "0123456789abcdef0123456789abcdef", &b, &err), -1);
+	assert_int_equal(store_run_log_batch(st, "0123456789abcdef0123456789abcdef", &b, &err), -1);
 	assert_int_equal(err.code, MLF_RESOURCE_DOES_NOT_EXIST);
 	arena_release(&a);
 }
@@ -167,7 +162,7 @@ static void *writer(void *p)
 	for (int i = 0; i < 200; i++) {
 		struct store_metric m = { .key = key, .value = i, .timestamp = 1000 + i, .step = i };
 		struct store_batch b = { .metrics = &m, .n_metrics = 1 };
-		if (st->ops->run_log_batch(st, w->run_id, &b, &e) < 0)
+		if (store_run_log_batch(st, w->run_id, &b, &e) < 0)
 			w->failures++;
 	}
 	return NULL;
@@ -194,7 +189,7 @@ static void test_concurrent_writers(void **state)
 		bool more;
 		char key[16];
 		snprintf(key, sizeof(key), "w%d", i);
-		assert_int_equal(st->ops->metric_history(st, run_id, key, 0, -1, &h, &n, &more, &a, &err), 0);
+		assert_int_equal(store_metric_history(st, run_id, key, 0, -1, &h, &n, &more, &a, &err), 0);
 		assert_int_equal(n, 200);
 	}
 	arena_release(&a);
@@ -231,26 +226,26 @@ static void test_sample_steps(void **state)
 static int read_synchronous(struct sqlite_conn *c, void *arg, struct mlf_err *e)
 {
 	bool row;
-	sqlite3_stmt *s = sqlite_prepare_bound(c, e, "PRAGMA synchronous", "");
+	sqlite3_stmt *s = sqlite_stmt_bound(c, e, 0, ""); /* the pool's one statement */
 	if (!s || sqlite_step_row(c, s, &row, e) < 0 || !row) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return -1;
 	}
 	*(int *)arg = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return 0;
 }
 
 static void test_durability_reaches_the_writer(void **state)
 {
 	(void)state;
-	static const char *const no_sql[] = { "SELECT 1" };
+	static const char *const no_sql[] = { "PRAGMA synchronous" };
 	static const char *const no_migrations[] = { "CREATE TABLE t(x)" };
 	for (int full = 0; full <= 1; full++) {
 		struct sqlite_pool p;
 		char path[300];
 		int level = -1;
-		snprintf(path, sizeof(path), "%s/durability-%d.db", dir, full);
+		snprintf(path, sizeof(path), "%s/durability-%d.db", fx.dir, full);
 		assert_int_equal(sqlite_pool_init(&p, path, no_migrations, 1, no_sql, 1, full, &err), 0);
 		assert_int_equal(sqlite_pool_write(&p, read_synchronous, &level, &err), 0);
 		assert_int_equal(level, full ? 2 : 1); /* FULL is 2, NORMAL 1 */
@@ -268,7 +263,7 @@ static void test_durability_reaches_the_writer(void **state)
 static void make_sqlite(const char *name, const char *sql, char *path, size_t size)
 {
 	sqlite3 *db;
-	snprintf(path, size, "%s/%s", dir, name);
+	snprintf(path, size, "%s/%s", fx.dir, name);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -277,7 +272,7 @@ static void make_sqlite(const char *name, const char *sql, char *path, size_t si
 /* Writes `len` bytes of `text` (its strlen when `len` is 0) to `name`. */
 static void write_file(const char *name, const char *text, size_t len, char *path, size_t size)
 {
-	snprintf(path, size, "%s/%s", dir, name);
+	snprintf(path, size, "%s/%s", fx.dir, name);
 	FILE *f = fopen(path, "wb");
 	assert_non_null(f);
 	if (!len)
@@ -297,7 +292,7 @@ static void test_probe_tells_store_paths_apart(void **state)
 		enum store_probe_kind kind;
 		const char *message; /* part of the refusal; NULL: may be opened */
 	} cases[] = {
-		{ "t.db", NULL, NULL, 0, STORE_PROBE_MLFLOWC, NULL }, /* made by setup() and open now */
+		{ "store.db", NULL, NULL, 0, STORE_PROBE_MLFLOWC, NULL }, /* setup()'s SQLite store, open now */
 		{ "missing.db", NULL, NULL, 0, STORE_PROBE_MISSING, NULL },
 		{ "zero.db", NULL, "", 0, STORE_PROBE_EMPTY, NULL },
 		{ "dropped.db", "CREATE TABLE x(a); DROP TABLE x;", NULL, 0, STORE_PROBE_EMPTY, NULL },
@@ -319,12 +314,17 @@ static void test_probe_tells_store_paths_apart(void **state)
 		char path[300];
 		enum store_probe_kind kind = STORE_PROBE_MISSING;
 		struct mlf_err e = { 0 };
-		if (cases[i].sqlite)
+		if (i == 0) { /* setup()'s own store, wherever MLF_TEST_STORE_URI put it */
+			const char *own = store_fixture_sqlite_path(&fx);
+			if (!own)
+				continue; /* another backend */
+			snprintf(path, sizeof(path), "%s", own);
+		} else if (cases[i].sqlite)
 			make_sqlite(cases[i].name, cases[i].sqlite, path, sizeof(path));
 		else if (cases[i].text)
 			write_file(cases[i].name, cases[i].text, cases[i].text_len, path, sizeof(path));
 		else
-			snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+			snprintf(path, sizeof(path), "%s/%s", fx.dir, cases[i].name);
 		int rc = store_probe_sqlite(path, &kind, &e);
 		assert_int_equal(kind, cases[i].kind);
 		assert_int_equal(rc, cases[i].message ? -1 : 0);
@@ -336,13 +336,13 @@ static void test_probe_tells_store_paths_apart(void **state)
 	}
 	enum store_probe_kind kind;
 	struct mlf_err e = { 0 };
-	assert_int_equal(store_probe_sqlite(dir, &kind, &e), -1);
+	assert_int_equal(store_probe_sqlite(fx.dir, &kind, &e), -1);
 	assert_int_equal(kind, STORE_PROBE_DIRECTORY);
 	assert_int_equal(store_probe_sqlite("/dev/null", &kind, &e), -1);
 	assert_int_equal(kind, STORE_PROBE_SPECIAL);
 	/* the probe wrote nothing: the missing file is still missing */
 	char missing[300];
-	snprintf(missing, sizeof(missing), "%s/missing.db", dir);
+	snprintf(missing, sizeof(missing), "%s/missing.db", fx.dir);
 	assert_int_equal(access(missing, F_OK), -1);
 }
 
@@ -351,7 +351,7 @@ static void test_probe_refuses_file_store_paths(void **state)
 	(void)state;
 	char store_dir[300], meta[320], inside[320];
 	struct mlf_err e = { 0 };
-	snprintf(store_dir, sizeof(store_dir), "%s/fs", dir);
+	snprintf(store_dir, sizeof(store_dir), "%s/fs", fx.dir);
 	snprintf(meta, sizeof(meta), "%s/0", store_dir);
 	assert_int_equal(mkdir(store_dir, 0777), 0);
 	assert_int_equal(mkdir(meta, 0777), 0);
@@ -374,7 +374,7 @@ static void test_probe_refuses_file_store_paths(void **state)
 		assert_int_equal(store_probe_bare_path(fine[i], &e), 0);
 	/* through store_open: nothing is created for a refused bare path */
 	char uri[320];
-	snprintf(uri, sizeof(uri), "%s/mlruns", dir);
+	snprintf(uri, sizeof(uri), "%s/mlruns", fx.dir);
 	assert_null(store_open(uri, &(struct store_options){ .artifact_root = "/srv/artifacts" }, &e));
 	assert_int_equal(access(uri, F_OK), -1);
 	assert_int_equal(store_check_uri("file:///srv/mlruns", &e), -1);

@@ -1,0 +1,103 @@
+/*
+ * store_fixture.h - the one way unit tests open a store, so that every
+ * store test runs against any backend by changing one variable.
+ *
+ * MLF_TEST_STORE_URI is a backend-store URI template; unset or empty it is
+ * "sqlite:///{dir}/store.db". Each store_fixture_open() makes a fresh
+ * temporary directory and replaces "{dir}" with it and "{id}" with a name
+ * unique to this store (letters, digits and '_', e.g. for a database a
+ * test server creates), so every store starts empty. store_fixture_close()
+ * closes the store and removes the directory. docs/architecture.md
+ * ("Testing a store backend") describes it.
+ *
+ * Header-only (static functions) because every tests/unit/test_*.c is its
+ * own program.
+ */
+#ifndef MLF_TEST_STORE_FIXTURE_H
+#define MLF_TEST_STORE_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "store/store.h"
+
+#define STORE_FIXTURE_DEFAULT_URI "sqlite:///{dir}/store.db"
+
+struct store_fixture {
+	char dir[64];  /* the fresh directory; "" before open */
+	char uri[1024]; /* the URI the store was opened with */
+};
+
+/* Appends `tmpl` to `out` with {dir} and {id} filled in. */
+static inline void store_fixture_expand(const char *tmpl, const char *dir, const char *id, struct buf *out)
+{
+	for (const char *p = tmpl; *p;) {
+		if (!strncmp(p, "{dir}", 5)) {
+			buf_adds(out, dir);
+			p += 5;
+		} else if (!strncmp(p, "{id}", 4)) {
+			buf_adds(out, id);
+			p += 4;
+		} else {
+			buf_addch(out, *p++);
+		}
+	}
+}
+
+/* The URI template in use: MLF_TEST_STORE_URI or SQLite's default.
+ * Borrowed (the environment or a static string). */
+static inline const char *store_fixture_template(void)
+{
+	const char *t = getenv("MLF_TEST_STORE_URI");
+	return t && *t ? t : STORE_FIXTURE_DEFAULT_URI;
+}
+
+/* Opens a fresh, empty store of the backend under test whose default
+ * artifact root is `artifact_root`. Returns the store (the caller closes
+ * it with store_fixture_close()) or NULL with `err` set. */
+static inline struct store *store_fixture_open(struct store_fixture *f, const char *artifact_root, struct mlf_err *err)
+{
+	static unsigned serial;
+	char id[64];
+	snprintf(f->dir, sizeof(f->dir), "/tmp/mlflowc-test-store-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		f->dir[0] = '\0';
+		mlf_errorf(err, MLF_INTERNAL_ERROR, "mkdtemp failed");
+		return NULL;
+	}
+	snprintf(id, sizeof(id), "mlflowc_test_%ld_%u", (long)getpid(), serial++);
+	struct buf uri = BUF_INIT;
+	store_fixture_expand(store_fixture_template(), f->dir, id, &uri);
+	snprintf(f->uri, sizeof(f->uri), "%s", uri.ptr ? uri.ptr : "");
+	buf_release(&uri);
+	return store_open(f->uri, &(struct store_options){ .artifact_root = artifact_root }, err);
+}
+
+/* The file of the store when the backend under test is SQLite, for tests
+ * of SQLite itself (they skip otherwise); NULL for other backends.
+ * Borrowed from `f`. */
+static inline const char *store_fixture_sqlite_path(const struct store_fixture *f)
+{
+	static const char scheme[] = "sqlite:///";
+	if (strncmp(f->uri, scheme, sizeof(scheme) - 1) != 0)
+		return NULL;
+	return f->uri + sizeof(scheme) - 1;
+}
+
+/* Closes `st` (NULL is fine) and removes the fixture's directory. */
+static inline void store_fixture_close(struct store_fixture *f, struct store *st)
+{
+	store_close(st);
+	if (f->dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "store_fixture: could not remove %s\n", f->dir);
+		f->dir[0] = '\0';
+	}
+}
+
+#endif
