@@ -316,14 +316,6 @@ static int validate_source(struct api_ctx *c, const char *source, const char *ru
 	return validate_remote_source(c, source);
 }
 
-/* models:/m-<32 hex>: MLflow 3's URI of a logged model. */
-static bool is_logged_model_ref(const char *ref)
-{
-	if (strncmp(ref, "m-", 2) != 0 || strlen(ref + 2) != 32)
-		return false;
-	return strspn(ref + 2, "0123456789abcdef") == 32;
-}
-
 static int logged_model_location(struct api_ctx *c, const char *model_id, const char **location)
 {
 	struct store_logged_model m;
@@ -333,9 +325,29 @@ static int logged_model_location(struct api_ctx *c, const char *model_id, const 
 	return 0;
 }
 
-/* A models:/name/N, models:/name@alias or models:/m-<id> source is stored
- * with the files' real location; other sources (stages, "latest", URIs
- * that are not of models:/ grammar) are their own location (NULL). */
+/* The newest version of `name` in `stage` (a stage name in any case). */
+static int latest_in_stage(struct api_ctx *c, const char *name, const char *stage, struct store_model_version *v)
+{
+	struct store_model_version *latest;
+	size_t n;
+	if (canonical_stage(c, stage, &stage) < 0 ||
+	    store_registered_model_latest_versions(c->app->store, name, &stage, 1, &latest, &n, c->a, c->err) < 0)
+		return -1;
+	if (!n)
+		return mlf_errorf(c->err, MLF_RESOURCE_DOES_NOT_EXIST,
+				  "No versions of model with name '%s' and stage '%s' found", name, stage);
+	*v = latest[0];
+	return 0;
+}
+
+/* A source whose scheme is models: is stored with the real location of the
+ * files it names, looked up now: a version, an alias, the latest version
+ * ("latest") or the latest of a stage, or a logged model (models:/<id>).
+ * MLflow's server resolves versions and logged models and refuses the rest;
+ * resolving them too is what a client means by them. A models: source that
+ * does not parse, or names nothing, is refused (MLflow answers 500 for
+ * both; the request is at fault, so here it is a 4xx). Other sources are
+ * their own location (NULL). */
 static int resolve_storage(struct api_ctx *c, const char *source, const char **location)
 {
 	struct store_model_version v;
@@ -343,17 +355,36 @@ static int resolve_storage(struct api_ctx *c, const char *source, const char **l
 	int64_t version;
 	int rc;
 	*location = NULL;
+	if (strncasecmp(source, "models:", 7) != 0)
+		return 0;
 	if (model_uri_parse(source, &ref) < 0)
-		return 0;
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+				  "Not a proper models:/ URI: %s. Models URIs must be of the form "
+				  "'models:/<model_name>/suffix' or 'models:/<model_name>@alias' where suffix is a model "
+				  "version, stage, or the string 'latest' and where alias is a registered model alias. "
+				  "Only one of suffix or alias can be defined at a time.",
+				  source);
 	const char *name = arena_strndup(c->a, ref.name, ref.name_len);
-	if (ref.kind == MODEL_URI_ID && is_logged_model_ref(name))
+	const char *suffix = arena_strndup(c->a, ref.ref, ref.ref_len);
+	switch (ref.kind) {
+	case MODEL_URI_ID:
 		return logged_model_location(c, name, location);
-	if (ref.kind == MODEL_URI_ALIAS)
-		rc = store_model_alias_get(c->app->store, name, ref.ref, &v, c->a, c->err);
-	else if (ref.kind == MODEL_URI_VERSION && util_parse_int64(ref.ref, &version))
+	case MODEL_URI_ALIAS:
+		rc = store_model_alias_get(c->app->store, name, suffix, &v, c->a, c->err);
+		break;
+	case MODEL_URI_LATEST:
+		rc = store_model_alias_get(c->app->store, name, "latest", &v, c->a, c->err);
+		break;
+	case MODEL_URI_STAGE:
+		rc = latest_in_stage(c, name, suffix, &v);
+		break;
+	case MODEL_URI_VERSION:
+	default:
+		if (!util_parse_int64(suffix, &version))
+			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Not a proper models:/ URI: %s.", source);
 		rc = store_model_version_get(c->app->store, name, version, &v, c->a, c->err);
-	else
-		return 0;
+		break;
+	}
 	if (rc == 0)
 		*location = v.storage_location ? v.storage_location : v.source;
 	return rc;

@@ -26,7 +26,7 @@ static bool digits(const char *s, size_t n)
 int model_uri_parse(const char *uri, struct model_uri *out)
 {
 	size_t scheme_len = strlen(MODEL_URI_SCHEME);
-	if (!uri || strncmp(uri, MODEL_URI_SCHEME, scheme_len) != 0 || uri[scheme_len] != '/')
+	if (!uri || strncasecmp(uri, MODEL_URI_SCHEME, scheme_len) != 0 || uri[scheme_len] != '/')
 		return -1;
 	const char *path = uri + scheme_len;
 	while (*path == '/')

@@ -9,7 +9,7 @@
  *   models:/NAME@ALIAS     split at the last '@'
  *   models:/ID             one segment without '@' (a logged model, 3.x)
  *
- * Slashes after "models:" are skipped; more than two segments, a blank
+ * The scheme is read in any case (as urlparse does); slashes after it are skipped; more than two segments, a blank
  * name, a blank suffix (so a trailing slash) or a blank alias is malformed.
  */
 #ifndef MLF_MODEL_URI_H

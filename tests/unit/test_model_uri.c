@@ -51,6 +51,8 @@ static void test_forms(void **state)
 	expect_form("models:/m-0123456789abcdef0123456789abcdef", MODEL_URI_ID, "m-0123456789abcdef0123456789abcdef", "");
 	expect_form("models:///fraud/3", MODEL_URI_VERSION, "fraud", "3");
 	expect_form("models:/my model/1", MODEL_URI_VERSION, "my model", "1");
+	expect_form("MODELS:/fraud/3", MODEL_URI_VERSION, "fraud", "3"); /* the scheme in any case, as urlparse */
+	expect_form("Models:/fraud@champion", MODEL_URI_ALIAS, "fraud", "champion");
 }
 
 static void test_malformed(void **state)
@@ -58,6 +60,7 @@ static void test_malformed(void **state)
 	(void)state;
 	expect_malformed(NULL);
 	expect_malformed("runs:/abc/model");
+	expect_malformed("modelsx:/fraud/1");
 	expect_malformed("models:");
 	expect_malformed("models:fraud/1");
 	expect_malformed("models:/");
