@@ -12,7 +12,7 @@
 #include "client_int.h"
 #include "../base/util.h"
 #include "../json/jw.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <jansson.h>
 #include <stdarg.h>
 #include <unistd.h>

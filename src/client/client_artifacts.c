@@ -19,7 +19,7 @@
  * cannot make us write outside the destination.
  */
 #include "client_int.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <dirent.h>
 #include <ftw.h>
 #include <errno.h>

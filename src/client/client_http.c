@@ -13,7 +13,7 @@
  * MLflow's credential and TLS environment variables (see below).
  */
 #include "client_int.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <errno.h>
 #include <jansson.h>
 #include <strings.h>

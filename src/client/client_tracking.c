@@ -15,7 +15,7 @@
  */
 #include "client_int.h"
 #include "../json/jw.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <jansson.h>
 #include <math.h>
 
