@@ -132,9 +132,10 @@ $(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libmlflowc-server.a
 bench: $(BUILD)/mlflowc $(BUILD)/bench/loadgen
 
 # The client library's benchmark: build/bench/client_bench URL (see its header).
-$(BUILD)/bench/client_bench: bench/client_bench.c $(BUILD)/libmlflowc.a
+# (linked with the server archive, so that URL may also be a sqlite:// URI)
+$(BUILD)/bench/client_bench: bench/client_bench.c $(BUILD)/libmlflowc-server.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIB_LIBS) -lcurl
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcurl
 bench: $(BUILD)/bench/client_bench
 
 # The client library's example program: `make examples` builds

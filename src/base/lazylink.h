@@ -45,6 +45,14 @@
 #define SHA256 lazylink_SHA256
 
 #include <curl/curl.h>
+/* Without its type checks, curl.h redefines its three variadic functions
+ * as macros calling the real names: back to ours. */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_multi_setopt
+#define curl_easy_setopt lazylink_curl_easy_setopt
+#define curl_easy_getinfo lazylink_curl_easy_getinfo
+#define curl_multi_setopt lazylink_curl_multi_setopt
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>

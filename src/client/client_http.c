@@ -32,11 +32,11 @@ static size_t on_reply(char *data, size_t size, size_t nmemb, void *ctx)
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_global_rc;
+static CURLcode global_init_rc;
 
 static void curl_global(void)
 {
-	curl_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	global_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 /* ---------------------------------------------------------------- auth and TLS
@@ -132,8 +132,8 @@ enum mlf_result chttp_init(struct chttp *h)
 {
 	memset(h, 0, sizeof(*h));
 	pthread_once(&curl_once, curl_global);
-	if (curl_global_rc != CURLE_OK)
-		return client_fail(MLF_CLIENT_ERR_TRANSPORT, "libcurl: %s", curl_easy_strerror(curl_global_rc));
+	if (global_init_rc != CURLE_OK)
+		return client_fail(MLF_CLIENT_ERR_TRANSPORT, "libcurl: %s", curl_easy_strerror(global_init_rc));
 	h->curl = curl_easy_init();
 	h->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	if (!h->curl || !h->headers) {

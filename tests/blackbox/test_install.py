@@ -44,10 +44,16 @@ def check_shared_exports(so, header):
     assert exported == public_api(header), sorted(exported ^ public_api(header))
 
 
+# libcurl's and libcrypto's names, which the library's lazy-link shims must not take
+BORROWED_NAMES = re.compile(r"(curl_(easy|multi|global|slist)_\w+|curl_free|HMAC|SHA256|EVP_sha256)")
+
+
 def check_static_globals(archive, header):
     globals_ = defined_symbols(["-g", "--defined-only"], archive)
     stray = sorted(globals_ - public_api(header))
     assert not stray, f"{archive} defines {len(stray)} global symbols outside mlflowc.h: {stray[:20]}"
+    borrowed = sorted(n for n in defined_symbols(["--defined-only"], archive) if BORROWED_NAMES.fullmatch(n))
+    assert not borrowed, f"{archive} defines libcurl/OpenSSL names, even locally: {borrowed}"
 
 
 def needed(binary):
