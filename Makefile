@@ -5,6 +5,8 @@
 #   make SANITIZE=1 ...     ASan+UBSan build in build/asan
 #   make WERROR=1 ...       warnings are errors (CI)
 #   make bench              build the load generator in bench/
+#   make install            PREFIX=/usr/local DESTDIR=: the binary, include/mlflowc.h,
+#                           libmlflowc.a/.so and mlflowc.pc (make uninstall removes them)
 # The test suite as a whole is scripts/test.sh (the README's test command).
 
 CC ?= cc
@@ -36,10 +38,13 @@ WARN += -Werror
 endif
 
 CFLAGS ?= -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(CFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
+# Every object may go into libmlflowc.so (-fPIC) and hides its symbols:
+# include/mlflowc.h marks the public API visible, nothing else is exported.
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS))
 LIBS := $(shell $(PKG_CONFIG) --libs $(LINKED_PKGS)) -lpthread -lm -ldl
 
-CORE_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+CORE_SRC := $(filter-out src/cli/main.c src/client/client_nolocal.c,$(wildcard src/*/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/cli/main.o
 # The web UI: web/ is built with npm + Vite and embedded as a generated C
@@ -48,11 +53,27 @@ UI_GEN := $(BUILD)/gen/ui_assets.c
 UI_OBJ := $(BUILD)/gen/ui_assets.o
 UI_DEPS := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/package-lock.json \
 	web/vite.config.ts web/tsconfig.json tools/ui-build.sh tools/embed-ui.mjs
+# The client library, libmlflowc: base, json and the HTTP client only (local
+# mode, which runs the server's router and store in-process, is replaced by
+# client_nolocal.c). A host program links jansson and libc's pthread, m and dl;
+# libcurl and libcrypto are loaded on first use (lazylink.c). The static
+# archive is one partially linked object whose hidden symbols are made local,
+# so no internal name can clash with the host's. libmlflowc-server.a is the
+# whole program but main() (server, UI, CLI, the client with local mode),
+# linked by the binary, the unit tests and programs that want local mode;
+# libcore.a is the same without the UI, for the fuzzers.
+LIB_SRC := $(wildcard src/base/*.c src/json/*.c) $(filter-out src/client/client_local.c,$(wildcard src/client/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_PKGS := jansson
+LIB_LIBS := $(shell $(PKG_CONFIG) --libs $(LIB_PKGS)) -lpthread -lm -ldl
+LIB_VERSION := $(shell sed -n 's/^\#define MLFLOWC_VERSION "\(.*\)"/\1/p' include/mlflowc.h)
+LIB_SOVERSION := 0
+LIB_SO := $(BUILD)/libmlflowc.so.$(LIB_VERSION)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all unit bench clean
-all: $(BUILD)/mlflowc
+all: $(BUILD)/mlflowc $(BUILD)/libmlflowc.a $(BUILD)/libmlflowc.so
 
 # `make V=1` shows the full command lines
 Q := $(if $(V),,@)
@@ -69,32 +90,52 @@ $(UI_OBJ): $(UI_GEN) src/api/ui.h
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -c $< -o $@
 
-$(BUILD)/libmlflowc.a: $(CORE_OBJ) $(UI_OBJ)
+$(BUILD)/libmlflowc-client.o: $(LIB_OBJ)
+	@$(if $(V),,echo "  LD -r   $@")
+	$(Q)$(LD) -r -o $@.tmp $^
+	$(Q)objcopy --localize-hidden $@.tmp $@
+	@rm -f $@.tmp
+
+$(BUILD)/libmlflowc.a: $(BUILD)/libmlflowc-client.o
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/mlflowc: $(MAIN_OBJ) $(BUILD)/libmlflowc.a
+$(BUILD)/libmlflowc-server.a: $(CORE_OBJ) $(UI_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) -shared $(LDSAN) -Wl,-soname,libmlflowc.so.$(LIB_SOVERSION) $(if $(LDSAN),,-Wl,-z,defs) -o $@ $^ \
+		$(LIB_LIBS)
+
+$(BUILD)/libmlflowc.so: $(LIB_SO)
+	$(Q)ln -sf $(notdir $(LIB_SO)) $(BUILD)/libmlflowc.so.$(LIB_SOVERSION)
+	$(Q)ln -sf libmlflowc.so.$(LIB_SOVERSION) $@
+
+$(BUILD)/mlflowc: $(MAIN_OBJ) $(BUILD)/libmlflowc-server.a
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmlflowc.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmlflowc-server.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  TEST    $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-$(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libmlflowc.a
+$(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libmlflowc-server.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS) -lcurl
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcurl
 
 bench: $(BUILD)/mlflowc $(BUILD)/bench/loadgen
 
 # The client library's benchmark: build/bench/client_bench URL (see its header).
-$(BUILD)/bench/client_bench: bench/client_bench.c $(BUILD)/libmlflowc.a
+# (linked with the server archive, so that URL may also be a sqlite:// URI)
+$(BUILD)/bench/client_bench: bench/client_bench.c $(BUILD)/libmlflowc-server.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcurl
 bench: $(BUILD)/bench/client_bench
 
 # The client library's example program: `make examples` builds
@@ -102,7 +143,7 @@ bench: $(BUILD)/bench/client_bench
 $(BUILD)/examples/%: examples/%.c include/mlflowc.h $(BUILD)/libmlflowc.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIB_LIBS)
 .PHONY: examples
 examples: $(BUILD)/examples/train
 
@@ -141,6 +182,30 @@ fuzz: fuzz-seeds
 	done
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the public header,
+# both libraries (with the soname links) and mlflowc.pc for pkg-config.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+.PHONY: install uninstall
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(BUILD)/mlflowc $(DESTDIR)$(BINDIR)/mlflowc
+	install -m 644 include/mlflowc.h $(DESTDIR)$(INCLUDEDIR)/mlflowc.h
+	install -m 644 $(BUILD)/libmlflowc.a $(DESTDIR)$(LIBDIR)/libmlflowc.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO))
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmlflowc.so.$(LIB_SOVERSION)
+	ln -sf libmlflowc.so.$(LIB_SOVERSION) $(DESTDIR)$(LIBDIR)/libmlflowc.so
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(LIB_VERSION)|; s|@REQUIRES_PRIVATE@|$(LIB_PKGS)|' tools/mlflowc.pc.in \
+		>$(DESTDIR)$(PKGCONFIGDIR)/mlflowc.pc
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mlflowc $(DESTDIR)$(INCLUDEDIR)/mlflowc.h $(DESTDIR)$(LIBDIR)/libmlflowc.a \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmlflowc.so.$(LIB_SOVERSION) \
+		$(DESTDIR)$(LIBDIR)/libmlflowc.so $(DESTDIR)$(PKGCONFIGDIR)/mlflowc.pc
 
 clean:
 	rm -rf build

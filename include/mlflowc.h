@@ -35,6 +35,12 @@
 extern "C" {
 #endif
 
+/* libmlflowc is built with -fvisibility=hidden: what this header declares
+ * is all the library exports. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define MLFLOWC_VERSION "0.1.0"
 
 typedef struct mlf_client mlf_client;
@@ -565,6 +571,10 @@ void mlf_model_events_free(struct mlf_model_events *e);
  * frees *out. */
 enum mlf_result mlf_model_history(mlf_client *client, const char *name, const char *version,
 				  struct mlf_model_events **out);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

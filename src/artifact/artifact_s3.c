@@ -33,7 +33,7 @@
 #include "../base/log.h"
 #include "../base/util.h"
 #include "../base/xalloc.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

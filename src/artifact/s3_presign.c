@@ -7,9 +7,7 @@
  */
 #include "s3_presign.h"
 #include "../base/xalloc.h"
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include "../base/lazylink.h"
 
 static void hex(struct buf *out, const unsigned char *d, size_t n)
 {

@@ -7,8 +7,11 @@
  * krb5, ...) that the dynamic loader maps and relocates on every start of
  * every command, doubling `mlflowc server`'s time to its first answer. So
  * the binary is not linked against them: this file defines the functions
- * of theirs that mlflowc calls, and the first call dlopen()s the library by
- * its soname and resolves them all at once (under pthread_once).
+ * of theirs that mlflowc calls, under the names lazylink.h gives them
+ * (lazylink_curl_easy_init, ...: never the libraries' own, which would
+ * replace a host program's libcurl or OpenSSL), and the first call
+ * dlopen()s the library by its soname and resolves them all at once (under
+ * pthread_once).
  *
  * Variadic setters read their one argument with the type its option
  * number says (curl encodes it: long, pointer, function pointer, curl_off_t
@@ -18,14 +21,10 @@
  * call fails the way the library reports failure (NULL handle,
  * CURLE_FAILED_INIT, NULL digest): callers already handle those.
  */
-#define CURL_DISABLE_TYPECHECK 1
+#include "lazylink.h" /* first: it renames the declarations below */
 #include "common.h"
 #include "log.h"
-#include <curl/curl.h>
 #include <dlfcn.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdarg.h>
 

@@ -12,7 +12,7 @@
 #include "client_int.h"
 #include "../base/util.h"
 #include "../json/jw.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <jansson.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -261,12 +261,6 @@ enum mlf_result mlf_client_stats(mlf_client *c, struct mlf_client_stats *out)
 enum mlf_result client_small_body(struct buf *b, const struct cfield *f, size_t n, const char *int_key,
 				  int64_t int_val)
 {
-	size_t bound = 64 + (int_key ? cjson_str_bound(strlen(int_key)) + 24 : 0);
-	for (size_t i = 0; i < n; i++)
-		if (f[i].str)
-			bound += cjson_str_bound(strlen(f[i].key)) + cjson_str_bound(strlen(f[i].str)) + 2;
-	if (cbuf_reserve(b, bound))
-		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory writing a request");
 	struct jw w;
 	jw_init(&w, b);
 	jw_obj_begin(&w);
@@ -276,6 +270,8 @@ enum mlf_result client_small_body(struct buf *b, const struct cfield *f, size_t 
 	if (int_key)
 		jw_kv_int(&w, int_key, int_val);
 	jw_obj_end(&w);
+	if (jw_failed(&w))
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory writing a request");
 	return MLF_CLIENT_OK;
 }
 
@@ -299,8 +295,8 @@ enum mlf_result client_sync_call(mlf_client *c, const char *path, const struct b
 enum mlf_result client_post_fields(mlf_client *c, const char *path, const struct cfield *f, size_t n,
 				   const char *int_key, int64_t int_val)
 {
-	struct buf body = BUF_INIT;
-	struct creply rep = { .body = BUF_INIT };
+	struct buf body = BUF_INIT_STICKY;
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = client_small_body(&body, f, n, int_key, int_val);
 	if (r == MLF_CLIENT_OK)
 		r = client_sync_call(c, path, &body, &rep);
@@ -333,15 +329,16 @@ enum mlf_result client_reply_string(const struct creply *rep, const char *const 
 static enum mlf_result experiment_get(mlf_client *c, const char *name, char id[32], struct creply *rep)
 {
 	char *esc = curl_easy_escape(NULL, name, 0);
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT_STICKY;
 	enum mlf_result r = MLF_CLIENT_OK;
-	if (!esc || cbuf_reserve(&path, strlen(esc) + 64))
-		r = client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
-	if (r == MLF_CLIENT_OK) {
+	if (esc) {
 		buf_adds(&path, "experiments/get-by-name?experiment_name=");
 		buf_adds(&path, esc);
-		r = client_sync_call(c, path.ptr, NULL, rep);
 	}
+	if (!esc || buf_failed(&path))
+		r = client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
+	else
+		r = client_sync_call(c, path.ptr, NULL, rep);
 	if (r == MLF_CLIENT_OK)
 		r = client_reply_string(rep, (const char *const[]){ "experiment", "experiment_id", NULL }, id, 32);
 	curl_free(esc);
@@ -352,7 +349,7 @@ static enum mlf_result experiment_get(mlf_client *c, const char *name, char id[3
 static enum mlf_result experiment_create(mlf_client *c, const char *name, char id[32], struct creply *rep)
 {
 	const struct cfield f[] = { { "name", name } };
-	struct buf body = BUF_INIT;
+	struct buf body = BUF_INIT_STICKY;
 	enum mlf_result r = client_small_body(&body, f, ARRAY_SIZE(f), NULL, 0);
 	if (r == MLF_CLIENT_OK)
 		r = client_sync_call(c, "experiments/create", &body, rep);
@@ -371,7 +368,7 @@ enum mlf_result mlf_experiment_get_or_create(mlf_client *c, const char *name, ch
 {
 	if (!c || !name || !*name || !id)
 		return client_fail(MLF_CLIENT_ERR_INVALID, "client, name and id are required");
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = experiment_get(c, name, id, &rep);
 	if (client_server_said(r, &rep, "RESOURCE_DOES_NOT_EXIST")) {
 		r = experiment_create(c, name, id, &rep);

@@ -19,7 +19,7 @@
  * cannot make us write outside the destination.
  */
 #include "client_int.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <dirent.h>
 #include <ftw.h>
 #include <errno.h>
@@ -65,34 +65,25 @@ char *cquery_escape(const char *s)
 /* Percent-encodes each '/'-separated segment of `path`, keeping the '/'. */
 static char *path_escape(const char *path)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT_STICKY;
 	for (const char *p = path;;) {
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		if (n) { /* (length 0 would make curl escape up to the NUL) */
 			char *e = curl_easy_escape(NULL, p, (int)n);
-			if (!e || cbuf_reserve(&b, strlen(e) + 1)) {
-				curl_free(e);
+			if (!e) {
 				buf_release(&b);
 				return NULL;
 			}
 			buf_adds(&b, e);
 			curl_free(e);
 		}
-		if (cbuf_reserve(&b, 1)) {
-			buf_release(&b);
-			return NULL;
-		}
 		if (!slash)
 			break;
 		buf_addch(&b, '/');
 		p = slash + 1;
 	}
-	if (cbuf_reserve(&b, 0)) { /* an empty path still needs its own allocation */
-		buf_release(&b);
-		return NULL;
-	}
-	return b.ptr;
+	return buf_detach(&b, NULL); /* NULL when an append failed */
 }
 
 /* "a" + "b" → "a/b"; either may be NULL or "". */
@@ -283,7 +274,7 @@ enum mlf_result cart_run_artifact_uri(mlf_client *c, const char *run_id, char **
 	*uri = NULL;
 	char *q = cquery_escape(run_id);
 	char *path = q ? cstr_printf("runs/get?run_id=%s", q) : NULL;
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = path ? client_sync_call(c, path, NULL, &rep) : nomem();
 	char got[4096];
 	if (r == MLF_CLIENT_OK)
@@ -341,11 +332,11 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ctx)
 	}
 	if (s->file && s->body->len >= ERROR_BODY_MAX)
 		return n; /* enough of an error page for a message */
-	if (cbuf_reserve(s->body, n)) {
+	buf_add(s->body, data, n);
+	if (buf_failed(s->body)) {
 		s->oom = true;
 		return 0;
 	}
-	buf_add(s->body, data, n);
 	return n;
 }
 
@@ -642,7 +633,7 @@ static enum mlf_result put_file(struct xfer *x, const struct location *l, const 
 	else if (!f || fstat(fileno(f), &st) != 0)
 		r = client_fail(file_error_kind(), "cannot read '%s': %s", local, strerror(errno));
 	else {
-		struct creply rep = { .body = BUF_INIT };
+		struct creply rep = { .body = BUF_INIT_STICKY };
 		r = xfer_run(x, url, f, (int64_t)st.st_size, NULL, &rep);
 		buf_release(&rep.body);
 	}
@@ -676,7 +667,7 @@ static enum mlf_result get_file(struct xfer *x, const struct location *l, const 
 			r = client_fail(file_error_kind(), "cannot create a file beside '%s': %s", target,
 					strerror(errno));
 		} else {
-			struct creply rep = { .body = BUF_INIT };
+			struct creply rep = { .body = BUF_INIT_STICKY };
 			r = xfer_run(x, url, NULL, 0, f, &rep);
 			buf_release(&rep.body);
 			r = temp_finish(f, tmp, target, r);
@@ -763,7 +754,7 @@ static enum mlf_result list_proxy(struct xfer *x, const struct location *l, cons
 {
 	char *ppath = location_path(l, rel);
 	char *url = ppath ? proxy_url(l, ppath, true) : NULL;
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = url ? xfer_run(x, url, NULL, 0, NULL, &rep) : nomem();
 	json_t *doc = NULL;
 	if (r == MLF_CLIENT_OK)
@@ -1118,7 +1109,7 @@ enum mlf_result mlf_artifact_list(mlf_client *c, const char *run_id, const char 
 	char *req = clean && qrun && (qpath || !*clean)
 			    ? cstr_printf("artifacts/list?run_id=%s%s%s", qrun, qpath ? "&path=" : "", qpath ? qpath : "")
 			    : NULL;
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	struct artifacts_result *res = calloc(1, sizeof(*res));
 	enum mlf_result r = req && res ? client_sync_call(c, req, NULL, &rep) : nomem();
 	if (r == MLF_CLIENT_OK)

@@ -13,55 +13,30 @@
  * MLflow's credential and TLS environment variables (see below).
  */
 #include "client_int.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <errno.h>
 #include <jansson.h>
 #include <strings.h>
 #include <time.h>
 
-int cbuf_reserve(struct buf *b, size_t extra)
-{
-	if (extra > SIZE_MAX / 2 - b->len)
-		return -1;
-	size_t need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	char *p = b->cap ? realloc(b->ptr, cap) : malloc(cap);
-	if (!p)
-		return -1;
-	if (!b->cap)
-		p[0] = '\0'; /* len is 0 while ptr was the shared empty string */
-	b->ptr = p;
-	b->cap = cap;
-	return 0;
-}
-
-size_t cjson_str_bound(size_t n)
-{
-	return 6 * n + 2; /* every byte as \u00XX, plus the quotes */
-}
-
 static size_t on_reply(char *data, size_t size, size_t nmemb, void *ctx)
 {
 	struct chttp *h = ctx;
 	size_t n = size * nmemb;
-	if (cbuf_reserve(h->sink, n)) {
+	buf_add(h->sink, data, n);
+	if (buf_failed(h->sink)) {
 		h->oom = true;
 		return 0; /* curl fails the transfer with CURLE_WRITE_ERROR */
 	}
-	buf_add(h->sink, data, n);
 	return n;
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_global_rc;
+static CURLcode global_init_rc;
 
 static void curl_global(void)
 {
-	curl_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	global_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 /* ---------------------------------------------------------------- auth and TLS
@@ -114,11 +89,13 @@ static enum mlf_result chttp_auth(struct chttp *h)
 		return MLF_CLIENT_OK;
 	if (has_control_chars(token))
 		return client_fail(MLF_CLIENT_ERR_INVALID, "MLFLOW_TRACKING_TOKEN contains control characters");
-	struct buf line = BUF_INIT;
-	if (cbuf_reserve(&line, strlen(token) + 32))
-		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
+	struct buf line = BUF_INIT_STICKY;
 	buf_adds(&line, "Authorization: Bearer ");
 	buf_adds(&line, token);
+	if (buf_failed(&line)) {
+		buf_release(&line);
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
+	}
 	struct curl_slist *l = curl_slist_append(h->headers, line.ptr);
 	buf_release(&line);
 	if (!l)
@@ -155,8 +132,8 @@ enum mlf_result chttp_init(struct chttp *h)
 {
 	memset(h, 0, sizeof(*h));
 	pthread_once(&curl_once, curl_global);
-	if (curl_global_rc != CURLE_OK)
-		return client_fail(MLF_CLIENT_ERR_TRANSPORT, "libcurl: %s", curl_easy_strerror(curl_global_rc));
+	if (global_init_rc != CURLE_OK)
+		return client_fail(MLF_CLIENT_ERR_TRANSPORT, "libcurl: %s", curl_easy_strerror(global_init_rc));
 	h->curl = curl_easy_init();
 	h->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	if (!h->curl || !h->headers) {
@@ -398,12 +375,11 @@ enum mlf_result chttp_reply_error(const char *where, struct creply *out)
 
 static enum mlf_result build_url(const mlf_client *c, const char *path, struct buf *url)
 {
-	size_t n = strlen(c->base) + strlen(path) + 32;
-	if (cbuf_reserve(url, n))
-		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
 	buf_adds(url, c->base);
 	buf_adds(url, "/api/2.0/mlflow/");
 	buf_adds(url, path);
+	if (buf_failed(url))
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
 	return MLF_CLIENT_OK;
 }
 
@@ -412,10 +388,12 @@ enum mlf_result chttp_request(mlf_client *c, struct chttp *h, const char *method
 {
 	out->status = 0;
 	out->code[0] = '\0';
-	struct buf url = BUF_INIT;
+	struct buf url = BUF_INIT_STICKY;
 	enum mlf_result r = build_url(c, path, &url);
-	if (r != MLF_CLIENT_OK)
+	if (r != MLF_CLIENT_OK) {
+		buf_release(&url);
 		return r;
+	}
 	CURLcode rc = CURLE_OK;
 	for (unsigned attempt = 0;; attempt++) {
 		rc = perform(c, h, method, url.ptr, body, out);

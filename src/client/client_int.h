@@ -6,9 +6,9 @@
  * which runs the server's router and store in-process for sqlite:// URIs
  * (see the transport section below). It never calls the
  * aborting xalloc wrappers: every allocation is malloc/realloc with its
- * failure returned as MLF_CLIENT_ERR_NOMEM. The struct buf values used here
- * are always grown with cbuf_reserve() before the kits write into them, so
- * buf_grow (which would abort on OOM) never needs to allocate.
+ * failure returned as MLF_CLIENT_ERR_NOMEM. Every struct buf here is sticky
+ * (BUF_INIT_STICKY, see buf.h): appends after an allocation failure are
+ * no-ops, and the writer checks buf_failed()/jw_failed() once at the end.
  *
  * Locking: `mu` guards the queue, the intern table, the run list and the
  * counters; `sync_mu` guards the handle used by synchronous calls. The
@@ -127,10 +127,6 @@ enum mlf_result client_reply_string(const struct creply *rep, const char *const 
 bool client_server_said(enum mlf_result r, const struct creply *rep, const char *code);
 
 /* client_http.c */
-/* Makes room for `extra` more bytes (plus the NUL) with malloc/realloc. */
-int cbuf_reserve(struct buf *b, size_t extra);
-/* Upper bound of the JSON text jw writes for a string of n bytes. */
-size_t cjson_str_bound(size_t n);
 enum mlf_result chttp_init(struct chttp *h);
 void chttp_release(struct chttp *h);
 /* Sends `body` (NULL: a GET) to <base>/api/2.0/mlflow/<path>, retrying
@@ -204,7 +200,7 @@ void intern_release(struct intern *t);
 struct json_t;
 enum mlf_result client_json_call(mlf_client *c, const char *path, struct json_t *body, struct json_t **reply);
 /* The compact JSON text of `v`, malloc'ed (the caller frees it); NULL on
- * OOM. Written with jw after cbuf_reserve, not json_dumps: jansson 2.14's
+ * OOM. Written with jw into a sticky buffer, not json_dumps: jansson 2.14's
  * dump ignores a failure to write an object key and goes on, so a request
  * could lose a field silently. */
 char *client_json_text(const struct json_t *v);

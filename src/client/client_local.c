@@ -159,11 +159,11 @@ static enum mlf_result take_response(struct http_response *resp, struct creply *
 				got = (ssize_t)(resp->fd_size - pos);
 			if (got <= 0)
 				break;
-			if (cbuf_reserve(&out->body, (size_t)got)) {
+			buf_add(&out->body, chunk, (size_t)got);
+			if (buf_failed(&out->body)) {
 				r = client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory reading the reply");
 				break;
 			}
-			buf_add(&out->body, chunk, (size_t)got);
 			pos += (uint64_t)got;
 		}
 		if (resp->fd >= 0)
@@ -173,6 +173,7 @@ static enum mlf_result take_response(struct http_response *resp, struct creply *
 	} else { /* the same malloc'ed struct buf: hand it over */
 		buf_release(&out->body);
 		out->body = resp->body;
+		buf_sticky(&out->body, 0); /* as every buffer of the client */
 		resp->body = (struct buf)BUF_INIT;
 	}
 	buf_release(&resp->body);

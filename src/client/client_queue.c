@@ -144,13 +144,7 @@ static void write_metric(struct jw *w, const struct point *p)
 static size_t write_batch(const struct point *b, size_t n, size_t first, bool *used, struct buf *body)
 {
 	const char *run = b[first].run_id;
-	size_t bound = 64 + cjson_str_bound(strlen(run));
-	for (size_t i = first; i < n; i++)
-		if (!used[i] && b[i].run_id == run)
-			bound += cjson_str_bound(strlen(b[i].key)) + 128;
 	buf_reset(body);
-	if (cbuf_reserve(body, bound))
-		return 0;
 	struct jw w;
 	jw_init(&w, body);
 	jw_obj_begin(&w);
@@ -167,7 +161,7 @@ static size_t write_batch(const struct point *b, size_t n, size_t first, bool *u
 	}
 	jw_arr_end(&w);
 	jw_obj_end(&w);
-	return m;
+	return jw_failed(&w) ? 0 : m;
 }
 
 static size_t count_run(const struct point *b, size_t n, size_t first, const bool *used)
@@ -180,7 +174,7 @@ static size_t count_run(const struct point *b, size_t n, size_t first, const boo
 
 static void send_one(mlf_client *c, struct buf *body, size_t m, struct batch_result *res)
 {
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = c->transport->call(c, &c->send, "POST", "runs/log-batch", body, &rep);
 	buf_release(&rep.body);
 	if (r == MLF_CLIENT_OK) {
@@ -195,7 +189,7 @@ static void send_one(mlf_client *c, struct buf *body, size_t m, struct batch_res
 static void send_batch(mlf_client *c, const struct point *b, size_t n, struct batch_result *res)
 {
 	bool used[CLIENT_BATCH_MAX] = { false };
-	struct buf body = BUF_INIT;
+	struct buf body = BUF_INIT_STICKY;
 	for (size_t i = 0; i < n; i++) {
 		if (used[i])
 			continue;

@@ -35,7 +35,7 @@ static enum mlf_result call(mlf_client *c, const char *method, const char *path,
 	char *text = body ? client_json_text(body) : NULL;
 	if (body && !text)
 		return nomem();
-	struct buf b = { .ptr = text, .len = text ? strlen(text) : 0, .cap = text ? strlen(text) + 1 : 0 };
+	struct buf b = { .ptr = text, .len = text ? strlen(text) : 0, .cap = text ? strlen(text) + 1 : 0, .sticky = true };
 	enum mlf_result r = client_sync_request(c, method, path, text ? &b : NULL, rep);
 	free(text);
 	return r;
@@ -44,7 +44,7 @@ static enum mlf_result call(mlf_client *c, const char *method, const char *path,
 /* A request whose answer is not needed. Takes ownership of `body`. */
 static enum mlf_result call_discard(mlf_client *c, const char *method, const char *path, json_t *body)
 {
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = body ? call(c, method, path, body, &rep) : nomem();
 	json_decref(body);
 	buf_release(&rep.body);
@@ -55,17 +55,14 @@ static enum mlf_result call_discard(mlf_client *c, const char *method, const cha
  * `kv` is key, value pairs ending with a NULL key. */
 static char *query(const char *path, const char *const *kv)
 {
-	struct buf b = BUF_INIT;
-	if (cbuf_reserve(&b, strlen(path) + 1))
-		return NULL;
+	struct buf b = BUF_INIT_STICKY;
 	buf_adds(&b, path);
 	char sep = '?';
 	for (; kv[0]; kv += 2) {
 		if (!kv[1])
 			continue;
 		char *v = cquery_escape(kv[1]);
-		if (!v || cbuf_reserve(&b, strlen(kv[0]) + strlen(v) + 2)) {
-			free(v);
+		if (!v) {
 			buf_release(&b);
 			return NULL;
 		}
@@ -76,7 +73,7 @@ static char *query(const char *path, const char *const *kv)
 		free(v);
 		sep = '&';
 	}
-	return b.ptr;
+	return buf_detach(&b, NULL); /* NULL when an append failed */
 }
 
 /* GETs path?query; *doc is the parsed answer (the caller decrefs), *text
@@ -85,7 +82,7 @@ static enum mlf_result get_json(mlf_client *c, const char *path, const char *con
 {
 	*doc = NULL;
 	char *url = query(path, kv);
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = url ? client_sync_call(c, url, NULL, &rep) : nomem();
 	if (r == MLF_CLIENT_OK)
 		r = cjson_load(&rep.body, path, doc);
@@ -106,7 +103,7 @@ static enum mlf_result get_json(mlf_client *c, const char *path, const char *con
 static enum mlf_result send_json(mlf_client *c, const char *method, const char *path, json_t *body, json_t **doc)
 {
 	*doc = NULL;
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = body ? call(c, method, path, body, &rep) : nomem();
 	json_decref(body);
 	if (r == MLF_CLIENT_OK)
@@ -556,7 +553,7 @@ enum mlf_result mlf_register_model(mlf_client *c, const char *model_uri, const c
 	else if (!(source = strdup(model_uri)))
 		r = nomem();
 	if (r == MLF_CLIENT_OK) {
-		struct creply rep = { .body = BUF_INIT };
+		struct creply rep = { .body = BUF_INIT_STICKY };
 		json_t *body = object_of((const char *const[]){ "name", name, NULL });
 		r = body ? call(c, NULL, "registered-models/create", body, &rep) : nomem();
 		if (client_server_said(r, &rep, "RESOURCE_ALREADY_EXISTS"))
@@ -753,7 +750,7 @@ enum mlf_result mlf_model_history(mlf_client *c, const char *name, const char *v
 		return client_fail(MLF_CLIENT_ERR_INVALID, "the audit trail needs an mlflowc server (http:// or https://)");
 	char *base = cstr_printf("%s/api/2.0/mlflowc/registered-models/history", c->base);
 	char *url = base ? query(base, (const char *const[]){ "name", name, "version", version, NULL }) : NULL;
-	struct creply rep = { .body = BUF_INIT };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	struct events_result *res = calloc(1, sizeof(*res));
 	r = url && res ? cxfer_get(c, url, &rep) : nomem();
 	if (r == MLF_CLIENT_OK)

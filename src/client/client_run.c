@@ -256,19 +256,10 @@ static void write_kv_list(struct jw *w, const char *name, const struct mlf_tag *
 	jw_arr_end(w);
 }
 
-/* One request's body; the room is reserved first, so jw never grows it. */
+/* One request's body, written into a sticky buffer and checked once. */
 static enum mlf_result batch_body(struct buf *b, const char *run_id, const struct mlf_metric *m, size_t nm,
 				  const struct mlf_tag *p, size_t np, const struct mlf_tag *t, size_t nt)
 {
-	size_t bound = 128 + cjson_str_bound(strlen(run_id));
-	for (size_t i = 0; i < nm; i++)
-		bound += cjson_str_bound(strlen(m[i].key)) + 128;
-	for (size_t i = 0; i < np; i++)
-		bound += cjson_str_bound(strlen(p[i].key)) + cjson_str_bound(strlen(p[i].value)) + 32;
-	for (size_t i = 0; i < nt; i++)
-		bound += cjson_str_bound(strlen(t[i].key)) + cjson_str_bound(strlen(t[i].value)) + 32;
-	if (cbuf_reserve(b, bound))
-		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory writing runs/log-batch");
 	int64_t now = util_now_ms();
 	struct jw w;
 	jw_init(&w, b);
@@ -288,6 +279,8 @@ static enum mlf_result batch_body(struct buf *b, const char *run_id, const struc
 	write_kv_list(&w, "params", p, np);
 	write_kv_list(&w, "tags", t, nt);
 	jw_obj_end(&w);
+	if (jw_failed(&w))
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory writing runs/log-batch");
 	return MLF_CLIENT_OK;
 }
 
@@ -305,8 +298,8 @@ enum mlf_result mlf_log_batch(mlf_run *run, const struct mlf_metric *metrics, si
 		size_t np = min_size(BATCH_PARAMS_MAX, n_params - p);
 		size_t nt = min_size(BATCH_TAGS_MAX, n_tags - t);
 		size_t nm = min_size(BATCH_ITEMS_MAX - np - nt, n_metrics - m);
-		struct buf body = BUF_INIT;
-		struct creply rep = { .body = BUF_INIT };
+		struct buf body = BUF_INIT_STICKY;
+		struct creply rep = { .body = BUF_INIT_STICKY };
 		r = batch_body(&body, run->id, metrics + m, nm, params + p, np, tags + t, nt);
 		if (r == MLF_CLIENT_OK)
 			r = client_sync_call(run->client, "runs/log-batch", &body, &rep);

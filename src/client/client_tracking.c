@@ -9,13 +9,13 @@
  * hold pointers into that tree (strings are never copied), and one free
  * call drops the tree and the arrays. Its `json` text is written from the
  * tree with the jw writer, so doubles keep their shortest round-trip form;
- * every write is preceded by cbuf_reserve, so an allocation failure is
+ * into a sticky buffer checked at the end, so an allocation failure is
  * MLF_CLIENT_ERR_NOMEM and never an abort. Searches with max_results 0
  * follow next_page_token and gather every page into one result.
  */
 #include "client_int.h"
 #include "../json/jw.h"
-#include <curl/curl.h>
+#include "../base/lazylink.h"
 #include <jansson.h>
 #include <math.h>
 
@@ -36,8 +36,8 @@ enum mlf_result client_json_call(mlf_client *c, const char *path, json_t *body, 
 		if (!text)
 			return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory writing a request to %s", path);
 	}
-	struct buf b = { .ptr = text, .len = text ? strlen(text) : 0, .cap = text ? strlen(text) + 1 : 0 };
-	struct creply rep = { .body = BUF_INIT };
+	struct buf b = { .ptr = text, .len = text ? strlen(text) : 0, .cap = text ? strlen(text) + 1 : 0, .sticky = true };
+	struct creply rep = { .body = BUF_INIT_STICKY };
 	enum mlf_result r = client_sync_call(c, path, text ? &b : NULL, &rep);
 	free(text);
 	if (r == MLF_CLIENT_OK && reply) {
@@ -53,20 +53,15 @@ enum mlf_result client_json_call(mlf_client *c, const char *path, json_t *body, 
  * out) into *out, which the caller frees. */
 static enum mlf_result query_path(const char *endpoint, const char *const *kv, size_t n, char **out)
 {
-	struct buf p = BUF_INIT;
-	enum mlf_result r = MLF_CLIENT_OK;
-	if (cbuf_reserve(&p, strlen(endpoint)))
-		r = client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
-	else
-		buf_adds(&p, endpoint);
+	struct buf p = BUF_INIT_STICKY;
+	bool escaped = true;
+	buf_adds(&p, endpoint);
 	char sep = '?';
-	for (size_t i = 0; r == MLF_CLIENT_OK && i < 2 * n; i += 2) {
+	for (size_t i = 0; escaped && i < 2 * n; i += 2) {
 		if (!kv[i + 1])
 			continue;
 		char *esc = curl_easy_escape(NULL, kv[i + 1], 0);
-		if (!esc || cbuf_reserve(&p, strlen(kv[i]) + strlen(esc) + 2)) {
-			r = client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
-		} else {
+		if ((escaped = esc != NULL)) {
 			buf_addch(&p, sep);
 			buf_adds(&p, kv[i]);
 			buf_addch(&p, '=');
@@ -75,11 +70,10 @@ static enum mlf_result query_path(const char *endpoint, const char *const *kv, s
 		}
 		curl_free(esc);
 	}
-	if (r != MLF_CLIENT_OK) {
+	if (!escaped)
 		buf_release(&p);
-		return r;
-	}
-	*out = p.ptr; /* cbuf_reserve made it a malloc'ed string */
+	if (!escaped || !(*out = buf_detach(&p, NULL)))
+		return client_fail(MLF_CLIENT_ERR_NOMEM, "out of memory");
 	return MLF_CLIENT_OK;
 }
 
@@ -123,12 +117,11 @@ static bool blank(const char *s)
 
 /* ---------------------------------------------------------------- JSON text */
 
-/* Writes a jansson value as JSON text through jw, reserving room before
- * every piece. -1 on OOM. */
+/* Writes a jansson value as JSON text through jw into its sticky buffer
+ * (the caller checks jw_failed once). -1 when it stopped early. */
 static int tree_write(struct jw *w, const json_t *v)
 {
-	struct buf *b = w->out;
-	if (cbuf_reserve(b, 48))
+	if (jw_failed(w))
 		return -1;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
@@ -136,14 +129,10 @@ static int tree_write(struct jw *w, const json_t *v)
 		const char *k;
 		json_t *x;
 		json_object_foreach((json_t *)v, k, x) {
-			if (cbuf_reserve(b, cjson_str_bound(strlen(k)) + 8))
-				return -1;
 			jw_key(w, k);
 			if (tree_write(w, x))
 				return -1;
 		}
-		if (cbuf_reserve(b, 4))
-			return -1;
 		jw_obj_end(w);
 		return 0;
 	}
@@ -155,14 +144,10 @@ static int tree_write(struct jw *w, const json_t *v)
 			if (tree_write(w, x))
 				return -1;
 		}
-		if (cbuf_reserve(b, 4))
-			return -1;
 		jw_arr_end(w);
 		return 0;
 	}
 	case JSON_STRING:
-		if (cbuf_reserve(b, cjson_str_bound(json_string_length(v)) + 4))
-			return -1;
 		jw_strn(w, json_string_value(v), json_string_length(v));
 		return 0;
 	case JSON_INTEGER:
@@ -184,16 +169,14 @@ static int tree_write(struct jw *w, const json_t *v)
 
 char *client_json_text(const json_t *v)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT_STICKY;
 	struct jw w;
-	if (cbuf_reserve(&b, 64))
-		return NULL;
 	jw_init(&w, &b);
-	if (tree_write(&w, v)) {
+	if (tree_write(&w, v) || jw_failed(&w)) {
 		buf_release(&b);
 		return NULL;
 	}
-	return b.ptr;
+	return buf_detach(&b, NULL);
 }
 
 /* ---------------------------------------------------------------- fields */

@@ -16,6 +16,11 @@ void jw_init(struct jw *w, struct buf *out)
 	w->after_key = false;
 }
 
+bool jw_failed(const struct jw *w)
+{
+	return buf_failed(w->out);
+}
+
 /* Separator before a value (or key) at the current level. */
 static void jw_sep(struct jw *w)
 {

@@ -13,6 +13,9 @@
  * +/-Infinity become +/-DBL_MAX (what MLflow's SQL store returns).
  * Misuse (a value without a key inside an object, unbalanced ends) is a
  * programmer error caught by assert.
+ *
+ * Written into a sticky buffer (buf.h), the writer is sticky too: once an
+ * append fails, the rest are no-ops, and jw_failed() says so at the end.
  */
 #ifndef MLF_JW_H
 #define MLF_JW_H
@@ -29,6 +32,9 @@ struct jw {
 };
 
 void jw_init(struct jw *w, struct buf *out);
+/* True when the text is incomplete: the sticky output buffer lost an
+ * append (out of memory or past its limit). Never for a plain buffer. */
+bool jw_failed(const struct jw *w);
 void jw_obj_begin(struct jw *w);
 void jw_obj_end(struct jw *w);
 void jw_arr_begin(struct jw *w);

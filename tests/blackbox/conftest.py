@@ -120,21 +120,24 @@ def mlflowc_bin_path():
     return Path(os.environ.get("MLFLOWC_BIN", REPO_ROOT / "build" / "mlflowc"))
 
 
-def build_with_libmlflowc(sources, out):
+def build_with_libmlflowc(sources, out, archive="libmlflowc.a"):
     """Compiles C `sources` into the program `out` against libmlflowc.a: $MLFLOWC_LIB, else
     the archive beside the server binary under test, so a test of build/asan/mlflowc uses
     build/asan/libmlflowc.a (and links the sanitizers it needs) and never a stale build/.
-    libcurl and libcrypto need no flags: the archive loads them on first use. Extra
+    `archive` "libmlflowc-server.a" links the whole program instead (the client with local
+    mode). libcurl and libcrypto need no flags: the archive loads them on first use. Extra
     linker flags may come in $MLFLOWC_LDFLAGS. Skips when there is no C compiler."""
-    lib = Path(os.environ.get("MLFLOWC_LIB", mlflowc_bin_path().parent / "libmlflowc.a"))
+    default = mlflowc_bin_path().parent / archive
+    lib = Path(os.environ.get("MLFLOWC_LIB", default) if archive == "libmlflowc.a" else default)
     if not lib.is_file():
         pytest.fail(f"{lib} not found (build the library beside MLFLOWC_BIN, or set MLFLOWC_LIB)",
                     pytrace=False)
     cc = os.environ.get("CC", "cc")
     if not shutil.which(cc):
         pytest.skip(f"no C compiler ({cc})")
-    # the library's local mode (sqlite:// URIs) runs the store in-process: every linked package
-    libs = subprocess.run(["pkg-config", "--libs", "libmicrohttpd", "jansson", "sqlite3"],
+    # the client library needs jansson; the server archive (local mode) every linked package
+    pkgs = ["jansson"] if archive == "libmlflowc.a" else ["libmicrohttpd", "jansson", "sqlite3"]
+    libs = subprocess.run(["pkg-config", "--libs", *pkgs],
                           check=True, capture_output=True, text=True).stdout.split()
     sanitize = ["-fsanitize=address,undefined"] if b"__asan_init" in lib.read_bytes() else []
     extra = os.environ.get("MLFLOWC_LDFLAGS", "").split()

@@ -322,15 +322,17 @@ def test_register_waits_while_pending(mlflowc_bin, final_status, exit_code):
         assert "FAILED_REGISTRATION" in done.stderr and "copy failed" in done.stderr
 
 
-def build_example(mlflowc_bin, out, source=REPO_ROOT / "examples" / "train.c"):
-    """Compiles a C host program against the archive beside MLFLOWC_BIN (ASan flags when it has them)."""
-    lib = Path(mlflowc_bin).parent / "libmlflowc.a"
+def build_example(mlflowc_bin, out, source=REPO_ROOT / "examples" / "train.c", archive="libmlflowc.a"):
+    """Compiles a C host program against the archive beside MLFLOWC_BIN (ASan flags when it has them):
+    the client-only libmlflowc.a, or libmlflowc-server.a for local mode (sqlite:// URIs)."""
+    lib = Path(mlflowc_bin).parent / archive
     if not lib.is_file():
         pytest.fail(f"{lib} not found (build the library beside MLFLOWC_BIN)", pytrace=False)
     cc = os.environ.get("CC", "cc")
     if not shutil.which(cc):
         pytest.skip(f"no C compiler ({cc})")
-    libs = subprocess.run(["pkg-config", "--libs", "libmicrohttpd", "jansson", "sqlite3"], check=True,
+    pkgs = ["jansson"] if archive == "libmlflowc.a" else ["libmicrohttpd", "jansson", "sqlite3"]
+    libs = subprocess.run(["pkg-config", "--libs", *pkgs], check=True,
                           capture_output=True, text=True).stdout.split()
     sanitize = ["-fsanitize=address,undefined"] if b"__asan_init" in lib.read_bytes() else []
     subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-O1", *sanitize, "-I", str(REPO_ROOT / "include"), "-o",
@@ -545,7 +547,7 @@ def test_local_mode_without_a_server(mlflowc_bin, tmp_path):
     """A sqlite:// tracking URI: the run's artifacts are plain files under ./mlruns, and the
     registry runs in-process; the same commands work."""
     train = tmp_path / "train"
-    build_example(mlflowc_bin, train)
+    build_example(mlflowc_bin, train, archive="libmlflowc-server.a")
     db = f"sqlite:///{tmp_path}/local.db"
     done = subprocess.run([str(train), "--steps", "5"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, MLFLOW_TRACKING_URI=db))

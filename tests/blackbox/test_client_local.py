@@ -1,21 +1,32 @@
 """The C client library's local mode: a sqlite:// tracking URI, no server.
 
-test_client_driver.c (compiled by test_client.py's `driver` fixture) logs params, tags
+test_client_driver.c (compiled against libmlflowc-server.a, the archive with local mode) logs params, tags
 and 10,000 metrics into a database file through mlf_client_open("sqlite:///<path>"),
 with no server running; then a real `mlflowc server` is started on that same file and
 everything is read back through the REST API and compared exactly, as test_client.py
 does for the HTTP transport. Also: a second client reuses the experiment, a server and
 a local client share one database at the same time, and an unopenable database is a
-clean error.
+clean error. The installed client-only libmlflowc refuses sqlite:// URIs with a message
+saying what to use instead.
 """
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from conftest import store_is_sqlite_default
-from test_client import N_METRICS, check_run, driver, get  # noqa: F401  (driver is a fixture)
+from conftest import build_with_libmlflowc
+from test_client import N_METRICS, check_run, get
+from test_client import driver as http_driver  # noqa: F401  (a fixture: the client-only library)
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    out = tmp_path_factory.mktemp("client-local") / "driver"
+    return build_with_libmlflowc([Path(__file__).with_name("test_client_driver.c")], out,
+                                 archive="libmlflowc-server.a")
 
 
 def run_driver(driver, uri, cwd, n=N_METRICS):
@@ -56,3 +67,11 @@ def test_unopenable_database_is_an_error(driver, tmp_path):
                           text=True, timeout=30)
     assert done.returncode == 1
     assert "MLF_CLIENT_ERR_TRANSPORT" in done.stderr and "x.db" in done.stderr
+
+
+def test_client_only_library_refuses_local_mode(http_driver, tmp_path):
+    db = tmp_path / "x.db"
+    done = subprocess.run([str(http_driver), f"sqlite:///{db}", "1"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert "MLF_CLIENT_ERR_INVALID" in done.stderr and "mlflowc server --backend-store-uri" in done.stderr
+    assert not db.exists()

@@ -307,6 +307,64 @@ struct rec {
 
 /* Many small and large allocations interleaved: each is aligned, writable
  * over its full size (ASan catches overruns) and keeps its bytes. */
+/* A sticky buffer past its limit: marked failed, keeps its text, ignores
+ * every later append, gives NULL on detach; reset starts it over. */
+static void test_buf_sticky_limit(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT_STICKY;
+	b.max = 8;
+	buf_adds(&b, "abcd");
+	assert_false(buf_failed(&b));
+	buf_adds(&b, "efghij"); /* 10 > 8 */
+	assert_true(buf_failed(&b));
+	assert_string_equal(b.ptr, "abcd");
+	buf_addch(&b, 'x');
+	buf_addf(&b, "%d", 1);
+	buf_add(&b, "y", 1);
+	assert_int_equal(b.len, 4);
+	assert_string_equal(b.ptr, "abcd");
+	buf_reset(&b);
+	assert_false(buf_failed(&b));
+	assert_true(b.sticky);
+	buf_addf(&b, "%s-%d", "ab", 12345); /* 8 bytes: fits exactly */
+	assert_false(buf_failed(&b));
+	assert_string_equal(b.ptr, "ab-12345");
+	buf_addf(&b, "%d", 6);
+	assert_true(buf_failed(&b));
+	assert_string_equal(b.ptr, "ab-12345"); /* nothing of the failed format */
+	size_t len = 99;
+	assert_null(buf_detach(&b, &len));
+	assert_int_equal(len, 0);
+	assert_false(buf_failed(&b));
+	assert_true(b.sticky);
+	buf_adds(&b, "ok");
+	char *s = buf_detach(&b, NULL);
+	assert_string_equal(s, "ok");
+	free(s);
+}
+
+/* A size no allocation can have fails a sticky buffer instead of aborting,
+ * and buf_sticky() turns a plain buffer sticky. */
+static void test_buf_sticky_overflow(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "keep");
+	buf_sticky(&b, 0);
+	buf_grow(&b, SIZE_MAX - 2);
+	assert_true(buf_failed(&b));
+	buf_add(&b, "z", 1);
+	assert_string_equal(b.ptr, "keep");
+	buf_release(&b);
+	assert_false(buf_failed(&b));
+	assert_int_equal(b.len, 0);
+	struct buf plain = BUF_INIT;
+	buf_adds(&plain, "x");
+	assert_false(buf_failed(&plain));
+	buf_release(&plain);
+}
+
 static void test_arena_many_allocations(void **state)
 {
 	(void)state;
@@ -929,6 +987,8 @@ int main(void)
 		cmocka_unit_test(test_buf_detach),
 		cmocka_unit_test(test_buf_addf_boundaries),
 		cmocka_unit_test(test_buf_addf_long_and_mixed),
+		cmocka_unit_test(test_buf_sticky_limit),
+		cmocka_unit_test(test_buf_sticky_overflow),
 		cmocka_unit_test(test_arena_many_allocations),
 		cmocka_unit_test(test_arena_exact_sizes),
 		cmocka_unit_test(test_arena_zalloc),

@@ -83,7 +83,7 @@ int main(void)
 
 #else
 
-#include <curl/curl.h>
+#include "base/lazylink.h" /* the library's lazy libcurl, under its own names */
 #include <dlfcn.h>
 #include <dirent.h>
 #include <errno.h>

@@ -142,6 +142,35 @@ static void test_jw_appends_to_existing(void **state)
 	buf_release(&out);
 }
 
+/* Into a sticky buffer with a limit, the writer stops cleanly: what fit
+ * stays, later calls (even unbalanced by then) are no-ops, jw_failed says so. */
+static void test_jw_sticky(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT_STICKY;
+	out.max = 16;
+	struct jw w;
+	jw_init(&w, &out);
+	jw_obj_begin(&w);
+	jw_kv_int(&w, "n", 1);
+	assert_false(jw_failed(&w));
+	jw_kv_str(&w, "key", "a value longer than the limit");
+	assert_true(jw_failed(&w));
+	size_t len = out.len;
+	jw_kv_double(&w, "x", 0.5);
+	jw_obj_end(&w);
+	assert_int_equal(out.len, len);
+	assert_memory_equal(out.ptr, "{\"n\":1", 6);
+	buf_release(&out);
+	struct buf plain = BUF_INIT;
+	jw_init(&w, &plain);
+	jw_arr_begin(&w);
+	jw_arr_end(&w);
+	assert_false(jw_failed(&w));
+	assert_string_equal(plain.ptr, "[]");
+	buf_release(&plain);
+}
+
 static void test_jw_raw(void **state)
 {
 	(void)state;
@@ -975,6 +1004,7 @@ int main(void)
 		cmocka_unit_test(test_jw_empty_containers),
 		cmocka_unit_test(test_jw_nesting_and_commas),
 		cmocka_unit_test(test_jw_appends_to_existing),
+		cmocka_unit_test(test_jw_sticky),
 		cmocka_unit_test(test_jw_raw),
 		cmocka_unit_test(test_jw_escaping),
 		cmocka_unit_test(test_jw_long_string),
