@@ -1,37 +1,24 @@
 /*
- * model_yaml.c - libfyaml's document tree turned into jansson values, with
- * PyYAML's typing of plain scalars (see model_yaml.h).
+ * model_yaml.c - libyaml's event stream turned into jansson values, with
+ * PyYAML's typing of plain scalars (see model_yaml.h). libyaml is the parser
+ * PyYAML itself uses (its C loader), so what MLflow's Python reads, this
+ * reads the same way.
  *
- * The document is built unresolved: aliases are followed here, one value at
- * a time, so every value produced (including each copy an alias makes)
- * counts against MODEL_YAML_MAX_NODES and the depth against
- * MODEL_YAML_MAX_DEPTH, which also ends a self-referencing alias.
+ * Values are built bottom-up on a stack of open collections. An anchor
+ * keeps the finished value it names, with the number of values it holds; an
+ * alias adds a deep copy and that number to the document's count, so an
+ * alias bomb reaches MODEL_YAML_MAX_NODES after a few aliases instead of
+ * expanding. An alias to an anchor whose value is not finished yet (a
+ * structure that contains itself) is refused.
  */
 #include "model_yaml.h"
 #include "../base/util.h"
+#include "../base/xalloc.h"
 #include <ctype.h>
 #include <errno.h>
-#include <libfyaml.h>
+#include <yaml.h>
 #include <math.h>
 #include <stdlib.h>
-
-struct conv {
-	size_t nodes;
-	const char *what;
-	struct mlf_err *err;
-};
-
-/* Fails with a message naming where in the document (e.g. "at /flavors/x"). */
-static int conv_error(struct conv *cv, struct fy_node *at, const char *fmt, const char *arg)
-{
-	char why[256];
-	snprintf(why, sizeof(why), fmt, arg);
-	char *path = at ? fy_node_get_path(at) : NULL;
-	mlf_errorf(cv->err, MLF_INVALID_PARAMETER_VALUE, "Malformed %s: %s at %.200s", cv->what, why,
-		   path && *path ? path : "/");
-	free(path);
-	return -1;
-}
 
 /* ---- plain scalars, typed as PyYAML's resolver types them ------------------------ */
 
@@ -182,279 +169,327 @@ static json_t *plain_scalar(const char *s, size_t n)
 
 enum tag_kind { TAG_NONE, TAG_STR, TAG_INT, TAG_FLOAT, TAG_BOOL, TAG_NULL, TAG_MAP, TAG_SEQ, TAG_OTHER };
 
-static enum tag_kind tag_of(struct fy_node *fyn)
+/* What an event's tag says; NULL and the non-specific "!" say nothing. */
+static enum tag_kind tag_of(const yaml_char_t *tag)
 {
-	size_t len = 0;
-	const char *tag = fy_node_get_tag(fyn, &len);
-	if (!tag || !len)
+	if (!tag || strcmp((const char *)tag, "!") == 0)
 		return TAG_NONE;
 	static const struct {
-		const char *suffix;
+		const char *name;
 		enum tag_kind kind;
-	} known[] = { { "str", TAG_STR }, { "int", TAG_INT },   { "float", TAG_FLOAT }, { "bool", TAG_BOOL },
-		      { "null", TAG_NULL }, { "map", TAG_MAP }, { "seq", TAG_SEQ } };
-	static const char *const prefixes[] = { "tag:yaml.org,2002:", "!!" };
-	for (size_t p = 0; p < ARRAY_SIZE(prefixes); p++) {
-		size_t pl = strlen(prefixes[p]);
-		if (len <= pl || memcmp(tag, prefixes[p], pl) != 0)
-			continue;
-		for (size_t k = 0; k < ARRAY_SIZE(known); k++)
-			if (strlen(known[k].suffix) == len - pl && memcmp(tag + pl, known[k].suffix, len - pl) == 0)
-				return known[k].kind;
-	}
-	if (len == 1 && tag[0] == '!')
-		return TAG_NONE; /* the non-specific tag: a quoted-style string for scalars */
+	} known[] = { { YAML_STR_TAG, TAG_STR },   { YAML_INT_TAG, TAG_INT }, { YAML_FLOAT_TAG, TAG_FLOAT },
+		      { YAML_BOOL_TAG, TAG_BOOL }, { YAML_NULL_TAG, TAG_NULL }, { YAML_MAP_TAG, TAG_MAP },
+		      { YAML_SEQ_TAG, TAG_SEQ } };
+	for (size_t k = 0; k < ARRAY_SIZE(known); k++)
+		if (strcmp((const char *)tag, known[k].name) == 0)
+			return known[k].kind;
 	return TAG_OTHER;
 }
 
-/* A scalar with an explicit tag, converted as that tag says. */
-static json_t *tagged_scalar(struct conv *cv, struct fy_node *fyn, enum tag_kind tag, const char *s, size_t n)
+/* A scalar with an explicit YAML tag, converted as the tag says; NULL when
+ * the text does not fit it. */
+static json_t *tagged_scalar(enum tag_kind tag, const char *s, size_t n)
 {
 	json_t *v = NULL;
 	switch (tag) {
 	case TAG_STR:
 		return json_stringn(s, n);
 	case TAG_NULL:
-		v = n == 0 || text_is(s, n, null_words) ? json_null() : NULL;
-		break;
+		return n == 0 || text_is(s, n, null_words) ? json_null() : NULL;
 	case TAG_BOOL:
-		v = text_is(s, n, true_words) ? json_true() : text_is(s, n, false_words) ? json_false() : NULL;
-		break;
+		return text_is(s, n, true_words) ? json_true() : text_is(s, n, false_words) ? json_false() : NULL;
 	case TAG_INT:
-		v = plain_int(s, n);
-		break;
+		return plain_int(s, n);
 	case TAG_FLOAT:
-		v = plain_float(s, n);
-		if (!v && (v = plain_int(s, n)) && json_is_integer(v)) {
+		if ((v = plain_float(s, n)))
+			return v;
+		if ((v = plain_int(s, n)) && json_is_integer(v)) {
 			json_t *real = json_real((double)json_integer_value(v));
 			json_decref(v);
-			v = real;
+			return real;
 		}
-		break;
+		return v;
 	default:
-		break;
-	}
-	if (!v)
-		conv_error(cv, fyn, "a value does not match its tag: %s", tag == TAG_OTHER ? "(unknown)" : "explicit");
-	return v;
-}
-
-/* ---- the tree ---------------------------------------------------------------------- */
-
-static json_t *convert(struct conv *cv, struct fy_node *fyn, unsigned depth);
-
-/* The text of a mapping key; borrowed from the document or `tmp`. */
-static const char *key_text(struct conv *cv, struct fy_node *key, size_t *len, unsigned depth)
-{
-	struct fy_node *k = key;
-	for (unsigned hops = 0; k && fy_node_is_alias(k); hops++) {
-		if (hops > MODEL_YAML_MAX_DEPTH || !(k = fy_node_resolve_alias(k))) {
-			conv_error(cv, key, "%s", "an alias names no anchor");
-			return NULL;
-		}
-	}
-	if (!k) { /* "? " with no key: PyYAML's None, printed as "null" */
-		*len = 4;
-		return "null";
-	}
-	if (fy_node_get_type(k) != FYNT_SCALAR) {
-		conv_error(cv, key, "%s", "a mapping key is not a scalar");
 		return NULL;
 	}
-	(void)depth;
-	const char *s = fy_node_get_scalar(k, len);
-	if (!s) {
-		*len = 0;
-		return "";
-	}
-	return s;
 }
 
-/* Merges the mapping(s) a '<<' key names into `obj`, keys already there win. */
-static int merge_into(struct conv *cv, json_t *obj, struct fy_node *src, unsigned depth)
+/* ---- building ---------------------------------------------------------------------- */
+
+struct anchor {
+	char *name;
+	json_t *value;  /* NULL while its collection is still open */
+	size_t count;   /* values it holds, itself included */
+};
+
+struct frame {
+	json_t *value;   /* the open array or object */
+	bool is_map;
+	char *key;       /* a mapping's key waiting for its value */
+	bool key_is_merge;
+	json_t *merges;  /* '<<' values of a mapping, applied at its end */
+	size_t anchor;   /* index + 1 of the anchor naming it, 0 for none */
+	size_t first;    /* the value count when it opened */
+};
+
+struct builder {
+	struct frame stack[MODEL_YAML_MAX_DEPTH];
+	size_t depth;
+	size_t nodes;
+	struct anchor *anchors;
+	size_t n_anchors;
+	json_t *root;
+	bool have_root;
+	const char *what;
+	struct mlf_err *err;
+	size_t line; /* of the event being handled, for messages */
+};
+
+static int fail(struct builder *b, const char *why, const char *arg)
 {
-	json_t *v = convert(cv, src, depth + 1);
-	if (!v)
+	char text[256];
+	snprintf(text, sizeof(text), why, arg);
+	return mlf_errorf(b->err, MLF_INVALID_PARAMETER_VALUE, "Malformed %s: %s (line %zu)", b->what, text, b->line);
+}
+
+static int count_values(struct builder *b, size_t n)
+{
+	if (n > MODEL_YAML_MAX_NODES || b->nodes + n > MODEL_YAML_MAX_NODES)
+		return fail(b, "%s", "too many values (aliases included)");
+	b->nodes += n;
+	return 0;
+}
+
+/* Registers `name` (may be NULL: nothing to do); returns its index + 1. */
+static size_t anchor_define(struct builder *b, const yaml_char_t *name, json_t *value, size_t count)
+{
+	if (!name)
+		return 0;
+	b->anchors = xrealloc(b->anchors, (b->n_anchors + 1) * sizeof(*b->anchors));
+	b->anchors[b->n_anchors] = (struct anchor){ xstrdup((const char *)name), value ? json_incref(value) : NULL,
+						    count };
+	return ++b->n_anchors;
+}
+
+/* The latest anchor called `name` (a later one hides an earlier), or NULL. */
+static struct anchor *anchor_find(struct builder *b, const yaml_char_t *name)
+{
+	for (size_t i = b->n_anchors; i-- > 0;)
+		if (strcmp(b->anchors[i].name, (const char *)name) == 0)
+			return &b->anchors[i];
+	return NULL;
+}
+
+/* Adds `v` (owned) where the stack says: the document, an array item or a
+ * mapping value. */
+static int place(struct builder *b, json_t *v)
+{
+	if (!b->depth) {
+		if (b->have_root) {
+			json_decref(v);
+			return fail(b, "%s", "more than one document");
+		}
+		b->root = v;
+		b->have_root = true;
+		return 0;
+	}
+	struct frame *f = &b->stack[b->depth - 1];
+	if (!f->is_map) {
+		json_array_append_new(f->value, v);
+		return 0;
+	}
+	if (!f->key) {
+		json_decref(v);
+		return fail(b, "%s", "a mapping key is not a scalar");
+	}
+	if (f->key_is_merge) {
+		if (!f->merges)
+			f->merges = json_array();
+		json_array_append_new(f->merges, v);
+	} else {
+		json_object_set_new(f->value, f->key, v); /* a duplicate key keeps its last value */
+	}
+	free(f->key);
+	f->key = NULL;
+	f->key_is_merge = false;
+	return 0;
+}
+
+/* A scalar (or an alias's scalar) arriving where a mapping wants a key. */
+static bool wants_key(const struct builder *b)
+{
+	return b->depth && b->stack[b->depth - 1].is_map && !b->stack[b->depth - 1].key;
+}
+
+static int set_key(struct builder *b, const char *s, size_t n, bool merge)
+{
+	if (memchr(s, '\0', n))
+		return fail(b, "%s", "a key holds a NUL character");
+	struct frame *f = &b->stack[b->depth - 1];
+	f->key = xstrndup(s, n);
+	f->key_is_merge = merge;
+	return 0;
+}
+
+static int on_scalar(struct builder *b, const yaml_event_t *ev)
+{
+	const char *s = (const char *)ev->data.scalar.value;
+	size_t n = ev->data.scalar.length;
+	enum tag_kind tag = tag_of(ev->data.scalar.tag);
+	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
+	if (tag == TAG_OTHER || tag == TAG_MAP || tag == TAG_SEQ)
+		return fail(b, "the tag %.64s is not one the safe loader knows for a scalar",
+			    (const char *)ev->data.scalar.tag);
+	if (count_values(b, 1) < 0)
 		return -1;
+	if (wants_key(b)) {
+		if (tag != TAG_NONE && tag != TAG_STR && !tagged_scalar(tag, s, n))
+			return fail(b, "%s", "a key does not match its tag");
+		bool merge = plain && n == 2 && memcmp(s, "<<", 2) == 0;
+		if (set_key(b, s, n, merge) < 0)
+			return -1;
+		if (ev->data.scalar.anchor) {
+			json_t *key = json_stringn(s, n);
+			anchor_define(b, ev->data.scalar.anchor, key, 1);
+			json_decref(key);
+		}
+		return 0;
+	}
+	json_t *v = tag != TAG_NONE ? tagged_scalar(tag, s, n) : plain ? plain_scalar(s, n) : json_stringn(s, n);
+	if (!v)
+		return fail(b, "%s", tag != TAG_NONE ? "a value does not match its tag" : "a string is not UTF-8");
+	anchor_define(b, ev->data.scalar.anchor, v, 1);
+	return place(b, v);
+}
+
+static int on_alias(struct builder *b, const yaml_event_t *ev)
+{
+	struct anchor *an = anchor_find(b, ev->data.alias.anchor);
+	if (!an)
+		return fail(b, "the alias *%.64s names no anchor", (const char *)ev->data.alias.anchor);
+	if (!an->value)
+		return fail(b, "the alias *%.64s is inside what it names", (const char *)ev->data.alias.anchor);
+	if (count_values(b, an->count) < 0)
+		return -1;
+	if (wants_key(b)) {
+		if (!json_is_string(an->value))
+			return fail(b, "%s", "a mapping key is not a scalar");
+		return set_key(b, json_string_value(an->value), json_string_length(an->value), false);
+	}
+	return place(b, json_deep_copy(an->value));
+}
+
+static int on_start(struct builder *b, const yaml_event_t *ev, bool is_map)
+{
+	const yaml_char_t *tag = is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+	const yaml_char_t *anchor = is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+	enum tag_kind kind = tag_of(tag);
+	if (kind != TAG_NONE && kind != (is_map ? TAG_MAP : TAG_SEQ))
+		return fail(b, "the tag %.64s does not fit a collection", tag ? (const char *)tag : "");
+	if (wants_key(b))
+		return fail(b, "%s", "a mapping key is not a scalar");
+	if (b->depth == MODEL_YAML_MAX_DEPTH)
+		return fail(b, "%s", "nested too deeply");
+	if (count_values(b, 1) < 0)
+		return -1;
+	struct frame *f = &b->stack[b->depth++];
+	*f = (struct frame){ .value = is_map ? json_object() : json_array(), .is_map = is_map, .first = b->nodes - 1 };
+	f->anchor = anchor_define(b, anchor, NULL, 0);
+	return 0;
+}
+
+/* Copies the keys of mapping `src` that `dst` does not have yet. */
+static void merge_missing(json_t *dst, json_t *src)
+{
+	const char *k;
+	json_t *item;
+	json_object_foreach(src, k, item)
+		if (!json_object_get(dst, k))
+			json_object_set(dst, k, item);
+}
+
+static int on_end(struct builder *b)
+{
+	struct frame f = b->stack[--b->depth];
 	int rc = 0;
-	if (json_is_object(v)) {
-		const char *k;
-		json_t *item;
-		json_object_foreach(v, k, item)
-			if (!json_object_get(obj, k))
-				json_object_set(obj, k, item);
-	} else if (json_is_array(v)) {
+	if (f.merges) {
 		size_t i;
 		json_t *m;
-		json_array_foreach(v, i, m) {
-			if (!json_is_object(m)) {
-				rc = conv_error(cv, src, "%s", "a merge key lists something that is not a mapping");
-				break;
-			}
-			const char *k;
-			json_t *item;
-			json_object_foreach(m, k, item)
-				if (!json_object_get(obj, k))
-					json_object_set(obj, k, item);
-		}
-	} else {
-		rc = conv_error(cv, src, "%s", "a merge key names something that is not a mapping");
-	}
-	json_decref(v);
-	return rc;
-}
-
-static json_t *convert_mapping(struct conv *cv, struct fy_node *fyn, unsigned depth)
-{
-	json_t *obj = json_object();
-	struct fy_node *merges[16];
-	size_t n_merges = 0;
-	void *iter = NULL;
-	struct fy_node_pair *pair;
-	while ((pair = fy_node_mapping_iterate(fyn, &iter))) {
-		struct fy_node *key = fy_node_pair_key(pair), *value = fy_node_pair_value(pair);
-		size_t klen;
-		if (key && fy_node_get_type(key) == FYNT_SCALAR && fy_node_get_style(key) == FYNS_PLAIN &&
-		    tag_of(key) == TAG_NONE) {
-			const char *s = fy_node_get_scalar(key, &klen);
-			if (s && klen == 2 && memcmp(s, "<<", 2) == 0) {
-				if (n_merges == ARRAY_SIZE(merges)) {
-					conv_error(cv, key, "%s", "too many merge keys");
-					goto fail;
-				}
-				merges[n_merges++] = value;
+		json_array_foreach(f.merges, i, m) {
+			if (json_is_object(m)) {
+				merge_missing(f.value, m);
 				continue;
 			}
-		}
-		const char *k = key_text(cv, key, &klen, depth);
-		if (!k)
-			goto fail;
-		if (memchr(k, '\0', klen)) {
-			conv_error(cv, key, "%s", "a key holds a NUL character");
-			goto fail;
-		}
-		json_t *v = convert(cv, value, depth + 1);
-		if (!v)
-			goto fail;
-		char *name = strndup(k, klen);
-		if (!name) {
-			json_decref(v);
-			mlf_errorf(cv->err, MLF_INTERNAL_ERROR, "Out of memory reading %s", cv->what);
-			goto fail;
-		}
-		json_object_set_new(obj, name, v); /* a duplicate key keeps its last value */
-		free(name);
-	}
-	for (size_t i = 0; i < n_merges; i++)
-		if (merge_into(cv, obj, merges[i], depth) < 0)
-			goto fail;
-	return obj;
-fail:
-	json_decref(obj);
-	return NULL;
-}
-
-static json_t *convert(struct conv *cv, struct fy_node *fyn, unsigned depth)
-{
-	if (depth > MODEL_YAML_MAX_DEPTH) {
-		conv_error(cv, fyn, "%s", "nested too deeply");
-		return NULL;
-	}
-	if (++cv->nodes > MODEL_YAML_MAX_NODES) {
-		conv_error(cv, fyn, "%s", "too many values (aliases included)");
-		return NULL;
-	}
-	if (!fyn) /* "key:" with nothing after it */
-		return json_null();
-	if (fy_node_is_alias(fyn)) {
-		struct fy_node *target = fy_node_resolve_alias(fyn);
-		if (!target) {
-			conv_error(cv, fyn, "%s", "an alias names no anchor");
-			return NULL;
-		}
-		return convert(cv, target, depth + 1);
-	}
-	enum tag_kind tag = tag_of(fyn);
-	if (tag == TAG_OTHER) {
-		size_t len = 0;
-		const char *t = fy_node_get_tag(fyn, &len);
-		char shown[64];
-		snprintf(shown, sizeof(shown), "%.*s", (int)(len < 48 ? len : 48), t ? t : "");
-		conv_error(cv, fyn, "the tag %s is not one the safe loader knows", shown);
-		return NULL;
-	}
-	switch (fy_node_get_type(fyn)) {
-	case FYNT_MAPPING:
-		if (tag != TAG_NONE && tag != TAG_MAP)
-			break;
-		return convert_mapping(cv, fyn, depth);
-	case FYNT_SEQUENCE: {
-		if (tag != TAG_NONE && tag != TAG_SEQ)
-			break;
-		json_t *arr = json_array();
-		void *iter = NULL;
-		struct fy_node *item;
-		while ((item = fy_node_sequence_iterate(fyn, &iter))) {
-			json_t *v = convert(cv, item, depth + 1);
-			if (!v) {
-				json_decref(arr);
-				return NULL;
+			size_t j;
+			json_t *inner;
+			if (json_is_array(m)) {
+				json_array_foreach(m, j, inner) {
+					if (!json_is_object(inner)) {
+						rc = fail(b, "%s", "a merge key lists something that is not a mapping");
+						break;
+					}
+					merge_missing(f.value, inner);
+				}
+			} else {
+				rc = fail(b, "%s", "a merge key names something that is not a mapping");
 			}
-			json_array_append_new(arr, v);
+			if (rc < 0)
+				break;
 		}
-		return arr;
+		json_decref(f.merges);
 	}
-	case FYNT_SCALAR: {
-		if (tag == TAG_MAP || tag == TAG_SEQ)
-			break;
-		size_t n = 0;
-		const char *s = fy_node_get_scalar(fyn, &n);
-		if (!s)
-			s = "", n = 0;
-		if (tag != TAG_NONE)
-			return tagged_scalar(cv, fyn, tag, s, n);
-		size_t tlen = 0;
-		const char *t = fy_node_get_tag(fyn, &tlen);
-		if (fy_node_get_style(fyn) == FYNS_PLAIN && !(t && tlen))
-			return plain_scalar(s, n);
-		return json_stringn(s, n);
+	free(f.key);
+	if (rc < 0) {
+		json_decref(f.value);
+		return -1;
 	}
+	if (f.anchor) {
+		struct anchor *an = &b->anchors[f.anchor - 1];
+		an->value = json_incref(f.value);
+		an->count = b->nodes - f.first;
 	}
-	conv_error(cv, fyn, "%s", "a tag does not match its node");
-	return NULL;
+	return place(b, f.value);
 }
 
-/* The first error libfyaml collected, or a generic text. */
-static void parse_error(struct fy_diag *diag, const char *what, struct mlf_err *err)
+static void builder_release(struct builder *b)
 {
-	void *iter = NULL;
-	struct fy_diag_error *e = diag ? fy_diag_errors_iterate(diag, &iter) : NULL;
-	if (e && e->msg)
-		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Malformed %s: %s (line %d)", what, e->msg, e->line + 1);
-	else
-		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Malformed %s: not YAML", what);
+	while (b->depth) {
+		struct frame *f = &b->stack[--b->depth];
+		json_decref(f->value);
+		json_decref(f->merges);
+		free(f->key);
+	}
+	for (size_t i = 0; i < b->n_anchors; i++) {
+		free(b->anchors[i].name);
+		json_decref(b->anchors[i].value);
+	}
+	free(b->anchors);
+	json_decref(b->root);
 }
 
-/* Whether text[0..len) holds no node at all: only blank lines, comments and
- * document markers (libfyaml builds no document for it, as for an error). */
-static bool no_document(const char *text, size_t len)
+/* Whether the stream's events are done. Returns 1 at its end, 0 to go on, -1 on error. */
+static int on_event(struct builder *b, const yaml_event_t *ev)
 {
-	const char *p = text, *end = text + len;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		const char *q = p;
-		while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r'))
-			q++;
-		size_t rest = (size_t)(eol - q);
-		bool marker = rest >= 3 && (memcmp(q, "---", 3) == 0 || memcmp(q, "...", 3) == 0) &&
-			      (rest == 3 || q[3] == ' ' || q[3] == '\r');
-		if (q < eol && *q != '#' && !marker)
-			return false;
-		p = eol + 1;
+	b->line = ev->start_mark.line + 1;
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		return 1;
+	case YAML_DOCUMENT_START_EVENT:
+		return b->have_root ? fail(b, "%s", "more than one document") : 0;
+	case YAML_SCALAR_EVENT:
+		return on_scalar(b, ev);
+	case YAML_ALIAS_EVENT:
+		return on_alias(b, ev);
+	case YAML_SEQUENCE_START_EVENT:
+		return on_start(b, ev, false);
+	case YAML_MAPPING_START_EVENT:
+		return on_start(b, ev, true);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		return on_end(b);
+	default: /* stream start, document end, none */
+		return 0;
 	}
-	return true;
 }
 
 int model_yaml_parse(const char *text, size_t len, const char *what, json_t **out, struct mlf_err *err)
@@ -465,42 +500,34 @@ int model_yaml_parse(const char *text, size_t len, const char *what, json_t **ou
 				  MODEL_YAML_MAX_BYTES);
 	if (memchr(text, '\0', len))
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Malformed %s: holds a NUL byte", what);
-	/* PyYAML reads UTF-8 only too; and libfyaml 0.7.12 never returns from
-	 * some ill-formed bytes (after a '%' directive), so they stop here */
+	/* PyYAML reads UTF-8 here too (and libyaml would take a BOM to mean UTF-16) */
 	if (!util_utf8_valid(text, len))
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Malformed %s: not UTF-8 text", what);
-	if (len == 0) {
-		*out = json_null(); /* libfyaml has no input to read from */
-		return 0;
-	}
-	struct fy_diag_cfg dcfg;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = NULL;
-	struct fy_diag *diag = fy_diag_create(&dcfg);
-	if (diag)
-		fy_diag_set_collect_errors(diag, true);
-	struct fy_parse_cfg cfg = {
-		.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_ALLOW_DUPLICATE_KEYS | FYPCF_DEFAULT_VERSION_1_1 |
-			 FYPCF_JSON_NONE,
-		.diag = diag,
-	};
-	struct fy_document *doc = fy_document_build_from_string(&cfg, text, len);
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser))
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "Out of memory reading %s", what);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	struct builder b = { .what = what, .err = err };
 	int rc = 0;
-	if (!doc && no_document(text, len)) {
-		*out = json_null(); /* a stream with no document: comments, blanks, markers */
-	} else if (!doc) {
-		rc = -1;
-		parse_error(diag, what, err);
-	} else {
-		struct conv cv = { .what = what, .err = err };
-		struct fy_node *root = fy_document_root(doc);
-		*out = root ? convert(&cv, root, 0) : json_null();
-		if (!*out)
-			rc = -1;
-		fy_document_destroy(doc);
+	while (rc == 0) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "Malformed %s: %s%s%s (line %zu)", what,
+					parser.problem ? parser.problem : "not YAML", parser.context ? " " : "",
+					parser.context ? parser.context : "", parser.problem_mark.line + 1);
+			break;
+		}
+		rc = on_event(&b, &ev);
+		yaml_event_delete(&ev);
 	}
-	if (diag)
-		fy_diag_destroy(diag);
-	return rc;
+	yaml_parser_delete(&parser);
+	if (rc < 0) {
+		builder_release(&b);
+		return -1;
+	}
+	*out = b.have_root ? b.root : json_null();
+	b.root = NULL;
+	builder_release(&b);
+	return 0;
 }

@@ -11,7 +11,9 @@
  * Anchors, aliases and '<<' merge keys are followed; a duplicate key keeps
  * its last value, as PyYAML does. Tags other than YAML's own (!!str, !!int,
  * !!float, !!bool, !!null, !!map, !!seq) are refused, as the safe loader
- * refuses them. libfyaml does the parsing.
+ * refuses them. libyaml (the parser of PyYAML's C loader) does the parsing;
+ * libfyaml was tried first and dropped: 0.7.12 decodes 'a''''b' as "a'''" and
+ * never returns on some ill-formed UTF-8 (both found by tests/fuzz/fuzz_mlmodel.c).
  *
  * Limits (hostile files): MODEL_YAML_MAX_BYTES of text, MODEL_YAML_MAX_DEPTH
  * of nesting and MODEL_YAML_MAX_NODES values after aliases are followed, so

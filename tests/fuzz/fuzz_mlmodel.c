@@ -4,7 +4,7 @@
  * on top of it (mlmodel_parse, src/model/mlmodel.h), which meet files from
  * whoever logged a model.
  *
- * Besides "no crash, no leak, no undefined behaviour" (libfyaml included)
+ * Besides "no crash, no leak, no undefined behaviour" (libyaml included)
  * it asserts: the YAML reader gives 0 with a value of at most
  * MODEL_YAML_MAX_NODES nodes and MODEL_YAML_MAX_DEPTH levels that jansson
  * can write out, or -1 with INVALID_PARAMETER_VALUE, a "Malformed ..."

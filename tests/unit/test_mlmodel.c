@@ -130,6 +130,11 @@ static void test_structures(void **state)
 	expect_yaml("a: &a {k: 1}\nb: &b {k: 2, j: 2}\nc:\n  <<: [*a, *b]\n",
 		    "{\"a\": {\"k\": 1}, \"b\": {\"k\": 2, \"j\": 2}, \"c\": {\"k\": 1, \"j\": 2}}");
 	expect_yaml("list: &l [1, 2]\ncopy: *l\n", "{\"list\": [1, 2], \"copy\": [1, 2]}");
+	/* quotes inside single-quoted scalars, however many in a row */
+	expect_yaml("k: 'a''''b'\nj: 'x'''''''\ni: ''''''\n", "{\"k\": \"a''b\", \"j\": \"x'''\", \"i\": \"''\"}");
+	expect_yaml("k: 'one\n  two\n\n  three'\n", "{\"k\": \"one two\\nthree\"}");
+	/* an anchored key, and an alias as a key */
+	expect_yaml("&k name: v\n*k : w\n", "{\"name\": \"w\"}");
 	/* a duplicate key keeps its last value, as PyYAML */
 	expect_yaml("k: 1\nk: 2\n", "{\"k\": 2}");
 	/* a document marker and an explicit end */
@@ -170,14 +175,19 @@ static void test_refused(void **state)
 	expect_yaml_refused("k: [unclosed\n", 13, "line");
 	expect_yaml_refused("k: 'unterminated\n", 17, "line");
 	expect_yaml_refused("a: b: c\n", 8, "line");
-	expect_yaml_refused("k: *nowhere\n", 12, "");
+	expect_yaml_refused("k: *nowhere\n", 12, "names no anchor");
+	expect_yaml_refused("k: &a [1, *a]\n", 14, "inside what it names");
+	expect_yaml_refused("k: &a {x: *a}\n", 14, "inside what it names");
+	expect_yaml_refused("a: 1\n---\nb: 2\n", 14, "more than one document");
+	expect_yaml_refused("m: {<<: 3}\n", 11, "not a mapping");
+	expect_yaml_refused("m: {<<: [{a: 1}, 2]}\n", 21, "not a mapping");
 	expect_yaml_refused("\tk: tab indent\n", 15, "");
 	/* keys that cannot be JSON keys */
 	expect_yaml_refused("? [a, b]\n: v\n", 13, "not a scalar");
 	expect_yaml_refused("? {a: 1}\n: v\n", 13, "not a scalar");
 	/* bytes */
 	expect_yaml_refused("k: a\0b\n", 7, "NUL");
-	/* ill-formed UTF-8, including the directive libfyaml would loop on */
+	/* ill-formed UTF-8 (after a directive, too: a parser once looped on it) */
 	expect_yaml_refused("%\x92\n", 3, "not UTF-8");
 	expect_yaml_refused("k: v\n%\x92\x92\n", 9, "not UTF-8");
 	expect_yaml_refused("k: \xff\n", 5, "not UTF-8");
