@@ -196,3 +196,51 @@ int util_write_all(int fd, const void *data, size_t n)
 	}
 	return 0;
 }
+
+size_t util_utf8_sequence(const unsigned char *p, size_t left, size_t *bad)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+	*bad = 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 2;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 3;
+	else
+		return 0; /* a continuation byte, C0/C1 (overlong), F5-FF */
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong 3-byte forms */
+	else if (c == 0xed)
+		hi = 0x9f; /* UTF-16 surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong 4-byte forms */
+	else if (c == 0xf4)
+		hi = 0x8f; /* beyond U+10FFFF */
+	if (left < 2 || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t k = 2; k <= need; k++)
+		if (k >= left || (p[k] & 0xc0) != 0x80) {
+			*bad = k;
+			return 0;
+		}
+	return need + 1;
+}
+
+bool util_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t bad;
+	for (size_t i = 0; i < n;) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len = util_utf8_sequence(u + i, n - i, &bad);
+		if (!len)
+			return false;
+		i += len;
+	}
+	return true;
+}

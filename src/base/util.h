@@ -12,6 +12,16 @@
 /* The value 0-15 of one hex digit (either case), -1 for any other char. */
 int util_hex_value(char c);
 
+/* Length of the well-formed UTF-8 sequence at p[0..left), or 0 when it is
+ * ill-formed; then *bad is the length of its maximal subpart (the bytes
+ * one U+FFFD replaces, as Unicode recommends and Python's "replace"
+ * does): a lone byte, or a lead byte with the valid continuations that
+ * followed it before the sequence broke off. */
+size_t util_utf8_sequence(const unsigned char *p, size_t left, size_t *bad);
+
+/* Whether s[0..n) is well-formed UTF-8 (NUL bytes count as characters). */
+bool util_utf8_valid(const char *s, size_t n);
+
 /* Wall-clock time in Unix epoch milliseconds. */
 int64_t util_now_ms(void);
 /* Monotonic time in nanoseconds, for durations. */

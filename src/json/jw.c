@@ -72,42 +72,6 @@ static const unsigned char jw_byte_class[256] = {
 #undef ESC
 #undef JW_ROW
 
-/* Length of the well-formed UTF-8 sequence at p[0..left), or 0 when it is
- * ill-formed; then *bad is the length of its maximal subpart (the bytes
- * one U+FFFD replaces, as Unicode recommends and Python's "replace"
- * does): a lone byte, or a lead byte with the valid continuations that
- * followed it before the sequence broke off. */
-static size_t utf8_sequence(const unsigned char *p, size_t left, size_t *bad)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-	*bad = 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3;
-	else
-		return 0; /* a continuation byte, C0/C1 (overlong), F5-FF */
-	if (c == 0xe0)
-		lo = 0xa0; /* overlong 3-byte forms */
-	else if (c == 0xed)
-		hi = 0x9f; /* UTF-16 surrogates */
-	else if (c == 0xf0)
-		lo = 0x90; /* overlong 4-byte forms */
-	else if (c == 0xf4)
-		hi = 0x8f; /* beyond U+10FFFF */
-	if (left < 2 || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t k = 2; k <= need; k++)
-		if (k >= left || (p[k] & 0xc0) != 0x80) {
-			*bad = k;
-			return 0;
-		}
-	return need + 1;
-}
-
 void jw_escape(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -134,7 +98,7 @@ void jw_escape(struct buf *out, const char *s, size_t n)
 				i += 3;
 				continue;
 			}
-			size_t bad, len = utf8_sequence(u + i, n - i, &bad);
+			size_t bad, len = util_utf8_sequence(u + i, n - i, &bad);
 			if (len) {
 				i += len;
 				continue;
