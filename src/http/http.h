@@ -69,6 +69,9 @@ struct http_request {
 	int sink_error;           /* the sink's write refused the body (errno-like, 0 = fine) */
 	struct arena *arena;      /* request-scoped memory, released after the response */
 	void *conn;               /* the MHD connection, for header lookups */
+	/* who sends the request, or NULL: set once when the request is read
+	 * (http_request_user), the one place handlers learn it from */
+	const char *user;
 };
 
 #define HTTP_MAX_EXTRA_HEADERS 12
@@ -144,6 +147,15 @@ unsigned http_server_port(const struct http_server *s);
 void http_server_stop(struct http_server *s);
 /* The value of a request header, or NULL. Borrowed from the connection. */
 const char *http_request_header(const struct http_request *req, const char *name);
+
+/* The header naming the sender until authentication exists (MLflow's
+ * clients do not send it; mlflowc's CLI and tests do). */
+#define HTTP_USER_HEADER "X-MLflow-User"
+
+/* The sender of `req` as its headers name it: HTTP_USER_HEADER when set and
+ * not empty, else NULL. Borrowed from the connection. Authentication will
+ * replace this with the signed-in user. */
+const char *http_request_user(const struct http_request *req);
 
 /* The method named `name` (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS),
  * HTTP_OTHER for any other name. */
