@@ -4,7 +4,8 @@
  * The server collects a request (method, raw and decoded path, decoded
  * query parameters with repeats kept in order, Content-Type, body up to a
  * limit), calls one handler function, and sends what the handler put in
- * the response. It knows nothing about routes or JSON. Requests run on a
+ * the response. It knows no JSON and no application routes (router.h
+ * matches the application's route tables). Requests run on a
  * pool of worker threads (each polls its connections with poll(); see
  * http.c for why not epoll); a handler may block.
  *
@@ -22,6 +23,9 @@
  * arrives, a stream function may hand the request a sink that receives the
  * body chunk by chunk (uploads), and a response may be a file descriptor
  * sent with sendfile (downloads).
+ *
+ * The sender of a request comes from one place, req->user, set when the
+ * request is read (http_request_user), so authentication can fill it in.
  *
  * The request decoding (method names, percent-decoding, query parameters)
  * is exposed too: the fuzz target drives it, and the client library's local
