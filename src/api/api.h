@@ -14,6 +14,7 @@
 #include "../base/arena.h"
 #include "../base/err.h"
 #include "../http/http.h"
+#include "../http/router.h"
 #include "../json/jw.h"
 #include "../artifact/artifact.h"
 #include "../artifact/artifact_roots.h"
@@ -49,9 +50,15 @@ struct api_ctx {
 	struct http_response *resp; /* for handlers that answer with raw bytes */
 	const char *subpath;   /* ROUTE_PREFIX routes: the raw path after the route's prefix */
 	struct mlf_err *err;
+	const struct route *route;      /* the row being served (NULL outside the router) */
+	const struct route_hit *hit;    /* what its path matched */
 };
 
 typedef int (*api_handler_fn)(struct api_ctx *c);
+
+/* The pattern segment {name} of the row being served (the raw text, as
+ * sent), copied into the request arena; NULL when the row has none. */
+const char *api_path_segment(struct api_ctx *c, const char *name);
 
 /* ---- parameters (params.c) ----------------------------------------------
  * Each getter returns 0 when the value is present and well-typed, 1 when it
@@ -152,7 +159,10 @@ int api_artifacts_list(struct api_ctx *c);
  * `root_uri`: mlflow-artifacts: through the proxy, runs:/ through the run,
  * local paths directly. Paths are relative to `root_uri`. (api_proxy.c) */
 int api_artifacts_list_uri(struct api_ctx *c, const char *root_uri, const char *path);
-int api_proxy_file(struct api_ctx *c);
+/* the proxy's file rows: GET, PUT and DELETE below /mlflow-artifacts/artifacts/ */
+int api_proxy_download(struct api_ctx *c);
+int api_proxy_upload(struct api_ctx *c);
+int api_proxy_delete(struct api_ctx *c);
 int api_proxy_list(struct api_ctx *c);
 int api_proxy_mpu_create(struct api_ctx *c);
 int api_proxy_mpu_complete(struct api_ctx *c);

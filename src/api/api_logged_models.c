@@ -467,42 +467,45 @@ static int item_artifacts(struct api_ctx *c, const char *model_id, const char *r
 	return api_artifacts_list_uri(c, m.artifact_location, path);
 }
 
-/* What follows the model id, and which method does what there. A suffix
- * ending in '/' takes one more path segment (the tag key). */
-static const struct {
-	const char *suffix;
-	unsigned method;
-	int (*fn)(struct api_ctx *c, const char *model_id, const char *rest);
-} item_routes[] = {
-	{ "", HTTP_GET, item_get },
-	{ "", HTTP_PATCH, item_finalize },
-	{ "", HTTP_DELETE, item_delete },
-	{ "/tags", HTTP_PATCH, item_set_tags },
-	{ "/tags/", HTTP_DELETE, item_delete_tag },
-	{ "/params", HTTP_POST, item_log_params },
-	{ "/artifacts/directories", HTTP_GET, item_artifacts },
-};
-
-static bool suffix_matches(const char *rest, const char *suffix)
+/* The rows of /logged-models/{model_id}[/...] (routes_logged_models.c):
+ * the id is the raw path segment, as sent. */
+int api_logged_model_get(struct api_ctx *c)
 {
-	size_t n = strlen(suffix);
-	if (n && suffix[n - 1] == '/')
-		return strncmp(rest, suffix, n) == 0 && rest[n] && !strchr(rest + n, '/');
-	return strcmp(rest, suffix) == 0;
+	return item_get(c, api_path_segment(c, "model_id"), "");
 }
 
-int api_logged_model_item(struct api_ctx *c)
+int api_logged_model_finalize(struct api_ctx *c)
 {
-	const char *sub = c->subpath, *slash = strchr(sub, '/');
-	size_t id_len = slash ? (size_t)(slash - sub) : strlen(sub);
-	const char *rest = sub + id_len;
-	unsigned method = c->req->method == HTTP_HEAD ? HTTP_GET : c->req->method;
-	if (id_len == 0)
-		return mlf_errorf(c->err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", c->req->method_name, c->req->path);
-	const char *model_id = arena_strndup(c->a, sub, id_len);
-	for (size_t i = 0; i < ARRAY_SIZE(item_routes); i++)
-		if ((item_routes[i].method & method) && suffix_matches(rest, item_routes[i].suffix))
-			return item_routes[i].fn(c, model_id, rest + strlen(item_routes[i].suffix));
+	return item_finalize(c, api_path_segment(c, "model_id"), "");
+}
+
+int api_logged_model_delete(struct api_ctx *c)
+{
+	return item_delete(c, api_path_segment(c, "model_id"), "");
+}
+
+int api_logged_model_set_tags(struct api_ctx *c)
+{
+	return item_set_tags(c, api_path_segment(c, "model_id"), "");
+}
+
+int api_logged_model_delete_tag(struct api_ctx *c)
+{
+	return item_delete_tag(c, api_path_segment(c, "model_id"), api_path_segment(c, "key"));
+}
+
+int api_logged_model_log_params(struct api_ctx *c)
+{
+	return item_log_params(c, api_path_segment(c, "model_id"), "");
+}
+
+int api_logged_model_artifacts(struct api_ctx *c)
+{
+	return item_artifacts(c, api_path_segment(c, "model_id"), "");
+}
+
+int api_logged_model_unknown(struct api_ctx *c)
+{
 	return mlf_errorf(c->err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", c->req->method_name, c->req->path);
 }
 

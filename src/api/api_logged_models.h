@@ -13,9 +13,18 @@
 int api_logged_model_create(struct api_ctx *c);
 /* POST /mlflow/logged-models/search */
 int api_logged_model_search(struct api_ctx *c);
-/* Everything below /mlflow/logged-models/{model_id}: get, finalize,
- * delete, tags, params, artifact listing (c->subpath is the raw rest). */
-int api_logged_model_item(struct api_ctx *c);
+/* Below /mlflow/logged-models/{model_id} (the id: api_path_segment):
+ * GET, PATCH (finalize), DELETE; PATCH .../tags, DELETE .../tags/{key},
+ * POST .../params, GET .../artifacts/directories. */
+int api_logged_model_get(struct api_ctx *c);
+int api_logged_model_finalize(struct api_ctx *c);
+int api_logged_model_delete(struct api_ctx *c);
+int api_logged_model_set_tags(struct api_ctx *c);
+int api_logged_model_delete_tag(struct api_ctx *c);
+int api_logged_model_log_params(struct api_ctx *c);
+int api_logged_model_artifacts(struct api_ctx *c);
+/* Any other path below /mlflow/logged-models/: 404 ENDPOINT_NOT_FOUND. */
+int api_logged_model_unknown(struct api_ctx *c);
 /* POST /mlflow/runs/outputs */
 int api_runs_outputs(struct api_ctx *c);
 

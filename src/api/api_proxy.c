@@ -250,36 +250,44 @@ static int send_file(struct api_ctx *c, struct artifact_repo *repo, const char *
 	return 0;
 }
 
-int api_proxy_file(struct api_ctx *c)
+int api_proxy_upload(struct api_ctx *c)
 {
 	const char *path;
 	int rc = proxy_path(c, c->subpath, &path);
-	if (c->req->method == HTTP_PUT) {
-		if (rc < 0) {
-			if (c->req->sink_ctx)
-				upload_sink_abort(c->req->sink_ctx);
-			return -1;
-		}
-		return proxy_put(c, path);
-	}
-	if (rc < 0)
+	if (rc < 0) {
+		if (c->req->sink_ctx)
+			upload_sink_abort(c->req->sink_ctx);
 		return -1;
-	if (c->req->method == HTTP_DELETE) {
-		const char *norm;
-		size_t segments;
-		if (artifact_path_normalize(path, c->a, &norm, &segments) < 0)
-			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Invalid path");
-		/* <experiment>/<run>/...: the store's root and a whole experiment are never deleted */
-		if (segments < 2)
-			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
-					  "Refusing to delete '%s': a delete must name something inside an experiment's "
-					  "or a run's artifact directory, not the artifact root or a whole experiment",
-					  norm);
-		if (c->app->artifacts->ops->remove(c->app->artifacts, norm, c->err) < 0)
-			return -1;
-		buf_adds(&c->resp->body, "{}");
-		return 0;
 	}
+	return proxy_put(c, path);
+}
+
+int api_proxy_delete(struct api_ctx *c)
+{
+	const char *path;
+	if (proxy_path(c, c->subpath, &path) < 0)
+		return -1;
+	const char *norm;
+	size_t segments;
+	if (artifact_path_normalize(path, c->a, &norm, &segments) < 0)
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Invalid path");
+	/* <experiment>/<run>/...: the store's root and a whole experiment are never deleted */
+	if (segments < 2)
+		return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE,
+				  "Refusing to delete '%s': a delete must name something inside an experiment's "
+				  "or a run's artifact directory, not the artifact root or a whole experiment",
+				  norm);
+	if (c->app->artifacts->ops->remove(c->app->artifacts, norm, c->err) < 0)
+		return -1;
+	buf_adds(&c->resp->body, "{}");
+	return 0;
+}
+
+int api_proxy_download(struct api_ctx *c)
+{
+	const char *path;
+	if (proxy_path(c, c->subpath, &path) < 0)
+		return -1;
 	return send_file(c, c->app->artifacts, path);
 }
 

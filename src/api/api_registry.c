@@ -22,7 +22,6 @@
 #define MODELS_DEFAULT_RESULTS 100
 #define MODELS_MAX_RESULTS 1000
 #define VERSIONS_MAX_RESULTS 200000
-#define USER_HEADER "X-MLflow-User"
 #define MODEL_VERSIONS_TAG "mlflow.modelVersions"
 
 static const char *const stages[] = { "None", "Staging", "Production", "Archived" };
@@ -66,12 +65,11 @@ static int canonical_stage(struct api_ctx *c, const char *in, const char **out)
 			  "Invalid Model Version stage: %s. Value must be one of None, Staging, Production, Archived.", in);
 }
 
-/* The user a recorded change is attributed to: the client's header, else
- * "unknown" (no authentication exists yet). */
+/* The user a recorded change is attributed to: the request's sender
+ * (http_request.user), else "unknown". */
 static void actor(struct api_ctx *c, struct store_actor *who)
 {
-	const char *user = c->req->conn ? http_request_header(c->req, USER_HEADER) : NULL;
-	who->user = user && *user ? user : "unknown";
+	who->user = c->req->user ? c->req->user : "unknown";
 	who->comment = NULL;
 	param_string(c, "comment", &who->comment);
 }
@@ -661,19 +659,30 @@ static int alias_set(struct api_ctx *c, const char *name, const char *alias)
 	return store_model_alias_set(c->app->store, name, alias, version, &who, c->err);
 }
 
-int api_registry_alias(struct api_ctx *c)
+int api_registry_alias_set(struct api_ctx *c)
 {
 	const char *name, *alias;
-	struct store_model_version v;
+	if (name_param(c, &name) < 0 || param_string_required(c, "alias", &alias) < 0)
+		return -1;
+	return alias_set(c, name, alias);
+}
+
+int api_registry_alias_delete(struct api_ctx *c)
+{
+	const char *name, *alias;
 	struct store_actor who;
 	if (name_param(c, &name) < 0 || param_string_required(c, "alias", &alias) < 0)
 		return -1;
-	if (c->req->method == HTTP_POST)
-		return alias_set(c, name, alias);
-	if (c->req->method == HTTP_DELETE) {
-		actor(c, &who);
-		return store_model_alias_delete(c->app->store, name, alias, &who, c->err);
-	}
+	actor(c, &who);
+	return store_model_alias_delete(c->app->store, name, alias, &who, c->err);
+}
+
+int api_registry_alias_get(struct api_ctx *c)
+{
+	const char *name, *alias;
+	struct store_model_version v;
+	if (name_param(c, &name) < 0 || param_string_required(c, "alias", &alias) < 0)
+		return -1;
 	return respond_version(c, store_model_alias_get(c->app->store, name, alias, &v, c->a, c->err), &v);
 }
 

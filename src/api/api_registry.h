@@ -18,8 +18,11 @@ int api_registry_model_search(struct api_ctx *c);
 int api_registry_latest_versions(struct api_ctx *c);
 int api_registry_model_set_tag(struct api_ctx *c);
 int api_registry_model_delete_tag(struct api_ctx *c);
-/* POST sets or moves an alias, DELETE removes it, GET resolves it. */
-int api_registry_alias(struct api_ctx *c);
+/* registered-models/alias: POST sets or moves an alias, DELETE removes
+ * it, GET resolves it (one handler per method). */
+int api_registry_alias_set(struct api_ctx *c);
+int api_registry_alias_delete(struct api_ctx *c);
+int api_registry_alias_get(struct api_ctx *c);
 
 int api_registry_version_create(struct api_ctx *c);
 int api_registry_version_get(struct api_ctx *c);

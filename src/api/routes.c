@@ -1,16 +1,21 @@
 /*
- * routes.c - the tracking route table and the request entry point.
+ * routes.c - the tracking and site route tables and the request entry
+ * point.
  *
- * Every MLflow REST endpoint is one row (the registry's rows are in
- * routes_registry.c): the methods it answers, its path
- * below the version prefix, and its handler. Each row is served under both
- * /api/2.0 and /ajax-api/2.0 (MLflow registers both). A row without a
- * handler is a known endpoint we do not serve yet: it answers 404 with an
- * empty body, as MLflow does for unimplemented endpoints, while a wrong
- * method still gets 405, and OPTIONS gets Flask's empty answer with an
- * Allow header. This file alone turns a struct mlf_err into MLflow's error
- * JSON and HTTP status. api_handle wraps the routing in the browser
- * protection of security.h when the app has a policy.
+ * Every route is a row of a table (src/http/router.h; the registry's rows
+ * are in routes_registry.c, the logged models' in routes_logged_models.c):
+ * the REST endpoints below /api/2.0 and /ajax-api/2.0 (MLflow registers
+ * both), the artifact proxy, /health and /version, the UI's artifact
+ * downloads, the UI's files and, as the default row, its pages. A row
+ * names one handler, the resource it touches, where the request carries
+ * that resource's id, and the permission MLflow's basic-auth app requires
+ * for it. A row without a handler is a known endpoint we do not serve yet:
+ * it answers 404 with an empty body, as MLflow does for unimplemented
+ * endpoints. A known path with a wrong method gets 405, and on an API path
+ * OPTIONS gets Flask's empty answer with an Allow header. This file alone
+ * turns a struct mlf_err into MLflow's error JSON and HTTP status.
+ * api_handle wraps the routing in the browser protection of security.h
+ * when the app has a policy.
  */
 #include "api.h"
 #include "routes.h"
@@ -23,72 +28,120 @@
 
 #define GET HTTP_GET
 #define POST HTTP_POST
-#define PATCH HTTP_PATCH
 #define PUT HTTP_PUT
 #define DELETE HTTP_DELETE
 
-static const struct route tracking_routes[] = {
-	{ POST, "/mlflow/experiments/create", api_experiments_create, 0 },
-	{ GET, "/mlflow/experiments/get", api_experiments_get, 0 },
-	{ GET, "/mlflow/experiments/get-by-name", api_experiments_get_by_name, 0 },
-	{ POST, "/mlflow/experiments/delete", api_experiments_delete, 0 },
-	{ POST, "/mlflow/experiments/restore", api_experiments_restore, 0 },
-	{ POST, "/mlflow/experiments/update", api_experiments_update, 0 },
-	{ POST | GET, "/mlflow/experiments/search", api_experiments_search, 0 },
-	{ POST, "/mlflow/experiments/set-experiment-tag", api_experiments_set_tag, 0 },
-	{ POST, "/mlflow/experiments/delete-experiment-tag", api_experiments_delete_tag, 0 },
-	{ POST, "/mlflow/experiments/search-datasets", api_experiments_search_datasets, 0 },
+/* The id each kind of row names, as MLflow's auth validators read it. */
+#define EXPERIMENT(perm) .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_PARAM, .id = "experiment_id", .permission = perm
+#define RUN(perm) .resource = ROUTE_RUN, .locate = ROUTE_ID_PARAM, .id = "run_id", .permission = perm
+#define NOTHING(perm) .resource = ROUTE_NO_RESOURCE, .locate = ROUTE_ID_NONE, .permission = perm
+#define PROXIED(perm) .resource = ROUTE_ARTIFACT, .locate = ROUTE_ID_PATH, .id = "path", .permission = perm
 
-	{ POST, "/mlflow/runs/create", api_runs_create, 0 },
-	{ GET, "/mlflow/runs/get", api_runs_get, 0 },
-	{ POST, "/mlflow/runs/update", api_runs_update, 0 },
-	{ POST, "/mlflow/runs/delete", api_runs_delete, 0 },
-	{ POST, "/mlflow/runs/restore", api_runs_restore, 0 },
-	{ POST, "/mlflow/runs/log-metric", api_runs_log_metric, 0 },
-	{ POST, "/mlflow/runs/log-parameter", api_runs_log_param, 0 },
-	{ POST, "/mlflow/runs/set-tag", api_runs_set_tag, 0 },
-	{ POST, "/mlflow/runs/delete-tag", api_runs_delete_tag, 0 },
-	{ POST, "/mlflow/runs/log-batch", api_runs_log_batch, ROUTE_LAZY_BODY },
-	{ POST, "/mlflow/runs/log-model", api_runs_log_model, 0 },
-	{ POST, "/mlflow/runs/log-inputs", api_runs_log_inputs, 0 },
-	{ POST, "/mlflow/runs/search", api_runs_search, 0 },
+const struct route tracking_routes[] = {
+	/* MLflow: any signed-in user creates one, and gets MANAGE on it */
+	{ .methods = POST, .path = "/mlflow/experiments/create", .handler = api_experiments_create, NOTHING(ROUTE_SIGNED_IN) },
+	{ .methods = GET, .path = "/mlflow/experiments/get", .handler = api_experiments_get, EXPERIMENT(ROUTE_READ) },
+	{ .methods = GET, .path = "/mlflow/experiments/get-by-name", .handler = api_experiments_get_by_name,
+	  .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_DERIVED, .id = "experiment_name", .permission = ROUTE_READ },
+	{ .methods = POST, .path = "/mlflow/experiments/delete", .handler = api_experiments_delete, EXPERIMENT(ROUTE_MANAGE) },
+	{ .methods = POST, .path = "/mlflow/experiments/restore", .handler = api_experiments_restore, EXPERIMENT(ROUTE_MANAGE) },
+	{ .methods = POST, .path = "/mlflow/experiments/update", .handler = api_experiments_update, EXPERIMENT(ROUTE_EDIT) },
+	/* MLflow filters the answer to the experiments the sender may read */
+	{ .methods = POST | GET, .path = "/mlflow/experiments/search", .handler = api_experiments_search,
+	  .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_RESULTS, .permission = ROUTE_READ },
+	{ .methods = POST, .path = "/mlflow/experiments/set-experiment-tag", .handler = api_experiments_set_tag,
+	  EXPERIMENT(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/experiments/delete-experiment-tag", .handler = api_experiments_delete_tag,
+	  EXPERIMENT(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/experiments/search-datasets", .handler = api_experiments_search_datasets,
+	  .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_BODY, .id = "experiment_ids", .permission = ROUTE_READ },
 
-	{ GET, "/mlflow/metrics/get-history", api_metrics_get_history, 0 },
-	{ GET, "/mlflow/metrics/get-history-bulk-interval", api_metrics_bulk_interval, 0 },
-	{ GET, "/mlflow/metrics/get-history-bulk", api_metrics_get_history_bulk, 0 },
-	{ GET, "/mlflow/artifacts/list", api_artifacts_list, 0 },
+	{ .methods = POST, .path = "/mlflow/runs/create", .handler = api_runs_create, EXPERIMENT(ROUTE_EDIT) },
+	{ .methods = GET, .path = "/mlflow/runs/get", .handler = api_runs_get, RUN(ROUTE_READ) },
+	{ .methods = POST, .path = "/mlflow/runs/update", .handler = api_runs_update, RUN(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/runs/delete", .handler = api_runs_delete, RUN(ROUTE_MANAGE) },
+	{ .methods = POST, .path = "/mlflow/runs/restore", .handler = api_runs_restore, RUN(ROUTE_MANAGE) },
+	{ .methods = POST, .path = "/mlflow/runs/log-metric", .handler = api_runs_log_metric, RUN(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/runs/log-parameter", .handler = api_runs_log_param, RUN(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/runs/set-tag", .handler = api_runs_set_tag, RUN(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/runs/delete-tag", .handler = api_runs_delete_tag, RUN(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/runs/log-batch", .handler = api_runs_log_batch, .flags = ROUTE_LAZY_BODY,
+	  RUN(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/runs/log-model", .handler = api_runs_log_model, RUN(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/runs/log-inputs", .handler = api_runs_log_inputs, RUN(ROUTE_EDIT) },
+	/* every experiment searched must be readable */
+	{ .methods = POST, .path = "/mlflow/runs/search", .handler = api_runs_search,
+	  .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_BODY, .id = "experiment_ids", .permission = ROUTE_READ },
 
-	/* the artifact proxy */
-	{ GET | PUT | DELETE, "/mlflow-artifacts/artifacts", api_proxy_file,
-	  ROUTE_PREFIX | ROUTE_RAW_RESPONSE | ROUTE_NO_JSON_CHECK | ROUTE_LAZY_BODY | ROUTE_ARTIFACTS },
-	{ GET, "/mlflow-artifacts/artifacts", api_proxy_list, ROUTE_ARTIFACTS },
-	{ POST, "/mlflow-artifacts/mpu/create", api_proxy_mpu_create, ROUTE_PREFIX | ROUTE_ARTIFACTS },
-	{ POST, "/mlflow-artifacts/mpu/complete", api_proxy_mpu_complete, ROUTE_PREFIX | ROUTE_ARTIFACTS },
-	{ POST, "/mlflow-artifacts/mpu/abort", api_proxy_mpu_abort, ROUTE_PREFIX | ROUTE_ARTIFACTS },
+	{ .methods = GET, .path = "/mlflow/metrics/get-history", .handler = api_metrics_get_history, RUN(ROUTE_READ) },
+	{ .methods = GET, .path = "/mlflow/metrics/get-history-bulk-interval", .handler = api_metrics_bulk_interval,
+	  .resource = ROUTE_RUN, .locate = ROUTE_ID_QUERY, .id = "run_ids", .permission = ROUTE_READ },
+	{ .methods = GET, .path = "/mlflow/metrics/get-history-bulk", .handler = api_metrics_get_history_bulk,
+	  .resource = ROUTE_RUN, .locate = ROUTE_ID_QUERY, .id = "run_id", .permission = ROUTE_READ },
+	{ .methods = GET, .path = "/mlflow/artifacts/list", .handler = api_artifacts_list, RUN(ROUTE_READ) },
 
+	/* the artifact proxy: MLflow checks the experiment named by the path's
+	 * first segment (list: the `path` query parameter) */
+	{ .methods = GET, .match = ROUTE_PREFIX, .path = "/mlflow-artifacts/artifacts", .handler = api_proxy_download,
+	  .flags = ROUTE_RAW_RESPONSE | ROUTE_NO_JSON_CHECK | ROUTE_LAZY_BODY | ROUTE_ARTIFACTS, PROXIED(ROUTE_READ) },
+	{ .methods = PUT, .match = ROUTE_PREFIX, .path = "/mlflow-artifacts/artifacts", .handler = api_proxy_upload,
+	  .flags = ROUTE_RAW_RESPONSE | ROUTE_NO_JSON_CHECK | ROUTE_LAZY_BODY | ROUTE_ARTIFACTS, PROXIED(ROUTE_EDIT) },
+	{ .methods = DELETE, .match = ROUTE_PREFIX, .path = "/mlflow-artifacts/artifacts", .handler = api_proxy_delete,
+	  .flags = ROUTE_RAW_RESPONSE | ROUTE_NO_JSON_CHECK | ROUTE_LAZY_BODY | ROUTE_ARTIFACTS, PROXIED(ROUTE_MANAGE) },
+	{ .methods = GET, .path = "/mlflow-artifacts/artifacts", .handler = api_proxy_list, .flags = ROUTE_ARTIFACTS,
+	  .resource = ROUTE_ARTIFACT, .locate = ROUTE_ID_QUERY, .id = "path", .permission = ROUTE_READ },
+	{ .methods = POST, .match = ROUTE_PREFIX, .path = "/mlflow-artifacts/mpu/create", .handler = api_proxy_mpu_create,
+	  .flags = ROUTE_ARTIFACTS, PROXIED(ROUTE_EDIT) },
+	{ .methods = POST, .match = ROUTE_PREFIX, .path = "/mlflow-artifacts/mpu/complete",
+	  .handler = api_proxy_mpu_complete, .flags = ROUTE_ARTIFACTS, PROXIED(ROUTE_EDIT) },
+	{ .methods = POST, .match = ROUTE_PREFIX, .path = "/mlflow-artifacts/mpu/abort", .handler = api_proxy_mpu_abort,
+	  .flags = ROUTE_ARTIFACTS, PROXIED(ROUTE_EDIT) },
 };
-static const size_t tracking_routes_n = ARRAY_SIZE(tracking_routes);
+const size_t tracking_routes_n = ARRAY_SIZE(tracking_routes);
+
+static int api_health(struct api_ctx *c);
+static int api_version(struct api_ctx *c);
+static int api_ui(struct api_ctx *c);
+
+/* Outside the API prefixes: probes, the UI's downloads, the UI itself. */
+const struct route site_routes[] = {
+	/* MLflow's auth leaves /health unprotected; any method answers */
+	{ .methods = ROUTE_ANY_METHOD, .at = ROUTE_AT_ROOT, .path = "/health", .handler = api_health,
+	  .flags = ROUTE_RAW_RESPONSE | ROUTE_ANY_MODE | ROUTE_IGNORE_BODY, NOTHING(ROUTE_PUBLIC) },
+	{ .methods = ROUTE_ANY_METHOD, .at = ROUTE_AT_ROOT, .path = "/version", .handler = api_version,
+	  .flags = ROUTE_RAW_RESPONSE | ROUTE_ANY_MODE | ROUTE_IGNORE_BODY, NOTHING(ROUTE_SIGNED_IN) },
+	{ .methods = GET, .at = ROUTE_AT_ROOT, .path = "/get-artifact", .handler = api_get_artifact,
+	  .flags = ROUTE_RAW_RESPONSE, .resource = ROUTE_RUN, .locate = ROUTE_ID_QUERY, .id = "run_id",
+	  .permission = ROUTE_READ },
+	{ .methods = GET, .at = ROUTE_AT_ROOT, .path = "/model-versions/get-artifact",
+	  .handler = api_model_version_artifact, .flags = ROUTE_RAW_RESPONSE, .resource = ROUTE_REGISTERED_MODEL,
+	  .locate = ROUTE_ID_QUERY, .id = "name", .permission = ROUTE_READ },
+	/* the UI's built files (MLflow's /static: unprotected); any method, as
+	 * the UI itself answers only GET and HEAD (404 otherwise) */
+	{ .methods = ROUTE_ANY_METHOD, .at = ROUTE_AT_SITE, .match = ROUTE_PREFIX, .path = "/assets", .handler = api_ui,
+	  .flags = ROUTE_RAW_RESPONSE | ROUTE_ANY_MODE | ROUTE_IGNORE_BODY | ROUTE_UI, NOTHING(ROUTE_PUBLIC) },
+	/* every other path no row knows: the UI's pages (index.html), else 404 */
+	{ .methods = ROUTE_ANY_METHOD, .at = ROUTE_AT_ROOT, .match = ROUTE_ANY, .rank = ROUTE_DEFAULT, .handler = api_ui,
+	  .flags = ROUTE_RAW_RESPONSE | ROUTE_ANY_MODE | ROUTE_IGNORE_BODY | ROUTE_UI, NOTHING(ROUTE_SIGNED_IN) },
+};
+const size_t site_routes_n = ARRAY_SIZE(site_routes);
 
 #undef GET
 #undef POST
-#undef PATCH
 #undef PUT
 #undef DELETE
+#undef EXPERIMENT
+#undef RUN
+#undef NOTHING
+#undef PROXIED
 
-static const struct {
-	const struct route *rows;
-	const size_t *n;
-} route_tables[] = {
+const struct route_table api_route_tables[] = {
 	{ tracking_routes, &tracking_routes_n },
 	{ registry_routes, &registry_routes_n },
 	{ logged_model_routes, &logged_model_routes_n },
+	{ site_routes, &site_routes_n },
 };
-
-/* Routes the web UI uses outside the API prefix (still under --static-prefix). */
-static const struct route ui_routes[] = {
-	{ HTTP_GET, "/get-artifact", api_get_artifact, ROUTE_RAW_RESPONSE },
-	{ HTTP_GET, "/model-versions/get-artifact", api_model_version_artifact, ROUTE_RAW_RESPONSE },
-};
+const size_t api_route_tables_n = ARRAY_SIZE(api_route_tables);
 
 static const char *const api_prefixes[] = { "/api/2.0", "/ajax-api/2.0" };
 
@@ -179,26 +232,30 @@ int api_parse_body(struct api_ctx *c)
 	return 0;
 }
 
-static void run_handler(const struct app *app, const struct route *r, const char *subpath,
-			const struct http_request *req, struct http_response *resp)
+static void run_handler(const struct app *app, const struct route_lookup *lk, const struct http_request *req,
+			struct http_response *resp)
 {
+	const struct route *r = lk->route;
 	struct mlf_err err = { .code = MLF_INTERNAL_ERROR, .msg = "" };
-	struct api_ctx c = { .app = app, .req = req, .a = req->arena, .err = &err, .resp = resp, .subpath = subpath };
+	struct api_ctx c = { .app = app, .req = req, .a = req->arena, .err = &err, .resp = resp,
+			     .subpath = lk->hit.tail, .route = r, .hit = &lk->hit };
 	int rc;
 
-	if ((r->flags & ROUTE_ARTIFACTS) && !app->artifacts) {
-		respond_text(resp, 503, "The artifact proxy is off: start the server with --serve-artifacts.");
-		return;
+	if (!(r->flags & ROUTE_ANY_MODE)) {
+		if ((r->flags & ROUTE_ARTIFACTS) && !app->artifacts) {
+			respond_text(resp, 503, "The artifact proxy is off: start the server with --serve-artifacts.");
+			return;
+		}
+		if (!(r->flags & ROUTE_ARTIFACTS) && app->artifacts_only) {
+			respond_text(resp, 503, "This server runs with --artifacts-only: only the artifact proxy is served.");
+			return;
+		}
 	}
-	if (!(r->flags & ROUTE_ARTIFACTS) && app->artifacts_only) {
-		respond_text(resp, 503, "This server runs with --artifacts-only: only the artifact proxy is served.");
-		return;
-	}
-	if (!(r->flags & ROUTE_NO_JSON_CHECK) && check_content_type(req, &err) < 0) {
+	if (!(r->flags & (ROUTE_NO_JSON_CHECK | ROUTE_IGNORE_BODY)) && check_content_type(req, &err) < 0) {
 		respond_error(resp, &err);
 		return;
 	}
-	if (req->body_too_large || !(r->flags & ROUTE_LAZY_BODY)) {
+	if (!(r->flags & ROUTE_IGNORE_BODY) && (req->body_too_large || !(r->flags & ROUTE_LAZY_BODY))) {
 		if (api_parse_body(&c) < 0) {
 			respond_error(resp, &err);
 			return;
@@ -207,7 +264,7 @@ static void run_handler(const struct app *app, const struct route *r, const char
 	jw_init(&c.w, &resp->body);
 	if (!(r->flags & ROUTE_RAW_RESPONSE))
 		jw_obj_begin(&c.w);
-	rc = r->fn(&c);
+	rc = r->handler(&c);
 	if (rc < 0) {
 		if (err.code == MLF_INTERNAL_ERROR)
 			log_error("%s %s: %s", req->method_name, req->path, err.msg);
@@ -227,70 +284,35 @@ static void run_handler(const struct app *app, const struct route *r, const char
 	json_decref(c.body);
 }
 
-/* Finds the row for a request. Exact rows match the decoded path; prefix
- * rows match the raw path (artifact paths are checked before decoding) and
- * set *subpath to what follows the prefix. */
-static const struct route *find_route(const char *path, const char *raw, unsigned method, bool *path_known,
-				      const char **subpath)
-{
-	*path_known = false;
-	for (size_t t = 0; t < ARRAY_SIZE(route_tables); t++) {
-		const struct route *rows = route_tables[t].rows;
-		for (size_t i = 0; i < *route_tables[t].n; i++) {
-			size_t len = strlen(rows[i].path);
-			if (rows[i].flags & ROUTE_PREFIX) {
-				if (!raw || strncmp(raw, rows[i].path, len) != 0 || raw[len] != '/')
-					continue;
-				*subpath = raw + len + 1;
-			} else if (strcmp(rows[i].path, path) != 0) {
-				continue;
-			}
-			*path_known = true;
-			if (rows[i].methods & method)
-				return &rows[i];
-		}
-	}
-	return NULL;
-}
-
-const struct route *api_route_find(const struct app *app, const struct http_request *req, bool *path_known,
-				   const char **subpath)
-{
-	const char *sub = api_path(app, req->path);
-	*path_known = false;
-	*subpath = NULL;
-	if (!sub)
-		return NULL;
-	/* HEAD is answered like GET; libmicrohttpd leaves out the body */
-	unsigned method = req->method == HTTP_HEAD ? HTTP_GET : req->method;
-	return find_route(sub, api_path(app, req->raw_path), method, path_known, subpath);
-}
-
-/* /health and /version answer with and without the static prefix, so a
- * load balancer can probe the server without knowing it. */
-static bool is_path(const struct app *app, const char *path, const char *want)
+/* The path after the static prefix ("" when there is none), or NULL. */
+static const char *site_path(const struct app *app, const char *path)
 {
 	size_t sp = strlen(app->static_prefix);
-	if (strcmp(path, want) == 0)
-		return true;
-	return sp && strncmp(path, app->static_prefix, sp) == 0 && strcmp(path + sp, want) == 0;
+	return path && strncmp(path, app->static_prefix, sp) == 0 ? path + sp : NULL;
 }
 
-/* The methods of every row serving `path` (raw: `raw`), as find_route
- * matches them; 0 for an unknown path. */
-static unsigned route_methods(const char *path, const char *raw)
+void api_router_view(const struct app *app, const struct http_request *req, struct router_view *v)
 {
-	unsigned methods = 0;
-	for (size_t t = 0; t < ARRAY_SIZE(route_tables); t++) {
-		const struct route *rows = route_tables[t].rows;
-		for (size_t i = 0; i < *route_tables[t].n; i++) {
-			size_t len = strlen(rows[i].path);
-			if (rows[i].flags & ROUTE_PREFIX ? raw && strncmp(raw, rows[i].path, len) == 0 && raw[len] == '/'
-							 : strcmp(rows[i].path, path) == 0)
-				methods |= rows[i].methods;
-		}
-	}
-	return methods;
+	*v = (struct router_view){
+		.api = { api_path(app, req->path), req->raw_path ? api_path(app, req->raw_path) : NULL },
+		.site = { site_path(app, req->path), site_path(app, req->raw_path) },
+		.root = { req->path, req->raw_path },
+	};
+}
+
+void api_route_lookup(const struct app *app, const struct http_request *req, struct route_lookup *out)
+{
+	struct router_view v;
+	api_router_view(app, req, &v);
+	router_lookup(api_route_tables, api_route_tables_n, &v, req->method, out);
+}
+
+const char *api_path_segment(struct api_ctx *c, const char *name)
+{
+	int i = c->route ? router_segment_index(c->route, name) : -1;
+	if (i < 0 || (size_t)i >= c->hit->n_seg)
+		return NULL;
+	return arena_strndup(c->a, c->hit->seg[i], c->hit->seg_len[i]);
 }
 
 static const struct {
@@ -320,67 +342,63 @@ static void respond_options(const struct http_request *req, unsigned methods, st
 	buf_release(&allow);
 }
 
+/* ---- the handlers of the site rows -------------------------------------- */
+
+static int api_health(struct api_ctx *c)
+{
+	respond_text(c->resp, 200, "OK");
+	c->resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
+	return 0;
+}
+
+static int api_version(struct api_ctx *c)
+{
+	respond_text(c->resp, 200, MLF_MLFLOW_COMPAT_VERSION);
+	c->resp->content_type = "text/html; charset=utf-8";
+	return 0;
+}
+
+/* The web UI: an embedded file, or index.html for the UI's own routes. */
+static int api_ui(struct api_ctx *c)
+{
+	if (ui_handle(c->app, c->req, c->resp))
+		return 0;
+	return mlf_errorf(c->err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", c->req->method_name, c->req->path);
+}
+
 /* Routes one request; returns whether the answer is the UI's HTML. */
 static bool route_request(const struct app *app, const struct http_request *req, struct http_response *resp)
 {
-	const char *sub;
+	struct route_lookup lk;
+	struct mlf_err err;
 
 	/* Only %00 decodes to a NUL; the decoded path would end there and be
 	 * taken for the endpoint before it (experiments/get%00x as
 	 * experiments/get), so such a path names no endpoint. */
 	if (req->raw_path && strstr(req->raw_path, "%00")) {
-		struct mlf_err err;
 		mlf_errorf(&err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", req->method_name, req->raw_path);
 		respond_error(resp, &err);
 		return false;
 	}
-	if (is_path(app, req->path, "/health")) {
-		respond_text(resp, 200, "OK");
-		resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
+	api_route_lookup(app, req, &lk);
+	if (lk.route && lk.route->handler) {
+		run_handler(app, &lk, req, resp);
+		return (lk.route->flags & ROUTE_UI) && resp->content_type &&
+		       strncmp(resp->content_type, "text/html", 9) == 0;
+	}
+	if (lk.route) { /* known endpoint, not served yet */
+		resp->status = 404;
+		buf_reset(&resp->body);
 		return false;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(ui_routes); i++) {
-		if (!is_path(app, req->path, ui_routes[i].path))
-			continue;
-		if (req->method & (HTTP_GET | HTTP_HEAD))
-			run_handler(app, &ui_routes[i], NULL, req, resp);
-		else
-			respond_text(resp, 405, "Method Not Allowed");
+	if (lk.path_methods && req->method == HTTP_OPTIONS && lk.path_at == ROUTE_AT_API) {
+		respond_options(req, lk.path_methods, resp);
 		return false;
 	}
-	if (is_path(app, req->path, "/version")) {
-		respond_text(resp, 200, MLF_MLFLOW_COMPAT_VERSION);
-		resp->content_type = "text/html; charset=utf-8";
+	if (lk.path_methods) {
+		respond_text(resp, 405, "Method Not Allowed");
 		return false;
 	}
-	sub = api_path(app, req->path);
-	if (sub) {
-		bool known;
-		const char *subpath;
-		unsigned method = req->method == HTTP_HEAD ? HTTP_GET : req->method;
-		const char *raw = api_path(app, req->raw_path);
-		const struct route *r = api_route_find(app, req, &known, &subpath);
-		if (r && r->fn) {
-			run_handler(app, r, subpath, req, resp);
-			return false;
-		}
-		if (r) { /* known endpoint, not served yet */
-			resp->status = 404;
-			buf_reset(&resp->body);
-			return false;
-		}
-		if (known && method == HTTP_OPTIONS) {
-			respond_options(req, route_methods(sub, raw), resp);
-			return false;
-		}
-		if (known) {
-			respond_text(resp, 405, "Method Not Allowed");
-			return false;
-		}
-	}
-	if (ui_handle(app, req, resp)) /* the web UI: every other GET outside the API */
-		return resp->content_type && strncmp(resp->content_type, "text/html", 9) == 0;
-	struct mlf_err err;
 	mlf_errorf(&err, MLF_ENDPOINT_NOT_FOUND, "No endpoint %s %s", req->method_name, req->path);
 	respond_error(resp, &err);
 	return false;

@@ -1,7 +1,9 @@
 /*
  * routes_registry.c - the model registry's rows of the route table: every
  * registered-model and model-version endpoint of MLflow's registry API,
- * and mlflowc's own history endpoint under /mlflowc/.
+ * and mlflowc's own history endpoint under /mlflowc/. MLflow's basic-auth
+ * app checks every one of them on the registered model the request names
+ * (`name`), model versions included; a search's answer is filtered.
  */
 #include "api_registry.h"
 #include "routes.h"
@@ -10,28 +12,52 @@
 #define POST HTTP_POST
 #define PATCH HTTP_PATCH
 #define DELETE HTTP_DELETE
+/* The registered model named by the request's `name`. */
+#define MODEL(perm) .resource = ROUTE_REGISTERED_MODEL, .locate = ROUTE_ID_PARAM, .id = "name", .permission = perm
+#define FILTERED .resource = ROUTE_REGISTERED_MODEL, .locate = ROUTE_ID_RESULTS, .permission = ROUTE_READ
 
 const struct route registry_routes[] = {
-	{ POST, "/mlflow/registered-models/create", api_registry_model_create, 0 },
-	{ GET, "/mlflow/registered-models/get", api_registry_model_get, 0 },
-	{ POST, "/mlflow/registered-models/rename", api_registry_model_rename, 0 },
-	{ PATCH, "/mlflow/registered-models/update", api_registry_model_update, 0 },
-	{ DELETE, "/mlflow/registered-models/delete", api_registry_model_delete, 0 },
-	{ GET, "/mlflow/registered-models/search", api_registry_model_search, 0 },
-	{ POST | GET, "/mlflow/registered-models/get-latest-versions", api_registry_latest_versions, 0 },
-	{ POST, "/mlflow/registered-models/set-tag", api_registry_model_set_tag, 0 },
-	{ DELETE, "/mlflow/registered-models/delete-tag", api_registry_model_delete_tag, 0 },
-	{ POST | DELETE | GET, "/mlflow/registered-models/alias", api_registry_alias, 0 },
-	{ POST, "/mlflow/model-versions/create", api_registry_version_create, 0 },
-	{ GET, "/mlflow/model-versions/get", api_registry_version_get, 0 },
-	{ PATCH, "/mlflow/model-versions/update", api_registry_version_update, 0 },
-	{ DELETE, "/mlflow/model-versions/delete", api_registry_version_delete, 0 },
-	{ GET, "/mlflow/model-versions/search", api_registry_version_search, 0 },
-	{ GET, "/mlflow/model-versions/get-download-uri", api_registry_version_download_uri, 0 },
-	{ POST, "/mlflow/model-versions/transition-stage", api_registry_version_transition, 0 },
-	{ POST, "/mlflow/model-versions/set-tag", api_registry_version_set_tag, 0 },
-	{ DELETE, "/mlflow/model-versions/delete-tag", api_registry_version_delete_tag, 0 },
+	/* MLflow: any signed-in user creates one, and gets MANAGE on it */
+	{ .methods = POST, .path = "/mlflow/registered-models/create", .handler = api_registry_model_create,
+	  .resource = ROUTE_NO_RESOURCE, .locate = ROUTE_ID_NONE, .permission = ROUTE_SIGNED_IN },
+	{ .methods = GET, .path = "/mlflow/registered-models/get", .handler = api_registry_model_get, MODEL(ROUTE_READ) },
+	{ .methods = POST, .path = "/mlflow/registered-models/rename", .handler = api_registry_model_rename,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = PATCH, .path = "/mlflow/registered-models/update", .handler = api_registry_model_update,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = DELETE, .path = "/mlflow/registered-models/delete", .handler = api_registry_model_delete,
+	  MODEL(ROUTE_MANAGE) },
+	{ .methods = GET, .path = "/mlflow/registered-models/search", .handler = api_registry_model_search, FILTERED },
+	{ .methods = POST | GET, .path = "/mlflow/registered-models/get-latest-versions",
+	  .handler = api_registry_latest_versions, MODEL(ROUTE_READ) },
+	{ .methods = POST, .path = "/mlflow/registered-models/set-tag", .handler = api_registry_model_set_tag,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = DELETE, .path = "/mlflow/registered-models/delete-tag", .handler = api_registry_model_delete_tag,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/registered-models/alias", .handler = api_registry_alias_set,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = DELETE, .path = "/mlflow/registered-models/alias", .handler = api_registry_alias_delete,
+	  MODEL(ROUTE_MANAGE) },
+	{ .methods = GET, .path = "/mlflow/registered-models/alias", .handler = api_registry_alias_get,
+	  MODEL(ROUTE_READ) },
+	{ .methods = POST, .path = "/mlflow/model-versions/create", .handler = api_registry_version_create,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = GET, .path = "/mlflow/model-versions/get", .handler = api_registry_version_get, MODEL(ROUTE_READ) },
+	{ .methods = PATCH, .path = "/mlflow/model-versions/update", .handler = api_registry_version_update,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = DELETE, .path = "/mlflow/model-versions/delete", .handler = api_registry_version_delete,
+	  MODEL(ROUTE_MANAGE) },
+	{ .methods = GET, .path = "/mlflow/model-versions/search", .handler = api_registry_version_search, FILTERED },
+	{ .methods = GET, .path = "/mlflow/model-versions/get-download-uri",
+	  .handler = api_registry_version_download_uri, MODEL(ROUTE_READ) },
+	{ .methods = POST, .path = "/mlflow/model-versions/transition-stage", .handler = api_registry_version_transition,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = POST, .path = "/mlflow/model-versions/set-tag", .handler = api_registry_version_set_tag,
+	  MODEL(ROUTE_EDIT) },
+	{ .methods = DELETE, .path = "/mlflow/model-versions/delete-tag", .handler = api_registry_version_delete_tag,
+	  MODEL(ROUTE_MANAGE) },
 	/* ours: the audit trail of stage transitions and alias moves */
-	{ GET, "/mlflowc/registered-models/history", api_registry_history, 0 },
+	{ .methods = GET, .path = "/mlflowc/registered-models/history", .handler = api_registry_history,
+	  MODEL(ROUTE_READ) },
 };
 const size_t registry_routes_n = ARRAY_SIZE(registry_routes);

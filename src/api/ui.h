@@ -4,9 +4,10 @@
  * build/gen/ui_assets.c). No file system access: a request can only reach
  * what is in the table.
  *
- * Every GET or HEAD that is not an API path and not answered by a route is
- * offered to ui_handle(): an embedded file by its path, index.html for
- * anything else (the UI routes on the client), all under --static-prefix.
+ * Two rows of the route table (routes.c) hand requests to ui_handle(): the
+ * built files below /assets/, and the default row, every path no other row
+ * knows. It answers an embedded file by its path, index.html for anything
+ * else (the UI routes on the client), all under --static-prefix.
  * Text files carry gzip and brotli copies made at build time; the one the
  * browser prefers is sent, with its own strong ETag.
  */

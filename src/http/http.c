@@ -112,6 +112,12 @@ const char *http_request_header(const struct http_request *req, const char *name
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *http_request_user(const struct http_request *req)
+{
+	const char *user = http_request_header(req, HTTP_USER_HEADER);
+	return user && *user ? user : NULL;
+}
+
 void http_response_header(struct http_response *resp, const char *name, const char *value)
 {
 	for (size_t i = 0; i < HTTP_MAX_EXTRA_HEADERS; i++)
@@ -195,6 +201,7 @@ static void request_head(struct req_ctx *ctx, struct MHD_Connection *conn, const
 	req->body = "";
 	req->arena = &ctx->arena;
 	req->conn = conn;
+	req->user = http_request_user(req);
 }
 
 static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn, struct req_ctx *ctx,

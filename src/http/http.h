@@ -4,7 +4,8 @@
  * The server collects a request (method, raw and decoded path, decoded
  * query parameters with repeats kept in order, Content-Type, body up to a
  * limit), calls one handler function, and sends what the handler put in
- * the response. It knows nothing about routes or JSON. Requests run on a
+ * the response. It knows no JSON and no application routes (router.h
+ * matches the application's route tables). Requests run on a
  * pool of worker threads (each polls its connections with poll(); see
  * http.c for why not epoll); a handler may block.
  *
@@ -22,6 +23,9 @@
  * arrives, a stream function may hand the request a sink that receives the
  * body chunk by chunk (uploads), and a response may be a file descriptor
  * sent with sendfile (downloads).
+ *
+ * The sender of a request comes from one place, req->user, set when the
+ * request is read (http_request_user), so authentication can fill it in.
  *
  * The request decoding (method names, percent-decoding, query parameters)
  * is exposed too: the fuzz target drives it, and the client library's local
@@ -69,6 +73,9 @@ struct http_request {
 	int sink_error;           /* the sink's write refused the body (errno-like, 0 = fine) */
 	struct arena *arena;      /* request-scoped memory, released after the response */
 	void *conn;               /* the MHD connection, for header lookups */
+	/* who sends the request, or NULL: set once when the request is read
+	 * (http_request_user), the one place handlers learn it from */
+	const char *user;
 };
 
 #define HTTP_MAX_EXTRA_HEADERS 12
@@ -144,6 +151,15 @@ unsigned http_server_port(const struct http_server *s);
 void http_server_stop(struct http_server *s);
 /* The value of a request header, or NULL. Borrowed from the connection. */
 const char *http_request_header(const struct http_request *req, const char *name);
+
+/* The header naming the sender until authentication exists (MLflow's
+ * clients do not send it; mlflowc's CLI and tests do). */
+#define HTTP_USER_HEADER "X-MLflow-User"
+
+/* The sender of `req` as its headers name it: HTTP_USER_HEADER when set and
+ * not empty, else NULL. Borrowed from the connection. Authentication will
+ * replace this with the signed-in user. */
+const char *http_request_user(const struct http_request *req);
 
 /* The method named `name` (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS),
  * HTTP_OTHER for any other name. */

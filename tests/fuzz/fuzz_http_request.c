@@ -2,7 +2,8 @@
  * fuzz_http_request.c - libFuzzer target for what a request line carries
  * before any handler runs: percent-decoding of the path and of the query
  * (src/http/http.h, http_decode and http_query_add), route matching
- * (src/api/routes.h, api_route_find and api_handle), and the typed
+ * (src/http/router.h over src/api/routes.h's tables: api_route_lookup and
+ * api_handle), and the typed
  * parameter getters of src/api/params.c over the query or a JSON body.
  *
  * Input: "METHOD\nURL\nCONTENT-TYPE\nBODY" (missing lines are empty); the
@@ -11,9 +12,11 @@
  * leak, no undefined behaviour" it asserts: decoding never lengthens a
  * string and reports the decoded length (a %00 makes it longer than the C
  * string, never shorter); no kept query key holds a NUL; route matching
- * gives a row or none, a row that serves the method, whose path is the
- * request's below the prefixes, or for a prefix row a subpath inside the
- * raw path right after the row's path and a '/'; api_handle (on an
+ * gives a row or none, a row that serves the method (the default row only
+ * for a path no other row knows), an API row's exact path being the
+ * request's below the prefixes, a prefix row's tail inside the raw path
+ * right after the row's path and a '/', a pattern row's segments non-empty
+ * slash-free pieces of the raw path; api_handle (on an
  * --artifacts-only app without a store, so no handler touches storage,
  * and the web UI from a one-file table) answers a status from 200 to 599
  * and, when JSON, an object with error_code and message (404 for a path
@@ -71,26 +74,42 @@ static void check_decode(struct arena *a, const char *s, bool plus_space)
 
 static void check_route(const struct app *app, const struct http_request *req, const char *below)
 {
-	bool known;
-	const char *subpath = (const char *)1;
-	const struct route *r = api_route_find(app, req, &known, &subpath);
-	if (!below) {
-		CHECK(!r && !known && !subpath);
+	struct route_lookup lk;
+	api_route_lookup(app, req, &lk);
+	const struct route *r = lk.route;
+	if (!r)
 		return;
-	}
-	if (!r) {
-		CHECK(!subpath || known);
-		return;
-	}
 	unsigned method = req->method == HTTP_HEAD ? HTTP_GET : req->method;
-	CHECK(known && r->path && (r->methods & method));
-	if (r->flags & ROUTE_PREFIX) {
-		size_t raw_len = strlen(req->raw_path), plen = strlen(r->path);
-		CHECK(subpath && subpath > req->raw_path && subpath <= req->raw_path + raw_len);
-		CHECK((size_t)(subpath - req->raw_path) > plen && subpath[-1] == '/');
-		CHECK(memcmp(subpath - 1 - plen, r->path, plen) == 0);
-	} else {
-		CHECK(subpath == NULL && strcmp(r->path, below) == 0);
+	size_t raw_len = strlen(req->raw_path);
+	CHECK(r->methods & method);
+	/* the default row only answers paths no other row knows */
+	CHECK(r->rank == ROUTE_DEFAULT ? lk.path_methods == 0 : (lk.path_methods & r->methods) != 0);
+	if (r->at == ROUTE_AT_API)
+		CHECK(below != NULL);
+	switch (r->match) {
+	case ROUTE_PREFIX: {
+		size_t plen = strlen(r->path);
+		const char *tail = lk.hit.tail;
+		CHECK(tail && tail > req->raw_path && tail <= req->raw_path + raw_len);
+		CHECK((size_t)(tail - req->raw_path) > plen && tail[-1] == '/');
+		CHECK(memcmp(tail - 1 - plen, r->path, plen) == 0);
+		break;
+	}
+	case ROUTE_EXACT:
+		CHECK(lk.hit.tail == NULL);
+		if (r->at == ROUTE_AT_API)
+			CHECK(strcmp(r->path, below) == 0);
+		break;
+	case ROUTE_PATTERN:
+		CHECK(lk.hit.n_seg > 0);
+		for (size_t i = 0; i < lk.hit.n_seg; i++) {
+			const char *seg = lk.hit.seg[i];
+			CHECK(seg > req->raw_path && seg + lk.hit.seg_len[i] <= req->raw_path + raw_len);
+			CHECK(lk.hit.seg_len[i] > 0 && !memchr(seg, '/', lk.hit.seg_len[i]) && seg[-1] == '/');
+		}
+		break;
+	case ROUTE_ANY:
+		break;
 	}
 }
 
