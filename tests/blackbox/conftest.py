@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import http.client
 import os
+import re
 import signal
 import socket
 import shutil
@@ -120,6 +121,13 @@ def mlflowc_bin_path():
     return Path(os.environ.get("MLFLOWC_BIN", REPO_ROOT / "build" / "mlflowc"))
 
 
+def server_link_pkgs():
+    """The pkg-config packages the server is linked with: the Makefile's LINKED_PKGS."""
+    found = re.search(r"^LINKED_PKGS := (.*)$", (REPO_ROOT / "Makefile").read_text(), re.M)
+    assert found, "Makefile has no LINKED_PKGS line"
+    return found.group(1).split()
+
+
 def build_with_libmlflowc(sources, out, archive="libmlflowc.a"):
     """Compiles C `sources` into the program `out` against libmlflowc.a: $MLFLOWC_LIB, else
     the archive beside the server binary under test, so a test of build/asan/mlflowc uses
@@ -135,8 +143,9 @@ def build_with_libmlflowc(sources, out, archive="libmlflowc.a"):
     cc = os.environ.get("CC", "cc")
     if not shutil.which(cc):
         pytest.skip(f"no C compiler ({cc})")
-    # the client library needs jansson; the server archive (local mode) every linked package
-    pkgs = ["jansson"] if archive == "libmlflowc.a" else ["libmicrohttpd", "jansson", "sqlite3"]
+    # the client library needs jansson; the server archive (local mode) every package the
+    # Makefile links the server with (its LINKED_PKGS line, read so the two never drift apart)
+    pkgs = ["jansson"] if archive == "libmlflowc.a" else server_link_pkgs()
     libs = subprocess.run(["pkg-config", "--libs", *pkgs],
                           check=True, capture_output=True, text=True).stdout.split()
     sanitize = ["-fsanitize=address,undefined"] if b"__asan_init" in lib.read_bytes() else []

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, free_local_port
+from conftest import REPO_ROOT, build_with_libmlflowc, free_local_port
 
 BINARY_BYTES = 5 * 1024 * 1024 + 123
 
@@ -323,21 +323,11 @@ def test_register_waits_while_pending(mlflowc_bin, final_status, exit_code):
 
 
 def build_example(mlflowc_bin, out, source=REPO_ROOT / "examples" / "train.c", archive="libmlflowc.a"):
-    """Compiles a C host program against the archive beside MLFLOWC_BIN (ASan flags when it has them):
-    the client-only libmlflowc.a, or libmlflowc-server.a for local mode (sqlite:// URIs)."""
-    lib = Path(mlflowc_bin).parent / archive
-    if not lib.is_file():
-        pytest.fail(f"{lib} not found (build the library beside MLFLOWC_BIN)", pytrace=False)
-    cc = os.environ.get("CC", "cc")
-    if not shutil.which(cc):
-        pytest.skip(f"no C compiler ({cc})")
-    pkgs = ["jansson"] if archive == "libmlflowc.a" else ["libmicrohttpd", "jansson", "sqlite3"]
-    libs = subprocess.run(["pkg-config", "--libs", *pkgs], check=True,
-                          capture_output=True, text=True).stdout.split()
-    sanitize = ["-fsanitize=address,undefined"] if b"__asan_init" in lib.read_bytes() else []
-    subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-O1", *sanitize, "-I", str(REPO_ROOT / "include"), "-o",
-                    str(out), str(source), str(lib), *libs, "-lpthread", "-lm", "-ldl"],
-                   check=True)
+    """Compiles a C host program against the archive beside MLFLOWC_BIN (conftest's
+    build_with_libmlflowc): the client-only libmlflowc.a, or libmlflowc-server.a for local
+    mode (sqlite:// URIs)."""
+    del mlflowc_bin  # the archive is found beside MLFLOWC_BIN, which the fixture is
+    build_with_libmlflowc([source], out, archive=archive)
 
 
 def test_example_training_program_and_ci_flow(server, mlflowc_bin, tmp_path):
