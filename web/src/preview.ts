@@ -7,6 +7,7 @@
 // (first 4 KB): text is shown, binary is offered for download only.
 // Everything is put into the DOM as text nodes; nothing is parsed as HTML.
 
+import type * as Parsers from './parsers';
 import { renderMarkdown } from './markdown';
 import { link } from './router';
 import { fmtBytes, h } from './util';
@@ -128,137 +129,12 @@ export function highlightYaml(src: string): HTMLElement {
   return h('pre', { class: 'text yaml' }, ...out);
 }
 
-export type Yaml = string | null | Yaml[] | { [key: string]: Yaml };
-interface Line { indent: number; text: string }
+export type { Yaml } from './parsers';
+type Yaml = Parsers.Yaml;
 
-/** Where the ":" of a "key: value" line is, or -1 when the line is not one (a quoted key is scanned to its end). */
-function keyColon(t: string): number {
-  let end: number;
-  if (t[0] === "'" || t[0] === '"') {
-    const q = t[0];
-    let i = 1;
-    for (; i < t.length; i++) {
-      if (q === '"' && t[i] === '\\') i++;
-      else if (t[i] === q) {
-        if (q === "'" && t[i + 1] === "'") i++;
-        else break;
-      }
-    }
-    if (i >= t.length) return -1; // not closed on this line: a multi-line scalar, not a key
-    end = i + 1;
-    return t[end] === ':' && (end + 1 === t.length || /\s/.test(t[end + 1])) ? end : -1;
-  }
-  if (/^[[{#?|>]/.test(t)) return -1; // flow values, comments, complex keys, block scalars
-  const m = /:(\s|$)/.exec(t);
-  if (!m || /\s#/.test(t.slice(0, m.index))) return -1;
-  return m.index;
-}
-
-/**
- * Parses the block YAML that PyYAML writes (MLmodel, MLproject, conda.yaml):
- * nested mappings and sequences, plain / quoted / folded multi-line scalars,
- * block scalars (| and >), comments, and JSON-compatible flow values.
- * Scalars stay strings except null / ~ / empty, which become null.
- */
-export function parseYaml(src: string): Yaml {
-  const lines: Line[] = src.replace(/\r\n?/g, '\n').split('\n').map((raw) => {
-    const indent = raw.length - raw.trimStart().length;
-    return { indent, text: raw.slice(indent).trimEnd() };
-  });
-  let pos = 0;
-  const skip = () => {
-    while (pos < lines.length && (!lines[pos].text || lines[pos].text.startsWith('#') || lines[pos].text === '---')) pos++;
-  };
-  const unquote = (s: string): string => {
-    if (s.startsWith("'")) return s.slice(1, -1).replace(/''/g, "'");
-    try { // YAML's "\ " (an escaped space) is not JSON
-      return JSON.parse(s.replace(/\n/g, '\\n').replace(/\\(.)/g, (m, c: string) => (c === ' ' || c === '\t' ? c : m)));
-    } catch {
-      return s.slice(1, -1);
-    }
-  };
-  // a scalar that starts on the current line after `first`; may continue on lines deeper than `indent`
-  const scalar = (first: string, indent: number): Yaml => {
-    pos++;
-    if (/^[|>][-+0-9]*\s*(#.*)?$/.test(first)) { // block scalar
-      const body: string[] = [];
-      let base = -1;
-      while (pos < lines.length && (!lines[pos].text || lines[pos].indent > indent)) {
-        if (base < 0 && lines[pos].text) base = lines[pos].indent;
-        body.push(lines[pos].text ? ' '.repeat(lines[pos].indent - Math.max(base, 0)) + lines[pos].text : '');
-        pos++;
-      }
-      while (body.length && !body[body.length - 1]) body.pop();
-      return first[0] === '|' ? `${body.join('\n')}\n` : `${body.join(' ').replace(/ {2,}/g, ' ')}\n`;
-    }
-    let s = first;
-    const q = s[0];
-    const closed = (t: string) => (q === "'" ? /(^|[^'])('')*'$/.test(t.slice(1)) && t.length > 1
-      : q === '"' ? /(^|[^\\])(\\\\)*"$/.test(t.slice(1)) && t.length > 1 : true);
-    if (q === "'" || q === '"') {
-      while (!closed(s) && pos < lines.length) { // folded: a line break is a space, a blank line a newline
-        const t = lines[pos++].text;
-        if (q === '"' && /(^|[^\\])(\\\\)*\\$/.test(s)) s = s.slice(0, -1) + t; // an escaped line break: joined as is
-        else s += t ? (s.endsWith('\n') ? t : ` ${t}`) : '\n';
-      }
-      return unquote(s);
-    }
-    s = s.replace(/\s+#.*$/, '');
-    while (pos < lines.length && lines[pos].text && lines[pos].indent > indent && !lines[pos].text.startsWith('#'))
-      s += ` ${lines[pos++].text}`;
-    if (s === '' || s === 'null' || s === '~') return null;
-    if (/^[[{]/.test(s)) {
-      try {
-        return JSON.parse(s);
-      } catch { /* a flow value that is not JSON: keep the text */ }
-    }
-    return s;
-  };
-  const value = (rest: string, indent: number): Yaml => {
-    if (rest && !rest.startsWith('#')) return scalar(rest, indent);
-    pos++;
-    skip();
-    if (pos >= lines.length) return null;
-    const l = lines[pos];
-    if (l.indent > indent || (l.indent === indent && /^-(\s|$)/.test(l.text))) return block(l.indent);
-    return null;
-  };
-  const block = (indent: number): Yaml => {
-    skip();
-    if (pos >= lines.length) return null;
-    if (/^-(\s|$)/.test(lines[pos].text)) {
-      const seq: Yaml[] = [];
-      while (pos < lines.length && lines[pos].indent === indent && /^-(\s|$)/.test(lines[pos].text)) {
-        const rest = lines[pos].text.replace(/^-\s*/, '');
-        const inner = indent + (lines[pos].text.length - rest.length);
-        if (rest && (keyColon(rest) > 0 || /^-(\s|$)/.test(rest))) { // "- key: value" or "- - x": a nested block
-          lines[pos] = { indent: inner, text: rest };
-          seq.push(block(inner));
-        } else seq.push(value(rest, indent));
-        skip();
-      }
-      return seq;
-    }
-    const map: { [key: string]: Yaml } = {};
-    while (pos < lines.length && lines[pos].indent === indent && !/^-(\s|$)/.test(lines[pos].text)) {
-      const t = lines[pos].text;
-      const colon = keyColon(t);
-      if (colon < 0) { // not a mapping line: skip it
-        pos++;
-        skip();
-        continue;
-      }
-      const rawKey = t.slice(0, colon).trim();
-      const key = /^["']/.test(rawKey) ? unquote(rawKey) : rawKey;
-      map[key] = value(t.slice(colon + 1).trim(), indent);
-      skip();
-    }
-    return map;
-  };
-  skip();
-  return block(pos < lines.length ? lines[pos].indent : 0);
-}
-
+// the YAML and CSV parsers are a lazily loaded chunk: most pages never need them
+let parsers: typeof Parsers | null = null;
+const NEEDS_PARSERS: Kind[] = ['mlmodel', 'csv', 'tsv'];
 // ---- the MLmodel summary ----
 const isMap = (y: Yaml | undefined): y is { [key: string]: Yaml } => !!y && typeof y === 'object' && !Array.isArray(y);
 
@@ -300,7 +176,7 @@ function schemaTable(label: string, raw: Yaml | undefined): Node[] {
 function mlmodelSummary(src: string): Node[] {
   let y: Yaml;
   try {
-    y = parseYaml(src);
+    y = parsers!.parseYaml(src);
   } catch {
     return [];
   }
@@ -336,59 +212,10 @@ function mlmodelSummary(src: string): Node[] {
 }
 
 // ---- CSV / TSV ----
-/** Splits delimited text into rows (RFC 4180 quoting: "a,b", "say ""hi""", line breaks inside quotes). */
-export function parseDelimited(src: string, delim: string, maxRows: number): { rows: string[][]; more: boolean } {
-  const rows: string[][] = [];
-  let row: string[] = [], field = '', quoted = false, i = 0, fieldStart = true;
-  const endRow = () => {
-    row.push(field);
-    rows.push(row);
-    row = [];
-    field = '';
-    fieldStart = true;
-  };
-  while (i < src.length) {
-    const c = src[i];
-    if (quoted) {
-      if (c === '"') {
-        if (src[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else field += c;
-      i++;
-      continue;
-    }
-    if (c === '"' && fieldStart) {
-      quoted = true;
-      fieldStart = false;
-      i++;
-      continue;
-    }
-    if (c === delim) {
-      row.push(field);
-      field = '';
-      fieldStart = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && src[i + 1] === '\n') i++;
-      endRow();
-      if (rows.length > maxRows) return { rows: rows.slice(0, maxRows), more: true };
-    } else {
-      field += c;
-      fieldStart = false;
-    }
-    i++;
-  }
-  if (field || row.length) endRow();
-  return { rows, more: false };
-}
-
 function csvTable(src: string, delim: string, cut: boolean): Node[] {
   // a cut file ends mid-row: drop the partial last line
   const body = cut ? src.slice(0, Math.max(0, src.lastIndexOf('\n'))) : src;
-  const { rows, more } = parseDelimited(body, delim, CSV_ROWS + 1);
+  const { rows, more } = parsers!.parseDelimited(body, delim, CSV_ROWS + 1);
   if (!rows.length) return [h('p', { class: 'muted' }, 'Empty file.')];
   const [header, ...data] = rows;
   const fullWidth = rows.reduce((w, r) => Math.max(w, r.length), 0);
@@ -442,6 +269,10 @@ export async function renderPreview(box: HTMLElement, f: PreviewFile, signal: Ab
       if (head.cut) head = await fetchHead(f.url, size, PREVIEW_LIMIT, signal);
     } else head = await fetchHead(f.url, size, PREVIEW_LIMIT, signal);
     if (stale()) return;
+    if (!parsers && NEEDS_PARSERS.includes(kind)) {
+      parsers = await import('./parsers');
+      if (stale()) return;
+    }
     const body = RENDER[kind](head);
     box.replaceChildren(headLine, ...[cutNote(head), ...body].filter((x): x is Node => !!x));
   } catch (e) {

@@ -17,10 +17,13 @@
 // loaded, `shown` the rows drawn. Columns can be resized by dragging the
 // edge of their header (?w= keeps the widths).
 
-import { api, ApiError, Run } from '../api';
+import { api, ApiError } from '../api';
 import { link, navigate, Page, setQuery } from '../router';
-import { confirmDialog, errorBox, fmtAgo, fmtNumber, fmtTime, h, isAbort, setCrumbs } from '../util';
+import { confirmDialog, errorBox, h, isAbort, setCrumbs } from '../util';
 import { groupRuns } from './runs_group';
+import {
+  cellText, Col, colLabel, FIXED, KIND_LABEL, LIFECYCLES, MIN_COL_PX, orderBy, parseWidths, Row, toRow,
+} from './runs_model';
 
 const FIRST_PAGE = 100; // small, so the first rows show quickly
 const PAGE = 1000;
@@ -34,78 +37,6 @@ const NEW_PAGES_MAX = 10; // per poll; more waits for the next one
 const PICK_W = '2.25rem'; // the checkbox column
 const URL_SEL_MAX = 500; // more checked runs than this are not written into ?sel= (the URL would be huge)
 const COMPARE_MAX = 100; // the compare page draws every run it is given
-
-/** ?lifecycle= values and the run_view_type each asks for. */
-const LIFECYCLES: { value: string; label: string; view: string }[] = [
-  { value: 'active', label: 'Active', view: 'ACTIVE_ONLY' },
-  { value: 'deleted', label: 'Deleted', view: 'DELETED_ONLY' },
-  { value: 'all', label: 'All', view: 'ALL' },
-];
-
-/** A column: "a:<attribute>", "m:<metric>", "p:<param>" or "t:<tag>". */
-type Col = string;
-const KIND_FIELD: Record<string, string> = { m: 'metrics', p: 'params', t: 'tags', a: 'attributes' };
-const KIND_LABEL: Record<string, string> = { m: 'metric', p: 'param', t: 'tag' };
-const FIXED: { col: Col; label: string; width: string }[] = [
-  { col: 'a:run_name', label: 'Run name', width: 'minmax(10rem, 1.6fr)' },
-  { col: 'a:start_time', label: 'Created', width: '18.5rem' },
-  { col: 'a:status', label: 'Status', width: '6.5rem' },
-];
-
-interface Row {
-  id: string; name: string; status: string; start?: number; end?: number; deleted: boolean; parent?: string;
-  m: Map<string, number | string>; p: Map<string, string>; t: Map<string, string>;
-}
-const PARENT_TAG = 'mlflow.parentRunId';
-const MIN_COL_PX = 48;
-
-function toRow(r: Run): Row {
-  return {
-    id: r.info.run_id, name: r.info.run_name || r.info.run_id, status: r.info.status || '',
-    start: r.info.start_time, end: r.info.end_time, deleted: r.info.lifecycle_stage === 'deleted',
-    m: new Map((r.data.metrics || []).map((x) => [x.key, x.value])),
-    p: new Map((r.data.params || []).map((x) => [x.key, x.value])),
-    t: new Map((r.data.tags || []).map((x) => [x.key, x.value])),
-    parent: r.data.tags?.find((x) => x.key === PARENT_TAG)?.value,
-  };
-}
-
-function cellText(row: Row, col: Col): string {
-  const kind = col[0], key = col.slice(2);
-  if (kind === 'm') return fmtNumber(row.m.get(key));
-  if (kind === 'p') return row.p.get(key) ?? '';
-  if (kind === 't') return row.t.get(key) ?? '';
-  if (key === 'run_name') return row.name;
-  if (key === 'start_time') {
-    const ago = fmtAgo(row.start);
-    return ago ? `${fmtTime(row.start)} (${ago})` : fmtTime(row.start);
-  }
-  if (key === 'status') return row.status;
-  return '';
-}
-
-/** MLflow order_by clause for a column. */
-function orderBy(col: Col, dir: string): string {
-  const kind = col[0], key = col.slice(2);
-  const name = kind === 'a' ? key : `\`${key}\``;
-  return `${KIND_FIELD[kind]}.${name} ${dir === 'asc' ? 'ASC' : 'DESC'}`;
-}
-
-function colLabel(col: Col): string {
-  const f = FIXED.find((x) => x.col === col);
-  return f ? f.label : col.slice(2);
-}
-
-/** ?w=: column widths in px, "<col>~<px>" joined by "|" (a key may hold commas). */
-function parseWidths(s: string | null): Map<Col, number> {
-  const out = new Map<Col, number>();
-  for (const part of (s || '').split('|')) {
-    const at = part.lastIndexOf('~');
-    const px = Number(part.slice(at + 1));
-    if (at > 2 && Number.isFinite(px) && px >= MIN_COL_PX) out.set(part.slice(0, at), Math.min(2000, Math.round(px)));
-  }
-  return out;
-}
 
 export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearchParams): Page {
   const expId = decodeURIComponent(m[1]);
