@@ -233,7 +233,8 @@ test('runs table: checking rows, the Compare URL, delete and restore', async () 
   await page.keyboard.press('ArrowDown'); // r3
   await page.keyboard.press(' ');
   await page.waitForURL((u) => u.searchParams.get('sel') === `${runs[4]},${runs[2]},${runs[3]}`);
-  assert.equal(await runRow(runs[3]).getAttribute('aria-selected'), 'true');
+  // the address bar changes at once, the rows on the next animation frame: wait for the row
+  await page.locator(`.vt-row[data-run-id="${runs[3]}"][aria-selected="true"]`).waitFor({ timeout: 10000 });
   await page.keyboard.press(' '); // and unchecks it
   await page.waitForURL((u) => u.searchParams.get('sel') === `${runs[4]},${runs[2]}`);
   await page.keyboard.press(' ');
