@@ -1,29 +1,22 @@
-// runs_table.ts - the runs table's virtual grid: the header (sort buttons,
-// the check-all box, column resizing) and the rows, of which only those in
-// view are in the DOM, so 10,000 runs cost no more to draw than 30. It owns
-// the rows as loaded (in the server's order), the rows as drawn (children
-// under their expanded parents, runs_group.ts), the keyboard's row, the
-// Shift-click anchor and the drawing itself; it reads the view's columns,
-// sort, widths and checked runs, and reports checks, sorts, resizes and
-// draws to the page through its callbacks.
+// runs_table.ts - the runs table's virtual grid: its header (runs_head.ts)
+// and the rows, of which only those in view are in the DOM, so 10,000 runs
+// cost no more to draw than 30. It owns the rows as loaded (in the server's
+// order), the rows as drawn (children under their expanded parents,
+// runs_group.ts), the keyboard's row, the Shift-click anchor and the drawing
+// itself; it reads the view's columns and checked runs, and reports checks,
+// sorts, resizes and draws to the page through its callbacks.
 
 import { link } from '../router';
 import { h } from '../util';
 import { groupRuns } from './runs_group';
-import { cellText, Col, colLabel, FIXED, KIND_LABEL, MIN_COL_PX, Row } from './runs_model';
+import { cellText, Row } from './runs_model';
+import { runsHead, RunsHeadEvents } from './runs_head';
 import { RunsView, runsViewColumns } from './runs_view';
 
 export const ROW_H = 28;
 const OVERSCAN = 8;
-const PICK_W = '2.25rem'; // the checkbox column
 
-export interface RunsTableEvents {
-  /** The checked runs (view.picked) changed. */
-  picked(): void;
-  /** The view's sort or direction changed. */
-  sorted(): void;
-  /** A column's width (view.widths) changed: the drag ended. */
-  resized(): void;
+export interface RunsTableEvents extends RunsHeadEvents {
   /** Rows were drawn; `nearEnd`: the rows in view are close to the last loaded one. */
   drawn(nearEnd: boolean): void;
 }
@@ -65,7 +58,7 @@ export interface RunsTable {
 
 /** Builds an empty table over `view`; the caller owns the result and calls dispose(). */
 export function runsTable(view: RunsView, emit: RunsTableEvents): RunsTable {
-  const picked = view.picked, widths = view.widths;
+  const picked = view.picked;
   let rows: Row[] = []; // as loaded, in the server's order
   let shown: Row[] = []; // as drawn: children under their parents (regroup())
   const expanded = new Set<string>(); // parents whose children are shown
@@ -83,18 +76,13 @@ export function runsTable(view: RunsView, emit: RunsTableEvents): RunsTable {
     anchor = anc ? at.get(anc) ?? -1 : -1;
   };
 
-  const head = h('div', { class: 'vt-head', role: 'row' });
   const body = h('div', { class: 'vt-body', role: 'rowgroup' });
-  const scroller = h('div', { class: 'vt', id: 'runs-table', role: 'grid', tabindex: '0', 'aria-label': 'Runs' }, head, body);
+  const scroller = h('div', { class: 'vt', id: 'runs-table', role: 'grid', tabindex: '0', 'aria-label': 'Runs' });
+  const head = runsHead(view, scroller, () => rows, emit);
+  scroller.append(head.node, body);
   const columns = () => runsViewColumns(view);
 
-  // ---- checked rows: the header box, clicks and Shift-clicks ----
-  const allBox = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': 'Check all loaded runs' });
-  const updateAllBox = () => {
-    const loadedPicked = rows.reduce((k, r) => k + Number(picked.has(r.id)), 0);
-    allBox.checked = !!rows.length && loadedPicked === rows.length;
-    allBox.indeterminate = loadedPicked > 0 && loadedPicked < rows.length;
-  };
+  // ---- checked rows: clicks and Shift-clicks ----
   const toggle = (i: number, range: boolean) => {
     const r = shown[i];
     if (!r) return;
@@ -107,71 +95,6 @@ export function runsTable(view: RunsView, emit: RunsTableEvents): RunsTable {
     anchor = i;
     emit.picked();
   };
-  allBox.addEventListener('change', () => {
-    rows.forEach((r) => (allBox.checked ? picked.add(r.id) : picked.delete(r.id)));
-    emit.picked();
-  });
-
-  // ---- the header: sort buttons and resize grips ----
-  const drawHead = () => {
-    colsGen++;
-    const cols = columns();
-    setWidths(cols);
-    head.replaceChildren(h('label', { class: 'pick' }, allBox), ...cols.map((c) => {
-      const active = c === view.sort;
-      const full = c[0] === 'a' ? colLabel(c) : `${KIND_LABEL[c[0]]} ${colLabel(c)}`;
-      const b = h('button', { type: 'button', class: `th${c[0] === 'm' ? ' num' : ''}`, 'data-col': c,
-        title: `${full} (click to sort)`, 'aria-label': `Sort by ${full}`,
-        'aria-sort': active ? (view.dir === 'asc' ? 'ascending' : 'descending') : undefined },
-      c[0] !== 'a' ? h('small', {}, KIND_LABEL[c[0]]) : null, h('span', { class: 'th-name' }, colLabel(c)),
-      active ? (view.dir === 'asc' ? ' ▲' : ' ▼') : '');
-      const grip = h('span', { class: 'col-resize', 'data-col': c, 'aria-hidden': 'true', title: `Drag to resize ${full}` });
-      grip.addEventListener('pointerdown', (ev) => startResize(ev, c, b));
-      grip.addEventListener('click', (ev) => ev.stopPropagation()); // not a sort
-      b.append(grip);
-      b.addEventListener('click', () => {
-        if (view.sort === c) view.dir = view.dir === 'asc' ? 'desc' : 'asc';
-        else {
-          view.sort = c;
-          view.dir = c === 'a:run_name' ? 'asc' : 'desc';
-        }
-        emit.sorted();
-      });
-      return b;
-    }));
-  };
-
-  function setWidths(cols: Col[]): void {
-    const tracks = cols.map((c) => {
-      const px = widths.get(c);
-      return px ? `${px}px` : FIXED.find((f) => f.col === c)?.width || 'minmax(7rem, 1fr)';
-    });
-    scroller.style.setProperty('--cols', [PICK_W, ...tracks].join(' '));
-    const fixedPx = cols.reduce((n, c) => n + (widths.get(c) || 0), 0);
-    const rem = 22 + 7 * cols.filter((c) => !widths.has(c)).length;
-    scroller.style.setProperty('--min-width', `calc(${rem}rem + ${fixedPx}px)`);
-  }
-  /** Dragging a header's right edge: the column follows the pointer (the rows too, as they share --cols). */
-  function startResize(ev: PointerEvent, c: Col, th: HTMLElement): void {
-    ev.preventDefault();
-    ev.stopPropagation();
-    const grip = ev.currentTarget as HTMLElement;
-    grip.setPointerCapture(ev.pointerId);
-    const x0 = ev.clientX, w0 = th.getBoundingClientRect().width;
-    const move = (e: PointerEvent) => {
-      widths.set(c, Math.max(MIN_COL_PX, Math.round(w0 + e.clientX - x0)));
-      setWidths(columns());
-    };
-    const up = () => {
-      grip.removeEventListener('pointermove', move);
-      grip.removeEventListener('pointerup', up);
-      grip.removeEventListener('pointercancel', up);
-      emit.resized();
-    };
-    grip.addEventListener('pointermove', move);
-    grip.addEventListener('pointerup', up);
-    grip.addEventListener('pointercancel', up);
-  }
 
   // ---- the rows in view ----
   /** Puts a row element at row index i. */
@@ -186,12 +109,11 @@ export function runsTable(view: RunsView, emit: RunsTableEvents): RunsTable {
   // element (a click whose mousedown and mouseup land on different elements is lost).
   let drawn = new Map<string, HTMLElement>();
   const drawnRow = new WeakMap<HTMLElement, Row>();
-  let colsGen = 0;
   const drawRows = () => {
     frame = 0;
     const cols = columns();
     body.style.height = `${shown.length * ROW_H}px`;
-    const top = Math.max(0, scroller.scrollTop - head.offsetHeight);
+    const top = Math.max(0, scroller.scrollTop - head.node.offsetHeight);
     const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
     const last = Math.min(shown.length, Math.ceil((top + scroller.clientHeight) / ROW_H) + OVERSCAN);
     const next = new Map<string, HTMLElement>();
@@ -199,7 +121,7 @@ export function runsTable(view: RunsView, emit: RunsTableEvents): RunsTable {
     const keys: string[] = [];
     for (let i = first; i < last; i++) {
       const r = shown[i];
-      const key = `${colsGen}|${r.id}|${i === selected ? 1 : 0}|${picked.has(r.id) ? 1 : 0}|` +
+      const key = `${head.drawCount}|${r.id}|${i === selected ? 1 : 0}|${picked.has(r.id) ? 1 : 0}|` +
         `${depth.get(r.id) || 0}|${kidCount.get(r.id) || 0}|${expanded.has(r.id) ? 1 : 0}`;
       const old = drawn.get(key);
       const keep = old && drawnRow.get(old) === r ? old : null;
@@ -316,7 +238,7 @@ export function runsTable(view: RunsView, emit: RunsTableEvents): RunsTable {
     nested: () => [...kidCount.values()].reduce((n, k) => n + k, 0),
     kids: (id: string) => kidCount.get(id) || 0,
     inView: () => {
-      const top = Math.max(0, scroller.scrollTop - head.offsetHeight);
+      const top = Math.max(0, scroller.scrollTop - head.node.offsetHeight);
       const first = Math.max(0, Math.floor(top / ROW_H));
       const last = Math.min(shown.length, Math.ceil((top + scroller.clientHeight) / ROW_H));
       return shown.slice(first, last);
@@ -325,13 +247,13 @@ export function runsTable(view: RunsView, emit: RunsTableEvents): RunsTable {
     setExpanded,
     select: (i: number) => {
       selected = i;
-      const y = selected * ROW_H, viewH = scroller.clientHeight - head.offsetHeight;
+      const y = selected * ROW_H, viewH = scroller.clientHeight - head.node.offsetHeight;
       if (y < scroller.scrollTop) scroller.scrollTop = y;
       else if (y + ROW_H > scroller.scrollTop + viewH) scroller.scrollTop = y + ROW_H - viewH;
       drawRows();
     },
-    updateAllBox,
-    drawHead,
+    updateAllBox: () => head.updateAllBox(rows),
+    drawHead: () => head.draw(),
     drawRows,
     schedule,
     dispose: () => {
