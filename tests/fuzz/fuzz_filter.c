@@ -41,13 +41,7 @@ static const struct sql_schema *schema_of(enum fuzz_dialect d)
 	return &postgres;
 }
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_check.h"
 
 #define N_KINDS 5
 

@@ -25,13 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_check.h"
 
 /* Strict UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). */
 static bool valid_utf8(const unsigned char *s, size_t n)

@@ -100,4 +100,26 @@ static inline void store_fixture_close(struct store_fixture *f, struct store *st
 	}
 }
 
+/* Defines what a store test file shares: the fixture `fx`, the store `st`
+ * and the error `err`, and cmocka group setup/teardown functions
+ * store_suite_setup / store_suite_teardown that open a fresh store whose
+ * artifact root is `artifact_root` and close it. */
+#define STORE_FIXTURE_SUITE(artifact_root)                                   \
+	static struct store_fixture fx;                                      \
+	static struct store *st;                                             \
+	static struct mlf_err err;                                           \
+	static int store_suite_setup(void **state)                          \
+	{                                                                    \
+		(void)state;                                                 \
+		st = store_fixture_open(&fx, artifact_root, &err);           \
+		assert_non_null(st);                                         \
+		return 0;                                                    \
+	}                                                                    \
+	static int store_suite_teardown(void **state)                       \
+	{                                                                    \
+		(void)state;                                                 \
+		store_fixture_close(&fx, st);                                \
+		return 0;                                                    \
+	}
+
 #endif

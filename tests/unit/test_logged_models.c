@@ -19,24 +19,7 @@
 #include "store/store.h"
 #include "store_fixture.h"
 
-static struct store_fixture fx;
-static struct store *st;
-static struct mlf_err err;
-
-static int setup(void **state)
-{
-	(void)state;
-	st = store_fixture_open(&fx, "/srv/artifacts", &err);
-	assert_non_null(st);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	store_fixture_close(&fx, st);
-	return 0;
-}
+STORE_FIXTURE_SUITE("/srv/artifacts")
 
 static struct store_logged_model create(const char *name, struct arena *a)
 {
@@ -261,5 +244,5 @@ int main(void)
 		cmocka_unit_test(test_registry_page_matches_single_gets),
 		cmocka_unit_test(test_search_filter_datasets_metric_order),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, store_suite_setup, store_suite_teardown);
 }

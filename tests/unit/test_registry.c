@@ -16,25 +16,8 @@
 #include "store/store.h"
 #include "store_fixture.h"
 
-static struct store_fixture fx;
-static struct store *st;
-static struct mlf_err err;
+STORE_FIXTURE_SUITE("/srv/artifacts")
 static const struct store_actor alice = { "alice", "ship it" };
-
-static int setup(void **state)
-{
-	(void)state;
-	st = store_fixture_open(&fx, "/srv/artifacts", &err);
-	assert_non_null(st);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	store_fixture_close(&fx, st);
-	return 0;
-}
 
 /* Creates a model with `n` versions from an s3 source. */
 static void model_with_versions(const char *name, int n, struct arena *a)
@@ -299,5 +282,5 @@ int main(void)
 		cmocka_unit_test(test_names_renames_and_deletes),
 		cmocka_unit_test(test_search_pages_and_excludes_deleted),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, store_suite_setup, store_suite_teardown);
 }

@@ -21,24 +21,7 @@
 #include "store/store.h"
 #include "store_fixture.h"
 
-static struct store_fixture fx;
-static struct store *st;
-static struct mlf_err err;
-
-static int setup(void **state)
-{
-	(void)state;
-	st = store_fixture_open(&fx, "/srv/artifacts", &err);
-	assert_non_null(st);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	store_fixture_close(&fx, st);
-	return 0;
-}
+STORE_FIXTURE_SUITE("/srv/artifacts")
 
 static const char *new_run(struct arena *a, const char *exp_name)
 {
@@ -292,7 +275,7 @@ static void test_probe_tells_store_paths_apart(void **state)
 		enum store_probe_kind kind;
 		const char *message; /* part of the refusal; NULL: may be opened */
 	} cases[] = {
-		{ "store.db", NULL, NULL, 0, STORE_PROBE_MLFLOWC, NULL }, /* setup()'s SQLite store, open now */
+		{ "store.db", NULL, NULL, 0, STORE_PROBE_MLFLOWC, NULL }, /* store_suite_setup()'s SQLite store, open now */
 		{ "missing.db", NULL, NULL, 0, STORE_PROBE_MISSING, NULL },
 		{ "zero.db", NULL, "", 0, STORE_PROBE_EMPTY, NULL },
 		{ "dropped.db", "CREATE TABLE x(a); DROP TABLE x;", NULL, 0, STORE_PROBE_EMPTY, NULL },
@@ -314,7 +297,7 @@ static void test_probe_tells_store_paths_apart(void **state)
 		char path[300];
 		enum store_probe_kind kind = STORE_PROBE_MISSING;
 		struct mlf_err e = { 0 };
-		if (i == 0) { /* setup()'s own store, wherever MLF_TEST_STORE_URI put it */
+		if (i == 0) { /* store_suite_setup()'s own store, wherever MLF_TEST_STORE_URI put it */
 			const char *own = store_fixture_sqlite_path(&fx);
 			if (!own)
 				continue; /* another backend */
@@ -394,5 +377,5 @@ int main(void)
 		cmocka_unit_test(test_probe_tells_store_paths_apart),
 		cmocka_unit_test(test_probe_refuses_file_store_paths),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, store_suite_setup, store_suite_teardown);
 }

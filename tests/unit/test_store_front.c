@@ -20,24 +20,7 @@
 
 #define ROOT "/srv/artifacts"
 
-static struct store_fixture fx;
-static struct store *st;
-static struct mlf_err err;
-
-static int setup(void **state)
-{
-	(void)state;
-	st = store_fixture_open(&fx, ROOT, &err);
-	assert_non_null(st);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	store_fixture_close(&fx, st);
-	return 0;
-}
+STORE_FIXTURE_SUITE(ROOT)
 
 /* Asserts the last failure was `code` with exactly `msg`. */
 static void expect_error(int rc, enum mlf_code code, const char *msg)
@@ -400,5 +383,5 @@ int main(void)
 		cmocka_unit_test(test_prompts_stay_out_of_searches_unless_asked),
 		cmocka_unit_test(test_logged_model_words),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, store_suite_setup, store_suite_teardown);
 }
