@@ -120,8 +120,12 @@ def test_a_cut_upload_leaves_nothing(mlflowc_bin, tmp_path):
         with socket.create_connection((proxy.host, proxy.port), timeout=10) as s:
             s.sendall(f"PUT {PROXY}/exp/cut.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n".encode())
             s.sendall(b"x" * 300000)
+        # The spool file may not exist yet when the socket closes (the server creates it when the
+        # first bytes arrive), so "none yet" proves nothing: wait past the idle timeout (2 s), by
+        # when the server has either removed it or timed the connection out, then up to 10 s.
+        closed = time.monotonic()
         for _ in range(200):  # bounded: 10 s
-            if not list(proxy.root.rglob(".mlflowc-upload-*")):
+            if time.monotonic() - closed > 3 and not list(proxy.root.rglob(".mlflowc-upload-*")):
                 break
             time.sleep(0.05)
         assert not (proxy.root / "exp" / "cut.bin").exists()
