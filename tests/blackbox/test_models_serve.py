@@ -315,3 +315,21 @@ def test_a_model_leading_outside_its_directory_or_incomplete_is_refused(mlflowc_
     done = subprocess.run([str(mlflowc_bin), "models", "serve", "-m", str(tmp_path / "no-such-model")],
                           capture_output=True, text=True, timeout=60, env=clean_env())
     assert done.returncode == 1 and "no-such-model" in done.stderr
+
+
+def test_the_c_example_logs_and_registers_a_model_that_serves(server, mlflowc_bin, tmp_path):
+    from conftest import build_with_libmlflowc
+    built = build_c_model(tmp_path / "built")
+    program = build_with_libmlflowc([REPO_ROOT / "examples" / "log_c_model.c"], tmp_path / "log_c_model")
+    env = clean_env(MLFLOW_TRACKING_URI=server.url, MLFLOWC_MODEL_CACHE=str(tmp_path / "cache"))
+    done = subprocess.run([str(program), str(built / "model.so"), "c linear", "1", "3"], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    name_part, version, run_id = done.stdout.rsplit(" ", 2)
+    assert name_part == "c linear" and version == "1" and len(run_id.strip()) == 32
+    running = start_serving(mlflowc_bin, "models:/c linear@champion", tmp_path, env=env)
+    try:
+        assert predictions(running, {"dataframe_records": [{"x1": 2}]}) == [1 + 3 * 2]
+        assert "Model is missing inputs ['x1']" in error_of(running, {"inputs": {"y": [1]}})["message"]
+    finally:
+        stop_server(running)
