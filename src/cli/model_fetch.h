@@ -19,7 +19,7 @@
 #include "../base/err.h"
 
 struct model_fetch_options {
-	const char *tracking_uri; /* NULL: MLFLOW_TRACKING_URI */
+	const char *tracking_uri; /* NULL: MLFLOW_TRACKING_URI, else the CLI's default */
 	const char *cache_dir;    /* NULL: $MLFLOWC_MODEL_CACHE, else ~/.cache/mlflowc/models */
 };
 
