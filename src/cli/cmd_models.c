@@ -15,6 +15,7 @@
  */
 #include "cli_client.h"
 #include "cmd_models_serve.h"
+#include "cmd_models_deploy.h"
 
 struct models_settings {
 	const char *tracking_uri;
@@ -399,6 +400,11 @@ static const struct cli_subcommand model_commands[] = {
 	{ "history", models_history, "stage transitions and alias moves of a registered model" },
 	{ "serve", models_serve, "serve a model over HTTP with MLflow's scoring protocol" },
 	{ "predict", models_predict, "predict on a file or stdin with a model, as serve would" },
+	{ "generate-dockerfile", models_generate_dockerfile, "a Docker build context serving a model on port 8080" },
+	{ "build-docker", models_build_docker, "that context built with docker build, when an engine answers" },
+	{ "build-lambda", models_build_lambda, "a zip for an AWS Lambda custom runtime serving a model" },
+	{ "lambda-runtime", models_lambda_runtime, "the Lambda Runtime API loop (what that zip's bootstrap runs)" },
+	{ "generate-k8s", models_generate_k8s, "Kubernetes Deployment, Service and autoscaler for a model" },
 };
 
 int cmd_models(int argc, char **argv)

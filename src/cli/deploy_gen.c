@@ -134,9 +134,13 @@ void deploy_dockerfile(const struct dockerfile_spec *s, struct buf *out)
 	snprintf(port, sizeof(port), "%d", DEPLOY_PORT);
 	const char *cmd[10] = { "-m", DEPLOY_MODEL_DIR, "-h", "0.0.0.0", "-p", port };
 	size_t ncmd = 6;
-	if (python) {
+	if (python) { /* the image's environment is the one to use, built above (or Debian's python3) */
 		cmd[ncmd++] = "--env-manager";
 		cmd[ncmd++] = s->flavor ? "local" : (s->env_manager ? s->env_manager : "virtualenv");
+		if (venv) {
+			cmd[ncmd++] = "--python";
+			cmd[ncmd++] = DEPLOY_VENV "/bin/python";
+		}
 	}
 	buf_adds(out, "\nCMD ");
 	json_array(out, cmd, ncmd);

@@ -342,13 +342,14 @@ static void test_dockerfiles(void **state)
 	assert_non_null(strstr(out.ptr, "python3 -m venv /opt/mlflowc-env"));
 	assert_non_null(strstr(out.ptr, "pip install --no-cache-dir -r /opt/ml/model/requirements.txt"));
 	assert_non_null(strstr(out.ptr, "PATH=/opt/mlflowc-env/bin:$PATH"));
-	assert_non_null(strstr(out.ptr, "\"--env-manager\", \"local\"]"));
+	assert_non_null(strstr(out.ptr, "\"--env-manager\", \"local\", \"--python\", \"/opt/mlflowc-env/bin/python\"]"));
 	assert_null(strstr(out.ptr, "libxgboost0"));
 
 	buf_reset(&out);
 	py.env_manager = "local";
 	deploy_dockerfile(&py, &out);
 	assert_null(strstr(out.ptr, "venv /opt"));
+	assert_null(strstr(out.ptr, "--python"));
 	assert_non_null(strstr(out.ptr, "      python3 \\\n"));
 
 	buf_reset(&out);
