@@ -249,3 +249,23 @@ def serve_model(mlflowc_bin, model_dir, log_path):
                "--env-manager", "local"]
     with running(command, port, log_path):
         yield port
+
+
+def register_model(server_url, mlflowc_bin, model_dir, name, env):
+    """Logs `model_dir` as a run's `model` artifact on the tracking server and registers it as
+    version 1 of `name` with alias `champion`."""
+    import json
+    import urllib.request
+
+    def cli(*args):
+        done = subprocess.run([str(mlflowc_bin), *args], capture_output=True, text=True, timeout=60, env=env)
+        assert done.returncode == 0, (args, done.stderr)
+
+    req = urllib.request.Request(server_url + "/api/2.0/mlflow/runs/create", method="POST",
+                                 data=json.dumps({"experiment_id": "0"}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        run_id = json.load(resp)["run"]["info"]["run_id"]
+    cli("artifacts", "log-artifacts", "-l", str(model_dir), "-r", run_id, "-a", "model")
+    cli("models", "register", "-m", f"runs:/{run_id}/model", "-n", name)
+    cli("models", "set-alias", "-n", name, "-a", "champion", "-v", "1")

@@ -20,7 +20,8 @@ import subprocess
 import pytest
 
 from conftest import free_local_port, mlflowc_bin_path
-from deploy_models import NATIVE_FLAVORS, http_call, make_sklearn_model, native_model, require_flavor, running
+from deploy_models import (NATIVE_FLAVORS, http_call, make_sklearn_model, native_model, register_model, require_flavor,
+                           running)
 
 BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "zlib1g"}  # in debian:12-slim already
 
@@ -269,3 +270,22 @@ def test_build_docker_with_an_engine_runs_docker_build(mlflowc_bin, model, tmp_p
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (fake / "calls").read_text() == "info\nbuild -t mlflow-pyfunc-servable mlflow-dockerfile\n"
+
+
+def test_a_registered_model_goes_into_the_context(server, mlflowc_bin, tmp_path):
+    model = native_model("c_function", tmp_path / "c", mlflowc_bin)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW")}
+    env.update(MLFLOW_TRACKING_URI=server.url, MLFLOWC_MODEL_CACHE=str(tmp_path / "cache"))
+    register_model(server.url, mlflowc_bin, model.dir, "fraud", env)
+    context = tmp_path / "image"
+    result = generate(mlflowc_bin, "-m", "models:/fraud@champion", "-d", context, env=env)
+    assert result.returncode == 0, result.stderr
+    for path in model.dir.iterdir():
+        assert (context / "model" / path.name).read_bytes() == path.read_bytes()
+    assert "# Model: models:/fraud@champion\n" in (context / "Dockerfile").read_text()
+    result = generate(mlflowc_bin, "-m", "models:/fraud/7", "-d", tmp_path / "none", env=env)
+    assert result.returncode == 1 and not (tmp_path / "none").exists()
+    env["MLFLOW_TRACKING_URI"] = f"http://127.0.0.1:{free_local_port()}"
+    result = generate(mlflowc_bin, "-m", "models:/fraud/1", "-d", tmp_path / "none", env=env | {
+        "MLFLOWC_MODEL_CACHE": str(tmp_path / "empty-cache")})
+    assert result.returncode == 3, result.stderr

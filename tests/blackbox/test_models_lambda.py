@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import free_local_port, mlflowc_bin_path
-from deploy_models import NATIVE_FLAVORS, http_call, make_sklearn_model, native_model, serve_model
+from deploy_models import NATIVE_FLAVORS, http_call, make_sklearn_model, native_model, register_model, serve_model
 
 API = "/2018-06-01/runtime"
 RUNTIME_TIMEOUT_SECONDS = 120
@@ -290,3 +290,17 @@ def test_python_models_and_missing_models_are_refused_without_a_zip(mlflowc_bin,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sk"]
+
+
+def test_a_registered_model_goes_into_the_zip(server, mlflowc_bin, tmp_path):
+    model = native_model("c_function", tmp_path / "c", mlflowc_bin)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW")}
+    env.update(MLFLOW_TRACKING_URI=server.url, MLFLOWC_MODEL_CACHE=str(tmp_path / "cache"))
+    register_model(server.url, mlflowc_bin, model.dir, "fraud", env)
+    out = tmp_path / "fraud-lambda.zip"
+    result = subprocess.run([str(mlflowc_bin), "models", "build-lambda", "-m", "models:/fraud@champion", "-o",
+                             str(out)], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as z:
+        for path in model.dir.iterdir():
+            assert z.read(f"model/{path.name}") == path.read_bytes()
