@@ -1,5 +1,6 @@
 /*
- * zip_writer.c - zip archives with stored entries (see zip_writer.h).
+ * zip_writer.c - zip archives of deflated or stored entries (see
+ * zip_writer.h).
  *
  * Layout written: for each entry a local file header (signature
  * 0x04034b50), its name and its bytes; then one central directory header
@@ -7,10 +8,13 @@
  * (0x06054b50). Every multi-byte field is little-endian. The local header
  * is written with a zero CRC and sizes, and patched with pwrite() once
  * the data has been copied, which keeps the general purpose flag free of
- * bit 3 (data descriptors) so every reader takes the archive.
+ * bit 3 (data descriptors) so every reader takes the archive. An entry
+ * that deflating does not shrink is written again stored: the archive is
+ * truncated back to the entry's data and its source read once more.
  */
 #include "zip_writer.h"
 #include "buf.h"
+#include "deflate.h"
 #include "util.h"
 #include "xalloc.h"
 #include <errno.h>
@@ -25,11 +29,14 @@
 #define ZIP_LOCAL_HEADER 30
 #define ZIP_NAME_MAX 4096
 
+#define ZIP_STORED 0
+#define ZIP_DEFLATED 8
+
 struct zip_entry {
 	char *name;
-	uint32_t crc, size, offset;
+	uint32_t crc, csize, usize, offset;
 	unsigned mode;
-	uint16_t flags;
+	uint16_t flags, method;
 };
 
 struct zip_writer {
@@ -38,6 +45,8 @@ struct zip_writer {
 	uint16_t dos_time, dos_date;
 	struct zip_entry *entries;
 	size_t n, cap;
+	uint64_t unzipped; /* bytes of the entries, uncompressed */
+	bool compress;
 	bool finished;
 	bool broken;    /* an entry failed half-way: its bytes are in the file, nothing more can be added */
 };
@@ -102,7 +111,7 @@ static void dos_stamp(time_t t, uint16_t *dtime, uint16_t *ddate)
 	*ddate = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
 }
 
-struct zip_writer *zip_writer_new(int fd, time_t mtime, struct mlf_err *err)
+struct zip_writer *zip_writer_new(int fd, time_t mtime, bool compress, struct mlf_err *err)
 {
 	if (fd < 0) {
 		mlf_errorf(err, MLF_INTERNAL_ERROR, "no file to write the archive to");
@@ -110,6 +119,7 @@ struct zip_writer *zip_writer_new(int fd, time_t mtime, struct mlf_err *err)
 	}
 	struct zip_writer *zw = xcalloc(1, sizeof(*zw));
 	zw->fd = fd;
+	zw->compress = compress;
 	dos_stamp(mtime, &zw->dos_time, &zw->dos_date);
 	return zw;
 }
@@ -132,6 +142,11 @@ uint64_t zip_writer_size(const struct zip_writer *zw)
 size_t zip_writer_count(const struct zip_writer *zw)
 {
 	return zw->n;
+}
+
+uint64_t zip_writer_unzipped(const struct zip_writer *zw)
+{
+	return zw->unzipped;
 }
 
 /* A name every unzip extracts where it says: relative, no empty, "." or
@@ -163,12 +178,12 @@ static void local_header(struct buf *b, const struct zip_writer *zw, const struc
 	put32(b, ZIP_LOCAL_SIG);
 	put16(b, ZIP_VERSION_NEEDED);
 	put16(b, e->flags);
-	put16(b, 0); /* stored */
+	put16(b, e->method);
 	put16(b, zw->dos_time);
 	put16(b, zw->dos_date);
 	put32(b, e->crc);
-	put32(b, e->size); /* compressed */
-	put32(b, e->size);
+	put32(b, e->csize);
+	put32(b, e->usize);
 	put16(b, (unsigned)strlen(e->name));
 	put16(b, 0); /* extra field */
 	buf_adds(b, e->name);
@@ -210,20 +225,24 @@ static struct zip_entry *begin_entry(struct zip_writer *zw, const char *name, un
 	return &zw->entries[zw->n];
 }
 
-/* Fills in the local header of `e` now that its data is written, and
- * counts the entry. */
+/* Fills in the local header of `e` now that its data is written (method,
+ * CRC and sizes), and counts the entry. */
 static int end_entry(struct zip_writer *zw, struct zip_entry *e, struct mlf_err *err)
 {
 	struct buf b = BUF_INIT;
+	put16(&b, e->method);
+	put16(&b, zw->dos_time);
+	put16(&b, zw->dos_date);
 	put32(&b, e->crc);
-	put32(&b, e->size);
-	put32(&b, e->size);
-	ssize_t w = pwrite(zw->fd, b.ptr, b.len, (off_t)e->offset + 14);
+	put32(&b, e->csize);
+	put32(&b, e->usize);
+	ssize_t w = pwrite(zw->fd, b.ptr, b.len, (off_t)e->offset + 8);
 	bool ok = w == (ssize_t)b.len;
 	buf_release(&b);
 	if (!ok)
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot write the archive: %s",
 				  w < 0 ? strerror(errno) : "short write");
+	zw->unzipped += e->usize;
 	zw->n++;
 	return 0;
 }
@@ -237,43 +256,55 @@ static void drop_entry(struct zip_writer *zw, struct zip_entry *e)
 	e->name = NULL;
 }
 
-int zip_writer_add_bytes(struct zip_writer *zw, const char *name, unsigned mode, const void *data, size_t len,
-			 struct mlf_err *err)
+/* Where an entry's bytes come from: memory or a file, read from the start
+ * again when the entry is rewritten stored. */
+struct zip_source {
+	const char *name;
+	const unsigned char *data; /* memory, or NULL for fd */
+	size_t len, at;
+	int fd;
+};
+
+/* Up to n bytes into dst: the count, 0 at the end, -1 with err set. */
+static ssize_t source_read(struct zip_source *src, void *dst, size_t n, struct mlf_err *err)
 {
-	if (len > ZIP_WRITER_MAX_SIZE)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%.200s' is over 4 GiB, which needs zip64", name);
-	struct zip_entry *e = begin_entry(zw, name, mode, err);
-	if (!e)
-		return -1;
-	if (write_out(zw, data, len, err) < 0) {
-		drop_entry(zw, e);
-		return -1;
+	if (src->data) {
+		size_t k = src->len - src->at < n ? src->len - src->at : n;
+		memcpy(dst, src->data + src->at, k);
+		src->at += k;
+		return (ssize_t)k;
 	}
-	e->crc = zip_crc32(0, data, len);
-	e->size = (uint32_t)len;
-	if (end_entry(zw, e, err) < 0) {
-		drop_entry(zw, e);
-		return -1;
+	for (;;) {
+		ssize_t r = read(src->fd, dst, n);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot read '%.200s': %s", src->name, strerror(errno));
 	}
-	return 0;
 }
 
-int zip_writer_add_fd(struct zip_writer *zw, const char *name, unsigned mode, int src_fd, struct mlf_err *err)
+static bool source_rewind(struct zip_source *src)
 {
-	struct zip_entry *e = begin_entry(zw, name, mode, err);
-	if (!e)
-		return -1;
+	src->at = 0;
+	return src->data || lseek(src->fd, 0, SEEK_SET) == 0;
+}
+
+/* Copies the source into the archive, stored or deflated, filling in the
+ * entry's CRC and sizes. */
+static int copy_entry(struct zip_writer *zw, struct zip_entry *e, struct zip_source *src, bool deflated,
+		      struct mlf_err *err)
+{
 	static const size_t chunk = 1u << 16;
-	char *data = xmalloc(chunk);
-	uint64_t total = 0;
+	unsigned char *data = xmalloc(chunk);
+	struct buf out = BUF_INIT;
+	struct deflater *d = deflated ? deflate_new(&out) : NULL;
+	uint64_t total = 0, start = zw->pos;
 	uint32_t crc = 0;
 	int rc = 0;
 	for (;;) {
-		ssize_t r = read(src_fd, data, chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = source_read(src, data, chunk, err);
 		if (r < 0) {
-			rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot read '%.200s': %s", name, strerror(errno));
+			rc = -1;
 			break;
 		}
 		if (r == 0)
@@ -281,22 +312,73 @@ int zip_writer_add_fd(struct zip_writer *zw, const char *name, unsigned mode, in
 		total += (uint64_t)r;
 		if (total > ZIP_WRITER_MAX_SIZE) {
 			rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%.200s' is over 4 GiB, which needs zip64",
-					name);
+					src->name);
 			break;
 		}
 		crc = zip_crc32(crc, data, (size_t)r);
-		if ((rc = write_out(zw, data, (size_t)r, err)) < 0)
+		if (d) {
+			deflate_feed(d, data, (size_t)r);
+			rc = write_out(zw, out.ptr, out.len, err);
+			buf_reset(&out);
+		} else {
+			rc = write_out(zw, data, (size_t)r, err);
+		}
+		if (rc < 0)
 			break;
 	}
+	if (rc == 0 && d) {
+		deflate_finish(d);
+		rc = write_out(zw, out.ptr, out.len, err);
+	}
+	deflate_free(d);
+	buf_release(&out);
 	free(data);
 	if (rc == 0) {
+		e->method = d ? ZIP_DEFLATED : ZIP_STORED;
 		e->crc = crc;
-		e->size = (uint32_t)total;
-		rc = end_entry(zw, e, err);
+		e->usize = (uint32_t)total;
+		e->csize = (uint32_t)(zw->pos - start);
 	}
+	return rc;
+}
+
+/* One entry: local header, data (deflated when that pays), header patched. */
+static int add_entry(struct zip_writer *zw, const char *name, unsigned mode, struct zip_source *src,
+		     struct mlf_err *err)
+{
+	struct zip_entry *e = begin_entry(zw, name, mode, err);
+	if (!e)
+		return -1;
+	uint64_t start = zw->pos;
+	int rc = copy_entry(zw, e, src, zw->compress, err);
+	if (rc == 0 && e->method == ZIP_DEFLATED && e->csize >= e->usize && source_rewind(src)) {
+		/* deflating did not pay: the same bytes again, stored */
+		if (lseek(zw->fd, (off_t)start, SEEK_SET) < 0 || ftruncate(zw->fd, (off_t)start) < 0)
+			rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot rewrite the archive: %s", strerror(errno));
+		zw->pos = start;
+		if (rc == 0)
+			rc = copy_entry(zw, e, src, false, err);
+	}
+	if (rc == 0)
+		rc = end_entry(zw, e, err);
 	if (rc < 0)
 		drop_entry(zw, e);
 	return rc;
+}
+
+int zip_writer_add_bytes(struct zip_writer *zw, const char *name, unsigned mode, const void *data, size_t len,
+			 struct mlf_err *err)
+{
+	if (len > ZIP_WRITER_MAX_SIZE)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%.200s' is over 4 GiB, which needs zip64", name);
+	struct zip_source src = { .name = name, .data = len ? data : (const unsigned char *)"", .len = len, .fd = -1 };
+	return add_entry(zw, name, mode, &src, err);
+}
+
+int zip_writer_add_fd(struct zip_writer *zw, const char *name, unsigned mode, int src_fd, struct mlf_err *err)
+{
+	struct zip_source src = { .name = name, .fd = src_fd };
+	return add_entry(zw, name, mode, &src, err);
 }
 
 int zip_writer_finish(struct zip_writer *zw, struct mlf_err *err)
@@ -311,12 +393,12 @@ int zip_writer_finish(struct zip_writer *zw, struct mlf_err *err)
 		put16(&b, ZIP_VERSION_MADE_BY);
 		put16(&b, ZIP_VERSION_NEEDED);
 		put16(&b, e->flags);
-		put16(&b, 0);
+		put16(&b, e->method);
 		put16(&b, zw->dos_time);
 		put16(&b, zw->dos_date);
 		put32(&b, e->crc);
-		put32(&b, e->size);
-		put32(&b, e->size);
+		put32(&b, e->csize);
+		put32(&b, e->usize);
 		put16(&b, (unsigned)strlen(e->name));
 		put16(&b, 0); /* extra */
 		put16(&b, 0); /* comment */

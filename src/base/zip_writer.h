@@ -1,10 +1,11 @@
 /*
  * zip_writer.h - a small writer of zip archives (PKWARE APPNOTE 6.3), as
- * AWS Lambda takes a function's code: entries stored (method 0) with their
- * CRC-32, Unix permissions in the external attributes (so `bootstrap` stays
- * executable), UTF-8 names. No zip64: an archive whose entries, sizes or
- * offsets would need it (more than 65,535 entries, 4 GiB) is refused with
- * an error before anything wrong is written.
+ * AWS Lambda takes a function's code: entries deflated (method 8, with
+ * deflate.h) or stored (method 0) with their CRC-32, Unix permissions in
+ * the external attributes (so `bootstrap` stays executable), UTF-8 names.
+ * No zip64: an archive whose entries, sizes or offsets would need it (more
+ * than 65,535 entries, 4 GiB) is refused with an error before anything
+ * wrong is written.
  *
  * The writer streams into a seekable descriptor: each entry's local header
  * is written first and its CRC and sizes filled in once its data is copied,
@@ -20,11 +21,13 @@
 
 struct zip_writer;
 
-/* Starts an archive on `fd` (open for writing and seekable, positioned at
- * its start; the caller still owns and closes it). `mtime` is the time
- * stamped on every entry (UTC seconds). Returns the writer, which the
- * caller releases with zip_writer_free(), or NULL with err set. */
-struct zip_writer *zip_writer_new(int fd, time_t mtime, struct mlf_err *err);
+/* Starts an archive on `fd` (open for reading and writing, seekable,
+ * empty; the caller still owns and closes it). `mtime` is the time stamped
+ * on every entry (UTC seconds). With `compress`, entries are deflated, and
+ * stored instead when deflating does not make one smaller. Returns the
+ * writer, which the caller releases with zip_writer_free(), or NULL with
+ * err set. */
+struct zip_writer *zip_writer_new(int fd, time_t mtime, bool compress, struct mlf_err *err);
 void zip_writer_free(struct zip_writer *zw);
 
 /* Adds a regular file named `name` (relative, '/'-separated, no "..", no
@@ -41,9 +44,11 @@ int zip_writer_add_bytes(struct zip_writer *zw, const char *name, unsigned mode,
  * set; the archive is complete only after 0. */
 int zip_writer_finish(struct zip_writer *zw, struct mlf_err *err);
 
-/* Bytes written so far, and entries added. */
+/* Bytes written so far, entries added, and the bytes those entries hold
+ * uncompressed. */
 uint64_t zip_writer_size(const struct zip_writer *zw);
 size_t zip_writer_count(const struct zip_writer *zw);
+uint64_t zip_writer_unzipped(const struct zip_writer *zw);
 
 /* The CRC-32 (ISO-HDLC, as zip and gzip use) of `len` bytes continuing
  * from `crc` (0 to start). */

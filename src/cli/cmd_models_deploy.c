@@ -589,7 +589,6 @@ int models_build_docker(int argc, char **argv)
 
 struct zip_ctx {
 	struct zip_writer *zw;
-	uint64_t unzipped;
 };
 
 static int zip_one(void *ctx, const char *rel, int fd, mode_t mode, struct mlf_err *err)
@@ -599,9 +598,6 @@ static int zip_one(void *ctx, const char *rel, int fd, mode_t mode, struct mlf_e
 		return 0; /* directories come with their files */
 	char name[4200];
 	snprintf(name, sizeof(name), "model/%s", rel);
-	struct stat st;
-	if (fstat(fd, &st) == 0)
-		z->unzipped += (uint64_t)st.st_size;
 	return zip_writer_add_fd(z->zw, name, (mode & 0111) ? 0755 : 0644, fd, err);
 }
 
@@ -610,9 +606,6 @@ static int zip_file(struct zip_ctx *z, const char *name, const char *path, unsig
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot read '%s': %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) == 0)
-		z->unzipped += (uint64_t)st.st_size;
 	int rc = zip_writer_add_fd(z->zw, name, mode, fd, err);
 	close(fd);
 	return rc;
@@ -625,7 +618,7 @@ static int write_lambda_zip(int fd, const struct model_dir *md, const char *inte
 	const char *epoch = getenv("SOURCE_DATE_EPOCH"); /* reproducible builds */
 	int64_t when;
 	time_t t = epoch && util_parse_int64(epoch, &when) ? (time_t)when : time(NULL);
-	z->zw = zip_writer_new(fd, t, err);
+	z->zw = zip_writer_new(fd, t, true, err);
 	if (!z->zw)
 		return -1;
 	struct buf boot = BUF_INIT;
@@ -736,7 +729,7 @@ int models_build_lambda(int argc, char **argv)
 		rc = mlf_errorf(&err, MLF_INTERNAL_ERROR, "cannot rename '%s' to '%s': %s", tmp, s.output, strerror(errno));
 	if (rc < 0 && fd >= 0)
 		unlink(tmp);
-	uint64_t size = z.zw ? zip_writer_size(z.zw) : 0;
+	uint64_t size = z.zw ? zip_writer_size(z.zw) : 0, unzipped = z.zw ? zip_writer_unzipped(z.zw) : 0;
 	size_t count = z.zw ? zip_writer_count(z.zw) : 0;
 	zip_writer_free(z.zw);
 	for (int i = 0; i < n_libs; i++)
@@ -747,12 +740,15 @@ int models_build_lambda(int argc, char **argv)
 		fail_err(cmd, &err, err.code == MLF_INTERNAL_ERROR ? CLI_EXIT_LOCAL : CLI_EXIT_REFUSED, &exit_code);
 		return exit_code;
 	}
-	fprintf(stderr, "mlflowc %s: wrote %s: %zu files, %d shared libraries, %.1f MB (stored, not compressed)\n", cmd,
-		s.output, count, n_libs, (double)size / 1e6);
+	fprintf(stderr, "mlflowc %s: wrote %s: %zu files, %d shared libraries, %.1f MB (%.1f MB unzipped)\n", cmd,
+		s.output, count, n_libs, (double)size / 1e6, (double)unzipped / 1e6);
 	if (size > LAMBDA_ZIP_LIMIT)
-		fprintf(stderr,
-			"mlflowc %s: note: over Lambda's 50 MB limit for a direct upload: upload it through S3%s\n", cmd,
-			z.unzipped > LAMBDA_UNZIPPED_LIMIT ? " (and it is over the 250 MB unzipped limit too)" : "");
+		fprintf(stderr, "mlflowc %s: note: over Lambda's 50 MB limit for a direct upload: upload it through S3\n",
+			cmd);
+	if (unzipped > LAMBDA_UNZIPPED_LIMIT)
+		fprintf(stderr, "mlflowc %s: note: over Lambda's 250 MB limit for a function unzipped: use a container "
+				"image (generate-dockerfile) instead\n",
+			cmd);
 	printf("%s\n", s.output);
 	return CLI_EXIT_OK;
 }
