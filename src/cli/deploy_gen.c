@@ -378,6 +378,8 @@ void deploy_k8s_yaml(const struct k8s_spec *s, struct buf *out)
 		buf_addch(out, '\n');
 	}
 	buf_adds(out, "            - name: \"MLFLOWC_MODEL_CACHE\"\n              value: \"/var/cache/mlflowc/models\"\n");
+	/* the root file system is read-only: ~/.cache (Python environments) goes to the emptyDir too */
+	buf_adds(out, "            - name: \"HOME\"\n              value: \"/var/cache/mlflowc/home\"\n");
 	buf_adds(out, "          resources:\n            requests:\n");
 	kv(out, 14, "cpu", s->cpu);
 	kv(out, 14, "memory", s->memory);

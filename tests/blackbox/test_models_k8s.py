@@ -52,6 +52,7 @@ def test_manifests_have_the_fields(mlflowc_bin):
     # the model cache is writable although the root file system is not
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
     assert os.path.dirname(env["MLFLOWC_MODEL_CACHE"]) in mounts
+    assert os.path.dirname(env["HOME"]) in mounts  # ~/.cache: Python environments
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
 
     assert service["apiVersion"] == "v1"
