@@ -145,15 +145,6 @@ $(BUILD)/bench/xgb_bench: bench/xgb_bench.c $(BUILD)/libmlflowc-server.a
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS)
 bench: $(BUILD)/bench/xgb_bench
 
-# Programs the black-box tests drive: build/tools/flavor_predict runs a
-# native flavor on a model directory without the scoring server
-# (tests/blackbox/test_flavor_xgboost.py).
-$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmlflowc-server.a
-	@mkdir -p $(dir $@)
-	@$(if $(V),,echo "  TOOL    $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS)
-.PHONY: tools
-tools: $(BUILD)/tools/flavor_predict
 
 # The client library's example program: `make examples` builds
 # build/examples/train (see examples/train.c and the README's client section).

@@ -39,7 +39,8 @@
  *
  * Numbers: predictions are float32; they are written as Python's json
  * writes float32 widened to double (repr: shortest round-trip digits,
- * "1.0", "1e-05"), labels as integers, so the text equals MLflow's.
+ * "1.0", "1e-05"), labels as integers, NaN as the bare token, with
+ * json.dumps' ", " between elements, so the text equals MLflow's.
  *
  * Threads: predict() runs on many HTTP threads at once on one booster.
  * xgboost 1.7's inplace prediction is safe for that: the learner's lazy
@@ -765,7 +766,7 @@ static void write_labels(struct buf *out, const struct xgb_state *s, const float
 	buf_addch(out, '[');
 	for (size_t r = 0; r < rows; r++) {
 		if (r)
-			buf_addch(out, ',');
+			buf_add(out, ", ", 2);
 		const float *row = res + r * k;
 		if (two_d && s->n_classes != 2) { /* softprob: argmax (numpy's: the first maximum, NaN wins) */
 			size_t best = 0;
@@ -776,7 +777,7 @@ static void write_labels(struct buf *out, const struct xgb_state *s, const float
 		} else if (two_d && k != 1) { /* multi-label: a 0/1 float row */
 			buf_addch(out, '[');
 			for (size_t j = 0; j < k; j++)
-				buf_adds(out, j ? (row[j] > 0.5f ? ",1.0" : ",0.0") : (row[j] > 0.5f ? "1.0" : "0.0"));
+				buf_adds(out, j ? (row[j] > 0.5f ? ", 1.0" : ", 0.0") : (row[j] > 0.5f ? "1.0" : "0.0"));
 			buf_addch(out, ']');
 		} else if (s->softmax) { /* the class index, astype(int32) */
 			float f = row[0];
@@ -794,7 +795,7 @@ static void write_values(struct buf *out, const float *res, size_t rows, size_t 
 	buf_addch(out, '[');
 	for (size_t r = 0; r < rows; r++) {
 		if (r)
-			buf_addch(out, ',');
+			buf_add(out, ", ", 2);
 		if (!two_d) {
 			write_float(out, res[r]);
 			continue;
@@ -802,7 +803,7 @@ static void write_values(struct buf *out, const float *res, size_t rows, size_t 
 		buf_addch(out, '[');
 		for (size_t j = 0; j < k; j++) {
 			if (j)
-				buf_addch(out, ',');
+				buf_add(out, ", ", 2);
 			write_float(out, res[r * k + j]);
 		}
 		buf_addch(out, ']');

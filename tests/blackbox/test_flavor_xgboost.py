@@ -1,8 +1,8 @@
 """The native xgboost flavor (src/model/flavor_xgboost.c) against Debian's
-Python xgboost, driven directly through build/tools/flavor_predict (a model
-directory opened with model_dir_open, loaded with flavor_xgboost.load, one
-request per line; see tests/tools/flavor_predict.c), without the scoring
-server.
+Python xgboost, driven directly through tests/tools/flavor_predict.c (a
+model directory opened with model_dir_open, loaded with
+flavor_xgboost.load, one request per line; built here against the server
+archive beside MLFLOWC_BIN), and once through `mlflowc models serve`.
 
 Models are trained here with python3-xgboost (small: a few trees, a few
 hundred rows, well under a second in all) and saved as MLflow's
@@ -29,6 +29,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
+
+from conftest import build_with_libmlflowc, free_local_port, launch_server, stop_server
 
 np = pytest.importorskip("numpy")
 pd = pytest.importorskip("pandas")
@@ -41,12 +44,12 @@ COLUMNS = ["a", "b", "c", "d"]
 
 
 @pytest.fixture(scope="module")
-def tool():
-    default = Path(os.environ.get("MLFLOWC_BIN", REPO_ROOT / "build" / "mlflowc")).parent / "tools" / "flavor_predict"
-    path = Path(os.environ.get("MLFLOWC_FLAVOR_PREDICT", default))
-    if not path.is_file():
-        pytest.fail(f"{path} is missing: build it with `make {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else 'tools'}`")
-    return path
+def tool(tmp_path_factory):
+    """tests/tools/flavor_predict.c built against the server archive beside
+    the binary under test (so the ASan build tests the ASan flavor)."""
+    out = tmp_path_factory.mktemp("tool") / "flavor_predict"
+    return build_with_libmlflowc([REPO_ROOT / "tests" / "tools" / "flavor_predict.c"], out,
+                                 archive="libmlflowc-server.a")
 
 
 def run(tool, model_dir, requests, env=None):
@@ -78,9 +81,9 @@ def frame_request(x, columns=COLUMNS, params=None):
 
 
 def python_json(pred):
-    """What MLflow's scoring server writes for the predictions: json of
-    ndarray.tolist(), compact."""
-    return json.dumps(np.asarray(pred).tolist(), separators=(",", ":"))
+    """What MLflow's scoring server writes for the predictions: json.dumps
+    of ndarray.tolist() (its default separators)."""
+    return json.dumps(np.asarray(pred).tolist())
 
 
 def save_mlflow_model(directory, model, fmt, model_class):
@@ -304,3 +307,43 @@ def test_without_libxgboost_the_error_says_what_to_install(tool, models):
     assert rc == 2
     assert lines[1].startswith("LOAD-ERROR INTERNAL_ERROR the xgboost flavor needs libxgboost "
                                "(Debian: apt-get install libxgboost0)"), lines
+
+
+def test_a_booster_without_names_takes_fewer_columns(tool, models):
+    """DMatrix(df) leaves the booster's other features missing."""
+    directory = dict((n, d) for n, _, d in models)["booster_binary-xgb"]  # xgb files keep no names
+    booster = mlflow_load("xgboost.core.Booster", directory / "model.xgb")
+    x = rows(10)[:, :3]
+    want = python_json(booster.predict(xgb.DMatrix(pd.DataFrame(x))))
+    _, lines = run(tool, directory, [frame_request(x, ["0", "1", "2"]), {"kind": "tensor", "data": cells(x)}])
+    assert lines[1] == want
+    assert lines[2] == want
+
+
+def test_models_serve_answers_what_mlflow_answers(mlflowc_bin, models, tmp_path):
+    """Through the scoring server: the whole body equals what MLflow's
+    scoring server writes, json.dumps({"predictions": pred.tolist()})."""
+    by_name = {name: (cls, d) for name, cls, d in models}
+    x = rows(12)
+    for name in ["classifier_multiclass-json", "booster_softprob-ubj", "regressor-xgb"]:
+        model_class, directory = by_name[name]
+        model = mlflow_load(model_class, directory / f"model.{name.rsplit('-', 1)[1]}")
+        names = model.feature_names if isinstance(model, xgb.Booster) else model.get_booster().feature_names
+        columns = names or ["f0", "f1", "f2", "f3"]
+        want = json.dumps({"predictions": np.asarray(mlflow_predict(model, pd.DataFrame(x, columns=columns))).tolist()})
+        port = free_local_port()
+        running = launch_server([mlflowc_bin, "models", "serve", "-m", directory, "-h", "127.0.0.1", "-p", port],
+                                port, tmp_path)
+        try:
+            body = json.dumps({"dataframe_split": {"columns": columns, "data": cells(x)}})
+            answer = requests.post(f"{running.url}/invocations", data=body,
+                                   headers={"Content-Type": "application/json"}, timeout=30)
+            assert answer.status_code == 200, answer.text
+            assert answer.text == want, name
+            csv = ",".join(columns) + "\n" + "\n".join(",".join("" if math.isnan(v) else repr(float(v)) for v in row)
+                                                         for row in x) + "\n"
+            answer = requests.post(f"{running.url}/invocations", data=csv, headers={"Content-Type": "text/csv"},
+                                   timeout=30)
+            assert answer.status_code == 200 and answer.text == want, (name, answer.text)
+        finally:
+            stop_server(running)

@@ -3,9 +3,10 @@
  * server: opens a model directory with model_dir_open(), loads it with the
  * flavor's load(), and answers one request per line of stdin with one line
  * on stdout. The black-box tests (tests/blackbox/test_flavor_xgboost.py)
- * compare its answers with Python xgboost's on the same rows.
+ * compare its answers with Python xgboost's on the same rows; they build it
+ * against the libmlflowc-server.a beside the binary under test.
  *
- *   build/tools/flavor_predict MODEL_DIR < requests
+ *   flavor_predict MODEL_DIR < requests
  *
  * A request line is JSON (bare NaN allowed, as Python writes it):
  *   {"kind": "frame", "columns": [names], "data": [[row], ...], "params": {...}}
@@ -16,9 +17,9 @@
  * The flavor's accepts() verdict is printed first: "ACCEPTS" or
  * "REFUSES <why>".
  */
-#include "base/common.h"
-#include "json/jr.h"
-#include "model/flavor.h"
+#include "../../src/base/common.h"
+#include "../../src/json/jr.h"
+#include "../../src/model/flavor.h"
 
 extern const struct flavor_ops flavor_xgboost;
 
