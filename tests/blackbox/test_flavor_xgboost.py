@@ -9,7 +9,8 @@ hundred rows, well under a second in all) and saved as MLflow's
 save_model saves them: the native file model.<format> and an MLmodel with
 the xgboost and python_function flavors. For every model class the flavor
 runs (Booster with binary:logistic and multi:softprob, XGBClassifier
-binary and multiclass, XGBRegressor, XGBRFRegressor) and every format
+binary and multiclass, XGBRegressor, one stopped early, XGBRFRegressor)
+and every format
 MLflow writes (xgb, json, ubj), the predictions on the same rows,
 including missing values, must be the very text Python's json writes for
 what MLflow's pyfunc predict returns (Booster.predict(DMatrix(df)) or the
@@ -132,6 +133,11 @@ def make_models(root):
     clf_multi = xgb.XGBClassifier(n_estimators=6, max_depth=3, n_jobs=1).fit(df, three)
     reg = xgb.XGBRegressor(n_estimators=10, max_depth=3, n_jobs=1).fit(x, score * 100)
     rf = xgb.XGBRFRegressor(n_estimators=4, max_depth=3, n_jobs=1).fit(df, score)
+    # stopped early: predict uses the trees up to best_iteration only
+    xv, sv = train_data(100, seed=1)
+    early = xgb.XGBRegressor(n_estimators=40, max_depth=4, eta=0.8, early_stopping_rounds=2, n_jobs=1)
+    early.fit(df, score, eval_set=[(pd.DataFrame(xv, columns=COLUMNS), sv)], verbose=False)
+    assert early.best_iteration + 1 < early.get_booster().num_boosted_rounds()
     return [
         ("booster_binary", "xgboost.core.Booster", booster_bin),
         ("booster_softprob", "xgboost.core.Booster", booster_multi),
@@ -139,6 +145,7 @@ def make_models(root):
         ("classifier_multiclass", "xgboost.sklearn.XGBClassifier", clf_multi),
         ("regressor", "xgboost.sklearn.XGBRegressor", reg),
         ("rf_regressor", "xgboost.sklearn.XGBRFRegressor", rf),
+        ("early_stopped", "xgboost.sklearn.XGBRegressor", early),
     ]
 
 
