@@ -50,8 +50,10 @@
  * prediction only reads the model; its Python docs state predict and
  * inplace_predict are "thread safe for gbtree and dart". The model is
  * configured once at load (one prediction), so requests never race on
- * that. gblinear, which has no inplace prediction, goes through a
- * DMatrix built per request (its prediction cache is thread-local too).
+ * that. Each prediction in flight borrows a proxy DMatrix (which carries
+ * its input) from the model's small pool. gblinear, which has no inplace
+ * prediction, goes through a DMatrix built per request (its prediction
+ * cache is thread-local too).
  * nthread is 1: a request's rows are predicted on its own HTTP thread,
  * and a busy server does not start an OpenMP team per request (one row
  * never benefits; see bench/xgb_bench.c).
@@ -111,29 +113,7 @@ static struct {
 
 static pthread_once_t xgb_once = PTHREAD_ONCE_INIT;
 static bool xgb_loaded;
-/* Each thread's proxy DMatrix for inplace prediction (freed when the
- * thread ends). Without one, libxgboost builds a proxy per call, and its
- * context reads the cgroup CPU quota files (two open/read/close) every
- * time: a third of a one-row prediction. */
-static pthread_key_t xgb_proxy_key;
 static char xgb_load_error[512];
-
-static void proxy_free(void *proxy)
-{
-	xgb.XGDMatrixFree(proxy);
-}
-
-/* This thread's proxy, or NULL when libxgboost cannot make one (it then
- * makes its own per call). */
-static xgb_dmatrix thread_proxy(void)
-{
-	xgb_dmatrix proxy = pthread_getspecific(xgb_proxy_key);
-	if (!proxy && xgb.XGProxyDMatrixCreate(&proxy) == 0 && pthread_setspecific(xgb_proxy_key, proxy) != 0) {
-		xgb.XGDMatrixFree(proxy);
-		proxy = NULL;
-	}
-	return proxy;
-}
 
 static void xgb_load_library(void)
 {
@@ -161,10 +141,6 @@ static void xgb_load_library(void)
 	}
 	XGB_FUNCTIONS(XGB_RESOLVE)
 #undef XGB_RESOLVE
-	if (pthread_key_create(&xgb_proxy_key, proxy_free) != 0) {
-		snprintf(xgb_load_error, sizeof(xgb_load_error), "no thread-specific key left for the xgboost flavor");
-		return;
-	}
 	int major = 0, minor = 0, patch = 0;
 	xgb.XGBoostVersion(&major, &minor, &patch);
 	log_info("xgboost flavor: libxgboost %d.%d.%d loaded", major, minor, patch);
@@ -256,6 +232,16 @@ struct xgb_state {
 	int iteration_end;        /* sklearn: best_iteration + 1, else 0 (all trees) */
 	char missing[32];         /* the value the model treats as missing, as JSON ("NaN") */
 	json_t *classes;          /* a saved label encoder's classes_, or NULL */
+	/* Idle proxy DMatrices for inplace prediction, one taken per
+	 * prediction in flight. Without one, libxgboost builds a proxy per
+	 * call, whose context reads the cgroup CPU quota files (two
+	 * open/read/close): a third of a one-row prediction. A pool, not one
+	 * per thread: freeing a thread's proxy as the thread ends would make
+	 * libxgboost register thread_local destructors after the thread's
+	 * have run (glibc leaks them). */
+	pthread_mutex_t lock;
+	xgb_dmatrix *idle;
+	size_t n_idle, cap_idle;
 };
 
 /* ---- Python's float repr ------------------------------------------- */
@@ -382,6 +368,10 @@ static void xgboost_unload(void *state)
 	struct xgb_state *s = state;
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->n_idle; i++)
+		xgb.XGDMatrixFree(s->idle[i]);
+	free(s->idle);
+	pthread_mutex_destroy(&s->lock);
 	if (s->booster)
 		xgb.XGBoosterFree(s->booster);
 	for (size_t i = 0; i < s->n_names; i++)
@@ -523,7 +513,7 @@ static int read_features(struct xgb_state *s, struct mlf_err *err)
 	return 0;
 }
 
-static int predict_matrix(const struct xgb_state *s, const double *m, size_t rows, size_t cols, bool margin,
+static int predict_matrix(struct xgb_state *s, const double *m, size_t rows, size_t cols, bool margin,
 			  int it_begin, int it_end, const xgb_ulong **shape, xgb_ulong *dim, const float **res,
 			  struct mlf_err *err);
 
@@ -541,6 +531,7 @@ static int xgboost_load(const struct model_dir *md, const struct flavor_options 
 	if (!s)
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "out of memory");
 	memcpy(s->missing, "NaN", 4);
+	pthread_mutex_init(&s->lock, NULL);
 	s->kind = xgb_class_of(mlmodel_flavor_string(&md->ml, "xgboost", "model_class"))->kind;
 	char msg[512];
 	if (xgb.XGBoosterCreate(NULL, 0, &s->booster) != 0) {
@@ -584,7 +575,42 @@ fail:
 
 /* ---- predict -------------------------------------------------------- */
 
-static int predict_matrix(const struct xgb_state *s, const double *m, size_t rows, size_t cols, bool margin,
+/* An idle proxy, or a new one; NULL when libxgboost cannot make one (it
+ * then makes its own for the call). */
+static xgb_dmatrix proxy_take(struct xgb_state *s)
+{
+	xgb_dmatrix proxy = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (s->n_idle)
+		proxy = s->idle[--s->n_idle];
+	pthread_mutex_unlock(&s->lock);
+	if (!proxy && xgb.XGProxyDMatrixCreate(&proxy) != 0)
+		proxy = NULL;
+	return proxy;
+}
+
+static void proxy_give_back(struct xgb_state *s, xgb_dmatrix proxy)
+{
+	if (!proxy)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->n_idle == s->cap_idle) {
+		size_t cap = s->cap_idle ? s->cap_idle * 2 : 8;
+		xgb_dmatrix *grown = realloc(s->idle, cap * sizeof(*grown));
+		if (grown) {
+			s->idle = grown;
+			s->cap_idle = cap;
+		}
+	}
+	bool kept = s->n_idle < s->cap_idle;
+	if (kept)
+		s->idle[s->n_idle++] = proxy;
+	pthread_mutex_unlock(&s->lock);
+	if (!kept)
+		xgb.XGDMatrixFree(proxy);
+}
+
+static int predict_matrix(struct xgb_state *s, const double *m, size_t rows, size_t cols, bool margin,
 			  int it_begin, int it_end, const xgb_ulong **shape, xgb_ulong *dim, const float **res,
 			  struct mlf_err *err)
 {
@@ -599,7 +625,15 @@ static int predict_matrix(const struct xgb_state *s, const double *m, size_t row
 		 margin ? 1 : 0, it_begin, it_end, s->missing);
 	int rc;
 	if (!s->gblinear) {
-		rc = xgb.XGBoosterPredictFromDense(s->booster, values, config, thread_proxy(), shape, dim, res);
+		/* the proxy only carries the input: the result is this
+		 * thread's, so the proxy goes back at once */
+		xgb_dmatrix proxy = proxy_take(s);
+		rc = xgb.XGBoosterPredictFromDense(s->booster, values, config, proxy, shape, dim, res);
+		if (rc != 0)
+			xgb_last_error(msg, sizeof(msg));
+		proxy_give_back(s, proxy);
+		if (rc != 0)
+			return mlf_errorf(err, MLF_BAD_REQUEST, "xgboost refused the input: %s", msg);
 	} else {
 		char dconf[96];
 		snprintf(dconf, sizeof(dconf), "{\"missing\": %s, \"nthread\": 1}", s->missing);
@@ -836,7 +870,7 @@ static int pad_columns(double **m, size_t rows, size_t *cols, size_t want, struc
 
 static int xgboost_predict(void *state, const struct scoring_input *in, struct buf *out, struct mlf_err *err)
 {
-	const struct xgb_state *s = state;
+	struct xgb_state *s = state;
 	struct predict_params p;
 	if (read_params(s, in->params, &p, err) < 0)
 		return -1;

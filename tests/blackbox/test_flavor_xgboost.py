@@ -9,7 +9,8 @@ hundred rows, well under a second in all) and saved as MLflow's
 save_model saves them: the native file model.<format> and an MLmodel with
 the xgboost and python_function flavors. For every model class the flavor
 runs (Booster with binary:logistic and multi:softprob, XGBClassifier
-binary and multiclass, XGBRegressor, one stopped early, XGBRFRegressor)
+binary and multiclass, XGBRegressor, one stopped early, one gblinear,
+XGBRFRegressor)
 and every format
 MLflow writes (xgb, json, ubj), the predictions on the same rows,
 including missing values, must be the very text Python's json writes for
@@ -138,6 +139,7 @@ def make_models(root):
     early = xgb.XGBRegressor(n_estimators=40, max_depth=4, eta=0.8, early_stopping_rounds=2, n_jobs=1)
     early.fit(df, score, eval_set=[(pd.DataFrame(xv, columns=COLUMNS), sv)], verbose=False)
     assert early.best_iteration + 1 < early.get_booster().num_boosted_rounds()
+    linear = xgb.XGBRegressor(booster="gblinear", n_estimators=5, n_jobs=1).fit(df, score)
     return [
         ("booster_binary", "xgboost.core.Booster", booster_bin),
         ("booster_softprob", "xgboost.core.Booster", booster_multi),
@@ -146,6 +148,7 @@ def make_models(root):
         ("regressor", "xgboost.sklearn.XGBRegressor", reg),
         ("rf_regressor", "xgboost.sklearn.XGBRFRegressor", rf),
         ("early_stopped", "xgboost.sklearn.XGBRegressor", early),
+        ("linear", "xgboost.sklearn.XGBRegressor", linear),
     ]
 
 
