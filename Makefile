@@ -152,8 +152,14 @@ $(BUILD)/examples/%: examples/%.c include/mlflowc.h $(BUILD)/libmlflowc.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIB_LIBS)
+# examples/c_model.c is a model for the c_function flavor: a shared object
+# with the ABI of include/mlflowc_model.h; log_c_model logs and registers one.
+$(BUILD)/examples/c_model.so: examples/c_model.c include/mlflowc_model.h
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) -std=c11 -O2 $(WARN) -shared -fPIC -Iinclude -o $@ $< -lm
 .PHONY: examples
-examples: $(BUILD)/examples/train
+examples: $(BUILD)/examples/train $(BUILD)/examples/log_c_model $(BUILD)/examples/c_model.so
 
 # libFuzzer targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
 #   make fuzz               builds them (clang, ASan+UBSan) into build/fuzz and runs
