@@ -77,7 +77,9 @@
 /* names another libxgboost to load (a path, or a soname), e.g. the one a
  * Python wheel ships */
 #define XGB_LIBRARY_ENV "MLFLOWC_LIBXGBOOST"
-#define XGB_MISSING_HINT "the xgboost flavor needs libxgboost (Debian: apt-get install libxgboost0)"
+#define XGB_MISSING_HINT \
+	"the xgboost flavor needs libxgboost (Debian: apt-get install libxgboost0), or serve the model with --flavor " \
+	"python_function"
 #define XGB_MAX_CLASSES 1000000 /* output columns we accept from a model */
 
 /* libxgboost's C API types (xgboost/c_api.h) */

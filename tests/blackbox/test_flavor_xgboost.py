@@ -316,7 +316,8 @@ def test_without_libxgboost_the_error_says_what_to_install(tool, models):
     rc, lines = run(tool, directory, [frame_request(rows(1))], env=env)
     assert rc == 2
     assert lines[1].startswith("LOAD-ERROR INTERNAL_ERROR the xgboost flavor needs libxgboost "
-                               "(Debian: apt-get install libxgboost0)"), lines
+                               "(Debian: apt-get install libxgboost0), or serve the model with --flavor "
+                               "python_function; cannot load /nonexistent/libxgboost.so.0"), lines
 
 
 def test_a_booster_without_names_takes_fewer_columns(tool, models):
