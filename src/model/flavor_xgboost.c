@@ -52,8 +52,11 @@
  * configured once at load (one prediction), so requests never race on
  * that. Each prediction in flight borrows a proxy DMatrix (which carries
  * its input) from the model's small pool. gblinear, which has no inplace
- * prediction, goes through a DMatrix built per request (its prediction
- * cache is thread-local too).
+ * prediction, goes through a DMatrix built per request; Learner::Predict
+ * keeps its results in a cache of the learner's, shared by all threads
+ * and unlocked (the Python docs claim thread safety for gbtree and dart
+ * only), so those predictions take turns (the result is still this
+ * thread's: the C API copies it into the thread-local entry).
  * nthread is 1: a request's rows are predicted on its own HTTP thread,
  * and a busy server does not start an OpenMP team per request (one row
  * never benefits; see bench/xgb_bench.c).
@@ -242,6 +245,7 @@ struct xgb_state {
 	 * libxgboost register thread_local destructors after the thread's
 	 * have run (glibc leaks them). */
 	pthread_mutex_t lock;
+	pthread_mutex_t dmatrix_lock; /* gblinear: one DMatrix prediction at a time */
 	xgb_dmatrix *idle;
 	size_t n_idle, cap_idle;
 };
@@ -374,6 +378,7 @@ static void xgboost_unload(void *state)
 		xgb.XGDMatrixFree(s->idle[i]);
 	free(s->idle);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->dmatrix_lock);
 	if (s->booster)
 		xgb.XGBoosterFree(s->booster);
 	for (size_t i = 0; i < s->n_names; i++)
@@ -534,6 +539,7 @@ static int xgboost_load(const struct model_dir *md, const struct flavor_options 
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "out of memory");
 	memcpy(s->missing, "NaN", 4);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->dmatrix_lock, NULL);
 	s->kind = xgb_class_of(mlmodel_flavor_string(&md->ml, "xgboost", "model_class"))->kind;
 	char msg[512];
 	if (xgb.XGBoosterCreate(NULL, 0, &s->booster) != 0) {
@@ -641,8 +647,12 @@ static int predict_matrix(struct xgb_state *s, const double *m, size_t rows, siz
 		snprintf(dconf, sizeof(dconf), "{\"missing\": %s, \"nthread\": 1}", s->missing);
 		xgb_dmatrix d = NULL;
 		rc = xgb.XGDMatrixCreateFromDense(values, dconf, &d);
-		if (rc == 0)
+		if (rc == 0) {
+			/* the learner's DMatrix prediction cache is shared */
+			pthread_mutex_lock(&s->dmatrix_lock);
 			rc = xgb.XGBoosterPredictFromDMatrix(s->booster, d, config, shape, dim, res);
+			pthread_mutex_unlock(&s->dmatrix_lock);
+		}
 		if (d) {
 			/* keep this thread's error text across the free */
 			if (rc != 0)
