@@ -138,6 +138,14 @@ $(BUILD)/bench/client_bench: bench/client_bench.c $(BUILD)/libmlflowc-server.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcurl
 bench: $(BUILD)/bench/client_bench
 
+# The native xgboost flavor's benchmark: build/bench/xgb_bench MODEL_DIR
+# (predictions/s through flavor_xgboost.predict, no HTTP; see its header).
+$(BUILD)/bench/xgb_bench: bench/xgb_bench.c $(BUILD)/libmlflowc-server.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS)
+bench: $(BUILD)/bench/xgb_bench
+
+
 # The client library's example program: `make examples` builds
 # build/examples/train (see examples/train.c and the README's client section).
 $(BUILD)/examples/%: examples/%.c include/mlflowc.h $(BUILD)/libmlflowc.a

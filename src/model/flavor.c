@@ -6,9 +6,11 @@
  */
 #include "flavor.h"
 
+extern const struct flavor_ops flavor_xgboost;
 extern const struct flavor_ops flavor_cfunc;
 
 static const struct flavor_ops *const flavors[] = {
+	&flavor_xgboost,
 	&flavor_cfunc,
 };
 

@@ -316,8 +316,8 @@ test('version page: description, tags, signature, source run link', async () => 
   await page.locator('#version-signature').getByText('amount').waitFor();
   const inputs = await page.locator('#version-signature table').first().locator('tbody tr').evaluateAll(
     (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
-  assert.deepEqual(inputs, [['amount', 'double', ''], ['country', 'string', 'optional']]);
-  assert.deepEqual(await page.locator('#version-signature table').nth(1).locator('tbody td').allTextContents(), ['—', 'long', '']);
+  assert.deepEqual(inputs, [['amount', 'double', '', 'required'], ['country', 'string', '', 'optional']]);
+  assert.deepEqual(await page.locator('#version-signature table').nth(1).locator('tbody td').allTextContents(), ['—', 'long', '', 'required']);
 
   await page.click('#version-description button.edit');
   await page.fill('#version-description textarea', 'Candidate for next week.');
@@ -342,7 +342,7 @@ test('deep links, odd names and a missing model', async () => {
   await page.goto(url(`models/${enc(SPACED)}/versions/1`));
   await page.locator('#version-overview').waitFor();
   assert.match(await page.locator('#crumbs').textContent(), /Models›churn model›Version 1/);
-  await page.locator('#version-signature').getByText("The source is not in a run's artifacts.").waitFor();
+  await page.locator('#version-signature').getByText("The model's files are at s3://bucket/churn, which this server does not read.").waitFor();
   await page.locator('#crumbs a', { hasText: SPACED }).click();
   await page.locator('#model-versions tr[data-version="1"]').waitFor();
   assert.equal(new URL(page.url()).pathname, `/models/${enc(SPACED)}`);

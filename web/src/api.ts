@@ -99,6 +99,9 @@ export const api = {
   restoreRun: (id: string) => call<object>('POST', 'runs/restore', { run_id: id }),
   setRunTag: (id: string, key: string, value: string) =>
     call<object>('POST', 'runs/set-tag', { run_id: id, key, value }),
+  /** A folder of the artifact proxy's store (a mlflow-artifacts: URI's path); entries are named by their path. */
+  listProxyArtifacts: (path: string, signal?: AbortSignal) =>
+    call<{ files?: FileInfo[] }>('GET', 'ajax-api/2.0/mlflow-artifacts/artifacts', { path: path || undefined }, signal),
 };
 
 /** URL of an artifact's bytes (MLflow's UI download route). */
@@ -152,6 +155,9 @@ export const registry = {
   searchVersions: (filter: string, maxResults: number, pageToken?: string, signal?: AbortSignal) =>
     call<{ model_versions?: ModelVersion[]; next_page_token?: string }>('GET', 'model-versions/search',
       { filter, max_results: maxResults, page_token: pageToken }, signal),
+  /** Where a version's files are: its storage location (a models:/ source resolved at creation) or its source. */
+  downloadUri: (name: string, version: string, signal?: AbortSignal) =>
+    call<{ artifact_uri: string }>('GET', 'model-versions/get-download-uri', { name, version }, signal),
   getVersion: (name: string, version: string, signal?: AbortSignal) =>
     call<{ model_version: ModelVersion }>('GET', 'model-versions/get', { name, version }, signal),
   updateVersion: (name: string, version: string, description: string) =>

@@ -45,9 +45,15 @@ export function kindOf(path: string): Kind {
 }
 
 // ---- fetching at most `limit` bytes ----
-interface Head { text: string; total: number | null; cut: boolean; binary: boolean }
+/** The first bytes of a file as text: `total` is its size when known, `cut` says bytes were left out. */
+export interface Head { text: string; total: number | null; cut: boolean; binary: boolean }
 
-async function fetchHead(url: string, size: number | null, limit: number, signal: AbortSignal): Promise<Head> {
+/**
+ * Fetches at most `limit` bytes of `url` (a Range request, and the stream
+ * cut there if the server ignores Range); `size` is the file's size when a
+ * listing told it. Throws on an HTTP error. The caller owns the result.
+ */
+export async function fetchHead(url: string, size: number | null, limit: number, signal: AbortSignal): Promise<Head> {
   const headers: Record<string, string> = {};
   if (size === null || size > limit) headers.Range = `bytes=0-${limit - 1}`;
   const res = await fetch(url, { signal, headers });

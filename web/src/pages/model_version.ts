@@ -1,145 +1,35 @@
-// model_version.ts - one model version (models/<name>/versions/<v>): its
-// overview with the source run, a stage transition control (with
-// archive_existing_versions for Staging and Production, and a comment that
-// goes into the history), the description and tags, this version's history,
-// the signature from the MLmodel file next to its source when the run's
-// artifacts hold one, the input example that MLmodel names
-// (saved_input_example_info, read through /model-versions/get-artifact), and
+// model_version.ts - one model version (models/<name>/versions/<v>), the
+// page that wires its sections: its overview with the source run, a stage
+// transition control (with archive_existing_versions for Staging and
+// Production, and a comment that goes into the history), the description and
+// tags, the signature and input example read from the version's own files
+// (model_files.ts, drawn by model_signature.ts), how to serve it: the exact
+// commands with copy buttons (model_serving.ts), this version's history, and
 // a delete button that asks again.
 
-import { api, artifactUrl, ModelVersion, registry, versionArtifactUrl } from '../api';
+import { ModelVersion, registry } from '../api';
 import { link, navigate, Page } from '../router';
 import { errorBox, fmtTime, h, isAbort, setCrumbs } from '../util';
+import { loadModelFiles } from './model_files';
 import {
   aliasChip, confirmButton, descriptionEditor, historyTable, modelHref, section, stageBadge, STAGES, tagsEditor,
 } from './model_parts';
+import { servingView } from './model_serving';
+import { inputExampleView, signatureView } from './model_signature';
 
-/** Where the version's MLmodel lies: its run and the artifact path of the
- * model folder, from a runs:/ source or one inside the run's artifacts. */
-export function mlmodelLocation(v: ModelVersion): { runId: string; path: string } | null {
-  const src = v.source || '';
-  const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(src);
-  if (runs) return { runId: runs[1], path: runs[2].replace(/\/+$/, '') };
-  if (!v.run_id) return null;
-  const marker = `/${v.run_id}/artifacts`;
-  const at = src.indexOf(marker);
-  if (at < 0) return null;
-  const rest = src.slice(at + marker.length);
-  if (rest && !rest.startsWith('/')) return null;
-  return { runId: v.run_id, path: rest.replace(/^\/+|\/+$/g, '') };
-}
-
-/** The `signature:` block of an MLmodel file: its inputs and outputs as
- * parsed JSON when they are, else the raw text of the block. */
-export function parseSignature(mlmodel: string): { inputs?: unknown; outputs?: unknown; raw: string } | null {
-  const lines = mlmodel.split(/\r?\n/);
-  const at = lines.findIndex((l) => /^signature:\s*$/.test(l));
-  if (at < 0) return null;
-  const block: string[] = [];
-  for (let i = at + 1; i < lines.length && (/^\s/.test(lines[i]) || lines[i] === ''); i++) block.push(lines[i]);
-  const raw = block.join('\n');
-  // YAML folds a long quoted scalar over indented lines: join them with a space
-  const flat = raw.replace(/\n\s+/g, ' ');
-  const field = (k: string): unknown => {
-    const m = new RegExp(`(?:^|\\s)${k}:\\s*'((?:[^']|'')*)'`).exec(flat);
-    if (!m) return undefined;
-    try {
-      return JSON.parse(m[1].replace(/''/g, "'"));
-    } catch {
-      return undefined;
-    }
-  };
-  return { inputs: field('inputs'), outputs: field('outputs'), raw };
-}
-
-function specTable(title: string, spec: unknown): HTMLElement | null {
-  if (!Array.isArray(spec)) return null;
-  const rows = spec.map((c: Record<string, unknown>) => {
-    const t = c['tensor-spec'] as Record<string, unknown> | undefined;
-    const type = t ? `tensor ${String(t.dtype ?? '')} ${JSON.stringify(t.shape ?? '')}` : String(c.type ?? '');
-    return h('tr', {}, h('td', {}, c.name === undefined ? '—' : String(c.name)), h('td', { class: 'mono' }, type),
-      h('td', {}, c.required === false ? 'optional' : ''));
+/** Reads the version's model files, then fills the signature, input example and serving sections. */
+function showModelFiles(v: ModelVersion, signatureSlot: HTMLElement, exampleSlot: HTMLElement, servingSlot: HTMLElement,
+  signal: AbortSignal): void {
+  loadModelFiles(v, signal).then((files) => {
+    signatureSlot.replaceChildren(...signatureView(files));
+    exampleSlot.replaceChildren(...inputExampleView(files));
+    servingSlot.replaceChildren(...servingView(v.name, v.version, files));
+  }, (e) => {
+    if (isAbort(e)) return;
+    signatureSlot.replaceChildren(errorBox(e));
+    exampleSlot.replaceChildren();
+    servingSlot.replaceChildren(...servingView(v.name, v.version, null));
   });
-  return h('div', {}, h('h3', {}, title), h('table', { class: 'grid' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Type'), h('th', {}, ''))), h('tbody', {}, ...rows)));
-}
-
-/** Shows the signature of the version's MLmodel in `slot`; returns the MLmodel's text, or null when there is none. */
-async function loadSignature(v: ModelVersion, slot: HTMLElement, signal: AbortSignal): Promise<string | null> {
-  const where = mlmodelLocation(v);
-  if (!where) {
-    slot.replaceChildren(h('div', { class: 'muted' }, 'The source is not in a run\'s artifacts.'));
-    return null;
-  }
-  const file = where.path ? `${where.path}/MLmodel` : 'MLmodel';
-  const listing = await api.listArtifacts(where.runId, where.path, signal);
-  if (!(listing.files || []).some((f) => f.path === file && !f.is_dir)) {
-    slot.replaceChildren(h('div', { class: 'muted' }, 'No MLmodel file next to the source.'));
-    return null;
-  }
-  const res = await fetch(artifactUrl(where.runId, file), { signal });
-  if (!res.ok) throw new Error(`MLmodel: HTTP ${res.status}`);
-  const text = await res.text();
-  const sig = parseSignature(text);
-  if (!sig) {
-    slot.replaceChildren(h('div', { class: 'muted' }, 'The MLmodel file has no signature.'));
-    return text;
-  }
-  const tables = [specTable('Inputs', sig.inputs), specTable('Outputs', sig.outputs)].filter((x): x is HTMLElement => !!x);
-  slot.replaceChildren(...(tables.length ? tables : [h('pre', {}, sig.raw)]));
-  return text;
-}
-
-/** The file that MLmodel's `saved_input_example_info` names (its artifact_path), or null. */
-export function inputExamplePath(mlmodel: string): string | null {
-  const lines = mlmodel.split(/\r?\n/);
-  const at = lines.findIndex((l) => /^saved_input_example_info:\s*$/.test(l));
-  if (at < 0) return null;
-  for (let i = at + 1; i < lines.length && /^\s/.test(lines[i]); i++) {
-    const m = /^\s+artifact_path:\s*(.+?)\s*$/.exec(lines[i]);
-    if (m) return m[1].replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return null;
-}
-
-const EXAMPLE_ROWS = 50;
-const EXAMPLE_CHARS = 20000;
-
-/** An input example as MLflow saves it: a table for the split orient ({columns, data}), else the JSON. */
-function exampleView(x: unknown, raw: string): HTMLElement {
-  let v = x as Record<string, unknown> | null;
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    if (v.dataframe_split && typeof v.dataframe_split === 'object') v = v.dataframe_split as Record<string, unknown>;
-    else if (v.inputs && typeof v.inputs === 'object' && !Array.isArray(v.inputs)) v = v.inputs as Record<string, unknown>;
-  }
-  if (v && Array.isArray(v.columns) && Array.isArray(v.data)) {
-    const rows = (v.data as unknown[]).slice(0, EXAMPLE_ROWS);
-    const cell = (c: unknown) => h('td', { class: typeof c === 'number' ? 'num' : '' }, typeof c === 'string' ? c : JSON.stringify(c));
-    return h('div', { class: 'csv-wrap' }, h('table', { class: 'grid csv', id: 'input-example-table' },
-      h('thead', {}, h('tr', {}, ...(v.columns as unknown[]).map((c) => h('th', {}, String(c))))),
-      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...(Array.isArray(r) ? r : [r]).map(cell))))),
-    (v.data as unknown[]).length > EXAMPLE_ROWS ? h('p', { class: 'muted' }, `First ${EXAMPLE_ROWS} of ${(v.data as unknown[]).length} rows.`) : '');
-  }
-  const text = x === undefined ? raw : JSON.stringify(x, null, 2);
-  return h('pre', { class: 'mono', id: 'input-example-json' }, text.length > EXAMPLE_CHARS ? `${text.slice(0, EXAMPLE_CHARS)}\n…` : text);
-}
-
-async function loadInputExample(v: ModelVersion, mlmodel: string | null, slot: HTMLElement, signal: AbortSignal): Promise<void> {
-  const file = mlmodel ? inputExamplePath(mlmodel) : null;
-  if (!file) {
-    slot.replaceChildren(h('div', { class: 'muted' }, mlmodel ? 'The model was logged without an input example.' : 'No MLmodel file next to the source.'));
-    return;
-  }
-  const res = await fetch(versionArtifactUrl(v.name, v.version, file), { signal });
-  if (!res.ok) throw new Error(`${file}: HTTP ${res.status}`);
-  const raw = await res.text();
-  let x: unknown;
-  try {
-    x = JSON.parse(raw);
-  } catch {
-    x = undefined;
-  }
-  slot.replaceChildren(h('div', { class: 'muted' }, file), exampleView(x, raw));
 }
 
 /** Stage select, the archive checkbox (only for Staging/Production, as the
@@ -197,6 +87,7 @@ export function modelVersionPage(root: HTMLElement, match: RegExpExecArray): Pag
   const historySlot = h('div');
   const signatureSlot = h('div', { id: 'version-signature' }, h('div', { class: 'muted' }, 'Loading…'));
   const exampleSlot = h('div', { id: 'version-input-example' }, h('div', { class: 'muted' }, 'Loading…'));
+  const servingSlot = h('div', { id: 'version-serving' }, h('div', { class: 'muted' }, 'Loading…'));
   const fail = (e: unknown) => {
     if (!isAbort(e)) status.replaceChildren(errorBox(e));
   };
@@ -232,13 +123,9 @@ export function modelVersionPage(root: HTMLElement, match: RegExpExecArray): Pag
             (k, val) => registry.setVersionTag(name, version, k, val), (k) => registry.deleteVersionTag(name, version, k))),
           section('version-signature-section', 'Signature', signatureSlot),
           section('version-input-example-section', 'Input example', exampleSlot))),
+        section('version-serving-section', 'Serve this version', servingSlot),
         section('version-history-section', 'Stage transitions and alias moves', historySlot));
-      loadSignature(v, signatureSlot, ctl.signal).then((text) => loadInputExample(v, text, exampleSlot, ctl.signal)
-        .catch((e) => { if (!isAbort(e)) exampleSlot.replaceChildren(errorBox(e)); }), (e) => {
-        if (isAbort(e)) return;
-        signatureSlot.replaceChildren(errorBox(e));
-        exampleSlot.replaceChildren();
-      });
+      showModelFiles(v, signatureSlot, exampleSlot, servingSlot, ctl.signal);
     }
     status.textContent = '';
   };

@@ -2,8 +2,9 @@
 // overview, parameters and tags: run_summary.ts), the description
 // (run_notes.ts), the metrics with their latest values and a uPlot chart of
 // the chosen ones (run_metrics.ts), the artifact tree with previews and
-// download links (run_artifacts.ts), and from run_parts.ts the parent and
-// child runs and the dataset inputs. While the run is RUNNING the page
+// download links (run_artifacts.ts), the logged models with "Register
+// model" (run_models.ts), and from run_parts.ts the parent and child runs
+// and the dataset inputs. While the run is RUNNING the page
 // re-reads it every few seconds (run_live.ts; not while the tab is hidden)
 // and hands each read to the sections, which update in place.
 
@@ -13,6 +14,7 @@ import { errorBox, h, isAbort, setCrumbs } from '../util';
 import { runArtifactBrowser } from './run_artifacts';
 import { runLive } from './run_live';
 import { runMetrics } from './run_metrics';
+import { runModels } from './run_models';
 import { NOTE_TAG, runNotesEditor } from './run_notes';
 import { datasetsSection, nestedRunsSection } from './run_parts';
 import { runSummary } from './run_summary';
@@ -52,7 +54,8 @@ export function runPage(root: HTMLElement, m: RegExpExecArray, query: URLSearchP
 function build(run: Run, expName: string, query: URLSearchParams, signal: AbortSignal, disposers: (() => void)[]): RunView {
   const runId = run.info.run_id;
 
-  const summary = runSummary(run, expName, signal);
+  const models = runModels(run, signal);
+  const summary = runSummary(run, expName, models.action);
 
   // ---- notes ----
   const notes = runNotesEditor(runId, run.data.tags?.find((t) => t.key === NOTE_TAG)?.value || '');
@@ -75,7 +78,8 @@ function build(run: Run, expName: string, query: URLSearchParams, signal: AbortS
       nestedRunsSection(run, signal),
       notes.node,
       h('div', { class: 'cols' },
-        h('div', {}, h('h2', {}, 'Overview'), summary.overview, summary.params, datasetsSection(run), summary.tags),
+        h('div', {}, h('h2', {}, 'Overview'), summary.overview, summary.params, datasetsSection(run), models.section,
+          summary.tags),
         h('div', {}, metricsView.head, metricsView.chartArea, metricsView.filter, metricsView.table)),
       h('h2', {}, 'Artifacts'), artifacts.node,
     ],

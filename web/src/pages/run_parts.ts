@@ -1,18 +1,15 @@
 // run_parts.ts - sections of the run page (run.ts) that stand on their own:
 // the run's dataset inputs (name, digest, context, source, schema, profile),
-// its place among nested runs (the parent it was started under, the child
-// runs started under it, by the tag mlflow.parentRunId), and "Register
-// model" for a model directory (one holding an MLmodel file) in its
-// artifacts, into an existing or a new registered model.
+// and its place among nested runs (the parent it was started under, the
+// child runs started under it, by the tag mlflow.parentRunId).
 
-import { api, DatasetInput, registry, Run } from '../api';
+import { api, DatasetInput, Run } from '../api';
 import { link } from '../router';
 import { errorBox, fmtTime, h, isAbort } from '../util';
 
 export const PARENT_TAG = 'mlflow.parentRunId';
 const CONTEXT_TAG = 'mlflow.data.context';
 const CHILDREN_SHOWN = 100;
-const MODEL_SCAN_DIRS = 25; // top-level folders looked into for an MLmodel file
 
 /** Parses a JSON string field of a dataset; undefined when it is empty or not JSON. */
 function json(s: string | undefined): unknown {
@@ -113,94 +110,4 @@ export function nestedRunsSection(run: Run, signal: AbortSignal): HTMLElement {
       if (!isAbort(e)) list.replaceChildren(errorBox(e));
     });
   return box;
-}
-
-/**
- * The model directories of a run: folders (the root, each top-level folder,
- * and the paths in the tag mlflow.log-model.history) that hold an MLmodel file.
- */
-export async function findModelDirs(run: Run, signal: AbortSignal): Promise<string[]> {
-  const id = run.info.run_id;
-  const hasMLmodel = async (dir: string) => {
-    const r = await api.listArtifacts(id, dir, signal).catch((e) => { if (isAbort(e)) throw e; return { files: [] }; });
-    return (r.files || []).some((f) => !f.is_dir && f.path === (dir ? `${dir}/MLmodel` : 'MLmodel'));
-  };
-  const candidates = new Set<string>();
-  const hist = run.data.tags?.find((t) => t.key === 'mlflow.log-model.history')?.value;
-  const parsed = json(hist);
-  if (Array.isArray(parsed)) parsed.forEach((m) => { if (typeof m?.artifact_path === 'string') candidates.add(m.artifact_path); });
-  const root = await api.listArtifacts(id, '', signal).catch((e) => { if (isAbort(e)) throw e; return { files: [] }; });
-  const files = root.files || [];
-  if (files.some((f) => !f.is_dir && f.path === 'MLmodel')) candidates.add('');
-  files.filter((f) => f.is_dir).slice(0, MODEL_SCAN_DIRS).forEach((f) => candidates.add(f.path));
-  const found: string[] = [];
-  await Promise.all([...candidates].map(async (dir) => {
-    if (dir === '' ? files.some((f) => f.path === 'MLmodel') : await hasMLmodel(dir)) found.push(dir);
-  }));
-  return found.sort();
-}
-
-const NEW_MODEL = '\u0000new'; // the select's "create a new model" choice (no model name holds a NUL)
-
-/**
- * "Register model": a button that opens a dialog to register one of the
- * run's model directories (`dirs`) as a new version of an existing
- * registered model or of a new one. `done` gets the new version.
- */
-export function registerButton(run: Run, dirs: string[], done: (name: string, version: string) => void): HTMLElement {
-  const btn = h('button', { type: 'button', id: 'register-model', class: 'primary' }, 'Register model');
-  btn.addEventListener('click', () => openRegisterDialog(run, dirs, done));
-  return btn;
-}
-
-function openRegisterDialog(run: Run, dirs: string[], done: (name: string, version: string) => void): void {
-  const dirSelect = h('select', { id: 'register-path', 'aria-label': 'Model directory' },
-    ...dirs.map((d) => h('option', { value: d }, d || '(artifact root)')));
-  const modelSelect = h('select', { id: 'register-target', 'aria-label': 'Registered model' },
-    h('option', { value: NEW_MODEL }, '+ Create new model'));
-  const newName = h('input', { type: 'text', id: 'register-name', placeholder: 'New model name', 'aria-label': 'New model name',
-    value: dirs[0] ? dirs[0].split('/').pop() : '' });
-  const ok = h('button', { type: 'submit', class: 'primary' }, 'Register');
-  const cancel = h('button', { type: 'button' }, 'Cancel');
-  const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
-  const form = h('form', { class: 'register-form', method: 'dialog' },
-    h('h2', {}, 'Register model'),
-    h('label', {}, 'Model ', dirSelect), h('label', {}, 'Into ', modelSelect), newName, status,
-    h('div', { class: 'confirm-buttons' }, cancel, ok));
-  const dlg = h('dialog', { class: 'confirm-dialog', id: 'register-dialog', 'aria-label': 'Register model' }, form);
-  const sync = () => { newName.hidden = modelSelect.value !== NEW_MODEL; };
-  modelSelect.addEventListener('change', sync);
-  registry.searchModels(undefined, 'name ASC', 1000).then((r) => {
-    const names = (r.registered_models || []).map((m) => m.name);
-    modelSelect.append(...names.map((n) => h('option', { value: n }, n)));
-  }).catch((e) => status.replaceChildren(errorBox(e)));
-  cancel.addEventListener('click', () => dlg.close());
-  dlg.addEventListener('close', () => dlg.remove());
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const creating = modelSelect.value === NEW_MODEL;
-    const name = creating ? newName.value.trim() : modelSelect.value;
-    if (!name) {
-      status.replaceChildren(errorBox('Give the new model a name.'));
-      newName.focus();
-      return;
-    }
-    ok.disabled = true;
-    status.replaceChildren();
-    try {
-      if (creating) await registry.createModel(name);
-      const dir = dirSelect.value;
-      const root = (run.info.artifact_uri || `runs:/${run.info.run_id}`).replace(/\/+$/, '');
-      const v = await registry.createVersion(name, dir ? `${root}/${dir}` : root, run.info.run_id);
-      dlg.close();
-      done(name, v.model_version.version);
-    } catch (e) {
-      ok.disabled = false;
-      status.replaceChildren(errorBox(e));
-    }
-  });
-  sync();
-  document.body.append(dlg);
-  dlg.showModal();
-  (dirs.length > 1 ? dirSelect : modelSelect).focus();
 }

@@ -1,6 +1,6 @@
 // run_summary.ts - the run page's summary: the title (name, status badge,
-// "deleted" badge, live marker and, once a model directory is found in the
-// artifacts, "Register model" from run_parts.ts), the overview table (id,
+// "deleted" badge, live marker and the actions the page gives it, such as
+// "Register model" from run_models.ts), the overview table (id,
 // experiment, status, start, duration, user, artifact URI) and the
 // parameter and tag tables (system tags folded). It owns the run info last
 // read; update() takes a refresh and redraws only what changed.
@@ -10,7 +10,6 @@ import { link } from '../router';
 import { fmtDuration, fmtTime, h } from '../util';
 import { byKey } from './run_metrics';
 import { NOTE_TAG } from './run_notes';
-import { findModelDirs, registerButton } from './run_parts';
 
 /** A table of name / value rows with `id`, or the `empty` note when there are none. */
 function kvTable(id: string, rows: [string, Node | string][], empty: string): HTMLElement {
@@ -30,8 +29,8 @@ export interface RunSummary {
   update(r: Run): void;
 }
 
-/** The summary of `run` in experiment `expName`; the caller owns the nodes. */
-export function runSummary(run: Run, expName: string, signal: AbortSignal): RunSummary {
+/** The summary of `run` in experiment `expName`, `actions` at the title's end; the caller owns the nodes. */
+export function runSummary(run: Run, expName: string, actions: Node): RunSummary {
   let info: RunInfo = run.info;
   const runId = info.run_id;
 
@@ -41,15 +40,7 @@ export function runSummary(run: Run, expName: string, signal: AbortSignal): RunS
     title: 'This run is deleted; restore it from the runs table (Deleted view)' }, 'deleted');
   const live = h('span', { class: 'live', id: 'run-live', title: 'This run is RUNNING: the page refreshes itself every 3 s',
     hidden: info.status !== 'RUNNING' }, '● live');
-  const registerSlot = h('span', { class: 'run-title-actions' });
-  const title = h('div', { class: 'run-title' }, h('h1', {}, info.run_name || runId), statusBadge, deletedBadge, live, registerSlot);
-  // "Register model" once a model directory (one with an MLmodel file) is found in the artifacts
-  findModelDirs(run, signal).then((dirs) => {
-    const done = h('span', { id: 'register-done', 'aria-live': 'polite' });
-    if (dirs.length) registerSlot.replaceChildren(done, registerButton(run, dirs, (name, version) => {
-      done.replaceChildren('Registered as ', link(`models/${encodeURIComponent(name)}/versions/${version}`, `${name} version ${version}`));
-    }));
-  }).catch(() => undefined);
+  const title = h('div', { class: 'run-title' }, h('h1', {}, info.run_name || runId), statusBadge, deletedBadge, live, actions);
 
   // ---- overview ----
   const statusCell = h('span', { class: `st-${info.status}` }, info.status || '');
