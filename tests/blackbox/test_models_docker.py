@@ -209,10 +209,20 @@ def test_a_python_model_gets_python_and_its_requirements_in_a_venv(mlflowc_bin, 
     copy_at = steps.index(("COPY", "model /opt/ml/model"))
     venv_at = next(i for i, (op, args) in enumerate(steps) if op == "RUN" and "-m venv" in args)
     assert copy_at < venv_at
+    assert exec_form(steps, "CMD")[-4:] == ["--env-manager", "local", "--python", "/opt/mlflowc-env/bin/python"]
+    # with Debian's python3 alone (which has sklearn here), the image's command serves the model
     local = tmp_path / "local"
     result = generate(mlflowc_bin, "-m", model, "-d", local, "--env-manager", "local")
     assert result.returncode == 0, result.stderr
     assert "venv /opt" not in (local / "Dockerfile").read_text()
+    steps = instructions((local / "Dockerfile").read_text())
+    assert "--python" not in exec_form(steps, "CMD")
+    port, server = serve_like_the_image(local, steps, local / "model", tmp_path / "local.log")
+    payload = {"dataframe_split": {"columns": ["0", "1", "2", "3"], "data": [[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 0.0, 0.0]]}}
+    with server:
+        status, _, body = http_call(port, "POST", "/invocations", json.dumps(payload).encode(), "application/json")
+        assert status == 200, body
+        assert json.loads(body) == predict(mlflowc_bin, model, payload)
 
 
 def test_output_directory_rules(mlflowc_bin, model, tmp_path):
