@@ -464,8 +464,14 @@ static int write_context(const char *dir, const struct dockerfile_spec *spec, co
 /* generate-dockerfile's work, shared with build-docker. */
 static int make_context(const char *cmd, struct deploy_settings *s, int *exit_code)
 {
-	if (!s->output)
-		s->output = "mlflow-dockerfile";
+	static char output[4096];
+	snprintf(output, sizeof(output), "%s", s->output ? s->output : "mlflow-dockerfile");
+	size_t n_out = strlen(output);
+	while (n_out > 1 && output[n_out - 1] == '/') /* "ctx/" is ctx: the temporary one goes beside it */
+		output[--n_out] = '\0';
+	if (!*output || !strcmp(output, "/"))
+		return cli_usage_fail(exit_code, cmd, "-d needs a directory other than /");
+	s->output = output;
 	if (!s->env_manager)
 		s->env_manager = "virtualenv";
 	if (strcmp(s->env_manager, "virtualenv") && strcmp(s->env_manager, "local"))

@@ -239,6 +239,9 @@ def test_output_directory_rules(mlflowc_bin, model, tmp_path):
     (context / "model" / "stale.bin").write_bytes(b"old")
     assert generate(mlflowc_bin, "-d", context).returncode == 0
     assert not (context / "model").exists()
+    # a trailing slash names the same directory
+    assert generate(mlflowc_bin, "-d", f"{context}/").returncode == 0
+    assert sorted(p.name for p in context.iterdir()) == [".mlflowc-context", "Dockerfile", "mlflowc"]
     # the default directory, in the working directory
     assert generate(mlflowc_bin, "-m", model.dir, cwd=tmp_path).returncode == 0
     assert (tmp_path / "mlflow-dockerfile" / "Dockerfile").is_file()
