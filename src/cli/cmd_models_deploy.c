@@ -509,8 +509,8 @@ static int make_context(const char *cmd, struct deploy_settings *s, int *exit_co
 		remove_tree(tmp);
 	if (flavor)
 		model_dir_close(&md);
-	if (rc < 0)
-		return fail_err(cmd, &err, CLI_EXIT_LOCAL, exit_code);
+	if (rc < 0) /* a model that cannot be copied (a link leading out) is refused; a write failure is local */
+		return fail_err(cmd, &err, model_exit_code(&err), exit_code);
 	fprintf(stderr, "mlflowc %s: wrote the build context (%s%s) in %s/\n", cmd,
 		spec.flavor ? "flavor " : "a generic image", spec.flavor ? spec.flavor : "", s->output);
 	return 0;

@@ -302,3 +302,26 @@ def test_a_registered_model_goes_into_the_context(server, mlflowc_bin, tmp_path)
     result = generate(mlflowc_bin, "-m", "models:/fraud/1", "-d", tmp_path / "none", env=env | {
         "MLFLOWC_MODEL_CACHE": str(tmp_path / "empty-cache")})
     assert result.returncode == 3, result.stderr
+
+
+def test_links_inside_the_model_are_followed_and_links_out_refused(mlflowc_bin, tmp_path):
+    model = native_model("c_function", tmp_path / "c", mlflowc_bin)
+    (model.dir / "docs").mkdir()
+    (model.dir / "docs" / "README").write_text("weights are bias, w1, w2\n")
+    (model.dir / "weights-link.txt").symlink_to("weights.txt")
+    (model.dir / "docs-link").symlink_to("docs")
+    context = tmp_path / "image"
+    result = generate(mlflowc_bin, "-m", model.dir, "-d", context)
+    assert result.returncode == 0, result.stderr
+    copied = context / "model"
+    assert not (copied / "weights-link.txt").is_symlink()
+    assert (copied / "weights-link.txt").read_text() == "0.5 2 -1\n"
+    assert (copied / "docs-link" / "README").read_text() == "weights are bias, w1, w2\n"
+    for path in (copied / "docs", copied / "docs" / "README"):
+        assert path.stat().st_mode & 0o444 == 0o444  # readable by the image's user
+    (model.dir / "secret").symlink_to("/etc/hostname")
+    result = generate(mlflowc_bin, "-m", model.dir, "-d", tmp_path / "refused")
+    assert result.returncode == 1
+    assert "secret" in result.stderr and "out of the model" in result.stderr
+    assert not (tmp_path / "refused").exists()
+    assert not list(tmp_path.glob("refused.partial-*"))
