@@ -132,17 +132,22 @@ static const struct cli_option k8s_options[] = {
 
 /* ---- shared steps ---------------------------------------------------------------- */
 
-/* The exit code of a failure found on the way to the model. */
+/* The exit code of a failure found on the way to the model, by error
+ * code; any other code means the model was refused. */
+static const struct {
+	enum mlf_code code;
+	int exit_code;
+} model_exit_codes[] = {
+	{ MLF_TEMPORARILY_UNAVAILABLE, CLI_EXIT_UNREACHABLE },
+	{ MLF_INTERNAL_ERROR, CLI_EXIT_LOCAL },
+};
+
 static int model_exit_code(const struct mlf_err *err)
 {
-	switch (err->code) {
-	case MLF_TEMPORARILY_UNAVAILABLE:
-		return CLI_EXIT_UNREACHABLE;
-	case MLF_INTERNAL_ERROR:
-		return CLI_EXIT_LOCAL;
-	default:
-		return CLI_EXIT_REFUSED;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(model_exit_codes); i++)
+		if (model_exit_codes[i].code == err->code)
+			return model_exit_codes[i].exit_code;
+	return CLI_EXIT_REFUSED;
 }
 
 static int fail_err(const char *cmd, const struct mlf_err *err, int code, int *exit_code)
@@ -184,9 +189,9 @@ static const struct flavor_ops *native_flavor(const struct model_dir *md)
 	return NULL;
 }
 
-/* Where the model's files are, for walking them: opened again from the
- * model's own descriptor, and its real path (symbolic links inside the
- * model may point anywhere beneath it, never out). */
+/* Walking a model's files: from the model's own descriptor, following
+ * symbolic links that stay beneath its real path and refusing those that
+ * lead out. fn gets each directory (fd -1) and regular file (fd open). */
 typedef int (*tree_fn)(void *ctx, const char *rel, int fd, mode_t mode, struct mlf_err *err);
 
 struct tree {
@@ -743,7 +748,7 @@ int models_build_lambda(int argc, char **argv)
 	scoring_app_close(app);
 	model_dir_close(&md);
 	if (rc < 0) {
-		fail_err(cmd, &err, err.code == MLF_INTERNAL_ERROR ? CLI_EXIT_LOCAL : CLI_EXIT_REFUSED, &exit_code);
+		fail_err(cmd, &err, model_exit_code(&err), &exit_code);
 		return exit_code;
 	}
 	fprintf(stderr, "mlflowc %s: wrote %s: %zu files, %d shared libraries, %.1f MB (%.1f MB unzipped)\n", cmd,
