@@ -84,8 +84,13 @@ static bool vaddr_offset(const Elf64_Phdr *ph, size_t n, uint64_t va, uint64_t *
 	return false;
 }
 
-int deploy_elf_needed(const char *path, char **names, size_t max, struct mlf_err *err)
+/* DT_NEEDED names into names[max] (when names is not NULL) and DT_SONAME
+ * into soname[soname_size] (when not NULL; "" without one). */
+static int elf_dynamic(const char *path, char **names, size_t max, char *soname, size_t soname_size,
+		       struct mlf_err *err)
 {
+	if (soname && soname_size)
+		soname[0] = '\0';
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "cannot open '%.300s': %s", path, strerror(errno));
@@ -143,7 +148,9 @@ int deploy_elf_needed(const char *path, char **names, size_t max, struct mlf_err
 	strtab[strsz] = '\0';
 	count = 0;
 	for (size_t i = 0; i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
-		if (dyn[i].d_tag != DT_NEEDED)
+		if (dyn[i].d_tag == DT_SONAME && soname && dyn[i].d_un.d_val < strsz)
+			snprintf(soname, soname_size, "%s", strtab + dyn[i].d_un.d_val);
+		if (dyn[i].d_tag != DT_NEEDED || !names)
 			continue;
 		if (dyn[i].d_un.d_val >= strsz || (size_t)count >= max) {
 			for (int k = 0; k < count; k++)
@@ -161,6 +168,16 @@ out:
 	free(ph);
 	close(fd);
 	return count;
+}
+
+int deploy_elf_needed(const char *path, char **names, size_t max, struct mlf_err *err)
+{
+	return elf_dynamic(path, names, max, NULL, 0, err);
+}
+
+int deploy_elf_soname(const char *path, char *out, size_t size, struct mlf_err *err)
+{
+	return elf_dynamic(path, NULL, 0, out, size, err) < 0 ? -1 : 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -229,7 +246,13 @@ static int loaded_one(struct dl_phdr_info *info, size_t size, void *data)
 		w->overflow = true;
 		return 1;
 	}
+	/* bundled under its soname, the name others look it up by (it may have
+	 * been loaded through another, e.g. the development symlink) */
+	char soname[256];
+	struct mlf_err err;
 	const char *base = strrchr(name, '/') + 1;
+	if (deploy_elf_soname(name, soname, sizeof(soname), &err) == 0 && soname[0] && !strchr(soname, '/'))
+		base = soname;
 	for (size_t i = 0; i < w->n; i++)
 		if (!strcmp(w->out[i].name, base))
 			return 0;

@@ -17,6 +17,10 @@
  * INVALID_PARAMETER_VALUE for a file that is not such an ELF file. */
 int deploy_elf_needed(const char *path, char **names, size_t max, struct mlf_err *err);
 
+/* The DT_SONAME of the ELF file at `path` into out[size] ("" when it has
+ * none). 0, or -1 as deploy_elf_needed. */
+int deploy_elf_soname(const char *path, char *out, size_t size, struct mlf_err *err);
+
 /* The Debian 12 package providing the library named `soname`: a static
  * string; "" for the C library's own objects (in every Debian image);
  * NULL when the table does not know it. */
@@ -32,12 +36,12 @@ int deploy_binary_packages(const char *path, const char **out, size_t max, struc
 /* A shared object loaded into this process. */
 struct deploy_lib {
 	char *path;  /* where it was loaded from; owned */
-	char *name;  /* the name to bundle it under (the loaded name's last part: its soname); owned */
+	char *name;  /* the name to bundle it under: its DT_SONAME, else the loaded name's last part; owned */
 };
 
 /* Every shared object loaded into this process now (dl_iterate_phdr),
  * the dynamic loader included, the vDSO and the main program left out, and
- * objects beneath `skip_dir` (the model's own) left out. Written into
+ * objects beneath `skip_dir` (the model's own) left out, one per name. Written into
  * out[max]; returns how many, or -1 with INTERNAL_ERROR when there are
  * more than max. Release each with deploy_lib_release(). */
 int deploy_loaded_libs(const char *skip_dir, struct deploy_lib *out, size_t max, struct mlf_err *err);

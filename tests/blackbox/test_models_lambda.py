@@ -304,3 +304,25 @@ def test_a_registered_model_goes_into_the_zip(server, mlflowc_bin, tmp_path):
     with zipfile.ZipFile(out) as z:
         for path in model.dir.iterdir():
             assert z.read(f"model/{path.name}") == path.read_bytes()
+
+
+def test_a_library_loaded_through_another_name_is_bundled_under_its_soname(mlflowc_bin, tmp_path):
+    model = native_model("xgboost", tmp_path / "xgb", mlflowc_bin)
+    dev_link = "/usr/lib/x86_64-linux-gnu/libxgboost.so"
+    if not os.path.exists(dev_link):
+        pytest.skip("no libxgboost-dev symlink")
+    out = tmp_path / "z.zip"
+    env = dict(os.environ, MLFLOWC_LIBXGBOOST=dev_link)
+    result = subprocess.run([str(mlflowc_bin), "models", "build-lambda", "-m", str(model.dir), "-o", str(out)],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+    assert "lib/libxgboost.so.0" in names and "lib/libxgboost.so" not in names
+    root = tmp_path / "task"
+    subprocess.run(["unzip", "-q", str(out), "-d", str(root)], check=True, timeout=60)
+    with RuntimeApi([("one", json.dumps(model.payload()).encode())]) as api:
+        result = run_bootstrap(root, api)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    kind, _, body = api.posted("one")
+    assert kind == "response" and len(json.loads(body)["predictions"]) == len(model.rows)

@@ -690,6 +690,10 @@ static void test_libraries(void **state)
 	assert_int_equal(deploy_elf_needed("/etc/hostname", names, DEPLOY_LIBS_MAX, &err), -1);
 	assert_int_equal(deploy_elf_needed("/nonexistent", names, DEPLOY_LIBS_MAX, &err), -1);
 
+	char soname[256];
+	assert_int_equal(deploy_elf_soname("/proc/self/exe", soname, sizeof(soname), &err), 0);
+	assert_string_equal(soname, ""); /* a program has none */
+
 	assert_string_equal(deploy_debian_package("libmicrohttpd.so.12"), "libmicrohttpd12");
 	assert_string_equal(deploy_debian_package("libxgboost.so.0"), "libxgboost0");
 	assert_string_equal(deploy_debian_package("libc.so.6"), "");
@@ -709,6 +713,9 @@ static void test_libraries(void **state)
 	for (int i = 0; i < nl; i++) {
 		assert_true(libs[i].path[0] == '/');
 		libc |= !strcmp(libs[i].name, "libc.so.6");
+		assert_int_equal(deploy_elf_soname(libs[i].path, soname, sizeof(soname), &err), 0);
+		if (soname[0])
+			assert_string_equal(libs[i].name, soname);
 		loader |= !strcmp(libs[i].name, interp);
 		deploy_lib_release(&libs[i]);
 	}
