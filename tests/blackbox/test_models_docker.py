@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 
 import pytest
 
@@ -126,8 +127,9 @@ def test_context_of_a_native_model_is_complete_and_holds_no_python(mlflowc_bin, 
         assert owners & (set(packages) | BASE_IMAGE_PACKAGES), (soname, owners, packages)
 
 
-def serve_like_the_image(context, steps, model_dir, log_path):
-    """The image's ENTRYPOINT + CMD with its ENV, run from the context directory; yields the port."""
+def serve_like_the_image(context, steps, model_dir, log_path, venv=None):
+    """The image's ENTRYPOINT + CMD with its ENV, run from the context directory (its venv, when
+    it has one, at `venv`); returns the port and the running server's context manager."""
     port = free_local_port()
     command = exec_form(steps, "ENTRYPOINT") + exec_form(steps, "CMD")
     mapped = []
@@ -136,6 +138,8 @@ def serve_like_the_image(context, steps, model_dir, log_path):
             word = str(context / "mlflowc")
         elif word == "/opt/ml/model":
             word = str(model_dir)
+        elif word.startswith("/opt/mlflowc-env/"):
+            word = str(venv) + word[len("/opt/mlflowc-env"):]
         elif i and command[i - 1] == "-h":
             word = "127.0.0.1"
         elif i and command[i - 1] == "-p":
@@ -210,6 +214,19 @@ def test_a_python_model_gets_python_and_its_requirements_in_a_venv(mlflowc_bin, 
     venv_at = next(i for i, (op, args) in enumerate(steps) if op == "RUN" and "-m venv" in args)
     assert copy_at < venv_at
     assert exec_form(steps, "CMD")[-4:] == ["--env-manager", "local", "--python", "/opt/mlflowc-env/bin/python"]
+    # the image's command with its venv's interpreter; the venv here sees Debian's packages
+    # (no PyPI on these machines) where the image's has the requirements installed
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    payload = {"dataframe_split": {"columns": ["0", "1", "2", "3"], "data": [[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 0.0, 0.0]]}}
+    port, server = serve_like_the_image(context, steps, context / "model", tmp_path / "venv.log", venv=venv)
+    with server as proc:
+        status, _, body = http_call(port, "POST", "/invocations", json.dumps(payload).encode(), "application/json")
+        assert status == 200, body
+        assert json.loads(body) == predict(mlflowc_bin, model, payload)
+        workers = subprocess.run(["pgrep", "-P", str(proc.pid), "-a"], capture_output=True, text=True).stdout
+        assert str(venv / "bin" / "python") in workers, workers
     # with Debian's python3 alone (which has sklearn here), the image's command serves the model
     local = tmp_path / "local"
     result = generate(mlflowc_bin, "-m", model, "-d", local, "--env-manager", "local")
@@ -218,7 +235,6 @@ def test_a_python_model_gets_python_and_its_requirements_in_a_venv(mlflowc_bin, 
     steps = instructions((local / "Dockerfile").read_text())
     assert "--python" not in exec_form(steps, "CMD")
     port, server = serve_like_the_image(local, steps, local / "model", tmp_path / "local.log")
-    payload = {"dataframe_split": {"columns": ["0", "1", "2", "3"], "data": [[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 0.0, 0.0]]}}
     with server:
         status, _, body = http_call(port, "POST", "/invocations", json.dumps(payload).encode(), "application/json")
         assert status == 200, body
