@@ -109,6 +109,7 @@ static long rt_request(struct rt *rt, const char *path, const char *body, size_t
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, rt);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "mlflowc-lambda/" MLF_VERSION);
+	curl_easy_setopt(c, CURLOPT_PROXY, ""); /* the API is local: never through $http_proxy */
 	if (body) {
 		headers = curl_slist_append(headers, "Content-Type: application/json");
 		headers = curl_slist_append(headers, "Expect:");

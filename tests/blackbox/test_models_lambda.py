@@ -99,7 +99,9 @@ class RuntimeApi:
 def lambda_env(task_root, api_address):
     """An environment like Lambda's: no LD_LIBRARY_PATH, a minimal PATH."""
     return {"PATH": "/usr/bin:/bin", "LAMBDA_TASK_ROOT": str(task_root), "AWS_LAMBDA_RUNTIME_API": api_address,
-            "AWS_LAMBDA_FUNCTION_NAME": "model", "HOME": str(task_root), "LANG": "C"}
+            "AWS_LAMBDA_FUNCTION_NAME": "model", "HOME": str(task_root), "LANG": "C",
+            # a proxy in the environment must not be used for the local Runtime API
+            "http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9"}
 
 
 def run_bootstrap(task_root, api):
