@@ -12,6 +12,10 @@
  * number alone so a script can capture it. Exit codes are cli_client.h's:
  * 0 done, 1 the server refused (unknown model, bad version: its message is
  * printed), 2 bad usage, 3 the server could not be reached.
+ *
+ * The table also holds serving (cmd_models_serve.c) and deployment
+ * (cmd_models_deploy.c: Docker, Lambda, Kubernetes), which have their own
+ * exit codes.
  */
 #include "cli_client.h"
 #include "cmd_models_serve.h"
