@@ -377,11 +377,13 @@ static int env_virtualenv(const struct model_dir *md, const struct flavor_option
 	model_dir_env_files(md, &ef);
 	struct buf pyenv_text = BUF_INIT, req_text = BUF_INIT;
 	json_t *pyenv = read_python_env(md, &pyenv_text);
-	if (ef.python_env && !pyenv) {
+	if (ef.python_env && !pyenv && model_dir_has(md, ef.python_env)) {
 		buf_release(&pyenv_text);
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "the model's %s does not read as a mapping",
 				  ef.python_env);
 	}
+	if (!pyenv)
+		log_warn("the model has no python_env.yaml: its virtualenv gets requirements.txt only, if any");
 	if (ef.requirements && model_dir_read_file(md, ef.requirements, MODEL_DIR_TEXT_MAX, &req_text, err) < 0) {
 		json_decref(pyenv);
 		buf_release(&pyenv_text);
