@@ -14,6 +14,7 @@
  * printed), 2 bad usage, 3 the server could not be reached.
  */
 #include "cli_client.h"
+#include "cmd_models_serve.h"
 
 struct models_settings {
 	const char *tracking_uri;
@@ -396,6 +397,8 @@ static const struct cli_subcommand model_commands[] = {
 	{ "get-download-uri", models_get_download_uri, "the artifact URI of a version or of a models:/ URI" },
 	{ "list", models_list, "registered models with their latest versions and aliases" },
 	{ "history", models_history, "stage transitions and alias moves of a registered model" },
+	{ "serve", models_serve, "serve a model over HTTP with MLflow's scoring protocol" },
+	{ "predict", models_predict, "predict on a file or stdin with a model, as serve would" },
 };
 
 int cmd_models(int argc, char **argv)

@@ -47,10 +47,12 @@ struct scoring_input {
 	size_t n_rows, n_cols;
 	struct scoring_column *cols;
 	json_t **cells;              /* n_rows * n_cols, row-major, borrowed: JSON null is a missing value;
-				      * after enforcement a DOUBLE/FLOAT column holds reals only (ints widened),
-				      * a LONG/INTEGER column integers only */
+				      * after enforcement a DOUBLE/FLOAT column holds reals (ints widened), null,
+				      * or for values JSON cannot hold the strings "NaN", "Infinity", "-Infinity";
+				      * a LONG/INTEGER column integers only; a BOOLEAN column true/false */
 	/* SCORING_TENSOR */
-	json_t *tensor;              /* a (nested) array, or an object name -> (nested) array; borrowed */
+	json_t *tensor;              /* a (nested) array, or an object name -> (nested) array; borrowed;
+				      * non-finite numbers as in cells */
 	const char *dtype;           /* the signature's numpy dtype, or NULL without one */
 	/* both */
 	json_t *params;              /* an object: the request's params checked against the params schema,
@@ -61,17 +63,13 @@ struct scoring_input {
 
 /* Parses `content_type` (as sent, may be NULL) and `body` against model
  * `m` into *in (zeroed first). Returns 0, or -1 with `err` set and *in
- * empty:
- *   UNSUPPORTED content types are reported through *unsupported = true
- *   (the caller answers 415 with scoring_unsupported_message());
- *   a payload that does not parse, or that the signature refuses, is
- *   BAD_REQUEST with MLflow's message. */
+ * empty. A content type the protocol does not take sets *unsupported and
+ * puts MLflow's 415 text in err->msg; a payload that does not parse is
+ * BAD_REQUEST, one the signature refuses INVALID_PARAMETER_VALUE ("Failed
+ * to enforce schema ..."), both with MLflow's messages (HTTP 400). */
 int scoring_input_parse(const char *content_type, const char *body, size_t len, const struct mlmodel *m,
 			struct scoring_input *in, bool *unsupported, struct mlf_err *err);
 void scoring_input_release(struct scoring_input *in);
-
-/* The 415 body MLflow sends for a content type it does not take. Static. */
-const char *scoring_unsupported_message(void);
 
 /* The input as a dense matrix of doubles, for native flavors: a frame's
  * columns in order (missing values NaN, booleans 0/1), or a tensor of rank

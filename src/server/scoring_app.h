@@ -9,6 +9,7 @@
 #define MLF_SCORING_APP_H
 
 #include "../http/http.h"
+#include "../http/router.h"
 #include "../model/flavor.h"
 
 #define SCORING_DEFAULT_MAX_BODY (64u << 20) /* bytes of one /invocations body */
@@ -32,6 +33,9 @@ void scoring_app_close(struct scoring_app *a);
 const struct model_dir *scoring_app_model(const struct scoring_app *a);
 const char *scoring_app_flavor(const struct scoring_app *a);
 
+/* The largest /invocations body the app takes (the HTTP server's limit). */
+size_t scoring_app_max_body(const struct scoring_app *a);
+
 /* One answer of the scoring protocol. `body` is owned by the answer;
  * release with scoring_answer_release(). `content_type` is static. */
 struct scoring_answer {
@@ -46,12 +50,16 @@ void scoring_answer_release(struct scoring_answer *ans);
  * MLflow's error JSON for a payload or schema refusal or a failed
  * prediction; 415 text/plain for another content type; 413 for a body
  * over the limit (when `too_large`); 504 text/plain "Request processing
- * time exceeded limit" on timeout; 503 when the model's runtime failed. */
+ * time exceeded limit" on timeout (application/json, as MLflow's); 503 when the model's runtime failed. */
 void scoring_app_invoke(struct scoring_app *a, const char *content_type, const char *body, size_t len,
 			bool too_large, struct scoring_answer *ans);
 
 /* The HTTP handler over scoring_app_invoke and the probes; `app` is the
  * struct scoring_app. */
 void scoring_app_handle(void *app, const struct http_request *req, struct http_response *resp);
+
+/* The rows scoring_app_handle routes by (static; the route test reads them). */
+extern const struct route scoring_routes[];
+extern const size_t scoring_routes_n;
 
 #endif
