@@ -11,15 +11,22 @@ two float64 columns) and reports, for 1 and 2 workers:
   - predictions/s and p50/p99 latency through flavor_python.predict for a one-row and a
     100-row request, with T threads calling predict at once (default 4 with 2 workers,
     2 with 1 worker), each request the JSON line the worker reads.
-A benchmark, not a test: nothing here fails on a figure. The HTTP target (>= 3,000
-req/s with 2 workers, issue #13) needs this pool well above that.
+With wrk on PATH (Debian's `wrk`) it also serves the model with `build/mlflowc models
+serve -w N` and reports /invocations requests/s and p50/p99 for the same two bodies over 8
+connections (--no-http skips it). A benchmark, not a test: nothing here fails on a figure.
+Target (issue #13): >= 3,000 req/s through HTTP with 2 workers.
 """
 
 import argparse
 import json
 import os
+import re
 import select
+import shutil
+import socket
 import subprocess
+import tempfile
+import urllib.request
 import time
 from pathlib import Path
 
@@ -77,17 +84,63 @@ def run(driver, model, workers, threads, seconds):
     proc.wait(timeout=60)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(binary, model, workers, seconds):
+    port = free_port()
+    t0 = time.monotonic()
+    server = subprocess.Popen([binary, "models", "serve", "-m", str(model), "-p", str(port), "-w", str(workers)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(3000):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.01)
+        ready_ms = (time.monotonic() - t0) * 1e3
+        print(f"HTTP, workers={workers}: serve ready in {ready_ms:.0f} ms, server RSS "
+              f"{rss_kb(server.pid) / 1024:.1f} MB")
+        for rows in (1, 100):
+            body = json.dumps({"inputs": [[0.5 + i, 1.5 - i] for i in range(rows)]})
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+                f.write('wrk.method = "POST"\nwrk.body = [==[%s]==]\n'
+                        'wrk.headers["Content-Type"] = "application/json"\n' % body)
+            out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds:.0f}s", "--latency", "-s", f.name,
+                                  f"http://127.0.0.1:{port}/invocations"], capture_output=True, text=True).stdout
+            os.unlink(f.name)
+            rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+            p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+            p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+            non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            print(f"  {rows:3d} row(s), 8 connections: {float(rps.group(1)) if rps else 0:8.0f} req/s  "
+                  f"p50 {p50.group(1) if p50 else '?'}  p99 {p99.group(1) if p99 else '?'}  "
+                  f"non-2xx {non2xx.group(1) if non2xx else 0}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=str(FIXTURE))
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--driver", default=str(ROOT / "build/tests/pyflavor_drive"))
+    ap.add_argument("--binary", default=str(ROOT / "build/mlflowc"))
+    ap.add_argument("--no-http", action="store_true")
     args = ap.parse_args()
     if not os.access(args.driver, os.X_OK):
         raise SystemExit(f"{args.driver} not found: run `make unit` first")
     for workers in (1, 2):
         run(args.driver, args.model, workers, args.threads or 2 * workers, args.seconds)
+    if not args.no_http and shutil.which("wrk"):
+        for workers in (1, 2):
+            http(args.binary, args.model, workers, max(args.seconds, 1))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@
 #include "flavor.h"
 
 extern const struct flavor_ops flavor_cfunc;
+extern const struct flavor_ops flavor_python;
 
 static const struct flavor_ops *const flavors[] = {
 	&flavor_cfunc,
+	&flavor_python, /* last: any python_function model, in Python workers */
 };
 
 const struct flavor_ops *const *flavor_table(size_t *n)
