@@ -236,16 +236,21 @@ int main(int argc, char **argv)
 	struct model_dir md;
 	struct mlf_err err;
 	char why[256];
-	if (model_dir_open(argv[1], &md, &err) < 0 ||
-	    (!flavor_python.accepts(&md, why, sizeof(why)) &&
-	     mlf_errorf(&err, MLF_INVALID_PARAMETER_VALUE, "%s", why) < 0) ||
-	    flavor_python.load(&md, &opt, &model_state, &err) < 0) {
+	int rc = model_dir_open(argv[1], &md, &err);
+	bool opened = rc == 0;
+	if (rc == 0 && !flavor_python.accepts(&md, why, sizeof(why)))
+		rc = mlf_errorf(&err, MLF_INVALID_PARAMETER_VALUE, "%s", why);
+	if (rc == 0)
+		rc = flavor_python.load(&md, &opt, &model_state, &err);
+	if (rc < 0) {
 		json_t *e = json_pack("{s:{s:s, s:s}}", "load_error", "error_code", mlf_code_name(err.code), "message",
 				      err.msg);
 		char *t = json_dumps(e, JSON_COMPACT);
 		printf("%s\n", t);
 		free(t);
 		json_decref(e);
+		if (opened)
+			model_dir_close(&md);
 		return 3;
 	}
 	printf("{\"ready\": true, \"python\": \"%s\"}\n",
