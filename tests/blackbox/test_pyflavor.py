@@ -504,3 +504,76 @@ def test_virtualenv_without_pandas_refuses_frames_clearly(drive, tmp_path):
     got = d.ask(frame(["x"], ["long"], [[1]]))
     assert got["error_code"] == "BAD_REQUEST"
     assert "needs pandas" in got["message"]
+
+
+# ---- through HTTP: `mlflowc models serve` ----------------------------------------------------
+
+def serve(tmp_path, model, *args):
+    from conftest import free_local_port, launch_server
+
+    port = free_local_port()
+    logs = tmp_path / "serve-logs"
+    logs.mkdir(exist_ok=True)
+    command = [mlflowc_bin_path(), "models", "serve", "-m", model, "-p", port, *args]
+    return launch_server(command, port, tmp_path, log_dir=logs)
+
+
+def post(srv, payload, content_type="application/json"):
+    import requests
+
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    return requests.post(srv.url + "/invocations", data=body, headers={"Content-Type": content_type}, timeout=60)
+
+
+def test_serve_sklearn_models_over_http_as_debian_sklearn_predicts(tmp_path):
+    from conftest import stop_server
+
+    path, model = sklearn_model(tmp_path, "cloudpickle")
+    srv = serve(tmp_path, path, "-w", "2")
+    try:
+        want = model.predict(pd.DataFrame(ROWS, columns=COLUMNS)).tolist()
+        got = post(srv, {"dataframe_split": {"columns": COLUMNS, "data": ROWS}})
+        assert got.status_code == 200, got.text
+        assert got.json() == {"predictions": want}
+        records = [dict(zip(COLUMNS, r)) for r in ROWS]
+        assert post(srv, {"dataframe_records": records}).json() == {"predictions": want}
+        csv = "a,b,c\n" + "\n".join(",".join(map(repr, r)) for r in ROWS) + "\n"
+        assert post(srv, csv, "text/csv").json() == {"predictions": want}
+    finally:
+        stop_server(srv)
+
+
+def test_serve_answers_model_failures_with_mlflows_statuses(tmp_path):
+    from conftest import stop_server
+
+    srv = serve(tmp_path, custom_model(tmp_path, "misbehave"), "-t", "2")
+    try:
+        def ask(what):
+            return post(srv, {"dataframe_split": {"columns": ["what"], "data": [[what]]}})
+
+        assert ask("ok").status_code == 200
+        late = ask("sleep")
+        assert late.status_code == 504 and "Request processing time exceeded limit" in late.text
+        died = ask("exit")
+        assert died.status_code == 503, died.text
+        assert died.json()["error_code"] == "TEMPORARILY_UNAVAILABLE"
+        assert "exited with code 3" in died.json()["message"]
+        again = ask("ok")
+        assert again.status_code == 200 and again.json()["predictions"][0] == "ok"
+        pid = again.json()["predictions"][1]
+    finally:
+        stop_server(srv)
+    assert not Path(f"/proc/{pid}").exists(), "a worker outlived the server's clean stop"
+
+
+def test_serve_a_model_that_raises_is_400_bad_request(tmp_path):
+    from conftest import stop_server
+
+    srv = serve(tmp_path, custom_model(tmp_path, "raise"))
+    try:
+        got = post(srv, {"dataframe_split": {"columns": ["v"], "data": [[1.5]]}})
+        assert got.status_code == 400
+        assert got.json()["error_code"] == "BAD_REQUEST"
+        assert "the model refuses row [1.5]" in got.json()["message"]
+    finally:
+        stop_server(srv)
