@@ -249,6 +249,13 @@ def frame(msg):
     rows = msg["data"]
     if len(set(cols)) != len(cols):
         return pd.DataFrame(rows, columns=cols)
+    # Fast path: one numeric dtype for every column and no missing value, built as one
+    # array (a frame of per-column arrays costs several times more to assemble).
+    dtypes = {NUMPY_OF.get(t) for t in types} if len(types) == len(cols) else {None}
+    if len(dtypes) == 1:
+        dtype = dtypes.pop()
+        if dtype not in (None, "object") and rows and not any(v is None for row in rows for v in row):
+            return pd.DataFrame(np.array(rows, dtype=dtype), columns=cols, copy=False)
     data = {}
     for i, name in enumerate(cols):
         data[name] = column(np, pd, [row[i] for row in rows], types[i] if i < len(types) else "any")
