@@ -577,3 +577,37 @@ def test_serve_a_model_that_raises_is_400_bad_request(tmp_path):
         assert "the model refuses row [1.5]" in got.json()["message"]
     finally:
         stop_server(srv)
+
+
+# ---- xgboost through Python xgboost -------------------------------------------------------------
+
+XGBOOST_FIXTURE = "a87b23e9fa18407697b66b41df42ea81/artifacts/model"
+
+
+def test_mlflow_2_17_xgboost_booster_through_python_predicts_as_xgboost(drive):
+    xgb = pytest.importorskip("xgboost")
+    path = shared_fixture(XGBOOST_FIXTURE)
+    booster = xgb.Booster()
+    booster.load_model(str(path / "model.xgb"))
+    rows = [[0.5, 1.5], [3.0, 0.0], [-1.0, 4.0]]
+    d = ready(drive(path))
+    got = d.ask(tensor(rows))
+    assert got == {"predictions": booster.predict(xgb.DMatrix(np.array(rows))).tolist()}
+
+
+def test_xgboost_sklearn_classifier_predicts_labels(drive, tmp_path):
+    xgb = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(80, 2))
+    y = (x[:, 0] > x[:, 1]).astype(int)
+    clf = xgb.XGBClassifier(n_estimators=5, max_depth=2).fit(x, y)
+    path = tmp_path / "xgbc"
+    path.mkdir()
+    clf.save_model(str(path / "model.json"))
+    flavors = {"python_function": {"loader_module": "mlflow.xgboost", "data": "model.json"},
+               "xgboost": {"data": "model.json", "model_class": "xgboost.sklearn.XGBClassifier",
+                           "model_format": "json"}}
+    (path / "MLmodel").write_text(json.dumps({"flavors": flavors}))
+    rows = [[1.0, -1.0], [-2.0, 0.5], [0.1, 0.2]]
+    d = ready(drive(path))
+    assert d.ask(tensor(rows)) == {"predictions": clf.predict(np.array(rows)).tolist()}
