@@ -239,7 +239,8 @@ class Model:
                     "dict": {"a": np.float32(0.5), "b": np.array([1, 2])},
                     "nan": np.array([float("nan"), float("inf"), -float("inf")]),
                     "frame": pd.DataFrame({"x": [1, 2], "s": ["p", "q"]}),
-                    "bytes": [b"hi"]}[what]
+                    "bytes": [b"hi"],
+                    "huge": "x" * (65 << 20)}[what]
         if mode == "raise":
             raise ValueError("the model refuses row %r" % (data.iloc[0].tolist(),))
         if mode == "misbehave":
@@ -317,6 +318,15 @@ def test_frame_columns_get_the_dtypes_of_their_mlflow_types(drive, tmp_path):
 def test_outputs_are_written_as_mlflow_writes_them(drive, tmp_path, what, want):
     d = ready(drive(custom_model(tmp_path, "shapes")))
     assert d.ask(tensor([0], params={"what": what})) == {"predictions": want}
+
+
+def test_predictions_over_the_answer_limit_are_refused_and_the_worker_lives(drive, tmp_path):
+    d = ready(drive(custom_model(tmp_path, "shapes")))
+    got = d.ask(tensor([0], params={"what": "huge"}))
+    assert got["error_code"] == "INTERNAL_ERROR"
+    assert "more than the limit of 67108864" in got["message"]
+    assert d.ask(tensor([0], params={"what": "scalar"})) == {"predictions": 7}
+    assert d.ask({"cmd": "restarts"}) == {"restarts": 0}
 
 
 def test_nan_and_infinities_travel_as_pythons_json_writes_them(drive, tmp_path):
@@ -484,6 +494,25 @@ def test_virtualenv_with_system_site_packages_is_built_once_and_cached(drive, tm
     d.close()
     assert [e for e in cache.iterdir()] == envs, "a second environment was built"
     assert (envs[0] / ".mlflowc-env-ready").stat().st_mtime_ns == stamp
+
+
+def test_two_servers_building_the_same_virtualenv_at_once_share_one(tmp_path):
+    cache = tmp_path / "envs"
+    path, model = venv_model(tmp_path, "v3", "numpy\n")
+    args = ["--env-manager", "virtualenv", "--system-site-packages", "--env-cache", cache]
+    both = [Drive(path, *args, load_timeout=600) for _ in range(2)]  # both start before either loads
+    try:
+        for d in both:
+            ready(d)
+            got = d.ask(frame(COLUMNS, ["double"] * 3, ROWS))
+            assert got == {"predictions": model.predict(pd.DataFrame(ROWS, columns=COLUMNS)).tolist()}
+            d.close()
+    finally:
+        for d in both:
+            if d.proc.poll() is None:
+                d.proc.kill()
+    entries = sorted(e.name for e in cache.iterdir())
+    assert len(entries) == 1 and not entries[0].startswith("."), entries  # no half-built copy left
 
 
 def test_virtualenv_with_a_requirement_pip_cannot_install_is_a_clear_error(drive, tmp_path):
