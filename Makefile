@@ -155,14 +155,28 @@ $(BUILD)/bench/client_bench: bench/client_bench.c $(BUILD)/libmlflowc-server.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcurl
 bench: $(BUILD)/bench/client_bench
 
+# The native xgboost flavor's benchmark: build/bench/xgb_bench MODEL_DIR
+# (predictions/s through flavor_xgboost.predict, no HTTP; see its header).
+$(BUILD)/bench/xgb_bench: bench/xgb_bench.c $(BUILD)/libmlflowc-server.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS)
+bench: $(BUILD)/bench/xgb_bench
+
+
 # The client library's example program: `make examples` builds
 # build/examples/train (see examples/train.c and the README's client section).
 $(BUILD)/examples/%: examples/%.c include/mlflowc.h $(BUILD)/libmlflowc.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libmlflowc.a $(LDSAN) $(LIB_LIBS)
+# examples/c_model.c is a model for the c_function flavor: a shared object
+# with the ABI of include/mlflowc_model.h; log_c_model logs and registers one.
+$(BUILD)/examples/c_model.so: examples/c_model.c include/mlflowc_model.h
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) -std=c11 -O2 $(WARN) -shared -fPIC -Iinclude -o $@ $< -lm
 .PHONY: examples
-examples: $(BUILD)/examples/train
+examples: $(BUILD)/examples/train $(BUILD)/examples/log_c_model $(BUILD)/examples/c_model.so
 
 # libFuzzer targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
 #   make fuzz               builds them (clang, ASan+UBSan) into build/fuzz and runs

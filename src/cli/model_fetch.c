@@ -191,8 +191,8 @@ static int fetch_remote(const char *uri, const struct model_fetch_options *opt, 
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "Cannot create the model cache %s: %s", root, strerror(errno));
 	}
 	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s/.tmp-%.32s-XXXXXX", root, hex);
-	if (!mkdtemp(tmp)) {
+	n = snprintf(tmp, sizeof(tmp), "%s/.tmp-%.32s-XXXXXX", root, hex);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || !mkdtemp(tmp)) {
 		mlf_client_close(client);
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "Cannot create a directory in %s: %s", root, strerror(errno));
 	}

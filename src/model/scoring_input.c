@@ -17,6 +17,7 @@
  */
 #include "scoring_input.h"
 #include "../json/jr.h"
+#include "../json/jw.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -590,8 +591,9 @@ static int enforce_tensors(struct scoring_input *in, const struct mlmodel_schema
 		else
 			frame_to_named(in);
 	}
+	/* the dtype is kept with the input, which may outlive the model's specs */
+	in->dtype = s->specs[0].dtype ? json_string_value(keep(in, json_string(s->specs[0].dtype))) : NULL;
 	if (single && json_is_array(in->tensor)) {
-		in->dtype = s->specs[0].dtype;
 		return enforce_one_tensor(in, &in->tensor, &s->specs[0], s, err);
 	}
 	if (!json_is_object(in->tensor))
@@ -612,7 +614,6 @@ static int enforce_tensors(struct scoring_input *in, const struct mlmodel_schema
 		if (converted != v)
 			json_object_set(in->tensor, name, converted);
 	}
-	in->dtype = s->specs[0].dtype;
 	return 0;
 }
 
@@ -975,10 +976,10 @@ static int parse_json_payload(struct scoring_input *in, const char *body, size_t
 	if (st == JR_TOO_DEEP)
 		return mlf_errorf(err, MLF_BAD_REQUEST, "Invalid input. The JSON input is nested deeper than %d levels.",
 				  JR_MAX_DEPTH);
-	if (st != JR_OK || !payload) {
-		json_error_t jerr;
-		json_t *again = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
-		json_decref(again);
+	json_error_t jerr;
+	if (st != JR_OK || !payload)
+		payload = len ? json_loadb(body, len, JSON_DECODE_ANY, &jerr) : NULL; /* a bare scalar */
+	if (!payload) {
 		return mlf_errorf(err, MLF_BAD_REQUEST,
 				  "Invalid input. Ensure that input is a valid JSON formatted string. Error: '%s at line "
 				  "%d column %d'",
@@ -1178,7 +1179,7 @@ void scoring_input_to_json(const struct scoring_input *in, struct buf *out)
 	} else {
 		buf_adds(out, "{\"kind\":\"tensor\",\"dtype\":");
 		if (in->dtype)
-			buf_addf(out, "\"%s\"", in->dtype);
+			jw_escape(out, in->dtype, strlen(in->dtype));
 		else
 			buf_adds(out, "null");
 		buf_adds(out, ",\"data\":");

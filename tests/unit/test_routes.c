@@ -18,6 +18,7 @@
 #include "api/api_logged_models.h"
 #include "api/api_registry.h"
 #include "api/routes.h"
+#include "server/scoring_app.h"
 
 #define EACH_ROW(r)                                                                  \
 	for (size_t r##_table = 0; r##_table < api_route_tables_n; r##_table++)      \
@@ -29,6 +30,39 @@ static const char *row_name(const struct route *r)
 	return r->path ? r->path : "(default row)";
 }
 
+/* What every row must say: a permission, a resource and where its id is,
+ * methods and a handler. */
+static void check_row(const struct route *r)
+{
+	if (r->permission == ROUTE_PERMISSION_UNSET || r->resource == ROUTE_RESOURCE_UNSET ||
+	    r->locate == ROUTE_LOCATOR_UNSET || !r->methods || !r->handler)
+		fail_msg("row %s (methods %#x) lacks a permission, resource, locator, methods or handler",
+			 row_name(r), r->methods);
+	bool open = r->permission == ROUTE_PUBLIC || r->permission == ROUTE_SIGNED_IN ||
+		    r->permission == ROUTE_ADMIN;
+	if (!open && (r->resource == ROUTE_NO_RESOURCE || r->locate == ROUTE_ID_NONE))
+		fail_msg("row %s needs permission %d on nothing", row_name(r), r->permission);
+	if ((r->resource == ROUTE_NO_RESOURCE) != (r->locate == ROUTE_ID_NONE))
+		fail_msg("row %s: a resource without a locator, or a locator without one", row_name(r));
+	switch (r->locate) {
+	case ROUTE_ID_QUERY:
+	case ROUTE_ID_BODY:
+	case ROUTE_ID_PARAM:
+	case ROUTE_ID_DERIVED:
+		if (!r->id || !*r->id)
+			fail_msg("row %s does not name its id", row_name(r));
+		break;
+	case ROUTE_ID_PATH:
+		if (!r->id || (r->match != ROUTE_PREFIX && router_segment_index(r, r->id) < 0))
+			fail_msg("row %s: no path segment {%s}", row_name(r), r->id ? r->id : "?");
+		break;
+	default:
+		break;
+	}
+	if (r->match == ROUTE_ANY ? r->rank != ROUTE_DEFAULT : !r->path)
+		fail_msg("row %s: only the default row matches every path", row_name(r));
+}
+
 static void test_every_row_says_what_it_needs(void **state)
 {
 	(void)state;
@@ -36,37 +70,17 @@ static void test_every_row_says_what_it_needs(void **state)
 	EACH_ROW(r)
 	{
 		rows++;
-		if (r->permission == ROUTE_PERMISSION_UNSET || r->resource == ROUTE_RESOURCE_UNSET ||
-		    r->locate == ROUTE_LOCATOR_UNSET || !r->methods || !r->handler)
-			fail_msg("row %s (methods %#x) lacks a permission, resource, locator, methods or handler",
-				 row_name(r), r->methods);
-		bool open = r->permission == ROUTE_PUBLIC || r->permission == ROUTE_SIGNED_IN ||
-			    r->permission == ROUTE_ADMIN;
-		if (!open && (r->resource == ROUTE_NO_RESOURCE || r->locate == ROUTE_ID_NONE))
-			fail_msg("row %s needs permission %d on nothing", row_name(r), r->permission);
-		if ((r->resource == ROUTE_NO_RESOURCE) != (r->locate == ROUTE_ID_NONE))
-			fail_msg("row %s: a resource without a locator, or a locator without one", row_name(r));
-		switch (r->locate) {
-		case ROUTE_ID_QUERY:
-		case ROUTE_ID_BODY:
-		case ROUTE_ID_PARAM:
-		case ROUTE_ID_DERIVED:
-			if (!r->id || !*r->id)
-				fail_msg("row %s does not name its id", row_name(r));
-			break;
-		case ROUTE_ID_PATH:
-			if (!r->id || (r->match != ROUTE_PREFIX && router_segment_index(r, r->id) < 0))
-				fail_msg("row %s: no path segment {%s}", row_name(r), r->id ? r->id : "?");
-			break;
-		default:
-			break;
-		}
-		if (r->match == ROUTE_ANY ? r->rank != ROUTE_DEFAULT : !r->path)
-			fail_msg("row %s: only the default row matches every path", row_name(r));
+		check_row(r);
 		defaults += r->rank == ROUTE_DEFAULT;
 	}
 	assert_int_equal(defaults, 1);
 	assert_true(rows >= 70);
+	/* the scoring server's rows (`models serve`) follow the same rules */
+	for (size_t i = 0; i < scoring_routes_n; i++) {
+		check_row(&scoring_routes[i]);
+		assert_int_equal(scoring_routes[i].permission, ROUTE_PUBLIC);
+	}
+	assert_int_equal(scoring_routes_n, 4);
 }
 
 /* A path row `r` matches, as the request path a client would send. */
