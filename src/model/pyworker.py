@@ -338,7 +338,28 @@ def serve(chan, fn, takes_params, max_answer):
         chan.send(b"O", text)
 
 
+def warn_once():
+    # Libraries re-arm their warnings on every call (sklearn's "X has feature names, but ..."
+    # fires per request once anything resets the warning filters): each distinct warning is
+    # written to the log once, not once per prediction.
+    import warnings
+
+    seen = set()
+    show = warnings.showwarning
+
+    def once(message, category, filename, lineno, file=None, line=None):
+        key = (str(message), category, filename, lineno)
+        if key in seen:
+            return
+        if len(seen) < 10000:
+            seen.add(key)
+        show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = once
+
+
 def main():
+    warn_once()
     chan = Channel()
     cfg = json.loads(chan.read_frame())
     try:

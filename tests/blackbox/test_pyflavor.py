@@ -259,6 +259,11 @@ class Model:
                 sys.stdout.buffer.write(b"O\x00\x00\x00\x05{}   ")
                 sys.stdout.flush()
             return [what, os.getpid()]
+        if mode == "warn":
+            import warnings
+            warnings.simplefilter("default")  # as libraries do: the "seen" registry is reset
+            warnings.warn("careful with row %d" % len(data))
+            return 1
         if mode == "fds":
             return sorted(int(n) for n in os.listdir("/proc/self/fd"))
         if mode == "barrier":
@@ -390,6 +395,16 @@ def test_a_model_printing_to_stdout_does_not_break_the_framing(drive, tmp_path):
         assert misbehave(d, "print")["predictions"][0] == "print"
     err = d.close()
     assert "noise on stdout" in err  # the worker's stdout is the server's stderr
+
+
+def test_a_warning_repeated_by_every_prediction_is_logged_once(drive, tmp_path):
+    d = ready(drive(custom_model(tmp_path, "warn")))
+    for _ in range(5):
+        assert d.ask(tensor([0])) == {"predictions": 1}
+    assert d.ask(tensor([0, 1])) == {"predictions": 1}
+    err = d.close()
+    assert err.count("careful with row 1") == 1, err
+    assert err.count("careful with row 2") == 1, err
 
 
 def test_workers_inherit_no_descriptor_but_their_channel(drive, tmp_path):
