@@ -58,6 +58,7 @@ struct pyworker_pool {
 	size_t config_len;
 	unsigned n, timeout_ms, start_timeout_ms;
 	char *argv[5];
+	char **envp; /* the server's environment, copied at start, with the thread defaults */
 	struct slot *slots;
 
 	pthread_mutex_t mu;
@@ -86,7 +87,8 @@ struct child_fds {
 };
 
 /* After fork: only async-signal-safe calls until exec. */
-static MLF_NORETURN void child_exec(const struct child_fds *f, pid_t parent, char *const argv[], int maxfd)
+static MLF_NORETURN void child_exec(const struct child_fds *f, pid_t parent, char *const argv[], char *const envp[],
+				    int maxfd)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -115,7 +117,7 @@ static MLF_NORETURN void child_exec(const struct child_fds *f, pid_t parent, cha
 	if (close_range(first, ~0u, 0) < 0)
 		for (int fd = (int)first; fd < maxfd; fd++)
 			close(fd);
-	execve(argv[0], argv, environ);
+	execve(argv[0], argv, envp);
 	_exit(127);
 }
 
@@ -127,7 +129,7 @@ static int max_fd(void)
 	return 1 << 16;
 }
 
-static pid_t spawn(char *const argv[], const struct child_fds *f, struct mlf_err *err)
+static pid_t spawn(char *const argv[], char *const envp[], const struct child_fds *f, struct mlf_err *err)
 {
 	int maxfd = max_fd();
 	pid_t parent = getpid();
@@ -135,7 +137,7 @@ static pid_t spawn(char *const argv[], const struct child_fds *f, struct mlf_err
 	if (pid < 0)
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot start %s: fork: %s", argv[0], strerror(errno));
 	if (pid == 0)
-		child_exec(f, parent, argv, maxfd);
+		child_exec(f, parent, argv, envp, maxfd);
 	setpgid(pid, pid); /* also done by the child: whichever runs first */
 	return pid;
 }
@@ -325,7 +327,7 @@ static int worker_spawn(struct pyworker_pool *p, pid_t *pid, int *fd, struct mlf
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot open /dev/null: %s", strerror(errno));
 	}
 	struct child_fds f = { .in = devnull, .out = STDERR_FILENO, .err = STDERR_FILENO, .chan = sv[1] };
-	pid_t child = spawn(p->argv, &f, err);
+	pid_t child = spawn(p->argv, p->envp, &f, err);
 	close(devnull);
 	close(sv[1]);
 	if (child < 0) {
@@ -535,11 +537,43 @@ static void *supervise(void *arg)
 
 /* ---- the pool ------------------------------------------------------------ */
 
+/* Numeric libraries run one thread per worker unless the user says
+ * otherwise: the pool's parallelism is its processes, and an OpenMP or BLAS
+ * team in every worker, spinning on a machine with few cores, made one-row
+ * xgboost predictions some 60 times slower. */
+static const char *const single_thread_env[] = { "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1",
+						 "MKL_NUM_THREADS=1" };
+
+static char **worker_env(void)
+{
+	size_t n = 0;
+	while (environ && environ[n])
+		n++;
+	char **env = xcalloc(n + ARRAY_SIZE(single_thread_env) + 1, sizeof(*env));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		env[k++] = xstrdup(environ[i]);
+	for (size_t j = 0; j < ARRAY_SIZE(single_thread_env); j++) {
+		const char *eq = strchr(single_thread_env[j], '=');
+		size_t name_len = (size_t)(eq - single_thread_env[j]) + 1;
+		bool set = false;
+		for (size_t i = 0; i < n && !set; i++)
+			set = strncmp(environ[i], single_thread_env[j], name_len) == 0;
+		if (!set)
+			env[k++] = xstrdup(single_thread_env[j]);
+	}
+	env[k] = NULL;
+	return env;
+}
+
 static void pool_free(struct pyworker_pool *p)
 {
 	for (unsigned i = 0; i < p->n; i++)
 		buf_release(&p->slots[i].rx);
 	free(p->slots);
+	for (size_t i = 0; p->envp && p->envp[i]; i++)
+		free(p->envp[i]);
+	free(p->envp);
 	free(p->python);
 	free(p->config);
 	pthread_mutex_destroy(&p->mu);
@@ -566,6 +600,7 @@ int pyworker_pool_start(const struct pyworker_config *cfg, struct pyworker_pool 
 	p->argv[2] = (char *)"-c";
 	p->argv[3] = (char *)pyworker_py;
 	p->argv[4] = NULL;
+	p->envp = worker_env();
 	p->slots = xcalloc(p->n, sizeof(*p->slots));
 	for (unsigned i = 0; i < p->n; i++) {
 		p->slots[i].fd = -1;
@@ -812,7 +847,7 @@ int pyworker_run(char *const argv[], unsigned timeout_ms, size_t tail_max, struc
 		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot open /dev/null: %s", strerror(errno));
 	}
 	struct child_fds f = { .in = devnull, .out = pfd[1], .err = pfd[1], .chan = -1 };
-	pid_t pid = spawn(argv, &f, err);
+	pid_t pid = spawn(argv, environ, &f, err);
 	close(devnull);
 	close(pfd[1]);
 	if (pid < 0) {

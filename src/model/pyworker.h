@@ -7,8 +7,11 @@
  * build time and passed with `python3 -B -c`), in its own process group,
  * with one Unix socket on descriptor 3 as its only channel to the server
  * (stdin is /dev/null, stdout goes to the server's stderr, no other
- * descriptor is inherited) and SIGKILL as its parent-death signal. The
- * frames are described at the top of pyworker.py.
+ * descriptor is inherited) and SIGKILL as its parent-death signal. Its
+ * environment is the server's, with OMP_NUM_THREADS, OPENBLAS_NUM_THREADS
+ * and MKL_NUM_THREADS set to 1 where the server's leaves them unset (the
+ * pool's parallelism is its processes). The frames are described at the
+ * top of pyworker.py.
  *
  * A worker that dies (EOF, a signal, an exit), runs past the request's
  * deadline (its process group is SIGKILLed) or answers garbage is reaped

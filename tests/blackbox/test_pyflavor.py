@@ -264,6 +264,8 @@ class Model:
             warnings.simplefilter("default")  # as libraries do: the "seen" registry is reset
             warnings.warn("careful with row %d" % len(data))
             return 1
+        if mode == "env":
+            return [os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")]
         if mode == "fds":
             return sorted(int(n) for n in os.listdir("/proc/self/fd"))
         if mode == "barrier":
@@ -405,6 +407,14 @@ def test_a_warning_repeated_by_every_prediction_is_logged_once(drive, tmp_path):
     err = d.close()
     assert err.count("careful with row 1") == 1, err
     assert err.count("careful with row 2") == 1, err
+
+
+def test_workers_run_numeric_libraries_single_threaded_unless_told_otherwise(drive, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    d = ready(drive(custom_model(tmp_path, "env"), env=env))
+    assert d.ask(tensor([0])) == {"predictions": ["1", "1", "1"]}
+    d = ready(drive(custom_model(tmp_path, "env", name="env2"), env={**env, "OMP_NUM_THREADS": "4"}))
+    assert d.ask(tensor([0])) == {"predictions": ["4", "1", "1"]}
 
 
 def test_workers_inherit_no_descriptor_but_their_channel(drive, tmp_path):
