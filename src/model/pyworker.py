@@ -207,9 +207,26 @@ def load(cfg):
         takes_params = "params" in inspect.signature(fn).parameters
     except (TypeError, ValueError):
         takes_params = False
+    as_array = False
     if loader == "mlflow.sklearn":
         takes_params = False  # MLflow's sklearn wrapper takes params and ignores them
-    return fn, takes_params
+        as_array = fitted_on_arrays(impl)
+    return fn, takes_params, as_array
+
+
+def fitted_on_arrays(model):
+    # A plain sklearn estimator fitted without column names: the first thing its predict
+    # does with a frame is turn it into the same array (check_array) and warn that the
+    # names are ignored, so a frame of one numeric dtype goes to it as that array, at a
+    # fraction of the cost. Pipelines and column transformers, which may select columns by
+    # name, always get the frame.
+    return (
+        type(model).__module__.startswith("sklearn.")
+        and hasattr(model, "n_features_in_")
+        and not hasattr(model, "feature_names_in_")
+        and not hasattr(model, "steps")
+        and not hasattr(model, "transformers")
+    )
 
 
 NUMPY_OF = {
@@ -236,7 +253,7 @@ def column(np, pd, values, mlflow_type):
     return pd.Series(values).values
 
 
-def frame(msg):
+def frame(msg, as_array=False):
     try:
         import numpy as np
         import pandas as pd
@@ -255,7 +272,8 @@ def frame(msg):
     if len(dtypes) == 1:
         dtype = dtypes.pop()
         if dtype not in (None, "object") and rows and not any(v is None for row in rows for v in row):
-            return pd.DataFrame(np.array(rows, dtype=dtype), columns=cols, copy=False)
+            array = np.array(rows, dtype=dtype)
+            return array if as_array else pd.DataFrame(array, columns=cols, copy=False)
     data = {}
     for i, name in enumerate(cols):
         data[name] = column(np, pd, [row[i] for row in rows], types[i] if i < len(types) else "any")
@@ -308,13 +326,13 @@ def error_of(exc):
     return {"message": text, "stack_trace": traceback.format_exc()}
 
 
-def serve(chan, fn, takes_params, max_answer):
+def serve(chan, fn, takes_params, as_array, max_answer):
     dumps = json.JSONEncoder(default=encode_other).encode
     while True:
         request = chan.read_frame()
         try:
             msg = json.loads(request)
-            data = frame(msg) if msg.get("kind") == "frame" else tensor(msg)
+            data = frame(msg, as_array) if msg.get("kind") == "frame" else tensor(msg)
             params = msg.get("params")
         except Exception as e:
             chan.send_json(b"E", error_of(e))
@@ -363,7 +381,7 @@ def main():
     chan = Channel()
     cfg = json.loads(chan.read_frame())
     try:
-        fn, takes_params = load(cfg)
+        fn, takes_params, as_array = load(cfg)
     except LoadError as e:
         chan.send_json(b"L", {"message": str(e), "stack_trace": ""})
         return
@@ -375,7 +393,7 @@ def main():
         chan.send_json(b"L", err)
         return
     chan.send_json(b"R", {"python": "%d.%d.%d" % sys.version_info[:3]})
-    serve(chan, fn, takes_params, int(cfg.get("max_answer") or (64 << 20)))
+    serve(chan, fn, takes_params, as_array, int(cfg.get("max_answer") or (64 << 20)))
 
 
 main()

@@ -184,6 +184,34 @@ def test_predict_fn_predict_proba_gives_nested_lists_equal_to_sklearn(drive, tmp
     assert got == {"predictions": model.predict_proba(pd.DataFrame(ROWS, columns=COLUMNS)).tolist()}
 
 
+def pickled_sklearn_model(tmp_path, name, model):
+    flavors = {"python_function": {"loader_module": "mlflow.sklearn", "model_path": "model.pkl"},
+               "sklearn": {"pickled_model": "model.pkl", "serialization_format": "cloudpickle"}}
+    return write_model(tmp_path / name, flavors, {"model.pkl": cloudpickle.dumps(model)})
+
+
+def test_frames_reach_sklearn_as_sklearn_would_read_them(drive, tmp_path):
+    # An estimator fitted on arrays gets the frame's array (what its predict makes of a frame);
+    # a pipeline selecting columns by name gets the frame itself.
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(60, 3))
+    y = (x[:, 0] - x[:, 2] > 0).astype(int)
+    on_arrays = sklearn_linear.LogisticRegression().fit(x, y)
+    by_name = Pipeline([("pick", ColumnTransformer([("s", StandardScaler(), ["c", "a"])])),
+                        ("lr", sklearn_linear.LogisticRegression())]).fit(pd.DataFrame(x, columns=COLUMNS), y)
+    request = frame(COLUMNS, ["double"] * 3, ROWS)
+    for name, model in (("arrays", on_arrays), ("names", by_name)):
+        d = ready(drive(pickled_sklearn_model(tmp_path, name, model)))
+        assert d.ask(request) == {"predictions": model.predict(pd.DataFrame(ROWS, columns=COLUMNS)).tolist()}
+        mixed = frame(["a", "b", "c"], ["double", "long", "double"], [[0.5, 2, -1.0], [1.5, -3, 0.25]])
+        want = model.predict(pd.DataFrame({"a": [0.5, 1.5], "b": [2, -3], "c": [-1.0, 0.25]}))
+        assert d.ask(mixed) == {"predictions": want.tolist()}
+
+
 def test_mlflow_2_17_sklearn_model_predicts_as_debian_sklearn(drive):
     path = shared_fixture(SKLEARN_FIXTURE)
     with open(path / "model.pkl", "rb") as f:
