@@ -24,7 +24,7 @@
 extern const struct flavor_ops flavor_python;
 
 struct python_state {
-	struct pyworker_pool *pool;
+	struct pyworker_pool *pool; /* first: tests/pyflavor/drive.c reads the pool's figures through it */
 };
 
 static bool python_accepts(const struct model_dir *md, char *why, size_t size)

@@ -73,6 +73,8 @@ static void input_free(struct scoring_input *in)
 	free(in->cells);
 }
 
+/* flavor_python's state; its first member is the pool (flavor_python.c), which
+ * the restarts command and the ready line read. */
 static void *model_state;
 
 /* One prediction as the answer line's JSON (appended to out). */
