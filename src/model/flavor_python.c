@@ -171,8 +171,15 @@ static void python_unload(void *state)
 	free(st);
 }
 
+static const char *python_stack_trace(void *state)
+{
+	(void)state;
+	return pyworker_stack_trace();
+}
+
 const struct flavor_ops flavor_python = {
 	.name = "python_function",
+	.stack_trace = python_stack_trace,
 	.accepts = python_accepts,
 	.load = python_load,
 	.predict = python_predict,
