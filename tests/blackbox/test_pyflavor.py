@@ -657,6 +657,8 @@ def test_serve_a_model_that_raises_is_400_bad_request(tmp_path):
         assert got.status_code == 400
         assert got.json()["error_code"] == "BAD_REQUEST"
         assert "the model refuses row [1.5]" in got.json()["message"]
+        # as MLflow's scoring server, the model's traceback comes along
+        assert "Traceback" in got.json()["stack_trace"] and "ValueError" in got.json()["stack_trace"]
     finally:
         stop_server(srv)
 
