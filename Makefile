@@ -53,6 +53,9 @@ UI_GEN := $(BUILD)/gen/ui_assets.c
 UI_OBJ := $(BUILD)/gen/ui_assets.o
 UI_DEPS := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/package-lock.json \
 	web/vite.config.ts web/tsconfig.json tools/ui-build.sh tools/embed-ui.mjs
+# The python_function flavor's worker program, embedded as a C string.
+PYW_GEN := $(BUILD)/gen/pyworker_py.c
+PYW_OBJ := $(BUILD)/gen/pyworker_py.o
 # The client library, libmlflowc: base, json and the HTTP client only (local
 # mode, which runs the server's router and store in-process, is replaced by
 # client_nolocal.c). A host program links jansson and libc's pthread, m and dl;
@@ -90,6 +93,13 @@ $(UI_OBJ): $(UI_GEN) src/api/ui.h
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -c $< -o $@
 
+$(PYW_GEN): src/model/pyworker.py tools/embed-text
+	$(Q)tools/embed-text pyworker_py $< $@
+
+$(PYW_OBJ): $(PYW_GEN)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 $(BUILD)/libmlflowc-client.o: $(LIB_OBJ)
 	@$(if $(V),,echo "  LD -r   $@")
 	$(Q)$(LD) -r -o $@.tmp $^
@@ -100,7 +110,7 @@ $(BUILD)/libmlflowc.a: $(BUILD)/libmlflowc-client.o
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/libmlflowc-server.a: $(CORE_OBJ) $(UI_OBJ)
+$(BUILD)/libmlflowc-server.a: $(CORE_OBJ) $(UI_OBJ) $(PYW_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
@@ -122,7 +132,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmlflowc-server.a
 	@$(if $(V),,echo "  TEST    $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+# tests/blackbox/test_pyflavor.py and bench/pyflavor.py drive the
+# python_function flavor through this program (see its header).
+$(BUILD)/tests/pyflavor_drive: tests/pyflavor/drive.c $(BUILD)/libmlflowc-server.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS)
+
+unit: $(UNIT_BIN) $(BUILD)/tests/pyflavor_drive
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 $(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libmlflowc-server.a
@@ -174,7 +191,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_LONG_SECONDS ?= 10800
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 .PHONY: fuzz fuzz-long fuzz-build fuzz-seeds
-$(BUILD)/libcore.a: $(CORE_OBJ)
+$(BUILD)/libcore.a: $(CORE_OBJ) $(PYW_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 $(BUILD)/fuzzers/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a

@@ -196,10 +196,13 @@ def bodies(root):
 
 def measure(label, command, port, body_paths, args, results):
     start = time.monotonic()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's log goes to a file: a pipe nobody reads would stall it once full
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     ready = wait_ping(port, proc)
     if ready is None:
-        err = proc.stderr.read().decode(errors="replace")[-400:] if proc.poll() is not None else "no answer"
+        log.seek(0)
+        err = log.read().decode(errors="replace")[-400:] if proc.poll() is not None else "no answer"
         print(f"  {label}: skipped ({err.strip()})")
         proc.kill()
         proc.wait()

@@ -8,10 +8,12 @@
 
 extern const struct flavor_ops flavor_xgboost;
 extern const struct flavor_ops flavor_cfunc;
+extern const struct flavor_ops flavor_python;
 
 static const struct flavor_ops *const flavors[] = {
 	&flavor_xgboost,
 	&flavor_cfunc,
+	&flavor_python, /* last: any python_function model, in Python workers */
 };
 
 const struct flavor_ops *const *flavor_table(size_t *n)

@@ -47,6 +47,10 @@ struct flavor_ops {
 	 * replaced, this request fails). */
 	int (*predict)(void *state, const struct scoring_input *in, struct buf *out, struct mlf_err *err);
 	void (*unload)(void *state);
+	/* Optional: the traceback of this thread's last failed predict ("" or
+	 * NULL when none), for MLflow's `stack_trace` field; borrowed until the
+	 * thread's next predict. */
+	const char *(*stack_trace)(void *state);
 };
 
 /* The table, native flavors first; borrowed, static. */

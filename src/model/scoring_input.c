@@ -1109,10 +1109,11 @@ void scoring_input_release(struct scoring_input *in)
 
 /* ---- the worker's JSON ---------------------------------------------------------- */
 
-/* Writes v as JSON, with the non-finite tokens bare (Python reads them). */
-static void write_value(struct buf *out, const json_t *v)
+/* Writes v as JSON; with `numeric`, the non-finite tokens bare (Python
+ * reads them as floats), else as the strings they are. */
+static void write_value(struct buf *out, const json_t *v, bool numeric)
 {
-	if (is_nonfinite_token(v)) {
+	if (numeric && is_nonfinite_token(v)) {
 		buf_adds(out, json_string_value(v));
 		return;
 	}
@@ -1121,7 +1122,7 @@ static void write_value(struct buf *out, const json_t *v)
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (i)
 				buf_addch(out, ',');
-			write_value(out, json_array_get(v, i));
+			write_value(out, json_array_get(v, i), numeric);
 		}
 		buf_addch(out, ']');
 		return;
@@ -1141,7 +1142,7 @@ static void write_value(struct buf *out, const json_t *v)
 			free(ks);
 			json_decref(k);
 			buf_addch(out, ':');
-			write_value(out, item);
+			write_value(out, item, numeric);
 		}
 		buf_addch(out, '}');
 		return;
@@ -1171,7 +1172,8 @@ void scoring_input_to_json(const struct scoring_input *in, struct buf *out)
 			for (size_t c = 0; c < in->n_cols; c++) {
 				if (c)
 					buf_addch(out, ',');
-				write_value(out, *cell(in, r, c));
+				enum mlmodel_type t = in->cols[c].type;
+				write_value(out, *cell(in, r, c), t == MLMODEL_DOUBLE || t == MLMODEL_FLOAT);
 			}
 			buf_addch(out, ']');
 		}
@@ -1183,11 +1185,12 @@ void scoring_input_to_json(const struct scoring_input *in, struct buf *out)
 		else
 			buf_adds(out, "null");
 		buf_adds(out, ",\"data\":");
-		write_value(out, in->tensor);
+		/* a tensor without a dtype: a "NaN" leaf most likely was Python's bare token */
+		write_value(out, in->tensor, !in->dtype || !strncmp(in->dtype, "float", 5));
 	}
 	buf_adds(out, ",\"params\":");
 	if (in->params)
-		write_value(out, in->params);
+		write_value(out, in->params, false);
 	else
 		buf_adds(out, "null");
 	buf_addch(out, '}');

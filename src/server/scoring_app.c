@@ -79,7 +79,7 @@ void scoring_answer_release(struct scoring_answer *ans)
 	memset(ans, 0, sizeof(*ans));
 }
 
-static void answer_error(struct scoring_answer *ans, const struct mlf_err *err)
+static void answer_error(struct scoring_answer *ans, const struct mlf_err *err, const char *stack_trace)
 {
 	struct jw w;
 	ans->status = mlf_code_http_status(err->code);
@@ -89,6 +89,8 @@ static void answer_error(struct scoring_answer *ans, const struct mlf_err *err)
 	jw_obj_begin(&w);
 	jw_kv_str(&w, "error_code", mlf_code_name(err->code));
 	jw_kv_str(&w, "message", err->msg);
+	if (stack_trace && *stack_trace)
+		jw_kv_str(&w, "stack_trace", stack_trace);
 	jw_obj_end(&w);
 }
 
@@ -110,14 +112,14 @@ void scoring_app_invoke(struct scoring_app *a, const char *content_type, const c
 	if (too_large || len > a->max_body) {
 		mlf_errorf(&err, MLF_MAX_READ_SIZE_EXCEEDED, "The request body exceeds the limit of %zu bytes",
 			   a->max_body);
-		answer_error(ans, &err);
+		answer_error(ans, &err, NULL);
 		return;
 	}
 	if (scoring_input_parse(content_type, body, len, &a->md.ml, &in, &unsupported, &err) < 0) {
 		if (unsupported)
 			answer_text(ans, 415, "text/plain; charset=utf-8", err.msg);
 		else
-			answer_error(ans, &err);
+			answer_error(ans, &err, NULL);
 		return;
 	}
 	struct buf predictions = BUF_INIT;
@@ -129,7 +131,7 @@ void scoring_app_invoke(struct scoring_app *a, const char *content_type, const c
 		if (err.code == MLF_DEADLINE_EXCEEDED)
 			answer_text(ans, 504, "application/json", "Request processing time exceeded limit");
 		else
-			answer_error(ans, &err);
+			answer_error(ans, &err, rc < 0 && a->flavor->stack_trace ? a->flavor->stack_trace(a->state) : NULL);
 		buf_release(&predictions);
 		return;
 	}

@@ -100,6 +100,10 @@ static void test_frames_without_signature(void **state)
 	expect_json(no_signature, ct, "{\"dataframe_split\": {\"data\": [[1, 2]]}}",
 		    "{\"kind\":\"frame\",\"columns\":[\"0\",\"1\"],\"types\":[\"long\",\"long\"],"
 		    "\"data\":[[1,2]],\"params\":null}");
+	/* a "NaN" among strings is a string, and travels as one */
+	expect_json(no_signature, ct, "{\"dataframe_records\": [{\"s\": \"NaN\"}, {\"s\": \"x\"}]}",
+		    "{\"kind\":\"frame\",\"columns\":[\"s\"],\"types\":[\"any\"],"
+		    "\"data\":[[\"NaN\"],[\"x\"]],\"params\":null}");
 	/* Python's NaN / Infinity come through as the bare tokens */
 	expect_json(no_signature, ct, "{\"inputs\": {\"a\": [NaN, Infinity, -Infinity, 1.5]}}",
 		    "{\"kind\":\"frame\",\"columns\":[\"a\"],\"types\":[\"double\"],"
