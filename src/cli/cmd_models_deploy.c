@@ -35,7 +35,7 @@
 #include "model_fetch.h"
 #include "../base/util.h"
 #include "../base/xalloc.h"
-#include "../base/zip_writer.h"
+#include "zip_writer.h"
 #include "../model/flavor.h"
 #include "../server/lambda_runtime.h"
 #include "../server/scoring_app.h"

@@ -11,12 +11,13 @@
  * bit 3 (data descriptors) so every reader takes the archive. An entry
  * that deflating does not shrink is written again stored: the archive is
  * truncated back to the entry's data and its source read once more.
+ * Deflating and the CRC-32 are zlib's.
  */
 #include "zip_writer.h"
-#include "buf.h"
-#include "deflate.h"
-#include "util.h"
-#include "xalloc.h"
+#include "../base/buf.h"
+#include "../base/util.h"
+#include "../base/xalloc.h"
+#include <zlib.h>
 #include <errno.h>
 #include <unistd.h>
 
@@ -51,27 +52,16 @@ struct zip_writer {
 	bool broken;    /* an entry failed half-way: its bytes are in the file, nothing more can be added */
 };
 
-static uint32_t crc_table[256];
-
-static void crc_table_fill(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
 uint32_t zip_crc32(uint32_t crc, const void *data, size_t len)
 {
-	if (!crc_table[1])
-		crc_table_fill();
 	const unsigned char *p = data;
-	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	while (len > 0) { /* zlib takes an unsigned int length */
+		unsigned n = len > (1u << 30) ? 1u << 30 : (unsigned)len;
+		crc = (uint32_t)crc32(crc, p, n);
+		p += n;
+		len -= n;
+	}
+	return crc;
 }
 
 static void put16(struct buf *b, unsigned v)
@@ -295,20 +285,24 @@ static int copy_entry(struct zip_writer *zw, struct zip_entry *e, struct zip_sou
 		      struct mlf_err *err)
 {
 	static const size_t chunk = 1u << 16;
-	unsigned char *data = xmalloc(chunk);
-	struct buf out = BUF_INIT;
-	struct deflater *d = deflated ? deflate_new(&out) : NULL;
+	unsigned char *data = xmalloc(chunk), *packed = deflated ? xmalloc(chunk) : NULL;
+	z_stream zs = { 0 };
+	/* raw DEFLATE (negative window bits: no zlib header), as zip entries hold it */
+	if (deflated && deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(data);
+		free(packed);
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "zlib: cannot start a deflate stream");
+	}
 	uint64_t total = 0, start = zw->pos;
 	uint32_t crc = 0;
 	int rc = 0;
-	for (;;) {
+	for (bool last = false; rc == 0 && !last;) {
 		ssize_t r = source_read(src, data, chunk, err);
 		if (r < 0) {
 			rc = -1;
 			break;
 		}
-		if (r == 0)
-			break;
+		last = r == 0;
 		total += (uint64_t)r;
 		if (total > ZIP_WRITER_MAX_SIZE) {
 			rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%.200s' is over 4 GiB, which needs zip64",
@@ -316,25 +310,30 @@ static int copy_entry(struct zip_writer *zw, struct zip_entry *e, struct zip_sou
 			break;
 		}
 		crc = zip_crc32(crc, data, (size_t)r);
-		if (d) {
-			deflate_feed(d, data, (size_t)r);
-			rc = write_out(zw, out.ptr, out.len, err);
-			buf_reset(&out);
-		} else {
+		if (!deflated) {
 			rc = write_out(zw, data, (size_t)r, err);
+			continue;
 		}
-		if (rc < 0)
-			break;
+		zs.next_in = data;
+		zs.avail_in = (unsigned)r;
+		int zrc;
+		do { /* drain everything zlib has for this chunk (all of it at the end) */
+			zs.next_out = packed;
+			zs.avail_out = (unsigned)chunk;
+			zrc = deflate(&zs, last ? Z_FINISH : Z_NO_FLUSH);
+			if (zrc == Z_STREAM_ERROR) {
+				rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "zlib: deflate failed");
+				break;
+			}
+			rc = write_out(zw, packed, chunk - zs.avail_out, err);
+		} while (rc == 0 && (zs.avail_out == 0 || (last && zrc != Z_STREAM_END)));
 	}
-	if (rc == 0 && d) {
-		deflate_finish(d);
-		rc = write_out(zw, out.ptr, out.len, err);
-	}
-	deflate_free(d);
-	buf_release(&out);
+	if (deflated)
+		deflateEnd(&zs);
 	free(data);
+	free(packed);
 	if (rc == 0) {
-		e->method = d ? ZIP_DEFLATED : ZIP_STORED;
+		e->method = deflated ? ZIP_DEFLATED : ZIP_STORED;
 		e->crc = crc;
 		e->usize = (uint32_t)total;
 		e->csize = (uint32_t)(zw->pos - start);

@@ -1,7 +1,7 @@
 /*
  * zip_writer.h - a small writer of zip archives (PKWARE APPNOTE 6.3), as
- * AWS Lambda takes a function's code: entries deflated (method 8, with
- * deflate.h) or stored (method 0) with their CRC-32, Unix permissions in
+ * AWS Lambda takes a function's code: entries deflated (method 8, by
+ * zlib) or stored (method 0) with their CRC-32, Unix permissions in
  * the external attributes (so `bootstrap` stays executable), UTF-8 names.
  * No zip64: an archive whose entries, sizes or offsets would need it (more
  * than 65,535 entries, 4 GiB) is refused with an error before anything
@@ -14,7 +14,7 @@
 #ifndef MLF_ZIP_WRITER_H
 #define MLF_ZIP_WRITER_H
 
-#include "err.h"
+#include "../base/err.h"
 
 #define ZIP_WRITER_MAX_ENTRIES 65535u
 #define ZIP_WRITER_MAX_SIZE 0xFFFFFFFEu /* bytes of one entry, and of the archive up to its end record */
