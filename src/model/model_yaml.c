@@ -343,8 +343,12 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 	if (count_values(b, 1) < 0)
 		return -1;
 	if (wants_key(b)) {
-		if (tag != TAG_NONE && tag != TAG_STR && !tagged_scalar(tag, s, n))
-			return fail(b, "%s", "a key does not match its tag");
+		if (tag != TAG_NONE && tag != TAG_STR) { /* the key stays text; its tag only has to fit it */
+			json_t *typed = tagged_scalar(tag, s, n);
+			if (!typed)
+				return fail(b, "%s", "a key does not match its tag");
+			json_decref(typed);
+		}
 		bool merge = plain && n == 2 && memcmp(s, "<<", 2) == 0;
 		if (set_key(b, s, n, merge) < 0)
 			return -1;

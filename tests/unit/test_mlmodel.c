@@ -113,6 +113,9 @@ static void test_structures(void **state)
 	(void)state;
 	expect_yaml("", "null");
 	expect_yaml("# only a comment\n", "null");
+	/* a tagged key stays the text it is, once its tag fits (and nothing leaks) */
+	expect_yaml("!!int 5: a\n!!float 1.5: b\n!!int 44444444444444444444444: c\n",
+		    "{\"5\": \"a\", \"1.5\": \"b\", \"44444444444444444444444\": \"c\"}");
 	expect_yaml("- 1\n- [a, {b: c}]\n- {x: 1.5, y: [true, null]}\n",
 		    "[1, [\"a\", {\"b\": \"c\"}], {\"x\": 1.5, \"y\": [true, null]}]");
 	/* block scalars */
