@@ -82,7 +82,7 @@ class Drive:
     def close(self):
         """EOF: the driver unloads the model and exits; returns its stderr."""
         self.proc.stdin.close()
-        end = self.line(30) if self.proc.poll() is None else None
+        end = self.line(30)  # read even when it has exited already: its last line is still in the pipe
         rc = self.proc.wait(timeout=30)
         err = self.proc.stderr.read()
         assert rc == 0, err
