@@ -971,6 +971,9 @@ int export_mlruns(struct store *st, const struct export_options *opt, struct exp
 		errno_fail("create", x.tmp, err);
 		goto out;
 	}
+	/* MLflow's FileStore makes .trash when it opens a store */
+	if (make_dirs(arena_printf(&a, "%s/.trash", x.tmp), err) < 0)
+		goto fail;
 
 	struct store_search q = { .view = STORE_VIEW_ALL, .max_results = EXPORT_PAGE };
 	for (;;) {
