@@ -172,7 +172,8 @@ struct exporter {
 	struct store *st;
 	const struct export_options *opt;
 	struct export_counts *counts;
-	struct arena *a;
+	struct arena *a;      /* the current run's or model's: released after it */
+	struct arena *keep;   /* what lives for the whole export */
 	const char *tmp;      /* the partial tree being written */
 	const char *final;    /* absolute path of the target */
 	/* run id -> (old artifact URI, new one), for rewriting version sources */
@@ -575,18 +576,18 @@ static void remember_run(struct exporter *x, const char *run_id, const char *old
 {
 	if (x->n_runs == x->cap_runs) {
 		size_t ncap = x->cap_runs ? x->cap_runs * 2 : 64;
-		x->run_ids = arena_grow_array(x->a, x->run_ids, x->n_runs, ncap, sizeof(*x->run_ids));
-		x->old_uris = arena_grow_array(x->a, x->old_uris, x->n_runs, ncap, sizeof(*x->old_uris));
-		x->new_uris = arena_grow_array(x->a, x->new_uris, x->n_runs, ncap, sizeof(*x->new_uris));
+		x->run_ids = arena_grow_array(x->keep, x->run_ids, x->n_runs, ncap, sizeof(*x->run_ids));
+		x->old_uris = arena_grow_array(x->keep, x->old_uris, x->n_runs, ncap, sizeof(*x->old_uris));
+		x->new_uris = arena_grow_array(x->keep, x->new_uris, x->n_runs, ncap, sizeof(*x->new_uris));
 		x->cap_runs = ncap;
 	}
-	x->run_ids[x->n_runs] = arena_strdup(x->a, run_id);
-	x->old_uris[x->n_runs] = arena_strdup(x->a, old_uri);
-	x->new_uris[x->n_runs] = arena_strdup(x->a, new_uri);
+	x->run_ids[x->n_runs] = arena_strdup(x->keep, run_id);
+	x->old_uris[x->n_runs] = arena_strdup(x->keep, old_uri);
+	x->new_uris[x->n_runs] = arena_strdup(x->keep, new_uri);
 	x->n_runs++;
 }
 
-static int export_run(struct exporter *x, const char *exp_dir, const char *exp_location, const char *run_id,
+static int export_run_in(struct exporter *x, const char *exp_dir, const char *exp_location, const char *run_id,
 		      struct mlf_err *err)
 {
 	struct store_run r;
@@ -649,6 +650,18 @@ static int export_run(struct exporter *x, const char *exp_dir, const char *exp_l
 	return 0;
 }
 
+/* One run, with its data in an arena of its own. */
+static int export_run(struct exporter *x, const char *exp_dir, const char *exp_location, const char *run_id,
+		      struct mlf_err *err)
+{
+	struct arena run_arena = ARENA_INIT, *outer = x->a;
+	x->a = &run_arena;
+	int rc = export_run_in(x, exp_dir, exp_location, run_id, err);
+	x->a = outer;
+	arena_release(&run_arena);
+	return rc;
+}
+
 static int export_experiment(struct exporter *x, const struct store_experiment *e, struct mlf_err *err)
 {
 	bool deleted = strcmp(e->lifecycle_stage, "deleted") == 0;
@@ -694,11 +707,13 @@ static int export_experiment(struct exporter *x, const struct store_experiment *
 		struct store_run *runs;
 		size_t n;
 		bool more;
-		if (store_run_search(x->st, &e->id, 1, &q, &runs, &n, &more, x->a, err) < 0)
+		struct arena page = ARENA_INIT;
+		rc = store_run_search(x->st, &e->id, 1, &q, &runs, &n, &more, &page, err);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = export_run(x, dir, location, runs[i].info.run_id, err);
+		arena_release(&page);
+		if (rc < 0)
 			return -1;
-		for (size_t i = 0; i < n; i++)
-			if (export_run(x, dir, location, runs[i].info.run_id, err) < 0)
-				return -1;
 		if (!more || n == 0)
 			break;
 		q.offset += (int64_t)n;
@@ -798,7 +813,7 @@ static int write_deleted_version(struct exporter *x, const char *mdir, const cha
 	return rc;
 }
 
-static int export_model(struct exporter *x, const char *name, struct mlf_err *err)
+static int export_model_in(struct exporter *x, const char *name, struct mlf_err *err)
 {
 	struct store_registered_model m;
 	if (!model_name_ok(name))
@@ -874,6 +889,16 @@ static int export_model(struct exporter *x, const char *name, struct mlf_err *er
 	}
 	x->counts->models++;
 	return 0;
+}
+
+static int export_model(struct exporter *x, const char *name, struct mlf_err *err)
+{
+	struct arena model_arena = ARENA_INIT, *outer = x->a;
+	x->a = &model_arena;
+	int rc = export_model_in(x, name, err);
+	x->a = outer;
+	arena_release(&model_arena);
+	return rc;
 }
 
 static int export_registry(struct exporter *x, struct mlf_err *err)
@@ -953,7 +978,7 @@ int export_mlruns(struct store *st, const struct export_options *opt, struct exp
 		  struct mlf_err *err)
 {
 	struct arena a = ARENA_INIT;
-	struct exporter x = { .st = st, .opt = opt, .counts = counts, .a = &a };
+	struct exporter x = { .st = st, .opt = opt, .counts = counts, .a = &a, .keep = &a };
 	int rc = -1, state;
 	memset(counts, 0, sizeof(*counts));
 	if (!(x.final = absolute_target(&a, opt->to, err)) || (state = dir_state(x.final, err)) < 0)
