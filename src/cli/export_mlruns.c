@@ -740,7 +740,8 @@ static const char *rewrite_source(struct exporter *x, const char *run_id, const 
 
 static bool model_name_ok(const char *name)
 {
-	return *name && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && strlen(name) <= 255;
+	/* MLflow's file registry refuses path separators and '%' in names */
+	return *name && !strchr(name, '/') && !strchr(name, '\\') && !strchr(name, '%') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && strlen(name) <= 255;
 }
 
 static int write_version(struct exporter *x, const char *mdir, const struct store_model_version *v,
@@ -784,7 +785,9 @@ static int write_version(struct exporter *x, const char *mdir, const struct stor
 	return 0;
 }
 
-/* What MLflow's delete leaves of a version: its number, times and redacted fields. */
+/* A deleted version: its number and times, with the fields MLflow's SQL
+ * store redacts (the store redacted them the same way; MLflow's file store
+ * would have kept them). */
 static int write_deleted_version(struct exporter *x, const char *mdir, const char *name,
 				 const struct store_deleted_version *d, struct mlf_err *err)
 {

@@ -497,13 +497,16 @@ def test_refusals_leave_nothing(mlflowc_bin, server, tmp_path):
     if not store_is_sqlite_default():
         pytest.skip("SQLite store files only")
     api = Api(server.url)
-    api.post("/registered-models/create", {"name": "team/model"})
-    out = tmp_path / "refused"
-    done = export(mlflowc_bin, server, out)
-    assert done.returncode == 1
-    assert "team/model" in done.stderr and "directory name" in done.stderr
-    assert not out.exists()
-    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    for name in ("team/model", "100% model"):
+        api.post("/registered-models/create", {"name": name})
+        out = tmp_path / "refused"
+        done = export(mlflowc_bin, server, out)
+        assert done.returncode == 1
+        assert name in done.stderr and "directory name" in done.stderr
+        assert not out.exists()
+        assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+        api.call("DELETE", "/registered-models/delete", {"name": name})
+    assert export(mlflowc_bin, server, tmp_path / "fine").returncode == 0
 
     missing = tmp_path / "nothing-here.db"
     done = subprocess.run([str(mlflowc_bin), "export", "--backend-store-uri", f"sqlite:///{missing}",
