@@ -550,3 +550,39 @@ def test_yaml_styles_match_pyyaml(mlflowc_bin, server, tmp_path):
         assert m["aliases"] == {f"a{i}": "1"}
     folded = (out / "models/m17/meta.yaml").read_text()
     assert "\n  " in folded  # the long description is folded, as PyYAML folds it
+
+
+def test_yaml_matches_pyyaml_on_random_text(mlflowc_bin, server, tmp_path):
+    """Seeded random descriptions built from the characters PyYAML's style choice turns on:
+    every version's meta.yaml must be byte for byte PyYAML's, and read back the same text."""
+    if not store_is_sqlite_default():
+        pytest.skip("SQLite store files only")
+    import random
+    rng = random.Random(14)
+    alphabet = ["a", "b", "z", "0", "1", " ", " ", "  ", "\n", "\n\n", ":", ": ", "#", " #", "'", '"', "-", "- ",
+                "?", ",", "[", "{", "}", "&", "*", "!", "|", ">", "%", "@", "`", "\t", "\r", "\\", ".", "...",
+                "---", "ü", "é", "\u00a0", "\u2028", "\x85", "\ufeff", "🚀", "\x07", "\x1b", "yes", "~", "null",
+                "1.5", "0x1F", "2024-01-02", "word "]
+    api = Api(server.url)
+    api.post("/registered-models/create", {"name": "random"})
+    texts = []
+    for i in range(300):
+        n = rng.randrange(1, 40)
+        text = "".join(rng.choice(alphabet) for _ in range(n))
+        if rng.random() < 0.2:
+            text = " ".join(["lorem"] * rng.randrange(10, 40)) + text  # long enough to fold
+        texts.append(text)
+        api.post("/model-versions/create", {"name": "random", "source": "runs:/x/model", "description": text})
+    out = tmp_path / "random"
+    done = export(mlflowc_bin, server, out)
+    assert done.returncode == 0, done.stderr
+    for i, text in enumerate(texts):
+        meta = (out / f"models/random/version-{i + 1}/meta.yaml").read_text(encoding="utf-8")
+        entry = meta[meta.index("\ndescription:") + 1:meta.index("\nlast_updated_timestamp:") + 1]
+        # what PyYAML (so MLflow) writes for the original text, byte for byte
+        written = yaml.safe_dump({"description": text}, default_flow_style=False, allow_unicode=True)
+        assert entry == written, (i, text)
+        # and it reads back, wherever PyYAML's own output does (it folds a lone \x85 or
+        # \u2028 before indentation into a space)
+        if yaml.safe_load(written)["description"] == text:
+            assert yaml.safe_load(meta)["description"] == text, (i, text)
