@@ -312,7 +312,13 @@ static struct artifact_repo *artifact_source(struct exporter *x, const char *own
 		}
 		while (*rest == '/')
 			rest++;
-		local = arena_printf(x->a, "%s/%s", x->opt->artifacts_destination, rest);
+		const char *dest = x->opt->artifacts_destination;
+		size_t dl = strlen(dest);
+		while (dl > 1 && dest[dl - 1] == '/')
+			dl--;
+		if (strstr(dest, "://")) /* the proxy's S3 destination */
+			return artifact_open(arena_printf(x->a, "%.*s/%s", (int)dl, dest, rest), err);
+		local = arena_printf(x->a, "%.*s/%s", (int)dl, dest, rest);
 	} else if (strncmp(uri, "file:", 5) == 0) {
 		char *p = artifact_file_uri_path(uri, NULL);
 		if (!p)

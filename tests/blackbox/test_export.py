@@ -28,7 +28,8 @@ import pytest
 import requests
 import yaml
 
-from conftest import REPO_ROOT, store_is_sqlite_default, store_uri
+from conftest import REPO_ROOT, stop_server, store_is_sqlite_default, store_uri
+from test_s3 import BUCKET, CREDS, PREFIX, s3rver, start_mlflowc  # noqa: F401 (s3rver: a fixture)
 
 FIXTURE = Path(os.environ.get("MLFLOWC_SHARED", REPO_ROOT.parent / "shared")) / \
     "fixtures/mlflow-stores/mlflow-2.17-mlruns/mlruns"
@@ -586,3 +587,35 @@ def test_yaml_matches_pyyaml_on_random_text(mlflowc_bin, server, tmp_path):
         # \u2028 before indentation into a space)
         if yaml.safe_load(written)["description"] == text:
             assert yaml.safe_load(meta)["description"] == text, (i, text)
+
+
+def test_include_artifacts_from_the_proxys_s3_destination(mlflowc_bin, tmp_path, s3rver):
+    """With the proxy's destination on S3 (s3rver, as test_s3.py runs it), --include-artifacts
+    reads each run's files through the S3 backend and copies them byte for byte."""
+    if not store_is_sqlite_default():
+        pytest.skip("SQLite store files only")
+    s3 = s3rver
+    server = start_mlflowc(mlflowc_bin, tmp_path, s3.url)
+    try:
+        api = Api(server.url)
+        exp = api.post("/experiments/create", {"name": "on-s3"})["experiment_id"]
+        rid = api.post("/runs/create", {"experiment_id": exp})["run"]["info"]["run_id"]
+        files = {"model/model.bin": bytes(range(256)) * 300, "notes.txt": b"hello\n"}
+        for name, data in files.items():
+            r = requests.put(f"{server.url}/api/2.0/mlflow-artifacts/artifacts/{exp}/{rid}/artifacts/{name}",
+                             data=data, timeout=60)
+            assert r.status_code == 200, r.text
+    finally:
+        stop_server(server)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MLFLOW_S3_"))}
+    env.update(CREDS, MLFLOW_S3_ENDPOINT_URL=s3.url)
+    out = tmp_path / "export"
+    done = subprocess.run([str(mlflowc_bin), "export", "--backend-store-uri", store_uri(tmp_path),
+                           "--artifacts-destination", f"s3://{BUCKET}/{PREFIX}", "--to", str(out),
+                           "--include-artifacts"], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "2 artifact files" in done.stdout
+    for name, data in files.items():
+        assert (out / exp / rid / "artifacts" / name).read_bytes() == data
+    meta = yaml.safe_load((out / exp / rid / "meta.yaml").read_text())
+    assert meta["artifact_uri"] == f"{out.resolve().as_uri()}/{exp}/{rid}/artifacts"
