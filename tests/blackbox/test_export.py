@@ -619,3 +619,41 @@ def test_include_artifacts_from_the_proxys_s3_destination(mlflowc_bin, tmp_path,
         assert (out / exp / rid / "artifacts" / name).read_bytes() == data
     meta = yaml.safe_load((out / exp / rid / "meta.yaml").read_text())
     assert meta["artifact_uri"] == f"{out.resolve().as_uri()}/{exp}/{rid}/artifacts"
+
+
+def test_an_interrupted_export_is_never_taken_for_a_finished_one(mlflowc_bin, server, tmp_path):
+    """An artifact that is a FIFO blocks the copy for ever: the export is killed there, mid-tree.
+    Nothing may be at --to, only the hidden partial tree; the next export works."""
+    if not store_is_sqlite_default():
+        pytest.skip("SQLite store files only")
+    import signal
+    import time
+    api = Api(server.url)
+    exp = api.post("/experiments/create", {"name": "stuck"})["experiment_id"]
+    rid = api.post("/runs/create", {"experiment_id": exp})["run"]["info"]["run_id"]
+    r = requests.put(f"{server.url}/api/2.0/mlflow-artifacts/artifacts/{exp}/{rid}/artifacts/a.txt",
+                     data=b"a", timeout=30)
+    assert r.status_code == 200
+    fifo = server.dir / "artifacts" / exp / rid / "artifacts" / "blocks.fifo"
+    os.mkfifo(fifo)
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen([str(mlflowc_bin), "export", "--backend-store-uri", store_uri(server.dir),
+                             "--artifacts-destination", str(server.dir / "artifacts"), "--to", str(out),
+                             "--include-artifacts"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    partial = tmp_path / f".interrupted.partial-{proc.pid}"
+    try:
+        for _ in range(3000):  # bounded: up to ~30 s for the partial tree to appear
+            if (partial / exp / rid / "artifacts").is_dir() or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the export should be blocked on the FIFO"
+        assert (partial / exp).is_dir()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert not out.exists()
+    fifo.unlink()
+    done = export(mlflowc_bin, server, out, "--include-artifacts")
+    assert done.returncode == 0, done.stderr
+    assert (out / exp / rid / "artifacts" / "a.txt").read_bytes() == b"a"
+    assert not (out / ".trash" / exp).exists() and (out / exp / "meta.yaml").is_file()
