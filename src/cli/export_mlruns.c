@@ -437,14 +437,15 @@ static int copy_artifacts(struct exporter *x, const char *owner, const char *uri
 
 /* ---- tracking ------------------------------------------------------------------ */
 
-static bool wanted(const struct export_options *opt, int64_t id)
+/* Whether experiment `id` is to be exported; marks it found in `found`
+ * (one flag per --experiment-ids entry). */
+static bool wanted(const struct export_options *opt, int64_t id, bool *found)
 {
-	if (!opt->experiment_ids)
-		return true;
-	for (size_t i = 0; i < opt->n_experiment_ids; i++)
+	bool yes = !opt->experiment_ids;
+	for (size_t i = 0; opt->experiment_ids && i < opt->n_experiment_ids; i++)
 		if (opt->experiment_ids[i] == id)
-			return true;
-	return false;
+			yes = found[i] = true;
+	return yes;
 }
 
 static const struct {
@@ -1010,6 +1011,7 @@ int export_mlruns(struct store *st, const struct export_options *opt, struct exp
 		goto fail;
 
 	struct store_search q = { .view = STORE_VIEW_ALL, .max_results = EXPORT_PAGE };
+	bool *found = arena_zalloc(&a, opt->n_experiment_ids + 1);
 	for (;;) {
 		struct store_experiment *es;
 		size_t n;
@@ -1017,12 +1019,18 @@ int export_mlruns(struct store *st, const struct export_options *opt, struct exp
 		if (store_experiment_search(st, &q, &es, &n, &more, &a, err) < 0)
 			goto fail;
 		for (size_t i = 0; i < n; i++)
-			if (wanted(opt, es[i].id) && export_experiment(&x, &es[i], err) < 0)
+			if (wanted(opt, es[i].id, found) && export_experiment(&x, &es[i], err) < 0)
 				goto fail;
 		if (!more || n == 0)
 			break;
 		q.offset += (int64_t)n;
 	}
+	for (size_t i = 0; opt->experiment_ids && i < opt->n_experiment_ids; i++)
+		if (!found[i]) {
+			mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "--experiment-ids: no experiment with id %lld",
+				   (long long)opt->experiment_ids[i]);
+			goto fail;
+		}
 	if (export_registry(&x, err) < 0)
 		goto fail;
 

@@ -350,7 +350,9 @@ def test_export_round_trips_every_value(mlflowc_bin, server, populated, tmp_path
     assert got["experiments"] == want["experiments"]
     assert ids["deleted_experiment"] in {p.name for p in (out / ".trash").iterdir()}
     assert "\n  ? " + LONG_KEY in (out / ".trash" / ids["deleted_experiment"] / "meta.yaml").read_text()
-    assert set(got["runs"]) == set(want["runs"])
+    assert set(got["runs"]) == set(want["runs"]) and len(want["runs"]) == 12
+    assert {r["info"]["lifecycle_stage"] for r in got["runs"].values()
+            if r["info"]["experiment_id"] == ids["deleted_experiment"]} == {"deleted"}
     for rid, w in want["runs"].items():
         g = got["runs"][rid]
         assert g["info"] == w["info"], rid
@@ -474,6 +476,9 @@ def test_experiment_ids_limit_the_tracking_part(mlflowc_bin, server, populated, 
     assert set(got["experiments"]) == {ids["experiments"][1]}
     assert got["experiments"][ids["experiments"][1]]["name"] == "fx-nlp ü"
     assert len(got["runs"]) == 3 and set(got["models"]) == set(ids["models"])
+    done = export(mlflowc_bin, server, tmp_path / "unknown", "--experiment-ids", f"{ids['experiments'][1]},999")
+    assert done.returncode == 1 and "no experiment with id 999" in done.stderr
+    assert not (tmp_path / "unknown").exists()
 
 
 def test_target_must_be_new_or_empty(mlflowc_bin, server, populated, tmp_path):
