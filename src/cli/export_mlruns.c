@@ -41,13 +41,19 @@ void export_py_float(char out[40], double v)
 		snprintf(out, 40, v > 0 ? "inf" : "-inf");
 		return;
 	}
+	/* the fewest digits that read back as v (Python's repr); reading back
+	 * is monotonic in the digit count, so search it by halves */
 	char e[40];
-	int prec;
-	for (prec = 0; prec < 17; prec++) {
-		snprintf(e, sizeof(e), "%.*e", prec, v);
+	int lo = 0, hi = 16;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		snprintf(e, sizeof(e), "%.*e", mid, v);
 		if (strtod(e, NULL) == v)
-			break;
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
+	snprintf(e, sizeof(e), "%.*e", lo, v);
 	/* e is [-]d[.ddd]e[+-]xx: take its digits and decimal exponent */
 	const char *p = e;
 	bool neg = *p == '-';
