@@ -381,22 +381,18 @@ static void write_double(struct pyyaml *y, const uint32_t *cp, size_t n, int ind
 	put_ascii(y, "\"");
 }
 
+static void (*const style_writers[])(struct pyyaml *y, const uint32_t *cp, size_t n, int indent, bool split) = {
+	[STYLE_PLAIN] = write_plain,
+	[STYLE_SINGLE] = write_single,
+	[STYLE_DOUBLE] = write_double,
+};
+
 /* Writes `text` as a scalar in the style PyYAML chooses. */
 static void write_scalar(struct pyyaml *y, const char *text, int indent, bool simple_key)
 {
 	size_t n;
 	uint32_t *cp = decode(text, &n);
-	switch (choose_style(text, cp, n, simple_key)) {
-	case STYLE_PLAIN:
-		write_plain(y, cp, n, indent, !simple_key);
-		break;
-	case STYLE_SINGLE:
-		write_single(y, cp, n, indent, !simple_key);
-		break;
-	case STYLE_DOUBLE:
-		write_double(y, cp, n, indent, !simple_key);
-		break;
-	}
+	style_writers[choose_style(text, cp, n, simple_key)](y, cp, n, indent, !simple_key);
 	free(cp);
 }
 
