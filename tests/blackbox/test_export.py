@@ -26,7 +26,8 @@ from urllib.parse import unquote
 
 import pytest
 import requests
-import yaml
+
+yaml = pytest.importorskip("yaml", reason="Debian's python3-yaml (PyYAML, MLflow's YAML writer) is needed")
 
 from conftest import REPO_ROOT, stop_server, store_is_sqlite_default, store_uri
 from test_s3 import BUCKET, CREDS, PREFIX, s3rver, start_mlflowc  # noqa: F401 (s3rver: a fixture)
