@@ -253,8 +253,12 @@ struct store_ops {
 			      struct store_dataset_summary **out, size_t *n, struct arena *a, struct mlf_err *err);
 };
 
+struct store_export_ops; /* store_export.h */
+
 struct store {
 	const struct store_ops *ops;
+	/* the reads of `mlflowc export` (store_export.h); NULL: not offered */
+	const struct store_export_ops *export_ops;
 };
 
 /* ---- the front: what handlers call (store.c) ------------------------------- */

@@ -1,0 +1,42 @@
+/*
+ * store_export.c - the front of the export reads (store_export.h): checks
+ * that the backend offers them and words its row conditions as MLflow does.
+ */
+#include "store_export.h"
+
+static int export_missing(struct store *st, struct mlf_err *err)
+{
+	(void)st;
+	return mlf_errorf(err, MLF_NOT_IMPLEMENTED, "This store cannot be exported (no export reads)");
+}
+
+int store_export_run_deleted_time(struct store *st, const char *run_id, int64_t *deleted_time, bool *has,
+				  struct mlf_err *err)
+{
+	*has = false;
+	*deleted_time = 0;
+	if (!st->export_ops)
+		return export_missing(st, err);
+	if (st->export_ops->run_deleted_time(st, run_id, deleted_time, has, err) < 0) {
+		if (err->detail == STORE_ROW_RUN_MISSING)
+			return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Run with id=%s not found", run_id);
+		return -1;
+	}
+	return 0;
+}
+
+int store_export_deleted_versions(struct store *st, const char *name, struct store_deleted_version **out,
+				  size_t *n, struct arena *a, struct mlf_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	if (!st->export_ops)
+		return export_missing(st, err);
+	if (st->export_ops->deleted_versions(st, name, out, n, a, err) < 0) {
+		if (err->detail == STORE_ROW_MODEL_MISSING)
+			return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "Registered Model with name=%s not found",
+					  name);
+		return -1;
+	}
+	return 0;
+}

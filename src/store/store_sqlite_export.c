@@ -1,0 +1,96 @@
+/*
+ * store_sqlite_export.c - the SQLite rows behind store_export.h: a run's
+ * deletion time and a registered model's redacted versions. Read-only; each
+ * call is one read transaction on the calling thread's connection. The
+ * statements are prepared per call (exports are rare), not cached.
+ */
+#include "store_export.h"
+#include "store_sqlite_int.h"
+
+static sqlite3_stmt *export_prepare(struct sqlite_conn *c, const char *sql, struct mlf_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite_conn_fail(c, "export read", err);
+		return NULL;
+	}
+	return s;
+}
+
+static int sqe_run_deleted_time(struct store *st, const char *run_id, int64_t *deleted_time, bool *has,
+				struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	sqlite3_stmt *s;
+	bool found;
+	int rc = -1;
+	if (!c)
+		return -1;
+	if (!(s = export_prepare(c, "SELECT deleted_time FROM runs WHERE run_uuid = ?1", err)))
+		return sqlite_read_end(c, -1);
+	sqlite_bind_text(s, 1, run_id);
+	if (sqlite_step_row(c, s, &found, err) == 0) {
+		if (!found) {
+			rc = store_row_fail(err, STORE_ROW_RUN_MISSING);
+		} else {
+			*has = sqlite3_column_type(s, 0) != SQLITE_NULL;
+			*deleted_time = *has ? sqlite3_column_int64(s, 0) : 0;
+			rc = 0;
+		}
+	}
+	sqlite3_finalize(s);
+	return sqlite_read_end(c, rc);
+}
+
+static int sqe_deleted_versions(struct store *st, const char *name, struct store_deleted_version **out, size_t *n,
+				struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	sqlite3_stmt *s;
+	bool found;
+	int rc = 0;
+	size_t cap = 0;
+	if (!c)
+		return -1;
+	if (!(s = export_prepare(c, "SELECT model_pk FROM registered_models WHERE name = ?1", err)))
+		return sqlite_read_end(c, -1);
+	sqlite_bind_text(s, 1, name);
+	rc = sqlite_step_row(c, s, &found, err);
+	int64_t pk = rc == 0 && found ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return sqlite_read_end(c, -1);
+	if (!found)
+		return sqlite_read_end(c, store_row_fail(err, STORE_ROW_MODEL_MISSING));
+	if (!(s = export_prepare(c,
+				 "SELECT version, creation_time, last_updated_time FROM model_versions"
+				 " WHERE model_pk = ?1 AND current_stage = 'Deleted_Internal' ORDER BY version",
+				 err)))
+		return sqlite_read_end(c, -1);
+	sqlite3_bind_int64(s, 1, pk);
+	for (;;) {
+		if (sqlite_step_row(c, s, &found, err) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!found)
+			break;
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
+			cap = ncap;
+		}
+		(*out)[(*n)++] = (struct store_deleted_version){
+			.version = sqlite3_column_int64(s, 0),
+			.creation_time = sqlite3_column_int64(s, 1),
+			.last_updated_time = sqlite3_column_int64(s, 2),
+		};
+	}
+	sqlite3_finalize(s);
+	return sqlite_read_end(c, rc);
+}
+
+const struct store_export_ops store_sqlite_export_ops = {
+	.run_deleted_time = sqe_run_deleted_time,
+	.deleted_versions = sqe_deleted_versions,
+};
