@@ -253,8 +253,11 @@ struct store_ops {
 			      struct store_dataset_summary **out, size_t *n, struct arena *a, struct mlf_err *err);
 };
 
+struct store_import_ops;
+
 struct store {
 	const struct store_ops *ops;
+	const struct store_import_ops *import; /* rows of an import from MLflow (store_import.h); NULL: none */
 };
 
 /* ---- the front: what handlers call (store.c) ------------------------------- */
