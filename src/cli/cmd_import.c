@@ -362,6 +362,10 @@ int cmd_import(int argc, char **argv)
 
 	struct mlf_err err = { 0 };
 	struct store *st = NULL;
+	if (store_import_check_source(source, &err) < 0) { /* before the destination is made */
+		fprintf(stderr, "mlflowc import: %s\n", err.msg);
+		return 1;
+	}
 	if (!s.dry_run) {
 		struct store_options so = { .artifact_root = "mlflow-artifacts:/", .durability = STORE_DURABILITY_NORMAL };
 		if (!(st = store_open(s.backend_store_uri, &so, &err))) {

@@ -771,6 +771,16 @@ static int import_all(struct import_ctx *ic, bool dry_run, struct mlf_err *err)
 	return 0;
 }
 
+int store_import_check_source(const char *source_path, struct mlf_err *err)
+{
+	struct store_import_report rep;
+	struct source src = { 0 };
+	memset(&rep, 0, sizeof(rep));
+	int rc = source_open(&src, source_path, &rep, err);
+	source_close(&src);
+	return rc;
+}
+
 int store_import_mlflow_sqlite(struct store *st, const char *source_path, const struct store_import_hooks *h,
 			       bool dry_run, struct store_import_report *rep, struct mlf_err *err)
 {

@@ -85,6 +85,11 @@ struct store_import_hooks {
 int store_import_mlflow_sqlite(struct store *st, const char *source_path, const struct store_import_hooks *h,
 			       bool dry_run, struct store_import_report *rep, struct mlf_err *err);
 
+/* Opens the source as store_import_mlflow_sqlite() would and closes it:
+ * 0 when it is an MLflow database of a known revision, -1 with `err`
+ * saying what it is otherwise. Nothing is written anywhere. */
+int store_import_check_source(const char *source_path, struct mlf_err *err);
+
 /* ---- for backends: the rows of an import ---------------------------------- */
 
 struct store_import_tx; /* a backend's open import transaction */

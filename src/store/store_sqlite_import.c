@@ -66,9 +66,10 @@
 	X(LM_TAG, "INSERT OR REPLACE INTO logged_model_tags(model_id, key, value) VALUES(?1, ?2, ?3)") \
 	X(LM_METRIC, "INSERT OR REPLACE INTO logged_model_metrics(model_id, key, timestamp, step, value, is_nan, run_id, " \
 		"dataset_name, dataset_digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
-	X(RM_UPSERT, "INSERT INTO registered_models(name, creation_time, last_updated_time, description) VALUES(?1, ?2, ?3, ?4) " \
-		"ON CONFLICT(name) DO UPDATE SET creation_time = excluded.creation_time, " \
-		"last_updated_time = excluded.last_updated_time, description = excluded.description RETURNING model_pk") \
+	X(RM_INSERT, "INSERT INTO registered_models(name, creation_time, last_updated_time, description) VALUES(?1, ?2, ?3, ?4) " \
+		"RETURNING model_pk") \
+	X(RM_UPDATE, "UPDATE registered_models SET creation_time = ?2, last_updated_time = ?3, description = ?4 WHERE name = ?1 " \
+		"RETURNING model_pk") \
 	X(RM_PK, "SELECT model_pk FROM registered_models WHERE name = ?1") \
 	X(RM_CLEAR_TAGS, "DELETE FROM registered_model_tags WHERE model_pk = ?1") \
 	X(RM_CLEAR_VERSIONS, "DELETE FROM model_versions WHERE model_pk = ?1") \
@@ -574,16 +575,22 @@ static const int model_children[] = { IS_RM_CLEAR_TAGS, IS_RM_CLEAR_VERSIONS, IS
 static int sqi_put_registered_model(struct store_import_tx *tx, const char *name, int64_t creation_time,
 				    int64_t last_updated_time, const char *description, struct mlf_err *err)
 {
-	sqlite3_stmt *s = tx_stmt(tx, IS_RM_UPSERT, err);
-	if (!s)
-		return -1;
-	sqlite_bind_text(s, 1, name);
-	sqlite3_bind_int64(s, 2, creation_time);
-	sqlite3_bind_int64(s, 3, last_updated_time);
-	sqlite_bind_text(s, 4, description);
+	/* an update first: a failed INSERT would still move the key counter */
 	int64_t pk = 0;
-	if (tx_run(tx, s, &pk, NULL, "import registered model", err) < 0)
-		return -1;
+	bool found = false;
+	for (int id = IS_RM_UPDATE; !found; id = IS_RM_INSERT) {
+		sqlite3_stmt *s = tx_stmt(tx, id, err);
+		if (!s)
+			return -1;
+		sqlite_bind_text(s, 1, name);
+		sqlite3_bind_int64(s, 2, creation_time);
+		sqlite3_bind_int64(s, 3, last_updated_time);
+		sqlite_bind_text(s, 4, description);
+		if (tx_run(tx, s, &pk, &found, "import registered model", err) < 0)
+			return -1;
+		if (id == IS_RM_INSERT && !found)
+			return mlf_errorf(err, MLF_INTERNAL_ERROR, "registered model '%s' was not inserted", name);
+	}
 	free(tx->model_name);
 	tx->model_name = xstrdup(name);
 	tx->model_pk = pk;
