@@ -663,3 +663,29 @@ def test_logged_models_and_their_run_links(mlflowc_bin, tmp_path):
         assert [(o["model_id"], int(o["step"])) for o in outputs] == [(model_id, 3)]
     finally:
         stop_server(server)
+
+
+def test_a_terminal_gets_a_progress_line_with_rates(mlflowc_bin, tmp_path):
+    import pty
+    src = copy_fixture("2.17", tmp_path / "old")
+    controller, terminal = pty.openpty()
+    cmd = [str(mlflowc_bin), "import", "--from", f"sqlite:///{src / 'mlflow.db'}",
+           "--backend-store-uri", f"sqlite:///{tmp_path / 'new.db'}"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=terminal)
+    os.close(terminal)
+    seen = b""
+    deadline = time.monotonic() + COMMAND_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(controller)
+    assert proc.wait(timeout=COMMAND_TIMEOUT) == 0
+    line = seen.decode(errors="replace")
+    assert "\r" in line and "points/s" in line and "runs/s" in line, line
+    assert "experiments 6/6" in line, line
