@@ -21,6 +21,8 @@
 		"VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(experiment_id) DO UPDATE SET name = excluded.name, " \
 		"artifact_location = excluded.artifact_location, lifecycle_stage = excluded.lifecycle_stage, " \
 		"creation_time = excluded.creation_time, last_update_time = excluded.last_update_time") \
+	X(EXP_FIND, "SELECT experiment_id, name, EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.experiment_id) " \
+		"FROM experiments e WHERE experiment_id = ?1 OR name = ?2") \
 	X(EXP_TAGS_CLEAR, "DELETE FROM experiment_tags WHERE experiment_id = ?1") \
 	X(EXP_TAG, "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES(?1, ?2, ?3)") \
 	X(RUN_UPSERT, "INSERT INTO runs(run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, " \
@@ -234,8 +236,39 @@ static int sqi_transaction(struct store *st, int (*fn)(struct store_import_tx *,
 
 /* ---- tracking rows ------------------------------------------------------------ */
 
+/* An experiment of the destination may be the one being imported (same id
+ * and name: an earlier import), or the default experiment 0 while it has no
+ * runs (every new store has one); any other with its id or its name is
+ * someone else's, and is not overwritten. */
+static int check_experiment_free(struct store_import_tx *tx, const struct store_experiment *e, struct mlf_err *err)
+{
+	sqlite3_stmt *s = tx_stmt(tx, IS_EXP_FIND, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, e->id);
+	sqlite_bind_text(s, 2, e->name);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		bool has_runs = sqlite3_column_int(s, 2) != 0;
+		if (id == e->id && ((name && strcmp(name, e->name) == 0) || (id == 0 && !has_runs)))
+			continue;
+		int r = mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS,
+				   "the destination already has experiment %lld named '%s', where the source has "
+				   "experiment %lld named '%s'; import into a new store",
+				   (long long)id, name ? name : "", (long long)e->id, e->name);
+		sqlite3_reset(s);
+		return r;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : tx_fail(tx, "find experiment", err);
+}
+
 static int sqi_put_experiment(struct store_import_tx *tx, const struct store_experiment *e, struct mlf_err *err)
 {
+	if (check_experiment_free(tx, e, err) < 0)
+		return -1;
 	sqlite3_stmt *s = tx_stmt(tx, IS_EXP_UPSERT, err);
 	if (!s)
 		return -1;

@@ -689,3 +689,20 @@ def test_a_terminal_gets_a_progress_line_with_rates(mlflowc_bin, tmp_path):
     line = seen.decode(errors="replace")
     assert "\r" in line and "points/s" in line and "runs/s" in line, line
     assert "experiments 6/6" in line, line
+
+
+def test_experiments_already_in_the_destination_are_not_overwritten(mlflowc_bin, tmp_path):
+    src = copy_fixture("2.17", tmp_path / "old")
+    dest = tmp_path / "new.db"
+    made = subprocess.run([str(mlflowc_bin), "experiments", "create", "--tracking-uri", f"sqlite:///{dest}",
+                           "--experiment-name", "someone-else"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=COMMAND_TIMEOUT)
+    assert made.returncode == 0, made.stderr
+    r = run_import(mlflowc_bin, tmp_path, src / "mlflow.db", dest)
+    assert r.returncode == 1
+    assert ("the destination already has experiment 1 named 'someone-else', where the source has experiment 1 "
+            "named 'fx-vision'") in r.stderr, r.stderr
+    con = sqlite3.connect(dest)
+    assert con.execute("SELECT name FROM experiments WHERE experiment_id = 1").fetchone() == ("someone-else",)
+    assert con.execute("SELECT count(*) FROM runs WHERE experiment_id = 1").fetchone() == (0,)
+    con.close()
