@@ -492,6 +492,9 @@ def test_a_killed_import_run_again_ends_in_the_same_store(mlflowc_bin, tmp_path)
     assert again.returncode == 0, again.stderr + again.stdout
     assert report_rows(again.stdout) == report_rows(done.stdout)
     assert dump_store(dest) == dump_store(reference)
+    old_art, new_art = src / "artifacts", tmp_path / "art"
+    want = {p.relative_to(old_art): p.read_bytes() for p in old_art.rglob("*") if p.is_file()}
+    assert {p.relative_to(new_art): p.read_bytes() for p in new_art.rglob("*") if p.is_file()} == want
 
 
 def test_a_source_that_is_not_mlflows_is_refused(mlflowc_bin, tmp_path):
@@ -706,3 +709,67 @@ def test_experiments_already_in_the_destination_are_not_overwritten(mlflowc_bin,
     assert con.execute("SELECT name FROM experiments WHERE experiment_id = 1").fetchone() == ("someone-else",)
     assert con.execute("SELECT count(*) FROM runs WHERE experiment_id = 1").fetchone() == (0,)
     con.close()
+
+
+def test_an_mlflow_1_30_schema_imports_by_the_columns_it_has(mlflowc_bin, tmp_path):
+    """MLflow 1.30's database (revision cc1f77228345) lacks what later migrations added:
+    experiments' times, versions' storage_location, aliases, datasets and inputs, traces."""
+    src = copy_fixture("2.17", tmp_path / "old")
+    con = sqlite3.connect(src / "mlflow.db")
+    for table in ("registered_model_aliases", "input_tags", "inputs", "datasets", "trace_tags",
+                  "trace_request_metadata", "trace_info"):
+        con.execute(f'DROP TABLE "{table}"')
+    for table, column in (("experiments", "creation_time"), ("experiments", "last_update_time"),
+                          ("model_versions", "storage_location")):
+        con.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    con.execute("UPDATE alembic_version SET version_num = 'cc1f77228345'")
+    con.commit()
+    con.close()
+    dest = tmp_path / "new.db"
+    r = run_import(mlflowc_bin, tmp_path, src / "mlflow.db", dest)
+    assert r.returncode == 0, r.stderr + r.stdout
+    rows = report_rows(r.stdout)
+    assert rows["runs"] == (126, 126) and rows["metrics"] == (78840, 78840)
+    assert "datasets" not in rows and "registered_model_aliases" not in rows  # printed as "-"
+    assert "schema revision cc1f77228345" in r.stdout
+    con = sqlite3.connect(dest)
+    assert con.execute("SELECT count(*) FROM experiments WHERE creation_time IS NOT NULL AND experiment_id > 0"
+                       ).fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM model_versions WHERE storage_location IS NOT NULL").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM runs WHERE deleted_time IS NOT NULL").fetchone()[0] > 0
+    con.close()
+
+
+def test_rows_that_cannot_come_over_make_the_import_fail(mlflowc_bin, tmp_path):
+    # SQLite does not enforce MLflow's foreign keys: a param of a run that does not exist
+    src = copy_fixture("2.17", tmp_path / "old")
+    con = sqlite3.connect(src / "mlflow.db")
+    con.execute("INSERT INTO params VALUES ('orphan', '1', 'ffffffffffffffffffffffffffffffff')")
+    con.commit()
+    con.close()
+    r = run_import(mlflowc_bin, tmp_path, src / "mlflow.db", tmp_path / "new.db")
+    assert r.returncode == 1
+    assert "params" in r.stdout and "MISMATCH" in r.stdout
+    line = [l for l in r.stdout.splitlines() if l.startswith("params ")][0]
+    assert line.split()[1:3] == ["484", "483"]
+    assert "table params: the source has 484 rows, 483 were imported" in r.stderr
+
+
+def test_latest_metrics_are_recomputed_and_differences_from_mlflows_table_reported(mlflowc_bin, tmp_path):
+    src = copy_fixture("2.17", tmp_path / "old")
+    con = sqlite3.connect(src / "mlflow.db")
+    run_id, = con.execute("SELECT run_uuid FROM latest_metrics WHERE key = 'loss' LIMIT 1").fetchone()
+    con.execute("UPDATE latest_metrics SET value = 12345.0, step = 0 WHERE key = 'loss' AND run_uuid = ?", (run_id,))
+    con.commit()
+    (step, value), = con.execute("SELECT step, value FROM metrics WHERE key = 'loss' AND run_uuid = ? "
+                                 "ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1", (run_id,)).fetchall()
+    con.close()
+    dest = tmp_path / "new.db"
+    r = run_import(mlflowc_bin, tmp_path, src / "mlflow.db", dest)
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert "latest metrics differing from MLflow's latest_metrics table: 1" in r.stdout
+    con = sqlite3.connect(dest)
+    got = con.execute("SELECT l.step, l.value FROM latest_metrics l JOIN runs USING (run_pk) JOIN metric_keys k "
+                      "USING (key_id) WHERE run_uuid = ? AND k.key = 'loss'", (run_id,)).fetchone()
+    con.close()
+    assert got == (step, value)  # by the history, not by the doctored table
