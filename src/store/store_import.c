@@ -608,6 +608,19 @@ static int import_run_rows(struct store_import_tx *tx, struct import_ctx *ic, co
 	return rc;
 }
 
+/* Puts "<what>: " before the message in `err`, keeping its code; -1. */
+static int err_within(struct mlf_err *err, const char *what)
+{
+	if (!err)
+		return -1;
+	char msg[sizeof(err->msg)];
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	int detail = err->detail;
+	mlf_errorf(err, err->code, "%s: %s", what, msg);
+	err->detail = detail;
+	return -1;
+}
+
 /* Whether `uri` lies under `root` (the same string, or followed by '/'). */
 static bool uri_under(const char *uri, const char *root)
 {
@@ -644,8 +657,11 @@ static int import_runs(struct store_import_tx *tx, struct import_ctx *ic, struct
 			.deleted_time = col_int_or(s, 8, -1),
 			.experiment_id = ic->experiment_id,
 		};
-		if (ic->ops->put_run(tx, &r, err) < 0 || import_run_rows(tx, ic, run_id, err) < 0)
-			return -1;
+		if (ic->ops->put_run(tx, &r, err) < 0 || import_run_rows(tx, ic, run_id, err) < 0) {
+			char what[64];
+			snprintf(what, sizeof(what), "run %s", run_id);
+			return err_within(err, what);
+		}
 		ic->rep->runs_done++;
 		progress(ic, false);
 	}
@@ -657,8 +673,11 @@ static int import_experiment_tx(struct store_import_tx *tx, void *arg, struct ml
 	struct import_ctx *ic = arg;
 	sqlite3_stmt *e = ic->src->stmt[SRC_EXPERIMENTS];
 	if (copy_artifacts(ic, ic->experiment_location, err) < 0 || import_experiment_row(tx, ic, e, err) < 0 ||
-	    import_datasets(tx, ic, err) < 0 || import_logged_models(tx, ic, err) < 0 || import_runs(tx, ic, err) < 0)
-		return -1;
+	    import_datasets(tx, ic, err) < 0 || import_logged_models(tx, ic, err) < 0 || import_runs(tx, ic, err) < 0) {
+		char what[64];
+		snprintf(what, sizeof(what), "experiment %lld (rolled back)", (long long)ic->experiment_id);
+		return err_within(err, what);
+	}
 	return ic->ops->count_experiment(tx, ic->experiment_id, ic->counts, err);
 }
 
@@ -721,7 +740,7 @@ static int import_registry_tx(struct store_import_tx *tx, void *arg, struct mlf_
 	int rc;
 	while ((rc = src_step(ic->src, m, err)) > 0)
 		if (import_model(tx, ic, m, err) < 0)
-			return -1;
+			return err_within(err, "the model registry (rolled back)");
 	return rc;
 }
 

@@ -773,3 +773,22 @@ def test_latest_metrics_are_recomputed_and_differences_from_mlflows_table_report
                       "USING (key_id) WHERE run_uuid = ? AND k.key = 'loss'", (run_id,)).fetchone()
     con.close()
     assert got == (step, value)  # by the history, not by the doctored table
+
+
+def test_a_row_the_store_refuses_rolls_back_its_experiment_and_is_named(mlflowc_bin, tmp_path):
+    src = copy_fixture("2.17", tmp_path / "old")
+    con = sqlite3.connect(src / "mlflow.db")
+    con.execute("PRAGMA ignore_check_constraints = 1")
+    run_id, = con.execute("SELECT run_uuid FROM runs WHERE experiment_id = 2 ORDER BY start_time DESC LIMIT 1"
+                          ).fetchone()
+    con.execute("UPDATE runs SET status = 'WEIRD' WHERE run_uuid = ?", (run_id,))
+    con.commit()
+    con.close()
+    dest = tmp_path / "new.db"
+    r = run_import(mlflowc_bin, tmp_path, src / "mlflow.db", dest)
+    assert r.returncode == 1
+    assert f"mlflowc import: experiment 2 (rolled back): run {run_id}: " in r.stderr, r.stderr
+    con = sqlite3.connect(dest)
+    assert [e for (e,) in con.execute("SELECT experiment_id FROM experiments ORDER BY 1")] == [0, 1]
+    assert con.execute("SELECT count(*) FROM runs WHERE experiment_id = 2").fetchone() == (0,)
+    con.close()
