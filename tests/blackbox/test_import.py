@@ -420,8 +420,9 @@ def test_a_registered_models_mlmodel_through_the_proxy(imported):
 
 # ---- twice, interrupted, refused ---------------------------------------------------------------------
 
-def test_a_second_import_changes_nothing(mlflowc_bin, tmp_path):
-    src = copy_fixture("2.17", tmp_path / "old")
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_second_import_changes_nothing(mlflowc_bin, tmp_path, version):
+    src = copy_fixture(version, tmp_path / "old")
     dest = tmp_path / "mlflow.db"
     art = tmp_path / "mlartifacts"
     first = run_import(mlflowc_bin, tmp_path, src / "mlflow.db", dest, src / "artifacts", art)
