@@ -49,5 +49,6 @@ int cmd_experiments(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_artifacts(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

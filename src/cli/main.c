@@ -14,6 +14,7 @@ static const struct {
 	{ "models", cmd_models, "Model registry: register, stages, aliases, versions, list, history" },
 	{ "artifacts", cmd_artifacts, "Upload, list and download a run's artifacts (runs:/, models:/ URIs)" },
 	{ "export", cmd_export, "Write the store out as MLflow's file store (mlruns/)" },
+	{ "import", cmd_import, "Import an MLflow SQL database (SQLite) and its artifacts, ids and all" },
 };
 
 static void usage(FILE *f)

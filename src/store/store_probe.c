@@ -214,8 +214,9 @@ static const struct {
 	{ STORE_PROBE_UNREADABLE, cannot_read_schema, "a SQLite file whose schema cannot be read",
 	  "mlflowc left it unchanged; use a new database file, " PROBE_NEW_FILE },
 	{ STORE_PROBE_MLFLOW, has_alembic_version, "a database written by MLflow",
-	  "mlflowc does not open MLflow's databases in place and left it unchanged; importing MLflow's data "
-	  "is not supported yet, so start with a new database file, " PROBE_NEW_FILE },
+	  "mlflowc does not open MLflow's databases in place and left it unchanged; copy its data into a new "
+	  "database with: mlflowc import --from sqlite:///<this file> --artifacts-from <its artifacts directory> "
+	  "--backend-store-uri sqlite:///mlflowc.db --artifacts-destination ./mlartifacts" },
 	{ STORE_PROBE_MLFLOWC, has_mlflowc_schema, NULL, NULL },
 	{ STORE_PROBE_EMPTY, has_no_tables, NULL, NULL },
 	{ STORE_PROBE_FOREIGN, has_other_objects, "a SQLite database with tables mlflowc did not create",

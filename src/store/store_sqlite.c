@@ -23,6 +23,7 @@
 #include "sqlite_conn.h"
 #include "store_sqlite_int.h"
 #include "store_export.h"
+#include "store_import.h"
 #include "store_sqlite_logged.h"
 #include "store_sqlite_sql.h"
 #include <float.h>
@@ -1667,6 +1668,7 @@ struct store *store_sqlite_open(const char *path, const struct store_options *op
 	struct sqlite_store *s = xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
 	s->base.export_ops = &store_sqlite_export_ops;
+	s->base.import = &store_sqlite_import_ops;
 	if (sqlite_pool_init(&s->pool, path, schema_sqlite_migrations, ARRAY_SIZE(schema_sqlite_migrations), stmt_sql,
 			     S_COUNT, opt->durability == STORE_DURABILITY_FULL, err) < 0) {
 		free(s);

@@ -25,6 +25,10 @@ from conftest import (launch_server, READINESS_POLL_SECONDS, READINESS_TIMEOUT_S
 
 MLFLOW_REVISION = "f5a4f2784254"  # MLflow 2.17's alembic head
 NEW_FILE_ADVICE = "e.g. --backend-store-uri sqlite:///mlflowc.db"
+# what an MLflow database's refusal says to run instead (mlflowc import, tests/blackbox/test_import.py)
+IMPORT_ADVICE = ("copy its data into a new database with: mlflowc import --from sqlite:///<this file> "
+                 "--artifacts-from <its artifacts directory> --backend-store-uri sqlite:///mlflowc.db "
+                 "--artifacts-destination ./mlartifacts")
 FILE_STORE_ADVICE = "MLflow's file store is not supported as a backend store"
 
 
@@ -174,7 +178,7 @@ def test_mlflow_database_is_refused_unchanged(mlflowc_bin, tmp_path, work, absol
     name = f"{work}/mlflow.db" if absolute else "mlflow.db"
     line = assert_refused(mlflowc_bin, tmp_path, work, uri,
                           f"'{name}' is a database written by MLflow (alembic revision {MLFLOW_REVISION})",
-                          "does not open MLflow's databases in place", NEW_FILE_ADVICE)
+                          "does not open MLflow's databases in place", IMPORT_ADVICE)
     assert "Internal database error" not in line
     # still in rollback-journal mode, as MLflow left it
     con = sqlite3.connect(f"file:{work}/mlflow.db?mode=ro", uri=True)

@@ -1,0 +1,408 @@
+/*
+ * cmd_import.c - `mlflowc import`: brings an MLflow SQL database (SQLite)
+ * and the artifacts its server proxied into an mlflowc store, with every
+ * id, name and time as MLflow had them (src/store/store_import.h does the
+ * rows).
+ *
+ * The destination flags are the server's (--backend-store-uri,
+ * --artifacts-destination, same defaults). With --artifacts-from DIR (the
+ * old server's --artifacts-destination) each experiment's files are copied
+ * under the new destination before its rows commit: `mlflow-artifacts:/`
+ * locations then stay as they are (they name paths below the destination),
+ * local locations under DIR are rewritten to the same place below the
+ * destination, and anything else (s3://, a directory outside DIR) is kept
+ * and reported. --keep-artifact-locations copies nothing and rewrites
+ * nothing. Copying is by file, into a temporary name renamed when its size
+ * checks out; a file already there with the source's size is skipped, so a
+ * cut import resumes where it stopped.
+ */
+#include "cli.h"
+#include "../base/buf.h"
+#include "../base/util.h"
+#include "../store/store.h"
+#include "../store/store_import.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct import_settings {
+	const char *from;
+	const char *artifacts_from;
+	const char *backend_store_uri;
+	const char *artifacts_destination;
+	bool keep_artifact_locations;
+	bool dry_run;
+};
+
+#define OPT(field) offsetof(struct import_settings, field)
+
+static const struct cli_option import_options[] = {
+	{ "from", 0, CLI_REQUIRED, OPT(from), "URI",
+	  "MLflow's database: sqlite:///path/mlflow.db (or a path); read only, never changed" },
+	{ "artifacts-from", 0, CLI_STRING, OPT(artifacts_from), "DIR",
+	  "the old server's --artifacts-destination (or local artifact root), whose files are copied" },
+	{ "backend-store-uri", 0, CLI_STRING, OPT(backend_store_uri), "URI",
+	  "the mlflowc store to import into (default sqlite:///mlflow.db)" },
+	{ "artifacts-destination", 0, CLI_STRING, OPT(artifacts_destination), "PATH",
+	  "the new server's artifact directory, where files are copied (default ./mlartifacts)" },
+	{ "keep-artifact-locations", 0, CLI_TRUE, OPT(keep_artifact_locations), NULL,
+	  "copy no files and keep every artifact location as MLflow stored it" },
+	{ "dry-run", 0, CLI_TRUE, OPT(dry_run), NULL, "read and count the source, write nothing" },
+	{ 0 },
+};
+
+/* ---- artifacts ------------------------------------------------------------------ */
+
+struct artifact_copy {
+	char from[PATH_MAX]; /* absolute, no trailing '/' */
+	char to[PATH_MAX];
+	bool active;         /* --artifacts-from given, locations not kept */
+	int64_t files, skipped, bytes, kept;
+	bool tty;
+	int64_t started_ns, shown_ns;
+};
+
+/* The path below `from` that a source location names, or NULL when it
+ * names nothing there (another scheme, another directory). Borrowed from
+ * `uri` or `scratch`. */
+static const char *location_below(const struct artifact_copy *ac, const char *uri)
+{
+	static const char scheme[] = "mlflow-artifacts:";
+	if (strncmp(uri, scheme, sizeof(scheme) - 1) == 0) {
+		const char *p = uri + sizeof(scheme) - 1;
+		if (strncmp(p, "//", 2) == 0) { /* mlflow-artifacts://host:port/path */
+			p = strchr(p + 2, '/');
+			if (!p)
+				return "";
+		}
+		while (*p == '/')
+			p++;
+		return p;
+	}
+	const char *path = uri;
+	if (strncmp(path, "file://", 7) == 0)
+		path += 7;
+	if (path[0] != '/')
+		return NULL;
+	size_t n = strlen(ac->from);
+	if (strncmp(path, ac->from, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return NULL;
+	path += n;
+	while (*path == '/')
+		path++;
+	return path;
+}
+
+static bool has_dotdot(const char *rel)
+{
+	for (const char *p = rel; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return false;
+}
+
+static const char *rewrite_location(void *ctx, const char *uri, struct arena *a)
+{
+	struct artifact_copy *ac = ctx;
+	if (!ac->active || strncmp(uri, "mlflow-artifacts:", 17) == 0)
+		return uri;
+	const char *rel = location_below(ac, uri);
+	if (!rel) {
+		if (uri[0] == '/' || strncmp(uri, "file:", 5) == 0)
+			ac->kept++;
+		return uri;
+	}
+	return arena_printf(a, "%s%s%s%s", strncmp(uri, "file://", 7) == 0 ? "file://" : "", ac->to, *rel ? "/" : "",
+			    rel);
+}
+
+static int mkdirs(const char *path, struct mlf_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path);
+	if (n >= sizeof(tmp))
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "path too long: '%s'", path);
+	memcpy(tmp, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		char c = tmp[i];
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+			return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot create '%s': %s", tmp, strerror(errno));
+		tmp[i] = c;
+	}
+	return 0;
+}
+
+/* Copies one regular file, unless `dst` already has its size. */
+static int copy_file(struct artifact_copy *ac, const char *src, const char *dst, off_t size, struct mlf_err *err)
+{
+	struct stat st;
+	if (stat(dst, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == size) {
+		ac->skipped++;
+		return 0;
+	}
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.mlflowc-import", dst) >= (int)sizeof(tmp))
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "path too long: '%s'", dst);
+	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot read '%s': %s", src, strerror(errno));
+	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (out < 0) {
+		close(in);
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot write '%s': %s", tmp, strerror(errno));
+	}
+	char block[1 << 16];
+	ssize_t got;
+	off_t copied = 0;
+	int rc = 0;
+	while ((got = read(in, block, sizeof(block))) > 0) {
+		if (util_write_all(out, block, (size_t)got) < 0) {
+			rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot write '%s': %s", tmp, strerror(errno));
+			break;
+		}
+		copied += got;
+	}
+	if (rc == 0 && got < 0)
+		rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot read '%s': %s", src, strerror(errno));
+	if (rc == 0 && (fstat(out, &st) < 0 || st.st_size != size || copied != size))
+		rc = mlf_errorf(err, MLF_DATA_LOSS, "'%s' has %lld bytes, its copy %lld", src, (long long)size,
+				(long long)st.st_size);
+	if (close(out) < 0 && rc == 0)
+		rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot write '%s': %s", tmp, strerror(errno));
+	close(in);
+	if (rc == 0 && rename(tmp, dst) < 0)
+		rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot rename '%s': %s", tmp, strerror(errno));
+	if (rc < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	ac->files++;
+	ac->bytes += size;
+	return 0;
+}
+
+/* Copies the tree at `src` (a file or a directory; symbolic links are not
+ * followed) to `dst`. */
+static int copy_tree(struct artifact_copy *ac, const char *src, const char *dst, struct mlf_err *err)
+{
+	struct stat st;
+	if (lstat(src, &st) < 0)
+		return errno == ENOENT ? 0 : mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot read '%s': %s", src,
+							 strerror(errno));
+	if (S_ISREG(st.st_mode))
+		return copy_file(ac, src, dst, st.st_size, err);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	if (mkdirs(dst, err) < 0)
+		return -1;
+	DIR *d = opendir(src);
+	if (!d)
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "cannot list '%s': %s", src, strerror(errno));
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		size_t n = strlen(e->d_name);
+		if (n > 15 && strcmp(e->d_name + n - 15, ".mlflowc-import") == 0)
+			continue;
+		char s2[PATH_MAX], d2[PATH_MAX];
+		if (snprintf(s2, sizeof(s2), "%s/%s", src, e->d_name) >= (int)sizeof(s2) ||
+		    snprintf(d2, sizeof(d2), "%s/%s", dst, e->d_name) >= (int)sizeof(d2)) {
+			rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "path too long below '%s'", src);
+			break;
+		}
+		rc = copy_tree(ac, s2, d2, err);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int copy_location(void *ctx, const char *uri, struct mlf_err *err)
+{
+	struct artifact_copy *ac = ctx;
+	if (!ac->active)
+		return 0;
+	const char *rel = location_below(ac, uri);
+	if (!rel)
+		return 0;
+	if (has_dotdot(rel))
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "artifact location '%s' leaves '%s'", uri, ac->from);
+	char src[PATH_MAX], dst[PATH_MAX];
+	if (snprintf(src, sizeof(src), "%s/%s", ac->from, rel) >= (int)sizeof(src) ||
+	    snprintf(dst, sizeof(dst), "%s/%s", ac->to, rel) >= (int)sizeof(dst))
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "artifact location too long: '%s'", uri);
+	return copy_tree(ac, src, dst, err);
+}
+
+/* ---- progress -------------------------------------------------------------------- */
+
+static double per_second(int64_t n, int64_t ns)
+{
+	return ns > 0 ? (double)n * 1e9 / (double)ns : 0.0;
+}
+
+static void show_progress(void *ctx, const struct store_import_report *r, bool final)
+{
+	struct artifact_copy *ac = ctx;
+	int64_t now = util_mono_ns();
+	int64_t ns = now - ac->started_ns;
+	if (!ac->tty) {
+		if (final)
+			fprintf(stderr,
+				"mlflowc import: %lld experiments, %lld runs, %lld metric points in %.2f s "
+				"(%.0f points/s, %.0f runs/s); %lld files copied (%lld bytes), %lld already there\n",
+				(long long)r->experiments_done, (long long)r->runs_done, (long long)r->points_done,
+				(double)ns / 1e9, per_second(r->points_done, ns), per_second(r->runs_done, ns),
+				(long long)ac->files, (long long)ac->bytes, (long long)ac->skipped);
+		return;
+	}
+	if (!final && now - ac->shown_ns < 100000000)
+		return;
+	ac->shown_ns = now;
+	fprintf(stderr, "\rexperiments %lld/%lld  runs %lld  points %lld  %.0f points/s  %.0f runs/s  files %lld   %s",
+		(long long)r->experiments_done, (long long)r->experiments_total, (long long)r->runs_done,
+		(long long)r->points_done, per_second(r->points_done, ns), per_second(r->runs_done, ns),
+		(long long)(ac->files + ac->skipped), final ? "\n" : "");
+	fflush(stderr);
+}
+
+static void print_report(const struct store_import_report *r, bool dry_run)
+{
+	printf("%-28s %12s %12s\n", "table", "source", dry_run ? "" : "imported");
+	for (size_t t = 0; t < STORE_IMPORT_N_TABLES; t++) {
+		if (!r->present[t]) {
+			printf("%-28s %12s %12s\n", store_import_table_name(t), "-", "-");
+			continue;
+		}
+		if (dry_run)
+			printf("%-28s %12lld\n", store_import_table_name(t), (long long)r->source[t]);
+		else
+			printf("%-28s %12lld %12lld%s\n", store_import_table_name(t), (long long)r->source[t],
+			       (long long)r->imported[t], r->source[t] == r->imported[t] ? "" : "  MISMATCH");
+	}
+}
+
+/* `sqlite:///rel.db` -> "rel.db", `sqlite:////abs.db` -> "/abs.db", a bare
+ * path as it is; NULL for another scheme. Borrowed from `uri`. */
+static const char *sqlite_path(const char *uri)
+{
+	if (strncmp(uri, "sqlite:///", 10) == 0)
+		return uri + 10;
+	return strstr(uri, "://") ? NULL : uri;
+}
+
+static int absolute(const char *path, char out[PATH_MAX])
+{
+	if (path[0] == '/')
+		return snprintf(out, PATH_MAX, "%s", path) < PATH_MAX ? 0 : -1;
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -1;
+	return snprintf(out, PATH_MAX, "%s/%s", cwd, path) < PATH_MAX ? 0 : -1;
+}
+
+static void strip_slashes(char *p)
+{
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+}
+
+int cmd_import(int argc, char **argv)
+{
+	struct import_settings s = {
+		.backend_store_uri = "sqlite:///mlflow.db",
+		.artifacts_destination = "./mlartifacts",
+	};
+	int parsed = cli_parse("import", import_options, argc, argv, &s);
+	if (parsed) {
+		if (parsed > 0)
+			cli_usage(stdout, "import", "Import an MLflow SQL database (SQLite) and its artifacts.",
+				  import_options);
+		return parsed > 0 ? 0 : 2;
+	}
+	const char *source = sqlite_path(s.from);
+	if (!source || !*source) {
+		fprintf(stderr, "mlflowc import: --from must be sqlite:///PATH or a path, not '%s'\n", s.from);
+		return 2;
+	}
+	struct artifact_copy ac = { .tty = isatty(2) != 0, .started_ns = util_mono_ns() };
+	if (s.artifacts_from && !s.keep_artifact_locations) {
+		struct stat st;
+		if (strstr(s.artifacts_destination, "://")) {
+			fprintf(stderr, "mlflowc import: --artifacts-from copies to a local --artifacts-destination only\n");
+			return 2;
+		}
+		if (stat(s.artifacts_from, &st) < 0 || !S_ISDIR(st.st_mode) || !realpath(s.artifacts_from, ac.from)) {
+			fprintf(stderr, "mlflowc import: --artifacts-from '%s' is not a directory\n", s.artifacts_from);
+			return 2;
+		}
+		if (absolute(s.artifacts_destination, ac.to) < 0) {
+			fprintf(stderr, "mlflowc import: --artifacts-destination '%s' is too long\n",
+				s.artifacts_destination);
+			return 2;
+		}
+		strip_slashes(ac.to);
+		ac.active = !s.dry_run;
+	}
+
+	struct mlf_err err = { 0 };
+	struct store *st = NULL;
+	if (store_import_check_source(source, &err) < 0) { /* before the destination is made */
+		fprintf(stderr, "mlflowc import: %s\n", err.msg);
+		return 1;
+	}
+	if (!s.dry_run) {
+		struct store_options so = { .artifact_root = "mlflow-artifacts:/", .durability = STORE_DURABILITY_NORMAL };
+		if (!(st = store_open(s.backend_store_uri, &so, &err))) {
+			fprintf(stderr, "mlflowc import: %s\n", err.msg);
+			return 1;
+		}
+		if (ac.active) {
+			char given[PATH_MAX];
+			memcpy(given, ac.to, sizeof(given));
+			if (mkdirs(given, &err) < 0 || !realpath(given, ac.to)) {
+				fprintf(stderr, "mlflowc import: %s\n", err.msg[0] ? err.msg : "cannot resolve destination");
+				store_close(st);
+				return 1;
+			}
+		}
+	}
+	struct store_import_hooks hooks = {
+		.ctx = &ac,
+		.location = rewrite_location,
+		.copy = copy_location,
+		.progress = show_progress,
+	};
+	struct store_import_report rep;
+	int rc = store_import_mlflow_sqlite(st, source, &hooks, s.dry_run, &rep, &err);
+	store_close(st);
+	if (rep.head[0] && (rc == 0 || err.code == MLF_DATA_LOSS)) {
+		printf("source %s (MLflow schema revision %s)%s\n", source, rep.head, s.dry_run ? ": dry run" : "");
+		print_report(&rep, s.dry_run);
+		if (rep.latest_differ)
+			printf("latest metrics differing from MLflow's latest_metrics table: %lld\n",
+			       (long long)rep.latest_differ);
+		if (ac.kept)
+			printf("artifact locations outside --artifacts-from, kept as they were: %lld\n", (long long)ac.kept);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "mlflowc import: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
