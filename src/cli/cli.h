@@ -48,5 +48,6 @@ int cmd_models(int argc, char **argv);
 int cmd_experiments(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_artifacts(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 #endif

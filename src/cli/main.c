@@ -13,6 +13,7 @@ static const struct {
 	{ "runs", cmd_runs, "Create runs, log params/metrics/tags, end, search and describe them" },
 	{ "models", cmd_models, "Model registry: register, stages, aliases, versions, list, history" },
 	{ "artifacts", cmd_artifacts, "Upload, list and download a run's artifacts (runs:/, models:/ URIs)" },
+	{ "gc", cmd_gc, "Permanently delete deleted runs and experiments, their rows and artifacts" },
 };
 
 static void usage(FILE *f)

@@ -253,8 +253,11 @@ struct store_ops {
 			      struct store_dataset_summary **out, size_t *n, struct arena *a, struct mlf_err *err);
 };
 
+struct store_gc_ops; /* store_gc.h */
+
 struct store {
 	const struct store_ops *ops;
+	const struct store_gc_ops *gc; /* permanent deletion (mlflowc gc); NULL: not offered */
 };
 
 /* ---- the front: what handlers call (store.c) ------------------------------- */

@@ -21,6 +21,7 @@
 #include "../search/sqlgen.h"
 #include "schema_sqlite.h"
 #include "sqlite_conn.h"
+#include "store_gc.h"
 #include "store_sqlite_int.h"
 #include "store_sqlite_logged.h"
 #include "store_sqlite_sql.h"
@@ -1665,6 +1666,7 @@ struct store *store_sqlite_open(const char *path, const struct store_options *op
 {
 	struct sqlite_store *s = xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
+	s->base.gc = &store_sqlite_gc_ops;
 	if (sqlite_pool_init(&s->pool, path, schema_sqlite_migrations, ARRAY_SIZE(schema_sqlite_migrations), stmt_sql,
 			     S_COUNT, opt->durability == STORE_DURABILITY_FULL, err) < 0) {
 		free(s);
