@@ -279,6 +279,11 @@ static int rewrite_versions(struct sqlite_conn *c, const struct store_gc_version
 	return 0;
 }
 
+/* The datasets of run ?1 that no other run uses. */
+#define DELETE_UNUSED_DATASETS                                                                                         \
+	"DELETE FROM datasets WHERE dataset_pk IN (SELECT dataset_pk FROM run_inputs WHERE run_pk = ?1)"               \
+	" AND NOT EXISTS (SELECT 1 FROM run_inputs o WHERE o.dataset_pk = datasets.dataset_pk AND o.run_pk != ?1)"
+
 struct purge_run_args {
 	const char *run_id;
 	int64_t in_experiment;
@@ -366,8 +371,7 @@ static int purge_run_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		"DELETE FROM params WHERE run_pk = ?1",
 		"DELETE FROM tags WHERE run_pk = ?1",
 		"DELETE FROM input_tags WHERE run_pk = ?1",
-		"DELETE FROM datasets WHERE dataset_pk IN (SELECT dataset_pk FROM run_inputs WHERE run_pk = ?1)"
-		" AND NOT EXISTS (SELECT 1 FROM run_inputs o WHERE o.dataset_pk = datasets.dataset_pk AND o.run_pk != ?1)",
+		DELETE_UNUSED_DATASETS,
 		"DELETE FROM run_inputs WHERE run_pk = ?1",
 		"DELETE FROM run_model_links WHERE run_pk = ?1",
 		"DELETE FROM runs WHERE run_pk = ?1",
