@@ -49,5 +49,6 @@ int cmd_experiments(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_artifacts(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_storage(int argc, char **argv);
 
 #endif

@@ -23,7 +23,7 @@
 #include "../base/arena.h"
 #include "../base/buf.h"
 #include "../base/util.h"
-#include "../store/store_gc.h"
+#include "cmd_gc.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -59,22 +59,6 @@ static const struct cli_option gc_options[] = {
 };
 
 /* ---- artifact stores ------------------------------------------------------------------ */
-
-struct s3_bucket {
-	char *uri; /* s3://bucket */
-	struct artifact_repo *repo;
-};
-
-struct gc_artifacts {
-	struct artifact_repo *proxy; /* --artifacts-destination; NULL when absent */
-	const char *proxy_missing;   /* a local destination that does not exist: nothing is there */
-	struct artifact_roots *roots;
-	struct s3_bucket buckets[16];
-	size_t n_buckets;
-	bool dry_run;
-	uint64_t bytes;  /* deleted (or, dry, would be) */
-	uint64_t kept;   /* kept paths reported */
-};
 
 /* Where `uri` lives: *repo and the path inside it (in `a`); *repo NULL
  * when the location cannot hold anything (a destination that does not
@@ -232,7 +216,9 @@ static int delete_target(struct gc_artifacts *g, const struct store_gc_target *t
 	if (resolve(g, t->uri, &r, &path, a, err) < 0)
 		return -1;
 	for (size_t i = 0; i < t->n_keep; i++) {
-		printf("%s %s/%s (used by %s)\n", g->dry_run ? "would keep" : "kept", t->uri, t->keep[i], t->keep_why[i]);
+		if (!g->quiet)
+			printf("%s %s/%s (used by %s)\n", g->dry_run ? "would keep" : "kept", t->uri, t->keep[i],
+			       t->keep_why[i]);
 		g->kept++;
 	}
 	if (!r)
@@ -309,7 +295,7 @@ static int fail(const char *what, const struct mlf_err *err)
 
 /* ---- the command -------------------------------------------------------------------------- */
 
-static int dry_run(struct store *st, const struct store_gc_plan *p, struct gc_artifacts *g)
+int gc_plan_bytes(struct store *st, const struct store_gc_plan *p, struct gc_artifacts *g)
 {
 	int status = 0;
 	struct arena a = ARENA_INIT;
@@ -317,7 +303,7 @@ static int dry_run(struct store *st, const struct store_gc_plan *p, struct gc_ar
 	for (size_t e = 0; e <= p->n_experiments; e++) {
 		const struct store_gc_run *runs = e < p->n_experiments ? p->experiment_runs[e] : p->runs;
 		size_t n = e < p->n_experiments ? p->n_experiment_runs[e] : p->n_runs;
-		if (e < p->n_experiments)
+		if (e < p->n_experiments && !g->quiet)
 			printf("would delete experiment %lld '%s' with %zu runs\n", (long long)p->experiments[e].id,
 			       p->experiments[e].name, n);
 		for (size_t i = 0; i <= n; i++) {
@@ -332,12 +318,13 @@ static int dry_run(struct store *st, const struct store_gc_plan *p, struct gc_ar
 				status = fail(r ? r->run_id : "experiment", &err);
 				continue;
 			}
-			if (r)
+			if (r && !g->quiet)
 				printf("would delete run %s (%llu bytes of artifacts)\n", r->run_id,
 				       (unsigned long long)(g->bytes - before));
 		}
 	}
-	printf("dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths kept\n",
+	if (!g->quiet)
+		printf("dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths kept\n",
 	       p->n_experiments, p->n_runs + ({
 		       size_t k = 0;
 		       for (size_t e = 0; e < p->n_experiments; e++)
@@ -405,10 +392,9 @@ static int purge(struct store *st, const struct store_gc_plan *p, struct gc_arti
 	return status;
 }
 
-static int open_artifacts(const struct gc_settings *s, struct gc_artifacts *g, struct mlf_err *err)
+int gc_artifacts_open(struct gc_artifacts *g, const char *dest, const char *allowed, struct mlf_err *err)
 {
 	g->roots = artifact_roots_new();
-	const char *dest = s->artifacts_destination;
 	if (strstr(dest, "://") && strncmp(dest, "file://", 7) != 0) {
 		if (!(g->proxy = artifact_open(dest, err)))
 			return -1;
@@ -425,10 +411,10 @@ static int open_artifacts(const struct gc_settings *s, struct gc_artifacts *g, s
 		}
 		free(file);
 	}
-	return artifact_roots_add_list(g->roots, s->allowed_artifact_roots, false, err);
+	return artifact_roots_add_list(g->roots, allowed, false, err);
 }
 
-static void close_artifacts(struct gc_artifacts *g)
+void gc_artifacts_close(struct gc_artifacts *g)
 {
 	artifact_close(g->proxy);
 	for (size_t i = 0; i < g->n_buckets; i++) {
@@ -436,6 +422,36 @@ static void close_artifacts(struct gc_artifacts *g)
 		free(g->buckets[i].uri);
 	}
 	artifact_roots_free(g->roots);
+}
+
+int gc_artifacts_size(struct gc_artifacts *g, const char *uri, uint64_t *bytes, struct mlf_err *err)
+{
+	struct arena a = ARENA_INIT;
+	struct artifact_repo *r;
+	const char *path;
+	int rc = resolve(g, uri, &r, &path, &a, err);
+	if (rc == 0 && r)
+		rc = tree_bytes(r, path, bytes, &a, err);
+	arena_release(&a);
+	return rc;
+}
+
+int gc_open_store(const char *cmd, const char *uri, struct store **out)
+{
+	struct mlf_err err;
+	const char *db = sqlite_path(uri);
+	struct stat sb;
+	*out = NULL;
+	if (db && stat(db, &sb) < 0) {
+		fprintf(stderr, "mlflowc %s: no store at '%s': %s\n", cmd, uri, strerror(errno));
+		return -1;
+	}
+	struct store_options so = { .artifact_root = "mlflow-artifacts:/", .durability = STORE_DURABILITY_NORMAL };
+	if (!(*out = store_open(uri, &so, &err))) {
+		fprintf(stderr, "mlflowc %s: %s\n", cmd, err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_gc(int argc, char **argv)
@@ -483,18 +499,9 @@ int cmd_gc(int argc, char **argv)
 	q.experiment_ids = exp_ids;
 	q.n_experiment_ids = n_exp;
 
-	const char *db = sqlite_path(s.backend_store_uri);
-	struct stat sb;
-	if (db && stat(db, &sb) < 0) {
-		fprintf(stderr, "mlflowc %s: no store at '%s': %s\n", CMD, s.backend_store_uri, strerror(errno));
+	if (gc_open_store(CMD, s.backend_store_uri, &st) < 0)
 		goto out;
-	}
-	struct store_options so = { .artifact_root = "mlflow-artifacts:/", .durability = STORE_DURABILITY_NORMAL };
-	if (!(st = store_open(s.backend_store_uri, &so, &err))) {
-		fail(NULL, &err);
-		goto out;
-	}
-	if (open_artifacts(&s, &g, &err) < 0) {
+	if (gc_artifacts_open(&g, s.artifacts_destination, s.allowed_artifact_roots, &err) < 0) {
 		fail("--artifacts-destination", &err);
 		goto out;
 	}
@@ -503,10 +510,10 @@ int cmd_gc(int argc, char **argv)
 		fail(NULL, &err);
 		goto out;
 	}
-	status = s.dry_run ? dry_run(st, &plan, &g) : purge(st, &plan, &g);
+	status = s.dry_run ? gc_plan_bytes(st, &plan, &g) : purge(st, &plan, &g);
 out:
 	arena_release(&a);
-	close_artifacts(&g);
+	gc_artifacts_close(&g);
 	store_close(st);
 	free(run_list);
 	free(exp_list);

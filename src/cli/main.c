@@ -14,6 +14,7 @@ static const struct {
 	{ "models", cmd_models, "Model registry: register, stages, aliases, versions, list, history" },
 	{ "artifacts", cmd_artifacts, "Upload, list and download a run's artifacts (runs:/, models:/ URIs)" },
 	{ "gc", cmd_gc, "Permanently delete deleted runs and experiments, their rows and artifacts" },
+	{ "storage", cmd_storage, "Storage report: bytes and rows per experiment and model, what gc would reclaim" },
 };
 
 static void usage(FILE *f)

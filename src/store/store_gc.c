@@ -319,3 +319,11 @@ int store_gc_purge_experiment(struct store *st, int64_t experiment_id, store_gc_
 	struct prepare_ctx pc = { fn, ctx };
 	return GC(st)->purge_experiment(st, experiment_id, prepare, &pc, outcome, err);
 }
+
+int store_gc_usage(struct store *st, struct store_gc_usage *out, struct arena *a, struct mlf_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!GC(st))
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "this backend store cannot report its usage");
+	return GC(st)->usage(st, out, a, err);
+}

@@ -71,6 +71,40 @@ enum store_gc_outcome {
 	STORE_GC_SKIPPED_BUSY,     /* an experiment that still has runs */
 };
 
+/* What the store holds, for `mlflowc storage report`. */
+struct store_gc_usage_run {
+	const char *run_id;
+	int64_t experiment_id;
+	const char *name;
+	const char *artifact_uri;
+	const char *lifecycle_stage;
+	int64_t metric_rows; /* points of the metric history */
+	int64_t rows;        /* every row of the run, its history included */
+};
+
+struct store_gc_usage_experiment {
+	int64_t id;
+	const char *name;
+	const char *lifecycle_stage;
+	int64_t rows; /* its own: the experiment, tags, datasets, logged models and their rows */
+};
+
+struct store_gc_usage_version {
+	const char *model_name;
+	int64_t version;
+	const char *location; /* storage_location, else source */
+	int64_t rows;         /* the version and its tags */
+};
+
+struct store_gc_usage {
+	struct store_gc_usage_experiment *experiments;
+	size_t n_experiments;
+	struct store_gc_usage_run *runs;
+	size_t n_runs;
+	struct store_gc_usage_version *versions; /* live ones, by model name and version */
+	size_t n_versions;
+};
+
 /* The backend: rows only. */
 struct store_gc_ops {
 	/* Deleted runs with deleted_time <= cutoff (every deleted run when
@@ -117,6 +151,9 @@ struct store_gc_ops {
 					       struct store_gc_version *versions, size_t n_versions, struct arena *a,
 					       struct mlf_err *err),
 				void *pctx, enum store_gc_outcome *outcome, struct mlf_err *err);
+	/* Every experiment, run and live version with its row counts, read
+	 * in one transaction. */
+	int (*usage)(struct store *st, struct store_gc_usage *out, struct arena *a, struct mlf_err *err);
 };
 
 /* ---- the front ------------------------------------------------------------- */
@@ -169,6 +206,9 @@ int store_gc_purge_run(struct store *st, const struct store_gc_plan *p, const ch
 		       store_gc_artifacts_fn fn, void *ctx, enum store_gc_outcome *outcome, struct mlf_err *err);
 int store_gc_purge_experiment(struct store *st, int64_t experiment_id, store_gc_artifacts_fn fn, void *ctx,
 			      enum store_gc_outcome *outcome, struct mlf_err *err);
+
+/* See store_gc_ops.usage. */
+int store_gc_usage(struct store *st, struct store_gc_usage *out, struct arena *a, struct mlf_err *err);
 
 /* The SQLite backend's table (store_sqlite_gc.c). */
 extern const struct store_gc_ops store_sqlite_gc_ops;

@@ -452,6 +452,120 @@ static int sq_purge_experiment(struct store *st, int64_t experiment_id, prepare_
 	return sqlite_pool_write(store_sqlite_pool(st), purge_exp_job, &x, err);
 }
 
+/* ---- usage ---------------------------------------------------------------------------- */
+
+/* Grows `*items` (of `size` bytes each) when `k` reached `*cap`. */
+static void *grow(void *items, size_t size, size_t k, size_t *cap, struct arena *a)
+{
+	if (k < *cap)
+		return items;
+	void *bigger = arena_alloc(a, 2 * *cap * size);
+	memcpy(bigger, items, *cap * size);
+	*cap *= 2;
+	return bigger;
+}
+
+#define RUN_ROWS(pk)                                                                                                   \
+	"(SELECT count(*) FROM latest_metrics x WHERE x.run_pk = " pk ") + (SELECT count(*) FROM params x WHERE"        \
+	" x.run_pk = " pk ") + (SELECT count(*) FROM tags x WHERE x.run_pk = " pk ") + (SELECT count(*) FROM"          \
+	" run_inputs x WHERE x.run_pk = " pk ") + (SELECT count(*) FROM input_tags x WHERE x.run_pk = " pk ") +"      \
+	" (SELECT count(*) FROM run_model_links x WHERE x.run_pk = " pk ")"
+
+#define MODEL_ROWS(where)                                                                                              \
+	"(SELECT count(*) FROM logged_models l WHERE " where ") + (SELECT count(*) FROM logged_model_params x JOIN"   \
+	" logged_models l USING (model_id) WHERE " where ") + (SELECT count(*) FROM logged_model_tags x JOIN"          \
+	" logged_models l USING (model_id) WHERE " where ") + (SELECT count(*) FROM logged_model_metrics x JOIN"       \
+	" logged_models l USING (model_id) WHERE " where ")"
+
+static int usage_read(struct sqlite_conn *c, struct store_gc_usage *out, struct arena *a, struct mlf_err *err)
+{
+	int step;
+	size_t cap = 8, k = 0;
+	sqlite3_stmt *s = gc_prepare(c, err,
+				     "SELECT e.experiment_id, e.name, e.lifecycle_stage, 1 + (SELECT count(*) FROM"
+				     " experiment_tags x WHERE x.experiment_id = e.experiment_id) + (SELECT count(*) FROM"
+				     " datasets x WHERE x.experiment_id = e.experiment_id) + " MODEL_ROWS(
+					     "l.experiment_id = e.experiment_id") " FROM experiments e ORDER BY 1",
+				     "");
+	if (!s)
+		return -1;
+	struct store_gc_usage_experiment *e = arena_alloc(a, cap * sizeof(*e));
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		e = grow(e, sizeof(*e), k, &cap, a);
+		e[k].id = sqlite3_column_int64(s, 0);
+		e[k].name = sqlite_col_text(s, 1, a);
+		e[k].lifecycle_stage = sqlite_col_text(s, 2, a);
+		e[k].rows = sqlite3_column_int64(s, 3);
+		k++;
+	}
+	sqlite3_finalize(s);
+	if (step != SQLITE_DONE)
+		return sqlite_conn_fail(c, "experiment usage", err);
+	out->experiments = e;
+	out->n_experiments = k;
+
+	s = gc_prepare(c, err,
+		       "SELECT r.run_uuid, r.experiment_id, r.name, r.artifact_uri, r.lifecycle_stage,"
+		       " (SELECT count(*) FROM metrics x WHERE x.run_pk = r.run_pk), 1 + " RUN_ROWS("r.run_pk")
+		       " FROM runs r ORDER BY r.run_pk",
+		       "");
+	if (!s)
+		return -1;
+	cap = 16;
+	k = 0;
+	struct store_gc_usage_run *r = arena_alloc(a, cap * sizeof(*r));
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		r = grow(r, sizeof(*r), k, &cap, a);
+		r[k].run_id = sqlite_col_text(s, 0, a);
+		r[k].experiment_id = sqlite3_column_int64(s, 1);
+		r[k].name = sqlite_col_text(s, 2, a);
+		r[k].artifact_uri = sqlite_col_text(s, 3, a);
+		r[k].lifecycle_stage = sqlite_col_text(s, 4, a);
+		r[k].metric_rows = sqlite3_column_int64(s, 5);
+		r[k].rows = sqlite3_column_int64(s, 6) + r[k].metric_rows;
+		k++;
+	}
+	sqlite3_finalize(s);
+	if (step != SQLITE_DONE)
+		return sqlite_conn_fail(c, "run usage", err);
+	out->runs = r;
+	out->n_runs = k;
+
+	s = gc_prepare(c, err,
+		       "SELECT m.name, v.version, coalesce(nullif(v.storage_location, ''), v.source), 1 + (SELECT"
+		       " count(*) FROM model_version_tags x WHERE x.model_pk = v.model_pk AND x.version = v.version)"
+		       " FROM model_versions v JOIN registered_models m ON m.model_pk = v.model_pk"
+		       " WHERE v.current_stage != 'Deleted_Internal' ORDER BY m.name, v.version",
+		       "");
+	if (!s)
+		return -1;
+	cap = 8;
+	k = 0;
+	struct store_gc_usage_version *v = arena_alloc(a, cap * sizeof(*v));
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		v = grow(v, sizeof(*v), k, &cap, a);
+		v[k].model_name = sqlite_col_text(s, 0, a);
+		v[k].version = sqlite3_column_int64(s, 1);
+		v[k].location = sqlite_col_text(s, 2, a);
+		v[k].rows = sqlite3_column_int64(s, 3);
+		k++;
+	}
+	sqlite3_finalize(s);
+	if (step != SQLITE_DONE)
+		return sqlite_conn_fail(c, "version usage", err);
+	out->versions = v;
+	out->n_versions = k;
+	return 0;
+}
+
+static int sq_usage(struct store *st, struct store_gc_usage *out, struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, usage_read(c, out, a, err));
+}
+
 const struct store_gc_ops store_sqlite_gc_ops = {
 	.deleted_runs = sq_deleted_runs,
 	.deleted_experiments = sq_deleted_experiments,
@@ -460,4 +574,5 @@ const struct store_gc_ops store_sqlite_gc_ops = {
 	.dependents = sq_dependents,
 	.purge_run = sq_purge_run,
 	.purge_experiment = sq_purge_experiment,
+	.usage = sq_usage,
 };

@@ -427,3 +427,56 @@ def test_gc_beside_a_serving_server(mlflowc_bin, tmp_path):
             assert api.call("GET", "runs/get", {"run_id": rid})["run"]["info"]["lifecycle_stage"] == "active"
     finally:
         stop_server(server)
+
+
+def run_rows(d, run_id):
+    pk = query(d, "SELECT run_pk FROM runs WHERE run_uuid = ?", run_id)[0][0]
+    return 1 + sum(query(d, f"SELECT count(*) FROM {t} WHERE run_pk = ?", pk)[0][0]
+                   for t in ("metrics", "latest_metrics", "params", "tags", "run_inputs", "input_tags",
+                             "run_model_links"))
+
+
+def test_storage_report(mlflowc_bin, world):
+    server, api, f = world
+    d = f["dir"]
+    p = subprocess.run([str(mlflowc_bin), "storage", "report", "--backend-store-uri", f"sqlite:///{d}/mlflow.db",
+                        "--artifacts-destination", str(d / "artifacts"), "--top", "3"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    section = {}
+    current = None
+    for line in lines:
+        if not line.startswith(" "):
+            current = line
+            section[current] = []
+        else:
+            section[current].append(line.split())
+    exps = {row[0]: row for row in section["experiments"][1:]}
+    sizes = {"active": 5 + 100, "gone": 30 + 7, "reg": 12 + 50 + 20 + 2 + 5, "noart": 0, "b1": 2 + 9, "b2": 11}
+    rows = {k: run_rows(d, f[k]) for k in sizes}
+    a, b = exps[str(f["exp_a"])], exps[str(f["exp_b"])]
+    assert a[1:3] == ["active", "4(3"] and b[1:3] == ["deleted", "2(2"]
+    # experiment rows: its own row, tags, datasets, logged models (one with a param and a tag) and its runs'
+    assert int(a[-3]) == 1 + 1 + (1 + 1 + 1) + sum(rows[k] for k in ("active", "gone", "reg", "noart"))
+    assert int(a[-2]) == sum(sizes[k] for k in ("active", "gone", "reg", "noart"))
+    assert int(b[-3]) == 1 + 1 + rows["b1"] + rows["b2"] and int(b[-2]) == 22
+    assert section["registered models"][1:] == [["3", "4", str(62 + 2 + 2), "m"]]
+    top = section["largest runs"][1:]
+    assert [r[4] for r in top] == [f["active"], f["reg"], f["gone"]]
+    assert [int(r[0]) for r in top] == [105, 89, 37] and [int(r[1]) for r in top] == \
+        [rows["active"], rows["reg"], rows["gone"]]
+    reclaim = [line for line in lines if line.startswith("gc would reclaim")]
+    gone_rows = sum(rows[k] for k in ("gone", "reg", "noart", "b1", "b2")) + 1 + 1
+    assert reclaim == [f"gc would reclaim: 1 experiments, 5 runs, {gone_rows} rows, 88 bytes of artifacts "
+                       "(3 paths kept)"]
+    # and that is what gc frees
+    p = gc(mlflowc_bin, d)
+    assert "1 experiments and 5 runs permanently deleted, 88 bytes of artifacts freed, 3 paths kept" in p.stdout
+    p = subprocess.run([str(mlflowc_bin), "storage", "report", "--backend-store-uri", f"sqlite:///{d}/mlflow.db",
+                        "--artifacts-destination", str(d / "artifacts"), "--older-than", "1d"],
+                       capture_output=True, text=True, timeout=120)
+    assert "gc --older-than 1d would reclaim: 0 experiments, 0 runs, 0 rows, 0 bytes" in p.stdout
+    p = subprocess.run([str(mlflowc_bin), "storage", "report", "--backend-store-uri", f"sqlite:///{d}/nothing.db"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "no store at" in p.stderr and not (d / "nothing.db").exists()
