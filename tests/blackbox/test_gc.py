@@ -22,6 +22,8 @@ import pytest
 import requests
 
 from conftest import free_local_port, launch_server, stop_server, store_is_sqlite_default
+import test_s3
+from test_s3 import s3rver  # noqa: F401  (the fixture of the S3 test server)
 
 pytestmark = pytest.mark.skipif(not store_is_sqlite_default(), reason="gc tests read the SQLite file directly")
 
@@ -480,3 +482,45 @@ def test_storage_report(mlflowc_bin, world):
     p = subprocess.run([str(mlflowc_bin), "storage", "report", "--backend-store-uri", f"sqlite:///{d}/nothing.db"],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and "no store at" in p.stderr and not (d / "nothing.db").exists()
+
+
+def test_gc_on_an_s3_destination(mlflowc_bin, tmp_path, s3rver):  # noqa: F811
+    """The same through an S3 destination (s3rver, as tests/blackbox/test_s3.py runs it): the deleted
+    run's objects go, the registered subtree stays and still serves, the version's run is gone."""
+    s3 = s3rver
+    server = test_s3.start_mlflowc(mlflowc_bin, tmp_path, s3.url)
+    try:
+        api = Api(server.url)
+        exp = api.call("POST", "experiments/create", {"name": "on-s3"})["experiment_id"]
+        plain, plain_base = make_run(api, exp, "plain", [("a.txt", b"a" * 3), ("d/b.txt", b"b" * 4)])
+        reg, reg_base = make_run(api, exp, "reg", [("model/MLmodel", b"m" * 5), ("junk.txt", b"j" * 6)])
+        api.call("POST", "registered-models/create", {"name": "s3m"})
+        api.call("POST", "model-versions/create", {"name": "s3m", "source": f"runs:/{reg}/model", "run_id": reg})
+        delete_run(api, plain)
+        delete_run(api, reg)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MLFLOW_S3_"))}
+        env.update(test_s3.CREDS, MLFLOW_S3_ENDPOINT_URL=s3.url)
+        dest = f"s3://{test_s3.BUCKET}/{test_s3.PREFIX}"
+        cmd = [str(mlflowc_bin), "gc", "--backend-store-uri", f"sqlite:///{tmp_path}/mlflow.db",
+               "--artifacts-destination", dest]
+        dry = subprocess.run(cmd + ["--dry-run"], capture_output=True, text=True, timeout=120, env=env)
+        assert dry.returncode == 0, dry.stderr
+        assert "2 runs would be deleted, 13 bytes of artifacts freed, 1 paths kept" in dry.stdout
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 0, p.stderr
+        assert "2 runs permanently deleted, 13 bytes of artifacts freed, 1 paths kept" in p.stdout
+        assert f"kept mlflow-artifacts:/{reg_base}/model (used by model s3m version 1)" in p.stdout
+
+        def listing(path):
+            r = api.s.get(f"{server.url}{PROXY}", params={"path": path}, timeout=60)
+            assert r.status_code == 200, r.text
+            return sorted(f["path"] for f in r.json().get("files", []))
+
+        assert listing(plain_base) == [] and listing(plain_base.rsplit("/", 1)[0]) == []
+        assert listing(reg_base) == ["model"]
+        r = requests.get(f"{server.url}/model-versions/get-artifact",
+                         params={"name": "s3m", "version": "1", "path": "MLmodel"}, timeout=30)
+        assert (r.status_code, r.content) == (200, b"m" * 5)
+        assert api.error("GET", "runs/get", {"run_id": reg}) == "RESOURCE_DOES_NOT_EXIST"
+    finally:
+        stop_server(server)
