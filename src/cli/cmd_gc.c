@@ -209,6 +209,31 @@ static void drop_empty_parent(struct gc_artifacts *g, struct artifact_repo *r, c
 		r->ops->remove(r, parent, &ignored);
 }
 
+/* After its experiment went: removes the experiment's directory when
+ * nothing is left in it but an empty models/ (what the server made). */
+static void drop_experiment_dir(struct gc_artifacts *g, const char *location)
+{
+	struct arena a = ARENA_INIT;
+	struct mlf_err ignored;
+	struct artifact_repo *r;
+	const char *path;
+	struct artifact_entry *e, *m;
+	size_t n, k = 0;
+	if (!location || !*location || resolve(g, location, &r, &path, &a, &ignored) < 0 || !r || !*path ||
+	    r->ops->list(r, path, &e, &n, &a, &ignored) < 0)
+		goto out;
+	if (n == 1 && e[0].is_dir && !strcmp(child_path("", e[0].path, &a), "models")) {
+		const char *models = child_path(path, e[0].path, &a);
+		if (r->ops->list(r, models, &m, &k, &a, &ignored) < 0 || k || r->ops->remove(r, models, &ignored) < 0)
+			goto out;
+		n = 0;
+	}
+	if (n == 0)
+		r->ops->remove(r, path, &ignored);
+out:
+	arena_release(&a);
+}
+
 static int delete_target(struct gc_artifacts *g, const struct store_gc_target *t, struct arena *a, struct mlf_err *err)
 {
 	struct artifact_repo *r;
@@ -381,6 +406,7 @@ static int purge(struct store *st, const struct store_gc_plan *p, struct gc_arti
 			continue;
 		}
 		if (o == STORE_GC_PURGED) {
+			drop_experiment_dir(g, p->experiments[e].artifact_location);
 			printf("Experiment with ID %lld has been permanently deleted.\n", (long long)id);
 			experiments++;
 		} else {

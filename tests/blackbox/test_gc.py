@@ -524,3 +524,27 @@ def test_gc_on_an_s3_destination(mlflowc_bin, tmp_path, s3rver):  # noqa: F811
         assert api.error("GET", "runs/get", {"run_id": reg}) == "RESOURCE_DOES_NOT_EXIST"
     finally:
         stop_server(server)
+
+
+def test_a_collected_experiment_leaves_no_directory(mlflowc_bin, tmp_path):
+    """An experiment that goes with all its files leaves no empty directory behind (its runs' and
+    its logged models' directories, then its own), and gc touches no other experiment's."""
+    server = start(mlflowc_bin, tmp_path)
+    try:
+        api = Api(server.url)
+        doomed = api.call("POST", "experiments/create", {"name": "doomed"})["experiment_id"]
+        other = api.call("POST", "experiments/create", {"name": "other"})["experiment_id"]
+        make_run(api, doomed, "r", [("a/b.txt", b"b")])
+        _, other_base = make_run(api, other, "o", [("o.txt", b"o")])
+        lm = api.call("POST", "logged-models", {"experiment_id": doomed, "name": "lm"})["model"]["info"]
+        api.put(lm["artifact_uri"].removeprefix("mlflow-artifacts:/").lstrip("/") + "/MLmodel", b"x")
+        api.call("POST", "experiments/delete", {"experiment_id": doomed})
+        art = tmp_path / "artifacts"
+        assert (art / doomed / "models").is_dir()
+        p = gc(mlflowc_bin, tmp_path)
+        assert "1 experiments and 1 runs permanently deleted, 2 bytes of artifacts freed" in p.stdout
+        assert not (art / doomed).exists()
+        assert list(tree(art)[0]) == [f"{other_base}/o.txt"]
+        assert query(tmp_path, "SELECT count(*) FROM logged_models") == [(0,)]
+    finally:
+        stop_server(server)
