@@ -242,8 +242,8 @@ static int delete_target(struct gc_artifacts *g, const struct store_gc_target *t
 		return -1;
 	for (size_t i = 0; i < t->n_keep; i++) {
 		if (!g->quiet)
-			printf("%s %s/%s (used by %s)\n", g->dry_run ? "would keep" : "kept", t->uri, t->keep[i],
-			       t->keep_why[i]);
+			printf("%s %s%s%s (used by %s)\n", g->dry_run ? "would keep" : "kept", t->uri,
+			       *t->keep[i] ? "/" : "", t->keep[i], t->keep_why[i]);
 		g->kept++;
 	}
 	if (!r)

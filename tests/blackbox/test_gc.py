@@ -548,3 +548,41 @@ def test_a_collected_experiment_leaves_no_directory(mlflowc_bin, tmp_path):
         assert query(tmp_path, "SELECT count(*) FROM logged_models") == [(0,)]
     finally:
         stop_server(server)
+
+
+def test_logged_models_go_with_their_run_unless_a_version_uses_them(mlflowc_bin, tmp_path):
+    """MLflow 3: a run's logged models go with it, rows and files, except the files of one a
+    registered version was made from (models:/m-... resolves to its location): those are kept
+    and reported, and the version still serves them."""
+    server = start(mlflowc_bin, tmp_path)
+    try:
+        api = Api(server.url)
+        exp = api.call("POST", "experiments/create", {"name": "three"})["experiment_id"]
+        rid, _ = make_run(api, exp, "r")
+        models = {}
+        for name in ("registered", "plain"):
+            info = api.call("POST", "logged-models", {"experiment_id": exp, "name": name,
+                                                      "source_run_id": rid})["model"]["info"]
+            base = info["artifact_uri"].removeprefix("mlflow-artifacts:/").lstrip("/")
+            api.put(f"{base}/MLmodel", name.encode())
+            api.call("POST", f"logged-models/{info['model_id']}/params",
+                     {"params": [{"key": "k", "value": "v"}]})
+            models[name] = (info["model_id"], base)
+        api.call("POST", "registered-models/create", {"name": "m3"})
+        reg_id = models["registered"][0]
+        api.call("POST", "model-versions/create", {"name": "m3", "source": f"models:/{reg_id}", "model_id": reg_id})
+        delete_run(api, rid)
+        p = gc(mlflowc_bin, tmp_path)
+        art = tmp_path / "artifacts"
+        assert f"Run with ID {rid} has been permanently deleted." in p.stdout
+        assert [line for line in p.stdout.splitlines() if line.startswith("kept ")] == [
+            f"kept mlflow-artifacts:/{models['registered'][1]} (used by model m3 version 1)"]
+        assert (art / models["registered"][1] / "MLmodel").read_bytes() == b"registered"
+        assert not (art / models["plain"][1]).parent.exists()
+        assert query(tmp_path, "SELECT count(*) FROM logged_models") == [(0,)]
+        assert query(tmp_path, "SELECT count(*) FROM logged_model_params") == [(0,)]
+        r = requests.get(f"{server.url}/model-versions/get-artifact",
+                         params={"name": "m3", "version": "1", "path": "MLmodel"}, timeout=30)
+        assert (r.status_code, r.content) == (200, b"registered")
+    finally:
+        stop_server(server)
