@@ -248,6 +248,9 @@ static int delete_target(struct gc_artifacts *g, const struct store_gc_target *t
 	}
 	if (!r)
 		return 0;
+	if (!*path) /* a run or model whose location is a whole store: never delete the store */
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "'%s' of %s is the root of an artifact store: refusing to delete it", t->uri, t->what);
 	if (!t->n_keep) {
 		if (drop(g, r, path, 0, true, a, err) < 0)
 			return -1;
@@ -320,43 +323,56 @@ static int fail(const char *what, const struct mlf_err *err)
 
 /* ---- the command -------------------------------------------------------------------------- */
 
+/* Sizes what one run (r) or an experiment's own logged models (r NULL)
+ * would free; prints it unless quiet. */
+static int plan_one(struct store *st, const struct store_gc_run *r, int64_t experiment_id, struct gc_artifacts *g,
+		    struct arena *a)
+{
+	struct mlf_err err;
+	struct store_gc_target *t;
+	size_t nt;
+	uint64_t before = g->bytes;
+	if (store_gc_targets(st, r, r ? -1 : experiment_id, &t, &nt, a, &err) < 0 || delete_targets(g, t, nt, &err) < 0)
+		return fail(r ? r->run_id : "experiment", &err);
+	if (r && !g->quiet)
+		printf("would delete run %s (%llu bytes of artifacts)\n", r->run_id, (unsigned long long)(g->bytes - before));
+	return 0;
+}
+
 int gc_plan_bytes(struct store *st, const struct store_gc_plan *p, struct gc_artifacts *g)
 {
 	int status = 0;
 	struct arena a = ARENA_INIT;
-	struct mlf_err err;
-	for (size_t e = 0; e <= p->n_experiments; e++) {
-		const struct store_gc_run *runs = e < p->n_experiments ? p->experiment_runs[e] : p->runs;
-		size_t n = e < p->n_experiments ? p->n_experiment_runs[e] : p->n_runs;
-		if (e < p->n_experiments && !g->quiet)
-			printf("would delete experiment %lld '%s' with %zu runs\n", (long long)p->experiments[e].id,
-			       p->experiments[e].name, n);
-		for (size_t i = 0; i <= n; i++) {
-			if (i == n && e == p->n_experiments)
-				break;
-			struct store_gc_target *t;
-			size_t nt;
-			uint64_t before = g->bytes;
-			const struct store_gc_run *r = i < n ? &runs[i] : NULL;
-			if (store_gc_targets(st, r, r ? -1 : p->experiments[e].id, &t, &nt, &a, &err) < 0 ||
-			    delete_targets(g, t, nt, &err) < 0) {
-				status = fail(r ? r->run_id : "experiment", &err);
-				continue;
-			}
-			if (r && !g->quiet)
-				printf("would delete run %s (%llu bytes of artifacts)\n", r->run_id,
-				       (unsigned long long)(g->bytes - before));
+	g->n_runs = g->n_experiments = 0;
+	for (size_t i = 0; i < p->n_runs; i++) {
+		status |= plan_one(st, &p->runs[i], -1, g, &a);
+		g->n_runs++;
+	}
+	for (size_t e = 0; e < p->n_experiments; e++) {
+		const struct store_experiment *x = &p->experiments[e];
+		size_t active = 0, n = p->n_experiment_runs[e];
+		for (size_t i = 0; i < n; i++)
+			active += strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0;
+		if (!g->quiet && active)
+			printf("would keep experiment %lld '%s': %zu of its %zu runs are active\n", (long long)x->id, x->name,
+			       active, n);
+		else if (!g->quiet)
+			printf("would delete experiment %lld '%s' with %zu runs\n", (long long)x->id, x->name, n);
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0)
+				continue; /* restored inside the deleted experiment: it stays, and so does the experiment */
+			status |= plan_one(st, &p->experiment_runs[e][i], -1, g, &a);
+			g->n_runs++;
+		}
+		if (!active) {
+			status |= plan_one(st, NULL, x->id, g, &a);
+			g->n_experiments++;
 		}
 	}
 	if (!g->quiet)
-		printf("dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths kept\n",
-	       p->n_experiments, p->n_runs + ({
-		       size_t k = 0;
-		       for (size_t e = 0; e < p->n_experiments; e++)
-			       k += p->n_experiment_runs[e];
-		       k;
-	       }),
-	       (unsigned long long)g->bytes, (unsigned long long)g->kept);
+		printf("dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths "
+		       "kept\n",
+		       g->n_experiments, g->n_runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
 	arena_release(&a);
 	return status;
 }
@@ -384,6 +400,11 @@ static int purge(struct store *st, const struct store_gc_plan *p, struct gc_arti
 		bool ok = true;
 		for (size_t i = 0; i < p->n_experiment_runs[e]; i++) {
 			const char *run_id = p->experiment_runs[e][i].run_id;
+			if (strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0) {
+				printf("Run with ID %s is active: kept, and so is experiment %lld\n", run_id, (long long)id);
+				ok = false;
+				continue;
+			}
 			if (store_gc_purge_run(st, p, run_id, id, delete_targets, g, &o, &err) < 0) {
 				status = fail(run_id, &err);
 				ok = false;
@@ -396,9 +417,8 @@ static int purge(struct store *st, const struct store_gc_plan *p, struct gc_arti
 				printf("Run with ID %s: %s\n", run_id, outcome_words(o));
 			}
 		}
-		if (!ok) {
-			fprintf(stderr, "mlflowc %s: experiment %lld is kept: some of its runs could not be deleted\n", CMD,
-				(long long)id);
+		if (!ok) { /* its row goes once every run has (the purge checks that too) */
+			printf("Experiment with ID %lld: %s\n", (long long)id, outcome_words(STORE_GC_SKIPPED_BUSY));
 			continue;
 		}
 		if (store_gc_purge_experiment(st, id, delete_targets, g, &o, &err) < 0) {

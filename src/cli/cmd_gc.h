@@ -27,6 +27,7 @@ struct gc_artifacts {
 	bool quiet;     /* print nothing per run or path */
 	uint64_t bytes;  /* deleted (or, dry, would be) */
 	uint64_t kept;   /* kept paths reported */
+	size_t n_runs, n_experiments; /* what gc_plan_bytes found would go */
 };
 
 /* Opens the destination (a local directory that does not exist holds

@@ -176,26 +176,31 @@ static int report(struct store *st, struct gc_artifacts *g, const struct report_
 	g->dry_run = g->quiet = true;
 	g->bytes = g->kept = 0;
 	int plan_status = gc_plan_bytes(st, &plan, g);
+	/* the rows of what goes: the runs gc would take (an active run in a
+	 * deleted experiment stays, and keeps its experiment) */
 	int64_t rows = 0;
-	size_t n_runs = plan.n_runs;
 	for (size_t i = 0; i < u.n_runs; i++) {
 		bool goes = false;
 		for (size_t k = 0; k < plan.n_runs && !goes; k++)
 			goes = !strcmp(plan.runs[k].run_id, u.runs[i].run_id);
 		for (size_t e = 0; e < plan.n_experiments && !goes; e++)
-			goes = plan.experiments[e].id == u.runs[i].experiment_id;
+			goes = plan.experiments[e].id == u.runs[i].experiment_id &&
+			       !strcmp(u.runs[i].lifecycle_stage, "deleted");
 		if (goes)
 			rows += u.runs[i].rows;
 	}
 	for (size_t e = 0; e < plan.n_experiments; e++) {
-		n_runs += plan.n_experiment_runs[e];
-		for (size_t i = 0; i < u.n_experiments; i++)
+		bool active = false;
+		for (size_t i = 0; i < u.n_runs; i++)
+			active |= u.runs[i].experiment_id == plan.experiments[e].id &&
+				  strcmp(u.runs[i].lifecycle_stage, "deleted") != 0;
+		for (size_t i = 0; i < u.n_experiments && !active; i++)
 			if (u.experiments[i].id == plan.experiments[e].id)
 				rows += u.experiments[i].rows;
 	}
 	printf("gc%s%s would reclaim: %zu experiments, %zu runs, %lld rows, %llu%s bytes of artifacts (%llu paths kept)\n",
-	       q.has_older_than ? " --older-than " : "", q.has_older_than ? s->older_than : "", plan.n_experiments,
-	       n_runs, (long long)rows, (unsigned long long)g->bytes, plan_status ? "+?" : "",
+	       q.has_older_than ? " --older-than " : "", q.has_older_than ? s->older_than : "", g->n_experiments,
+	       g->n_runs, (long long)rows, (unsigned long long)g->bytes, plan_status ? "+?" : "",
 	       (unsigned long long)g->kept);
 	status = 0;
 out:

@@ -130,8 +130,8 @@ struct store_gc_ops {
 			  struct store_gc_logged **models, size_t *n_models, struct store_gc_version **versions,
 			  size_t *n_versions, struct arena *a, struct mlf_err *err);
 	/* In one write transaction: re-reads the run; if it is missing, not
-	 * deleted (or its experiment `in_experiment` >= 0 is no longer
-	 * deleted), or with has_cutoff deleted after `cutoff`, sets *outcome
+	 * deleted (or, with `in_experiment` >= 0, its experiment is no longer
+	 * that deleted experiment), or with has_cutoff deleted after `cutoff`, sets *outcome
 	 * and changes nothing. Otherwise reads its dependents as above, calls
 	 * `prepare(pctx, ...)` (the front: kept paths, targets, the artifact
 	 * callback; results in `a`, which lives until the commit), then deletes every row of the run, its logged models

@@ -343,7 +343,7 @@ static int purge_run_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		bool deleted, found;
 		if (experiment_stage(c, run.experiment_id, &deleted, &found, err) < 0)
 			goto out;
-		if (run.experiment_id != x->in_experiment || !deleted)
+		if (run.experiment_id != x->in_experiment || !deleted || strcmp(run.lifecycle_stage, "deleted") != 0)
 			*x->outcome = STORE_GC_SKIPPED_RESTORED;
 	} else if (strcmp(run.lifecycle_stage, "deleted") != 0) {
 		*x->outcome = STORE_GC_SKIPPED_RESTORED;

@@ -586,3 +586,44 @@ def test_logged_models_go_with_their_run_unless_a_version_uses_them(mlflowc_bin,
         assert (r.status_code, r.content) == (200, b"registered")
     finally:
         stop_server(server)
+
+
+def test_a_run_restored_inside_a_deleted_experiment_keeps_it(mlflowc_bin, tmp_path):
+    """A deleted experiment goes only when every run of it is deleted: a run restored meanwhile
+    stays whole, and so does its experiment; its deleted runs still go. A run whose location is a
+    whole artifact root is refused rather than emptying the root."""
+    server = start(mlflowc_bin, tmp_path)
+    try:
+        api = Api(server.url)
+        exp = api.call("POST", "experiments/create", {"name": "half"})["experiment_id"]
+        back, back_base = make_run(api, exp, "back", [("k.txt", b"k")])
+        gone, gone_base = make_run(api, exp, "gone", [("g.txt", b"gg")])
+        api.call("POST", "experiments/delete", {"experiment_id": exp})
+        api.call("POST", "runs/restore", {"run_id": back})
+        art = tmp_path / "artifacts"
+        dry = gc(mlflowc_bin, tmp_path, "--dry-run")
+        assert f"would keep experiment {exp} 'half': 1 of its 2 runs are active" in dry.stdout
+        assert "0 experiments and 1 runs would be deleted, 2 bytes" in dry.stdout
+        p = gc(mlflowc_bin, tmp_path)
+        assert f"Run with ID {back} is active: kept, and so is experiment {exp}" in p.stdout
+        assert "0 experiments and 1 runs permanently deleted, 2 bytes" in p.stdout
+        assert api.call("GET", "runs/get", {"run_id": back})["run"]["data"]["params"] == [{"key": "lr",
+                                                                                         "value": "0.1"}]
+        assert (art / back_base / "k.txt").read_bytes() == b"k" and not (art / gone_base).exists()
+        assert api.call("GET", "experiments/get", {"experiment_id": exp})["experiment"]["lifecycle_stage"] == \
+            "deleted"
+        # a run whose artifact URI is the destination itself
+        exp2 = api.call("POST", "experiments/create", {"name": "rooted"})["experiment_id"]
+        rid = api.call("POST", "runs/create", {"experiment_id": exp2})["run"]["info"]["run_id"]
+        delete_run(api, rid)
+        con = sqlite3.connect(tmp_path / "mlflow.db")
+        with con:
+            con.execute("UPDATE runs SET artifact_uri = 'mlflow-artifacts:/' WHERE run_uuid = ?", (rid,))
+        con.close()
+        files = tree(art)
+        p = gc(mlflowc_bin, tmp_path, "--run-ids", rid, expect=1)
+        assert "is the root of an artifact store: refusing to delete it" in p.stderr
+        assert tree(art) == files
+        assert api.call("GET", "runs/get", {"run_id": rid})["run"]["info"]["lifecycle_stage"] == "deleted"
+    finally:
+        stop_server(server)
