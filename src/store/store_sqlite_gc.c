@@ -11,35 +11,46 @@
 
 /* ---- statement helpers ------------------------------------------------------------- */
 
-/* Prepares `sql` on `c` and binds values as sqlite_stmt_bound does ('t'
- * text, 'i' int64). The caller finalizes it. NULL with `err` set. */
-static sqlite3_stmt *gc_prepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
-				...)
+static sqlite3_stmt *gc_vprepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
+				 va_list ap)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		sqlite_conn_fail(c, sql, err);
 		return NULL;
 	}
-	va_list ap;
-	va_start(ap, types);
 	for (int i = 0; types[i]; i++) {
 		if (types[i] == 't')
 			sqlite_bind_text(s, i + 1, va_arg(ap, const char *));
 		else
 			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
 	}
+	return s;
+}
+
+/* Prepares `sql` on `c` and binds values as sqlite_stmt_bound does ('t'
+ * text, 'i' int64). The caller finalizes it. NULL with `err` set. */
+static sqlite3_stmt *gc_prepare(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types,
+				...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = gc_vprepare(c, err, sql, types, ap);
 	va_end(ap);
 	return s;
 }
 
-#define GC_EXEC(c, err, sql, types, ...)                                                                               \
-	__extension__({                                                                                                \
-		sqlite3_stmt *s_ = gc_prepare((c), (err), (sql), (types), __VA_ARGS__);                                 \
-		int rc_ = s_ ? sqlite_step_done((c), s_, (err)) : -1;                                                  \
-		sqlite3_finalize(s_);                                                                                  \
-		rc_;                                                                                                   \
-	})
+/* The same, stepped once for its effect and finalized. */
+static int gc_exec(struct sqlite_conn *c, struct mlf_err *err, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *s = gc_vprepare(c, err, sql, types, ap);
+	va_end(ap);
+	int rc = s ? sqlite_step_done(c, s, err) : -1;
+	sqlite3_finalize(s);
+	return rc;
+}
 
 /* Rows of (run_uuid, experiment_id, artifact_uri, lifecycle_stage, deleted_time). */
 static int load_runs(struct sqlite_conn *c, sqlite3_stmt *s, struct store_gc_run **out, size_t *n, struct arena *a,
@@ -260,7 +271,7 @@ static int delete_logged(struct sqlite_conn *c, const char *where, char type, co
 				 tables[i], where);
 		else
 			snprintf(sql, sizeof(sql), "DELETE FROM logged_models WHERE %s", where);
-		int rc = type == 't' ? GC_EXEC(c, err, sql, types, text) : GC_EXEC(c, err, sql, types, num);
+		int rc = type == 't' ? gc_exec(c, err, sql, types, text) : gc_exec(c, err, sql, types, num);
 		if (rc < 0)
 			return -1;
 	}
@@ -271,7 +282,7 @@ static int rewrite_versions(struct sqlite_conn *c, const struct store_gc_version
 {
 	for (size_t i = 0; i < n; i++)
 		if (v[i].new_storage_location &&
-		    GC_EXEC(c, err,
+		    gc_exec(c, err,
 			    "UPDATE model_versions SET storage_location = ?1 WHERE version = ?2 AND model_pk ="
 			    " (SELECT model_pk FROM registered_models WHERE name = ?3)",
 			    "tit", v[i].new_storage_location, v[i].version, v[i].model_name) < 0)
@@ -377,7 +388,7 @@ static int purge_run_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		"DELETE FROM runs WHERE run_pk = ?1",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(by_run); i++)
-		if (GC_EXEC(c, err, by_run[i], "i", pk) < 0)
+		if (gc_exec(c, err, by_run[i], "i", pk) < 0)
 			goto out;
 	rc = rewrite_versions(c, versions, n_versions, err);
 out:
@@ -437,7 +448,7 @@ static int purge_exp_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 		"DELETE FROM experiments WHERE experiment_id = ?1",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(by_experiment); i++)
-		if (GC_EXEC(c, err, by_experiment[i], "i", x->id) < 0)
+		if (gc_exec(c, err, by_experiment[i], "i", x->id) < 0)
 			goto out;
 	rc = rewrite_versions(c, versions, n_versions, err);
 out:
