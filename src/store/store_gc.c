@@ -236,7 +236,7 @@ static int build_targets(const struct store_gc_run *run, const struct store_gc_l
 			 struct store_gc_version *versions, size_t n_versions, struct store_gc_target **out, size_t *n,
 			 struct arena *a)
 {
-	size_t cap = n_versions;
+	size_t cap = 2 * n_versions;
 	struct store_gc_target *t = arena_alloc(a, (n_models + 2) * sizeof(*t));
 	size_t nt = 0;
 	if (run && run->artifact_uri && *run->artifact_uri)
@@ -248,7 +248,9 @@ static int build_targets(const struct store_gc_run *run, const struct store_gc_l
 	for (size_t i = 0; i < n_versions; i++) {
 		struct store_gc_version *v = &versions[i];
 		bool has_storage = v->storage_location && *v->storage_location;
-		const char *loc = canonical(has_storage ? v->storage_location : v->source, a);
+		/* both places count: whichever of them lies under a target is kept */
+		const char *loc = canonical(v->source, a);
+		const char *stored = has_storage ? canonical(v->storage_location, a) : NULL;
 		if (run && !has_storage) { /* runs:/<id>[/path] */
 			size_t idn = strlen(run->run_id);
 			const char *s = v->source;
@@ -268,9 +270,12 @@ static int build_targets(const struct store_gc_run *run, const struct store_gc_l
 			}
 		}
 		for (size_t j = 0; j < nt; j++) {
-			const char *rel = beneath(canonical(t[j].uri, a), loc);
+			const char *root = canonical(t[j].uri, a);
+			const char *rel = beneath(root, loc), *rel_stored = stored ? beneath(root, stored) : NULL;
 			if (rel)
 				add_keep(&t[j], cap, rel, v, a);
+			if (rel_stored)
+				add_keep(&t[j], cap, rel_stored, v, a);
 		}
 	}
 	*out = t;

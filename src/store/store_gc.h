@@ -92,7 +92,7 @@ struct store_gc_usage_experiment {
 struct store_gc_usage_version {
 	const char *model_name;
 	int64_t version;
-	const char *location; /* storage_location, else source */
+	const char *location; /* storage_location, else source (what its downloads read) */
 	int64_t rows;         /* the version and its tags */
 };
 
