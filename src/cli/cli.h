@@ -50,5 +50,7 @@ int cmd_runs(int argc, char **argv);
 int cmd_artifacts(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_storage(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const struct {
 	{ "artifacts", cmd_artifacts, "Upload, list and download a run's artifacts (runs:/, models:/ URIs)" },
 	{ "export", cmd_export, "Write the store out as MLflow's file store (mlruns/)" },
 	{ "import", cmd_import, "Import an MLflow SQL database (SQLite) and its artifacts, ids and all" },
+	{ "gc", cmd_gc, "Permanently delete deleted runs and experiments, their rows and artifacts" },
+	{ "storage", cmd_storage, "Storage report: bytes and rows per experiment and model, what gc would reclaim" },
 };
 
 static void usage(FILE *f)
