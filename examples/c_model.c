@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_WEIGHTS 4096
 
@@ -60,7 +61,8 @@ void *mlflowc_model_load(const char *model_dir, const char *config_json, char *e
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "%s/%s", model_dir, name);
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	FILE *f = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? fopen(path, "r") : NULL; /* no FIFO: it would block */
 	if (!f) {
 		snprintf(error, error_size, "cannot open %s", name);
 		return NULL;

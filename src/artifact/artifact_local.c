@@ -192,7 +192,9 @@ static int local_download_open(struct artifact_repo *r, const char *path, struct
 	dl->fd = -1;
 	if (!path || !*path)
 		return missing("", err);
-	int fd = artifact_open_beneath(lr->root_fd, path, O_RDONLY, true);
+	/* O_NONBLOCK: a FIFO (or a device) opens at once and is refused below,
+	 * instead of blocking the request's thread until a writer appears */
+	int fd = artifact_open_beneath(lr->root_fd, path, O_RDONLY | O_NONBLOCK, true);
 	if (fd < 0) {
 		/* a symlink or an escape reads as absent, as it always did */
 		if (errno == ENAMETOOLONG || errno == EACCES || errno == EPERM)
@@ -203,6 +205,7 @@ static int local_download_open(struct artifact_repo *r, const char *path, struct
 		close(fd);
 		return missing(path, err);
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	dl->fd = fd;
 	dl->size = (uint64_t)sb.st_size;
 	return 0;

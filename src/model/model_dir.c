@@ -46,9 +46,17 @@ int model_dir_open_file(const struct model_dir *md, const char *rel, int flags, 
 {
 	if (check_rel(rel, err) < 0)
 		return -1;
-	int fd = artifact_open_beneath(md->fd, rel, flags, false);
+	/* O_NONBLOCK: a FIFO in a model opens at once (and is then refused as
+	 * not a file) instead of blocking the server's start for ever */
+	int fd = artifact_open_beneath(md->fd, rel, flags & O_PATH ? flags : flags | O_NONBLOCK, false);
 	if (fd < 0)
 		return open_error(rel, errno, err);
+	struct stat st;
+	if (!(flags & O_PATH) && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "The model's '%s' is not a file", rel);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }
 

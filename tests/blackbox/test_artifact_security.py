@@ -436,3 +436,23 @@ def test_a_full_disk_aborts_the_upload_cleanly(mlflowc_bin, tmp_path):
             stop_server(server)
     finally:
         subprocess.run(["umount", str(small)], check=True)
+
+
+def test_a_fifo_among_the_artifacts_is_absent_and_blocks_no_worker(server):
+    """A FIFO (a pipe in the file system) opened for reading would block its reader until a
+    writer came: the proxy must treat it as no file, at once, and every worker stays free."""
+    client = Client(server)
+    run_dir = client.root / "exp" / "run"
+    run_dir.mkdir(parents=True)
+    os.mkfifo(run_dir / "pipe")
+    (run_dir / "plain.txt").write_bytes(b"plain")
+    for _ in range(8):  # more than the server's workers: a blocked one each time would hang it
+        conn = http.client.HTTPConnection(client.host, client.port, timeout=10)
+        try:
+            conn.request("GET", f"{PROXY}/exp/run/pipe")
+            resp = conn.getresponse()
+            assert resp.status == 404, (resp.status, resp.read())
+            resp.read()
+        finally:
+            conn.close()
+    assert client.request("GET", f"{PROXY}/exp/run/plain.txt") == (200, b"plain")

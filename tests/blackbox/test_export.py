@@ -628,8 +628,10 @@ def test_include_artifacts_from_the_proxys_s3_destination(mlflowc_bin, tmp_path,
 
 
 def test_an_interrupted_export_is_never_taken_for_a_finished_one(mlflowc_bin, server, tmp_path):
-    """An artifact that is a FIFO blocks the copy for ever: the export is killed there, mid-tree.
-    Nothing may be at --to, only the hidden partial tree; the next export works."""
+    """An export stopped mid-tree (frozen with SIGSTOP once its partial tree exists, then
+    killed) leaves nothing at --to, only the hidden partial tree; the next export works. An
+    artifact that is a FIFO (which would block a reader for ever) fails the export at once,
+    again with nothing at --to."""
     if not store_is_sqlite_default():
         pytest.skip("SQLite store files only")
     import signal
@@ -640,8 +642,11 @@ def test_an_interrupted_export_is_never_taken_for_a_finished_one(mlflowc_bin, se
     r = requests.put(f"{server.url}/api/2.0/mlflow-artifacts/artifacts/{exp}/{rid}/artifacts/a.txt",
                      data=b"a", timeout=30)
     assert r.status_code == 200
-    fifo = server.dir / "artifacts" / exp / rid / "artifacts" / "blocks.fifo"
-    os.mkfifo(fifo)
+    # enough history that the export is still writing when it is frozen
+    for batch in range(300):
+        api.post("/runs/log-batch", {"run_id": rid, "metrics": [
+            {"key": f"m{batch % 3}", "value": i * 0.5, "timestamp": 1700000000000 + batch * 1000 + i,
+             "step": batch * 1000 + i} for i in range(1000)]})
     out = tmp_path / "interrupted"
     proc = subprocess.Popen([str(mlflowc_bin), "export", "--backend-store-uri", store_uri(server.dir),
                              "--artifacts-destination", str(server.dir / "artifacts"), "--to", str(out),
@@ -649,15 +654,24 @@ def test_an_interrupted_export_is_never_taken_for_a_finished_one(mlflowc_bin, se
     partial = tmp_path / f".interrupted.partial-{proc.pid}"
     try:
         for _ in range(3000):  # bounded: up to ~30 s for the partial tree to appear
-            if (partial / exp / rid / "artifacts").is_dir() or proc.poll() is not None:
+            if (partial / exp).is_dir() or proc.poll() is not None:
                 break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the export should be blocked on the FIFO"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGSTOP)
+        assert proc.poll() is None, "the export finished before it could be interrupted"
         assert (partial / exp).is_dir()
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert not out.exists()
+    fifo = server.dir / "artifacts" / exp / rid / "artifacts" / "blocks.fifo"
+    os.mkfifo(fifo)
+    blocked = subprocess.run([str(mlflowc_bin), "export", "--backend-store-uri", store_uri(server.dir),
+                              "--artifacts-destination", str(server.dir / "artifacts"), "--to",
+                              str(tmp_path / "fifo"), "--include-artifacts"], capture_output=True, text=True,
+                             timeout=60)
+    assert blocked.returncode != 0 and "blocks.fifo" in blocked.stderr, blocked.stderr
+    assert not (tmp_path / "fifo").exists()
     fifo.unlink()
     done = export(mlflowc_bin, server, out, "--include-artifacts")
     assert done.returncode == 0, done.stderr
