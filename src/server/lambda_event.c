@@ -117,6 +117,19 @@ void lambda_event_error_json(const char *type, const char *message, struct buf *
 	jw_obj_end(&w);
 }
 
+/* An MLflow error code name (upper case, digits, '_'; not empty): what may
+ * become Lambda's errorType and its Lambda-Runtime-Function-Error-Type
+ * header. */
+static bool is_code_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
 void lambda_event_answer_error(int status, const char *body, size_t len, char *type, size_t type_size,
 			       struct buf *message)
 {
@@ -124,7 +137,7 @@ void lambda_event_answer_error(int status, const char *body, size_t len, char *t
 	json_t *doc = json_loadb(body, len, 0, &jerr);
 	const json_t *code = json_object_get(doc, "error_code");
 	const json_t *msg = json_object_get(doc, "message");
-	if (json_is_string(code) && json_is_string(msg)) {
+	if (json_is_string(code) && json_is_string(msg) && is_code_name(json_string_value(code), json_string_length(code))) {
 		snprintf(type, type_size, "%s", json_string_value(code));
 		buf_add(message, json_string_value(msg), json_string_length(msg));
 	} else {
