@@ -587,3 +587,45 @@ def test_a_malformed_metric_line_fails_and_rolls_its_experiment_back(mlflowc_bin
     con = sqlite3.connect(dest)
     assert con.execute("SELECT count(*) FROM experiments WHERE experiment_id = ?", (int(exp_id),)).fetchone() == (0,)
     con.close()
+
+
+def test_nested_keys_legacy_and_dataset_metric_lines_and_a_name_only_in_a_tag(mlflowc_bin, tmp_path):
+    src = copy_mlruns(tmp_path / "old")
+    fs = FileStore(src / "mlruns")
+    run_id, (exp_id, run_dir) = sorted(fs.runs.items())[1]
+    (run_dir / "params" / "optim" / "adam").mkdir(parents=True)
+    (run_dir / "params" / "optim" / "adam" / "beta1").write_text("0.9")
+    (run_dir / "tags" / "team").mkdir(exist_ok=True)
+    (run_dir / "tags" / "team" / "lead").write_text("ana\nbo")  # a value keeps its bytes, newline too
+    (run_dir / "metrics").mkdir(exist_ok=True)
+    (run_dir / "metrics" / "old").write_text("1700000000000 0.25\n1700000000001 -inf 3 train-set 1a2b\n")
+    meta = (run_dir / "meta.yaml").read_text()
+    (run_dir / "meta.yaml").write_text("".join(l for l in meta.splitlines(True) if not l.startswith("run_name:")))
+    dest = tmp_path / "new.db"
+    r = import_mlruns(mlflowc_bin, tmp_path, src / "mlruns", dest)
+    assert r.returncode == 0, r.stderr + r.stdout
+    con = sqlite3.connect(dest)
+    pk, name = con.execute("SELECT run_pk, name FROM runs WHERE run_uuid = ?", (run_id,)).fetchone()
+    assert name == (run_dir / "tags" / "mlflow.runName").read_text()
+    assert con.execute("SELECT value FROM params WHERE run_pk = ? AND key = 'optim/adam/beta1'", (pk,)).fetchone() == \
+        ("0.9",)
+    assert con.execute("SELECT value FROM tags WHERE run_pk = ? AND key = 'team/lead'", (pk,)).fetchone() == \
+        ("ana\nbo",)
+    points = con.execute("SELECT timestamp, step, value, is_nan FROM metrics JOIN metric_keys USING (key_id) "
+                         "WHERE run_pk = ? AND key = 'old' ORDER BY timestamp", (pk,)).fetchall()
+    assert points == [(1700000000000, 0, 0.25, 0), (1700000000001, 3, -DBL_MAX, 0)]
+    con.close()
+
+
+@pytest.mark.parametrize("uri", ["mlruns", "sqlite:///mlruns"])
+def test_a_file_store_as_backend_store_names_the_import_command(mlflowc_bin, tmp_path, uri):
+    copy_mlruns(tmp_path)
+    before = tree_hash(tmp_path / "mlruns")
+    r = subprocess.run([str(mlflowc_bin), "server", "--backend-store-uri", uri, "--port", str(free_local_port())],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "to bring its data over run: mlflowc import --from <this directory>" in r.stderr, r.stderr
+    assert tree_hash(tmp_path / "mlruns") == before
+    r = subprocess.run([str(mlflowc_bin), "server", "--backend-store-uri", f"file://{tmp_path}/mlruns",
+                        "--port", str(free_local_port())], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert f"mlflowc import --from file://{tmp_path}/mlruns --backend-store-uri" in r.stderr, r.stderr
