@@ -449,6 +449,9 @@ int cmd_import(int argc, char **argv)
 			       (long long)rep.latest_differ);
 		if (ac.kept)
 			printf("artifact locations outside --artifacts-from, kept as they were: %lld\n", (long long)ac.kept);
+		if (rep.duplicate_points)
+			printf("metric lines repeating a point (same timestamp, step and value), kept once: %lld\n",
+			       (long long)rep.duplicate_points);
 		if (rep.skipped)
 			printf("entries skipped as MLflow skips them (no meta.yaml; named above): %lld\n",
 			       (long long)rep.skipped);

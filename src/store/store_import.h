@@ -63,6 +63,7 @@ struct store_import_report {
 	int64_t locations_kept; /* locations outside --artifacts-from, left as they were */
 	bool file_store;        /* the source is MLflow's file store (no alembic head) */
 	int64_t skipped;        /* file-store entries left out as MLflow leaves them out (hook `skipped`) */
+	int64_t duplicate_points; /* file-store metric lines repeating a point: one row, as in MLflow's SQL */
 };
 
 /* What the caller does around the rows (the CLI: artifacts, progress). */

@@ -18,7 +18,9 @@
  * three forms, or a meta.yaml that is not YAML, fails the import (the
  * experiment being written rolls back) rather than losing data quietly.
  * A dry run walks the tree exactly the same with writers that write
- * nothing. Source counts are counted as the tree is read.
+ * nothing. Source counts are counted as the tree is read; a metric line
+ * repeating a point of its file counts as a duplicate, not a row, since
+ * MLflow's SQL store and ours keep such a point once.
  */
 #include "store_import_int.h"
 #include "../base/buf.h"
@@ -360,6 +362,27 @@ static int parse_point(char *line, int64_t *ts, double *value, bool *is_nan, int
 	return 0;
 }
 
+struct point {
+	int64_t ts, step;
+	double value;
+	bool is_nan;
+};
+
+static int by_point(const void *a, const void *b)
+{
+	const struct point *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->step != y->step)
+		return x->step < y->step ? -1 : 1;
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return (int)x->is_nan - (int)y->is_nan;
+}
+
+/* One metric file: its lines parsed, sorted, and each distinct point put
+ * once (a point logged twice is two lines here and one row in MLflow's SQL
+ * store and ours: counted as a duplicate, not as a source row). */
 static int import_metric_file(void *arg, const char *key, const char *path, struct mlf_err *err)
 {
 	struct metric_walk *w = arg;
@@ -369,6 +392,8 @@ static int import_metric_file(void *arg, const char *key, const char *path, stru
 		buf_release(&text);
 		return -1;
 	}
+	struct point *points = NULL;
+	size_t n = 0, cap = 0;
 	int rc = 0;
 	int64_t lineno = 0;
 	char *p = text.ptr ? text.ptr : "";
@@ -377,26 +402,44 @@ static int import_metric_file(void *arg, const char *key, const char *path, stru
 		if (eol)
 			*eol = '\0';
 		lineno++;
-		bool blank = strspn(p, " \t\r") == strlen(p);
-		if (!blank) {
-			int64_t ts, step;
-			double v;
-			bool is_nan;
-			if (parse_point(p, &ts, &v, &is_nan, &step) < 0)
+		if (strspn(p, " \t\r") != strlen(p)) {
+			if (n == cap) {
+				size_t grown = cap ? cap * 2 : 64;
+				struct point *more = realloc(points, grown * sizeof(*points));
+				if (!more) {
+					rc = mlf_errorf(err, MLF_INTERNAL_ERROR, "out of memory reading '%s'", path);
+					break;
+				}
+				points = more;
+				cap = grown;
+			}
+			struct point *pt = &points[n];
+			if (parse_point(p, &pt->ts, &pt->value, &pt->is_nan, &pt->step) < 0)
 				rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
 						"line %lld of metric file '%s' is not 'timestamp value step'",
 						(long long)lineno, path);
-			else if ((rc = mc->job.ops->put_metric(w->tx, key, v, ts, step, is_nan, err)) == 0) {
-				mc->job.rep->source[STORE_IMPORT_METRICS]++;
-				mc->job.rep->points_done++;
-			}
+			else
+				n++;
 		}
 		if (!eol)
 			break;
 		p = eol + 1;
 	}
 	buf_release(&text);
-	if (rc == 0)
+	if (rc == 0 && n)
+		qsort(points, n, sizeof(*points), by_point);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (i && by_point(&points[i - 1], &points[i]) == 0) {
+			mc->job.rep->duplicate_points++;
+			continue;
+		}
+		rc = mc->job.ops->put_metric(w->tx, key, points[i].value, points[i].ts, points[i].step, points[i].is_nan,
+					     err);
+		mc->job.rep->source[STORE_IMPORT_METRICS]++;
+		mc->job.rep->points_done++;
+	}
+	free(points);
+	if (rc == 0 && n)
 		mc->job.rep->source[STORE_IMPORT_LATEST_METRICS]++; /* one latest point per key */
 	return rc;
 }
@@ -659,8 +702,6 @@ static int by_version(const void *a, const void *b)
 	const struct version_dir *x = a, *y = b;
 	return (x->version > y->version) - (x->version < y->version);
 }
-
-static int put_model_tags(void *arg, const char *key, const char *path, struct mlf_err *err);
 
 struct model_walk {
 	struct store_import_tx *tx;

@@ -629,3 +629,17 @@ def test_a_file_store_as_backend_store_names_the_import_command(mlflowc_bin, tmp
     r = subprocess.run([str(mlflowc_bin), "server", "--backend-store-uri", f"file://{tmp_path}/mlruns",
                         "--port", str(free_local_port())], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert f"mlflowc import --from file://{tmp_path}/mlruns --backend-store-uri" in r.stderr, r.stderr
+
+
+def test_a_point_logged_twice_is_one_row_and_is_reported(mlflowc_bin, tmp_path):
+    src = copy_mlruns(tmp_path / "old")
+    fs = FileStore(src / "mlruns")
+    run_id, (exp_id, run_dir) = sorted(fs.runs.items())[0]
+    weird = run_dir / "metrics" / "weird"
+    first = weird.read_text().splitlines(True)[0]
+    with open(weird, "a") as f:
+        f.write(first)  # what a retried log-batch leaves in a file store
+    r = import_mlruns(mlflowc_bin, tmp_path, src / "mlruns", tmp_path / "new.db")
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert report_rows(r.stdout)["metrics"] == (78840, 78840)
+    assert "metric lines repeating a point (same timestamp, step and value), kept once: 1" in r.stdout
