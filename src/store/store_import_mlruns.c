@@ -977,7 +977,8 @@ static int list_experiments(const char *root, struct mlruns_ctx *mc, struct expe
 		}
 		free_names(names, n);
 	}
-	qsort(*out, *n_out, sizeof(**out), by_id);
+	if (*n_out)
+		qsort(*out, *n_out, sizeof(**out), by_id);
 	for (size_t i = 1; i < *n_out; i++)
 		if ((*out)[i].id == (*out)[i - 1].id) {
 			mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "experiment %lld is in both '%s' and '%s'",
