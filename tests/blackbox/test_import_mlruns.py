@@ -643,3 +643,40 @@ def test_a_point_logged_twice_is_one_row_and_is_reported(mlflowc_bin, tmp_path):
     assert r.returncode == 0, r.stderr + r.stdout
     assert report_rows(r.stdout)["metrics"] == (78840, 78840)
     assert "metric lines repeating a point (same timestamp, step and value), kept once: 1" in r.stdout
+
+
+def test_default_locations_inside_the_file_store_copy_only_the_runs_artifacts(mlflowc_bin, tmp_path):
+    """Without the proxy MLflow keeps artifacts inside the file store (file:///.../mlruns/<id>/<run>/artifacts):
+    each run's artifacts are copied and its URI rewritten; the runs' metadata beside them is not copied."""
+    src = copy_mlruns(tmp_path / "old")
+    mlruns = (src / "mlruns").resolve()
+    fs = FileStore(mlruns)
+    for exp_id, d in fs.experiments.items():
+        meta = read_meta(d)
+        meta["artifact_location"] = f"file://{mlruns}/{exp_id}"  # also for .trash/: where it was made
+        (d / "meta.yaml").write_text(yaml.safe_dump(meta))
+    with_files = []
+    for run_id, (exp_id, r) in sorted(fs.runs.items())[:5]:
+        meta = read_meta(r)
+        meta["artifact_uri"] = f"file://{r}/artifacts"
+        (r / "meta.yaml").write_text(yaml.safe_dump(meta))
+        (r / "artifacts" / "out").mkdir(parents=True)
+        (r / "artifacts" / "out" / "result.txt").write_bytes(b"bytes of " + run_id.encode())
+        with_files.append((run_id, exp_id, r))
+    art = (tmp_path / "new-art").resolve()
+    before = tree_hash(src)
+    r = import_mlruns(mlflowc_bin, tmp_path, mlruns, tmp_path / "new.db", mlruns, art)
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert tree_hash(src) == before
+    con = sqlite3.connect(tmp_path / "new.db")
+    for run_id, exp_id, run_dir in with_files:
+        (uri,) = con.execute("SELECT artifact_uri FROM runs WHERE run_uuid = ?", (run_id,)).fetchone()
+        assert uri == f"file://{art}/{exp_id}/{run_id}/artifacts"
+        assert (art / exp_id / run_id / "artifacts" / "out" / "result.txt").read_bytes() == \
+            b"bytes of " + run_id.encode()
+    for exp_id in fs.experiments:
+        (location,) = con.execute("SELECT artifact_location FROM experiments WHERE experiment_id = ?",
+                                  (int(exp_id),)).fetchone()
+        assert location == f"file://{art}/{exp_id}"
+    con.close()
+    assert not list(art.rglob("meta.yaml")) and not list(art.rglob("params"))
