@@ -1,8 +1,9 @@
 /*
  * cmd_import.c - `mlflowc import`: brings an MLflow SQL database (SQLite)
- * and the artifacts its server proxied into an mlflowc store, with every
- * id, name and time as MLflow had them (src/store/store_import.h does the
- * rows).
+ * or an MLflow file store (an `mlruns/` directory, or file:///...), and the
+ * artifacts its server proxied, into an mlflowc store, with every id, name
+ * and time as MLflow had them (src/store/store_import.h does the rows; both
+ * sources go through the same writers).
  *
  * The destination flags are the server's (--backend-store-uri,
  * --artifacts-destination, same defaults). With --artifacts-from DIR (the
@@ -43,7 +44,8 @@ struct import_settings {
 
 static const struct cli_option import_options[] = {
 	{ "from", 0, CLI_REQUIRED, OPT(from), "URI",
-	  "MLflow's database: sqlite:///path/mlflow.db (or a path); read only, never changed" },
+	  "MLflow's database (sqlite:///path/mlflow.db, or a file) or file store (a directory such as ./mlruns, "
+	  "or file:///path/mlruns); read only, never changed" },
 	{ "artifacts-from", 0, CLI_STRING, OPT(artifacts_from), "DIR",
 	  "the old server's --artifacts-destination (or local artifact root), whose files are copied" },
 	{ "backend-store-uri", 0, CLI_STRING, OPT(backend_store_uri), "URI",
@@ -296,13 +298,53 @@ static void print_report(const struct store_import_report *r, bool dry_run)
 	}
 }
 
-/* `sqlite:///rel.db` -> "rel.db", `sqlite:////abs.db` -> "/abs.db", a bare
- * path as it is; NULL for another scheme. Borrowed from `uri`. */
-static const char *sqlite_path(const char *uri)
+/* The kinds of source --from names, tried in order: the first whose
+ * prefix matches (and, for a bare path, whose test passes) reads it. */
+enum source_kind { SOURCE_SQLITE, SOURCE_MLRUNS };
+
+static bool is_directory(const char *path)
 {
-	if (strncmp(uri, "sqlite:///", 10) == 0)
-		return uri + 10;
-	return strstr(uri, "://") ? NULL : uri;
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const struct {
+	const char *prefix;               /* removed from the URI */
+	bool (*bare)(const char *path);   /* for a path without a scheme: NULL takes any */
+	enum source_kind kind;
+	const char *describes;
+} source_kinds[] = {
+	{ "sqlite:///", NULL, SOURCE_SQLITE, "MLflow schema revision" },
+	{ "file://", NULL, SOURCE_MLRUNS, "MLflow file store" },
+	{ "file:", NULL, SOURCE_MLRUNS, "MLflow file store" },
+	{ "", is_directory, SOURCE_MLRUNS, "MLflow file store" },
+	{ "", NULL, SOURCE_SQLITE, "MLflow schema revision" },
+};
+
+/* The row of source_kinds[] for `uri` and its path (borrowed from `uri`);
+ * -1 for another scheme. */
+static int source_of(const char *uri, size_t *row, const char **path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(source_kinds); i++) {
+		size_t n = strlen(source_kinds[i].prefix);
+		if (strncmp(uri, source_kinds[i].prefix, n) != 0)
+			continue;
+		if (!n && strstr(uri, "://"))
+			return -1;
+		if (source_kinds[i].bare && !source_kinds[i].bare(uri))
+			continue;
+		*row = i;
+		*path = uri + n;
+		return 0;
+	}
+	return -1;
+}
+
+/* What MLflow's FileStore skips with a warning is skipped and told. */
+static void tell_skipped(void *ctx, const char *path, const char *why)
+{
+	(void)ctx;
+	fprintf(stderr, "mlflowc import: skipped '%s': %s (MLflow's file store leaves it out too)\n", path, why);
 }
 
 static int absolute(const char *path, char out[PATH_MAX])
@@ -331,15 +373,20 @@ int cmd_import(int argc, char **argv)
 	int parsed = cli_parse("import", import_options, argc, argv, &s);
 	if (parsed) {
 		if (parsed > 0)
-			cli_usage(stdout, "import", "Import an MLflow SQL database (SQLite) and its artifacts.",
+			cli_usage(stdout, "import", "Import an MLflow SQL database (SQLite) or file store (mlruns/) and its artifacts.",
 				  import_options);
 		return parsed > 0 ? 0 : 2;
 	}
-	const char *source = sqlite_path(s.from);
-	if (!source || !*source) {
-		fprintf(stderr, "mlflowc import: --from must be sqlite:///PATH or a path, not '%s'\n", s.from);
+	size_t kind;
+	const char *source;
+	if (source_of(s.from, &kind, &source) < 0 || !*source) {
+		fprintf(stderr,
+			"mlflowc import: --from must be sqlite:///PATH, a database file, a file store directory or "
+			"file:///PATH, not '%s'\n",
+			s.from);
 		return 2;
 	}
+	bool mlruns = source_kinds[kind].kind == SOURCE_MLRUNS;
 	struct artifact_copy ac = { .tty = isatty(2) != 0, .started_ns = util_mono_ns() };
 	if (s.artifacts_from && !s.keep_artifact_locations) {
 		struct stat st;
@@ -362,7 +409,7 @@ int cmd_import(int argc, char **argv)
 
 	struct mlf_err err = { 0 };
 	struct store *st = NULL;
-	if (store_import_check_source(source, &err) < 0) { /* before the destination is made */
+	if ((mlruns ? store_import_check_mlruns(source, &err) : store_import_check_source(source, &err)) < 0) { /* before the destination is made */
 		fprintf(stderr, "mlflowc import: %s\n", err.msg);
 		return 1;
 	}
@@ -387,18 +434,27 @@ int cmd_import(int argc, char **argv)
 		.location = rewrite_location,
 		.copy = copy_location,
 		.progress = show_progress,
+		.skipped = tell_skipped,
 	};
 	struct store_import_report rep;
-	int rc = store_import_mlflow_sqlite(st, source, &hooks, s.dry_run, &rep, &err);
+	int rc = mlruns ? store_import_mlflow_mlruns(st, source, &hooks, s.dry_run, &rep, &err)
+			: store_import_mlflow_sqlite(st, source, &hooks, s.dry_run, &rep, &err);
 	store_close(st);
-	if (rep.head[0] && (rc == 0 || err.code == MLF_DATA_LOSS)) {
-		printf("source %s (MLflow schema revision %s)%s\n", source, rep.head, s.dry_run ? ": dry run" : "");
+	if ((rep.head[0] || rep.file_store) && (rc == 0 || err.code == MLF_DATA_LOSS)) {
+		printf("source %s (%s%s%s)%s\n", source, source_kinds[kind].describes, rep.head[0] ? " " : "", rep.head,
+		       s.dry_run ? ": dry run" : "");
 		print_report(&rep, s.dry_run);
 		if (rep.latest_differ)
 			printf("latest metrics differing from MLflow's latest_metrics table: %lld\n",
 			       (long long)rep.latest_differ);
 		if (ac.kept)
 			printf("artifact locations outside --artifacts-from, kept as they were: %lld\n", (long long)ac.kept);
+		if (rep.duplicate_points)
+			printf("metric lines repeating a point (same timestamp, step and value), kept once: %lld\n",
+			       (long long)rep.duplicate_points);
+		if (rep.skipped)
+			printf("entries skipped as MLflow skips them (no meta.yaml; named above): %lld\n",
+			       (long long)rep.skipped);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "mlflowc import: %s\n", err.msg);

@@ -43,10 +43,11 @@ static int check_sqlite(const char *path, struct mlf_err *err)
 /* MLflow's file store (file:///path/mlruns) has no backend here. */
 static int refuse_file_store(const char *path, struct mlf_err *err)
 {
-	(void)path;
 	return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
 			  "a file: URI names MLflow's file store, and MLflow's file store is not supported as a "
-			  "backend store; use a SQLite file, e.g. --backend-store-uri sqlite:///mlflowc.db");
+			  "backend store; use a SQLite file, e.g. --backend-store-uri sqlite:///mlflowc.db; to bring its "
+			  "data over run: mlflowc import --from file:%s%s --backend-store-uri sqlite:///mlflowc.db",
+			  path[0] == '/' ? "/" : "", path); /* the URI as given: the resolver took one '/' */
 }
 
 static const struct {

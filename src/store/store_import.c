@@ -19,7 +19,7 @@
  * links), then one for the registry. After each, the destination's rows
  * for what was written are counted for the report.
  */
-#include "store_import.h"
+#include "store_import_int.h"
 #include "../base/buf.h"
 #include "../base/util.h"
 #include "../base/xalloc.h"
@@ -35,6 +35,71 @@ static const char *const table_names[] = { STORE_IMPORT_TABLES(X) };
 const char *store_import_table_name(enum store_import_table t)
 {
 	return t < STORE_IMPORT_N_TABLES ? table_names[t] : "?";
+}
+
+/* ---- what both readers share (store_import_int.h) ------------------------------- */
+
+const char *store_import_relocate(struct store_import_job *job, const char *uri)
+{
+	if (!uri || !job->hooks || !job->hooks->location)
+		return uri;
+	return job->hooks->location(job->hooks->ctx, uri, &job->a);
+}
+
+int store_import_copy(struct store_import_job *job, const char *uri, struct mlf_err *err)
+{
+	if (!uri || !*uri || !job->hooks || !job->hooks->copy)
+		return 0;
+	return job->hooks->copy(job->hooks->ctx, uri, err);
+}
+
+void store_import_progress(struct store_import_job *job, bool final)
+{
+	if (job->hooks && job->hooks->progress)
+		job->hooks->progress(job->hooks->ctx, job->rep, final);
+}
+
+int store_import_commit(struct store_import_job *job, int (*fn)(struct store_import_tx *tx, void *arg,
+								struct mlf_err *err),
+			void *arg, struct mlf_err *err)
+{
+	memset(job->counts, 0, sizeof(job->counts));
+	int rc = job->ops->transaction(job->st, fn, arg, err);
+	arena_release(&job->a);
+	if (rc < 0)
+		return -1;
+	for (size_t t = 0; t < STORE_IMPORT_N_TABLES; t++)
+		job->rep->imported[t] += job->counts[t];
+	return 0;
+}
+
+int store_import_check_counts(const struct store_import_report *rep, struct mlf_err *err)
+{
+	for (size_t t = 0; t < STORE_IMPORT_N_TABLES; t++)
+		if (rep->source[t] != rep->imported[t])
+			return mlf_errorf(err, MLF_DATA_LOSS, "table %s: the source has %lld rows, %lld were imported",
+					  table_names[t], (long long)rep->source[t], (long long)rep->imported[t]);
+	return 0;
+}
+
+int store_import_err_within(struct mlf_err *err, const char *what)
+{
+	if (!err)
+		return -1;
+	char msg[sizeof(err->msg)];
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	int detail = err->detail;
+	mlf_errorf(err, err->code, "%s: %s", what, msg);
+	err->detail = detail;
+	return -1;
+}
+
+bool store_import_uri_under(const char *uri, const char *root)
+{
+	size_t n = strlen(root);
+	while (n && root[n - 1] == '/')
+		n--;
+	return n && strncmp(uri, root, n) == 0 && (uri[n] == '\0' || uri[n] == '/');
 }
 
 /* Every alembic revision of MLflow's SQL store from its first migration to
@@ -386,35 +451,25 @@ static int source_count(struct source *src, struct store_import_report *rep, str
 /* ---- one experiment ------------------------------------------------------------- */
 
 struct import_ctx {
-	struct store *st;
-	const struct store_import_ops *ops;
+	struct store_import_job job;
 	struct source *src;
-	const struct store_import_hooks *hooks;
-	struct store_import_report *rep;
-	struct arena a; /* per experiment */
 	int64_t experiment_id;
 	const char *experiment_location; /* as the source has it */
-	int64_t counts[STORE_IMPORT_N_TABLES];
 };
 
 static const char *relocate(struct import_ctx *ic, const char *uri)
 {
-	if (!uri || !ic->hooks || !ic->hooks->location)
-		return uri;
-	return ic->hooks->location(ic->hooks->ctx, uri, &ic->a);
+	return store_import_relocate(&ic->job, uri);
 }
 
 static int copy_artifacts(struct import_ctx *ic, const char *uri, struct mlf_err *err)
 {
-	if (!uri || !*uri || !ic->hooks || !ic->hooks->copy)
-		return 0;
-	return ic->hooks->copy(ic->hooks->ctx, uri, err);
+	return store_import_copy(&ic->job, uri, err);
 }
 
 static void progress(struct import_ctx *ic, bool final)
 {
-	if (ic->hooks && ic->hooks->progress)
-		ic->hooks->progress(ic->hooks->ctx, ic->rep, final);
+	store_import_progress(&ic->job, final);
 }
 
 static int import_experiment_row(struct store_import_tx *tx, struct import_ctx *ic, sqlite3_stmt *e,
@@ -433,15 +488,15 @@ static int import_experiment_row(struct store_import_tx *tx, struct import_ctx *
 	int rc;
 	while ((rc = src_step(ic->src, s, err)) > 0) {
 		if (x.n_tags == cap) {
-			x.tags = arena_grow_array(&ic->a, x.tags, cap, cap ? cap * 2 : 8, sizeof(*x.tags));
+			x.tags = arena_grow_array(&ic->job.a, x.tags, cap, cap ? cap * 2 : 8, sizeof(*x.tags));
 			cap = cap ? cap * 2 : 8;
 		}
-		x.tags[x.n_tags].key = arena_strdup(&ic->a, col_text_or(s, 0, ""));
-		x.tags[x.n_tags++].value = arena_strdup(&ic->a, col_text_or(s, 1, ""));
+		x.tags[x.n_tags].key = arena_strdup(&ic->job.a, col_text_or(s, 0, ""));
+		x.tags[x.n_tags++].value = arena_strdup(&ic->job.a, col_text_or(s, 1, ""));
 	}
 	if (rc < 0)
 		return -1;
-	return ic->ops->put_experiment(tx, &x, err);
+	return ic->job.ops->put_experiment(tx, &x, err);
 }
 
 static int import_datasets(struct store_import_tx *tx, struct import_ctx *ic, struct mlf_err *err)
@@ -457,7 +512,7 @@ static int import_datasets(struct store_import_tx *tx, struct import_ctx *ic, st
 			.schema = col_text(s, 5),
 			.profile = col_text(s, 6),
 		};
-		if (ic->ops->put_dataset(tx, col_text_or(s, 0, ""), ic->experiment_id, &d, err) < 0)
+		if (ic->job.ops->put_dataset(tx, col_text_or(s, 0, ""), ic->experiment_id, &d, err) < 0)
 			return -1;
 	}
 	return rc;
@@ -494,18 +549,18 @@ static int import_logged_models(struct store_import_tx *tx, struct import_ctx *i
 			.status_message = col_text(s, 9),
 			.experiment_id = ic->experiment_id,
 		};
-		if (ic->ops->put_logged_model(tx, &m, err) < 0)
+		if (ic->job.ops->put_logged_model(tx, &m, err) < 0)
 			return -1;
 		sqlite3_stmt *c = src_query(ic->src, SRC_LM_PARAMS, m.model_id, 0);
 		int r;
 		while ((r = src_step(ic->src, c, err)) > 0)
-			if (ic->ops->put_logged_model_param(tx, m.model_id, col_text_or(c, 0, ""), col_text(c, 1), err) < 0)
+			if (ic->job.ops->put_logged_model_param(tx, m.model_id, col_text_or(c, 0, ""), col_text(c, 1), err) < 0)
 				return -1;
 		if (r < 0)
 			return -1;
 		c = src_query(ic->src, SRC_LM_TAGS, m.model_id, 0);
 		while ((r = src_step(ic->src, c, err)) > 0)
-			if (ic->ops->put_logged_model_tag(tx, m.model_id, col_text_or(c, 0, ""), col_text(c, 1), err) < 0)
+			if (ic->job.ops->put_logged_model_tag(tx, m.model_id, col_text_or(c, 0, ""), col_text(c, 1), err) < 0)
 				return -1;
 		if (r < 0)
 			return -1;
@@ -521,7 +576,7 @@ static int import_logged_models(struct store_import_tx *tx, struct import_ctx *i
 			};
 			bool is_nan;
 			point_value(c, 3, -1, &p.value, &is_nan);
-			if (ic->ops->put_logged_model_metric(tx, m.model_id, &p, is_nan, err) < 0)
+			if (ic->job.ops->put_logged_model_metric(tx, m.model_id, &p, is_nan, err) < 0)
 				return -1;
 		}
 		if (r < 0)
@@ -540,11 +595,11 @@ static int compare_latest(struct store_import_tx *tx, struct import_ctx *ic, con
 		bool mnan, onan, found;
 		int64_t ots, ostep;
 		point_value(s, 1, 4, &mv, &mnan);
-		if (ic->ops->latest_metric(tx, col_text_or(s, 0, ""), &ov, &ots, &ostep, &onan, &found, err) < 0)
+		if (ic->job.ops->latest_metric(tx, col_text_or(s, 0, ""), &ov, &ots, &ostep, &onan, &found, err) < 0)
 			return -1;
 		if (!found || mnan != onan || (!mnan && mv != ov) || ostep != col_int_or(s, 3, 0) ||
 		    (sqlite3_column_type(s, 2) != SQLITE_NULL && ots != sqlite3_column_int64(s, 2)))
-			ic->rep->latest_differ++;
+			ic->job.rep->latest_differ++;
 	}
 	return rc;
 }
@@ -554,13 +609,13 @@ static int import_run_rows(struct store_import_tx *tx, struct import_ctx *ic, co
 	int rc;
 	sqlite3_stmt *s = src_query(ic->src, SRC_PARAMS, run_id, 0);
 	while ((rc = src_step(ic->src, s, err)) > 0)
-		if (ic->ops->put_param(tx, col_text_or(s, 0, ""), col_text(s, 1), err) < 0)
+		if (ic->job.ops->put_param(tx, col_text_or(s, 0, ""), col_text(s, 1), err) < 0)
 			return -1;
 	if (rc < 0)
 		return -1;
 	s = src_query(ic->src, SRC_TAGS, run_id, 0);
 	while ((rc = src_step(ic->src, s, err)) > 0)
-		if (ic->ops->put_tag(tx, col_text_or(s, 0, ""), col_text(s, 1), err) < 0)
+		if (ic->job.ops->put_tag(tx, col_text_or(s, 0, ""), col_text(s, 1), err) < 0)
 			return -1;
 	if (rc < 0)
 		return -1;
@@ -569,12 +624,12 @@ static int import_run_rows(struct store_import_tx *tx, struct import_ctx *ic, co
 		double v;
 		bool is_nan;
 		point_value(s, 1, 4, &v, &is_nan);
-		if (ic->ops->put_metric(tx, col_text_or(s, 0, ""), v, col_int_or(s, 2, 0), col_int_or(s, 3, 0), is_nan,
+		if (ic->job.ops->put_metric(tx, col_text_or(s, 0, ""), v, col_int_or(s, 2, 0), col_int_or(s, 3, 0), is_nan,
 					err) < 0)
 			return -1;
-		ic->rep->points_done++;
+		ic->job.rep->points_done++;
 	}
-	if (rc < 0 || ic->ops->finish_run(tx, err) < 0 || compare_latest(tx, ic, run_id, err) < 0)
+	if (rc < 0 || ic->job.ops->finish_run(tx, err) < 0 || compare_latest(tx, ic, run_id, err) < 0)
 		return -1;
 
 	s = src_query(ic->src, SRC_INPUTS, run_id, 0);
@@ -582,18 +637,18 @@ static int import_run_rows(struct store_import_tx *tx, struct import_ctx *ic, co
 	while ((rc = src_step(ic->src, s, err)) > 0) {
 		struct store_kv *tags = NULL;
 		size_t n = 0, cap = 0;
-		const char *input_uuid = arena_strdup(&ic->a, col_text_or(s, 0, ""));
+		const char *input_uuid = arena_strdup(&ic->job.a, col_text_or(s, 0, ""));
 		sqlite3_stmt *t = src_query(ic->src, SRC_INPUT_TAGS, input_uuid, 0);
 		int r;
 		while ((r = src_step(ic->src, t, err)) > 0) {
 			if (n == cap) {
-				tags = arena_grow_array(&ic->a, tags, cap, cap ? cap * 2 : 4, sizeof(*tags));
+				tags = arena_grow_array(&ic->job.a, tags, cap, cap ? cap * 2 : 4, sizeof(*tags));
 				cap = cap ? cap * 2 : 4;
 			}
-			tags[n].key = arena_strdup(&ic->a, col_text_or(t, 0, ""));
-			tags[n++].value = arena_strdup(&ic->a, col_text_or(t, 1, ""));
+			tags[n].key = arena_strdup(&ic->job.a, col_text_or(t, 0, ""));
+			tags[n++].value = arena_strdup(&ic->job.a, col_text_or(t, 1, ""));
 		}
-		if (r < 0 || ic->ops->put_input(tx, col_text_or(s, 1, ""), seq++, tags, n, err) < 0)
+		if (r < 0 || ic->job.ops->put_input(tx, col_text_or(s, 1, ""), seq++, tags, n, err) < 0)
 			return -1;
 	}
 	if (rc < 0)
@@ -601,33 +656,11 @@ static int import_run_rows(struct store_import_tx *tx, struct import_ctx *ic, co
 	s = src_query(ic->src, SRC_MODEL_LINKS, run_id, 0);
 	while ((rc = src_step(ic->src, s, err)) > 0) {
 		const char *kind = col_text_or(s, 0, "");
-		if (ic->ops->put_model_link(tx, strcmp(kind, "RUN_INPUT") == 0 ? "input" : "output",
+		if (ic->job.ops->put_model_link(tx, strcmp(kind, "RUN_INPUT") == 0 ? "input" : "output",
 					    col_text_or(s, 1, ""), col_int_or(s, 2, 0), err) < 0)
 			return -1;
 	}
 	return rc;
-}
-
-/* Puts "<what>: " before the message in `err`, keeping its code; -1. */
-static int err_within(struct mlf_err *err, const char *what)
-{
-	if (!err)
-		return -1;
-	char msg[sizeof(err->msg)];
-	snprintf(msg, sizeof(msg), "%s", err->msg);
-	int detail = err->detail;
-	mlf_errorf(err, err->code, "%s: %s", what, msg);
-	err->detail = detail;
-	return -1;
-}
-
-/* Whether `uri` lies under `root` (the same string, or followed by '/'). */
-static bool uri_under(const char *uri, const char *root)
-{
-	size_t n = strlen(root);
-	while (n && root[n - 1] == '/')
-		n--;
-	return n && strncmp(uri, root, n) == 0 && (uri[n] == '\0' || uri[n] == '/');
 }
 
 static int import_runs(struct store_import_tx *tx, struct import_ctx *ic, struct mlf_err *err)
@@ -635,15 +668,15 @@ static int import_runs(struct store_import_tx *tx, struct import_ctx *ic, struct
 	sqlite3_stmt *s = src_query(ic->src, SRC_RUNS, NULL, ic->experiment_id);
 	int rc;
 	while ((rc = src_step(ic->src, s, err)) > 0) {
-		const char *run_id = arena_strdup(&ic->a, col_text_or(s, 0, ""));
+		const char *run_id = arena_strdup(&ic->job.a, col_text_or(s, 0, ""));
 		const char *name = col_text(s, 1);
 		if (!name) { /* runs from before 1.29 keep their name in a tag only */
 			sqlite3_stmt *t = src_query(ic->src, SRC_RUN_NAME_TAG, run_id, 0);
 			name = src_step(ic->src, t, err) > 0 ? col_text(t, 0) : NULL;
-			name = arena_strdup(&ic->a, name ? name : "");
+			name = arena_strdup(&ic->job.a, name ? name : "");
 		}
 		const char *uri = col_text_or(s, 6, "");
-		if (!uri_under(uri, ic->experiment_location) && copy_artifacts(ic, uri, err) < 0)
+		if (!store_import_uri_under(uri, ic->experiment_location) && copy_artifacts(ic, uri, err) < 0)
 			return -1;
 		struct store_import_run r = {
 			.run_id = run_id,
@@ -657,12 +690,12 @@ static int import_runs(struct store_import_tx *tx, struct import_ctx *ic, struct
 			.deleted_time = col_int_or(s, 8, -1),
 			.experiment_id = ic->experiment_id,
 		};
-		if (ic->ops->put_run(tx, &r, err) < 0 || import_run_rows(tx, ic, run_id, err) < 0) {
+		if (ic->job.ops->put_run(tx, &r, err) < 0 || import_run_rows(tx, ic, run_id, err) < 0) {
 			char what[64];
 			snprintf(what, sizeof(what), "run %s", run_id);
-			return err_within(err, what);
+			return store_import_err_within(err, what);
 		}
-		ic->rep->runs_done++;
+		ic->job.rep->runs_done++;
 		progress(ic, false);
 	}
 	return rc;
@@ -676,22 +709,22 @@ static int import_experiment_tx(struct store_import_tx *tx, void *arg, struct ml
 	    import_datasets(tx, ic, err) < 0 || import_logged_models(tx, ic, err) < 0 || import_runs(tx, ic, err) < 0) {
 		char what[64];
 		snprintf(what, sizeof(what), "experiment %lld (rolled back)", (long long)ic->experiment_id);
-		return err_within(err, what);
+		return store_import_err_within(err, what);
 	}
-	return ic->ops->count_experiment(tx, ic->experiment_id, ic->counts, err);
+	return ic->job.ops->count_experiment(tx, ic->experiment_id, ic->job.counts, err);
 }
 
 /* ---- the registry ------------------------------------------------------------------ */
 
 static int import_model(struct store_import_tx *tx, struct import_ctx *ic, sqlite3_stmt *m, struct mlf_err *err)
 {
-	const char *name = arena_strdup(&ic->a, col_text_or(m, 0, ""));
-	if (ic->ops->put_registered_model(tx, name, col_int_or(m, 1, 0), col_int_or(m, 2, 0), col_text(m, 3), err) < 0)
+	const char *name = arena_strdup(&ic->job.a, col_text_or(m, 0, ""));
+	if (ic->job.ops->put_registered_model(tx, name, col_int_or(m, 1, 0), col_int_or(m, 2, 0), col_text(m, 3), err) < 0)
 		return -1;
 	int rc;
 	sqlite3_stmt *s = src_query(ic->src, SRC_MODEL_TAGS, name, 0);
 	while ((rc = src_step(ic->src, s, err)) > 0)
-		if (ic->ops->put_registered_model_tag(tx, name, col_text_or(s, 0, ""), col_text(s, 1), err) < 0)
+		if (ic->job.ops->put_registered_model_tag(tx, name, col_text_or(s, 0, ""), col_text(s, 1), err) < 0)
 			return -1;
 	if (rc < 0)
 		return -1;
@@ -712,25 +745,25 @@ static int import_model(struct store_import_tx *tx, struct import_ctx *ic, sqlit
 			.status = col_text(s, 11),
 			.status_message = col_text(s, 12),
 		};
-		if (ic->ops->put_model_version(tx, &v, err) < 0)
+		if (ic->job.ops->put_model_version(tx, &v, err) < 0)
 			return -1;
 	}
 	if (rc < 0)
 		return -1;
 	s = src_query(ic->src, SRC_VERSION_TAGS, name, 0);
 	while ((rc = src_step(ic->src, s, err)) > 0)
-		if (ic->ops->put_model_version_tag(tx, name, col_int_or(s, 0, 0), col_text_or(s, 1, ""), col_text(s, 2),
+		if (ic->job.ops->put_model_version_tag(tx, name, col_int_or(s, 0, 0), col_text_or(s, 1, ""), col_text(s, 2),
 						   err) < 0)
 			return -1;
 	if (rc < 0)
 		return -1;
 	s = src_query(ic->src, SRC_ALIASES, name, 0);
 	while ((rc = src_step(ic->src, s, err)) > 0)
-		if (ic->ops->put_alias(tx, name, col_text_or(s, 0, ""), col_int_or(s, 1, 0), err) < 0)
+		if (ic->job.ops->put_alias(tx, name, col_text_or(s, 0, ""), col_int_or(s, 1, 0), err) < 0)
 			return -1;
 	if (rc < 0)
 		return -1;
-	return ic->ops->count_model(tx, name, ic->counts, err);
+	return ic->job.ops->count_model(tx, name, ic->job.counts, err);
 }
 
 static int import_registry_tx(struct store_import_tx *tx, void *arg, struct mlf_err *err)
@@ -740,20 +773,11 @@ static int import_registry_tx(struct store_import_tx *tx, void *arg, struct mlf_
 	int rc;
 	while ((rc = src_step(ic->src, m, err)) > 0)
 		if (import_model(tx, ic, m, err) < 0)
-			return err_within(err, "the model registry (rolled back)");
+			return store_import_err_within(err, "the model registry (rolled back)");
 	return rc;
 }
 
 /* ---- the whole import ---------------------------------------------------------------- */
-
-static int check_counts(const struct store_import_report *rep, struct mlf_err *err)
-{
-	for (size_t t = 0; t < STORE_IMPORT_N_TABLES; t++)
-		if (rep->source[t] != rep->imported[t])
-			return mlf_errorf(err, MLF_DATA_LOSS, "table %s: the source has %lld rows, %lld were imported",
-					  table_names[t], (long long)rep->source[t], (long long)rep->imported[t]);
-	return 0;
-}
 
 static int import_all(struct import_ctx *ic, bool dry_run, struct mlf_err *err)
 {
@@ -762,32 +786,18 @@ static int import_all(struct import_ctx *ic, bool dry_run, struct mlf_err *err)
 	int rc;
 	while ((rc = src_step(src, e, err)) > 0) {
 		ic->experiment_id = sqlite3_column_int64(e, 0);
-		ic->experiment_location = arena_strdup(&ic->a, col_text_or(e, 2, ""));
-		if (!dry_run) {
-			memset(ic->counts, 0, sizeof(ic->counts));
-			if (ic->ops->transaction(ic->st, import_experiment_tx, ic, err) < 0) {
-				arena_release(&ic->a);
-				return -1;
-			}
-			for (size_t t = 0; t < STORE_IMPORT_N_TABLES; t++)
-				ic->rep->imported[t] += ic->counts[t];
-		}
-		arena_release(&ic->a);
-		ic->rep->experiments_done++;
+		ic->experiment_location = arena_strdup(&ic->job.a, col_text_or(e, 2, ""));
+		if (!dry_run && store_import_commit(&ic->job, import_experiment_tx, ic, err) < 0)
+			return -1;
+		arena_release(&ic->job.a);
+		ic->job.rep->experiments_done++;
 		progress(ic, false);
 	}
 	if (rc < 0)
 		return -1;
 	if (dry_run || !src->stmt[SRC_MODELS])
 		return 0;
-	memset(ic->counts, 0, sizeof(ic->counts));
-	rc = ic->ops->transaction(ic->st, import_registry_tx, ic, err);
-	arena_release(&ic->a);
-	if (rc < 0)
-		return -1;
-	for (size_t t = 0; t < STORE_IMPORT_N_TABLES; t++)
-		ic->rep->imported[t] += ic->counts[t];
-	return 0;
+	return store_import_commit(&ic->job, import_registry_tx, ic, err);
 }
 
 int store_import_check_source(const char *source_path, struct mlf_err *err)
@@ -807,7 +817,7 @@ int store_import_mlflow_sqlite(struct store *st, const char *source_path, const 
 	if (!dry_run && (!st || !st->import))
 		return mlf_errorf(err, MLF_NOT_IMPLEMENTED, "this backend store cannot import");
 	struct source src = { 0 };
-	struct import_ctx ic = { .st = st, .ops = st ? st->import : NULL, .src = &src, .hooks = h, .rep = rep };
+	struct import_ctx ic = { .job = { .st = st, .ops = st ? st->import : NULL, .hooks = h, .rep = rep }, .src = &src };
 	int rc = source_open(&src, source_path, rep, err);
 	if (rc == 0)
 		rc = source_count(&src, rep, err);
@@ -815,9 +825,9 @@ int store_import_mlflow_sqlite(struct store *st, const char *source_path, const 
 	if (rc == 0)
 		rc = import_all(&ic, dry_run, err);
 	source_close(&src);
-	arena_release(&ic.a);
+	arena_release(&ic.job.a);
 	progress(&ic, true);
 	if (rc == 0 && !dry_run)
-		rc = check_counts(rep, err);
+		rc = store_import_check_counts(rep, err);
 	return rc;
 }

@@ -61,6 +61,9 @@ struct store_import_report {
 	int64_t experiments_done, experiments_total;
 	int64_t runs_done, points_done; /* for the progress line */
 	int64_t locations_kept; /* locations outside --artifacts-from, left as they were */
+	bool file_store;        /* the source is MLflow's file store (no alembic head) */
+	int64_t skipped;        /* file-store entries left out as MLflow leaves them out (hook `skipped`) */
+	int64_t duplicate_points; /* file-store metric lines repeating a point: one row, as in MLflow's SQL */
 };
 
 /* What the caller does around the rows (the CLI: artifacts, progress). */
@@ -75,6 +78,9 @@ struct store_import_hooks {
 	int (*copy)(void *ctx, const char *uri, struct mlf_err *err);
 	/* Called after each run and at the end (`final`). */
 	void (*progress)(void *ctx, const struct store_import_report *r, bool final);
+	/* A file-store entry MLflow itself would skip (a run directory without
+	 * meta.yaml...): `path` and why, both borrowed. NULL: not told. */
+	void (*skipped)(void *ctx, const char *path, const char *why);
 };
 
 /* Imports the MLflow SQLite database at `source_path` into `st` (NULL with
@@ -89,6 +95,20 @@ int store_import_mlflow_sqlite(struct store *st, const char *source_path, const 
  * 0 when it is an MLflow database of a known revision, -1 with `err`
  * saying what it is otherwise. Nothing is written anywhere. */
 int store_import_check_source(const char *source_path, struct mlf_err *err);
+
+/* Imports MLflow's file store rooted at `root` (an `mlruns/` directory,
+ * spec §8: experiments, `.trash/`, runs, metric files, datasets, inputs,
+ * `models/` for the registry) into `st` (NULL with `dry_run`), through the
+ * same writers and with the same guarantees as store_import_mlflow_sqlite().
+ * Nothing under `root` is written. Returns 0 when every count matches, -1
+ * with `err` set otherwise. */
+int store_import_mlflow_mlruns(struct store *st, const char *root, const struct store_import_hooks *h, bool dry_run,
+			       struct store_import_report *rep, struct mlf_err *err);
+
+/* 0 when `root` is a directory holding an MLflow file store (an
+ * `<experiment id>/meta.yaml`, or one under `.trash/`), -1 with `err`
+ * saying what it is otherwise. Nothing is written anywhere. */
+int store_import_check_mlruns(const char *root, struct mlf_err *err);
 
 /* ---- for backends: the rows of an import ---------------------------------- */
 

@@ -13,6 +13,10 @@
 
 #define SQLITE_MAGIC "SQLite format 3"  /* plus its NUL: the first 16 bytes */
 #define PROBE_NEW_FILE "e.g. --backend-store-uri sqlite:///mlflowc.db"
+/* What to run with a file store instead (store.c's file: URI refusal too). */
+#define PROBE_IMPORT_MLRUNS                                                                                   \
+	"; to bring its data over run: mlflowc import --from <this directory> --artifacts-from <its artifacts " \
+	"directory> --backend-store-uri sqlite:///mlflowc.db --artifacts-destination ./mlartifacts"
 
 /* What has been learnt about the path so far; filled lazily by the rows. */
 struct probe {
@@ -203,7 +207,8 @@ static const struct {
 } recognisers[] = {
 	{ STORE_PROBE_MISSING, is_missing, NULL, NULL },
 	{ STORE_PROBE_DIRECTORY, is_directory, "a directory, not a database file",
-	  "MLflow's file store is not supported as a backend store; use a SQLite file, " PROBE_NEW_FILE },
+	  "MLflow's file store is not supported as a backend store; use a SQLite file, " PROBE_NEW_FILE
+	  PROBE_IMPORT_MLRUNS },
 	{ STORE_PROBE_SPECIAL, is_special, "not a regular file",
 	  "mlflowc left it unchanged; use a new database file, " PROBE_NEW_FILE },
 	{ STORE_PROBE_UNREADABLE, cannot_read_file, "a file mlflowc cannot read",
@@ -303,7 +308,7 @@ int store_probe_bare_path(const char *path, struct mlf_err *err)
 			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
 					  "'%s' looks like MLflow's file store (%s): MLflow's file store is not "
 					  "supported as a backend store and mlflowc left it unchanged; use a SQLite "
-					  "file, " PROBE_NEW_FILE,
+					  "file, " PROBE_NEW_FILE PROBE_IMPORT_MLRUNS,
 					  path, file_store_signs[i].reason);
 	return 0;
 }
