@@ -337,3 +337,31 @@ def test_bad_input_is_refused_and_writes_nothing(mlflowc_bin, tmp_path):
     p = subprocess.run([str(mlflowc_bin), "retention", "set", "--backend-store-uri", f"sqlite:///{d}/none.db",
                         "--default", "--keep-days", "3"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and not (d / "none.db").exists()
+
+
+def test_the_policy_endpoint(mlflowc_bin, world):
+    server, api, f = world
+    url = f"{server.url}/api/2.0/mlflowc/experiments/retention"
+    r = api.s.get(url, params={"experiment_id": f["exp_a"]}, timeout=30)
+    assert r.status_code == 200, r.text
+    policy = r.json()["policy"]
+    assert policy == {"is_default": False, "keep_days": 90, "keep_registered": True,
+                      "keep_tags": [{"key": "keep", "value": "yes"}, {"key": "pinned"}],
+                      "prune": "checkpoints/*", "keep_last": 2, "archived_versions_days": 0,
+                      "archived_action": "delete", "updated_time": policy["updated_time"]}
+    assert policy["updated_time"] > 0
+    # an experiment without its own: the default; the UI's prefix answers the same
+    r = api.s.get(f"{server.url}/ajax-api/2.0/mlflowc/experiments/retention", params={"experiment_id": f["exp_b"]},
+                  timeout=30)
+    assert r.json()["policy"] == {"is_default": True, "keep_days": 30, "keep_registered": False, "keep_tags": [],
+                                  "archived_versions_days": 0, "archived_action": "move",
+                                  "move_to": str(f["cold"]), "updated_time": r.json()["policy"]["updated_time"]}
+    retention(mlflowc_bin, f["dir"], "clear", "--default")
+    assert api.s.get(url, params={"experiment_id": f["exp_b"]}, timeout=30).json() == {}
+    # bad input: MLflow's error JSON
+    r = api.s.get(url, params={"experiment_id": "12345"}, timeout=30)
+    assert r.status_code == 404 and r.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    r = api.s.get(url, timeout=30)
+    assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    r = api.s.post(url, json={"experiment_id": f["exp_a"]}, timeout=30)
+    assert r.status_code == 405
