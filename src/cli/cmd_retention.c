@@ -469,7 +469,8 @@ static int prune_run(void *ctx, struct mlf_err *err)
 		return 0;
 	if (collect(j, r, path, "", 0, err) < 0)
 		return -1;
-	qsort(j->m, j->n, sizeof(*j->m), by_rel);
+	if (j->n)
+		qsort(j->m, j->n, sizeof(*j->m), by_rel);
 	size_t keep_from = j->n > (size_t)j->p->keep_last ? j->n - (size_t)j->p->keep_last : 0;
 	for (size_t i = 0; i < keep_from; i++) {
 		const char *uri = j->run->artifact_uri, *rel = j->m[i].rel;
