@@ -365,3 +365,46 @@ def test_the_policy_endpoint(mlflowc_bin, world):
     assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
     r = api.s.post(url, json={"experiment_id": f["exp_a"]}, timeout=30)
     assert r.status_code == 405
+
+
+def test_apply_beside_a_serving_server_loses_nothing(mlflowc_bin, world):
+    """Clients log to a run and restore a soft-deleted one while retention applies: every point
+    arrives, and every run ends either deleted or active as a whole, never half-changed."""
+    import threading
+    server, api, f = world
+    d = f["dir"]
+    target, _ = make_run(api, f["exp_a"], "busy", 0)
+    stop = threading.Event()
+    sent = []
+    errors = []
+
+    def writer():
+        s = Api(server.url)
+        step = 0
+        while not stop.is_set() and step < 20000:
+            try:
+                s.call("POST", "runs/log-batch", {"run_id": target, "metrics": [
+                    {"key": "x", "value": float(step + i), "timestamp": 1000 + step + i, "step": step + i}
+                    for i in range(10)]})
+                sent.append(10)
+                step += 10
+            except AssertionError as e:  # pragma: no cover - reported below
+                errors.append(str(e))
+                return
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        for _ in range(3):
+            gc(mlflowc_bin, d, "--apply-retention", "--older-than", "1d")
+            api.call("POST", "runs/restore", {"run_id": f["old_wrong"]})
+    finally:
+        stop.set()
+        t.join(timeout=120)
+    assert not errors, errors[:3]
+    history = api.call("GET", "metrics/get-history", {"run_id": target, "metric_key": "x", "max_results": 25000})
+    assert len(history.get("metrics", [])) == sum(sent) > 0
+    # each gc soft-deleted the restored run again, and the last restore left it active
+    assert stage(d, f["old_wrong"]) == ("active", None)
+    assert stage(d, f["old_plain"])[0] == "deleted"
+    assert stage(d, target) == ("active", None)
