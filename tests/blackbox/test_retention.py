@@ -17,6 +17,7 @@ import pytest
 
 from conftest import stop_server, store_is_sqlite_default
 from test_gc import Api, query, start, tree
+from test_s3 import s3rver  # noqa: F401  (the fixture of the S3 test server)
 
 pytestmark = pytest.mark.skipif(not store_is_sqlite_default(), reason="retention tests read the SQLite file directly")
 
@@ -408,3 +409,46 @@ def test_apply_beside_a_serving_server_loses_nothing(mlflowc_bin, world):
     assert stage(d, f["old_wrong"]) == ("active", None)
     assert stage(d, f["old_plain"])[0] == "deleted"
     assert stage(d, target) == ("active", None)
+
+
+def test_archived_files_move_to_s3(mlflowc_bin, tmp_path, s3rver):  # noqa: F811
+    """--move-to s3://bucket/prefix (s3rver, as test_s3.py runs it): the files are copied through the
+    artifact store's S3 backend, readable there afterwards, and gone from the local destination."""
+    import os
+    import test_s3
+    server = start(mlflowc_bin, tmp_path)
+    cold_server = None
+    try:
+        api = Api(server.url)
+        exp = api.call("POST", "experiments/create", {"name": "to-s3"})["experiment_id"]
+        rid, base = make_run(api, exp, "r", 1, [("model/MLmodel", b"m" * 5), ("model/w/x.bin", b"x" * 70)])
+        api.call("POST", "registered-models/create", {"name": "s3-cold"})
+        number = version(api, "s3-cold", f"runs:/{rid}/model", rid, "Archived")
+        time.sleep(0.01)
+        dest = f"s3://{test_s3.BUCKET}/cold"
+        retention(mlflowc_bin, tmp_path, "set", "--experiment-id", exp, "--archived-versions-days", "0",
+                  "--archived-action", "move", "--move-to", dest)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MLFLOW_S3_"))}
+        env.update(test_s3.CREDS, MLFLOW_S3_ENDPOINT_URL=s3rver.url)
+        p = subprocess.run([str(mlflowc_bin), "gc", "--apply-retention", "--older-than", "1d", "--backend-store-uri",
+                            f"sqlite:///{tmp_path}/mlflow.db", "--artifacts-destination", str(tmp_path / "artifacts")],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        assert f"moved files of archived model s3-cold version {number}" in p.stdout
+        assert not (tmp_path / "artifacts" / base / "model").exists()
+        _, tags = version_tags(api, "s3-cold", number)
+        assert tags["mlflowc.retention.moved_to"] == f"{dest}/s3-cold/{number}"
+        # read back through a server whose destination is the cold place
+        cold_dir = tmp_path / "cold-server"
+        cold_dir.mkdir()
+        port = test_s3.free_local_port()
+        cold_server = test_s3.launch_server(
+            [str(mlflowc_bin), "server", "--backend-store-uri", f"sqlite:///{cold_dir}/mlflow.db",
+             "--artifacts-destination", dest, "--host", "127.0.0.1", "--port", str(port)], port, cold_dir, env=env)
+        for path, data in (("MLmodel", b"m" * 5), ("w/x.bin", b"x" * 70)):
+            r = api.s.get(f"{cold_server.url}/api/2.0/mlflow-artifacts/artifacts/s3-cold/{number}/{path}", timeout=60)
+            assert (r.status_code, r.content) == (200, data)
+    finally:
+        if cold_server:
+            stop_server(cold_server)
+        stop_server(server)
