@@ -189,4 +189,7 @@ bool api_security_refuses(const struct app *app, const struct http_request *req)
  * struct app. */
 void api_handle(void *app, const struct http_request *req, struct http_response *resp);
 
+/* GET /mlflowc/experiments/retention: an experiment's retention policy (api_retention.c). */
+int api_retention_get(struct api_ctx *c);
+
 #endif

@@ -96,6 +96,8 @@ const struct route tracking_routes[] = {
 	  .handler = api_proxy_mpu_complete, .flags = ROUTE_ARTIFACTS, PROXIED(ROUTE_EDIT) },
 	{ .methods = POST, .match = ROUTE_PREFIX, .path = "/mlflow-artifacts/mpu/abort", .handler = api_proxy_mpu_abort,
 	  .flags = ROUTE_ARTIFACTS, PROXIED(ROUTE_EDIT) },
+	/* ours: the retention policy governing an experiment, read-only (mlflowc retention) */
+	{ .methods = GET, .path = "/mlflowc/experiments/retention", .handler = api_retention_get, EXPERIMENT(ROUTE_READ) },
 };
 const size_t tracking_routes_n = ARRAY_SIZE(tracking_routes);
 

@@ -24,6 +24,7 @@
 #include "../base/buf.h"
 #include "../base/util.h"
 #include "cmd_gc.h"
+#include "cmd_retention.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -38,6 +39,7 @@ struct gc_settings {
 	const char *experiment_ids;
 	const char *run_ids;
 	bool dry_run;
+	bool apply_retention;
 };
 
 #define OPT(field) offsetof(struct gc_settings, field)
@@ -55,6 +57,8 @@ static const struct cli_option gc_options[] = {
 	  "comma-separated deleted experiments to remove with all their runs (default: every deleted experiment)" },
 	{ "run-ids", 0, CLI_STRING, OPT(run_ids), "IDS", "comma-separated deleted runs to remove (default: every deleted run)" },
 	{ "dry-run", 0, CLI_TRUE, OPT(dry_run), NULL, "list what would go and how many bytes, change nothing" },
+	{ "apply-retention", 0, CLI_TRUE, OPT(apply_retention), NULL,
+	  "first apply the retention policies (mlflowc retention), then collect" },
 	{ 0 },
 };
 
@@ -154,7 +158,7 @@ static int drop(struct gc_artifacts *g, struct artifact_repo *r, const char *pat
 }
 
 /* Whether `rel` is kept (a kept path or beneath one: 1) or holds one (2). */
-static int kept_state(const struct store_gc_target *t, const char *rel)
+int gc_kept_state(const struct store_gc_target *t, const char *rel)
 {
 	size_t n = strlen(rel);
 	int state = 0;
@@ -180,7 +184,7 @@ static int prune(struct gc_artifacts *g, const struct store_gc_target *t, struct
 	for (size_t i = 0; i < n; i++) {
 		const char *path = child_path(dir, e[i].path, a);
 		const char *crel = child_path(rel, e[i].path, a);
-		int state = kept_state(t, crel);
+		int state = gc_kept_state(t, crel);
 		if (state == 1)
 			continue;
 		if (state == 2 && e[i].is_dir) {
@@ -470,6 +474,12 @@ void gc_artifacts_close(struct gc_artifacts *g)
 	artifact_roots_free(g->roots);
 }
 
+int gc_artifacts_resolve(struct gc_artifacts *g, const char *uri, struct artifact_repo **repo, const char **path,
+			 struct arena *a, struct mlf_err *err)
+{
+	return resolve(g, uri, repo, path, a, err);
+}
+
 int gc_artifacts_size(struct gc_artifacts *g, const char *uri, uint64_t *bytes, struct mlf_err *err)
 {
 	struct arena a = ARENA_INIT;
@@ -551,12 +561,13 @@ int cmd_gc(int argc, char **argv)
 		fail("--artifacts-destination", &err);
 		goto out;
 	}
+	int retention_status = s.apply_retention ? retention_apply(st, &g, -1, s.dry_run) : 0;
 	struct store_gc_plan plan;
 	if (store_gc_select(st, &q, &plan, &a, &err) < 0) {
 		fail(NULL, &err);
 		goto out;
 	}
-	status = s.dry_run ? gc_plan_bytes(st, &plan, &g) : purge(st, &plan, &g);
+	status = (s.dry_run ? gc_plan_bytes(st, &plan, &g) : purge(st, &plan, &g)) | retention_status;
 out:
 	arena_release(&a);
 	gc_artifacts_close(&g);

@@ -45,4 +45,13 @@ int gc_plan_bytes(struct store *st, const struct store_gc_plan *p, struct gc_art
  * why not as "mlflowc <cmd>: ..." and returns -1. */
 int gc_open_store(const char *cmd, const char *uri, struct store **out);
 
+/* Where `uri` lives, as gc reaches it: *repo (NULL when the location can
+ * hold nothing, a destination that does not exist) and the path inside it
+ * (in `a`); the repo stays owned by `g`. -1 when it cannot be reached. */
+int gc_artifacts_resolve(struct gc_artifacts *g, const char *uri, struct artifact_repo **repo, const char **path,
+			 struct arena *a, struct mlf_err *err);
+/* 1 when `rel` (a path below t->uri) is one of t's kept paths or beneath
+ * one, 2 when it holds one, 0 otherwise. */
+int gc_kept_state(const struct store_gc_target *t, const char *rel);
+
 #endif

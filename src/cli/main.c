@@ -17,6 +17,7 @@ static const struct {
 	{ "import", cmd_import, "Import an MLflow SQL database (SQLite) and its artifacts, ids and all" },
 	{ "gc", cmd_gc, "Permanently delete deleted runs and experiments, their rows and artifacts" },
 	{ "storage", cmd_storage, "Storage report: bytes and rows per experiment and model, what gc would reclaim" },
+	{ "retention", cmd_retention, "Retention policies per experiment and a default, applied by gc --apply-retention" },
 };
 
 static void usage(FILE *f)

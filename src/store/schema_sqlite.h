@@ -7,7 +7,7 @@
  * history is a WITHOUT ROWID table clustered by (run, key, timestamp, step,
  * value, is_nan), which is both MLflow's de-duplication rule and the order
  * get-history returns. Migration 2 adds the model registry, migration 3
- * MLflow 3's logged models (docs/storage.md).
+ * MLflow 3's logged models, migration 4 retention policies (docs/storage.md).
  * Migration N is applied when PRAGMA user_version < N,
  * each in its own transaction; rows are only appended, never edited.
  */
@@ -207,6 +207,26 @@ static const char *const schema_sqlite_migrations[] = {
 	"  step INTEGER NOT NULL DEFAULT 0,"
 	"  UNIQUE (run_pk, direction, model_id, step));"
 	"ALTER TABLE model_versions ADD COLUMN model_id TEXT;",
+
+	/* 4: retention policies (mlflowc retention), one row per experiment
+	 * and the server-wide default at experiment_id -1 (0 is MLflow's
+	 * Default experiment); -1 in a days column: that part is off. */
+	"CREATE TABLE retention_policies ("
+	"  experiment_id INTEGER PRIMARY KEY CHECK (experiment_id >= -1),"
+	"  keep_days INTEGER NOT NULL DEFAULT -1,"
+	"  keep_registered INTEGER NOT NULL DEFAULT 0,"
+	"  prune_pattern TEXT,"
+	"  keep_last INTEGER NOT NULL DEFAULT -1,"
+	"  archived_days INTEGER NOT NULL DEFAULT -1,"
+	"  archived_action TEXT CHECK (archived_action IN ('delete','move')),"
+	"  move_to TEXT,"
+	"  updated_time INTEGER NOT NULL);"
+	"CREATE TABLE retention_keep_tags ("
+	"  experiment_id INTEGER NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT," /* NULL: any value */
+	"  PRIMARY KEY (experiment_id, position)) WITHOUT ROWID;",
 };
 
 #endif

@@ -256,6 +256,7 @@ struct store_ops {
 struct store_export_ops; /* store_export.h */
 struct store_import_ops; /* store_import.h */
 struct store_gc_ops;     /* store_gc.h */
+struct store_retention_ops; /* store_retention.h */
 
 struct store {
 	const struct store_ops *ops;
@@ -263,6 +264,7 @@ struct store {
 	const struct store_export_ops *export_ops;
 	const struct store_import_ops *import; /* rows of an import from MLflow (store_import.h); NULL: none */
 	const struct store_gc_ops *gc; /* permanent deletion (mlflowc gc); NULL: not offered */
+	const struct store_retention_ops *retention; /* retention policies (store_retention.h); NULL: none */
 };
 
 /* ---- the front: what handlers call (store.c) ------------------------------- */

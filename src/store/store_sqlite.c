@@ -22,6 +22,7 @@
 #include "schema_sqlite.h"
 #include "sqlite_conn.h"
 #include "store_gc.h"
+#include "store_retention.h"
 #include "store_sqlite_int.h"
 #include "store_export.h"
 #include "store_import.h"
@@ -1671,6 +1672,7 @@ struct store *store_sqlite_open(const char *path, const struct store_options *op
 	s->base.export_ops = &store_sqlite_export_ops;
 	s->base.import = &store_sqlite_import_ops;
 	s->base.gc = &store_sqlite_gc_ops;
+	s->base.retention = &store_sqlite_retention_ops;
 	if (sqlite_pool_init(&s->pool, path, schema_sqlite_migrations, ARRAY_SIZE(schema_sqlite_migrations), stmt_sql,
 			     S_COUNT, opt->durability == STORE_DURABILITY_FULL, err) < 0) {
 		free(s);

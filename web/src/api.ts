@@ -102,7 +102,19 @@ export const api = {
   /** A folder of the artifact proxy's store (a mlflow-artifacts: URI's path); entries are named by their path. */
   listProxyArtifacts: (path: string, signal?: AbortSignal) =>
     call<{ files?: FileInfo[] }>('GET', 'ajax-api/2.0/mlflow-artifacts/artifacts', { path: path || undefined }, signal),
+  /** The retention policy governing an experiment (mlflowc's own endpoint; no policy: {}). */
+  getRetention: (id: string, signal?: AbortSignal) =>
+    call<{ policy?: RetentionPolicy }>('GET', 'ajax-api/2.0/mlflowc/experiments/retention', { experiment_id: id }, signal),
 };
+
+/** A retention policy as /mlflowc/experiments/retention answers it (docs/storage.md). */
+export interface RetentionPolicy {
+  is_default: boolean;
+  keep_days?: number; keep_registered?: boolean; keep_tags?: { key: string; value?: string }[];
+  prune?: string; keep_last?: number;
+  archived_versions_days?: number; archived_action?: string; move_to?: string;
+  updated_time: number;
+}
 
 /** URL of an artifact's bytes (MLflow's UI download route). */
 export function artifactUrl(runId: string, path: string): string {

@@ -16,7 +16,7 @@
 // picked in runs_chooser.ts. This file owns the loading: the page token, the
 // generation that drops stale answers, the status line and the error box.
 
-import { api, ApiError } from '../api';
+import { api, ApiError, RetentionPolicy } from '../api';
 import { link, Page, setQuery } from '../router';
 import { errorBox, h, isAbort, setCrumbs } from '../util';
 import { runsActions } from './runs_actions';
@@ -50,6 +50,14 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
     title.textContent = r.experiment.name;
     expLink.textContent = r.experiment.name;
     setCrumbs(link('', 'Experiments'), expLink);
+  }).catch(() => undefined);
+
+  // the retention policy that governs the experiment, read-only (set with `mlflowc retention set`)
+  const retention = h('p', { class: 'retention', hidden: true });
+  api.getRetention(expId, ctl.signal).then((r) => {
+    if (!r.policy) return;
+    retention.textContent = retentionText(r.policy);
+    retention.hidden = false;
   }).catch(() => undefined);
 
   const pushUrl = (push: boolean) => setQuery(runsViewToQuery(view), push);
@@ -98,7 +106,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   });
   root.append(h('section', { class: 'page' },
     h('div', { class: 'toolbar' }, title, filterBar.form, filterBar.lifecycle, chooser.wrap),
-    actions.bar, errBox, table.scroller, h('div', { class: 'footer' }, status, more)));
+    retention, actions.bar, errBox, table.scroller, h('div', { class: 'footer' }, status, more)));
 
   function updateActions(): void {
     actions.update();
@@ -211,4 +219,20 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
       table.dispose();
     },
   };
+}
+
+/** One sentence saying what `p` does to the experiment's runs and archived versions. */
+export function retentionText(p: RetentionPolicy): string {
+  const parts: string[] = [];
+  if (p.keep_days !== undefined) {
+    const keeps = [p.keep_registered ? 'registered' : '',
+      ...(p.keep_tags || []).map((t) => `tagged ${t.key}${t.value !== undefined ? `=${t.value}` : ''}`)].filter(Boolean);
+    parts.push(`runs started more than ${p.keep_days} days ago are deleted${keeps.length ? ` unless ${keeps.join(' or ')}` : ''}`);
+  }
+  if (p.prune !== undefined) parts.push(`artifacts matching ${p.prune} are pruned to the last ${p.keep_last} per run`);
+  if (p.archived_versions_days !== undefined) {
+    parts.push(`files of versions archived more than ${p.archived_versions_days} days ago are ` +
+      (p.archived_action === 'move' ? `moved to ${p.move_to}` : 'deleted'));
+  }
+  return `Retention${p.is_default ? ' (server default)' : ''}: ${parts.join('; ')}.`;
 }

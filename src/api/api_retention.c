@@ -1,0 +1,65 @@
+/*
+ * api_retention.c - GET /api/2.0/mlflowc/experiments/retention: the
+ * retention policy that governs an experiment (its own, or the server-wide
+ * default), read-only, for the web UI's experiment page. Policies are set
+ * with `mlflowc retention set` (docs/storage.md, Retention policies).
+ */
+#include "api.h"
+#include "../store/store_retention.h"
+
+static void render_policy(struct jw *w, const struct store_retention_policy *p)
+{
+	jw_obj_begin(w);
+	jw_kv_bool(w, "is_default", p->experiment_id == STORE_RETENTION_DEFAULT);
+	if (p->keep_days >= 0) {
+		jw_kv_int(w, "keep_days", p->keep_days);
+		jw_kv_bool(w, "keep_registered", p->keep_registered);
+		jw_key(w, "keep_tags");
+		jw_arr_begin(w);
+		for (size_t i = 0; i < p->n_keep_tags; i++) {
+			jw_obj_begin(w);
+			jw_kv_str(w, "key", p->keep_tags[i].key);
+			if (p->keep_tags[i].value)
+				jw_kv_str(w, "value", p->keep_tags[i].value);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+	}
+	if (p->prune) {
+		jw_kv_str(w, "prune", p->prune);
+		jw_kv_int(w, "keep_last", p->keep_last);
+	}
+	if (p->archived_days >= 0) {
+		jw_kv_int(w, "archived_versions_days", p->archived_days);
+		jw_kv_str(w, "archived_action", p->archived_action);
+		if (p->move_to)
+			jw_kv_str(w, "move_to", p->move_to);
+	}
+	jw_kv_int(w, "updated_time", p->updated_time);
+	jw_obj_end(w);
+}
+
+int api_retention_get(struct api_ctx *c)
+{
+	const char *s;
+	int64_t id;
+	int rc = param_id(c, "experiment_id", &s);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !*s)
+		return param_missing(c, "experiment_id");
+	if (parse_experiment_id(c, s, &id) < 0)
+		return -1;
+	struct store *st = c->app->store;
+	struct store_experiment e;
+	struct store_retention_policy p;
+	bool found;
+	if (store_experiment_get(st, id, &e, c->a, c->err) < 0 ||
+	    store_retention_effective(st, id, &p, &found, c->a, c->err) < 0)
+		return -1;
+	if (found) { /* no policy: an empty object, as MLflow answers absent fields */
+		jw_key(&c->w, "policy");
+		render_policy(&c->w, &p);
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+// Browser test of the experiment page's retention line: a policy set with
+// `mlflowc retention set` on the server's store is shown, read-only, above the
+// runs table (through GET /ajax-api/2.0/mlflowc/experiments/retention); an
+// experiment without its own follows the server default and says so; with no
+// policy at all nothing is shown. Any console error fails the test.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { BIN, startServer, stopServer, apiOf, openBrowser } from './harness.mjs';
+
+let srv, browser, page, own, other;
+
+function retention(...args) {
+  const p = spawnSync(BIN, ['retention', ...args, '--backend-store-uri', `sqlite:///${srv.tmp}/mlflow.db`],
+    { encoding: 'utf8', timeout: 60000 });
+  assert.equal(p.status, 0, p.stderr);
+}
+
+before(async () => {
+  srv = await startServer();
+  const call = apiOf(srv);
+  ({ experiment_id: own } = await call('POST', 'experiments/create', { name: 'with-policy' }));
+  ({ experiment_id: other } = await call('POST', 'experiments/create', { name: 'follows-default' }));
+  for (const exp of [own, other]) await call('POST', 'runs/create', { experiment_id: exp, run_name: `run-${exp}`, start_time: 1714000000000 });
+  browser = await openBrowser();
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServer(srv);
+});
+
+const url = (p = '') => `http://127.0.0.1:${srv.port}/${p}`;
+
+test('no policy: no retention line', async () => {
+  await page.goto(url(`experiments/${own}`));
+  await page.locator('[role="row"]', { hasText: `run-${own}` }).first().waitFor();
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.locator('p.retention').isHidden(), true);
+});
+
+test('an experiment shows its own policy, another the default', async () => {
+  retention('set', '--experiment-id', own, '--keep-days', '90', '--keep-registered', '--keep-tag', 'keep=yes',
+    '--prune', 'checkpoints/*', '--keep-last', '3', '--archived-versions-days', '180', '--archived-action', 'delete');
+  retention('set', '--default', '--keep-days', '30');
+  await page.goto(url(`experiments/${own}`));
+  const line = page.locator('p.retention');
+  await line.waitFor();
+  assert.equal(await line.textContent(), 'Retention: runs started more than 90 days ago are deleted unless registered ' +
+    'or tagged keep=yes; artifacts matching checkpoints/* are pruned to the last 3 per run; files of versions ' +
+    'archived more than 180 days ago are deleted.');
+  await page.goto(url(`experiments/${other}`));
+  await page.locator('p.retention', { hasText: 'server default' }).waitFor();
+  assert.equal(await page.locator('p.retention').textContent(),
+    'Retention (server default): runs started more than 30 days ago are deleted.');
+});
