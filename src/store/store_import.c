@@ -20,6 +20,7 @@
  * for what was written are counted for the report.
  */
 #include "store_import_int.h"
+#include "store_probe.h"
 #include "../base/buf.h"
 #include "../base/util.h"
 #include "../base/xalloc.h"
@@ -345,29 +346,6 @@ static int64_t col_int_or(sqlite3_stmt *s, int i, int64_t dflt)
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(s, i);
 }
 
-/* The SQLite URI that opens `path` read-only: immutable when no `-wal` is
- * beside it (nothing locked, nothing created), as a plain reader
- * otherwise. The caller releases `uri`. */
-static void source_uri(const char *path, struct buf *uri)
-{
-	struct buf wal;
-	struct stat st;
-	buf_init(&wal, strlen(path) + 8);
-	buf_adds(&wal, path);
-	buf_adds(&wal, "-wal");
-	bool has_wal = stat(wal.ptr, &st) == 0;
-	buf_release(&wal);
-	buf_init(uri, strlen(path) + 32);
-	buf_adds(uri, path[0] == '/' ? "file://" : "file:");
-	for (const char *c = path; *c; c++) {
-		if (*c == '%' || *c == '?' || *c == '#')
-			buf_addf(uri, "%%%02X", (unsigned char)*c);
-		else
-			buf_addch(uri, *c);
-	}
-	buf_adds(uri, has_wal ? "?mode=ro" : "?mode=ro&immutable=1");
-}
-
 static void source_close(struct source *src)
 {
 	for (size_t i = 0; i < SRC_COUNT; i++)
@@ -386,7 +364,7 @@ static int source_open(struct source *src, const char *path, struct store_import
 	if (!S_ISREG(st.st_mode))
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%s' is not a database file", path);
 	struct buf uri;
-	source_uri(path, &uri);
+	store_probe_readonly_uri(path, &uri);
 	int rc = sqlite3_open_v2(uri.ptr, &src->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	buf_release(&uri);

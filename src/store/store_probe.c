@@ -58,7 +58,7 @@ static void probe_read_header(struct probe *p)
  * `-shm`/`-wal` is made even for a WAL-mode file. With one, it is opened as
  * any reader would (the WAL's commits count; the `-shm` may be made).
  * The caller releases `uri`. */
-static void probe_uri(const char *path, struct buf *uri)
+void store_probe_readonly_uri(const char *path, struct buf *uri)
 {
 	struct buf wal;
 	struct stat st;
@@ -79,7 +79,7 @@ static void probe_uri(const char *path, struct buf *uri)
 }
 
 /* Reads the schema through a read-only connection: no journal-mode change,
- * no migration, and no file created beside it (probe_uri). */
+ * no migration, and no file created beside it (store_probe_readonly_uri). */
 static void probe_read_schema(struct probe *p)
 {
 	if (p->schema_read)
@@ -88,7 +88,7 @@ static void probe_read_schema(struct probe *p)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	struct buf uri;
-	probe_uri(p->path, &uri);
+	store_probe_readonly_uri(p->path, &uri);
 	int rc = sqlite3_open_v2(uri.ptr, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 	buf_release(&uri);
 	if (rc == SQLITE_OK)

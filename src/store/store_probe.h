@@ -13,6 +13,7 @@
 #ifndef MLF_STORE_PROBE_H
 #define MLF_STORE_PROBE_H
 
+#include "../base/buf.h"
 #include "../base/err.h"
 
 /* What a backend-store path was found to hold. */
@@ -41,5 +42,10 @@ int store_probe_sqlite(const char *path, enum store_probe_kind *kind, struct mlf
  * `meta.yaml` or `0/meta.yaml`), which a SQLite file there would break.
  * Returns 0 for anything else; store_probe_sqlite() still runs after. */
 int store_probe_bare_path(const char *path, struct mlf_err *err);
+
+/* The SQLite URI that opens `path` read-only, changing nothing: immutable
+ * when no `-wal` file is beside it, a plain reader otherwise. Appended to
+ * *uri, which the function initialises and the caller releases. */
+void store_probe_readonly_uri(const char *path, struct buf *uri);
 
 #endif
