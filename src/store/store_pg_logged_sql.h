@@ -1,0 +1,13 @@
+/*
+ * store_pg_logged_sql.h - the fixed SQL texts of the PostgreSQL store's
+ * logged part (store_pg_logged.c), as X(name, sql) rows joined into the
+ * statement table by store_pg_sql.h. Values are $N parameters, always.
+ */
+#ifndef MLF_STORE_PG_LOGGED_SQL_H
+#define MLF_STORE_PG_LOGGED_SQL_H
+
+/* clang-format off */
+#define PG_LOGGED_STMTS(X)
+/* clang-format on */
+
+#endif
