@@ -24,7 +24,7 @@
 #include "../base/buf.h"
 #include "../base/err.h"
 #include "../search/sqlgen.h"
-#include <libpq-fe.h>
+#include "pg_lib.h" /* libpq, loaded on first use: never include <libpq-fe.h> */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -125,12 +125,12 @@ int pg_conn_fail(struct pg_conn *c, const char *what, struct mlf_err *err);
 
 /* ---- columns --------------------------------------------------------------- */
 /* Column `col` of row `row` as text copied into `a`; NULL for SQL NULL. */
-const char *pg_text(const PGresult *r, int row, int col, struct arena *a);
+const char *pg_col_text(const PGresult *r, int row, int col, struct arena *a);
 /* As an integer (0 for NULL), a double (NaN, Infinity and -Infinity read
  * as such; 0 for NULL), or whether it is NULL. */
-int64_t pg_int64(const PGresult *r, int row, int col);
-double pg_double(const PGresult *r, int row, int col);
-bool pg_null(const PGresult *r, int row, int col);
+int64_t pg_col_int64(const PGresult *r, int row, int col);
+double pg_col_double(const PGresult *r, int row, int col);
+bool pg_col_null(const PGresult *r, int row, int col);
 
 /* ---- array literals, for one statement over many rows ------------------------
  * `{...}` texts to bind as one value and unnest() in SQL

@@ -338,6 +338,8 @@ enum store_durability {
 struct store_options {
 	const char *artifact_root; /* of the default experiment and of new ones */
 	enum store_durability durability;
+	/* connections a server-based backend (PostgreSQL) keeps at most; 0: its default */
+	size_t pool_size;
 };
 
 /* Recognises what `uri` names without changing anything (store_probe.h):
@@ -345,8 +347,9 @@ struct store_options {
  * program created), -1 with `err` holding a one-line refusal otherwise. */
 int store_check_uri(const char *uri, struct mlf_err *err);
 /* Opens the backend named by `uri` ("sqlite:///relative.db",
- * "sqlite:////abs/path.db", or a plain path not named like MLflow's file
- * store), refusing what store_check_uri() refuses; the backend applies its
+ * "sqlite:////abs/path.db", a plain path not named like MLflow's file
+ * store, or PostgreSQL's "postgresql://user:password@host:port/db?options",
+ * also spelled "postgres://" and "postgresql+<driver>://"), refusing what store_check_uri() refuses; the backend applies its
  * migrations, and the front makes sure MLflow's default experiment 0
  * ("Default") exists with artifact location `<artifact_root>/0`. Returns a store the caller frees with store_close(),
  * or NULL with `err` set. */

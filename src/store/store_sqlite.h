@@ -11,7 +11,7 @@
 struct store *store_sqlite_open(const char *path, const struct store_options *opt, struct mlf_err *err);
 
 /* The SQLite schema and dialect as the search compiler needs them
- * (schema_sqlite_sql.c). A static table; borrowed. */
+ * (schema_sql.c). A static table; borrowed. */
 extern const struct sql_schema store_sqlite_sql_schema;
 
 #endif
