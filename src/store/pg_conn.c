@@ -289,12 +289,12 @@ static int query_int(struct pg_conn *c, const char *sql, int64_t *out, struct ml
 	return 0;
 }
 
-static int migrate(struct pg_conn *c, void *arg, struct mlf_err *err)
+/* Whether the database holds our schema (*ours); refuses MLflow's own and
+ * a foreign one. */
+static int inspect_tables(struct pg_conn *c, const char *redacted, bool *ours_out, struct mlf_err *err)
 {
-	struct migrate_args *m = arg;
-	int64_t ours, mlflow, foreign, version;
-	if (exec_simple(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")", err) < 0 ||
-	    query_int(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'mlflowc_schema'",
+	int64_t ours, mlflow, foreign;
+	if (query_int(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'mlflowc_schema'",
 		      &ours, err) < 0 ||
 	    query_int(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'alembic_version'",
 		      &mlflow, err) < 0 ||
@@ -306,12 +306,24 @@ static int migrate(struct pg_conn *c, void *arg, struct mlf_err *err)
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
 				  "%s holds an MLflow tracking database (it has MLflow's alembic_version table); "
 				  "mlflowc does not change it; give mlflowc an empty database of its own",
-				  m->redacted);
+				  redacted);
 	if (!ours && foreign)
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
 				  "%s holds %lld tables that are not mlflowc's; give mlflowc an empty database of its "
 				  "own",
-				  m->redacted, (long long)foreign);
+				  redacted, (long long)foreign);
+	*ours_out = ours != 0;
+	return 0;
+}
+
+static int migrate(struct pg_conn *c, void *arg, struct mlf_err *err)
+{
+	struct migrate_args *m = arg;
+	int64_t version;
+	bool ours;
+	if (exec_simple(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")", err) < 0 ||
+	    inspect_tables(c, m->redacted, &ours, err) < 0)
+		return -1;
 	if (!ours && exec_simple(c, "CREATE TABLE mlflowc_schema (version BIGINT NOT NULL);"
 				    "INSERT INTO mlflowc_schema VALUES (0)",
 				 err) < 0)
@@ -378,6 +390,36 @@ void pg_pool_release(struct pg_pool *p)
 	free(p->conninfo);
 	free(p->redacted);
 	p->conninfo = p->redacted = NULL;
+}
+
+static int inspect_version(struct pg_conn *c, void *arg, struct mlf_err *err)
+{
+	bool ours;
+	int64_t *version = arg;
+	*version = 0;
+	if (inspect_tables(c, c->pool->redacted, &ours, err) < 0)
+		return -1;
+	return ours ? query_int(c, "SELECT version FROM mlflowc_schema", version, err) : 0;
+}
+
+int pg_inspect(const char *uri, int64_t *version, struct mlf_err *err)
+{
+	struct pg_pool p;
+	struct buf conninfo = BUF_INIT, redacted = BUF_INIT;
+	memset(&p, 0, sizeof(p));
+	if (pg_uri_parse(uri, &conninfo, &redacted, err) < 0) {
+		buf_release(&conninfo);
+		buf_release(&redacted);
+		return -1;
+	}
+	p.conninfo = buf_detach(&conninfo, NULL);
+	p.redacted = buf_detach(&redacted, NULL);
+	p.max_conns = 1;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.freed, NULL);
+	int rc = pg_pool_tx(&p, PG_TX_READ, inspect_version, version, err);
+	pg_pool_release(&p);
+	return rc;
 }
 
 static int read_version(struct pg_conn *c, void *arg, struct mlf_err *err)

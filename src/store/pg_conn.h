@@ -75,6 +75,11 @@ int pg_uri_parse(const char *uri, struct buf *conninfo, struct buf *redacted, st
  * life. Returns 0, or -1 with `err` set. */
 int pg_pool_init(struct pg_pool *p, const char *uri, size_t max_conns, const char *const *migrations,
 		 size_t n_migrations, const char *const *sql, size_t n_sql, bool full_sync, struct mlf_err *err);
+/* Connects once to the database `uri` names and reads, changing nothing,
+ * the schema version it is at (0: no mlflowc schema yet); refuses MLflow's
+ * own database and a foreign one as pg_pool_init() does. 0, or -1 with
+ * `err` set. */
+int pg_inspect(const char *uri, int64_t *version, struct mlf_err *err);
 /* Closes every connection and frees the pool's memory (not `p`). */
 void pg_pool_release(struct pg_pool *p);
 /* The schema version the database is at (after pg_pool_init: n_migrations).

@@ -55,13 +55,14 @@ static const struct {
 	const char *scheme; /* URI prefix */
 	int (*check)(const char *path, struct mlf_err *err); /* changes nothing */
 	struct store *(*open)(const char *path, const struct store_options *opt, struct mlf_err *err);
+	int (*inspect)(const char *path, struct store_schema_info *out, struct mlf_err *err); /* changes nothing */
 	bool whole_uri; /* the backend takes the URI as given, not the path after the scheme */
 } store_backends[] = {
-	{ "sqlite://", check_sqlite, store_sqlite_open, false },
-	{ "file:", refuse_file_store, NULL, false },
-	{ "postgresql://", store_pg_check, store_pg_open, true },
-	{ "postgresql+", store_pg_check, store_pg_open, true },
-	{ "postgres://", store_pg_check, store_pg_open, true },
+	{ "sqlite://", check_sqlite, store_sqlite_open, store_sqlite_inspect, false },
+	{ "file:", refuse_file_store, NULL, NULL, false },
+	{ "postgresql://", store_pg_check, store_pg_open, store_pg_inspect, true },
+	{ "postgresql+", store_pg_check, store_pg_open, store_pg_inspect, true },
+	{ "postgres://", store_pg_check, store_pg_open, store_pg_inspect, true },
 };
 
 /* The backend row for `uri` (a bare path is SQLite's) and the path after
@@ -102,6 +103,21 @@ int store_check_uri(const char *uri, struct mlf_err *err)
 	if (store_resolve(uri, &backend, &path, err) < 0)
 		return -1;
 	return store_backends[backend].check(path, err);
+}
+
+int store_inspect(const char *uri, struct store_schema_info *out, struct mlf_err *err)
+{
+	size_t backend;
+	const char *path;
+	memset(out, 0, sizeof(*out));
+	if (store_resolve(uri, &backend, &path, err) < 0 || store_backends[backend].check(path, err) < 0)
+		return -1;
+	return store_backends[backend].inspect(path, out, err);
+}
+
+int store_ping(struct store *st, struct mlf_err *err)
+{
+	return st->ping ? st->ping(st, err) : 0;
 }
 
 static const char *const durability_names[] = {

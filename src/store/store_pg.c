@@ -46,6 +46,19 @@ int store_pg_check(const char *uri, struct mlf_err *err)
 	return rc;
 }
 
+static int pg_ping(struct store *st, struct mlf_err *err)
+{
+	int64_t version;
+	return pg_pool_schema_version(store_pg_pool(st), &version, err);
+}
+
+int store_pg_inspect(const char *uri, struct store_schema_info *out, struct mlf_err *err)
+{
+	out->backend = "postgresql";
+	out->known = (int64_t)ARRAY_SIZE(schema_pg_migrations);
+	return pg_inspect(uri, &out->version, err);
+}
+
 struct store *store_pg_open(const char *uri, const struct store_options *opt, struct mlf_err *err)
 {
 	struct pg_store *s = xcalloc(1, sizeof(*s));
@@ -55,6 +68,7 @@ struct store *store_pg_open(const char *uri, const struct store_options *opt, st
 		return NULL;
 	}
 	s->base.ops = &store_pg_ops;
+	s->base.ping = pg_ping;
 	/* the lifecycle parts (export, import, gc, retention) of this backend */
 	return &s->base;
 }
