@@ -178,6 +178,8 @@ out:
 struct match {
 	const char *rel;  /* below the run's artifact URI */
 	const char *path; /* in the repo */
+	bool is_dir;
+	uint64_t size;    /* a file's bytes */
 };
 
 struct prune_job {
@@ -212,7 +214,7 @@ static int collect(struct prune_job *j, struct artifact_repo *r, const char *dir
 				j->m = bigger;
 				j->cap = cap;
 			}
-			j->m[j->n++] = (struct match){ crel, path };
+			j->m[j->n++] = (struct match){ crel, path, e[i].is_dir, e[i].size > 0 ? (uint64_t)e[i].size : 0 };
 		} else if (e[i].is_dir && collect(j, r, path, crel, depth + 1, err) < 0) {
 			return -1;
 		}
@@ -262,7 +264,7 @@ static int prune_run(void *ctx, struct mlf_err *err)
 		       j->run->run_id, j->p->prune, (long long)j->p->keep_last);
 		const char *full = arena_printf(j->a, "%s/%s", uri, rel);
 		ap->res->n_pruned++;
-		ap->res->pruned_bytes += measured(ap, full);
+		ap->res->pruned_bytes += j->m[i].is_dir ? measured(ap, full) : ap->dry && ap->opts->measure ? j->m[i].size : 0;
 		listed(ap, &ap->res->paths, &ap->res->n_paths, full);
 	}
 	return 0;
