@@ -76,6 +76,40 @@ def test_the_server_applies_policies_on_its_schedule(mlflowc_bin, tmp_path):
         stop_server(server)  # SIGTERM: exit 0 within 10 s with the thread running
 
 
+def test_sigterm_during_a_pass_ends_it_at_its_next_step(mlflowc_bin, tmp_path):
+    """A pass over 20,000 expired runs is under way when SIGTERM comes: the server still exits 0
+    within stop_server's 10 s, and when the pass had not finished, its line says it was stopped."""
+    server = start_with_interval(mlflowc_bin, tmp_path, "366d")  # makes the store; no pass
+    api = Api(server.url)
+    exp = api.call("POST", "experiments/create", {"name": "many"})["experiment_id"]
+    stop_server(server)
+    total = 20000
+    db = sqlite3.connect(tmp_path / "mlflow.db")
+    db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+               "INSERT INTO runs(run_uuid, experiment_id, name, status, start_time, artifact_uri) "
+               "SELECT printf('%032x', i), ?, 'old', 'FINISHED', 1000, '' FROM n", (total, int(exp)))
+    db.commit()
+    db.close()
+    retention(mlflowc_bin, tmp_path, "set", "--experiment-id", exp, "--keep-days", "1")
+    port = free_local_port()
+    server = launch_server([mlflowc_bin, "server", "--backend-store-uri", f"sqlite:///{tmp_path}/mlflow.db",
+                            "--artifacts-destination", str(tmp_path / "artifacts"), "--host", "127.0.0.1",
+                            "--port", str(port), "--retention-interval", "1s", "--log-level", "debug"],
+                           port, tmp_path, append=True)
+    deadline = time.monotonic() + POLL_LIMIT_SECONDS
+    while "retention: soft-deleted run " not in server.stderr_path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop_server(server)
+    log = server.stderr_path.read_text() + server.stdout_path.read_text()
+    assert "retention: soft-deleted run " in log
+    db = sqlite3.connect(tmp_path / "mlflow.db")
+    (deleted,) = db.execute("SELECT count(*) FROM runs WHERE lifecycle_stage = 'deleted'").fetchone()
+    db.close()
+    assert deleted >= 1
+    if deleted < total:
+        assert "stopped by shutdown" in log, log[-2000:]
+
+
 @pytest.mark.parametrize("value", ["abc", "0s", "0.5s", "500ms", "-1h", "", "1w", "400d", "6h30"])
 def test_a_bad_interval_is_refused(mlflowc_bin, tmp_path, value):
     port = free_local_port()
