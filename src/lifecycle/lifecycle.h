@@ -28,6 +28,7 @@
 #include "../base/arena.h"
 #include "../base/err.h"
 #include "../store/store_gc.h"
+#include <stdarg.h>
 #include <stdatomic.h>
 
 struct artifact_repo;
@@ -51,6 +52,8 @@ struct lifecycle_out {
 /* Formats one line and hands it to `out` (nothing when out->line is NULL). */
 void lifecycle_say(const struct lifecycle_out *out, enum lifecycle_level level, const char *fmt, ...)
 	MLF_PRINTF(3, 4);
+void lifecycle_vsay(const struct lifecycle_out *out, enum lifecycle_level level, const char *fmt, va_list ap)
+	MLF_PRINTF(3, 0);
 
 /* ---- reaching artifact locations --------------------------------------------------- */
 
@@ -94,11 +97,18 @@ int lifecycle_artifacts_size(struct lifecycle_artifacts *g, const char *uri, uin
  * repo stays owned by `g`. -1 when it cannot be reached. */
 int lifecycle_artifacts_resolve(struct lifecycle_artifacts *g, const char *uri, struct artifact_repo **repo,
 				const char **path, struct arena *a, struct mlf_err *err);
-/* 1 when `rel` (a path below t->uri) is one of t's kept paths or beneath
- * one, 2 when it holds one, 0 otherwise. */
-int lifecycle_kept_state(const struct store_gc_target *t, const char *rel);
+/* Adds the bytes of the files beneath `path` in `r` to *bytes (a file
+ * lists as empty: 0). */
+int lifecycle_artifacts_tree_bytes(struct artifact_repo *r, const char *path, uint64_t *bytes, struct arena *a,
+				   struct mlf_err *err);
+/* `dir`/<the last segment of `entry`> (a listing's entry path), in `a`. */
+const char *lifecycle_artifacts_child(const char *dir, const char *entry, struct arena *a);
 
 /* ---- gc ---------------------------------------------------------------------------- */
+
+/* 1 when `rel` (a path below t->uri) is one of t's kept paths or beneath
+ * one, 2 when it holds one, 0 otherwise. */
+int lifecycle_gc_kept_state(const struct store_gc_target *t, const char *rel);
 
 /* What gc would do with plan `p`, changing nothing: adds to g->bytes and
  * g->kept, counts g->n_runs and g->n_experiments, and says each unless

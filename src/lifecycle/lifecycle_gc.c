@@ -1,7 +1,6 @@
 /*
- * lifecycle_gc.c - reaching artifact locations as the server does, sizing
- * them, and gc's file work: what a purge deletes, what a dry run sizes,
- * and the purge of a plan (store_gc.h chooses what may go; this file
+ * lifecycle_gc.c - gc's file work: what a purge deletes, what a dry run
+ * sizes, and the purge of a plan (store_gc.h chooses what may go; this file
  * deletes each target's files but the paths a registered model version
  * still uses, which are reported, one line each). A run whose files cannot
  * be reached keeps its rows (reported), so no row ever outlives files it
@@ -9,26 +8,18 @@
  */
 #include "lifecycle.h"
 #include "../artifact/artifact.h"
-#include "../artifact/artifact_path.h"
-#include "../artifact/artifact_roots.h"
-#include "../base/buf.h"
-#include "../base/xalloc.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-void lifecycle_say(const struct lifecycle_out *out, enum lifecycle_level level, const char *fmt, ...)
+static void say(struct lifecycle_artifacts *g, const char *fmt, ...) MLF_PRINTF(2, 3);
+static void say(struct lifecycle_artifacts *g, const char *fmt, ...)
 {
-	if (!out || !out->line)
-		return;
-	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	lifecycle_vsay(&g->out, LIFECYCLE_INFO, fmt, ap);
 	va_end(ap);
-	out->line(out->ctx, level, b.ptr);
-	buf_release(&b);
 }
 
 static int fail(struct lifecycle_artifacts *g, const char *what, const struct mlf_err *err)
@@ -37,103 +28,18 @@ static int fail(struct lifecycle_artifacts *g, const char *what, const struct ml
 	return 1;
 }
 
-/* ---- artifact stores ------------------------------------------------------------------ */
-
-/* Where `uri` lives: *repo and the path inside it (in `a`); *repo NULL
- * when the location cannot hold anything (a destination that does not
- * exist). -1 with `err` set when it cannot be reached. */
-static int resolve(struct lifecycle_artifacts *g, const char *uri, struct artifact_repo **repo, const char **path,
-		   struct arena *a, struct mlf_err *err)
-{
-	static const char proxy[] = "mlflow-artifacts:", s3[] = "s3://";
-	*repo = NULL;
-	if (!strncmp(uri, proxy, sizeof(proxy) - 1)) {
-		const char *p = uri + sizeof(proxy) - 1;
-		if (!strncmp(p, "//", 2)) /* mlflow-artifacts://host:port/path */
-			p = strchr(p + 2, '/') ? strchr(p + 2, '/') : "";
-		while (*p == '/')
-			p++;
-		if (!g->proxy && g->proxy_missing)
-			return 0;
-		if (!g->proxy)
-			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "no --artifacts-destination for '%s'", uri);
-		*repo = g->proxy;
-		*path = p;
-		return artifact_path_validate(p, err);
-	}
-	if (!strncmp(uri, s3, sizeof(s3) - 1)) {
-		const char *bucket = uri + sizeof(s3) - 1, *slash = strchr(bucket, '/');
-		size_t bn = slash ? (size_t)(slash - bucket) : strlen(bucket);
-		char *root = arena_printf(a, "s3://%.*s", (int)bn, bucket);
-		size_t i = 0;
-		while (i < g->n_buckets && strcmp(g->buckets[i].uri, root) != 0)
-			i++;
-		if (i == g->n_buckets) {
-			if (i == ARRAY_SIZE(g->buckets))
-				return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "too many S3 buckets");
-			struct artifact_repo *r = artifact_open(root, err);
-			if (!r)
-				return -1;
-			g->buckets[i].uri = xstrdup(root);
-			g->buckets[i].repo = r;
-			g->n_buckets++;
-		}
-		const char *p = slash ? slash : "";
-		while (*p == '/')
-			p++;
-		*repo = g->buckets[i].repo;
-		*path = p;
-		return 0;
-	}
-	const char *local;
-	int rc = artifact_local_root(uri, NULL, a, &local, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "artifacts at '%s' cannot be deleted by mlflowc", uri);
-	if (artifact_roots_resolve(g->roots, local, repo, path, a, err) < 0)
-		return mlf_errorf(err, MLF_PERMISSION_DENIED,
-				  "artifacts at '%s' are outside --artifacts-destination and --allowed-artifact-roots",
-				  uri);
-	return 0;
-}
-
-static const char *child_path(const char *dir, const char *entry, struct arena *a)
-{
-	const char *name = strrchr(entry, '/');
-	name = name ? name + 1 : entry;
-	return *dir ? arena_printf(a, "%s/%s", dir, name) : arena_strdup(a, name);
-}
-
-/* Bytes of the files beneath `path` (a file lists as empty: 0). */
-static int tree_bytes(struct artifact_repo *r, const char *path, uint64_t *bytes, struct arena *a, struct mlf_err *err)
-{
-	struct artifact_entry *e;
-	size_t n;
-	if (r->ops->list(r, path, &e, &n, a, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!e[i].is_dir) {
-			*bytes += e[i].size > 0 ? (uint64_t)e[i].size : 0;
-		} else if (tree_bytes(r, child_path(path, e[i].path, a), bytes, a, err) < 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int drop(struct lifecycle_artifacts *g, struct artifact_repo *r, const char *path, uint64_t file_size, bool is_dir,
 		struct arena *a, struct mlf_err *err)
 {
 	uint64_t bytes = is_dir ? 0 : file_size;
-	if (is_dir && tree_bytes(r, path, &bytes, a, err) < 0)
+	if (is_dir && lifecycle_artifacts_tree_bytes(r, path, &bytes, a, err) < 0)
 		return -1;
 	g->bytes += bytes;
 	return g->dry_run ? 0 : r->ops->remove(r, path, err);
 }
 
 /* Whether `rel` is kept (a kept path or beneath one: 1) or holds one (2). */
-int lifecycle_kept_state(const struct store_gc_target *t, const char *rel)
+int lifecycle_gc_kept_state(const struct store_gc_target *t, const char *rel)
 {
 	size_t n = strlen(rel);
 	int state = 0;
@@ -157,9 +63,9 @@ static int prune(struct lifecycle_artifacts *g, const struct store_gc_target *t,
 	if (r->ops->list(r, dir, &e, &n, a, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		const char *path = child_path(dir, e[i].path, a);
-		const char *crel = child_path(rel, e[i].path, a);
-		int state = lifecycle_kept_state(t, crel);
+		const char *path = lifecycle_artifacts_child(dir, e[i].path, a);
+		const char *crel = lifecycle_artifacts_child(rel, e[i].path, a);
+		int state = lifecycle_gc_kept_state(t, crel);
 		if (state == 1)
 			continue;
 		if (state == 2 && e[i].is_dir) {
@@ -198,11 +104,11 @@ static void drop_experiment_dir(struct lifecycle_artifacts *g, const char *locat
 	const char *path;
 	struct artifact_entry *e, *m;
 	size_t n, k = 0;
-	if (!location || !*location || resolve(g, location, &r, &path, &a, &ignored) < 0 || !r || !*path ||
+	if (!location || !*location || lifecycle_artifacts_resolve(g, location, &r, &path, &a, &ignored) < 0 || !r || !*path ||
 	    r->ops->list(r, path, &e, &n, &a, &ignored) < 0)
 		goto out;
-	if (n == 1 && e[0].is_dir && !strcmp(child_path("", e[0].path, &a), "models")) {
-		const char *models = child_path(path, e[0].path, &a);
+	if (n == 1 && e[0].is_dir && !strcmp(lifecycle_artifacts_child("", e[0].path, &a), "models")) {
+		const char *models = lifecycle_artifacts_child(path, e[0].path, &a);
 		if (r->ops->list(r, models, &m, &k, &a, &ignored) < 0 || k || r->ops->remove(r, models, &ignored) < 0)
 			goto out;
 		n = 0;
@@ -217,11 +123,11 @@ static int delete_target(struct lifecycle_artifacts *g, const struct store_gc_ta
 {
 	struct artifact_repo *r;
 	const char *path;
-	if (resolve(g, t->uri, &r, &path, a, err) < 0)
+	if (lifecycle_artifacts_resolve(g, t->uri, &r, &path, a, err) < 0)
 		return -1;
 	for (size_t i = 0; i < t->n_keep; i++) {
 		if (!g->quiet)
-			lifecycle_say(&g->out, LIFECYCLE_INFO, "%s %s%s%s (used by %s)", g->dry_run ? "would keep" : "kept", t->uri,
+			say(g, "%s %s%s%s (used by %s)", g->dry_run ? "would keep" : "kept", t->uri,
 			       *t->keep[i] ? "/" : "", t->keep[i], t->keep_why[i]);
 		g->kept++;
 	}
@@ -274,7 +180,7 @@ static int plan_one(struct store *st, const struct store_gc_run *r, int64_t expe
 	if (store_gc_targets(st, r, r ? -1 : experiment_id, &t, &nt, a, &err) < 0 || delete_targets(g, t, nt, &err) < 0)
 		return fail(g, r ? r->run_id : "experiment", &err);
 	if (r && !g->quiet)
-		lifecycle_say(&g->out, LIFECYCLE_INFO, "would delete run %s (%llu bytes of artifacts)", r->run_id, (unsigned long long)(g->bytes - before));
+		say(g, "would delete run %s (%llu bytes of artifacts)", r->run_id, (unsigned long long)(g->bytes - before));
 	return 0;
 }
 
@@ -293,10 +199,10 @@ int lifecycle_gc_dry_run(struct store *st, const struct store_gc_plan *p, struct
 		for (size_t i = 0; i < n; i++)
 			active += strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0;
 		if (!g->quiet && active)
-			lifecycle_say(&g->out, LIFECYCLE_INFO, "would keep experiment %lld '%s': %zu of its %zu runs are active", (long long)x->id, x->name,
+			say(g, "would keep experiment %lld '%s': %zu of its %zu runs are active", (long long)x->id, x->name,
 			       active, n);
 		else if (!g->quiet)
-			lifecycle_say(&g->out, LIFECYCLE_INFO, "would delete experiment %lld '%s' with %zu runs", (long long)x->id, x->name, n);
+			say(g, "would delete experiment %lld '%s' with %zu runs", (long long)x->id, x->name, n);
 		for (size_t i = 0; i < n; i++) {
 			if (strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0)
 				continue; /* restored inside the deleted experiment: it stays, and so does the experiment */
@@ -309,7 +215,7 @@ int lifecycle_gc_dry_run(struct store *st, const struct store_gc_plan *p, struct
 		}
 	}
 	if (!g->quiet)
-		lifecycle_say(&g->out, LIFECYCLE_INFO, "dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths "
+		say(g, "dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths "
 		       "kept",
 		       g->n_experiments, g->n_runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
 	arena_release(&a);
@@ -328,10 +234,10 @@ int lifecycle_gc_purge(struct store *st, const struct store_gc_plan *p, struct l
 			continue;
 		}
 		if (o == STORE_GC_PURGED) {
-			lifecycle_say(&g->out, LIFECYCLE_INFO, "Run with ID %s has been permanently deleted.", p->runs[i].run_id);
+			say(g, "Run with ID %s has been permanently deleted.", p->runs[i].run_id);
 			runs++;
 		} else {
-			lifecycle_say(&g->out, LIFECYCLE_INFO, "Run with ID %s: %s", p->runs[i].run_id, outcome_words(o));
+			say(g, "Run with ID %s: %s", p->runs[i].run_id, outcome_words(o));
 		}
 	}
 	for (size_t e = 0; e < p->n_experiments; e++) {
@@ -340,7 +246,7 @@ int lifecycle_gc_purge(struct store *st, const struct store_gc_plan *p, struct l
 		for (size_t i = 0; i < p->n_experiment_runs[e]; i++) {
 			const char *run_id = p->experiment_runs[e][i].run_id;
 			if (strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0) {
-				lifecycle_say(&g->out, LIFECYCLE_INFO, "Run with ID %s is active: kept, and so is experiment %lld", run_id, (long long)id);
+				say(g, "Run with ID %s is active: kept, and so is experiment %lld", run_id, (long long)id);
 				ok = false;
 				continue;
 			}
@@ -350,14 +256,14 @@ int lifecycle_gc_purge(struct store *st, const struct store_gc_plan *p, struct l
 				continue;
 			}
 			if (o == STORE_GC_PURGED) {
-				lifecycle_say(&g->out, LIFECYCLE_INFO, "Run with ID %s has been permanently deleted.", run_id);
+				say(g, "Run with ID %s has been permanently deleted.", run_id);
 				runs++;
 			} else {
-				lifecycle_say(&g->out, LIFECYCLE_INFO, "Run with ID %s: %s", run_id, outcome_words(o));
+				say(g, "Run with ID %s: %s", run_id, outcome_words(o));
 			}
 		}
 		if (!ok) { /* its row goes once every run has (the purge checks that too) */
-			lifecycle_say(&g->out, LIFECYCLE_INFO, "Experiment with ID %lld: %s", (long long)id, outcome_words(STORE_GC_SKIPPED_BUSY));
+			say(g, "Experiment with ID %lld: %s", (long long)id, outcome_words(STORE_GC_SKIPPED_BUSY));
 			continue;
 		}
 		if (store_gc_purge_experiment(st, id, delete_targets, g, &o, &err) < 0) {
@@ -366,73 +272,14 @@ int lifecycle_gc_purge(struct store *st, const struct store_gc_plan *p, struct l
 		}
 		if (o == STORE_GC_PURGED) {
 			drop_experiment_dir(g, p->experiments[e].artifact_location);
-			lifecycle_say(&g->out, LIFECYCLE_INFO, "Experiment with ID %lld has been permanently deleted.", (long long)id);
+			say(g, "Experiment with ID %lld has been permanently deleted.", (long long)id);
 			experiments++;
 		} else {
-			lifecycle_say(&g->out, LIFECYCLE_INFO, "Experiment with ID %lld: %s", (long long)id, outcome_words(o));
+			say(g, "Experiment with ID %lld: %s", (long long)id, outcome_words(o));
 		}
 	}
-	lifecycle_say(&g->out, LIFECYCLE_INFO, "gc: %zu experiments and %zu runs permanently deleted, %llu bytes of artifacts freed, %llu paths kept",
+	say(g, "gc: %zu experiments and %zu runs permanently deleted, %llu bytes of artifacts freed, %llu paths kept",
 	       experiments, runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
 	return status;
-}
-
-int lifecycle_artifacts_open(struct lifecycle_artifacts *g, const char *dest, const char *allowed, struct mlf_err *err)
-{
-	g->roots = g->own_roots = artifact_roots_new();
-	if (strstr(dest, "://") && strncmp(dest, "file://", 7) != 0) {
-		if (!(g->proxy = g->own_proxy = artifact_open(dest, err)))
-			return -1;
-	} else {
-		char *file = artifact_file_uri_path(dest, NULL);
-		struct stat sb;
-		if (stat(file ? file : dest, &sb) == 0) {
-			if (artifact_roots_add(g->own_roots, dest, false, err) < 0 ||
-			    !(g->proxy = g->own_proxy = artifact_open(dest, err))) {
-				free(file);
-				return -1;
-			}
-		} else {
-			g->proxy_missing = dest;
-		}
-		free(file);
-	}
-	return artifact_roots_add_list(g->own_roots, allowed, false, err);
-}
-
-void lifecycle_artifacts_borrow(struct lifecycle_artifacts *g, struct artifact_repo *proxy,
-				const struct artifact_roots *roots)
-{
-	g->proxy = proxy;
-	g->roots = roots;
-}
-
-void lifecycle_artifacts_close(struct lifecycle_artifacts *g)
-{
-	artifact_close(g->own_proxy);
-	artifact_roots_free(g->own_roots);
-	for (size_t i = 0; i < g->n_buckets; i++) {
-		artifact_close(g->buckets[i].repo);
-		free(g->buckets[i].uri);
-	}
-	g->n_buckets = 0;
-}
-
-int lifecycle_artifacts_resolve(struct lifecycle_artifacts *g, const char *uri, struct artifact_repo **repo, const char **path,
-			 struct arena *a, struct mlf_err *err)
-{
-	return resolve(g, uri, repo, path, a, err);
-}
-
-int lifecycle_artifacts_size(struct lifecycle_artifacts *g, const char *uri, uint64_t *bytes, struct mlf_err *err)
-{
-	struct arena a = ARENA_INIT;
-	struct artifact_repo *r;
-	const char *path;
-	int rc = resolve(g, uri, &r, &path, &a, err);
-	if (rc == 0 && r)
-		rc = tree_bytes(r, path, bytes, &a, err);
-	arena_release(&a);
-	return rc;
 }
 

@@ -25,7 +25,6 @@
 #include "lifecycle.h"
 #include "../artifact/artifact.h"
 #include "../artifact/artifact_path.h"
-#include "../base/buf.h"
 #include "../base/util.h"
 #include "../store/store_retention.h"
 #include <errno.h>
@@ -86,16 +85,10 @@ static bool stopping(struct apply *ap)
 static void say(struct apply *ap, const char *fmt, ...) MLF_PRINTF(2, 3);
 static void say(struct apply *ap, const char *fmt, ...)
 {
-	const struct lifecycle_out *out = &ap->g->out;
-	if (!out->line)
-		return;
-	struct buf b = BUF_INIT;
 	va_list args;
 	va_start(args, fmt);
-	buf_vaddf(&b, fmt, args);
+	lifecycle_vsay(&ap->g->out, LIFECYCLE_INFO, fmt, args);
 	va_end(args);
-	out->line(out->ctx, LIFECYCLE_INFO, b.ptr);
-	buf_release(&b);
 }
 
 /* Bytes of the files at `uri`, when the pass measures (0 otherwise or when
@@ -246,7 +239,7 @@ static int prune_run(void *ctx, struct mlf_err *err)
 	size_t keep_from = j->n > (size_t)j->p->keep_last ? j->n - (size_t)j->p->keep_last : 0;
 	for (size_t i = 0; i < keep_from; i++) {
 		const char *uri = j->run->artifact_uri, *rel = j->m[i].rel;
-		int state = lifecycle_kept_state(&t, rel);
+		int state = lifecycle_gc_kept_state(&t, rel);
 		if (state) {
 			const char *why = "a model version";
 			for (size_t k = 0; k < t.n_keep; k++) {
@@ -506,7 +499,7 @@ static void archived_versions(struct apply *ap, int64_t only_experiment, int64_t
 				if (!strcmp(t.keep_why[k], self))
 					continue;
 				struct store_gc_target one = { .keep = &t.keep[k], .keep_why = &t.keep_why[k], .n_keep = 1 };
-				if (lifecycle_kept_state(&one, rel))
+				if (lifecycle_gc_kept_state(&one, rel))
 					other = t.keep_why[k];
 			}
 			if (other) {
