@@ -50,8 +50,7 @@ struct lifecycle_out {
 };
 
 /* Formats one line and hands it to `out` (nothing when out->line is NULL). */
-void lifecycle_say(const struct lifecycle_out *out, enum lifecycle_level level, const char *fmt, ...)
-	MLF_PRINTF(3, 4);
+void lifecycle_say(const struct lifecycle_out *out, enum lifecycle_level level, const char *fmt, ...) MLF_PRINTF(3, 4);
 void lifecycle_vsay(const struct lifecycle_out *out, enum lifecycle_level level, const char *fmt, va_list ap)
 	MLF_PRINTF(3, 0);
 
@@ -63,17 +62,17 @@ struct lifecycle_bucket {
 };
 
 struct lifecycle_artifacts {
-	struct artifact_repo *proxy; /* the destination; NULL when absent */
-	const char *proxy_missing;   /* a local destination that does not exist: nothing is there */
+	struct artifact_repo *proxy;        /* the destination; NULL when absent */
+	const char *proxy_missing;          /* a local destination that does not exist: nothing is there */
 	const struct artifact_roots *roots; /* the local directories files may be deleted in */
 	struct artifact_repo *own_proxy;    /* what close() closes: NULL when borrowed */
 	struct artifact_roots *own_roots;
 	struct lifecycle_bucket buckets[16];
 	size_t n_buckets;
 	bool dry_run;
-	bool quiet;      /* say nothing per run or path */
-	uint64_t bytes;  /* deleted (or, dry, would be) */
-	uint64_t kept;   /* kept paths reported */
+	bool quiet;                   /* say nothing per run or path */
+	uint64_t bytes;               /* deleted (or, dry, would be) */
+	uint64_t kept;                /* kept paths reported */
 	size_t n_runs, n_experiments; /* what lifecycle_gc_dry_run found would go */
 	struct lifecycle_out out;
 };
@@ -131,21 +130,21 @@ struct lifecycle_retention_opts {
 
 /* What a pass did (or, dry, would do). */
 struct lifecycle_retention_result {
-	size_t n_deleted;        /* runs soft-deleted */
-	size_t n_kept;           /* old runs kept by a keep tag or a model version */
-	size_t n_pruned;         /* artifact paths pruned */
-	size_t n_versions;       /* archived versions whose files were moved or deleted */
-	size_t n_failed;         /* actions that failed (said as errors) */
-	uint64_t deleted_bytes;  /* measure: the files of the runs soft-deleted (gc frees them later) */
-	uint64_t pruned_bytes;   /* measure: of the paths pruned */
-	uint64_t version_bytes;  /* measure: of the archived versions' files */
-	const char **run_ids;    /* the first max_ids runs soft-deleted */
+	size_t n_deleted;       /* runs soft-deleted */
+	size_t n_kept;          /* old runs kept by a keep tag or a model version */
+	size_t n_pruned;        /* artifact paths pruned */
+	size_t n_versions;      /* archived versions whose files were moved or deleted */
+	size_t n_failed;        /* actions that failed (said as errors) */
+	uint64_t deleted_bytes; /* measure: the files of the runs soft-deleted (gc frees them later) */
+	uint64_t pruned_bytes;  /* measure: of the paths pruned */
+	uint64_t version_bytes; /* measure: of the archived versions' files */
+	const char **run_ids;   /* the first max_ids runs soft-deleted */
 	size_t n_run_ids;
-	const char **paths;      /* the first max_ids paths pruned, as URIs */
+	const char **paths; /* the first max_ids paths pruned, as URIs */
 	size_t n_paths;
-	const char **versions;   /* the first max_ids versions, "NAME/VERSION" */
+	const char **versions; /* the first max_ids versions, "NAME/VERSION" */
 	size_t n_versions_listed;
-	bool stopped;            /* opts.stop ended it before the end */
+	bool stopped; /* opts.stop ended it before the end */
 };
 
 /* Applies the retention policies (store_retention.h) of every active

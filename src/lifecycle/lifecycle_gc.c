@@ -28,8 +28,8 @@ static int fail(struct lifecycle_artifacts *g, const char *what, const struct ml
 	return 1;
 }
 
-static int drop(struct lifecycle_artifacts *g, struct artifact_repo *r, const char *path, uint64_t file_size, bool is_dir,
-		struct arena *a, struct mlf_err *err)
+static int drop(struct lifecycle_artifacts *g, struct artifact_repo *r, const char *path, uint64_t file_size,
+		bool is_dir, struct arena *a, struct mlf_err *err)
 {
 	uint64_t bytes = is_dir ? 0 : file_size;
 	if (is_dir && lifecycle_artifacts_tree_bytes(r, path, &bytes, a, err) < 0)
@@ -55,8 +55,8 @@ int lifecycle_gc_kept_state(const struct store_gc_target *t, const char *rel)
 }
 
 /* Deletes what is beneath `dir` (rel: its path below the target) but the kept paths. */
-static int prune(struct lifecycle_artifacts *g, const struct store_gc_target *t, struct artifact_repo *r, const char *dir,
-		 const char *rel, struct arena *a, struct mlf_err *err)
+static int prune(struct lifecycle_artifacts *g, const struct store_gc_target *t, struct artifact_repo *r,
+		 const char *dir, const char *rel, struct arena *a, struct mlf_err *err)
 {
 	struct artifact_entry *e;
 	size_t n;
@@ -104,8 +104,8 @@ static void drop_experiment_dir(struct lifecycle_artifacts *g, const char *locat
 	const char *path;
 	struct artifact_entry *e, *m;
 	size_t n, k = 0;
-	if (!location || !*location || lifecycle_artifacts_resolve(g, location, &r, &path, &a, &ignored) < 0 || !r || !*path ||
-	    r->ops->list(r, path, &e, &n, &a, &ignored) < 0)
+	if (!location || !*location || lifecycle_artifacts_resolve(g, location, &r, &path, &a, &ignored) < 0 || !r ||
+	    !*path || r->ops->list(r, path, &e, &n, &a, &ignored) < 0)
 		goto out;
 	if (n == 1 && e[0].is_dir && !strcmp(lifecycle_artifacts_child("", e[0].path, &a), "models")) {
 		const char *models = lifecycle_artifacts_child(path, e[0].path, &a);
@@ -119,7 +119,8 @@ out:
 	arena_release(&a);
 }
 
-static int delete_target(struct lifecycle_artifacts *g, const struct store_gc_target *t, struct arena *a, struct mlf_err *err)
+static int delete_target(struct lifecycle_artifacts *g, const struct store_gc_target *t, struct arena *a,
+			 struct mlf_err *err)
 {
 	struct artifact_repo *r;
 	const char *path;
@@ -128,14 +129,15 @@ static int delete_target(struct lifecycle_artifacts *g, const struct store_gc_ta
 	for (size_t i = 0; i < t->n_keep; i++) {
 		if (!g->quiet)
 			say(g, "%s %s%s%s (used by %s)", g->dry_run ? "would keep" : "kept", t->uri,
-			       *t->keep[i] ? "/" : "", t->keep[i], t->keep_why[i]);
+			    *t->keep[i] ? "/" : "", t->keep[i], t->keep_why[i]);
 		g->kept++;
 	}
 	if (!r)
 		return 0;
 	if (!*path) /* a run or model whose location is a whole store: never delete the store */
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				  "'%s' of %s is the root of an artifact store: refusing to delete it", t->uri, t->what);
+				  "'%s' of %s is the root of an artifact store: refusing to delete it", t->uri,
+				  t->what);
 	if (!t->n_keep) {
 		if (drop(g, r, path, 0, true, a, err) < 0)
 			return -1;
@@ -170,8 +172,8 @@ static const char *outcome_words(enum store_gc_outcome o)
 
 /* Sizes what one run (r) or an experiment's own logged models (r NULL)
  * would free; prints it unless quiet. */
-static int plan_one(struct store *st, const struct store_gc_run *r, int64_t experiment_id, struct lifecycle_artifacts *g,
-		    struct arena *a)
+static int plan_one(struct store *st, const struct store_gc_run *r, int64_t experiment_id,
+		    struct lifecycle_artifacts *g, struct arena *a)
 {
 	struct mlf_err err;
 	struct store_gc_target *t;
@@ -180,7 +182,8 @@ static int plan_one(struct store *st, const struct store_gc_run *r, int64_t expe
 	if (store_gc_targets(st, r, r ? -1 : experiment_id, &t, &nt, a, &err) < 0 || delete_targets(g, t, nt, &err) < 0)
 		return fail(g, r ? r->run_id : "experiment", &err);
 	if (r && !g->quiet)
-		say(g, "would delete run %s (%llu bytes of artifacts)", r->run_id, (unsigned long long)(g->bytes - before));
+		say(g, "would delete run %s (%llu bytes of artifacts)", r->run_id,
+		    (unsigned long long)(g->bytes - before));
 	return 0;
 }
 
@@ -199,8 +202,8 @@ int lifecycle_gc_dry_run(struct store *st, const struct store_gc_plan *p, struct
 		for (size_t i = 0; i < n; i++)
 			active += strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0;
 		if (!g->quiet && active)
-			say(g, "would keep experiment %lld '%s': %zu of its %zu runs are active", (long long)x->id, x->name,
-			       active, n);
+			say(g, "would keep experiment %lld '%s': %zu of its %zu runs are active", (long long)x->id,
+			    x->name, active, n);
 		else if (!g->quiet)
 			say(g, "would delete experiment %lld '%s' with %zu runs", (long long)x->id, x->name, n);
 		for (size_t i = 0; i < n; i++) {
@@ -215,9 +218,10 @@ int lifecycle_gc_dry_run(struct store *st, const struct store_gc_plan *p, struct
 		}
 	}
 	if (!g->quiet)
-		say(g, "dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths "
-		       "kept",
-		       g->n_experiments, g->n_runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
+		say(g,
+		    "dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths "
+		    "kept",
+		    g->n_experiments, g->n_runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
 	arena_release(&a);
 	return status;
 }
@@ -246,7 +250,8 @@ int lifecycle_gc_purge(struct store *st, const struct store_gc_plan *p, struct l
 		for (size_t i = 0; i < p->n_experiment_runs[e]; i++) {
 			const char *run_id = p->experiment_runs[e][i].run_id;
 			if (strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0) {
-				say(g, "Run with ID %s is active: kept, and so is experiment %lld", run_id, (long long)id);
+				say(g, "Run with ID %s is active: kept, and so is experiment %lld", run_id,
+				    (long long)id);
 				ok = false;
 				continue;
 			}
@@ -279,7 +284,6 @@ int lifecycle_gc_purge(struct store *st, const struct store_gc_plan *p, struct l
 		}
 	}
 	say(g, "gc: %zu experiments and %zu runs permanently deleted, %llu bytes of artifacts freed, %llu paths kept",
-	       experiments, runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
+	    experiments, runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
 	return status;
 }
-

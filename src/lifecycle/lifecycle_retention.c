@@ -139,16 +139,16 @@ static void age_runs(struct apply *ap, const struct store_retention_policy *p, i
 	for (size_t i = 0; i < n && !stopping(ap); i++) {
 		enum store_retention_outcome o;
 		const char *why;
-		if (store_retention_soft_delete_run(ap->st, runs[i].run_id, p, exp, cutoff, registered_check, ap, ap->dry,
-						    &o, &why, &a, &err) < 0) {
+		if (store_retention_soft_delete_run(ap->st, runs[i].run_id, p, exp, cutoff, registered_check, ap,
+						    ap->dry, &o, &why, &a, &err) < 0) {
 			failed(ap, runs[i].run_id, &err);
 			continue;
 		}
 		long long age = (long long)((now - runs[i].start_time) / DAY_MS);
 		if (o == STORE_RETENTION_DONE) {
 			say(ap, "retention: %s run %s of experiment %lld (started %lld days ago, keep-days %lld)",
-			       ap->dry ? "would soft-delete" : "soft-deleted", runs[i].run_id, (long long)exp, age,
-			       (long long)p->keep_days);
+			    ap->dry ? "would soft-delete" : "soft-deleted", runs[i].run_id, (long long)exp, age,
+			    (long long)p->keep_days);
 			ap->res->n_deleted++;
 			ap->res->deleted_bytes += measured(ap, runs[i].artifact_uri);
 			listed(ap, &ap->res->run_ids, &ap->res->n_run_ids, runs[i].run_id);
@@ -158,8 +158,8 @@ static void age_runs(struct apply *ap, const struct store_retention_policy *p, i
 			say(ap, "retention: run %s changed since it was listed: left alone", runs[i].run_id);
 		} else {
 			say(ap, "retention: %s run %s of experiment %lld (started %lld days ago; %s %s)",
-			       ap->dry ? "would keep" : "kept", runs[i].run_id, (long long)exp, age,
-			       o == STORE_RETENTION_KEPT_TAG ? "has" : "used by", why ? why : "");
+			    ap->dry ? "would keep" : "kept", runs[i].run_id, (long long)exp, age,
+			    o == STORE_RETENTION_KEPT_TAG ? "has" : "used by", why ? why : "");
 			ap->res->n_kept++;
 		}
 	}
@@ -172,7 +172,7 @@ struct match {
 	const char *rel;  /* below the run's artifact URI */
 	const char *path; /* in the repo */
 	bool is_dir;
-	uint64_t size;    /* a file's bytes */
+	uint64_t size; /* a file's bytes */
 };
 
 struct prune_job {
@@ -207,7 +207,8 @@ static int collect(struct prune_job *j, struct artifact_repo *r, const char *dir
 				j->m = bigger;
 				j->cap = cap;
 			}
-			j->m[j->n++] = (struct match){ crel, path, e[i].is_dir, e[i].size > 0 ? (uint64_t)e[i].size : 0 };
+			j->m[j->n++] =
+				(struct match){ crel, path, e[i].is_dir, e[i].size > 0 ? (uint64_t)e[i].size : 0 };
 		} else if (e[i].is_dir && collect(j, r, path, crel, depth + 1, err) < 0) {
 			return -1;
 		}
@@ -248,16 +249,19 @@ static int prune_run(void *ctx, struct mlf_err *err)
 					why = t.keep_why[k];
 			}
 			say(ap, "retention: %s %s/%s (run %s; used by %s)", ap->dry ? "would keep" : "kept", uri, rel,
-			       j->run->run_id, why);
+			    j->run->run_id, why);
 			continue;
 		}
 		if (!ap->dry && r->ops->remove(r, j->m[i].path, err) < 0)
 			return -1;
-		say(ap, "retention: %s %s/%s (run %s; %s, keep-last %lld)", ap->dry ? "would prune" : "pruned", uri, rel,
-		       j->run->run_id, j->p->prune, (long long)j->p->keep_last);
+		say(ap, "retention: %s %s/%s (run %s; %s, keep-last %lld)", ap->dry ? "would prune" : "pruned", uri,
+		    rel, j->run->run_id, j->p->prune, (long long)j->p->keep_last);
 		const char *full = arena_printf(j->a, "%s/%s", uri, rel);
 		ap->res->n_pruned++;
-		ap->res->pruned_bytes += j->m[i].is_dir ? measured(ap, full) : ap->dry && ap->opts->measure ? j->m[i].size : 0;
+		if (j->m[i].is_dir)
+			ap->res->pruned_bytes += measured(ap, full);
+		else if (ap->dry && ap->opts->measure)
+			ap->res->pruned_bytes += j->m[i].size;
 		listed(ap, &ap->res->paths, &ap->res->n_paths, full);
 	}
 	return 0;
@@ -359,7 +363,8 @@ static int copy_tree(struct artifact_repo *from, const char *src, struct artifac
 		name = name ? name + 1 : e[i].path;
 		const char *s = *src ? arena_printf(a, "%s/%s", src, name) : name;
 		const char *d = arena_printf(a, "%s/%s", dst, name);
-		int rc = e[i].is_dir ? copy_tree(from, s, to, d, copied, depth + 1, a, err) : copy_file(from, s, to, d, err);
+		int rc = e[i].is_dir ? copy_tree(from, s, to, d, copied, depth + 1, a, err)
+				     : copy_file(from, s, to, d, err);
 		if (rc < 0)
 			return -1;
 		*copied += !e[i].is_dir;
@@ -389,7 +394,8 @@ static int tomb_files(void *ctx, const struct store_retention_version *v, const 
 			if (rc == 0 && copied == 0) { /* one file, or nothing */
 				const char *base = strrchr(path, '/');
 				struct mlf_err missing;
-				rc = copy_file(r, path, to, arena_printf(a, "%s/%s", dst, base ? base + 1 : path), &missing);
+				rc = copy_file(r, path, to, arena_printf(a, "%s/%s", dst, base ? base + 1 : path),
+					       &missing);
 				if (rc < 0 && missing.code != MLF_RESOURCE_DOES_NOT_EXIST) {
 					*err = missing;
 					rc = -1;
@@ -467,7 +473,8 @@ static void archived_versions(struct apply *ap, int64_t only_experiment, int64_t
 			continue;
 		struct store_retention_policy p;
 		bool found;
-		if (store_retention_effective(ap->st, exp >= 0 ? exp : STORE_RETENTION_DEFAULT, &p, &found, &a, &err) < 0) {
+		int64_t governing = exp >= 0 ? exp : STORE_RETENTION_DEFAULT;
+		if (store_retention_effective(ap->st, governing, &p, &found, &a, &err) < 0) {
 			failed(ap, v[i].model_name, &err);
 			continue;
 		}
@@ -477,15 +484,17 @@ static void archived_versions(struct apply *ap, int64_t only_experiment, int64_t
 		const char *why = NULL, *uri = version_files(&v[i], &why, &a);
 		if (!uri) {
 			say(ap, "retention: %s model %s version %lld as it is (%s)", ap->dry ? "would leave" : "left",
-			       v[i].model_name, (long long)v[i].version, why);
+			    v[i].model_name, (long long)v[i].version, why);
 			continue;
 		}
 		/* a live version besides this one using the same files keeps them (gc's rule) */
 		if (v[i].run_artifact_uri) {
-			struct store_retention_run run = { .run_id = v[i].run_id, .experiment_id = exp,
+			struct store_retention_run run = { .run_id = v[i].run_id,
+							   .experiment_id = exp,
 							   .artifact_uri = v[i].run_artifact_uri };
 			struct store_gc_target t = { .uri = run.artifact_uri };
-			const char *self = arena_printf(&a, "model %s version %lld", v[i].model_name, (long long)v[i].version);
+			const char *self =
+				arena_printf(&a, "model %s version %lld", v[i].model_name, (long long)v[i].version);
 			const char *other = NULL;
 			if (store_retention_run_kept(ap->st, &run, &t.keep, &t.keep_why, &t.n_keep, &a, &err) < 0) {
 				failed(ap, v[i].model_name, &err);
@@ -498,21 +507,24 @@ static void archived_versions(struct apply *ap, int64_t only_experiment, int64_t
 			for (size_t k = 0; rel && k < t.n_keep && !other; k++) {
 				if (!strcmp(t.keep_why[k], self))
 					continue;
-				struct store_gc_target one = { .keep = &t.keep[k], .keep_why = &t.keep_why[k], .n_keep = 1 };
+				struct store_gc_target one = { .keep = &t.keep[k],
+							       .keep_why = &t.keep_why[k],
+							       .n_keep = 1 };
 				if (lifecycle_gc_kept_state(&one, rel))
 					other = t.keep_why[k];
 			}
 			if (other) {
 				say(ap, "retention: %s files of model %s version %lld (%s; also used by %s)",
-				       ap->dry ? "would keep" : "kept", v[i].model_name, (long long)v[i].version, uri, other);
+				    ap->dry ? "would keep" : "kept", v[i].model_name, (long long)v[i].version, uri,
+				    other);
 				continue;
 			}
 		}
 		bool move = !strcmp(p.archived_action, "move");
 		if (ap->dry) {
 			say(ap, "retention: would %s files of archived model %s version %lld (%s)%s%s",
-			       move ? "move" : "delete", v[i].model_name, (long long)v[i].version, uri, move ? " to " : "",
-			       move ? p.move_to : "");
+			    move ? "move" : "delete", v[i].model_name, (long long)v[i].version, uri, move ? " to " : "",
+			    move ? p.move_to : "");
 			version_done(ap, &v[i], uri);
 			continue;
 		}
@@ -520,16 +532,18 @@ static void archived_versions(struct apply *ap, int64_t only_experiment, int64_t
 		enum store_retention_outcome o;
 		if (store_retention_tombstone_version(ap->st, v[i].model_name, v[i].version, cutoff, tomb_files, &j, &o,
 						      &err) < 0) {
-			failed(ap, arena_printf(&a, "model %s version %lld", v[i].model_name, (long long)v[i].version), &err);
+			failed(ap, arena_printf(&a, "model %s version %lld", v[i].model_name, (long long)v[i].version),
+			       &err);
 			continue;
 		}
 		if (o == STORE_RETENTION_DONE) {
-			say(ap, "retention: %s files of archived model %s version %lld (%s)%s%s", move ? "moved" : "deleted",
-			       v[i].model_name, (long long)v[i].version, uri, move ? " to " : "", move ? p.move_to : "");
+			say(ap, "retention: %s files of archived model %s version %lld (%s)%s%s",
+			    move ? "moved" : "deleted", v[i].model_name, (long long)v[i].version, uri,
+			    move ? " to " : "", move ? p.move_to : "");
 			version_done(ap, &v[i], uri);
 		} else {
-			say(ap, "retention: model %s version %lld changed since it was listed: left alone", v[i].model_name,
-			       (long long)v[i].version);
+			say(ap, "retention: model %s version %lld changed since it was listed: left alone",
+			    v[i].model_name, (long long)v[i].version);
 		}
 	}
 out:
