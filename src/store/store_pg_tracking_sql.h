@@ -77,11 +77,14 @@
 	X(KEYS_GET, "SELECT key, key_id FROM metric_keys WHERE key = ANY($1::text[])") \
 	X(KEYS_INSERT, "INSERT INTO metric_keys(key) SELECT DISTINCT t.k FROM unnest($1::text[]) AS t(k) " \
 		"WHERE NOT EXISTS (SELECT 1 FROM metric_keys m WHERE m.key = t.k) ORDER BY t.k ON CONFLICT (key) DO NOTHING") \
-	X(METRICS_INSERT, "INSERT INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) " \
+	X(RUN_AND_KEYS, "SELECT r.run_pk, r.lifecycle_stage, k.key, k.key_id " \
+		"FROM (SELECT run_pk, lifecycle_stage FROM runs WHERE run_uuid = $1 FOR KEY SHARE) r " \
+		"LEFT JOIN metric_keys k ON k.key = ANY($2::text[])") \
+	X(METRICS_LOG, "WITH history AS (INSERT INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) " \
 		"SELECT $1::bigint, t.* FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::float8[], $6::smallint[]) AS t " \
-		"ON CONFLICT DO NOTHING") \
-	X(LATEST_UPSERT, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) " \
-		"SELECT $1::bigint, t.* FROM unnest($2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], $6::smallint[]) AS t " \
+		"ON CONFLICT DO NOTHING) " \
+		"INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) " \
+		"SELECT $1::bigint, t.* FROM unnest($7::bigint[], $8::float8[], $9::bigint[], $10::bigint[], $11::smallint[]) AS t " \
 		"ON CONFLICT (run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " \
 		"is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " \
 		"(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \
