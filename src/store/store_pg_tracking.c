@@ -44,6 +44,34 @@ static bool text_storable(const char *s)
 	return !s || util_utf8_valid(s, strlen(s));
 }
 
+/* A search value PostgreSQL cannot take (ill-formed UTF-8 from a query
+ * string) with each ill-formed sequence replaced by U+FFFD: like the
+ * original on SQLite, it equals no stored text (unless one holds U+FFFD
+ * there), where PostgreSQL would refuse the statement. */
+static void binds_storable(struct sql_binds *b, struct arena *a)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const char *t = b->items[i].text;
+		if (b->items[i].type != SQL_BIND_TEXT || text_storable(t))
+			continue;
+		const unsigned char *u = (const unsigned char *)t;
+		size_t n = strlen(t);
+		struct buf out = BUF_INIT;
+		for (size_t k = 0; k < n;) {
+			size_t bad = 1, len = u[k] < 0x80 ? 1 : util_utf8_sequence(u + k, n - k, &bad);
+			if (len) {
+				buf_add(&out, u + k, len);
+				k += len;
+			} else {
+				buf_adds(&out, "\xEF\xBF\xBD");
+				k += bad ? bad : 1;
+			}
+		}
+		b->items[i].text = arena_strdup(a, out.ptr);
+		buf_release(&out);
+	}
+}
+
 static double metric_value(const PGresult *r, int row, int value_col, int nan_col)
 {
 	return pg_col_int64(r, row, nan_col) ? NAN : pg_col_double(r, row, value_col);
@@ -467,6 +495,7 @@ static int pg_experiment_search(struct store *st, const struct store_search *q, 
 	buf_adds(&sql, "SELECT e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
 		       "e.last_update_time FROM experiments e WHERE TRUE");
 	if (search_tail(&sql, &binds, FILTER_EXPERIMENTS, "e", q, a, err) == 0) {
+		binds_storable(&binds, a);
 		struct exp_search_args x = { sql.ptr, &binds, q->max_results, a, NULL, 0 };
 		rc = pg_pool_tx(pool_of(st), PG_TX_READ, exp_search_tx, &x, err);
 		if (rc == 0) {
@@ -506,52 +535,104 @@ struct run_page {
 
 enum page_kind { PAGE_KIND_METRICS, PAGE_KIND_PARAMS, PAGE_KIND_TAGS, PAGE_KIND_OUTPUTS };
 
-/* Hands rows [from, to) of `r` (one run's, column 0 its pk) to the run. */
-static void page_fill(enum page_kind kind, struct store_run *run, const PGresult *r, int from, int to,
-		      struct arena *a)
+/* A row of a page load, with what orders it within its run: the key's
+ * interned id (metrics, as SQLite's latest_metrics key order) or its text
+ * (params and tags, in byte order); outputs keep the statement's order. */
+struct page_row {
+	int row;
+	int64_t id;
+	const char *key;
+};
+
+static int page_row_cmp(const void *x, const void *y)
 {
-	size_t n = (size_t)(to - from);
+	const struct page_row *a = x, *b = y;
+	if (a->key && b->key)
+		return strcmp(a->key, b->key);
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Hands the rows `rows[0..n)` of `r` (one run's) to the run. */
+static void page_fill(enum page_kind kind, struct store_run *run, const PGresult *r, const struct page_row *rows,
+		      size_t n, struct arena *a)
+{
 	if (kind == PAGE_KIND_METRICS) {
 		run->metrics = arena_zalloc(a, n * sizeof(*run->metrics));
 		run->n_metrics = n;
-		for (int i = from; i < to; i++) {
-			struct store_metric *m = &run->metrics[i - from];
-			m->key = pg_col_text(r, i, 1, a);
-			m->value = metric_value(r, i, 2, 5);
-			m->timestamp = pg_col_int64(r, i, 3);
-			m->step = pg_col_int64(r, i, 4);
+		for (size_t i = 0; i < n; i++) {
+			struct store_metric *m = &run->metrics[i];
+			int row = rows[i].row;
+			m->key = pg_col_text(r, row, 1, a);
+			m->value = metric_value(r, row, 2, 5);
+			m->timestamp = pg_col_int64(r, row, 3);
+			m->step = pg_col_int64(r, row, 4);
 		}
 	} else if (kind == PAGE_KIND_OUTPUTS) {
 		run->model_outputs = arena_zalloc(a, n * sizeof(*run->model_outputs));
 		run->n_model_outputs = n;
-		for (int i = from; i < to; i++) {
-			run->model_outputs[i - from].model_id = pg_col_text(r, i, 1, a);
-			run->model_outputs[i - from].step = pg_col_int64(r, i, 2);
+		for (size_t i = 0; i < n; i++) {
+			run->model_outputs[i].model_id = pg_col_text(r, rows[i].row, 1, a);
+			run->model_outputs[i].step = pg_col_int64(r, rows[i].row, 2);
 		}
-	} else if (kind == PAGE_KIND_PARAMS) {
-		kv_from_rows(r, from, to, 1, &run->params, &run->n_params, a);
 	} else {
-		kv_from_rows(r, from, to, 1, &run->tags, &run->n_tags, a);
+		struct store_kv *kv = arena_alloc(a, n * sizeof(*kv));
+		for (size_t i = 0; i < n; i++) {
+			kv[i].key = pg_col_text(r, rows[i].row, 1, a);
+			kv[i].value = pg_col_text(r, rows[i].row, 2, a);
+		}
+		if (kind == PAGE_KIND_PARAMS) {
+			run->params = kv;
+			run->n_params = n;
+		} else {
+			run->tags = kv;
+			run->n_tags = n;
+		}
 	}
 }
 
+/* One kind of row for the whole page. The statement does not sort (a sort
+ * of every row of the page costs more in PostgreSQL than sorting each
+ * run's few rows here): rows are grouped by run with a counting pass, then
+ * ordered within their run. */
 static int page_load_kind(struct pg_conn *c, const struct run_page *p, size_t stmt, enum page_kind kind,
 			  struct arena *a, struct mlf_err *err)
 {
 	PGresult *r = pg_stmt(c, err, stmt, "t", p->pks_array);
 	if (!r)
 		return -1;
-	int rows = PQntuples(r);
-	for (int i = 0; i < rows;) {
-		int64_t pk = pg_col_int64(r, i, 0);
-		int j = i + 1;
-		while (j < rows && pg_col_int64(r, j, 0) == pk)
-			j++;
-		size_t at = pk_find(p->idx, p->n, pk);
-		if (at != SIZE_MAX)
-			page_fill(kind, &p->runs[at], r, i, j, a);
-		i = j;
+	size_t rows = (size_t)PQntuples(r);
+	size_t *at = xmalloc((rows + 1) * sizeof(*at));
+	size_t *start = xcalloc(p->n + 1, sizeof(*start));
+	for (size_t i = 0; i < rows; i++) {
+		at[i] = pk_find(p->idx, p->n, pg_col_int64(r, (int)i, 0));
+		if (at[i] != SIZE_MAX)
+			start[at[i] + 1]++;
 	}
+	for (size_t j = 0; j < p->n; j++)
+		start[j + 1] += start[j];
+	struct page_row *order = xmalloc((start[p->n] + 1) * sizeof(*order));
+	size_t *fill = xmalloc((p->n + 1) * sizeof(*fill));
+	memcpy(fill, start, (p->n + 1) * sizeof(*fill));
+	for (size_t i = 0; i < rows; i++) {
+		if (at[i] == SIZE_MAX)
+			continue;
+		struct page_row *o = &order[fill[at[i]]++];
+		o->row = (int)i;
+		o->id = kind == PAGE_KIND_METRICS ? pg_col_int64(r, (int)i, 6) : 0;
+		o->key = kind == PAGE_KIND_PARAMS || kind == PAGE_KIND_TAGS ? PQgetvalue(r, (int)i, 1) : NULL;
+	}
+	for (size_t j = 0; j < p->n; j++) {
+		size_t n = start[j + 1] - start[j];
+		if (n == 0)
+			continue;
+		if (n > 1 && kind != PAGE_KIND_OUTPUTS)
+			qsort(order + start[j], n, sizeof(*order), page_row_cmp);
+		page_fill(kind, &p->runs[j], r, order + start[j], n, a);
+	}
+	free(order);
+	free(fill);
+	free(start);
+	free(at);
 	PQclear(r);
 	return 0;
 }
@@ -744,6 +825,7 @@ static int pg_run_search(struct store *st, const int64_t *experiment_ids, size_t
 		    (struct sql_bind){ .type = SQL_BIND_TEXT, .text = int64_array_in(a, experiment_ids, n_exp) }, a);
 	buf_adds(&sql, "::bigint[])");
 	if (search_tail(&sql, &binds, FILTER_RUNS, "r", q, a, err) == 0) {
+		binds_storable(&binds, a);
 		struct run_search_args x = { sql.ptr, &binds, a, NULL, 0 };
 		rc = pg_pool_tx(pool_of(st), PG_TX_READ, run_search_tx, &x, err);
 		if (rc == 0) {
@@ -956,20 +1038,15 @@ static int batch_keys_read(struct pg_conn *c, struct batch_keys *k, const char *
 	return 0;
 }
 
-/* Interns the keys of the batch: one read when every key is known, else an
+/* Interns the keys the run's lookup did not find (their id is -1): an
  * insert of the new ones (sorted, so concurrent batches lock them in one
- * order) and a second read, whose new snapshot also sees keys a concurrent
- * batch inserted first. */
+ * order) and a read, whose new snapshot also sees keys a concurrent batch
+ * inserted first. Nothing to do in the common case, every key known. */
 static int batch_keys_intern(struct pg_conn *c, struct batch_keys *k, struct mlf_err *err)
 {
 	struct buf keys = BUF_INIT;
 	int rc = 0;
-	for (size_t i = 0; i < k->n; i++)
-		k->id[i] = -1;
-	batch_keys_missing(k, &keys);
-	if (batch_keys_read(c, k, keys.ptr, err) < 0)
-		rc = -1;
-	else if (batch_keys_missing(k, &keys)) {
+	if (batch_keys_missing(k, &keys)) {
 		if (pg_stmt_exec(c, err, PS_KEYS_INSERT, NULL, "t", keys.ptr) < 0 ||
 		    batch_keys_read(c, k, keys.ptr, err) < 0)
 			rc = -1;
@@ -980,26 +1057,39 @@ static int batch_keys_intern(struct pg_conn *c, struct batch_keys *k, struct mlf
 	return rc;
 }
 
-/* Metrics of one batch: the history rows, the latest point per key (the
- * max by step, timestamp, value; the first of equal points wins, as on
- * SQLite) and the logged-model points (3.x), one statement each. */
+/* The distinct keys of the metrics, sorted, without ids yet (-1); the
+ * caller frees k->key and k->id. */
+static void batch_keys_of(const struct store_metric *m, size_t n, struct batch_keys *k)
+{
+	k->key = xcalloc(n ? n : 1, sizeof(*k->key));
+	k->id = xcalloc(n ? n : 1, sizeof(*k->id));
+	k->n = 0;
+	for (size_t i = 0; i < n; i++)
+		k->key[i] = m[i].key;
+	qsort(k->key, n, sizeof(*k->key), cmp_str_ptr);
+	for (size_t i = 0; i < n; i++)
+		if (k->n == 0 || strcmp(k->key[k->n - 1], k->key[i]) != 0)
+			k->key[k->n++] = k->key[i];
+	for (size_t i = 0; i < k->n; i++)
+		k->id[i] = -1;
+}
+
+/* Metrics of one batch, whose keys `k` holds: the history rows and the
+ * latest point per key (the max by step, timestamp, value; the first of
+ * equal points wins, as on SQLite) in one statement, then the
+ * logged-model points (3.x). */
 static int log_metrics(struct pg_conn *c, const char *run_id, int64_t pk, const struct store_metric *m, size_t n,
-		       struct mlf_err *err)
+		       struct batch_keys *kp, struct mlf_err *err)
 {
 	if (n == 0)
 		return 0;
-	struct batch_keys k = { xcalloc(n, sizeof(*k.key)), xcalloc(n, sizeof(*k.id)), 0 };
+	struct batch_keys k = *kp;
 	size_t *latest = xcalloc(n, sizeof(*latest)); /* per distinct key: index of its latest point */
 	bool *has_latest = xcalloc(n, sizeof(*has_latest));
 	struct buf a_key = BUF_INIT, a_ts = BUF_INIT, a_step = BUF_INIT, a_val = BUF_INIT, a_nan = BUF_INIT;
+	struct buf l_key = BUF_INIT, l_ts = BUF_INIT, l_step = BUF_INIT, l_val = BUF_INIT, l_nan = BUF_INIT;
 	int rc = -1;
 
-	for (size_t i = 0; i < n; i++)
-		k.key[i] = m[i].key;
-	qsort(k.key, n, sizeof(*k.key), cmp_str_ptr);
-	for (size_t i = 0; i < n; i++)
-		if (k.n == 0 || strcmp(k.key[k.n - 1], k.key[i]) != 0)
-			k.key[k.n++] = k.key[i];
 	if (batch_keys_intern(c, &k, err) < 0)
 		goto out;
 
@@ -1029,38 +1119,31 @@ static int log_metrics(struct pg_conn *c, const char *run_id, int64_t pk, const 
 	pg_array_end(&a_step);
 	pg_array_end(&a_val);
 	pg_array_end(&a_nan);
-	if (pg_stmt_exec(c, err, PS_METRICS_INSERT, NULL, "ittttt", pk, a_key.ptr, a_ts.ptr, a_step.ptr, a_val.ptr,
-			 a_nan.ptr) < 0)
-		goto out;
 
-	/* one row per key, in key order (the order concurrent batches lock them) */
-	buf_reset(&a_key);
-	buf_reset(&a_ts);
-	buf_reset(&a_step);
-	buf_reset(&a_val);
-	buf_reset(&a_nan);
-	pg_array_begin(&a_key);
-	pg_array_begin(&a_val);
-	pg_array_begin(&a_ts);
-	pg_array_begin(&a_step);
-	pg_array_begin(&a_nan);
+	/* one latest row per key, in key order (the order concurrent batches lock them) */
+	pg_array_begin(&l_key);
+	pg_array_begin(&l_val);
+	pg_array_begin(&l_ts);
+	pg_array_begin(&l_step);
+	pg_array_begin(&l_nan);
 	for (size_t j = 0; j < k.n; j++) {
 		const struct store_metric *l = &m[latest[j]];
 		bool is_nan;
 		double v = stored_value(l->value, &is_nan);
-		pg_array_add_int64(&a_key, k.id[j]);
-		pg_array_add_double(&a_val, v);
-		pg_array_add_int64(&a_ts, l->timestamp);
-		pg_array_add_int64(&a_step, l->step);
-		pg_array_add_int64(&a_nan, is_nan);
+		pg_array_add_int64(&l_key, k.id[j]);
+		pg_array_add_double(&l_val, v);
+		pg_array_add_int64(&l_ts, l->timestamp);
+		pg_array_add_int64(&l_step, l->step);
+		pg_array_add_int64(&l_nan, is_nan);
 	}
-	pg_array_end(&a_key);
-	pg_array_end(&a_val);
-	pg_array_end(&a_ts);
-	pg_array_end(&a_step);
-	pg_array_end(&a_nan);
-	if (pg_stmt_exec(c, err, PS_LATEST_UPSERT, NULL, "ittttt", pk, a_key.ptr, a_val.ptr, a_ts.ptr, a_step.ptr,
-			 a_nan.ptr) < 0)
+	pg_array_end(&l_key);
+	pg_array_end(&l_val);
+	pg_array_end(&l_ts);
+	pg_array_end(&l_step);
+	pg_array_end(&l_nan);
+	if (pg_stmt_exec(c, err, PS_METRICS_LOG, NULL, "i" "tttttttttt", pk, a_key.ptr,
+			 a_ts.ptr, a_step.ptr, a_val.ptr, a_nan.ptr, l_key.ptr, l_val.ptr, l_ts.ptr, l_step.ptr,
+			 l_nan.ptr) < 0)
 		goto out;
 
 	rc = 0;
@@ -1102,8 +1185,11 @@ out:
 	buf_release(&a_step);
 	buf_release(&a_val);
 	buf_release(&a_nan);
-	free(k.key);
-	free(k.id);
+	buf_release(&l_key);
+	buf_release(&l_ts);
+	buf_release(&l_step);
+	buf_release(&l_val);
+	buf_release(&l_nan);
 	free(latest);
 	free(has_latest);
 	return rc;
@@ -1140,17 +1226,53 @@ struct batch_args {
 	const char *run_name; /* NULL: unchanged */
 };
 
+/* Finds the run (key-share locked) and checks it is active, reading with
+ * it the ids of the batch's metric keys already interned: one round trip. */
+static int batch_run_and_keys(struct pg_conn *c, const char *run_id, struct batch_keys *k, int64_t *pk,
+			      struct mlf_err *err)
+{
+	if (!text_storable(run_id))
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
+	struct buf keys = BUF_INIT;
+	batch_keys_missing(k, &keys);
+	PGresult *r = pg_stmt(c, err, PS_RUN_AND_KEYS, "tt", run_id, keys.ptr);
+	buf_release(&keys);
+	if (!r)
+		return -1;
+	int rc = 0;
+	if (PQntuples(r) == 0)
+		rc = store_row_fail(err, STORE_ROW_RUN_MISSING);
+	else if (strcmp(PQgetvalue(r, 0, 1), "active") != 0)
+		rc = store_row_fail(err, STORE_ROW_RUN_DELETED);
+	else {
+		*pk = pg_col_int64(r, 0, 0);
+		for (int i = 0; i < PQntuples(r); i++) {
+			if (pg_col_null(r, i, 2))
+				continue;
+			size_t at = batch_key_find(k, PQgetvalue(r, i, 2));
+			if (at != SIZE_MAX)
+				k->id[at] = pg_col_int64(r, i, 3);
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
 static int log_batch_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 {
 	struct batch_args *x = arg;
 	const struct store_batch *b = x->b;
-	int64_t pk;
-	if (run_require_active(c, PS_RUN_KEY_SHARE, x->run_id, &pk, NULL, err) < 0 ||
-	    log_params(c, pk, b->params, b->n_params, err) < 0 ||
-	    log_metrics(c, x->run_id, pk, b->metrics, b->n_metrics, err) < 0 ||
-	    kv_upsert(c, PS_TAGS_UPSERT, pk, b->tags, b->n_tags, err) < 0)
-		return -1;
-	return x->run_name ? pg_stmt_exec(c, err, PS_RUN_SET_NAME, NULL, "it", pk, x->run_name) : 0;
+	struct batch_keys k;
+	int64_t pk = 0;
+	int rc = -1;
+	batch_keys_of(b->metrics, b->n_metrics, &k);
+	if (batch_run_and_keys(c, x->run_id, &k, &pk, err) == 0 && log_params(c, pk, b->params, b->n_params, err) == 0 &&
+	    log_metrics(c, x->run_id, pk, b->metrics, b->n_metrics, &k, err) == 0 &&
+	    kv_upsert(c, PS_TAGS_UPSERT, pk, b->tags, b->n_tags, err) == 0)
+		rc = x->run_name ? pg_stmt_exec(c, err, PS_RUN_SET_NAME, NULL, "it", pk, x->run_name) : 0;
+	free(k.key);
+	free(k.id);
+	return rc;
 }
 
 static int pg_run_log_batch(struct store *st, const char *run_id, const struct store_batch *b, const char *run_name,
@@ -1262,6 +1384,8 @@ static int history_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 	struct history_args *x = arg;
 	/* one more than asked: are there more? */
 	int64_t limit = x->limit < 0 || x->limit >= INT64_MAX - 1 ? INT64_MAX : x->limit + 1;
+	if (pg_stmt_exec(c, err, PS_HISTORY_PLAN, NULL, "") < 0)
+		return -1;
 	PGresult *r = pg_stmt(c, err, PS_HISTORY, "ttii", x->run_id, x->key, limit, x->offset < 0 ? 0 : x->offset);
 	if (!r)
 		return -1;

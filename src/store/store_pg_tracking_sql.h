@@ -54,10 +54,10 @@
 	X(RUN_SET_STAGE, "UPDATE runs SET lifecycle_stage = $2::text, deleted_time = CASE WHEN $2::text = 'deleted' THEN $3::bigint END " \
 		"WHERE run_uuid = $1") \
 	X(RUN_MODEL_LINKS, "SELECT (direction = 'output')::int, model_id, step FROM run_model_links WHERE run_pk = $1 ORDER BY link_id") \
-	X(PAGE_LATEST, "SELECT l.run_pk, k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l " \
-		"JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk = ANY($1::bigint[]) ORDER BY l.run_pk, l.key_id") \
-	X(PAGE_PARAMS, "SELECT run_pk, key, value FROM params WHERE run_pk = ANY($1::bigint[]) ORDER BY run_pk, key") \
-	X(PAGE_TAGS, "SELECT run_pk, key, value FROM tags WHERE run_pk = ANY($1::bigint[]) ORDER BY run_pk, key") \
+	X(PAGE_LATEST, "SELECT l.run_pk, k.key, l.value, l.timestamp, l.step, l.is_nan, l.key_id FROM latest_metrics l " \
+		"JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk = ANY($1::bigint[])") \
+	X(PAGE_PARAMS, "SELECT run_pk, key, value FROM params WHERE run_pk = ANY($1::bigint[])") \
+	X(PAGE_TAGS, "SELECT run_pk, key, value FROM tags WHERE run_pk = ANY($1::bigint[])") \
 	X(PAGE_OUTPUTS, "SELECT run_pk, model_id, step FROM run_model_links WHERE direction = 'output' AND run_pk = ANY($1::bigint[]) " \
 		"ORDER BY run_pk, link_id") \
 	X(PAGE_INPUTS, "SELECT i.run_pk, d.dataset_pk, d.name, d.digest, d.source_type, d.source, d.schema, d.profile " \
@@ -77,11 +77,14 @@
 	X(KEYS_GET, "SELECT key, key_id FROM metric_keys WHERE key = ANY($1::text[])") \
 	X(KEYS_INSERT, "INSERT INTO metric_keys(key) SELECT DISTINCT t.k FROM unnest($1::text[]) AS t(k) " \
 		"WHERE NOT EXISTS (SELECT 1 FROM metric_keys m WHERE m.key = t.k) ORDER BY t.k ON CONFLICT (key) DO NOTHING") \
-	X(METRICS_INSERT, "INSERT INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) " \
+	X(RUN_AND_KEYS, "SELECT r.run_pk, r.lifecycle_stage, k.key, k.key_id " \
+		"FROM (SELECT run_pk, lifecycle_stage FROM runs WHERE run_uuid = $1 FOR KEY SHARE) r " \
+		"LEFT JOIN metric_keys k ON k.key = ANY($2::text[])") \
+	X(METRICS_LOG, "WITH history AS (INSERT INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) " \
 		"SELECT $1::bigint, t.* FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::float8[], $6::smallint[]) AS t " \
-		"ON CONFLICT DO NOTHING") \
-	X(LATEST_UPSERT, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) " \
-		"SELECT $1::bigint, t.* FROM unnest($2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], $6::smallint[]) AS t " \
+		"ON CONFLICT DO NOTHING) " \
+		"INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) " \
+		"SELECT $1::bigint, t.* FROM unnest($7::bigint[], $8::float8[], $9::bigint[], $10::bigint[], $11::smallint[]) AS t " \
 		"ON CONFLICT (run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " \
 		"is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " \
 		"(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \
@@ -91,6 +94,10 @@
 		"WITH ORDINALITY AS t(m, k, ts, s, v, n, dn, dd, o) ORDER BY t.m, t.k, t.ts, t.s, t.o DESC " \
 		"ON CONFLICT (model_id, key, timestamp, step, run_id) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, " \
 		"dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest") \
+	/* The history's primary key holds its order: read it in index order,
+	 * even before the table's statistics say how many points a run has
+	 * (a bitmap scan and a sort, spilling to disk, would serve 100k points) */ \
+	X(HISTORY_PLAN, "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)") \
 	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m " \
 		"WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = $1) AND m.key_id = " PG_KEY_ID("$2") " " \
 		"ORDER BY m.timestamp, m.step, m.value, m.is_nan LIMIT $3 OFFSET $4") \
