@@ -47,7 +47,7 @@ static int q_int(struct pg_conn *c, struct mlf_err *err, bool *found, int64_t *o
 		return -1;
 	*found = PQntuples(r) > 0;
 	if (*found)
-		*out = pg_int64(r, 0, 0);
+		*out = pg_col_int64(r, 0, 0);
 	PQclear(r);
 	return 0;
 }
@@ -106,7 +106,7 @@ static int lock_version(struct pg_conn *c, const char *name, int64_t version, in
 		return -1;
 	found = PQntuples(r) > 0;
 	if (found && stage)
-		*stage = pg_text(r, 0, 0, a);
+		*stage = pg_col_text(r, 0, 0, a);
 	PQclear(r);
 	return found ? 0 : version_missing(err);
 }
@@ -122,32 +122,32 @@ static void version_from_row(const PGresult *r, int row, struct store_model_vers
 			     struct arena *a)
 {
 	memset(v, 0, sizeof(*v));
-	v->name = pg_text(r, row, 0, a);
-	v->version = pg_int64(r, row, 1);
-	v->creation_time = pg_int64(r, row, 2);
-	v->last_updated_time = pg_int64(r, row, 3);
-	v->user_id = pg_text(r, row, 4, a);
-	v->current_stage = pg_text(r, row, 5, a);
-	v->description = pg_text(r, row, 6, a);
-	v->source = pg_text(r, row, 7, a);
-	v->storage_location = pg_text(r, row, 8, a);
-	v->run_id = pg_text(r, row, 9, a);
-	v->run_link = pg_text(r, row, 10, a);
-	v->status = pg_text(r, row, 11, a);
-	v->status_message = pg_text(r, row, 12, a);
-	*pk = pg_int64(r, row, 13);
-	v->model_id = pg_text(r, row, 14, a);
+	v->name = pg_col_text(r, row, 0, a);
+	v->version = pg_col_int64(r, row, 1);
+	v->creation_time = pg_col_int64(r, row, 2);
+	v->last_updated_time = pg_col_int64(r, row, 3);
+	v->user_id = pg_col_text(r, row, 4, a);
+	v->current_stage = pg_col_text(r, row, 5, a);
+	v->description = pg_col_text(r, row, 6, a);
+	v->source = pg_col_text(r, row, 7, a);
+	v->storage_location = pg_col_text(r, row, 8, a);
+	v->run_id = pg_col_text(r, row, 9, a);
+	v->run_link = pg_col_text(r, row, 10, a);
+	v->status = pg_col_text(r, row, 11, a);
+	v->status_message = pg_col_text(r, row, 12, a);
+	*pk = pg_col_int64(r, row, 13);
+	v->model_id = pg_col_text(r, row, 14, a);
 }
 
 static void model_from_row(const PGresult *r, int row, struct store_registered_model *m, int64_t *pk,
 			   struct arena *a)
 {
 	memset(m, 0, sizeof(*m));
-	*pk = pg_int64(r, row, 0);
-	m->name = pg_text(r, row, 1, a);
-	m->creation_time = pg_int64(r, row, 2);
-	m->last_updated_time = pg_int64(r, row, 3);
-	m->description = pg_text(r, row, 4, a);
+	*pk = pg_col_int64(r, row, 0);
+	m->name = pg_col_text(r, row, 1, a);
+	m->creation_time = pg_col_int64(r, row, 2);
+	m->last_updated_time = pg_col_int64(r, row, 3);
+	m->description = pg_col_text(r, row, 4, a);
 }
 
 /* Runs statement `id` and collects its (key, value) rows. */
@@ -230,11 +230,11 @@ static void load_grouped_pairs(const PGresult *r, const struct key_slot *slots, 
 	size_t *owner = arena_alloc(a, (rows ? (size_t)rows : 1) * sizeof(*owner));
 	size_t n = 0;
 	for (int row = 0; row < rows; row++) {
-		const struct key_slot *k = key_find(slots, n_slots, pg_int64(r, row, 0), pg_int64(r, row, 1));
+		const struct key_slot *k = key_find(slots, n_slots, pg_col_int64(r, row, 0), pg_col_int64(r, row, 1));
 		if (!k)
 			continue;
-		all[n].key = pg_text(r, row, 2, a);
-		all[n].value = pg_text(r, row, 3, a);
+		all[n].key = pg_col_text(r, row, 2, a);
+		all[n].value = pg_col_text(r, row, 3, a);
 		owner[n++] = k->idx;
 	}
 	for (size_t i = 0; i < n;) {
@@ -669,16 +669,16 @@ static int history_fn(struct pg_conn *c, void *arg, struct mlf_err *err)
 	for (size_t i = 0; i < n; i++) {
 		int row = (int)i;
 		struct store_registry_event *e = &ev[i];
-		e->id = pg_int64(r, row, 0);
-		e->name = pg_text(r, row, 1, a);
-		e->version = pg_int64(r, row, 2);
-		e->kind = pg_text(r, row, 3, a);
-		e->alias = pg_text(r, row, 4, a);
-		e->from = pg_text(r, row, 5, a);
-		e->to = pg_text(r, row, 6, a);
-		e->user = pg_text(r, row, 7, a);
-		e->time = pg_int64(r, row, 8);
-		e->comment = pg_text(r, row, 9, a);
+		e->id = pg_col_int64(r, row, 0);
+		e->name = pg_col_text(r, row, 1, a);
+		e->version = pg_col_int64(r, row, 2);
+		e->kind = pg_col_text(r, row, 3, a);
+		e->alias = pg_col_text(r, row, 4, a);
+		e->from = pg_col_text(r, row, 5, a);
+		e->to = pg_col_text(r, row, 6, a);
+		e->user = pg_col_text(r, row, 7, a);
+		e->time = pg_col_int64(r, row, 8);
+		e->comment = pg_col_text(r, row, 9, a);
 	}
 	PQclear(r);
 	*x->events = n ? ev : NULL;
