@@ -11,9 +11,9 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib libcurl libcrypto
-# libcurl and libcrypto are compiled against but not linked: src/base/
-# lazylink.c loads them on first use, so commands that never reach S3 or
+PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib libcurl libcrypto libpq
+# libcurl, libcrypto and libpq are compiled against but not linked: src/base/
+# lazylink.c and src/store/pg_lib.c load them on first use, so commands that never reach S3 or
 # another server start without their twenty-odd dependencies.
 LINKED_PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib
 

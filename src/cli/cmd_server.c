@@ -13,6 +13,7 @@
 #include "../server/serve.h"
 #include "../server/tracking_app.h"
 #include "../store/store.h"
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -42,6 +43,7 @@ struct server_settings {
 	const char *cors_allowed_origins;
 	bool disable_security_middleware;
 	const char *x_frame_options;
+	unsigned db_pool_size;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -95,6 +97,9 @@ static const struct cli_option server_options[] = {
 	  "no Host, Origin or frame checks and no security headers (env MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE)" },
 	{ "x-frame-options", 0, CLI_STRING, OPT(x_frame_options), "VALUE",
 	  "SAMEORIGIN (default), DENY, or NONE to allow framing from anywhere (env MLFLOW_SERVER_X_FRAME_OPTIONS)" },
+	{ "db-pool-size", 0, CLI_UINT, OPT(db_pool_size), "N",
+	  "PostgreSQL connections this server keeps at most (default: --workers + 4; env "
+	  "MLFLOW_SQLALCHEMYSTORE_POOL_SIZE plus MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW)" },
 	{ 0 },
 };
 
@@ -148,6 +153,32 @@ static int check_static_prefix(const char *p)
 	return 0;
 }
 
+/* MLflow's pool variables (SQLAlchemy's pool_size + max_overflow: the
+ * most connections it opens) as one bound; -1 (after a message) for junk. */
+static int env_pool_size(unsigned *out)
+{
+	static const char *const names[] = { "MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", "MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW" };
+	unsigned long total = 0;
+	bool any = false;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const char *v = getenv(names[i]);
+		if (!v || !*v)
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(v, &end, 10);
+		if (*end || errno || v[0] == '-' || n > 100000) {
+			fprintf(stderr, "mlflowc server: %s must be a number of connections, not '%s'\n", names[i], v);
+			return -1;
+		}
+		total += n;
+		any = any || i == 0;
+	}
+	if (any)
+		*out = (unsigned)total;
+	return 0;
+}
+
 int cmd_server(int argc, char **argv)
 {
 	struct server_settings s = {
@@ -168,7 +199,8 @@ int cmd_server(int argc, char **argv)
 		.cors_allowed_origins = getenv("MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"),
 		.x_frame_options = getenv("MLFLOW_SERVER_X_FRAME_OPTIONS"),
 	};
-	if (env_flag("MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE", &s.disable_security_middleware) < 0)
+	if (env_flag("MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE", &s.disable_security_middleware) < 0 ||
+	    env_pool_size(&s.db_pool_size) < 0)
 		return 2;
 	int parsed = cli_parse("server", server_options, argc, argv, &s);
 	if (parsed) {
@@ -176,7 +208,8 @@ int cmd_server(int argc, char **argv)
 			cli_usage(stdout, "server", "Run the tracking server.", server_options);
 		return parsed > 0 ? 0 : 2;
 	}
-	struct store_options so = { .durability = STORE_DURABILITY_NORMAL };
+	struct store_options so = { .durability = STORE_DURABILITY_NORMAL,
+				    .pool_size = s.db_pool_size ? s.db_pool_size : s.workers + 4 };
 	if (apply_log_level(s.log_level) < 0 || check_static_prefix(s.static_prefix) < 0)
 		return 2;
 	if (store_durability_parse(s.durability, &so.durability) < 0) {

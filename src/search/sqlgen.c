@@ -1,7 +1,7 @@
 /*
  * sqlgen.c - compiles the filter / order_by AST of filter.h into SQL text
  * plus bound values, for the schema a backend describes (sqlgen.h's
- * struct sql_schema; the SQLite backend's is in src/store/schema_sqlite_sql.c).
+ * struct sql_schema; the SQLite backend's is in src/store/schema_sql.c).
  *
  * Every condition becomes one self-contained boolean term: a comparison on
  * a column of the outer row for attributes, or a correlated EXISTS / NOT

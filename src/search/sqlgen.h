@@ -8,7 +8,7 @@
  * columns, placeholder syntax, case-insensitive matching and how a flag
  * column reads false), so a PostgreSQL backend supplies its own description
  * and sqlgen stays the same. The SQLite backend's is store_sqlite_sql_schema
- * (src/store/schema_sqlite_sql.c). The SQL refers to the outer table by the
+ * (src/store/schema_sql.c). The SQL refers to the outer table by the
  * alias the schema's tables use (`r` for runs, `e` for experiments, `m`
  * for registered models, `v` joined with its model `m` for model
  * versions, `g` for logged models).
