@@ -1016,7 +1016,7 @@ static int version_transition_fn(struct pg_conn *c, void *arg, struct mlf_err *e
 	if (x->archive_others) {
 		const char *comment = arena_printf(&a, "archived when version %lld moved to %s", (long long)x->version,
 						   x->stage);
-		if (pg_stmt_exec(c, err, PS_REG_VERSIONS_ARCHIVE, NULL, "tiiittt", pk, x->stage, x->version, e.now,
+		if (pg_stmt_exec(c, err, PS_REG_VERSIONS_ARCHIVE, NULL, "itiittt", pk, x->stage, x->version, e.now,
 				 x->name, actor_user(x->who), comment) < 0)
 			goto out;
 	}
