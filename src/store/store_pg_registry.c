@@ -28,6 +28,7 @@
 #include "store_pg_int.h"
 #include "../base/util.h"
 #include "../search/sqlgen.h"
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +48,22 @@ static int q_int(struct pg_conn *c, struct mlf_err *err, bool *found, int64_t *o
 		return -1;
 	*found = PQntuples(r) > 0;
 	if (*found)
-		*out = pg_int64(r, 0, 0);
+		*out = pg_col_int64(r, 0, 0);
 	PQclear(r);
 	return 0;
 }
 
 /* ---- lookups ----------------------------------------------------------------- */
+
+/* Whether PostgreSQL can hold the text: a UTF-8 database refuses
+ * ill-formed UTF-8, which only a query string can bring (JSON bodies are
+ * checked). No stored name, key or value is such text, so on SQLite it
+ * matches no row; here it must not reach the database at all. */
+static bool storable(const char *s)
+{
+	return !s || util_utf8_valid(s, strlen(s));
+}
+
 
 static int model_missing(struct mlf_err *err)
 {
@@ -68,6 +79,8 @@ static int version_missing(struct mlf_err *err)
 static int find_model(struct pg_conn *c, const char *name, int64_t *pk, struct mlf_err *err)
 {
 	bool found;
+	if (!storable(name))
+		return model_missing(err);
 	if (q_int(c, err, &found, pk, PS_REG_MODEL_PK, "t", name) < 0)
 		return -1;
 	return found ? 0 : model_missing(err);
@@ -79,6 +92,9 @@ static int find_model(struct pg_conn *c, const char *name, int64_t *pk, struct m
  * is no such model (the caller words it). */
 static int lock_model(struct pg_conn *c, const char *name, int64_t *pk, bool *found, struct mlf_err *err)
 {
+	*found = false;
+	if (!storable(name))
+		return 0;
 	return q_int(c, err, found, pk, PS_REG_MODEL_LOCK, "t", name);
 }
 
@@ -106,7 +122,7 @@ static int lock_version(struct pg_conn *c, const char *name, int64_t version, in
 		return -1;
 	found = PQntuples(r) > 0;
 	if (found && stage)
-		*stage = pg_text(r, 0, 0, a);
+		*stage = pg_col_text(r, 0, 0, a);
 	PQclear(r);
 	return found ? 0 : version_missing(err);
 }
@@ -122,32 +138,32 @@ static void version_from_row(const PGresult *r, int row, struct store_model_vers
 			     struct arena *a)
 {
 	memset(v, 0, sizeof(*v));
-	v->name = pg_text(r, row, 0, a);
-	v->version = pg_int64(r, row, 1);
-	v->creation_time = pg_int64(r, row, 2);
-	v->last_updated_time = pg_int64(r, row, 3);
-	v->user_id = pg_text(r, row, 4, a);
-	v->current_stage = pg_text(r, row, 5, a);
-	v->description = pg_text(r, row, 6, a);
-	v->source = pg_text(r, row, 7, a);
-	v->storage_location = pg_text(r, row, 8, a);
-	v->run_id = pg_text(r, row, 9, a);
-	v->run_link = pg_text(r, row, 10, a);
-	v->status = pg_text(r, row, 11, a);
-	v->status_message = pg_text(r, row, 12, a);
-	*pk = pg_int64(r, row, 13);
-	v->model_id = pg_text(r, row, 14, a);
+	v->name = pg_col_text(r, row, 0, a);
+	v->version = pg_col_int64(r, row, 1);
+	v->creation_time = pg_col_int64(r, row, 2);
+	v->last_updated_time = pg_col_int64(r, row, 3);
+	v->user_id = pg_col_text(r, row, 4, a);
+	v->current_stage = pg_col_text(r, row, 5, a);
+	v->description = pg_col_text(r, row, 6, a);
+	v->source = pg_col_text(r, row, 7, a);
+	v->storage_location = pg_col_text(r, row, 8, a);
+	v->run_id = pg_col_text(r, row, 9, a);
+	v->run_link = pg_col_text(r, row, 10, a);
+	v->status = pg_col_text(r, row, 11, a);
+	v->status_message = pg_col_text(r, row, 12, a);
+	*pk = pg_col_int64(r, row, 13);
+	v->model_id = pg_col_text(r, row, 14, a);
 }
 
 static void model_from_row(const PGresult *r, int row, struct store_registered_model *m, int64_t *pk,
 			   struct arena *a)
 {
 	memset(m, 0, sizeof(*m));
-	*pk = pg_int64(r, row, 0);
-	m->name = pg_text(r, row, 1, a);
-	m->creation_time = pg_int64(r, row, 2);
-	m->last_updated_time = pg_int64(r, row, 3);
-	m->description = pg_text(r, row, 4, a);
+	*pk = pg_col_int64(r, row, 0);
+	m->name = pg_col_text(r, row, 1, a);
+	m->creation_time = pg_col_int64(r, row, 2);
+	m->last_updated_time = pg_col_int64(r, row, 3);
+	m->description = pg_col_text(r, row, 4, a);
 }
 
 /* Runs statement `id` and collects its (key, value) rows. */
@@ -230,11 +246,11 @@ static void load_grouped_pairs(const PGresult *r, const struct key_slot *slots, 
 	size_t *owner = arena_alloc(a, (rows ? (size_t)rows : 1) * sizeof(*owner));
 	size_t n = 0;
 	for (int row = 0; row < rows; row++) {
-		const struct key_slot *k = key_find(slots, n_slots, pg_int64(r, row, 0), pg_int64(r, row, 1));
+		const struct key_slot *k = key_find(slots, n_slots, pg_col_int64(r, row, 0), pg_col_int64(r, row, 1));
 		if (!k)
 			continue;
-		all[n].key = pg_text(r, row, 2, a);
-		all[n].value = pg_text(r, row, 3, a);
+		all[n].key = pg_col_text(r, row, 2, a);
+		all[n].value = pg_col_text(r, row, 3, a);
 		owner[n++] = k->idx;
 	}
 	for (size_t i = 0; i < n;) {
@@ -299,6 +315,8 @@ static int version_read(struct pg_conn *c, const char *name, int64_t version, st
 	struct store_model_version *list;
 	int64_t *pks;
 	size_t n;
+	if (!storable(name))
+		return version_missing(err);
 	PGresult *r = pg_stmt(c, err, PS_REG_VERSION_GET, "ti", name, version);
 	if (load_versions_pks(c, r, &list, &n, &pks, a, err) < 0)
 		return -1;
@@ -336,6 +354,8 @@ static int model_read(struct pg_conn *c, const char *name, struct store_register
 		      struct mlf_err *err)
 {
 	int64_t pk;
+	if (!storable(name))
+		return model_missing(err);
 	PGresult *r = pg_stmt(c, err, PS_REG_MODEL_GET, "t", name);
 	if (!r)
 		return -1;
@@ -437,6 +457,8 @@ static int alias_get_fn(struct pg_conn *c, void *arg, struct mlf_err *err)
 	struct read_args *x = arg;
 	bool found;
 	int64_t version;
+	if (!storable(x->name) || !storable(x->alias))
+		return store_row_fail(err, STORE_ROW_ALIAS_MISSING);
 	if (q_int(c, err, &found, &version, PS_REG_ALIAS_VERSION_BY_NAME, "tt", x->name, x->alias) < 0)
 		return -1;
 	if (!found)
@@ -452,6 +474,227 @@ static int pg_alias_get(struct store *st, const char *name, const char *alias, s
 }
 
 /* ---- search -------------------------------------------------------------------------- */
+
+/* version_number against a string or a fractional number, as SQLite
+ * compares its integer column `version` with them: a string that reads as
+ * a number (spaces around it allowed) is that number, any other string is
+ * greater than every integer; a fraction compares as such. PostgreSQL would
+ * instead refuse to read 'one' or 2.5 as a bigint, so such conditions are
+ * rewritten before sqlgen sees them: to an integer comparison with the same
+ * outcome, or to a constant. */
+
+enum vn_truth { VN_COMPARE, VN_ALWAYS, VN_NEVER };
+
+static bool sqlite_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
+}
+
+/* Whether SQLite's numeric affinity turns `s` into a number: optional
+ * spaces, sign, digits with an optional point (a digit somewhere), an
+ * optional exponent, optional spaces. */
+static bool sqlite_numeric_text(const char *s)
+{
+	size_t digits = 0;
+	while (sqlite_space(*s))
+		s++;
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits++;
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	while (sqlite_space(*s))
+		s++;
+	return *s == '\0';
+}
+
+/* 2^63, the first double past the int64 range. */
+#define VN_INT64_END 9223372036854775808.0
+
+/* How `c` (version_number OP value) reads for PostgreSQL: VN_COMPARE with
+ * *op and *bound to compare with, or a constant outcome. */
+static enum vn_truth version_number_rule(const struct filter_cond *c, enum filter_op *op, int64_t *bound)
+{
+	double x;
+	*op = c->op;
+	if (c->value.kind == FV_NUMBER && c->value.num_is_int) {
+		*bound = c->value.inum;
+		return VN_COMPARE;
+	}
+	if (c->value.kind == FV_NUMBER) {
+		x = c->value.num;
+	} else if (c->value.kind == FV_STRING && sqlite_numeric_text(c->value.str)) {
+		x = strtod(c->value.str, NULL);
+	} else {
+		/* text sorts after every integer */
+		bool holds = c->op == FOP_NE || c->op == FOP_LT || c->op == FOP_LE;
+		return holds ? VN_ALWAYS : VN_NEVER;
+	}
+	if (x == floor(x) && x >= -VN_INT64_END && x < VN_INT64_END) {
+		*bound = (int64_t)x;
+		return VN_COMPARE;
+	}
+	switch (c->op) {
+	case FOP_LT:
+	case FOP_LE: /* version <= floor(x) */
+		x = floor(x);
+		if (x >= VN_INT64_END)
+			return VN_ALWAYS;
+		if (x < -VN_INT64_END)
+			return VN_NEVER;
+		*op = FOP_LE;
+		*bound = (int64_t)x;
+		return VN_COMPARE;
+	case FOP_GT:
+	case FOP_GE: /* version >= ceil(x) */
+		x = ceil(x);
+		if (x >= VN_INT64_END)
+			return VN_NEVER;
+		if (x < -VN_INT64_END)
+			return VN_ALWAYS;
+		*op = FOP_GE;
+		*bound = (int64_t)x;
+		return VN_COMPARE;
+	case FOP_NE:
+		return VN_ALWAYS;
+	default: /* equal to a fraction or to an integer past int64 */
+		return VN_NEVER;
+	}
+}
+
+static bool needs_version_rule(enum filter_kind kind, const struct filter_cond *c)
+{
+	return kind == FILTER_MODEL_VERSIONS && c->entity == FE_ATTRIBUTE && !strcmp(c->key, "version_number") &&
+	       !(c->value.kind == FV_NUMBER && c->value.num_is_int);
+}
+
+static bool cond_storable(const struct filter_cond *c)
+{
+	if (!storable(c->key) || (c->value.kind == FV_STRING && !storable(c->value.str)))
+		return false;
+	for (size_t i = 0; c->value.kind == FV_LIST && i < c->value.list_len; i++)
+		if (!storable(c->value.list[i]))
+			return false;
+	return true;
+}
+
+static bool needs_rewrite(enum filter_kind kind, const struct filter_cond *c)
+{
+	return needs_version_rule(kind, c) || !cond_storable(c);
+}
+
+/* A node that holds for every row (VN_ALWAYS) or for none (NOT true). */
+static struct filter_node *constant_node(enum vn_truth t, struct arena *a)
+{
+	struct filter_node *always = arena_zalloc(a, sizeof(*always));
+	always->type = FN_TRUE;
+	if (t == VN_ALWAYS)
+		return always;
+	struct filter_node *never = arena_zalloc(a, sizeof(*never));
+	never->type = FN_NOT;
+	never->kids = arena_alloc(a, sizeof(*never->kids));
+	never->kids[0] = always;
+	never->n_kids = 1;
+	return never;
+}
+
+static struct filter_node *cond_node(const struct filter_cond *c, struct arena *a)
+{
+	struct filter_node *out = arena_zalloc(a, sizeof(*out));
+	out->type = FN_COND;
+	out->cond = c;
+	return out;
+}
+
+/* A condition with text PostgreSQL cannot hold, as SQLite reads it: a key
+ * no row has, or a value no row has, matches nothing, except that `!=` on
+ * a value holds wherever the key (or attribute) is present (LIKE '%'), and
+ * IN / NOT IN lists simply lose such items. */
+static struct filter_node *unstorable_node(const struct filter_cond *c, struct arena *a)
+{
+	if (!storable(c->key))
+		return constant_node(VN_NEVER, a);
+	struct filter_cond *copy = arena_alloc(a, sizeof(*copy));
+	*copy = *c;
+	if (c->value.kind == FV_LIST) {
+		const char **kept = arena_alloc(a, (c->value.list_len + 1) * sizeof(*kept));
+		size_t n = 0;
+		for (size_t i = 0; i < c->value.list_len; i++)
+			if (storable(c->value.list[i]))
+				kept[n++] = c->value.list[i];
+		copy->value.list = kept;
+		copy->value.list_len = n;
+		return cond_node(copy, a);
+	}
+	if (c->op != FOP_NE)
+		return constant_node(VN_NEVER, a);
+	copy->op = FOP_LIKE;
+	copy->value.str = "%";
+	return cond_node(copy, a);
+}
+
+static struct filter_node *rewrite_cond(enum filter_kind kind, const struct filter_cond *c, struct arena *a)
+{
+	if (!needs_version_rule(kind, c))
+		return unstorable_node(c, a);
+	enum filter_op op;
+	int64_t bound;
+	enum vn_truth t = version_number_rule(c, &op, &bound);
+	if (t != VN_COMPARE)
+		return constant_node(t, a);
+	struct filter_cond *copy = arena_alloc(a, sizeof(*copy));
+	*copy = *c;
+	copy->op = op;
+	copy->value = (struct filter_value){ .kind = FV_NUMBER, .str = "", .num = (double)bound, .num_is_int = true,
+					     .inum = bound };
+	return cond_node(copy, a);
+}
+
+/* A copy of `node` with every condition needs_rewrite() names rewritten;
+ * other conditions are shared. */
+static struct filter_node *rewrite_node(enum filter_kind kind, const struct filter_node *node, struct arena *a)
+{
+	if (node->type == FN_COND && needs_rewrite(kind, node->cond))
+		return rewrite_cond(kind, node->cond, a);
+	struct filter_node *out = arena_alloc(a, sizeof(*out));
+	*out = *node;
+	if (node->n_kids) {
+		out->kids = arena_alloc(a, node->n_kids * sizeof(*out->kids));
+		for (size_t i = 0; i < node->n_kids; i++)
+			out->kids[i] = rewrite_node(kind, node->kids[i], a);
+	}
+	return out;
+}
+
+/* The filter sqlgen compiles for `kind`: `f` itself, or, when a condition
+ * would read differently on PostgreSQL than on SQLite (version_number
+ * against text or a fraction, text that is not UTF-8), a rewritten copy
+ * in `a`. */
+static const struct filter *search_filter(enum filter_kind kind, const struct filter *f, struct arena *a)
+{
+	bool rewrite = false;
+	for (size_t i = 0; i < f->n; i++)
+		rewrite = rewrite || needs_rewrite(kind, &f->conds[i]);
+	if (!rewrite || !f->root)
+		return f;
+	struct filter *copy = arena_alloc(a, sizeof(*copy));
+	*copy = *f;
+	copy->root = rewrite_node(kind, f->root, a);
+	return copy;
+}
 
 /* Builds the whole search statement: `head`, the prompt rule, the filter,
  * ORDER BY and LIMIT (one row more than the page, to know whether another
@@ -471,7 +714,7 @@ static PGresult *search_run(struct pg_conn *c, const char *head, enum filter_kin
 		sqlgen_bind(d, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->hide_tag }, a);
 		buf_adds(&sql, " AND pt.value = 'true')");
 	}
-	if (sqlgen_where(d, kind, &q->filter, &sql, &binds, a, err) < 0)
+	if (sqlgen_where(d, kind, search_filter(kind, &q->filter, a), &sql, &binds, a, err) < 0)
 		goto out;
 	buf_adds(&sql, " ORDER BY ");
 	if (sqlgen_order_by(d, kind, &q->order, &sql, &binds, a, err) < 0)
@@ -669,16 +912,16 @@ static int history_fn(struct pg_conn *c, void *arg, struct mlf_err *err)
 	for (size_t i = 0; i < n; i++) {
 		int row = (int)i;
 		struct store_registry_event *e = &ev[i];
-		e->id = pg_int64(r, row, 0);
-		e->name = pg_text(r, row, 1, a);
-		e->version = pg_int64(r, row, 2);
-		e->kind = pg_text(r, row, 3, a);
-		e->alias = pg_text(r, row, 4, a);
-		e->from = pg_text(r, row, 5, a);
-		e->to = pg_text(r, row, 6, a);
-		e->user = pg_text(r, row, 7, a);
-		e->time = pg_int64(r, row, 8);
-		e->comment = pg_text(r, row, 9, a);
+		e->id = pg_col_int64(r, row, 0);
+		e->name = pg_col_text(r, row, 1, a);
+		e->version = pg_col_int64(r, row, 2);
+		e->kind = pg_col_text(r, row, 3, a);
+		e->alias = pg_col_text(r, row, 4, a);
+		e->from = pg_col_text(r, row, 5, a);
+		e->to = pg_col_text(r, row, 6, a);
+		e->user = pg_col_text(r, row, 7, a);
+		e->time = pg_col_int64(r, row, 8);
+		e->comment = pg_col_text(r, row, 9, a);
 	}
 	PQclear(r);
 	*x->events = n ? ev : NULL;
@@ -1016,7 +1259,7 @@ static int version_transition_fn(struct pg_conn *c, void *arg, struct mlf_err *e
 	if (x->archive_others) {
 		const char *comment = arena_printf(&a, "archived when version %lld moved to %s", (long long)x->version,
 						   x->stage);
-		if (pg_stmt_exec(c, err, PS_REG_VERSIONS_ARCHIVE, NULL, "tiiittt", pk, x->stage, x->version, e.now,
+		if (pg_stmt_exec(c, err, PS_REG_VERSIONS_ARCHIVE, NULL, "itiittt", pk, x->stage, x->version, e.now,
 				 x->name, actor_user(x->who), comment) < 0)
 			goto out;
 	}
