@@ -44,6 +44,8 @@ pg_pass() { # $1: the server binary to test; run in a subshell: nothing of it ou
 		echo "== $t (PostgreSQL)"
 		"$t"
 	done
+	echo "== the connection layer on a server (PostgreSQL)"
+	"$(dirname "$1")/tests/test_pg_conn"
 }
 
 echo "== gcc build, unit tests, black-box tests"
