@@ -36,6 +36,14 @@ static struct pg_pool *pool_of(struct store *st)
 	return store_pg_pool(st);
 }
 
+/* Whether PostgreSQL can hold the text: a UTF-8 database refuses ill-formed
+ * UTF-8, which only a query string can bring (JSON bodies are checked), so
+ * a name or id that is not well-formed is one no row has, as on SQLite. */
+static bool text_storable(const char *s)
+{
+	return !s || util_utf8_valid(s, strlen(s));
+}
+
 static double metric_value(const PGresult *r, int row, int value_col, int nan_col)
 {
 	return pg_col_int64(r, row, nan_col) ? NAN : pg_col_double(r, row, value_col);
@@ -263,6 +271,8 @@ struct exp_get_args {
 static int exp_get_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 {
 	struct exp_get_args *x = arg;
+	if (!text_storable(x->name))
+		return store_row_fail(err, STORE_ROW_EXPERIMENT_MISSING);
 	PGresult *r = x->name ? pg_stmt(c, err, PS_EXP_BY_NAME, "t", x->name) : pg_stmt(c, err, PS_EXP_BY_ID, "i", x->id);
 	if (!r)
 		return -1;
@@ -661,6 +671,8 @@ struct run_get_args {
 static int run_get_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 {
 	struct run_get_args *x = arg;
+	if (!text_storable(x->run_id))
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
 	PGresult *r = pg_stmt(c, err, PS_RUN_BY_UUID, "t", x->run_id);
 	if (!r)
 		return -1;
@@ -751,6 +763,8 @@ static int pg_run_search(struct store *st, const int64_t *experiment_ids, size_t
 static int run_require_active(struct pg_conn *c, size_t stmt, const char *run_id, int64_t *pk, int64_t *exp_id,
 			      struct mlf_err *err)
 {
+	if (!text_storable(run_id))
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
 	PGresult *r = pg_stmt(c, err, stmt, "t", run_id);
 	int rc = 0;
 	if (!r)
@@ -844,6 +858,8 @@ static int run_stage_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 {
 	struct run_stage_args *x = arg;
 	int64_t rows = 0;
+	if (!text_storable(x->run_id))
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
 	if (pg_stmt_exec(c, err, PS_RUN_SET_STAGE, &rows, "tti", x->run_id, x->deleted ? "deleted" : "active",
 			 util_now_ms()) < 0)
 		return -1;
@@ -1274,6 +1290,8 @@ static int pg_metric_history(struct store *st, const char *run_id, const char *k
 	*out = NULL;
 	*n = 0;
 	*more = false;
+	if (!text_storable(run_id) || !text_storable(key))
+		return 0;
 	if (pg_pool_tx(pool_of(st), PG_TX_READ, history_tx, &x, err) < 0)
 		return -1;
 	*out = x.out;
@@ -1303,7 +1321,15 @@ static int bulk_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 	PGresult *steps = NULL, *bounds = NULL, *points = NULL;
 	int rc = -1;
 
-	pg_array_text(&ids, q->run_ids, q->n_run_ids);
+	/* ids PostgreSQL cannot hold name no run; positions map back to run_ids */
+	size_t *asked = arena_alloc(x->a, (q->n_run_ids + 1) * sizeof(*asked)), n_asked = 0;
+	pg_array_begin(&ids);
+	for (size_t i = 0; i < q->n_run_ids; i++)
+		if (text_storable(q->run_ids[i])) {
+			pg_array_add_text(&ids, q->run_ids[i]);
+			asked[n_asked++] = i;
+		}
+	pg_array_end(&ids);
 	if (!(steps = pg_stmt(c, err, PS_BULK_STEPS, "tt", ids.ptr, q->metric_key)) ||
 	    !(bounds = pg_stmt(c, err, PS_BULK_BOUNDS, "tt", ids.ptr, q->metric_key)))
 		goto out;
@@ -1327,8 +1353,8 @@ static int bulk_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 	const char *key = arena_strdup(x->a, q->metric_key);
 	const char **run_copy = arena_zalloc(x->a, (q->n_run_ids + 1) * sizeof(*run_copy));
 	for (size_t i = 0; i < n; i++) {
-		int64_t o = pg_col_int64(points, (int)i, 0); /* 1-based position in run_ids */
-		size_t at = o >= 1 && (size_t)o <= q->n_run_ids ? (size_t)o - 1 : 0;
+		int64_t o = pg_col_int64(points, (int)i, 0); /* 1-based position in the ids sent */
+		size_t at = asked[o >= 1 && (size_t)o <= n_asked ? (size_t)o - 1 : 0];
 		if (!run_copy[at])
 			run_copy[at] = arena_strdup(x->a, q->run_ids[at]);
 		out[i].run_id = run_copy[at];
@@ -1355,7 +1381,7 @@ static int pg_metric_bulk_interval(struct store *st, const struct store_bulk_int
 	struct bulk_args x = { q, a, NULL, 0 };
 	*out = NULL;
 	*n = 0;
-	if (q->n_run_ids == 0)
+	if (q->n_run_ids == 0 || !text_storable(q->metric_key))
 		return 0;
 	if (pg_pool_tx(pool_of(st), PG_TX_READ, bulk_tx, &x, err) < 0)
 		return -1;
