@@ -345,8 +345,7 @@ static int migrate(struct pg_conn *c, void *arg, struct mlf_err *err)
 	return 0;
 }
 
-int pg_pool_init(struct pg_pool *p, const char *uri, size_t max_conns, const char *const *migrations,
-		 size_t n_migrations, const char *const *sql, size_t n_sql, bool full_sync, struct mlf_err *err)
+int pg_pool_open_raw(struct pg_pool *p, const char *uri, size_t max_conns, struct mlf_err *err)
 {
 	struct buf conninfo = BUF_INIT, redacted = BUF_INIT;
 	memset(p, 0, sizeof(*p));
@@ -357,12 +356,20 @@ int pg_pool_init(struct pg_pool *p, const char *uri, size_t max_conns, const cha
 	}
 	p->conninfo = buf_detach(&conninfo, NULL);
 	p->redacted = buf_detach(&redacted, NULL);
-	p->sql = sql;
-	p->n_sql = n_sql;
 	p->max_conns = max_conns ? (max_conns > PG_POOL_MAX ? PG_POOL_MAX : max_conns) : PG_POOL_DEFAULT;
-	p->full_sync = full_sync;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->freed, NULL);
+	return 0;
+}
+
+int pg_pool_init(struct pg_pool *p, const char *uri, size_t max_conns, const char *const *migrations,
+		 size_t n_migrations, const char *const *sql, size_t n_sql, bool full_sync, struct mlf_err *err)
+{
+	if (pg_pool_open_raw(p, uri, max_conns, err) < 0)
+		return -1;
+	p->sql = sql;
+	p->n_sql = n_sql;
+	p->full_sync = full_sync;
 	struct migrate_args m = { migrations, n_migrations, p->redacted };
 	if (pg_pool_tx(p, PG_TX_WRITE, migrate, &m, err) < 0) {
 		pg_pool_release(p);
@@ -405,18 +412,8 @@ static int inspect_version(struct pg_conn *c, void *arg, struct mlf_err *err)
 int pg_inspect(const char *uri, int64_t *version, struct mlf_err *err)
 {
 	struct pg_pool p;
-	struct buf conninfo = BUF_INIT, redacted = BUF_INIT;
-	memset(&p, 0, sizeof(p));
-	if (pg_uri_parse(uri, &conninfo, &redacted, err) < 0) {
-		buf_release(&conninfo);
-		buf_release(&redacted);
+	if (pg_pool_open_raw(&p, uri, 1, err) < 0)
 		return -1;
-	}
-	p.conninfo = buf_detach(&conninfo, NULL);
-	p.redacted = buf_detach(&redacted, NULL);
-	p.max_conns = 1;
-	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.freed, NULL);
 	int rc = pg_pool_tx(&p, PG_TX_READ, inspect_version, version, err);
 	pg_pool_release(&p);
 	return rc;

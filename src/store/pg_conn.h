@@ -80,6 +80,11 @@ int pg_pool_init(struct pg_pool *p, const char *uri, size_t max_conns, const cha
  * own database and a foreign one as pg_pool_init() does. 0, or -1 with
  * `err` set. */
 int pg_inspect(const char *uri, int64_t *version, struct mlf_err *err);
+/* A pool on the database `uri` names without touching its schema (no
+ * check, no migration, no statement table: pg_query only), for reading a
+ * database that is not ours. Nothing is connected yet. 0, or -1 with
+ * `err` set for a URI that is not PostgreSQL's. */
+int pg_pool_open_raw(struct pg_pool *p, const char *uri, size_t max_conns, struct mlf_err *err);
 /* Closes every connection and frees the pool's memory (not `p`). */
 void pg_pool_release(struct pg_pool *p);
 /* The schema version the database is at (after pg_pool_init: n_migrations).
