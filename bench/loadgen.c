@@ -1480,11 +1480,13 @@ static void run_store(const struct config *cfg, struct store_run *run)
 	run->kind = strcmp(run->store, "sqlite") == 0 ? STORE_SQLITE : STORE_PG;
 	server.kind = run->kind;
 	server.failed = false;
-	make_temp_dir();
 	if (run->kind == STORE_PG) {
 		if (bench_pg_setup(&server.pg, run->store, &err) < 0)
 			die("--store: %s", err.msg);
 		server.pg_set_up = true;
+	}
+	make_temp_dir();
+	if (run->kind == STORE_PG) {
 		printf("store: PostgreSQL, fresh database %s\n", server.pg.db);
 	} else {
 		printf("store: SQLite in %s\n", server.dir);
