@@ -506,52 +506,104 @@ struct run_page {
 
 enum page_kind { PAGE_KIND_METRICS, PAGE_KIND_PARAMS, PAGE_KIND_TAGS, PAGE_KIND_OUTPUTS };
 
-/* Hands rows [from, to) of `r` (one run's, column 0 its pk) to the run. */
-static void page_fill(enum page_kind kind, struct store_run *run, const PGresult *r, int from, int to,
-		      struct arena *a)
+/* A row of a page load, with what orders it within its run: the key's
+ * interned id (metrics, as SQLite's latest_metrics key order) or its text
+ * (params and tags, in byte order); outputs keep the statement's order. */
+struct page_row {
+	int row;
+	int64_t id;
+	const char *key;
+};
+
+static int page_row_cmp(const void *x, const void *y)
 {
-	size_t n = (size_t)(to - from);
+	const struct page_row *a = x, *b = y;
+	if (a->key && b->key)
+		return strcmp(a->key, b->key);
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Hands the rows `rows[0..n)` of `r` (one run's) to the run. */
+static void page_fill(enum page_kind kind, struct store_run *run, const PGresult *r, const struct page_row *rows,
+		      size_t n, struct arena *a)
+{
 	if (kind == PAGE_KIND_METRICS) {
 		run->metrics = arena_zalloc(a, n * sizeof(*run->metrics));
 		run->n_metrics = n;
-		for (int i = from; i < to; i++) {
-			struct store_metric *m = &run->metrics[i - from];
-			m->key = pg_col_text(r, i, 1, a);
-			m->value = metric_value(r, i, 2, 5);
-			m->timestamp = pg_col_int64(r, i, 3);
-			m->step = pg_col_int64(r, i, 4);
+		for (size_t i = 0; i < n; i++) {
+			struct store_metric *m = &run->metrics[i];
+			int row = rows[i].row;
+			m->key = pg_col_text(r, row, 1, a);
+			m->value = metric_value(r, row, 2, 5);
+			m->timestamp = pg_col_int64(r, row, 3);
+			m->step = pg_col_int64(r, row, 4);
 		}
 	} else if (kind == PAGE_KIND_OUTPUTS) {
 		run->model_outputs = arena_zalloc(a, n * sizeof(*run->model_outputs));
 		run->n_model_outputs = n;
-		for (int i = from; i < to; i++) {
-			run->model_outputs[i - from].model_id = pg_col_text(r, i, 1, a);
-			run->model_outputs[i - from].step = pg_col_int64(r, i, 2);
+		for (size_t i = 0; i < n; i++) {
+			run->model_outputs[i].model_id = pg_col_text(r, rows[i].row, 1, a);
+			run->model_outputs[i].step = pg_col_int64(r, rows[i].row, 2);
 		}
-	} else if (kind == PAGE_KIND_PARAMS) {
-		kv_from_rows(r, from, to, 1, &run->params, &run->n_params, a);
 	} else {
-		kv_from_rows(r, from, to, 1, &run->tags, &run->n_tags, a);
+		struct store_kv *kv = arena_alloc(a, n * sizeof(*kv));
+		for (size_t i = 0; i < n; i++) {
+			kv[i].key = pg_col_text(r, rows[i].row, 1, a);
+			kv[i].value = pg_col_text(r, rows[i].row, 2, a);
+		}
+		if (kind == PAGE_KIND_PARAMS) {
+			run->params = kv;
+			run->n_params = n;
+		} else {
+			run->tags = kv;
+			run->n_tags = n;
+		}
 	}
 }
 
+/* One kind of row for the whole page. The statement does not sort (a sort
+ * of every row of the page costs more in PostgreSQL than sorting each
+ * run's few rows here): rows are grouped by run with a counting pass, then
+ * ordered within their run. */
 static int page_load_kind(struct pg_conn *c, const struct run_page *p, size_t stmt, enum page_kind kind,
 			  struct arena *a, struct mlf_err *err)
 {
 	PGresult *r = pg_stmt(c, err, stmt, "t", p->pks_array);
 	if (!r)
 		return -1;
-	int rows = PQntuples(r);
-	for (int i = 0; i < rows;) {
-		int64_t pk = pg_col_int64(r, i, 0);
-		int j = i + 1;
-		while (j < rows && pg_col_int64(r, j, 0) == pk)
-			j++;
-		size_t at = pk_find(p->idx, p->n, pk);
-		if (at != SIZE_MAX)
-			page_fill(kind, &p->runs[at], r, i, j, a);
-		i = j;
+	size_t rows = (size_t)PQntuples(r);
+	size_t *at = xmalloc((rows + 1) * sizeof(*at));
+	size_t *start = xcalloc(p->n + 1, sizeof(*start));
+	for (size_t i = 0; i < rows; i++) {
+		at[i] = pk_find(p->idx, p->n, pg_col_int64(r, (int)i, 0));
+		if (at[i] != SIZE_MAX)
+			start[at[i] + 1]++;
 	}
+	for (size_t j = 0; j < p->n; j++)
+		start[j + 1] += start[j];
+	struct page_row *order = xmalloc((start[p->n] + 1) * sizeof(*order));
+	size_t *fill = xmalloc((p->n + 1) * sizeof(*fill));
+	memcpy(fill, start, (p->n + 1) * sizeof(*fill));
+	for (size_t i = 0; i < rows; i++) {
+		if (at[i] == SIZE_MAX)
+			continue;
+		struct page_row *o = &order[fill[at[i]]++];
+		o->row = (int)i;
+		o->id = kind == PAGE_KIND_METRICS ? pg_col_int64(r, (int)i, 6) : 0;
+		o->key = kind == PAGE_KIND_PARAMS || kind == PAGE_KIND_TAGS ? PQgetvalue(r, (int)i, 1) : NULL;
+	}
+	for (size_t j = 0; j < p->n; j++) {
+		size_t n = start[j + 1] - start[j];
+		if (n == 0)
+			continue;
+		if (n > 1 && kind != PAGE_KIND_OUTPUTS)
+			qsort(order + start[j], n, sizeof(*order), page_row_cmp);
+		page_fill(kind, &p->runs[j], r, order + start[j], n, a);
+	}
+	free(order);
+	free(fill);
+	free(start);
+	free(at);
 	PQclear(r);
 	return 0;
 }
@@ -1262,6 +1314,8 @@ static int history_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 	struct history_args *x = arg;
 	/* one more than asked: are there more? */
 	int64_t limit = x->limit < 0 || x->limit >= INT64_MAX - 1 ? INT64_MAX : x->limit + 1;
+	if (pg_stmt_exec(c, err, PS_HISTORY_PLAN, NULL, "") < 0)
+		return -1;
 	PGresult *r = pg_stmt(c, err, PS_HISTORY, "ttii", x->run_id, x->key, limit, x->offset < 0 ? 0 : x->offset);
 	if (!r)
 		return -1;

@@ -54,10 +54,10 @@
 	X(RUN_SET_STAGE, "UPDATE runs SET lifecycle_stage = $2::text, deleted_time = CASE WHEN $2::text = 'deleted' THEN $3::bigint END " \
 		"WHERE run_uuid = $1") \
 	X(RUN_MODEL_LINKS, "SELECT (direction = 'output')::int, model_id, step FROM run_model_links WHERE run_pk = $1 ORDER BY link_id") \
-	X(PAGE_LATEST, "SELECT l.run_pk, k.key, l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l " \
-		"JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk = ANY($1::bigint[]) ORDER BY l.run_pk, l.key_id") \
-	X(PAGE_PARAMS, "SELECT run_pk, key, value FROM params WHERE run_pk = ANY($1::bigint[]) ORDER BY run_pk, key") \
-	X(PAGE_TAGS, "SELECT run_pk, key, value FROM tags WHERE run_pk = ANY($1::bigint[]) ORDER BY run_pk, key") \
+	X(PAGE_LATEST, "SELECT l.run_pk, k.key, l.value, l.timestamp, l.step, l.is_nan, l.key_id FROM latest_metrics l " \
+		"JOIN metric_keys k ON k.key_id = l.key_id WHERE l.run_pk = ANY($1::bigint[])") \
+	X(PAGE_PARAMS, "SELECT run_pk, key, value FROM params WHERE run_pk = ANY($1::bigint[])") \
+	X(PAGE_TAGS, "SELECT run_pk, key, value FROM tags WHERE run_pk = ANY($1::bigint[])") \
 	X(PAGE_OUTPUTS, "SELECT run_pk, model_id, step FROM run_model_links WHERE direction = 'output' AND run_pk = ANY($1::bigint[]) " \
 		"ORDER BY run_pk, link_id") \
 	X(PAGE_INPUTS, "SELECT i.run_pk, d.dataset_pk, d.name, d.digest, d.source_type, d.source, d.schema, d.profile " \
@@ -91,6 +91,10 @@
 		"WITH ORDINALITY AS t(m, k, ts, s, v, n, dn, dd, o) ORDER BY t.m, t.k, t.ts, t.s, t.o DESC " \
 		"ON CONFLICT (model_id, key, timestamp, step, run_id) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, " \
 		"dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest") \
+	/* The history's primary key holds its order: read it in index order,
+	 * even before the table's statistics say how many points a run has
+	 * (a bitmap scan and a sort, spilling to disk, would serve 100k points) */ \
+	X(HISTORY_PLAN, "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)") \
 	X(HISTORY, "SELECT m.timestamp, m.step, m.value, m.is_nan FROM metrics m " \
 		"WHERE m.run_pk = (SELECT run_pk FROM runs WHERE run_uuid = $1) AND m.key_id = " PG_KEY_ID("$2") " " \
 		"ORDER BY m.timestamp, m.step, m.value, m.is_nan LIMIT $3 OFFSET $4") \
