@@ -28,6 +28,7 @@
 #include "store_pg_int.h"
 #include "../base/util.h"
 #include "../search/sqlgen.h"
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,166 @@ static int pg_alias_get(struct store *st, const char *name, const char *alias, s
 
 /* ---- search -------------------------------------------------------------------------- */
 
+/* version_number against a string or a fractional number, as SQLite
+ * compares its integer column `version` with them: a string that reads as
+ * a number (spaces around it allowed) is that number, any other string is
+ * greater than every integer; a fraction compares as such. PostgreSQL would
+ * instead refuse to read 'one' or 2.5 as a bigint, so such conditions are
+ * rewritten before sqlgen sees them: to an integer comparison with the same
+ * outcome, or to a constant. */
+
+enum vn_truth { VN_COMPARE, VN_ALWAYS, VN_NEVER };
+
+static bool sqlite_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
+}
+
+/* Whether SQLite's numeric affinity turns `s` into a number: optional
+ * spaces, sign, digits with an optional point (a digit somewhere), an
+ * optional exponent, optional spaces. */
+static bool sqlite_numeric_text(const char *s)
+{
+	size_t digits = 0;
+	while (sqlite_space(*s))
+		s++;
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits++;
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	while (sqlite_space(*s))
+		s++;
+	return *s == '\0';
+}
+
+/* 2^63, the first double past the int64 range. */
+#define VN_INT64_END 9223372036854775808.0
+
+/* How `c` (version_number OP value) reads for PostgreSQL: VN_COMPARE with
+ * *op and *bound to compare with, or a constant outcome. */
+static enum vn_truth version_number_rule(const struct filter_cond *c, enum filter_op *op, int64_t *bound)
+{
+	double x;
+	*op = c->op;
+	if (c->value.kind == FV_NUMBER && c->value.num_is_int) {
+		*bound = c->value.inum;
+		return VN_COMPARE;
+	}
+	if (c->value.kind == FV_NUMBER) {
+		x = c->value.num;
+	} else if (c->value.kind == FV_STRING && sqlite_numeric_text(c->value.str)) {
+		x = strtod(c->value.str, NULL);
+	} else {
+		/* text sorts after every integer */
+		bool holds = c->op == FOP_NE || c->op == FOP_LT || c->op == FOP_LE;
+		return holds ? VN_ALWAYS : VN_NEVER;
+	}
+	if (x == floor(x) && x >= -VN_INT64_END && x < VN_INT64_END) {
+		*bound = (int64_t)x;
+		return VN_COMPARE;
+	}
+	switch (c->op) {
+	case FOP_LT:
+	case FOP_LE: /* version <= floor(x) */
+		x = floor(x);
+		if (x >= VN_INT64_END)
+			return VN_ALWAYS;
+		if (x < -VN_INT64_END)
+			return VN_NEVER;
+		*op = FOP_LE;
+		*bound = (int64_t)x;
+		return VN_COMPARE;
+	case FOP_GT:
+	case FOP_GE: /* version >= ceil(x) */
+		x = ceil(x);
+		if (x >= VN_INT64_END)
+			return VN_NEVER;
+		if (x < -VN_INT64_END)
+			return VN_ALWAYS;
+		*op = FOP_GE;
+		*bound = (int64_t)x;
+		return VN_COMPARE;
+	case FOP_NE:
+		return VN_ALWAYS;
+	default: /* equal to a fraction or to an integer past int64 */
+		return VN_NEVER;
+	}
+}
+
+static bool needs_version_rule(const struct filter_cond *c)
+{
+	return c->entity == FE_ATTRIBUTE && !strcmp(c->key, "version_number") &&
+	       !(c->value.kind == FV_NUMBER && c->value.num_is_int);
+}
+
+/* A copy of `node` with every version_number condition in the shape
+ * version_number_rule gives it; conditions are shared when unchanged. */
+static struct filter_node *version_rule_node(const struct filter_node *node, struct arena *a)
+{
+	struct filter_node *out = arena_alloc(a, sizeof(*out));
+	*out = *node;
+	if (node->type == FN_COND && needs_version_rule(node->cond)) {
+		enum filter_op op;
+		int64_t bound;
+		enum vn_truth t = version_number_rule(node->cond, &op, &bound);
+		if (t == VN_COMPARE) {
+			struct filter_cond *c = arena_alloc(a, sizeof(*c));
+			*c = *node->cond;
+			c->op = op;
+			c->value = (struct filter_value){ .kind = FV_NUMBER, .str = "", .num = (double)bound,
+							  .num_is_int = true, .inum = bound };
+			out->cond = c;
+			return out;
+		}
+		struct filter_node *always = arena_zalloc(a, sizeof(*always));
+		always->type = FN_TRUE;
+		if (t == VN_ALWAYS)
+			return always;
+		out->type = FN_NOT; /* never: NOT (true) */
+		out->cond = NULL;
+		out->kids = arena_alloc(a, sizeof(*out->kids));
+		out->kids[0] = always;
+		out->n_kids = 1;
+		return out;
+	}
+	if (node->n_kids) {
+		out->kids = arena_alloc(a, node->n_kids * sizeof(*out->kids));
+		for (size_t i = 0; i < node->n_kids; i++)
+			out->kids[i] = version_rule_node(node->kids[i], a);
+	}
+	return out;
+}
+
+/* The filter sqlgen compiles for `kind`: `f` itself, or for model
+ * versions with a version_number condition that PostgreSQL would read
+ * differently from SQLite, a rewritten copy in `a`. */
+static const struct filter *search_filter(enum filter_kind kind, const struct filter *f, struct arena *a)
+{
+	bool rewrite = false;
+	for (size_t i = 0; i < f->n && kind == FILTER_MODEL_VERSIONS; i++)
+		rewrite = rewrite || needs_version_rule(&f->conds[i]);
+	if (!rewrite || !f->root)
+		return f;
+	struct filter *copy = arena_alloc(a, sizeof(*copy));
+	*copy = *f;
+	copy->root = version_rule_node(f->root, a);
+	return copy;
+}
+
 /* Builds the whole search statement: `head`, the prompt rule, the filter,
  * ORDER BY and LIMIT (one row more than the page, to know whether another
  * page follows) / OFFSET, and runs it. NULL with `err` set on failure. */
@@ -471,7 +632,7 @@ static PGresult *search_run(struct pg_conn *c, const char *head, enum filter_kin
 		sqlgen_bind(d, &sql, &binds, (struct sql_bind){ .type = SQL_BIND_TEXT, .text = q->hide_tag }, a);
 		buf_adds(&sql, " AND pt.value = 'true')");
 	}
-	if (sqlgen_where(d, kind, &q->filter, &sql, &binds, a, err) < 0)
+	if (sqlgen_where(d, kind, search_filter(kind, &q->filter, a), &sql, &binds, a, err) < 0)
 		goto out;
 	buf_adds(&sql, " ORDER BY ");
 	if (sqlgen_order_by(d, kind, &q->order, &sql, &binds, a, err) < 0)
