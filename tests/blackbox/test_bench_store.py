@@ -91,7 +91,9 @@ def test_both_takes_the_server_from_the_environment_and_each_run_gets_a_new_data
         assert f"kept PostgreSQL database {db}" in out, out
         assert db in databases()
         assert "(quick run, store sqlite)" in out and "side by side" in out, out
-        rc, again = run_loadgen(*TINY, "--store", admin_uri())
+        # a {id} template (as in MLF_TEST_STORE_URI) names the server only
+        template = admin_uri().split("?", 1)[0].rsplit("/", 1)[0] + "/{id}"
+        rc, again = run_loadgen(*TINY, "--store", template)
         assert rc == 0, again
         second = bench_database(again)
         assert second != db
