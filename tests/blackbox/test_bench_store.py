@@ -67,8 +67,9 @@ def test_sqlite_and_postgresql_side_by_side_in_one_run_leave_no_database():
     assert rc == 0, out
     db = bench_database(out)
     assert "(quick run, store sqlite)" in out and "(quick run, store postgresql)" in out, out
-    assert re.search(r"^COPY ceiling: 4 transactions x 1000 rows", out, re.M), out
-    assert re.search(r"^raw SQLite: 4 transactions x 1000 rows", out, re.M), out
+    for when in ("before", "after"):  # the ceiling brackets the server's phases
+        assert re.search(rf"^COPY ceiling \({when} the server\): 4 transactions x 1000 rows", out, re.M), out
+        assert re.search(rf"^raw SQLite \({when} the server\): 4 transactions x 1000 rows", out, re.M), out
     side = out[out.index("side by side"):]
     assert re.search(r"figure\s+\|\s+sqlite target\s+\|\s+postgresql target", side), side
     for figure in ("log-batch, 4 clients", "log-batch, 16 clients", "log-batch 16 cl. vs 4 cl.",
