@@ -44,6 +44,34 @@ static bool text_storable(const char *s)
 	return !s || util_utf8_valid(s, strlen(s));
 }
 
+/* A search value PostgreSQL cannot take (ill-formed UTF-8 from a query
+ * string) with each ill-formed sequence replaced by U+FFFD: like the
+ * original on SQLite, it equals no stored text (unless one holds U+FFFD
+ * there), where PostgreSQL would refuse the statement. */
+static void binds_storable(struct sql_binds *b, struct arena *a)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const char *t = b->items[i].text;
+		if (b->items[i].type != SQL_BIND_TEXT || text_storable(t))
+			continue;
+		const unsigned char *u = (const unsigned char *)t;
+		size_t n = strlen(t);
+		struct buf out = BUF_INIT;
+		for (size_t k = 0; k < n;) {
+			size_t bad = 1, len = u[k] < 0x80 ? 1 : util_utf8_sequence(u + k, n - k, &bad);
+			if (len) {
+				buf_add(&out, u + k, len);
+				k += len;
+			} else {
+				buf_adds(&out, "\xEF\xBF\xBD");
+				k += bad ? bad : 1;
+			}
+		}
+		b->items[i].text = arena_strdup(a, out.ptr);
+		buf_release(&out);
+	}
+}
+
 static double metric_value(const PGresult *r, int row, int value_col, int nan_col)
 {
 	return pg_col_int64(r, row, nan_col) ? NAN : pg_col_double(r, row, value_col);
@@ -467,6 +495,7 @@ static int pg_experiment_search(struct store *st, const struct store_search *q, 
 	buf_adds(&sql, "SELECT e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
 		       "e.last_update_time FROM experiments e WHERE TRUE");
 	if (search_tail(&sql, &binds, FILTER_EXPERIMENTS, "e", q, a, err) == 0) {
+		binds_storable(&binds, a);
 		struct exp_search_args x = { sql.ptr, &binds, q->max_results, a, NULL, 0 };
 		rc = pg_pool_tx(pool_of(st), PG_TX_READ, exp_search_tx, &x, err);
 		if (rc == 0) {
@@ -796,6 +825,7 @@ static int pg_run_search(struct store *st, const int64_t *experiment_ids, size_t
 		    (struct sql_bind){ .type = SQL_BIND_TEXT, .text = int64_array_in(a, experiment_ids, n_exp) }, a);
 	buf_adds(&sql, "::bigint[])");
 	if (search_tail(&sql, &binds, FILTER_RUNS, "r", q, a, err) == 0) {
+		binds_storable(&binds, a);
 		struct run_search_args x = { sql.ptr, &binds, a, NULL, 0 };
 		rc = pg_pool_tx(pool_of(st), PG_TX_READ, run_search_tx, &x, err);
 		if (rc == 0) {

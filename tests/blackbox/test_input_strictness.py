@@ -437,3 +437,17 @@ def test_a_path_holding_nul_names_no_endpoint(server, method, path):
     # nothing was created on the way
     status, found = Client(server.url).get("experiments/get-by-name", "experiment_name=nul-path")
     assert status == 404, found
+
+
+def test_ill_formed_utf8_in_a_search_filter_matches_no_stored_text(api):
+    # a GET search brings the filter's bytes as they came; no stored name holds them (a
+    # PostgreSQL store could not even take them), so = finds nothing and != finds every one
+    api.ok("experiments/create", {"name": "utf8-search-a"})
+    api.ok("experiments/create", {"name": "utf8-search-b"})
+    status, answer = api.get("experiments/search", "max_results=100&filter=name%20%3D%20%27a%FF%FEb%27")
+    assert status == 200, answer
+    assert answer.get("experiments", []) == []
+    status, answer = api.get("experiments/search",
+                             "max_results=100&filter=name%20LIKE%20%27utf8-search-%25%27%20AND%20name%20!%3D%20%27%C0%AF%27")
+    assert status == 200, answer
+    assert sorted(e["name"] for e in answer["experiments"]) == ["utf8-search-a", "utf8-search-b"]
