@@ -94,6 +94,8 @@ class _Connection:
         sql = _bind(sql, tuple(args))
         if "sqlite_master" in sql:  # the list of tables
             sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        if re.fullmatch(r"\s*PRAGMA user_version\s*", sql):  # the schema version
+            sql = "SELECT version FROM mlflowc_schema"
         if not re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
             _psql(self.uri, "-c", sql)
             return _Cursor()

@@ -21,9 +21,11 @@ _FILE_BOUND = {"test_dry_run_changes_nothing_and_matches_the_real_run", "test_ba
 
 
 @pytest.fixture(autouse=True)
-def on_postgresql(monkeypatch):
+def on_postgresql(monkeypatch, tmp_path):
     for module in (test_gc, test_retention, test_s3):
         pg_shim.install(monkeypatch, module)
+    yield
+    assert not list(tmp_path.rglob("*.db")), "a SQLite store was made: the test did not run on PostgreSQL"
 
 
 for _name in dir(test_retention):
