@@ -55,6 +55,16 @@ static int q_int(struct pg_conn *c, struct mlf_err *err, bool *found, int64_t *o
 
 /* ---- lookups ----------------------------------------------------------------- */
 
+/* Whether PostgreSQL can hold the text: a UTF-8 database refuses
+ * ill-formed UTF-8, which only a query string can bring (JSON bodies are
+ * checked). No stored name, key or value is such text, so on SQLite it
+ * matches no row; here it must not reach the database at all. */
+static bool storable(const char *s)
+{
+	return !s || util_utf8_valid(s, strlen(s));
+}
+
+
 static int model_missing(struct mlf_err *err)
 {
 	return store_row_fail(err, STORE_ROW_MODEL_MISSING);
@@ -69,6 +79,8 @@ static int version_missing(struct mlf_err *err)
 static int find_model(struct pg_conn *c, const char *name, int64_t *pk, struct mlf_err *err)
 {
 	bool found;
+	if (!storable(name))
+		return model_missing(err);
 	if (q_int(c, err, &found, pk, PS_REG_MODEL_PK, "t", name) < 0)
 		return -1;
 	return found ? 0 : model_missing(err);
@@ -80,6 +92,9 @@ static int find_model(struct pg_conn *c, const char *name, int64_t *pk, struct m
  * is no such model (the caller words it). */
 static int lock_model(struct pg_conn *c, const char *name, int64_t *pk, bool *found, struct mlf_err *err)
 {
+	*found = false;
+	if (!storable(name))
+		return 0;
 	return q_int(c, err, found, pk, PS_REG_MODEL_LOCK, "t", name);
 }
 
@@ -300,6 +315,8 @@ static int version_read(struct pg_conn *c, const char *name, int64_t version, st
 	struct store_model_version *list;
 	int64_t *pks;
 	size_t n;
+	if (!storable(name))
+		return version_missing(err);
 	PGresult *r = pg_stmt(c, err, PS_REG_VERSION_GET, "ti", name, version);
 	if (load_versions_pks(c, r, &list, &n, &pks, a, err) < 0)
 		return -1;
@@ -337,6 +354,8 @@ static int model_read(struct pg_conn *c, const char *name, struct store_register
 		      struct mlf_err *err)
 {
 	int64_t pk;
+	if (!storable(name))
+		return model_missing(err);
 	PGresult *r = pg_stmt(c, err, PS_REG_MODEL_GET, "t", name);
 	if (!r)
 		return -1;
@@ -438,6 +457,8 @@ static int alias_get_fn(struct pg_conn *c, void *arg, struct mlf_err *err)
 	struct read_args *x = arg;
 	bool found;
 	int64_t version;
+	if (!storable(x->name) || !storable(x->alias))
+		return store_row_fail(err, STORE_ROW_ALIAS_MISSING);
 	if (q_int(c, err, &found, &version, PS_REG_ALIAS_VERSION_BY_NAME, "tt", x->name, x->alias) < 0)
 		return -1;
 	if (!found)
@@ -554,63 +575,124 @@ static enum vn_truth version_number_rule(const struct filter_cond *c, enum filte
 	}
 }
 
-static bool needs_version_rule(const struct filter_cond *c)
+static bool needs_version_rule(enum filter_kind kind, const struct filter_cond *c)
 {
-	return c->entity == FE_ATTRIBUTE && !strcmp(c->key, "version_number") &&
+	return kind == FILTER_MODEL_VERSIONS && c->entity == FE_ATTRIBUTE && !strcmp(c->key, "version_number") &&
 	       !(c->value.kind == FV_NUMBER && c->value.num_is_int);
 }
 
-/* A copy of `node` with every version_number condition in the shape
- * version_number_rule gives it; conditions are shared when unchanged. */
-static struct filter_node *version_rule_node(const struct filter_node *node, struct arena *a)
+static bool cond_storable(const struct filter_cond *c)
 {
+	if (!storable(c->key) || (c->value.kind == FV_STRING && !storable(c->value.str)))
+		return false;
+	for (size_t i = 0; c->value.kind == FV_LIST && i < c->value.list_len; i++)
+		if (!storable(c->value.list[i]))
+			return false;
+	return true;
+}
+
+static bool needs_rewrite(enum filter_kind kind, const struct filter_cond *c)
+{
+	return needs_version_rule(kind, c) || !cond_storable(c);
+}
+
+/* A node that holds for every row (VN_ALWAYS) or for none (NOT true). */
+static struct filter_node *constant_node(enum vn_truth t, struct arena *a)
+{
+	struct filter_node *always = arena_zalloc(a, sizeof(*always));
+	always->type = FN_TRUE;
+	if (t == VN_ALWAYS)
+		return always;
+	struct filter_node *never = arena_zalloc(a, sizeof(*never));
+	never->type = FN_NOT;
+	never->kids = arena_alloc(a, sizeof(*never->kids));
+	never->kids[0] = always;
+	never->n_kids = 1;
+	return never;
+}
+
+static struct filter_node *cond_node(const struct filter_cond *c, struct arena *a)
+{
+	struct filter_node *out = arena_zalloc(a, sizeof(*out));
+	out->type = FN_COND;
+	out->cond = c;
+	return out;
+}
+
+/* A condition with text PostgreSQL cannot hold, as SQLite reads it: a key
+ * no row has, or a value no row has, matches nothing, except that `!=` on
+ * a value holds wherever the key (or attribute) is present (LIKE '%'), and
+ * IN / NOT IN lists simply lose such items. */
+static struct filter_node *unstorable_node(const struct filter_cond *c, struct arena *a)
+{
+	if (!storable(c->key))
+		return constant_node(VN_NEVER, a);
+	struct filter_cond *copy = arena_alloc(a, sizeof(*copy));
+	*copy = *c;
+	if (c->value.kind == FV_LIST) {
+		const char **kept = arena_alloc(a, (c->value.list_len + 1) * sizeof(*kept));
+		size_t n = 0;
+		for (size_t i = 0; i < c->value.list_len; i++)
+			if (storable(c->value.list[i]))
+				kept[n++] = c->value.list[i];
+		copy->value.list = kept;
+		copy->value.list_len = n;
+		return cond_node(copy, a);
+	}
+	if (c->op != FOP_NE)
+		return constant_node(VN_NEVER, a);
+	copy->op = FOP_LIKE;
+	copy->value.str = "%";
+	return cond_node(copy, a);
+}
+
+static struct filter_node *rewrite_cond(enum filter_kind kind, const struct filter_cond *c, struct arena *a)
+{
+	if (!needs_version_rule(kind, c))
+		return unstorable_node(c, a);
+	enum filter_op op;
+	int64_t bound;
+	enum vn_truth t = version_number_rule(c, &op, &bound);
+	if (t != VN_COMPARE)
+		return constant_node(t, a);
+	struct filter_cond *copy = arena_alloc(a, sizeof(*copy));
+	*copy = *c;
+	copy->op = op;
+	copy->value = (struct filter_value){ .kind = FV_NUMBER, .str = "", .num = (double)bound, .num_is_int = true,
+					     .inum = bound };
+	return cond_node(copy, a);
+}
+
+/* A copy of `node` with every condition needs_rewrite() names rewritten;
+ * other conditions are shared. */
+static struct filter_node *rewrite_node(enum filter_kind kind, const struct filter_node *node, struct arena *a)
+{
+	if (node->type == FN_COND && needs_rewrite(kind, node->cond))
+		return rewrite_cond(kind, node->cond, a);
 	struct filter_node *out = arena_alloc(a, sizeof(*out));
 	*out = *node;
-	if (node->type == FN_COND && needs_version_rule(node->cond)) {
-		enum filter_op op;
-		int64_t bound;
-		enum vn_truth t = version_number_rule(node->cond, &op, &bound);
-		if (t == VN_COMPARE) {
-			struct filter_cond *c = arena_alloc(a, sizeof(*c));
-			*c = *node->cond;
-			c->op = op;
-			c->value = (struct filter_value){ .kind = FV_NUMBER, .str = "", .num = (double)bound,
-							  .num_is_int = true, .inum = bound };
-			out->cond = c;
-			return out;
-		}
-		struct filter_node *always = arena_zalloc(a, sizeof(*always));
-		always->type = FN_TRUE;
-		if (t == VN_ALWAYS)
-			return always;
-		out->type = FN_NOT; /* never: NOT (true) */
-		out->cond = NULL;
-		out->kids = arena_alloc(a, sizeof(*out->kids));
-		out->kids[0] = always;
-		out->n_kids = 1;
-		return out;
-	}
 	if (node->n_kids) {
 		out->kids = arena_alloc(a, node->n_kids * sizeof(*out->kids));
 		for (size_t i = 0; i < node->n_kids; i++)
-			out->kids[i] = version_rule_node(node->kids[i], a);
+			out->kids[i] = rewrite_node(kind, node->kids[i], a);
 	}
 	return out;
 }
 
-/* The filter sqlgen compiles for `kind`: `f` itself, or for model
- * versions with a version_number condition that PostgreSQL would read
- * differently from SQLite, a rewritten copy in `a`. */
+/* The filter sqlgen compiles for `kind`: `f` itself, or, when a condition
+ * would read differently on PostgreSQL than on SQLite (version_number
+ * against text or a fraction, text that is not UTF-8), a rewritten copy
+ * in `a`. */
 static const struct filter *search_filter(enum filter_kind kind, const struct filter *f, struct arena *a)
 {
 	bool rewrite = false;
-	for (size_t i = 0; i < f->n && kind == FILTER_MODEL_VERSIONS; i++)
-		rewrite = rewrite || needs_version_rule(&f->conds[i]);
+	for (size_t i = 0; i < f->n; i++)
+		rewrite = rewrite || needs_rewrite(kind, &f->conds[i]);
 	if (!rewrite || !f->root)
 		return f;
 	struct filter *copy = arena_alloc(a, sizeof(*copy));
 	*copy = *f;
-	copy->root = version_rule_node(f->root, a);
+	copy->root = rewrite_node(kind, f->root, a);
 	return copy;
 }
 
