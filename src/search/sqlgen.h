@@ -65,6 +65,13 @@ struct sql_schema {
 	const char *placeholder; /* printf format of the 1-based bind index: "?%zu", "$%zu" */
 	bool native_ilike;       /* else ILIKE is lower(x) LIKE lower(y) */
 	const char *flag_false;  /* a flag column's false value in SQL: "0" (integer flags), "FALSE" */
+	/* Appended to a double's placeholder so that an integer column compares
+	 * with a fraction as a number ("::double precision"); NULL: none. */
+	const char *double_cast;
+	/* Appended to LIKE / ILIKE patterns: " ESCAPE ''" where the engine
+	 * would otherwise treat '\' as an escape, so '\' matches itself on
+	 * every backend, as on SQLite; NULL: none. */
+	const char *like_suffix;
 	const struct sql_attr_column *attrs;
 	size_t n_attrs;
 	const struct sql_entity_source *sources;

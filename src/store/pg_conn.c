@@ -129,7 +129,12 @@ static PGresult *check_result(struct pg_conn *c, PGresult *r, const char *what, 
 	int len = (int)strcspn(msg, "\n");
 	log_error("postgresql: %s: [%s] %.*s", what, c->sqlstate, len, msg);
 	PQclear(r);
-	mlf_errorf(err, MLF_INTERNAL_ERROR, "Internal database error (%.200s)", what);
+	if (strncmp(c->sqlstate, "54", 2) == 0) /* program_limit_exceeded: a key too long for its index */
+		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+			   "a value is too long for the PostgreSQL store (an indexed name or key holds at most "
+			   "about 2,700 bytes)");
+	else
+		mlf_errorf(err, MLF_INTERNAL_ERROR, "Internal database error (%.200s)", what);
 	return NULL;
 }
 

@@ -230,3 +230,19 @@ def test_dropped_connections_and_a_dropped_database(mlflowc_bin, tmp_path, fresh
         assert running.proc.poll() is None
     finally:
         stop_server(running)
+
+
+def test_a_name_too_long_for_an_index_is_the_clients_error(mlflowc_bin, tmp_path, fresh_db):
+    import random
+    import string
+    running = start(mlflowc_bin, tmp_path, db_uri(fresh_db))
+    try:
+        rng = random.Random(7)  # incompressible: PostgreSQL cannot squeeze it under the index limit
+        name = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(3000))
+        status, body = post(running.url + "/api/2.0/mlflow/registered-models/create", {"name": name})
+        assert status == 400 and body["error_code"] == "INVALID_PARAMETER_VALUE", body
+        assert "too long for the PostgreSQL store" in body["message"]
+        status, body = post(running.url + "/api/2.0/mlflow/registered-models/create", {"name": name[:200]})
+        assert status == 200, body
+    finally:
+        stop_server(running)
