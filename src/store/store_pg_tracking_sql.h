@@ -23,7 +23,8 @@
 #define PG_TRACKING_STMTS(X) \
 	X(EXP_INSERT, "INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) " \
 		"SELECT n.id, $1::text, COALESCE(NULLIF($2::text, ''), $3::text || n.id::text), 'active', $4::bigint, $4::bigint " \
-		"FROM (SELECT nextval(pg_get_serial_sequence('experiments', 'experiment_id')) AS id) n " \
+		"FROM (SELECT nextval(pg_get_serial_sequence('experiments', 'experiment_id')) AS id " \
+		"WHERE NOT EXISTS (SELECT 1 FROM experiments WHERE name = $1::text)) n " \
 		"ON CONFLICT (name) DO NOTHING RETURNING experiment_id") \
 	X(EXP_INSERT_DEFAULT, "INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) " \
 		"VALUES(0, $3, $1, 'active', $2, $2) ON CONFLICT DO NOTHING") \
