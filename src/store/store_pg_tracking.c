@@ -1038,20 +1038,15 @@ static int batch_keys_read(struct pg_conn *c, struct batch_keys *k, const char *
 	return 0;
 }
 
-/* Interns the keys of the batch: one read when every key is known, else an
+/* Interns the keys the run's lookup did not find (their id is -1): an
  * insert of the new ones (sorted, so concurrent batches lock them in one
- * order) and a second read, whose new snapshot also sees keys a concurrent
- * batch inserted first. */
+ * order) and a read, whose new snapshot also sees keys a concurrent batch
+ * inserted first. Nothing to do in the common case, every key known. */
 static int batch_keys_intern(struct pg_conn *c, struct batch_keys *k, struct mlf_err *err)
 {
 	struct buf keys = BUF_INIT;
 	int rc = 0;
-	for (size_t i = 0; i < k->n; i++)
-		k->id[i] = -1;
-	batch_keys_missing(k, &keys);
-	if (batch_keys_read(c, k, keys.ptr, err) < 0)
-		rc = -1;
-	else if (batch_keys_missing(k, &keys)) {
+	if (batch_keys_missing(k, &keys)) {
 		if (pg_stmt_exec(c, err, PS_KEYS_INSERT, NULL, "t", keys.ptr) < 0 ||
 		    batch_keys_read(c, k, keys.ptr, err) < 0)
 			rc = -1;
@@ -1062,26 +1057,39 @@ static int batch_keys_intern(struct pg_conn *c, struct batch_keys *k, struct mlf
 	return rc;
 }
 
-/* Metrics of one batch: the history rows, the latest point per key (the
- * max by step, timestamp, value; the first of equal points wins, as on
- * SQLite) and the logged-model points (3.x), one statement each. */
+/* The distinct keys of the metrics, sorted, without ids yet (-1); the
+ * caller frees k->key and k->id. */
+static void batch_keys_of(const struct store_metric *m, size_t n, struct batch_keys *k)
+{
+	k->key = xcalloc(n ? n : 1, sizeof(*k->key));
+	k->id = xcalloc(n ? n : 1, sizeof(*k->id));
+	k->n = 0;
+	for (size_t i = 0; i < n; i++)
+		k->key[i] = m[i].key;
+	qsort(k->key, n, sizeof(*k->key), cmp_str_ptr);
+	for (size_t i = 0; i < n; i++)
+		if (k->n == 0 || strcmp(k->key[k->n - 1], k->key[i]) != 0)
+			k->key[k->n++] = k->key[i];
+	for (size_t i = 0; i < k->n; i++)
+		k->id[i] = -1;
+}
+
+/* Metrics of one batch, whose keys `k` holds: the history rows and the
+ * latest point per key (the max by step, timestamp, value; the first of
+ * equal points wins, as on SQLite) in one statement, then the
+ * logged-model points (3.x). */
 static int log_metrics(struct pg_conn *c, const char *run_id, int64_t pk, const struct store_metric *m, size_t n,
-		       struct mlf_err *err)
+		       struct batch_keys *kp, struct mlf_err *err)
 {
 	if (n == 0)
 		return 0;
-	struct batch_keys k = { xcalloc(n, sizeof(*k.key)), xcalloc(n, sizeof(*k.id)), 0 };
+	struct batch_keys k = *kp;
 	size_t *latest = xcalloc(n, sizeof(*latest)); /* per distinct key: index of its latest point */
 	bool *has_latest = xcalloc(n, sizeof(*has_latest));
 	struct buf a_key = BUF_INIT, a_ts = BUF_INIT, a_step = BUF_INIT, a_val = BUF_INIT, a_nan = BUF_INIT;
+	struct buf l_key = BUF_INIT, l_ts = BUF_INIT, l_step = BUF_INIT, l_val = BUF_INIT, l_nan = BUF_INIT;
 	int rc = -1;
 
-	for (size_t i = 0; i < n; i++)
-		k.key[i] = m[i].key;
-	qsort(k.key, n, sizeof(*k.key), cmp_str_ptr);
-	for (size_t i = 0; i < n; i++)
-		if (k.n == 0 || strcmp(k.key[k.n - 1], k.key[i]) != 0)
-			k.key[k.n++] = k.key[i];
 	if (batch_keys_intern(c, &k, err) < 0)
 		goto out;
 
@@ -1111,38 +1119,31 @@ static int log_metrics(struct pg_conn *c, const char *run_id, int64_t pk, const 
 	pg_array_end(&a_step);
 	pg_array_end(&a_val);
 	pg_array_end(&a_nan);
-	if (pg_stmt_exec(c, err, PS_METRICS_INSERT, NULL, "ittttt", pk, a_key.ptr, a_ts.ptr, a_step.ptr, a_val.ptr,
-			 a_nan.ptr) < 0)
-		goto out;
 
-	/* one row per key, in key order (the order concurrent batches lock them) */
-	buf_reset(&a_key);
-	buf_reset(&a_ts);
-	buf_reset(&a_step);
-	buf_reset(&a_val);
-	buf_reset(&a_nan);
-	pg_array_begin(&a_key);
-	pg_array_begin(&a_val);
-	pg_array_begin(&a_ts);
-	pg_array_begin(&a_step);
-	pg_array_begin(&a_nan);
+	/* one latest row per key, in key order (the order concurrent batches lock them) */
+	pg_array_begin(&l_key);
+	pg_array_begin(&l_val);
+	pg_array_begin(&l_ts);
+	pg_array_begin(&l_step);
+	pg_array_begin(&l_nan);
 	for (size_t j = 0; j < k.n; j++) {
 		const struct store_metric *l = &m[latest[j]];
 		bool is_nan;
 		double v = stored_value(l->value, &is_nan);
-		pg_array_add_int64(&a_key, k.id[j]);
-		pg_array_add_double(&a_val, v);
-		pg_array_add_int64(&a_ts, l->timestamp);
-		pg_array_add_int64(&a_step, l->step);
-		pg_array_add_int64(&a_nan, is_nan);
+		pg_array_add_int64(&l_key, k.id[j]);
+		pg_array_add_double(&l_val, v);
+		pg_array_add_int64(&l_ts, l->timestamp);
+		pg_array_add_int64(&l_step, l->step);
+		pg_array_add_int64(&l_nan, is_nan);
 	}
-	pg_array_end(&a_key);
-	pg_array_end(&a_val);
-	pg_array_end(&a_ts);
-	pg_array_end(&a_step);
-	pg_array_end(&a_nan);
-	if (pg_stmt_exec(c, err, PS_LATEST_UPSERT, NULL, "ittttt", pk, a_key.ptr, a_val.ptr, a_ts.ptr, a_step.ptr,
-			 a_nan.ptr) < 0)
+	pg_array_end(&l_key);
+	pg_array_end(&l_val);
+	pg_array_end(&l_ts);
+	pg_array_end(&l_step);
+	pg_array_end(&l_nan);
+	if (pg_stmt_exec(c, err, PS_METRICS_LOG, NULL, "i" "tttttttttt", pk, a_key.ptr,
+			 a_ts.ptr, a_step.ptr, a_val.ptr, a_nan.ptr, l_key.ptr, l_val.ptr, l_ts.ptr, l_step.ptr,
+			 l_nan.ptr) < 0)
 		goto out;
 
 	rc = 0;
@@ -1184,8 +1185,11 @@ out:
 	buf_release(&a_step);
 	buf_release(&a_val);
 	buf_release(&a_nan);
-	free(k.key);
-	free(k.id);
+	buf_release(&l_key);
+	buf_release(&l_ts);
+	buf_release(&l_step);
+	buf_release(&l_val);
+	buf_release(&l_nan);
 	free(latest);
 	free(has_latest);
 	return rc;
@@ -1222,17 +1226,53 @@ struct batch_args {
 	const char *run_name; /* NULL: unchanged */
 };
 
+/* Finds the run (key-share locked) and checks it is active, reading with
+ * it the ids of the batch's metric keys already interned: one round trip. */
+static int batch_run_and_keys(struct pg_conn *c, const char *run_id, struct batch_keys *k, int64_t *pk,
+			      struct mlf_err *err)
+{
+	if (!text_storable(run_id))
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
+	struct buf keys = BUF_INIT;
+	batch_keys_missing(k, &keys);
+	PGresult *r = pg_stmt(c, err, PS_RUN_AND_KEYS, "tt", run_id, keys.ptr);
+	buf_release(&keys);
+	if (!r)
+		return -1;
+	int rc = 0;
+	if (PQntuples(r) == 0)
+		rc = store_row_fail(err, STORE_ROW_RUN_MISSING);
+	else if (strcmp(PQgetvalue(r, 0, 1), "active") != 0)
+		rc = store_row_fail(err, STORE_ROW_RUN_DELETED);
+	else {
+		*pk = pg_col_int64(r, 0, 0);
+		for (int i = 0; i < PQntuples(r); i++) {
+			if (pg_col_null(r, i, 2))
+				continue;
+			size_t at = batch_key_find(k, PQgetvalue(r, i, 2));
+			if (at != SIZE_MAX)
+				k->id[at] = pg_col_int64(r, i, 3);
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
 static int log_batch_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 {
 	struct batch_args *x = arg;
 	const struct store_batch *b = x->b;
-	int64_t pk;
-	if (run_require_active(c, PS_RUN_KEY_SHARE, x->run_id, &pk, NULL, err) < 0 ||
-	    log_params(c, pk, b->params, b->n_params, err) < 0 ||
-	    log_metrics(c, x->run_id, pk, b->metrics, b->n_metrics, err) < 0 ||
-	    kv_upsert(c, PS_TAGS_UPSERT, pk, b->tags, b->n_tags, err) < 0)
-		return -1;
-	return x->run_name ? pg_stmt_exec(c, err, PS_RUN_SET_NAME, NULL, "it", pk, x->run_name) : 0;
+	struct batch_keys k;
+	int64_t pk = 0;
+	int rc = -1;
+	batch_keys_of(b->metrics, b->n_metrics, &k);
+	if (batch_run_and_keys(c, x->run_id, &k, &pk, err) == 0 && log_params(c, pk, b->params, b->n_params, err) == 0 &&
+	    log_metrics(c, x->run_id, pk, b->metrics, b->n_metrics, &k, err) == 0 &&
+	    kv_upsert(c, PS_TAGS_UPSERT, pk, b->tags, b->n_tags, err) == 0)
+		rc = x->run_name ? pg_stmt_exec(c, err, PS_RUN_SET_NAME, NULL, "it", pk, x->run_name) : 0;
+	free(k.key);
+	free(k.id);
+	return rc;
 }
 
 static int pg_run_log_batch(struct store *st, const char *run_id, const struct store_batch *b, const char *run_name,
