@@ -98,6 +98,9 @@ const struct route tracking_routes[] = {
 	  .flags = ROUTE_ARTIFACTS, PROXIED(ROUTE_EDIT) },
 	/* ours: the retention policy governing an experiment, read-only (mlflowc retention) */
 	{ .methods = GET, .path = "/mlflowc/experiments/retention", .handler = api_retention_get, EXPERIMENT(ROUTE_READ) },
+	/* ours: what the next application of that policy would do, changing nothing */
+	{ .methods = GET, .path = "/mlflowc/experiments/retention/preview", .handler = api_retention_preview,
+	  EXPERIMENT(ROUTE_READ) },
 };
 const size_t tracking_routes_n = ARRAY_SIZE(tracking_routes);
 

@@ -10,10 +10,12 @@
 #include "../base/buf.h"
 #include "../base/log.h"
 #include "../http/http.h"
+#include "../server/retention_schedule.h"
 #include "../server/serve.h"
 #include "../server/tracking_app.h"
 #include "../store/store.h"
 #include <errno.h>
+#include "../store/store_gc.h"
 #include <signal.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -44,6 +46,7 @@ struct server_settings {
 	bool disable_security_middleware;
 	const char *x_frame_options;
 	unsigned db_pool_size;
+	const char *retention_interval;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -100,6 +103,9 @@ static const struct cli_option server_options[] = {
 	{ "db-pool-size", 0, CLI_UINT, OPT(db_pool_size), "N",
 	  "PostgreSQL connections this server keeps at most (default: --workers + 4; env "
 	  "MLFLOW_SQLALCHEMYSTORE_POOL_SIZE plus MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW)" },
+	{ "retention-interval", 0, CLI_STRING, OPT(retention_interval), "DURATION",
+	  "apply the retention policies (mlflowc retention) every DURATION, e.g. 30m, 6h, 1d (#d#h#m#s, at least 1s), "
+	  "the first pass one interval after the start; soft-deleted runs still wait for mlflowc gc (default: off)" },
 	{ 0 },
 };
 
@@ -179,6 +185,25 @@ static int env_pool_size(unsigned *out)
 	return 0;
 }
 
+/* --retention-interval: a duration of at least a second and at most a
+ * year; -1 (after a message) otherwise. */
+static int parse_retention_interval(const char *text, bool artifacts_only, int64_t *ms)
+{
+	struct mlf_err err;
+	if (artifacts_only) {
+		fprintf(stderr, "mlflowc server: --retention-interval needs a tracking store, not --artifacts-only\n");
+		return -1;
+	}
+	if (store_gc_parse_older_than(text, ms, &err) < 0 || *ms < 1000 || *ms > 366 * 86400000LL) {
+		fprintf(stderr,
+			"mlflowc server: --retention-interval must be a duration such as 30m, 6h or 1d (#d#h#m#s, from 1s "
+			"to 366d), not '%s'\n",
+			text);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_server(int argc, char **argv)
 {
 	struct server_settings s = {
@@ -228,6 +253,11 @@ int cmd_server(int argc, char **argv)
 		security_policy_free(&security);
 		return 2;
 	}
+	int64_t retention_ms = 0;
+	if (s.retention_interval && parse_retention_interval(s.retention_interval, s.artifacts_only, &retention_ms) < 0) {
+		security_policy_free(&security);
+		return 2;
+	}
 	serve_prepare_process();
 
 	struct tracking_app_config tc = {
@@ -248,12 +278,20 @@ int cmd_server(int argc, char **argv)
 				  s.max_connections, s.max_connections_per_ip, s.header_timeout };
 	int rc = 1;
 	if (tracking_app_open(&tc, &t, &err) == 0) {
+		struct retention_schedule *retention = NULL;
+		if (retention_ms && !(retention = retention_schedule_start(t.store, t.artifacts, t.roots, retention_ms, &err))) {
+			tracking_app_close(&t);
+			fprintf(stderr, "mlflowc server: %s\n", err.msg);
+			security_policy_free(&security);
+			return 1;
+		}
 		struct serve_handlers handlers = { api_handle, api_stream, &t.app };
 		struct buf detail = BUF_INIT;
 		buf_addf(&detail, "store %s", s.artifacts_only ? "none: --artifacts-only" : s.backend_store_uri);
 		if (serve_until_signal(&hc, &handlers, "mlflowc " MLF_VERSION, detail.ptr, &err) == 0)
 			rc = 0;
 		buf_release(&detail);
+		retention_schedule_stop(retention); /* a pass under way ends at its next step */
 		tracking_app_close(&t);
 	}
 	if (rc)

@@ -10,6 +10,9 @@
  */
 #include "store_pg_int.h"
 #include "schema_pg.h"
+#include "store_export.h"
+#include "store_gc.h"
+#include "store_retention.h"
 #include "../base/util.h"
 #include "../base/xalloc.h"
 #include <stdlib.h>
@@ -69,7 +72,10 @@ struct store *store_pg_open(const char *uri, const struct store_options *opt, st
 	}
 	s->base.ops = &store_pg_ops;
 	s->base.ping = pg_ping;
-	/* the lifecycle parts (export, import, gc, retention) of this backend */
+	/* the lifecycle parts of this backend; an import writes into SQLite only */
+	s->base.export_ops = &store_pg_export_ops;
+	s->base.gc = &store_pg_gc_ops;
+	s->base.retention = &store_pg_retention_ops;
 	return &s->base;
 }
 
