@@ -142,9 +142,11 @@ $(BUILD)/tests/pyflavor_drive: tests/pyflavor/drive.c $(BUILD)/libmlflowc-server
 unit: $(UNIT_BIN) $(BUILD)/tests/pyflavor_drive
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-$(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libmlflowc-server.a
+# (loadgen_pg.c talks to PostgreSQL itself for the COPY ceiling: -lpq directly)
+$(BUILD)/bench/loadgen: bench/loadgen.c bench/loadgen_pg.c bench/loadgen_pg.h $(BUILD)/libmlflowc-server.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcurl
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ bench/loadgen.c bench/loadgen_pg.c $(BUILD)/libmlflowc-server.a $(LDSAN) \
+		$(LIBS) -lcurl -lpq
 
 bench: $(BUILD)/mlflowc $(BUILD)/bench/loadgen
 

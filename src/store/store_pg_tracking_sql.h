@@ -23,7 +23,8 @@
 #define PG_TRACKING_STMTS(X) \
 	X(EXP_INSERT, "INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) " \
 		"SELECT n.id, $1::text, COALESCE(NULLIF($2::text, ''), $3::text || n.id::text), 'active', $4::bigint, $4::bigint " \
-		"FROM (SELECT nextval(pg_get_serial_sequence('experiments', 'experiment_id')) AS id) n " \
+		"FROM (SELECT nextval(pg_get_serial_sequence('experiments', 'experiment_id')) AS id " \
+		"WHERE NOT EXISTS (SELECT 1 FROM experiments WHERE name = $1::text)) n " \
 		"ON CONFLICT (name) DO NOTHING RETURNING experiment_id") \
 	X(EXP_INSERT_DEFAULT, "INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) " \
 		"VALUES(0, $3, $1, 'active', $2, $2) ON CONFLICT DO NOTHING") \
@@ -80,11 +81,15 @@
 	X(RUN_AND_KEYS, "SELECT r.run_pk, r.lifecycle_stage, k.key, k.key_id " \
 		"FROM (SELECT run_pk, lifecycle_stage FROM runs WHERE run_uuid = $1 FOR KEY SHARE) r " \
 		"LEFT JOIN metric_keys k ON k.key = ANY($2::text[])") \
+	/* history first (the count makes the upsert wait for it), then the
+	 * latest rows: their locks, which concurrent batches of the run wait
+	 * on, are held from here to the commit only */ \
 	X(METRICS_LOG, "WITH history AS (INSERT INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) " \
 		"SELECT $1::bigint, t.* FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::float8[], $6::smallint[]) AS t " \
-		"ON CONFLICT DO NOTHING) " \
+		"ON CONFLICT DO NOTHING RETURNING 1) " \
 		"INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) " \
 		"SELECT $1::bigint, t.* FROM unnest($7::bigint[], $8::float8[], $9::bigint[], $10::bigint[], $11::smallint[]) AS t " \
+		"WHERE (SELECT count(*) FROM history) >= 0 " \
 		"ON CONFLICT (run_pk, key_id) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " \
 		"is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " \
 		"(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)") \

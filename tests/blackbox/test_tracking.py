@@ -217,3 +217,15 @@ def test_experiment_tags_can_be_deleted(api, run_id):
     assert api("GET", f"experiments/get?experiment_id={exp}")["experiment"]["tags"] == [{"key": "k", "value": "v"}]
     api("POST", "experiments/delete-experiment-tag", json.dumps({"experiment_id": exp, "key": "k"}))
     assert "tags" not in api("GET", f"experiments/get?experiment_id={exp}")["experiment"]
+
+
+def test_a_refused_experiment_create_uses_up_no_id(api):
+    # ids go 1, 2, 3 as experiments are made; a create refused for a taken name takes none
+    first = int(api("POST", "experiments/create", json.dumps({"name": "ids-a"}))["experiment_id"])
+    conn_body = json.dumps({"name": "ids-a"})
+    for _ in range(3):
+        with pytest.raises(AssertionError) as refused:
+            api("POST", "experiments/create", conn_body)
+        assert "RESOURCE_ALREADY_EXISTS" in str(refused.value)
+    second = int(api("POST", "experiments/create", json.dumps({"name": "ids-b"}))["experiment_id"])
+    assert second == first + 1
