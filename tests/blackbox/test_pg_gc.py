@@ -6,6 +6,7 @@ a dry run changes no row (not no byte of the file), and a store that does not ex
 and not created (a missing database, not a missing file). Skipped on SQLite, where test_gc.py
 runs them."""
 
+import os
 import subprocess
 
 import pytest
@@ -55,7 +56,13 @@ def test_a_missing_database_is_refused_and_not_created(mlflowc_bin, tmp_path):
                            timeout=120)
         assert p.returncode == 1, (args, p.stdout, p.stderr)
         assert "mlflowc_test_no_such_database" in p.stderr
-    admin = __import__("os").environ["MLF_TEST_PG_ADMIN"]
+    admin = os.environ["MLF_TEST_PG_ADMIN"]
     out = subprocess.run(["psql", admin, "-XtAc", "SELECT count(*) FROM pg_database WHERE datname ="
                           " 'mlflowc_test_no_such_database'"], capture_output=True, text=True, timeout=60).stdout
     assert out.strip() == "0"
+    # the same commands on a database that exists work (and make it a store)
+    for args, said in ((["gc", "--artifacts-destination", str(tmp_path / "a")], "0 experiments and 0 runs"),
+                       (["storage", "report"], "experiments")):
+        p = subprocess.run([str(mlflowc_bin), *args, "--backend-store-uri", pg_shim.database_uri(tmp_path)],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and said in p.stdout, (args, p.stdout, p.stderr)
