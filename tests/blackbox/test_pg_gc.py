@@ -66,3 +66,31 @@ def test_a_missing_database_is_refused_and_not_created(mlflowc_bin, tmp_path):
         p = subprocess.run([str(mlflowc_bin), *args, "--backend-store-uri", pg_shim.database_uri(tmp_path)],
                            capture_output=True, text=True, timeout=120)
         assert p.returncode == 0 and said in p.stdout, (args, p.stdout, p.stderr)
+
+
+def test_a_long_history_goes_in_batches_and_whole(mlflowc_bin, tmp_path):
+    """A deleted run whose history is longer than one delete batch (store_pg_gc.c deletes the
+    history after the purge in batches of 10,000 points): every point goes, the other run's
+    history stays whole."""
+    server = test_gc.start(mlflowc_bin, tmp_path)
+    try:
+        api = test_gc.Api(server.url)
+        exp = api.call("POST", "experiments/create", {"name": "long"})["experiment_id"]
+        doomed, _ = test_gc.make_run(api, exp, "doomed", metrics=1)
+        kept, _ = test_gc.make_run(api, exp, "kept", metrics=1)
+        for rid in (doomed, kept):
+            for b in range(23 if rid == doomed else 2):
+                api.call("POST", "runs/log-batch", {"run_id": rid, "metrics": [
+                    {"key": f"k{b % 2}", "value": i, "timestamp": b * 1000 + i, "step": i} for i in range(1000)]})
+        pk = test_gc.query(tmp_path, "SELECT run_pk FROM runs WHERE run_uuid = ?", doomed)[0][0]
+        assert test_gc.query(tmp_path, "SELECT count(*) FROM metrics WHERE run_pk = ?", pk) == [(23001,)]
+        test_gc.delete_run(api, doomed)
+        p = test_gc.gc(mlflowc_bin, tmp_path)
+        assert f"Run with ID {doomed} has been permanently deleted." in p.stdout
+        assert test_gc.query(tmp_path, "SELECT count(*) FROM metrics WHERE run_pk = ?", pk) == [(0,)]
+        assert test_gc.query(tmp_path, "SELECT count(*) FROM latest_metrics WHERE run_pk = ?", pk) == [(0,)]
+        history = api.call("GET", "metrics/get-history", {"run_id": kept, "metric_key": "k1", "max_results": 5000})
+        assert len(history["metrics"]) == 1000
+        assert api.error("GET", "runs/get", {"run_id": doomed}) == "RESOURCE_DOES_NOT_EXIST"
+    finally:
+        test_gc.stop_server(server)
