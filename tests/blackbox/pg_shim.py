@@ -91,12 +91,15 @@ class _Connection:
         self.uri = uri
 
     def execute(self, sql, args=()):
-        sql = _bind(sql, tuple(args))
         if "sqlite_master" in sql:  # the list of tables
             sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        if re.fullmatch(r"\s*PRAGMA user_version\s*", sql):  # the schema version
+        elif re.fullmatch(r"\s*PRAGMA user_version\s*", sql):  # the schema version
             sql = "SELECT version FROM mlflowc_schema"
-        if not re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
+        # a write, also one under WITH (decided before values are bound: they may hold any word)
+        writes = not re.match(r"\s*(SELECT|WITH)\b", sql, re.I) or re.search(r"\b(INSERT|UPDATE|DELETE)\b", sql, re.I)
+        sql = _bind(sql, tuple(args))
+        sql = re.sub(r"printf\('%0(\d+)x', (\w+)\)", r"lpad(to_hex(\2), \1, '0')", sql)  # SQLite's printf
+        if writes:
             _psql(self.uri, "-c", sql)
             return _Cursor()
         out = _psql(self.uri, "-c", f"COPY ({sql}) TO STDOUT").stdout
@@ -111,6 +114,11 @@ class _Connection:
     def close(self):
         pass
 
+    def iterdump(self):
+        """Every row of every table (not SQL text: for before/after comparisons only)."""
+        tables = [r[0] for r in self.execute("SELECT name FROM sqlite_master")]
+        return iter(sorted(f"{t} {row!r}" for t in tables for row in self.execute(f"SELECT * FROM {t}")))
+
     def commit(self):
         pass
 
@@ -120,7 +128,7 @@ class _Sqlite3:
 
     @staticmethod
     def connect(path, *args, **kwargs):
-        path = Path(str(path))
+        path = Path(re.sub(r"^file:|\?.*$", "", str(path)))  # also the read-only file: URI form
         assert path.name == "mlflow.db", path
         return _Connection(database_uri(path.parent))
 
@@ -159,6 +167,4 @@ def install(monkeypatch, module):
 
 def rows(directory):
     """Every row of every table of the store of `directory`, for before/after comparisons."""
-    con = _Sqlite3.connect(Path(directory) / "mlflow.db")
-    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master")]
-    return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}"))) for t in tables}
+    return list(_Sqlite3.connect(Path(directory) / "mlflow.db").iterdump())

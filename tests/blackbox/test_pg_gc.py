@@ -6,6 +6,7 @@ a dry run changes no row (not no byte of the file), and a store that does not ex
 and not created (a missing database, not a missing file). Skipped on SQLite, where test_gc.py
 runs them."""
 
+import os
 import subprocess
 
 import pytest
@@ -55,7 +56,41 @@ def test_a_missing_database_is_refused_and_not_created(mlflowc_bin, tmp_path):
                            timeout=120)
         assert p.returncode == 1, (args, p.stdout, p.stderr)
         assert "mlflowc_test_no_such_database" in p.stderr
-    admin = __import__("os").environ["MLF_TEST_PG_ADMIN"]
+    admin = os.environ["MLF_TEST_PG_ADMIN"]
     out = subprocess.run(["psql", admin, "-XtAc", "SELECT count(*) FROM pg_database WHERE datname ="
                           " 'mlflowc_test_no_such_database'"], capture_output=True, text=True, timeout=60).stdout
     assert out.strip() == "0"
+    # the same commands on a database that exists work (and make it a store)
+    for args, said in ((["gc", "--artifacts-destination", str(tmp_path / "a")], "0 experiments and 0 runs"),
+                       (["storage", "report"], "experiments")):
+        p = subprocess.run([str(mlflowc_bin), *args, "--backend-store-uri", pg_shim.database_uri(tmp_path)],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and said in p.stdout, (args, p.stdout, p.stderr)
+
+
+def test_a_long_history_goes_in_batches_and_whole(mlflowc_bin, tmp_path):
+    """A deleted run whose history is longer than one delete batch (store_pg_gc.c deletes the
+    history after the purge in batches of 10,000 points): every point goes, the other run's
+    history stays whole."""
+    server = test_gc.start(mlflowc_bin, tmp_path)
+    try:
+        api = test_gc.Api(server.url)
+        exp = api.call("POST", "experiments/create", {"name": "long"})["experiment_id"]
+        doomed, _ = test_gc.make_run(api, exp, "doomed", metrics=1)
+        kept, _ = test_gc.make_run(api, exp, "kept", metrics=1)
+        for rid in (doomed, kept):
+            for b in range(23 if rid == doomed else 2):
+                api.call("POST", "runs/log-batch", {"run_id": rid, "metrics": [
+                    {"key": f"k{b % 2}", "value": i, "timestamp": b * 1000 + i, "step": i} for i in range(1000)]})
+        pk = test_gc.query(tmp_path, "SELECT run_pk FROM runs WHERE run_uuid = ?", doomed)[0][0]
+        assert test_gc.query(tmp_path, "SELECT count(*) FROM metrics WHERE run_pk = ?", pk) == [(23001,)]
+        test_gc.delete_run(api, doomed)
+        p = test_gc.gc(mlflowc_bin, tmp_path)
+        assert f"Run with ID {doomed} has been permanently deleted." in p.stdout
+        assert test_gc.query(tmp_path, "SELECT count(*) FROM metrics WHERE run_pk = ?", pk) == [(0,)]
+        assert test_gc.query(tmp_path, "SELECT count(*) FROM latest_metrics WHERE run_pk = ?", pk) == [(0,)]
+        history = api.call("GET", "metrics/get-history", {"run_id": kept, "metric_key": "k1", "max_results": 5000})
+        assert len(history["metrics"]) == 1000
+        assert api.error("GET", "runs/get", {"run_id": doomed}) == "RESOURCE_DOES_NOT_EXIST"
+    finally:
+        test_gc.stop_server(server)
