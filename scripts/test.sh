@@ -49,7 +49,7 @@ pg_pass() { # $1: the server binary to test; run in a subshell: nothing of it ou
 }
 
 echo "== gcc build, unit tests, black-box tests"
-make -j"$jobs" WERROR=1 all unit
+make -j"$jobs" WERROR=1 all unit bench # bench: test_bench_store.py drives the load generator
 blackbox build/mlflowc
 
 if [ "$MLFLOWC_TEST_PG" = 1 ]; then
