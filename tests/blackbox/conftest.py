@@ -120,13 +120,13 @@ def ensure_pg_database(name):
     for the drop at the session's end."""
     if name in _pg_databases:
         return
-    exists = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
-    if psql(exists) != "1":
-        try:
-            psql(f'CREATE DATABASE "{name}"')
-        except RuntimeError:
-            if psql(exists) != "1":  # lost a race with another creator: fine; anything else is not
-                raise
+    # one psql run per server start (each costs a process and a connection): create, and take
+    # "already exists" (a restart on the same directory, or another creator's race) as found
+    try:
+        psql(f'CREATE DATABASE "{name}"')
+    except RuntimeError as e:
+        if f'database "{name}" already exists' not in str(e):
+            raise
     _pg_databases.add(name)
 
 
