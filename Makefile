@@ -11,9 +11,9 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib libcurl libcrypto
-# libcurl and libcrypto are compiled against but not linked: src/base/
-# lazylink.c loads them on first use, so commands that never reach S3 or
+PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib libcurl libcrypto libpq
+# libcurl, libcrypto and libpq are compiled against but not linked: src/base/
+# lazylink.c and src/store/pg_lib.c load them on first use, so commands that never reach S3 or
 # another server start without their twenty-odd dependencies.
 LINKED_PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib
 
@@ -142,9 +142,11 @@ $(BUILD)/tests/pyflavor_drive: tests/pyflavor/drive.c $(BUILD)/libmlflowc-server
 unit: $(UNIT_BIN) $(BUILD)/tests/pyflavor_drive
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-$(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libmlflowc-server.a
+# (loadgen_pg.c talks to PostgreSQL itself for the COPY ceiling: -lpq directly)
+$(BUILD)/bench/loadgen: bench/loadgen.c bench/loadgen_pg.c bench/loadgen_pg.h $(BUILD)/libmlflowc-server.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libmlflowc-server.a $(LDSAN) $(LIBS) -lcurl
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ bench/loadgen.c bench/loadgen_pg.c $(BUILD)/libmlflowc-server.a $(LDSAN) \
+		$(LIBS) -lcurl -lpq
 
 bench: $(BUILD)/mlflowc $(BUILD)/bench/loadgen
 

@@ -4,11 +4,15 @@
  * It starts a real `mlflowc server` in a fresh temp dir on a free 127.0.0.1
  * port, drives it over HTTP with libcurl (multi interface, keep-alive
  * connections, request bodies built before the clock starts) and measures:
- * log-batch metrics/s, single log-metric requests/s, create-run/s,
- * search-runs and get-history latency, idle and peak RSS and start-up time.
- * After stopping the server it inserts the log-batch rows straight into
- * SQLite in-process (same schema, pragmas and statements as the server) as
- * the ceiling, then prints a table against the targets. It exits non-zero
+ * log-batch metrics/s with 4 and 16 clients, single log-metric requests/s,
+ * create-run/s, search-runs and get-history latency, idle and peak RSS and
+ * start-up time. After stopping the server it inserts the log-batch rows
+ * straight into the store as the ceiling: into SQLite in-process (same
+ * schema, pragmas and statements as the server), or with COPY from one
+ * client into a scratch PostgreSQL database of the server's schema
+ * (loadgen_pg.c), then prints a table against the targets. --store picks
+ * the store (sqlite, a postgresql:// URI, or both, side by side); each
+ * PostgreSQL run gets a fresh database, dropped at the end. It exits non-zero
  * only when the server misbehaves (non-200 answers, wrong counts, crash,
  * unclean shutdown), never because a figure misses its target.
  * bench/README.md explains the figures; bench/run.sh is the entry point.
@@ -17,6 +21,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "store/schema_sqlite.h"
+#include "loadgen_pg.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <sqlite3.h>
@@ -45,15 +50,13 @@
 #define STARTUP_TIMEOUT_S 10.0
 #define SHUTDOWN_TIMEOUT_S 10.0
 
-/* Targets from the performance issue. */
-#define TARGET_BATCH_METRICS_S 150000.0
-#define TARGET_BATCH_VS_RAW_PCT 60.0
-#define TARGET_LOG_METRIC_REQ_S 10000.0
-#define TARGET_SEARCH_MS 50.0
-#define TARGET_HISTORY_MS 100.0
-#define TARGET_IDLE_RSS_MB 10.0
-#define TARGET_PEAK_RSS_MB 64.0
-#define TARGET_STARTUP_MS 20.0
+/* The stores a run can measure; the targets (print_report) differ. */
+enum store_kind { STORE_SQLITE, STORE_PG, N_STORE_KINDS };
+static const char *const store_kind_names[N_STORE_KINDS] = { "sqlite", "postgresql" };
+#define MAX_STORES 4
+/* --store both: the PostgreSQL server comes from this variable (or the
+ * test cluster's MLF_TEST_PG_ADMIN). */
+#define PG_URI_ENV "MLF_BENCH_PG_URI"
 
 static const char *const metric_names[BATCH_KEYS] = { "m0", "m1", "m2", "m3", "m4",
 						      "m5", "m6", "m7", "m8", "m9" };
@@ -69,6 +72,7 @@ struct config {
 	const char *server_path;
 	int batches;	    /* 1000-metric log-batch requests */
 	int batch_clients;  /* concurrent log-batch clients */
+	int batch_clients_high; /* ... in the second log-batch phase */
 	int log_metrics;    /* single log-metric requests */
 	int create_runs;    /* create-run requests */
 	int conns;	    /* connections for log-metric and create-run */
@@ -81,12 +85,15 @@ struct config {
 	bool keep_dir;
 	const char *server_args[MAX_SERVER_ARGS]; /* extra server arguments (--server-arg) */
 	int n_server_args;
+	const char *stores[MAX_STORES]; /* "sqlite" or a PostgreSQL URI, run in turn */
+	int n_stores;
 };
 
 static const struct config full_config = {
 	.server_path = "build/mlflowc",
 	.batches = 300,
 	.batch_clients = 4,
+	.batch_clients_high = 16,
 	.log_metrics = 40000,
 	.create_runs = 10000,
 	.conns = 8,
@@ -117,6 +124,9 @@ static struct {
 	char base_url[64];
 	bool keep_dir;
 	bool failed;
+	enum store_kind kind;	 /* of the run in progress */
+	struct bench_pg pg;	 /* STORE_PG: the run's database */
+	bool pg_set_up;
 } server = { .pid = -1 };
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -161,16 +171,27 @@ static int server_stop(void)
 	return -1;
 }
 
+/* Drops the run's PostgreSQL database (kept, and named, after a failure). */
+static void pg_teardown(void)
+{
+	if (!server.pg_set_up)
+		return;
+	server.pg_set_up = false;
+	bench_pg_teardown(&server.pg, server.keep_dir || server.failed);
+}
+
 static void at_exit_cleanup(void)
 {
 	server_stop();
+	pg_teardown();
 	remove_temp_dir();
 }
 
 /* Only async-signal-safe calls here; the temp dir is left for the user. */
 static void on_fatal_signal(int sig)
 {
-	static const char msg[] = "loadgen: interrupted; server killed, temp dir left: ";
+	static const char msg[] = "loadgen: interrupted; server killed, temp dir (and any mlflowc_bench_* "
+				  "PostgreSQL database) left: ";
 	if (server.pid > 0)
 		kill(server.pid, SIGKILL);
 	if (server.dir[0]) {
@@ -292,18 +313,35 @@ static double self_cpu_s(void)
 /* Where the CPU went during a phase: tells a server limit from a client one. */
 struct cpu_mark {
 	double wall, server, self;
+	struct bench_pg_cpu pg; /* the bench database's backends (PostgreSQL runs) */
 };
 
-static struct cpu_mark cpu_mark_now(void)
+static void cpu_mark_now(struct cpu_mark *m)
 {
-	return (struct cpu_mark){ now_s(), server_cpu_s(), self_cpu_s() };
+	m->pg.n = 0;
+	if (server.kind == STORE_PG)
+		bench_pg_cpu_read(&server.pg, &m->pg);
+	m->wall = now_s();
+	m->server = server_cpu_s();
+	m->self = self_cpu_s();
 }
 
+/* PostgreSQL's backends count when they run on this machine (/proc). */
 static void print_cpu_since(const struct cpu_mark *m)
 {
 	double wall = now_s() - m->wall, srv = server_cpu_s() - m->server, self = self_cpu_s() - m->self;
-	printf("    cpu: server %.2f s (%.0f%% of a core), loadgen %.2f s (%.0f%%) over %.2f s\n", srv,
-	       100.0 * srv / wall, self, 100.0 * self / wall, wall);
+	printf("    cpu: server %.2f s (%.0f%% of a core), loadgen %.2f s (%.0f%%)", srv, 100.0 * srv / wall, self,
+	       100.0 * self / wall);
+	if (server.kind == STORE_PG) {
+		struct bench_pg_cpu end;
+		bench_pg_cpu_read(&server.pg, &end);
+		double pg = bench_pg_cpu_delta(&m->pg, &end);
+		if (pg >= 0)
+			printf(", postgres %.2f s (%.0f%%, %d backends)", pg, 100.0 * pg / wall, end.n);
+		else
+			printf(", postgres: not on this machine");
+	}
+	printf(" over %.2f s\n", wall);
 }
 
 /* ---- starting the server ---------------------------------------------------- */
@@ -333,8 +371,11 @@ static void make_temp_dir(void)
 /* In the child: server output to <dir>/server.log, die with the parent. */
 static MLF_NORETURN void exec_server(const struct config *cfg, int port)
 {
-	char store[256], artifacts[256], log_path[256], port_s[16], workers_s[16];
-	snprintf(store, sizeof(store), "sqlite:///%s/mlflow.db", server.dir);
+	char store[1024], artifacts[256], log_path[256], port_s[16], workers_s[16];
+	if (server.kind == STORE_PG)
+		snprintf(store, sizeof(store), "%s", server.pg.server_uri);
+	else
+		snprintf(store, sizeof(store), "sqlite:///%s/mlflow.db", server.dir);
 	snprintf(artifacts, sizeof(artifacts), "%s/artifacts", server.dir);
 	snprintf(log_path, sizeof(log_path), "%s/server.log", server.dir);
 	snprintf(port_s, sizeof(port_s), "%d", port);
@@ -627,12 +668,6 @@ static bool answer_is_empty_object(void *ctx, size_t index, const struct buf *an
 
 /* ---- request bodies ----------------------------------------------------------- */
 
-struct metric_row {
-	int key; /* index into the phase's key names */
-	long long timestamp, step;
-	double value;
-};
-
 /* Log-batch batch b: BATCH_KEYS keys x (BATCH_ROWS / BATCH_KEYS) new steps. */
 static void log_batch_rows(int b, struct metric_row *rows)
 {
@@ -672,12 +707,13 @@ static char *log_batch_body(const char *run_id, const struct metric_row *rows, i
 
 typedef void (*rows_fn)(int batch, struct metric_row *rows);
 
-static char **log_batch_bodies(const char *run_id, int n, rows_fn make_rows, const char *const *names)
+/* Bodies of batches first .. first + n - 1. */
+static char **log_batch_bodies(const char *run_id, int first, int n, rows_fn make_rows, const char *const *names)
 {
 	char **bodies = xcalloc((size_t)n, sizeof(*bodies));
 	struct metric_row *rows = xcalloc(BATCH_ROWS, sizeof(*rows));
 	for (int b = 0; b < n; b++) {
-		make_rows(b, rows);
+		make_rows(first + b, rows);
 		bodies[b] = log_batch_body(run_id, rows, BATCH_ROWS, names);
 	}
 	free(rows);
@@ -778,14 +814,16 @@ static void create_run(const char *experiment_id, char *run_id)
 
 struct results {
 	double startup_ms, idle_rss_mb, peak_rss_mb;
-	double batch_metrics_s, batch_s;
+	double batch_metrics_s, batch_s;   /* batch_clients */
+	double batch_high_metrics_s;	    /* batch_clients_high, into a second run */
 	double log_metric_req_s;
 	double create_run_s;
 	double search_median_ms, search_p95_ms;
 	int search_returned, search_matching;
 	double history_median_ms;
 	int history_returned;
-	double raw_rows_s;
+	double ceiling_rows_s; /* raw SQLite or COPY */
+	double batch_vs_ceiling_pct, high_vs_low_pct;
 	int server_exit_status;
 };
 
@@ -801,18 +839,42 @@ static void phase_startup(const struct config *cfg, struct results *res)
 	       res->startup_ms, res->idle_rss_mb, port, server.dir);
 }
 
-static void phase_log_batch(const struct config *cfg, const char *run_id, struct results *res)
+/* Log-batch batches first .. first + n - 1 into one run with `clients` in
+ * flight; returns seconds. */
+static double log_batch_part(const char *run_id, int first, int n, int clients)
 {
-	char **bodies = log_batch_bodies(run_id, cfg->batches, log_batch_rows, metric_names);
-	struct load l = { "/api/2.0/mlflow/runs/log-batch", bodies, (size_t)cfg->batches, cfg->batch_clients,
-			  answer_is_empty_object, NULL };
-	struct cpu_mark mark = cpu_mark_now();
-	res->batch_s = run_load(&l);
-	res->batch_metrics_s = (double)cfg->batches * BATCH_ROWS / res->batch_s;
+	if (n <= 0)
+		return 0;
+	char **bodies = log_batch_bodies(run_id, first, n, log_batch_rows, metric_names);
+	struct load l = { "/api/2.0/mlflow/runs/log-batch", bodies, (size_t)n, clients, answer_is_empty_object,
+			  NULL };
+	struct cpu_mark mark;
+	cpu_mark_now(&mark);
+	double s = run_load(&l);
 	free_bodies(bodies, l.n);
-	printf("log-batch: %d batches x %d metrics, %d clients: %.2f s, %.0f metrics/s\n", cfg->batches,
-	       BATCH_ROWS, cfg->batch_clients, res->batch_s, res->batch_metrics_s);
+	printf("log-batch: batches %d-%d x %d metrics, %d clients: %.2f s, %.0f metrics/s\n", first, first + n - 1,
+	       BATCH_ROWS, clients, s, (double)n * BATCH_ROWS / s);
 	print_cpu_since(&mark);
+	return s;
+}
+
+/* The log-batch rows with batch_clients into one run and with
+ * batch_clients_high into another, in the order low, high, high, low (half
+ * the batches each time), so that what changes while the tables grow
+ * (checkpoints, autovacuum, deeper indexes, other jobs) weighs on both alike. */
+static void phase_log_batch(const struct config *cfg, const char *low_run, const char *high_run,
+			    struct results *res)
+{
+	int half = cfg->batches / 2, rest = cfg->batches - half;
+	double low_s = log_batch_part(low_run, 0, half, cfg->batch_clients);
+	double high_s = log_batch_part(high_run, 0, half, cfg->batch_clients_high);
+	high_s += log_batch_part(high_run, half, rest, cfg->batch_clients_high);
+	low_s += log_batch_part(low_run, half, rest, cfg->batch_clients);
+	res->batch_metrics_s = (double)cfg->batches * BATCH_ROWS / low_s;
+	res->batch_high_metrics_s = (double)cfg->batches * BATCH_ROWS / high_s;
+	printf("log-batch: %d batches x %d metrics: %d clients %.0f metrics/s, %d clients %.0f metrics/s\n",
+	       cfg->batches, BATCH_ROWS, cfg->batch_clients, res->batch_metrics_s, cfg->batch_clients_high,
+	       res->batch_high_metrics_s);
 }
 
 static void phase_log_metric(const struct config *cfg, const char *run_id, struct results *res)
@@ -822,7 +884,8 @@ static void phase_log_metric(const struct config *cfg, const char *run_id, struc
 		bodies[i] = log_metric_body(run_id, i);
 	struct load l = { "/api/2.0/mlflow/runs/log-metric", bodies, (size_t)cfg->log_metrics, cfg->conns,
 			  answer_is_empty_object, NULL };
-	struct cpu_mark mark = cpu_mark_now();
+	struct cpu_mark mark;
+	cpu_mark_now(&mark);
 	double s = run_load(&l);
 	res->log_metric_req_s = cfg->log_metrics / s;
 	free_bodies(bodies, l.n);
@@ -854,7 +917,8 @@ static void phase_create_run(const struct config *cfg, struct results *res)
 	char experiment_id[64];
 	char(*run_ids)[RUN_ID_SIZE] = xcalloc((size_t)cfg->create_runs, RUN_ID_SIZE);
 	create_experiment("bench-create-run", experiment_id, sizeof(experiment_id));
-	struct cpu_mark mark = cpu_mark_now();
+	struct cpu_mark mark;
+	cpu_mark_now(&mark);
 	double s = create_runs(experiment_id, cfg->create_runs, cfg->conns, run_ids);
 	res->create_run_s = cfg->create_runs / s;
 	free(run_ids);
@@ -907,7 +971,8 @@ static void phase_search(const struct config *cfg, struct results *res)
 		 "\"order_by\":[\"metrics.m1 DESC\"],\"max_results\":%d}",
 		 experiment_id, SEARCH_MAX_RESULTS);
 	double *ms = xcalloc((size_t)cfg->search_calls, sizeof(*ms));
-	struct cpu_mark mark = cpu_mark_now();
+	struct cpu_mark mark;
+	cpu_mark_now(&mark);
 	for (int i = 0; i < cfg->search_calls; i++) {
 		ms[i] = client_call("/api/2.0/mlflow/runs/search", body);
 		res->search_returned = count_array("runs/search", "runs");
@@ -927,7 +992,7 @@ static void phase_search(const struct config *cfg, struct results *res)
 static void seed_history(const struct config *cfg, const char *run_id)
 {
 	int n = cfg->history_points / BATCH_ROWS;
-	char **bodies = log_batch_bodies(run_id, n, history_rows, history_names);
+	char **bodies = log_batch_bodies(run_id, 0, n, history_rows, history_names);
 	struct load l = { "/api/2.0/mlflow/runs/log-batch", bodies, (size_t)n, cfg->batch_clients,
 			  answer_is_empty_object, NULL };
 	run_load(&l);
@@ -942,7 +1007,8 @@ static void phase_history(const struct config *cfg, const char *experiment_id, s
 	snprintf(path, sizeof(path), "/api/2.0/mlflow/metrics/get-history?run_id=%s&metric_key=%s", run_id,
 		 HISTORY_KEY);
 	double *ms = xcalloc((size_t)cfg->history_calls, sizeof(*ms));
-	struct cpu_mark mark = cpu_mark_now();
+	struct cpu_mark mark;
+	cpu_mark_now(&mark);
 	for (int i = 0; i < cfg->history_calls; i++) {
 		ms[i] = client_call(path, NULL);
 		res->history_returned = count_array("metrics/get-history", "metrics");
@@ -1093,14 +1159,24 @@ static void raw_insert_batch(struct raw_db *r, const struct metric_row *rows, in
 	raw_exec(r, "COMMIT");
 }
 
-static void phase_raw_sqlite(const struct config *cfg, struct results *res)
+static struct metric_row *all_log_batch_rows(const struct config *cfg)
 {
-	char path[256];
-	struct raw_db r = { 0 };
 	struct metric_row *rows = xcalloc((size_t)cfg->batches * BATCH_ROWS, sizeof(*rows));
 	for (int b = 0; b < cfg->batches; b++)
 		log_batch_rows(b, rows + (size_t)b * BATCH_ROWS);
-	snprintf(path, sizeof(path), "%s/raw.db", server.dir);
+	return rows;
+}
+
+/* The ceiling runs twice, before the server starts and after it stops (so
+ * it never competes with the server for CPU), and the figure is both runs
+ * together: a machine whose load changes during the run weighs on the
+ * ceiling as on the server's figures. Each returns seconds. */
+static double raw_sqlite_ceiling(const struct config *cfg, const char *when)
+{
+	char path[256];
+	struct raw_db r = { 0 };
+	struct metric_row *rows = all_log_batch_rows(cfg);
+	snprintf(path, sizeof(path), "%s/raw-%s.db", server.dir, when);
 	raw_open(&r, path);
 	double t0 = now_s();
 	for (int b = 0; b < cfg->batches; b++)
@@ -1108,62 +1184,153 @@ static void phase_raw_sqlite(const struct config *cfg, struct results *res)
 	double s = now_s() - t0;
 	raw_close(&r);
 	free(rows);
-	res->raw_rows_s = (double)cfg->batches * BATCH_ROWS / s;
-	printf("raw SQLite: %d transactions x %d rows in-process: %.2f s, %.0f rows/s\n", cfg->batches, BATCH_ROWS,
-	       s, res->raw_rows_s);
+	printf("raw SQLite (%s): %d transactions x %d rows in-process: %.2f s, %.0f rows/s\n", when, cfg->batches,
+	       BATCH_ROWS, s, (double)cfg->batches * BATCH_ROWS / s);
+	return s;
+}
+
+/* ---- the PostgreSQL COPY ceiling ------------------------------------------------ */
+
+static double copy_ceiling(const struct config *cfg, const char *when)
+{
+	struct mlf_err err;
+	double rows_s = 0;
+	struct metric_row *rows = all_log_batch_rows(cfg);
+	int rc = bench_pg_copy_ceiling(&server.pg, rows, cfg->batches, BATCH_ROWS, metric_names, BATCH_KEYS,
+				       &rows_s, &err);
+	free(rows);
+	if (rc < 0)
+		die("COPY ceiling: %s", err.msg);
+	printf("COPY ceiling (%s): %d transactions x %d rows (COPY, then the latest_metrics upsert), one client: "
+	       "%.0f rows/s\n",
+	       when, cfg->batches, BATCH_ROWS, rows_s);
+	return (double)cfg->batches * BATCH_ROWS / rows_s;
+}
+
+static double phase_ceiling(const struct config *cfg, const char *when)
+{
+	return server.kind == STORE_PG ? copy_ceiling(cfg, when) : raw_sqlite_ceiling(cfg, when);
 }
 
 /* ---- the report ---------------------------------------------------------------- */
 
-static void report_row(const char *figure, const char *value, const char *target, int pass)
+enum goal { GOAL_NONE, GOAL_AT_LEAST, GOAL_AT_MOST };
+
+/* One line of the report: a double of struct results and its target per
+ * store (0: none for that store). */
+static const struct figure {
+	const char *label;
+	size_t offset;
+	const char *unit;
+	bool rate; /* printed as an integer with thousands separators */
+	enum goal goal;
+	double target[N_STORE_KINDS]; /* sqlite, postgresql */
+} figures[] = {
+	{ "log-batch, 4 clients", offsetof(struct results, batch_metrics_s), "metrics/s", true, GOAL_AT_LEAST,
+	  { 150000, 0 } },
+	{ "log-batch, 16 clients", offsetof(struct results, batch_high_metrics_s), "metrics/s", true, GOAL_AT_LEAST,
+	  { 0, 0 } },
+	{ "log-batch 16 cl. vs 4 cl.", offsetof(struct results, high_vs_low_pct), "%", false, GOAL_AT_LEAST,
+	  { 0, 100 } },
+	{ "log-batch 4 cl. / ceiling", offsetof(struct results, batch_vs_ceiling_pct), "%", false, GOAL_AT_LEAST,
+	  { 60, 50 } },
+	{ "ceiling (raw SQLite / COPY)", offsetof(struct results, ceiling_rows_s), "rows/s", true, GOAL_NONE,
+	  { 0, 0 } },
+	{ "single log-metric", offsetof(struct results, log_metric_req_s), "req/s", true, GOAL_AT_LEAST,
+	  { 10000, 0 } },
+	{ "create-run", offsetof(struct results, create_run_s), "runs/s", true, GOAL_NONE, { 0, 0 } },
+	{ "search-runs median", offsetof(struct results, search_median_ms), "ms", false, GOAL_AT_MOST, { 50, 50 } },
+	{ "search-runs p95", offsetof(struct results, search_p95_ms), "ms", false, GOAL_AT_MOST, { 50, 50 } },
+	{ "get-history median", offsetof(struct results, history_median_ms), "ms", false, GOAL_AT_MOST,
+	  { 100, 150 } },
+	{ "idle RSS (VmRSS after start)", offsetof(struct results, idle_rss_mb), "MB", false, GOAL_AT_MOST,
+	  { 10, 10 } },
+	{ "peak RSS (VmHWM after load)", offsetof(struct results, peak_rss_mb), "MB", false, GOAL_AT_MOST,
+	  { 64, 64 } },
+	{ "start-up (exec to /health 200)", offsetof(struct results, startup_ms), "ms", false, GOAL_AT_MOST,
+	  { 20, 0 } },
+};
+
+struct store_run {
+	const char *store; /* "sqlite" or the URI */
+	enum store_kind kind;
+	struct results res;
+};
+
+static double figure_value(const struct figure *f, const struct results *res)
 {
-	printf("  %-32s %20s   %-16s %s\n", figure, value, target, pass < 0 ? "-" : pass ? "PASS" : "MISS");
+	return *(const double *)(const void *)((const char *)res + f->offset);
 }
 
-static void report_rate(const char *figure, double v, const char *unit, double target)
+static void format_value(const struct figure *f, double v, char *out, size_t size)
 {
-	char num[48], value[64], goal[48];
-	snprintf(value, sizeof(value), "%s %s", with_commas(v, num, sizeof(num)), unit);
-	if (target > 0)
-		snprintf(goal, sizeof(goal), ">= %s", with_commas(target, num, sizeof(num)));
+	char num[48];
+	if (f->rate)
+		snprintf(out, size, "%s %s", with_commas(v, num, sizeof(num)), f->unit);
 	else
-		snprintf(goal, sizeof(goal), "(reference)");
-	report_row(figure, value, goal, target > 0 ? v >= target : -1);
+		snprintf(out, size, "%.*f %s", strcmp(f->unit, "%") == 0 ? 0 : 1, v, f->unit);
 }
 
-static void report_at_most(const char *figure, double v, const char *unit, double target)
+/* The target as text and whether `v` meets it (-1: no target). */
+static int format_goal(const struct figure *f, enum store_kind kind, double v, char *out, size_t size)
+{
+	char num[48];
+	double t = f->target[kind];
+	if (f->goal == GOAL_NONE || t <= 0) {
+		snprintf(out, size, "-");
+		return -1;
+	}
+	if (f->rate)
+		snprintf(out, size, "%s %s", f->goal == GOAL_AT_LEAST ? ">=" : "<=", with_commas(t, num, sizeof(num)));
+	else
+		snprintf(out, size, "%s %.0f %s", f->goal == GOAL_AT_LEAST ? ">=" : "<=", t, f->unit);
+	return f->goal == GOAL_AT_LEAST ? v >= t : v <= t;
+}
+
+static const char *verdict(int pass)
+{
+	return pass < 0 ? "-" : pass ? "PASS" : "MISS";
+}
+
+static void print_report(const struct config *cfg, const struct store_run *run)
 {
 	char value[64], goal[48];
-	snprintf(value, sizeof(value), "%.1f %s", v, unit);
-	if (target > 0)
-		snprintf(goal, sizeof(goal), "<= %.0f %s", target, unit);
-	else
-		snprintf(goal, sizeof(goal), "(info)");
-	report_row(figure, value, goal, target > 0 ? v <= target : -1);
-}
-
-static void print_report(const struct config *cfg, const struct results *res)
-{
-	char value[64], goal[48], label[64];
-	double pct = 100.0 * res->batch_metrics_s / res->raw_rows_s;
-	printf("\nmlflowc benchmark (%s run)%s\n", cfg->quick ? "quick" : "full",
+	printf("\nmlflowc benchmark (%s run, store %s)%s\n", cfg->quick ? "quick" : "full", store_kind_names[run->kind],
 	       cfg->quick ? ": smoke counts, figures not comparable to the targets" : "");
 	printf("  %-32s %20s   %-16s %s\n", "figure", "value", "target", "result");
-	report_rate("log-batch (1000/batch, 4 cl.)", res->batch_metrics_s, "metrics/s", TARGET_BATCH_METRICS_S);
-	snprintf(value, sizeof(value), "%.0f %%", pct);
-	snprintf(goal, sizeof(goal), ">= %.0f %%", TARGET_BATCH_VS_RAW_PCT);
-	report_row("log-batch / raw SQLite", value, goal, pct >= TARGET_BATCH_VS_RAW_PCT);
-	report_rate("raw SQLite ceiling", res->raw_rows_s, "rows/s", 0);
-	report_rate("single log-metric", res->log_metric_req_s, "req/s", TARGET_LOG_METRIC_REQ_S);
-	report_rate("create-run", res->create_run_s, "runs/s", 0);
-	snprintf(label, sizeof(label), "search-runs median (%d runs)", res->search_returned);
-	report_at_most(label, res->search_median_ms, "ms", TARGET_SEARCH_MS);
-	report_at_most("search-runs p95", res->search_p95_ms, "ms", TARGET_SEARCH_MS);
-	snprintf(label, sizeof(label), "get-history median (%dk pts)", res->history_returned / 1000);
-	report_at_most(label, res->history_median_ms, "ms", TARGET_HISTORY_MS);
-	report_at_most("idle RSS (VmRSS after start)", res->idle_rss_mb, "MB", TARGET_IDLE_RSS_MB);
-	report_at_most("peak RSS (VmHWM after load)", res->peak_rss_mb, "MB", TARGET_PEAK_RSS_MB);
-	report_at_most("start-up (exec to /health 200)", res->startup_ms, "ms", TARGET_STARTUP_MS);
+	for (size_t i = 0; i < ARRAY_SIZE(figures); i++) {
+		double v = figure_value(&figures[i], &run->res);
+		format_value(&figures[i], v, value, sizeof(value));
+		int pass = format_goal(&figures[i], run->kind, v, goal, sizeof(goal));
+		printf("  %-32s %20s   %-16s %s\n", figures[i].label, value, goal, verdict(pass));
+	}
+}
+
+/* Every store of the run in one table, each with its own targets. */
+static void print_side_by_side(const struct config *cfg, const struct store_run *runs, int n)
+{
+	char value[64], goal[48], head[48];
+	printf("\nside by side (%s run; search over %d runs, history of %d points)\n", cfg->quick ? "quick" : "full",
+	       cfg->search_runs, cfg->history_points);
+	printf("  %-30s", "figure");
+	for (int s = 0; s < n; s++) {
+		snprintf(head, sizeof(head), "%s", store_kind_names[runs[s].kind]);
+		printf(" | %18s %-13s %-4s", head, "target", "");
+	}
+	printf("\n  %-30s", "");
+	for (int s = 0; s < n; s++)
+		printf(" | %18s %-13s %-4s", "------------------", "-------------", "----");
+	printf("\n");
+	for (size_t i = 0; i < ARRAY_SIZE(figures); i++) {
+		printf("  %-30s", figures[i].label);
+		for (int s = 0; s < n; s++) {
+			double v = figure_value(&figures[i], &runs[s].res);
+			format_value(&figures[i], v, value, sizeof(value));
+			int pass = format_goal(&figures[i], runs[s].kind, v, goal, sizeof(goal));
+			printf(" | %18s %-13s %-4s", value, goal, verdict(pass));
+		}
+		printf("\n");
+	}
 }
 
 /* ---- options and main ------------------------------------------------------------ */
@@ -1176,6 +1343,8 @@ static const struct {
 } int_options[] = {
 	{ "--batches", offsetof(struct config, batches), 1, "log-batch requests of 1000 metrics (300)" },
 	{ "--batch-clients", offsetof(struct config, batch_clients), 1, "concurrent log-batch clients (4)" },
+	{ "--batch-clients-high", offsetof(struct config, batch_clients_high), 1,
+	  "log-batch clients of the second log-batch phase (16)" },
 	{ "--log-metrics", offsetof(struct config, log_metrics), 1, "single log-metric requests (40000)" },
 	{ "--create-runs", offsetof(struct config, create_runs), 1, "create-run requests (10000)" },
 	{ "--conns", offsetof(struct config, conns), 1, "connections for log-metric, create-run, seeding (8)" },
@@ -1194,7 +1363,11 @@ static void usage(FILE *out)
 		     "  --keep                 keep the temp dir (database, server.log)\n"
 		     "  --server PATH          the mlflowc binary (build/mlflowc)\n"
 		     "  --server-arg ARG       one more server argument, e.g. --server-arg --durability\n"
-		     "                         --server-arg full (repeatable)\n");
+		     "                         --server-arg full (repeatable)\n"
+		     "  --store STORE          sqlite (the default), a postgresql:// URI naming a server\n"
+		     "                         (each run creates a fresh database there and drops it), or\n"
+		     "                         both: sqlite, then $" PG_URI_ENV " (else $MLF_TEST_PG_ADMIN),\n"
+		     "                         side by side; repeatable (every store in turn, one table)\n");
 	for (size_t i = 0; i < ARRAY_SIZE(int_options); i++)
 		fprintf(out, "  %-16s N      %s\n", int_options[i].name, int_options[i].help);
 }
@@ -1214,6 +1387,35 @@ static int parse_int_option(struct config *cfg, const char *name, const char *va
 		return 1;
 	}
 	return 0;
+}
+
+static int add_store(struct config *cfg, const char *store)
+{
+	if (strcmp(store, "sqlite") != 0 && !bench_pg_is_uri(store)) {
+		fprintf(stderr, "loadgen: --store takes sqlite, both or a postgresql:// URI, not %s\n", store);
+		return -1;
+	}
+	if (cfg->n_stores == MAX_STORES) {
+		fprintf(stderr, "loadgen: at most %d stores\n", MAX_STORES);
+		return -1;
+	}
+	cfg->stores[cfg->n_stores++] = store;
+	return 0;
+}
+
+/* "both": SQLite, then the PostgreSQL server of $MLF_BENCH_PG_URI. */
+static int add_stores(struct config *cfg, const char *store)
+{
+	if (strcmp(store, "both") != 0)
+		return add_store(cfg, store);
+	const char *pg = getenv(PG_URI_ENV);
+	if (!pg || !*pg)
+		pg = getenv("MLF_TEST_PG_ADMIN");
+	if (!pg || !*pg) {
+		fprintf(stderr, "loadgen: --store both needs $" PG_URI_ENV " (a postgresql:// URI)\n");
+		return -1;
+	}
+	return add_store(cfg, "sqlite") < 0 ? -1 : add_store(cfg, pg);
 }
 
 /* --quick applies first, so explicit counts override it. */
@@ -1236,6 +1438,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				return -1;
 			}
 			cfg->server_args[cfg->n_server_args++] = argv[++i];
+		} else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+			if (add_stores(cfg, argv[++i]) < 0)
+				return -1;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			exit(0);
@@ -1257,28 +1462,63 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 
 static void run_phases(const struct config *cfg, struct results *res)
 {
-	char experiment_id[64], batch_run[RUN_ID_SIZE], metric_run[RUN_ID_SIZE];
+	char experiment_id[64], batch_run[RUN_ID_SIZE], high_run[RUN_ID_SIZE], metric_run[RUN_ID_SIZE];
+	double ceiling_s = phase_ceiling(cfg, "before the server");
 	phase_startup(cfg, res);
 	client_init();
 	create_experiment("bench", experiment_id, sizeof(experiment_id));
 	create_run(experiment_id, batch_run);
+	create_run(experiment_id, high_run);
 	create_run(experiment_id, metric_run);
-	phase_log_batch(cfg, batch_run, res);
+	phase_log_batch(cfg, batch_run, high_run, res);
 	phase_log_metric(cfg, metric_run, res);
 	phase_create_run(cfg, res);
 	phase_search(cfg, res);
 	phase_history(cfg, experiment_id, res);
 	client_release();
 	phase_stop(res);
-	phase_raw_sqlite(cfg, res);
+	ceiling_s += phase_ceiling(cfg, "after the server");
+	res->ceiling_rows_s = 2.0 * cfg->batches * BATCH_ROWS / ceiling_s;
+	printf("ceiling: %.0f rows/s (both runs)\n", res->ceiling_rows_s);
+	res->batch_vs_ceiling_pct = 100.0 * res->batch_metrics_s / res->ceiling_rows_s;
+	res->high_vs_low_pct = 100.0 * res->batch_high_metrics_s / res->batch_metrics_s;
+}
+
+/* One store from start to end: temp dir, database, server, phases, clean-up. */
+static void run_store(const struct config *cfg, struct store_run *run)
+{
+	struct mlf_err err;
+	run->kind = strcmp(run->store, "sqlite") == 0 ? STORE_SQLITE : STORE_PG;
+	server.kind = run->kind;
+	server.failed = false;
+	if (run->kind == STORE_PG) {
+		if (bench_pg_setup(&server.pg, run->store, &err) < 0)
+			die("--store: %s", err.msg);
+		server.pg_set_up = true;
+	}
+	make_temp_dir();
+	if (run->kind == STORE_PG) {
+		printf("store: PostgreSQL, fresh database %s\n", server.pg.db);
+	} else {
+		printf("store: SQLite in %s\n", server.dir);
+	}
+	run_phases(cfg, &run->res);
+	if (run->res.server_exit_status != 0)
+		server.failed = true;
+	pg_teardown();
+	remove_temp_dir();
+	server.dir[0] = '\0';
 }
 
 int main(int argc, char **argv)
 {
 	struct config cfg = full_config;
-	struct results res = { 0 };
+	struct store_run runs[MAX_STORES] = { 0 };
+	int status = 0;
 	if (parse_args(argc, argv, &cfg) < 0)
 		return 2;
+	if (cfg.n_stores == 0)
+		cfg.stores[cfg.n_stores++] = "sqlite";
 	if (access(cfg.server_path, X_OK) != 0) {
 		fprintf(stderr, "loadgen: %s is not an executable (run make first)\n", cfg.server_path);
 		return 2;
@@ -1286,15 +1526,22 @@ int main(int argc, char **argv)
 	server.keep_dir = cfg.keep_dir;
 	install_cleanup();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	make_temp_dir();
-	run_phases(&cfg, &res);
-	print_report(&cfg, &res);
-	curl_global_cleanup();
-	if (res.server_exit_status != 0) {
-		server.failed = true;
-		fprintf(stderr, "loadgen: the server did not exit cleanly on SIGTERM (status 0x%x)\n",
-			(unsigned)res.server_exit_status);
-		return 1;
+	for (int s = 0; s < cfg.n_stores; s++) {
+		runs[s].store = cfg.stores[s];
+		if (cfg.n_stores > 1)
+			printf("%s== %s\n", s ? "\n" : "", s ? "next store" : "first store");
+		run_store(&cfg, &runs[s]);
 	}
-	return 0;
+	for (int s = 0; s < cfg.n_stores; s++)
+		print_report(&cfg, &runs[s]);
+	if (cfg.n_stores > 1)
+		print_side_by_side(&cfg, runs, cfg.n_stores);
+	curl_global_cleanup();
+	for (int s = 0; s < cfg.n_stores; s++)
+		if (runs[s].res.server_exit_status != 0) {
+			fprintf(stderr, "loadgen: the %s server did not exit cleanly on SIGTERM (status 0x%x)\n",
+				store_kind_names[runs[s].kind], (unsigned)runs[s].res.server_exit_status);
+			status = 1;
+		}
+	return status;
 }

@@ -5,6 +5,8 @@
 #   bench/run.sh              the full run (about a minute)
 #   bench/run.sh --quick      a smoke run with tiny counts (a few seconds)
 #   bench/run.sh --help       every option (counts, connections, --keep, ...)
+#   bench/run.sh --store postgresql://...   the PostgreSQL store (a fresh database
+#                             per run on that server); --store both: side by side
 #
 # Extra arguments go to build/bench/loadgen. CC=clang works as for make. The
 # exit status is non-zero only if the build fails or the server misbehaves

@@ -3,18 +3,20 @@
 #
 #   scripts/deps.sh build   what building and running the server needs
 #   scripts/deps.sh test    that plus the test tools (pytest, node/npm, clang and
-#                           its libFuzzer runtime)
+#                           its libFuzzer runtime, PostgreSQL and nginx for the
+#                           PostgreSQL pass and the replica test)
 #
 # Runs apt-get as root (or through sudo) only when something is missing, so
 # it is cheap to call before every build.
 set -euo pipefail
 
 profile=${1:-build}
-build_pkgs=(gcc make pkg-config libc6-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libexpat1-dev libyaml-dev zlib1g-dev)
+build_pkgs=(gcc make pkg-config libc6-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libexpat1-dev libyaml-dev zlib1g-dev libpq-dev)
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3 python3-pytest python3-requests sqlite3 awscli
 	libxgboost-dev python3-xgboost python3-sklearn python3-pandas python3-venv zip unzip
 	python3-numpy python3-cloudpickle
-	python3-yaml)
+	python3-yaml
+	postgresql nginx)
 
 case "$profile" in
 build) want=("${build_pkgs[@]}") ;;
@@ -45,5 +47,17 @@ if [ "$(id -u)" -ne 0 ]; then
 	as_root=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages with a service (postgresql, nginx) must not start it: the tests run
+# their own throwaway PostgreSQL cluster and nginx on free ports, and Debian's
+# nginx would take port 80 (its install fails when 80 is taken). A
+# policy-rc.d that refuses every start does that, for this install only; one
+# the machine already has is left as it is.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# scripts/deps.sh: no service starts during this install\nexit 101\n' |
+		"${as_root[@]}" tee "$policy" >/dev/null
+	"${as_root[@]}" chmod 755 "$policy"
+	trap '"${as_root[@]}" rm -f "$policy"' EXIT
+fi
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

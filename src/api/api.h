@@ -191,5 +191,7 @@ void api_handle(void *app, const struct http_request *req, struct http_response 
 
 /* GET /mlflowc/experiments/retention: an experiment's retention policy (api_retention.c). */
 int api_retention_get(struct api_ctx *c);
+/* GET /mlflowc/experiments/retention/preview: what its next application would do, changing nothing. */
+int api_retention_preview(struct api_ctx *c);
 
 #endif

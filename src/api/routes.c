@@ -98,6 +98,9 @@ const struct route tracking_routes[] = {
 	  .flags = ROUTE_ARTIFACTS, PROXIED(ROUTE_EDIT) },
 	/* ours: the retention policy governing an experiment, read-only (mlflowc retention) */
 	{ .methods = GET, .path = "/mlflowc/experiments/retention", .handler = api_retention_get, EXPERIMENT(ROUTE_READ) },
+	/* ours: what the next application of that policy would do, changing nothing */
+	{ .methods = GET, .path = "/mlflowc/experiments/retention/preview", .handler = api_retention_preview,
+	  EXPERIMENT(ROUTE_READ) },
 };
 const size_t tracking_routes_n = ARRAY_SIZE(tracking_routes);
 
@@ -346,8 +349,18 @@ static void respond_options(const struct http_request *req, unsigned methods, st
 
 /* ---- the handlers of the site rows -------------------------------------- */
 
+/* "OK" as MLflow answers, once the store has answered a read: a load
+ * balancer then takes a replica whose database is gone out of rotation
+ * (503; the reason is logged, never sent). */
 static int api_health(struct api_ctx *c)
 {
+	struct mlf_err err;
+	if (c->app->store && store_ping(c->app->store, &err) < 0) {
+		log_warn("health: the store does not answer: %s", err.msg);
+		respond_text(c->resp, 503, "store unavailable");
+		c->resp->content_type = "text/html; charset=utf-8";
+		return 0;
+	}
 	respond_text(c->resp, 200, "OK");
 	c->resp->content_type = "text/html; charset=utf-8"; /* as MLflow's */
 	return 0;

@@ -53,5 +53,6 @@ int cmd_import(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_storage(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 
 #endif

@@ -4,24 +4,17 @@
  * (--older-than, --experiment-ids, --run-ids, --backend-store-uri,
  * --artifacts-destination) and --dry-run.
  *
- * What may go is the store front's decision (store_gc.h); this file opens
- * the store and the artifact stores, deletes each target's files except
- * the paths a registered model version still uses (reported, one line
- * each), and prints what went. Artifact URIs resolve as the server
- * resolves them: mlflow-artifacts:/ beneath --artifacts-destination (local
- * or s3://), s3://bucket/key through the S3 store, local paths and file://
- * only inside --artifacts-destination or --allowed-artifact-roots. A run
- * whose files cannot be reached keeps its rows (reported; exit 1), so no
- * row ever outlives files it names only because they were left behind.
+ * What may go is the store front's decision (store_gc.h) and the file work
+ * is src/lifecycle (lifecycle_gc.c); this file reads the flags, opens the
+ * store and the artifact stores (mlflow-artifacts:/ beneath
+ * --artifacts-destination, local or s3://; local paths and file:// only
+ * inside it or --allowed-artifact-roots), and prints what went. A run
+ * whose files cannot be reached keeps its rows (reported; exit 1).
  * Safe beside a running server: every purge is one short write
  * transaction on the same WAL database (busy timeout 10 s).
  */
 #include "cli.h"
-#include "../artifact/artifact.h"
-#include "../artifact/artifact_path.h"
-#include "../artifact/artifact_roots.h"
 #include "../base/arena.h"
-#include "../base/buf.h"
 #include "../base/util.h"
 #include "cmd_gc.h"
 #include "cmd_retention.h"
@@ -62,219 +55,6 @@ static const struct cli_option gc_options[] = {
 	{ 0 },
 };
 
-/* ---- artifact stores ------------------------------------------------------------------ */
-
-/* Where `uri` lives: *repo and the path inside it (in `a`); *repo NULL
- * when the location cannot hold anything (a destination that does not
- * exist). -1 with `err` set when it cannot be reached. */
-static int resolve(struct gc_artifacts *g, const char *uri, struct artifact_repo **repo, const char **path,
-		   struct arena *a, struct mlf_err *err)
-{
-	static const char proxy[] = "mlflow-artifacts:", s3[] = "s3://";
-	*repo = NULL;
-	if (!strncmp(uri, proxy, sizeof(proxy) - 1)) {
-		const char *p = uri + sizeof(proxy) - 1;
-		if (!strncmp(p, "//", 2)) /* mlflow-artifacts://host:port/path */
-			p = strchr(p + 2, '/') ? strchr(p + 2, '/') : "";
-		while (*p == '/')
-			p++;
-		if (!g->proxy && g->proxy_missing)
-			return 0;
-		if (!g->proxy)
-			return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "no --artifacts-destination for '%s'", uri);
-		*repo = g->proxy;
-		*path = p;
-		return artifact_path_validate(p, err);
-	}
-	if (!strncmp(uri, s3, sizeof(s3) - 1)) {
-		const char *bucket = uri + sizeof(s3) - 1, *slash = strchr(bucket, '/');
-		size_t bn = slash ? (size_t)(slash - bucket) : strlen(bucket);
-		char *root = arena_printf(a, "s3://%.*s", (int)bn, bucket);
-		size_t i = 0;
-		while (i < g->n_buckets && strcmp(g->buckets[i].uri, root) != 0)
-			i++;
-		if (i == g->n_buckets) {
-			if (i == ARRAY_SIZE(g->buckets))
-				return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "too many S3 buckets");
-			struct artifact_repo *r = artifact_open(root, err);
-			if (!r)
-				return -1;
-			g->buckets[i].uri = strdup(root);
-			g->buckets[i].repo = r;
-			g->n_buckets++;
-		}
-		const char *p = slash ? slash : "";
-		while (*p == '/')
-			p++;
-		*repo = g->buckets[i].repo;
-		*path = p;
-		return 0;
-	}
-	const char *local;
-	int rc = artifact_local_root(uri, NULL, a, &local, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "artifacts at '%s' cannot be deleted by mlflowc", uri);
-	if (artifact_roots_resolve(g->roots, local, repo, path, a, err) < 0)
-		return mlf_errorf(err, MLF_PERMISSION_DENIED,
-				  "artifacts at '%s' are outside --artifacts-destination and --allowed-artifact-roots",
-				  uri);
-	return 0;
-}
-
-static const char *child_path(const char *dir, const char *entry, struct arena *a)
-{
-	const char *name = strrchr(entry, '/');
-	name = name ? name + 1 : entry;
-	return *dir ? arena_printf(a, "%s/%s", dir, name) : arena_strdup(a, name);
-}
-
-/* Bytes of the files beneath `path` (a file lists as empty: 0). */
-static int tree_bytes(struct artifact_repo *r, const char *path, uint64_t *bytes, struct arena *a, struct mlf_err *err)
-{
-	struct artifact_entry *e;
-	size_t n;
-	if (r->ops->list(r, path, &e, &n, a, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!e[i].is_dir) {
-			*bytes += e[i].size > 0 ? (uint64_t)e[i].size : 0;
-		} else if (tree_bytes(r, child_path(path, e[i].path, a), bytes, a, err) < 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int drop(struct gc_artifacts *g, struct artifact_repo *r, const char *path, uint64_t file_size, bool is_dir,
-		struct arena *a, struct mlf_err *err)
-{
-	uint64_t bytes = is_dir ? 0 : file_size;
-	if (is_dir && tree_bytes(r, path, &bytes, a, err) < 0)
-		return -1;
-	g->bytes += bytes;
-	return g->dry_run ? 0 : r->ops->remove(r, path, err);
-}
-
-/* Whether `rel` is kept (a kept path or beneath one: 1) or holds one (2). */
-int gc_kept_state(const struct store_gc_target *t, const char *rel)
-{
-	size_t n = strlen(rel);
-	int state = 0;
-	for (size_t i = 0; i < t->n_keep; i++) {
-		const char *k = t->keep[i];
-		size_t kn = strlen(k);
-		if (!kn || (!strncmp(k, rel, kn) && (rel[kn] == '/' || !rel[kn])))
-			return 1;
-		if (!strncmp(k, rel, n) && (!n || k[n] == '/'))
-			state = 2;
-	}
-	return state;
-}
-
-/* Deletes what is beneath `dir` (rel: its path below the target) but the kept paths. */
-static int prune(struct gc_artifacts *g, const struct store_gc_target *t, struct artifact_repo *r, const char *dir,
-		 const char *rel, struct arena *a, struct mlf_err *err)
-{
-	struct artifact_entry *e;
-	size_t n;
-	if (r->ops->list(r, dir, &e, &n, a, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const char *path = child_path(dir, e[i].path, a);
-		const char *crel = child_path(rel, e[i].path, a);
-		int state = gc_kept_state(t, crel);
-		if (state == 1)
-			continue;
-		if (state == 2 && e[i].is_dir) {
-			if (prune(g, t, r, path, crel, a, err) < 0)
-				return -1;
-			continue;
-		}
-		if (drop(g, r, path, (uint64_t)(e[i].size > 0 ? e[i].size : 0), e[i].is_dir, a, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Removes `path`'s parent when `path` ends in /artifacts and the parent is
- * left empty: the <run>/ or models/<id>/ directory the server made. */
-static void drop_empty_parent(struct gc_artifacts *g, struct artifact_repo *r, const char *path, struct arena *a)
-{
-	size_t n = strlen(path), tail = strlen("/artifacts");
-	if (g->dry_run || n <= tail || strcmp(path + n - tail, "/artifacts") != 0)
-		return;
-	struct mlf_err ignored;
-	const char *parent = arena_strndup(a, path, n - tail);
-	struct artifact_entry *e;
-	size_t k;
-	if (r->ops->list(r, parent, &e, &k, a, &ignored) == 0 && k == 0)
-		r->ops->remove(r, parent, &ignored);
-}
-
-/* After its experiment went: removes the experiment's directory when
- * nothing is left in it but an empty models/ (what the server made). */
-static void drop_experiment_dir(struct gc_artifacts *g, const char *location)
-{
-	struct arena a = ARENA_INIT;
-	struct mlf_err ignored;
-	struct artifact_repo *r;
-	const char *path;
-	struct artifact_entry *e, *m;
-	size_t n, k = 0;
-	if (!location || !*location || resolve(g, location, &r, &path, &a, &ignored) < 0 || !r || !*path ||
-	    r->ops->list(r, path, &e, &n, &a, &ignored) < 0)
-		goto out;
-	if (n == 1 && e[0].is_dir && !strcmp(child_path("", e[0].path, &a), "models")) {
-		const char *models = child_path(path, e[0].path, &a);
-		if (r->ops->list(r, models, &m, &k, &a, &ignored) < 0 || k || r->ops->remove(r, models, &ignored) < 0)
-			goto out;
-		n = 0;
-	}
-	if (n == 0)
-		r->ops->remove(r, path, &ignored);
-out:
-	arena_release(&a);
-}
-
-static int delete_target(struct gc_artifacts *g, const struct store_gc_target *t, struct arena *a, struct mlf_err *err)
-{
-	struct artifact_repo *r;
-	const char *path;
-	if (resolve(g, t->uri, &r, &path, a, err) < 0)
-		return -1;
-	for (size_t i = 0; i < t->n_keep; i++) {
-		if (!g->quiet)
-			printf("%s %s%s%s (used by %s)\n", g->dry_run ? "would keep" : "kept", t->uri,
-			       *t->keep[i] ? "/" : "", t->keep[i], t->keep_why[i]);
-		g->kept++;
-	}
-	if (!r)
-		return 0;
-	if (!*path) /* a run or model whose location is a whole store: never delete the store */
-		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
-				  "'%s' of %s is the root of an artifact store: refusing to delete it", t->uri, t->what);
-	if (!t->n_keep) {
-		if (drop(g, r, path, 0, true, a, err) < 0)
-			return -1;
-		drop_empty_parent(g, r, path, a);
-		return 0;
-	}
-	return prune(g, t, r, path, "", a, err);
-}
-
-static int delete_targets(void *ctx, const struct store_gc_target *t, size_t n, struct mlf_err *err)
-{
-	struct gc_artifacts *g = ctx;
-	struct arena a = ARENA_INIT;
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = delete_target(g, &t[i], &a, err);
-	arena_release(&a);
-	return rc;
-}
-
 /* ---- flags ------------------------------------------------------------------------------ */
 
 static int split_ids(char *list, const char ***out, size_t *n)
@@ -307,18 +87,6 @@ static const char *sqlite_path(const char *uri)
 	return strstr(uri, "://") ? NULL : uri;
 }
 
-static const char *outcome_words(enum store_gc_outcome o)
-{
-	static const char *const words[] = {
-		[STORE_GC_PURGED] = "purged",
-		[STORE_GC_SKIPPED_RESTORED] = "restored since it was listed: kept",
-		[STORE_GC_SKIPPED_GONE] = "already gone",
-		[STORE_GC_SKIPPED_YOUNG] = "deleted again since it was listed, now too recently: kept",
-		[STORE_GC_SKIPPED_BUSY] = "still has runs: kept",
-	};
-	return words[o];
-}
-
 static int fail(const char *what, const struct mlf_err *err)
 {
 	fprintf(stderr, "mlflowc %s: %s%s%s\n", CMD, what ? what : "", what ? ": " : "", err->msg);
@@ -327,170 +95,16 @@ static int fail(const char *what, const struct mlf_err *err)
 
 /* ---- the command -------------------------------------------------------------------------- */
 
-/* Sizes what one run (r) or an experiment's own logged models (r NULL)
- * would free; prints it unless quiet. */
-static int plan_one(struct store *st, const struct store_gc_run *r, int64_t experiment_id, struct gc_artifacts *g,
-		    struct arena *a)
+static void print_line(void *ctx, enum lifecycle_level level, const char *text)
 {
-	struct mlf_err err;
-	struct store_gc_target *t;
-	size_t nt;
-	uint64_t before = g->bytes;
-	if (store_gc_targets(st, r, r ? -1 : experiment_id, &t, &nt, a, &err) < 0 || delete_targets(g, t, nt, &err) < 0)
-		return fail(r ? r->run_id : "experiment", &err);
-	if (r && !g->quiet)
-		printf("would delete run %s (%llu bytes of artifacts)\n", r->run_id, (unsigned long long)(g->bytes - before));
-	return 0;
+	(void)ctx;
+	if (level == LIFECYCLE_ERROR)
+		fprintf(stderr, "mlflowc %s\n", text);
+	else
+		printf("%s\n", text);
 }
 
-int gc_plan_bytes(struct store *st, const struct store_gc_plan *p, struct gc_artifacts *g)
-{
-	int status = 0;
-	struct arena a = ARENA_INIT;
-	g->n_runs = g->n_experiments = 0;
-	for (size_t i = 0; i < p->n_runs; i++) {
-		status |= plan_one(st, &p->runs[i], -1, g, &a);
-		g->n_runs++;
-	}
-	for (size_t e = 0; e < p->n_experiments; e++) {
-		const struct store_experiment *x = &p->experiments[e];
-		size_t active = 0, n = p->n_experiment_runs[e];
-		for (size_t i = 0; i < n; i++)
-			active += strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0;
-		if (!g->quiet && active)
-			printf("would keep experiment %lld '%s': %zu of its %zu runs are active\n", (long long)x->id, x->name,
-			       active, n);
-		else if (!g->quiet)
-			printf("would delete experiment %lld '%s' with %zu runs\n", (long long)x->id, x->name, n);
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0)
-				continue; /* restored inside the deleted experiment: it stays, and so does the experiment */
-			status |= plan_one(st, &p->experiment_runs[e][i], -1, g, &a);
-			g->n_runs++;
-		}
-		if (!active) {
-			status |= plan_one(st, NULL, x->id, g, &a);
-			g->n_experiments++;
-		}
-	}
-	if (!g->quiet)
-		printf("dry run: %zu experiments and %zu runs would be deleted, %llu bytes of artifacts freed, %llu paths "
-		       "kept\n",
-		       g->n_experiments, g->n_runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
-	arena_release(&a);
-	return status;
-}
-
-static int purge(struct store *st, const struct store_gc_plan *p, struct gc_artifacts *g)
-{
-	int status = 0;
-	size_t runs = 0, experiments = 0;
-	struct mlf_err err;
-	enum store_gc_outcome o;
-	for (size_t i = 0; i < p->n_runs; i++) {
-		if (store_gc_purge_run(st, p, p->runs[i].run_id, -1, delete_targets, g, &o, &err) < 0) {
-			status = fail(p->runs[i].run_id, &err);
-			continue;
-		}
-		if (o == STORE_GC_PURGED) {
-			printf("Run with ID %s has been permanently deleted.\n", p->runs[i].run_id);
-			runs++;
-		} else {
-			printf("Run with ID %s: %s\n", p->runs[i].run_id, outcome_words(o));
-		}
-	}
-	for (size_t e = 0; e < p->n_experiments; e++) {
-		int64_t id = p->experiments[e].id;
-		bool ok = true;
-		for (size_t i = 0; i < p->n_experiment_runs[e]; i++) {
-			const char *run_id = p->experiment_runs[e][i].run_id;
-			if (strcmp(p->experiment_runs[e][i].lifecycle_stage, "deleted") != 0) {
-				printf("Run with ID %s is active: kept, and so is experiment %lld\n", run_id, (long long)id);
-				ok = false;
-				continue;
-			}
-			if (store_gc_purge_run(st, p, run_id, id, delete_targets, g, &o, &err) < 0) {
-				status = fail(run_id, &err);
-				ok = false;
-				continue;
-			}
-			if (o == STORE_GC_PURGED) {
-				printf("Run with ID %s has been permanently deleted.\n", run_id);
-				runs++;
-			} else {
-				printf("Run with ID %s: %s\n", run_id, outcome_words(o));
-			}
-		}
-		if (!ok) { /* its row goes once every run has (the purge checks that too) */
-			printf("Experiment with ID %lld: %s\n", (long long)id, outcome_words(STORE_GC_SKIPPED_BUSY));
-			continue;
-		}
-		if (store_gc_purge_experiment(st, id, delete_targets, g, &o, &err) < 0) {
-			status = fail("experiment", &err);
-			continue;
-		}
-		if (o == STORE_GC_PURGED) {
-			drop_experiment_dir(g, p->experiments[e].artifact_location);
-			printf("Experiment with ID %lld has been permanently deleted.\n", (long long)id);
-			experiments++;
-		} else {
-			printf("Experiment with ID %lld: %s\n", (long long)id, outcome_words(o));
-		}
-	}
-	printf("gc: %zu experiments and %zu runs permanently deleted, %llu bytes of artifacts freed, %llu paths kept\n",
-	       experiments, runs, (unsigned long long)g->bytes, (unsigned long long)g->kept);
-	return status;
-}
-
-int gc_artifacts_open(struct gc_artifacts *g, const char *dest, const char *allowed, struct mlf_err *err)
-{
-	g->roots = artifact_roots_new();
-	if (strstr(dest, "://") && strncmp(dest, "file://", 7) != 0) {
-		if (!(g->proxy = artifact_open(dest, err)))
-			return -1;
-	} else {
-		char *file = artifact_file_uri_path(dest, NULL);
-		struct stat sb;
-		if (stat(file ? file : dest, &sb) == 0) {
-			if (artifact_roots_add(g->roots, dest, false, err) < 0 || !(g->proxy = artifact_open(dest, err))) {
-				free(file);
-				return -1;
-			}
-		} else {
-			g->proxy_missing = dest;
-		}
-		free(file);
-	}
-	return artifact_roots_add_list(g->roots, allowed, false, err);
-}
-
-void gc_artifacts_close(struct gc_artifacts *g)
-{
-	artifact_close(g->proxy);
-	for (size_t i = 0; i < g->n_buckets; i++) {
-		artifact_close(g->buckets[i].repo);
-		free(g->buckets[i].uri);
-	}
-	artifact_roots_free(g->roots);
-}
-
-int gc_artifacts_resolve(struct gc_artifacts *g, const char *uri, struct artifact_repo **repo, const char **path,
-			 struct arena *a, struct mlf_err *err)
-{
-	return resolve(g, uri, repo, path, a, err);
-}
-
-int gc_artifacts_size(struct gc_artifacts *g, const char *uri, uint64_t *bytes, struct mlf_err *err)
-{
-	struct arena a = ARENA_INIT;
-	struct artifact_repo *r;
-	const char *path;
-	int rc = resolve(g, uri, &r, &path, &a, err);
-	if (rc == 0 && r)
-		rc = tree_bytes(r, path, bytes, &a, err);
-	arena_release(&a);
-	return rc;
-}
+const struct lifecycle_out gc_cli_out = { print_line, NULL };
 
 int gc_open_store(const char *cmd, const char *uri, struct store **out)
 {
@@ -538,7 +152,7 @@ int cmd_gc(int argc, char **argv)
 	int64_t *exp_ids = NULL;
 	int status = 1;
 	struct store *st = NULL;
-	struct gc_artifacts g = { .dry_run = s.dry_run };
+	struct lifecycle_artifacts g = { .dry_run = s.dry_run, .out = gc_cli_out };
 	struct arena a = ARENA_INIT;
 	if (run_list)
 		split_ids(run_list, &run_ids, &q.n_run_ids);
@@ -557,7 +171,7 @@ int cmd_gc(int argc, char **argv)
 
 	if (gc_open_store(CMD, s.backend_store_uri, &st) < 0)
 		goto out;
-	if (gc_artifacts_open(&g, s.artifacts_destination, s.allowed_artifact_roots, &err) < 0) {
+	if (lifecycle_artifacts_open(&g, s.artifacts_destination, s.allowed_artifact_roots, &err) < 0) {
 		fail("--artifacts-destination", &err);
 		goto out;
 	}
@@ -567,10 +181,10 @@ int cmd_gc(int argc, char **argv)
 		fail(NULL, &err);
 		goto out;
 	}
-	status = (s.dry_run ? gc_plan_bytes(st, &plan, &g) : purge(st, &plan, &g)) | retention_status;
+	status = (s.dry_run ? lifecycle_gc_dry_run(st, &plan, &g) : lifecycle_gc_purge(st, &plan, &g)) | retention_status;
 out:
 	arena_release(&a);
-	gc_artifacts_close(&g);
+	lifecycle_artifacts_close(&g);
 	store_close(st);
 	free(run_list);
 	free(exp_list);

@@ -1,6 +1,7 @@
 /*
- * cmd_import.c - `mlflowc import`: brings an MLflow SQL database (SQLite)
- * or an MLflow file store (an `mlruns/` directory, or file:///...), and the
+ * cmd_import.c - `mlflowc import`: brings an MLflow SQL database (SQLite,
+ * or PostgreSQL through a read-only snapshot in a scratch SQLite file that is
+ * removed afterwards) or an MLflow file store (an `mlruns/` directory, or file:///...), and the
  * artifacts its server proxied, into an mlflowc store, with every id, name
  * and time as MLflow had them (src/store/store_import.h does the rows; both
  * sources go through the same writers).
@@ -21,6 +22,7 @@
 #include "../base/buf.h"
 #include "../base/util.h"
 #include "../store/store.h"
+#include "../store/pg_conn.h"
 #include "../store/store_import.h"
 #include <dirent.h>
 #include <errno.h>
@@ -44,8 +46,8 @@ struct import_settings {
 
 static const struct cli_option import_options[] = {
 	{ "from", 0, CLI_REQUIRED, OPT(from), "URI",
-	  "MLflow's database (sqlite:///path/mlflow.db, or a file) or file store (a directory such as ./mlruns, "
-	  "or file:///path/mlruns); read only, never changed" },
+	  "MLflow's database (sqlite:///path/mlflow.db, or a file; postgresql://user@host/db, read in one "
+	  "snapshot) or file store (a directory such as ./mlruns, or file:///path/mlruns); read only, never changed" },
 	{ "artifacts-from", 0, CLI_STRING, OPT(artifacts_from), "DIR",
 	  "the old server's --artifacts-destination (or local artifact root), whose files are copied" },
 	{ "backend-store-uri", 0, CLI_STRING, OPT(backend_store_uri), "URI",
@@ -300,7 +302,7 @@ static void print_report(const struct store_import_report *r, bool dry_run)
 
 /* The kinds of source --from names, tried in order: the first whose
  * prefix matches (and, for a bare path, whose test passes) reads it. */
-enum source_kind { SOURCE_SQLITE, SOURCE_MLRUNS };
+enum source_kind { SOURCE_SQLITE, SOURCE_MLRUNS, SOURCE_POSTGRES };
 
 static bool is_directory(const char *path)
 {
@@ -315,6 +317,9 @@ static const struct {
 	const char *describes;
 } source_kinds[] = {
 	{ "sqlite:///", NULL, SOURCE_SQLITE, "MLflow schema revision" },
+	{ "postgresql://", NULL, SOURCE_POSTGRES, "MLflow schema revision" }, /* the whole URI is the source */
+	{ "postgresql+", NULL, SOURCE_POSTGRES, "MLflow schema revision" },
+	{ "postgres://", NULL, SOURCE_POSTGRES, "MLflow schema revision" },
 	{ "file://", NULL, SOURCE_MLRUNS, "MLflow file store" },
 	{ "file:", NULL, SOURCE_MLRUNS, "MLflow file store" },
 	{ "", is_directory, SOURCE_MLRUNS, "MLflow file store" },
@@ -334,7 +339,7 @@ static int source_of(const char *uri, size_t *row, const char **path)
 		if (source_kinds[i].bare && !source_kinds[i].bare(uri))
 			continue;
 		*row = i;
-		*path = uri + n;
+		*path = source_kinds[i].kind == SOURCE_POSTGRES ? uri : uri + n;
 		return 0;
 	}
 	return -1;
@@ -364,6 +369,62 @@ static void strip_slashes(char *p)
 		p[--n] = '\0';
 }
 
+/* An MLflow database on PostgreSQL, read through a snapshot in a scratch
+ * SQLite file (store_import_pg.c) that is removed afterwards. */
+struct pg_source {
+	char dir[PATH_MAX];
+	char snapshot[PATH_MAX];
+	struct buf shown; /* the URI without its password */
+};
+
+static int pg_source_snapshot(struct pg_source *pg, const char *uri)
+{
+	struct buf conninfo = BUF_INIT;
+	struct mlf_err err;
+	buf_init(&pg->shown, 0);
+	if (pg_uri_parse(uri, &conninfo, &pg->shown, &err) < 0) {
+		buf_release(&conninfo);
+		fprintf(stderr, "mlflowc import: %s\n", err.msg);
+		return -1;
+	}
+	buf_release(&conninfo);
+	const char *tmp = getenv("TMPDIR");
+	if (snprintf(pg->dir, sizeof(pg->dir), "%s/mlflowc-import-XXXXXX", tmp && *tmp ? tmp : "/tmp") >=
+		    (int)sizeof(pg->dir) ||
+	    !mkdtemp(pg->dir)) {
+		fprintf(stderr, "mlflowc import: cannot make a scratch directory for the snapshot: %s\n", strerror(errno));
+		pg->dir[0] = '\0';
+		return -1;
+	}
+	if (snprintf(pg->snapshot, sizeof(pg->snapshot), "%s/source.db", pg->dir) >= (int)sizeof(pg->snapshot)) {
+		fprintf(stderr, "mlflowc import: TMPDIR is too long\n");
+		pg->snapshot[0] = '\0';
+		return -1;
+	}
+	fprintf(stderr, "mlflowc import: reading %s in one snapshot ...\n", pg->shown.ptr);
+	int64_t rows = 0;
+	uint64_t t0 = util_mono_ns();
+	if (store_import_pg_snapshot(uri, pg->snapshot, &rows, &err) < 0) {
+		fprintf(stderr, "mlflowc import: %s\n", err.msg);
+		return -1;
+	}
+	double seconds = (double)(util_mono_ns() - t0) / 1e9;
+	fprintf(stderr, "mlflowc import: read %lld rows in %.1f s\n", (long long)rows, seconds);
+	return 0;
+}
+
+static void pg_source_release(struct pg_source *pg)
+{
+	if (pg->snapshot[0])
+		unlink(pg->snapshot);
+	if (pg->dir[0])
+		rmdir(pg->dir);
+	buf_release(&pg->shown);
+}
+
+static int import_from(struct import_settings *sp, size_t kind, bool mlruns, const char *source,
+		       const char *source_shown);
+
 int cmd_import(int argc, char **argv)
 {
 	struct import_settings s = {
@@ -381,12 +442,31 @@ int cmd_import(int argc, char **argv)
 	const char *source;
 	if (source_of(s.from, &kind, &source) < 0 || !*source) {
 		fprintf(stderr,
-			"mlflowc import: --from must be sqlite:///PATH, a database file, a file store directory or "
-			"file:///PATH, not '%s'\n",
+			"mlflowc import: --from must be sqlite:///PATH, a database file, postgresql://..., a file store "
+			"directory or file:///PATH, not '%s'\n",
 			s.from);
 		return 2;
 	}
 	bool mlruns = source_kinds[kind].kind == SOURCE_MLRUNS;
+	struct pg_source pg = { 0 };
+	const char *source_shown = source;
+	if (source_kinds[kind].kind == SOURCE_POSTGRES) {
+		if (pg_source_snapshot(&pg, source) < 0) {
+			pg_source_release(&pg);
+			return 1;
+		}
+		source = pg.snapshot;
+		source_shown = pg.shown.ptr;
+	}
+	int status = import_from(&s, kind, mlruns, source, source_shown);
+	pg_source_release(&pg);
+	return status;
+}
+
+/* The import proper, from `source` (a SQLite file or an mlruns directory). */
+static int import_from(struct import_settings *sp, size_t kind, bool mlruns, const char *source, const char *source_shown)
+{
+	struct import_settings s = *sp;
 	struct artifact_copy ac = { .tty = isatty(2) != 0, .started_ns = util_mono_ns() };
 	if (s.artifacts_from && !s.keep_artifact_locations) {
 		struct stat st;
@@ -441,7 +521,7 @@ int cmd_import(int argc, char **argv)
 			: store_import_mlflow_sqlite(st, source, &hooks, s.dry_run, &rep, &err);
 	store_close(st);
 	if ((rep.head[0] || rep.file_store) && (rc == 0 || err.code == MLF_DATA_LOSS)) {
-		printf("source %s (%s%s%s)%s\n", source, source_kinds[kind].describes, rep.head[0] ? " " : "", rep.head,
+		printf("source %s (%s%s%s)%s\n", source_shown, source_kinds[kind].describes, rep.head[0] ? " " : "", rep.head,
 		       s.dry_run ? ": dry run" : "");
 		print_report(&rep, s.dry_run);
 		if (rep.latest_differ)

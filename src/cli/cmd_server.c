@@ -10,9 +10,12 @@
 #include "../base/buf.h"
 #include "../base/log.h"
 #include "../http/http.h"
+#include "../server/retention_schedule.h"
 #include "../server/serve.h"
 #include "../server/tracking_app.h"
 #include "../store/store.h"
+#include <errno.h>
+#include "../store/store_gc.h"
 #include <signal.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -42,6 +45,8 @@ struct server_settings {
 	const char *cors_allowed_origins;
 	bool disable_security_middleware;
 	const char *x_frame_options;
+	unsigned db_pool_size;
+	const char *retention_interval;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -95,6 +100,12 @@ static const struct cli_option server_options[] = {
 	  "no Host, Origin or frame checks and no security headers (env MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE)" },
 	{ "x-frame-options", 0, CLI_STRING, OPT(x_frame_options), "VALUE",
 	  "SAMEORIGIN (default), DENY, or NONE to allow framing from anywhere (env MLFLOW_SERVER_X_FRAME_OPTIONS)" },
+	{ "db-pool-size", 0, CLI_UINT, OPT(db_pool_size), "N",
+	  "PostgreSQL connections this server keeps at most (default: --workers + 4; env "
+	  "MLFLOW_SQLALCHEMYSTORE_POOL_SIZE plus MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW)" },
+	{ "retention-interval", 0, CLI_STRING, OPT(retention_interval), "DURATION",
+	  "apply the retention policies (mlflowc retention) every DURATION, e.g. 30m, 6h, 1d (#d#h#m#s, at least 1s), "
+	  "the first pass one interval after the start; soft-deleted runs still wait for mlflowc gc (default: off)" },
 	{ 0 },
 };
 
@@ -148,6 +159,51 @@ static int check_static_prefix(const char *p)
 	return 0;
 }
 
+/* MLflow's pool variables (SQLAlchemy's pool_size + max_overflow: the
+ * most connections it opens) as one bound; -1 (after a message) for junk. */
+static int env_pool_size(unsigned *out)
+{
+	static const char *const names[] = { "MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", "MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW" };
+	unsigned long total = 0;
+	bool any = false;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const char *v = getenv(names[i]);
+		if (!v || !*v)
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(v, &end, 10);
+		if (*end || errno || v[0] == '-' || n > 100000) {
+			fprintf(stderr, "mlflowc server: %s must be a number of connections, not '%s'\n", names[i], v);
+			return -1;
+		}
+		total += n;
+		any = any || i == 0;
+	}
+	if (any)
+		*out = (unsigned)total;
+	return 0;
+}
+
+/* --retention-interval: a duration of at least a second and at most a
+ * year; -1 (after a message) otherwise. */
+static int parse_retention_interval(const char *text, bool artifacts_only, int64_t *ms)
+{
+	struct mlf_err err;
+	if (artifacts_only) {
+		fprintf(stderr, "mlflowc server: --retention-interval needs a tracking store, not --artifacts-only\n");
+		return -1;
+	}
+	if (store_gc_parse_older_than(text, ms, &err) < 0 || *ms < 1000 || *ms > 366 * 86400000LL) {
+		fprintf(stderr,
+			"mlflowc server: --retention-interval must be a duration such as 30m, 6h or 1d (#d#h#m#s, from 1s "
+			"to 366d), not '%s'\n",
+			text);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_server(int argc, char **argv)
 {
 	struct server_settings s = {
@@ -168,7 +224,8 @@ int cmd_server(int argc, char **argv)
 		.cors_allowed_origins = getenv("MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"),
 		.x_frame_options = getenv("MLFLOW_SERVER_X_FRAME_OPTIONS"),
 	};
-	if (env_flag("MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE", &s.disable_security_middleware) < 0)
+	if (env_flag("MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE", &s.disable_security_middleware) < 0 ||
+	    env_pool_size(&s.db_pool_size) < 0)
 		return 2;
 	int parsed = cli_parse("server", server_options, argc, argv, &s);
 	if (parsed) {
@@ -176,7 +233,8 @@ int cmd_server(int argc, char **argv)
 			cli_usage(stdout, "server", "Run the tracking server.", server_options);
 		return parsed > 0 ? 0 : 2;
 	}
-	struct store_options so = { .durability = STORE_DURABILITY_NORMAL };
+	struct store_options so = { .durability = STORE_DURABILITY_NORMAL,
+				    .pool_size = s.db_pool_size ? s.db_pool_size : s.workers + 4 };
 	if (apply_log_level(s.log_level) < 0 || check_static_prefix(s.static_prefix) < 0)
 		return 2;
 	if (store_durability_parse(s.durability, &so.durability) < 0) {
@@ -192,6 +250,11 @@ int cmd_server(int argc, char **argv)
 
 	if (s.artifacts_only && !s.serve_artifacts) {
 		fprintf(stderr, "mlflowc server: --artifacts-only needs --serve-artifacts\n");
+		security_policy_free(&security);
+		return 2;
+	}
+	int64_t retention_ms = 0;
+	if (s.retention_interval && parse_retention_interval(s.retention_interval, s.artifacts_only, &retention_ms) < 0) {
 		security_policy_free(&security);
 		return 2;
 	}
@@ -215,12 +278,20 @@ int cmd_server(int argc, char **argv)
 				  s.max_connections, s.max_connections_per_ip, s.header_timeout };
 	int rc = 1;
 	if (tracking_app_open(&tc, &t, &err) == 0) {
+		struct retention_schedule *retention = NULL;
+		if (retention_ms && !(retention = retention_schedule_start(t.store, t.artifacts, t.roots, retention_ms, &err))) {
+			tracking_app_close(&t);
+			fprintf(stderr, "mlflowc server: %s\n", err.msg);
+			security_policy_free(&security);
+			return 1;
+		}
 		struct serve_handlers handlers = { api_handle, api_stream, &t.app };
 		struct buf detail = BUF_INIT;
 		buf_addf(&detail, "store %s", s.artifacts_only ? "none: --artifacts-only" : s.backend_store_uri);
 		if (serve_until_signal(&hc, &handlers, "mlflowc " MLF_VERSION, detail.ptr, &err) == 0)
 			rc = 0;
 		buf_release(&detail);
+		retention_schedule_stop(retention); /* a pass under way ends at its next step */
 		tracking_app_close(&t);
 	}
 	if (rc)

@@ -3,7 +3,7 @@
  * Lists bytes of artifacts and rows per experiment and per registered
  * model, the largest runs, and what `mlflowc gc` (with the same
  * --older-than) would reclaim. Reads only: artifact locations are reached
- * as gc reaches them (cmd_gc.h) and sized by listing them; a location that
+ * as gc reaches them (lifecycle.h) and sized by listing them; a location that
  * cannot be reached counts as unknown ("?") and is named on stderr.
  */
 #include "cmd_gc.h"
@@ -45,13 +45,13 @@ static void size_text(const struct size *s, char *out, size_t n)
 	snprintf(out, n, "%llu%s", (unsigned long long)s->bytes, s->unknown ? "+?" : "");
 }
 
-static void measure(struct gc_artifacts *g, const char *uri, struct size *s, size_t *unreachable)
+static void measure(struct lifecycle_artifacts *g, const char *uri, struct size *s, size_t *unreachable)
 {
 	struct mlf_err err;
 	uint64_t bytes = 0;
 	if (!uri || !*uri)
 		return;
-	if (gc_artifacts_size(g, uri, &bytes, &err) < 0) {
+	if (lifecycle_artifacts_size(g, uri, &bytes, &err) < 0) {
 		s->unknown = true;
 		if ((*unreachable)++ < 20)
 			fprintf(stderr, "mlflowc %s: %s: %s\n", CMD, uri, err.msg);
@@ -91,7 +91,7 @@ static const char *version_uri(const struct store_gc_usage_version *v, const str
 	return NULL;
 }
 
-static int report(struct store *st, struct gc_artifacts *g, const struct report_settings *s)
+static int report(struct store *st, struct lifecycle_artifacts *g, const struct report_settings *s)
 {
 	struct arena a = ARENA_INIT;
 	struct mlf_err err;
@@ -175,7 +175,7 @@ static int report(struct store *st, struct gc_artifacts *g, const struct report_
 	}
 	g->dry_run = g->quiet = true;
 	g->bytes = g->kept = 0;
-	int plan_status = gc_plan_bytes(st, &plan, g);
+	int plan_status = lifecycle_gc_dry_run(st, &plan, g);
 	/* the rows of what goes: the runs gc would take (an active run in a
 	 * deleted experiment stays, and keeps its experiment) */
 	int64_t rows = 0;
@@ -223,18 +223,18 @@ static int storage_report(int argc, char **argv)
 		return parsed > 0 ? 0 : 2;
 	}
 	struct store *st = NULL;
-	struct gc_artifacts g = { 0 };
+	struct lifecycle_artifacts g = { 0 };
 	struct mlf_err err;
 	int status = 1;
 	if (gc_open_store(CMD, s.backend_store_uri, &st) < 0)
 		goto out;
-	if (gc_artifacts_open(&g, s.artifacts_destination, s.allowed_artifact_roots, &err) < 0) {
+	if (lifecycle_artifacts_open(&g, s.artifacts_destination, s.allowed_artifact_roots, &err) < 0) {
 		fprintf(stderr, "mlflowc %s: --artifacts-destination: %s\n", CMD, err.msg);
 		goto out;
 	}
 	status = report(st, &g, &s);
 out:
-	gc_artifacts_close(&g);
+	lifecycle_artifacts_close(&g);
 	store_close(st);
 	return status;
 }

@@ -1,7 +1,7 @@
 /*
  * sqlgen.c - compiles the filter / order_by AST of filter.h into SQL text
  * plus bound values, for the schema a backend describes (sqlgen.h's
- * struct sql_schema; the SQLite backend's is in src/store/schema_sqlite_sql.c).
+ * struct sql_schema; the SQLite backend's is in src/store/schema_sql.c).
  *
  * Every condition becomes one self-contained boolean term: a comparison on
  * a column of the outer row for attributes, or a correlated EXISTS / NOT
@@ -62,6 +62,8 @@ void sqlgen_bind(const struct sql_schema *d, struct buf *sql, struct sql_binds *
 	}
 	binds->items[binds->n++] = b;
 	add_placeholder(d, sql, binds->n);
+	if (b.type == SQL_BIND_DOUBLE && d->double_cast)
+		buf_adds(sql, d->double_cast);
 }
 
 static void bind_text(const struct sql_schema *d, struct buf *sql, struct sql_binds *binds, const char *text,
@@ -141,6 +143,8 @@ static void compile_comparison(const struct sql_schema *d, struct buf *sql, stru
 		buf_addf(sql, "lower(%s) LIKE lower(", column);
 		bind_value(d, sql, binds, &c->value, a);
 		buf_addch(sql, ')');
+		if (d->like_suffix)
+			buf_adds(sql, d->like_suffix);
 		return;
 	}
 	buf_adds(sql, column);
@@ -148,6 +152,8 @@ static void compile_comparison(const struct sql_schema *d, struct buf *sql, stru
 		if (binary_ops[i].op == c->op)
 			buf_adds(sql, binary_ops[i].sql);
 	bind_value(d, sql, binds, &c->value, a);
+	if ((c->op == FOP_LIKE || c->op == FOP_ILIKE) && d->like_suffix)
+		buf_adds(sql, d->like_suffix);
 }
 
 /* "SELECT <what> FROM ... WHERE ... AND <key> = ?k"; returns the key's

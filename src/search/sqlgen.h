@@ -8,7 +8,7 @@
  * columns, placeholder syntax, case-insensitive matching and how a flag
  * column reads false), so a PostgreSQL backend supplies its own description
  * and sqlgen stays the same. The SQLite backend's is store_sqlite_sql_schema
- * (src/store/schema_sqlite_sql.c). The SQL refers to the outer table by the
+ * (src/store/schema_sql.c). The SQL refers to the outer table by the
  * alias the schema's tables use (`r` for runs, `e` for experiments, `m`
  * for registered models, `v` joined with its model `m` for model
  * versions, `g` for logged models).
@@ -65,6 +65,13 @@ struct sql_schema {
 	const char *placeholder; /* printf format of the 1-based bind index: "?%zu", "$%zu" */
 	bool native_ilike;       /* else ILIKE is lower(x) LIKE lower(y) */
 	const char *flag_false;  /* a flag column's false value in SQL: "0" (integer flags), "FALSE" */
+	/* Appended to a double's placeholder so that an integer column compares
+	 * with a fraction as a number ("::double precision"); NULL: none. */
+	const char *double_cast;
+	/* Appended to LIKE / ILIKE patterns: " ESCAPE ''" where the engine
+	 * would otherwise treat '\' as an escape, so '\' matches itself on
+	 * every backend, as on SQLite; NULL: none. */
+	const char *like_suffix;
 	const struct sql_attr_column *attrs;
 	size_t n_attrs;
 	const struct sql_entity_source *sources;

@@ -24,7 +24,7 @@
 #include "../base/buf.h"
 #include "../base/err.h"
 #include "../search/sqlgen.h"
-#include <libpq-fe.h>
+#include "pg_lib.h" /* libpq, loaded on first use: never include <libpq-fe.h> */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -75,6 +75,16 @@ int pg_uri_parse(const char *uri, struct buf *conninfo, struct buf *redacted, st
  * life. Returns 0, or -1 with `err` set. */
 int pg_pool_init(struct pg_pool *p, const char *uri, size_t max_conns, const char *const *migrations,
 		 size_t n_migrations, const char *const *sql, size_t n_sql, bool full_sync, struct mlf_err *err);
+/* Connects once to the database `uri` names and reads, changing nothing,
+ * the schema version it is at (0: no mlflowc schema yet); refuses MLflow's
+ * own database and a foreign one as pg_pool_init() does. 0, or -1 with
+ * `err` set. */
+int pg_inspect(const char *uri, int64_t *version, struct mlf_err *err);
+/* A pool on the database `uri` names without touching its schema (no
+ * check, no migration, no statement table: pg_query only), for reading a
+ * database that is not ours. Nothing is connected yet. 0, or -1 with
+ * `err` set for a URI that is not PostgreSQL's. */
+int pg_pool_open_raw(struct pg_pool *p, const char *uri, size_t max_conns, struct mlf_err *err);
 /* Closes every connection and frees the pool's memory (not `p`). */
 void pg_pool_release(struct pg_pool *p);
 /* The schema version the database is at (after pg_pool_init: n_migrations).
@@ -125,12 +135,12 @@ int pg_conn_fail(struct pg_conn *c, const char *what, struct mlf_err *err);
 
 /* ---- columns --------------------------------------------------------------- */
 /* Column `col` of row `row` as text copied into `a`; NULL for SQL NULL. */
-const char *pg_text(const PGresult *r, int row, int col, struct arena *a);
+const char *pg_col_text(const PGresult *r, int row, int col, struct arena *a);
 /* As an integer (0 for NULL), a double (NaN, Infinity and -Infinity read
  * as such; 0 for NULL), or whether it is NULL. */
-int64_t pg_int64(const PGresult *r, int row, int col);
-double pg_double(const PGresult *r, int row, int col);
-bool pg_null(const PGresult *r, int row, int col);
+int64_t pg_col_int64(const PGresult *r, int row, int col);
+double pg_col_double(const PGresult *r, int row, int col);
+bool pg_col_null(const PGresult *r, int row, int col);
 
 /* ---- array literals, for one statement over many rows ------------------------
  * `{...}` texts to bind as one value and unnest() in SQL

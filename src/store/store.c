@@ -16,6 +16,7 @@
 #include "logged_model.h"
 #include "registry.h"
 #include "store_probe.h"
+#include "store_pg.h"
 #include "store_sqlite.h"
 #include <strings.h>
 
@@ -54,9 +55,14 @@ static const struct {
 	const char *scheme; /* URI prefix */
 	int (*check)(const char *path, struct mlf_err *err); /* changes nothing */
 	struct store *(*open)(const char *path, const struct store_options *opt, struct mlf_err *err);
+	int (*inspect)(const char *path, struct store_schema_info *out, struct mlf_err *err); /* changes nothing */
+	bool whole_uri; /* the backend takes the URI as given, not the path after the scheme */
 } store_backends[] = {
-	{ "sqlite://", check_sqlite, store_sqlite_open },
-	{ "file:", refuse_file_store, NULL },
+	{ "sqlite://", check_sqlite, store_sqlite_open, store_sqlite_inspect, false },
+	{ "file:", refuse_file_store, NULL, NULL, false },
+	{ "postgresql://", store_pg_check, store_pg_open, store_pg_inspect, true },
+	{ "postgresql+", store_pg_check, store_pg_open, store_pg_inspect, true },
+	{ "postgres://", store_pg_check, store_pg_open, store_pg_inspect, true },
 };
 
 /* The backend row for `uri` (a bare path is SQLite's) and the path after
@@ -67,13 +73,17 @@ static int store_resolve(const char *uri, size_t *backend, const char **path, st
 	for (size_t i = 0; i < ARRAY_SIZE(store_backends); i++) {
 		size_t n = strlen(store_backends[i].scheme);
 		if (strncmp(uri, store_backends[i].scheme, n) == 0) {
+			*backend = i;
+			if (store_backends[i].whole_uri) {
+				*path = uri;
+				return 0;
+			}
 			*path = uri + n;
 			/* sqlite:///rel.db -> "rel.db"; sqlite:////abs.db -> "/abs.db" */
 			if (**path == '/')
 				(*path)++;
 			if (!**path)
 				*path = ":memory:";
-			*backend = i;
 			return 0;
 		}
 	}
@@ -93,6 +103,21 @@ int store_check_uri(const char *uri, struct mlf_err *err)
 	if (store_resolve(uri, &backend, &path, err) < 0)
 		return -1;
 	return store_backends[backend].check(path, err);
+}
+
+int store_inspect(const char *uri, struct store_schema_info *out, struct mlf_err *err)
+{
+	size_t backend;
+	const char *path;
+	memset(out, 0, sizeof(*out));
+	if (store_resolve(uri, &backend, &path, err) < 0 || store_backends[backend].check(path, err) < 0)
+		return -1;
+	return store_backends[backend].inspect(path, out, err);
+}
+
+int store_ping(struct store *st, struct mlf_err *err)
+{
+	return st->ping ? st->ping(st, err) : 0;
 }
 
 static const char *const durability_names[] = {

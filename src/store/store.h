@@ -265,6 +265,8 @@ struct store {
 	const struct store_import_ops *import; /* rows of an import from MLflow (store_import.h); NULL: none */
 	const struct store_gc_ops *gc; /* permanent deletion (mlflowc gc); NULL: not offered */
 	const struct store_retention_ops *retention; /* retention policies (store_retention.h); NULL: none */
+	/* a read that proves the database answers (store_ping) */
+	int (*ping)(struct store *st, struct mlf_err *err);
 };
 
 /* ---- the front: what handlers call (store.c) ------------------------------- */
@@ -338,6 +340,8 @@ enum store_durability {
 struct store_options {
 	const char *artifact_root; /* of the default experiment and of new ones */
 	enum store_durability durability;
+	/* connections a server-based backend (PostgreSQL) keeps at most; 0: its default */
+	size_t pool_size;
 };
 
 /* Recognises what `uri` names without changing anything (store_probe.h):
@@ -345,12 +349,29 @@ struct store_options {
  * program created), -1 with `err` holding a one-line refusal otherwise. */
 int store_check_uri(const char *uri, struct mlf_err *err);
 /* Opens the backend named by `uri` ("sqlite:///relative.db",
- * "sqlite:////abs/path.db", or a plain path not named like MLflow's file
- * store), refusing what store_check_uri() refuses; the backend applies its
+ * "sqlite:////abs/path.db", a plain path not named like MLflow's file
+ * store, or PostgreSQL's "postgresql://user:password@host:port/db?options",
+ * also spelled "postgres://" and "postgresql+<driver>://"), refusing what store_check_uri() refuses; the backend applies its
  * migrations, and the front makes sure MLflow's default experiment 0
  * ("Default") exists with artifact location `<artifact_root>/0`. Returns a store the caller frees with store_close(),
  * or NULL with `err` set. */
 struct store *store_open(const char *uri, const struct store_options *opt, struct mlf_err *err);
+/* What store_inspect() finds. */
+struct store_schema_info {
+	const char *backend; /* "sqlite", "postgresql"; static */
+	int64_t version;     /* migrations applied; 0: a new or empty store */
+	int64_t known;       /* migrations this program has */
+};
+
+/* Looks at the store `uri` names without creating or changing anything
+ * (no migration, not even a journal mode): which backend, the schema
+ * version it is at and the newest this program knows. -1 with `err` set
+ * when it cannot be reached or is not a store store_open() would open. */
+int store_inspect(const char *uri, struct store_schema_info *out, struct mlf_err *err);
+/* Whether an open store's database answers now (one read): 0, or -1 with
+ * `err` set (logged; the message may name the database's host). */
+int store_ping(struct store *st, struct mlf_err *err);
+
 /* The durability named `name` ("normal" or "full"); -1 when unknown. */
 int store_durability_parse(const char *name, enum store_durability *out);
 /* Finishes pending writes and frees the store. NULL is a no-op. */

@@ -44,4 +44,7 @@ int store_export_deleted_versions(struct store *st, const char *name, struct sto
 /* The SQLite backend's table (store_sqlite_export.c). */
 extern const struct store_export_ops store_sqlite_export_ops;
 
+/* The PostgreSQL backend's table (store_pg_export.c). */
+extern const struct store_export_ops store_pg_export_ops;
+
 #endif

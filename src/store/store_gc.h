@@ -213,4 +213,7 @@ int store_gc_usage(struct store *st, struct store_gc_usage *out, struct arena *a
 /* The SQLite backend's table (store_sqlite_gc.c). */
 extern const struct store_gc_ops store_sqlite_gc_ops;
 
+/* The PostgreSQL backend's table (store_pg_gc.c). */
+extern const struct store_gc_ops store_pg_gc_ops;
+
 #endif

@@ -192,6 +192,13 @@ struct store_import_ops {
 			   struct mlf_err *err);
 };
 
+/* Copies the MLflow database on PostgreSQL that `uri` names, in one
+ * read-only snapshot, into a new SQLite file at `sqlite_path` (which must
+ * not exist) that store_import_mlflow_sqlite() then reads as the source
+ * (store_import_pg.c). Sets *rows to the rows copied. The source is only
+ * read. 0, or -1 with `err` set (naming the source without its password). */
+int store_import_pg_snapshot(const char *uri, const char *sqlite_path, int64_t *rows, struct mlf_err *err);
+
 /* The SQLite backend's import rows (store_sqlite_import.c). */
 extern const struct store_import_ops store_sqlite_import_ops;
 

@@ -11,7 +11,11 @@
  * bytes the value. Metric files hold `timestamp value step` lines (2-field
  * legacy lines mean step 0; 3.x's 5-field lines carry a dataset too);
  * `nan` becomes is_nan with value 0 and +/-inf +/-DBL_MAX, as MLflow's SQL
- * store keeps them. Deleted experiments are read from `.trash/`. As
+ * store keeps them. MLflow 3's logged models (`<experiment>/models/<id>/`:
+ * meta.yaml, params/, tags/, metrics/ with `timestamp value step run_id
+ * [dataset_name dataset_digest]` lines, artifacts/) go to the logged-model
+ * tables with their artifacts copied and located as a run's; the runs'
+ * inputs/ and outputs/ name them. Deleted experiments are read from `.trash/`. As
  * MLflow's FileStore does, a run directory (or experiment, or registered
  * model) without meta.yaml is left out; each is told through the `skipped`
  * hook and counted in the report. A metric line that is not one of the
@@ -622,21 +626,238 @@ static int import_runs(struct store_import_tx *tx, struct mlruns_ctx *mc, struct
 	return rc;
 }
 
-/* 3.x logged models (`<experiment>/models/<model_id>/`) are counted, not
- * imported yet: the report then shows the difference and the import fails
- * rather than leaving them behind unsaid. */
-static int count_logged_models(struct mlruns_ctx *mc, struct mlf_err *err)
+/* ---- 3.x logged models (`<experiment>/models/<model_id>/`) ---------------------------- */
+
+/* LoggedModelStatus as the file store may spell it: the number, the
+ * entity's name or the proto's. */
+static const struct {
+	const char *name;
+	int64_t number;
+} logged_model_statuses[] = {
+	{ "LOGGED_MODEL_STATUS_UNSPECIFIED", 0 }, { "UNSPECIFIED", 0 },
+	{ "LOGGED_MODEL_PENDING", 1 },            { "PENDING", 1 },
+	{ "LOGGED_MODEL_READY", 2 },              { "READY", 2 },
+	{ "LOGGED_MODEL_UPLOAD_FAILED", 3 },      { "FAILED", 3 },
+};
+
+static int64_t logged_model_status(json_t *meta)
+{
+	json_t *v = json_object_get(meta, "status");
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	for (size_t i = 0; json_is_string(v) && i < ARRAY_SIZE(logged_model_statuses); i++)
+		if (strcmp(json_string_value(v), logged_model_statuses[i].name) == 0)
+			return logged_model_statuses[i].number;
+	return 0;
+}
+
+/* The first of `keys` the meta.yaml holds as an integer (3.x's entity
+ * names and the SQL columns' names), else `dflt`. */
+static int64_t y_int_any(json_t *doc, const char *const *keys, size_t n, int64_t dflt)
+{
+	for (size_t i = 0; i < n; i++)
+		if (json_object_get(doc, keys[i]))
+			return y_int(doc, keys[i], dflt);
+	return dflt;
+}
+
+/* One point of a logged model's metric file: `timestamp value step run_id
+ * [dataset_name dataset_digest]`, or without the run (3 or 5 fields: no
+ * run_id, stored as ""). */
+struct model_point {
+	struct store_metric m;
+	bool is_nan;
+	size_t line; /* the later of two lines for one point wins */
+};
+
+static int parse_model_point(char *line, struct model_point *pt, struct arena *a)
+{
+	char *fields[7];
+	int n = 0;
+	for (char *p = line; *p && n < 7;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		fields[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	if (n < 3 || n > 6)
+		return -1;
+	bool has_run = n == 4 || n == 6;
+	char head[256];
+	/* the first three fields are a run's metric line */
+	if (snprintf(head, sizeof(head), "%s %s %s", fields[0], fields[1], fields[2]) >= (int)sizeof(head) ||
+	    parse_point(head, &pt->m.timestamp, &pt->m.value, &pt->is_nan, &pt->m.step) < 0)
+		return -1;
+	int d = has_run ? 4 : 3; /* where the dataset fields start */
+	pt->m.run_id = has_run ? arena_strdup(a, fields[3]) : "";
+	pt->m.dataset_name = n >= d + 2 ? arena_strdup(a, fields[d]) : NULL;
+	pt->m.dataset_digest = n >= d + 2 ? arena_strdup(a, fields[d + 1]) : NULL;
+	return 0;
+}
+
+/* The key of logged_model_metrics: (timestamp, step, run_id); then the line. */
+static int by_model_point(const void *pa, const void *pb)
+{
+	const struct model_point *x = pa, *y = pb;
+	if (x->m.timestamp != y->m.timestamp)
+		return x->m.timestamp < y->m.timestamp ? -1 : 1;
+	if (x->m.step != y->m.step)
+		return x->m.step < y->m.step ? -1 : 1;
+	int c = strcmp(x->m.run_id, y->m.run_id);
+	if (c)
+		return c;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+struct model_metric_walk {
+	struct store_import_tx *tx;
+	struct mlruns_ctx *mc;
+	const char *model_id;
+};
+
+static int import_model_metric_file(void *arg, const char *key, const char *path, struct mlf_err *err)
+{
+	struct model_metric_walk *w = arg;
+	struct mlruns_ctx *mc = w->mc;
+	struct arena *a = &mc->job.a;
+	struct buf text;
+	if (read_file(path, &text, NULL, err) < 0) {
+		buf_release(&text);
+		return -1;
+	}
+	struct model_point *points = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	char *p = text.ptr ? text.ptr : "";
+	for (size_t lineno = 1; *p && rc == 0; lineno++) {
+		char *eol = strchr(p, '\n');
+		if (eol)
+			*eol = '\0';
+		if (strspn(p, " \t\r") != strlen(p)) {
+			if (n == cap) {
+				size_t grown = cap ? cap * 2 : 16;
+				points = arena_grow_array(a, points, cap, grown, sizeof(*points));
+				cap = grown;
+			}
+			points[n] = (struct model_point){ .m = { .key = key }, .line = lineno };
+			if (parse_model_point(p, &points[n], a) < 0)
+				rc = mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+						"line %zu of logged model metric file '%s' is not 'timestamp value step "
+						"[run_id] [dataset_name dataset_digest]'",
+						lineno, path);
+			else
+				n++;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	buf_release(&text);
+	if (rc == 0 && n)
+		qsort(points, n, sizeof(*points), by_model_point);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (i + 1 < n && points[i].m.timestamp == points[i + 1].m.timestamp &&
+		    points[i].m.step == points[i + 1].m.step && !strcmp(points[i].m.run_id, points[i + 1].m.run_id)) {
+			mc->job.rep->duplicate_points++; /* one row per point: the later line wins */
+			continue;
+		}
+		rc = mc->job.ops->put_logged_model_metric(w->tx, w->model_id, &points[i].m, points[i].is_nan, err);
+		mc->job.rep->source[STORE_IMPORT_LOGGED_MODEL_METRICS]++;
+	}
+	return rc;
+}
+
+static int import_logged_model(struct store_import_tx *tx, struct mlruns_ctx *mc, const char *mdir,
+			       const char *dir_name, json_t *meta, struct mlf_err *err)
+{
+	static const char *const created_keys[] = { "creation_timestamp", "creation_timestamp_ms", "creation_time" };
+	static const char *const updated_keys[] = { "last_updated_timestamp", "last_updated_timestamp_ms",
+						    "last_update_time" };
+	struct arena *a = &mc->job.a;
+	const char *model_id = y_text(meta, "model_id", a);
+	model_id = model_id ? model_id : dir_name;
+	const char *name = y_text(meta, "name", a), *uri = y_text(meta, "artifact_location", a),
+		   *stage = y_text(meta, "lifecycle_stage", a);
+	uri = uri ? uri : "";
+	if ((!mc->experiment_location || !store_import_uri_under(uri, mc->experiment_location)) &&
+	    store_import_copy(&mc->job, uri, err) < 0)
+		return -1;
+	struct store_import_logged_model m = {
+		.model_id = model_id,
+		.name = name ? name : "",
+		.artifact_location = store_import_relocate(&mc->job, uri),
+		.lifecycle_stage = stage ? stage : "active",
+		.model_type = y_text(meta, "model_type", a),
+		.source_run_id = y_text(meta, "source_run_id", a), /* null: "", as the SQL import stores it */
+		.status_message = y_text(meta, "status_message", a),
+		.experiment_id = mc->experiment_id,
+		.creation_time = y_int_any(meta, created_keys, ARRAY_SIZE(created_keys), 0),
+		.status = logged_model_status(meta),
+	};
+	m.last_updated_time = y_int_any(meta, updated_keys, ARRAY_SIZE(updated_keys), m.creation_time);
+	m.model_type = m.model_type ? m.model_type : "";
+	m.source_run_id = m.source_run_id ? m.source_run_id : "";
+	const struct store_import_ops *ops = mc->job.ops;
+	if (ops->put_logged_model(tx, &m, err) < 0)
+		return -1;
+	mc->job.rep->source[STORE_IMPORT_LOGGED_MODELS]++;
+	struct kv_list params, tags;
+	if (read_kv_dir(a, join(a, mdir, "params"), &params, err) < 0 ||
+	    read_kv_dir(a, join(a, mdir, "tags"), &tags, err) < 0)
+		return -1;
+	for (size_t i = 0; i < params.n; i++) {
+		if (ops->put_logged_model_param(tx, model_id, params.items[i].key, params.items[i].value, err) < 0)
+			return -1;
+		mc->job.rep->source[STORE_IMPORT_LOGGED_MODEL_PARAMS]++;
+	}
+	for (size_t i = 0; i < tags.n; i++) {
+		if (ops->put_logged_model_tag(tx, model_id, tags.items[i].key, tags.items[i].value, err) < 0)
+			return -1;
+		mc->job.rep->source[STORE_IMPORT_LOGGED_MODEL_TAGS]++;
+	}
+	struct model_metric_walk w = { tx, mc, model_id };
+	return walk_keys(join(a, mdir, "metrics"), "", 0, import_model_metric_file, &w, err);
+}
+
+/* Every logged model of the experiment, with its params, tags and metrics;
+ * its artifacts are copied (unless the experiment's location already
+ * brought them) and its location rewritten as a run's. A directory without
+ * meta.yaml is left out, as MLflow's FileStore leaves it out. */
+static int import_logged_models(struct store_import_tx *tx, struct mlruns_ctx *mc, struct mlf_err *err)
 {
 	char **names;
 	size_t n;
 	const char *dir = join(&mc->job.a, mc->experiment_dir, "models");
 	if (list_dir(dir, &names, &n, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (is_dir(join(&mc->job.a, dir, names[i])))
-			mc->job.rep->source[STORE_IMPORT_LOGGED_MODELS]++;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *mdir = join(&mc->job.a, dir, names[i]);
+		json_t *meta;
+		const char *why;
+		if (!is_dir(mdir))
+			continue;
+		if ((rc = read_meta(mdir, &meta, &why, err)) < 0)
+			break;
+		if (!meta) {
+			skip(mc, mdir, why);
+			continue;
+		}
+		rc = import_logged_model(tx, mc, mdir, names[i], meta, err);
+		json_decref(meta);
+		if (rc < 0) {
+			char what[PATH_MAX + 24];
+			snprintf(what, sizeof(what), "logged model %s", names[i]);
+			rc = store_import_err_within(err, what);
+		}
+	}
 	free_names(names, n);
-	return 0;
+	return rc;
 }
 
 static int import_experiment_tx(struct store_import_tx *tx, void *arg, struct mlf_err *err)
@@ -679,7 +900,7 @@ static int import_experiment_tx(struct store_import_tx *tx, void *arg, struct ml
 	if (rc == 0)
 		rc = import_datasets(tx, mc, err);
 	if (rc == 0)
-		rc = count_logged_models(mc, err);
+		rc = import_logged_models(tx, mc, err);
 	if (rc == 0)
 		rc = import_runs(tx, mc, err);
 	if (rc < 0) {
@@ -1027,7 +1248,8 @@ static const enum store_import_table mlruns_tables[] = {
 	STORE_IMPORT_LATEST_METRICS,	    STORE_IMPORT_DATASETS,	   STORE_IMPORT_INPUTS,
 	STORE_IMPORT_INPUT_TAGS,	    STORE_IMPORT_MODEL_LINKS,	   STORE_IMPORT_LOGGED_MODELS,
 	STORE_IMPORT_REGISTERED_MODELS,	    STORE_IMPORT_REGISTERED_MODEL_TAGS, STORE_IMPORT_MODEL_VERSIONS,
-	STORE_IMPORT_MODEL_VERSION_TAGS, STORE_IMPORT_ALIASES,
+	STORE_IMPORT_MODEL_VERSION_TAGS, STORE_IMPORT_ALIASES, STORE_IMPORT_LOGGED_MODEL_PARAMS,
+	STORE_IMPORT_LOGGED_MODEL_TAGS,	 STORE_IMPORT_LOGGED_MODEL_METRICS,
 };
 
 int store_import_mlflow_mlruns(struct store *st, const char *root, const struct store_import_hooks *h, bool dry_run,

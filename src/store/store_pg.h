@@ -17,6 +17,9 @@ int store_pg_check(const char *uri, struct mlf_err *err);
  * see store_open(). */
 struct store *store_pg_open(const char *uri, const struct store_options *opt, struct mlf_err *err);
 
+/* store_inspect() for the database `uri` names: one connection, reads only. */
+int store_pg_inspect(const char *uri, struct store_schema_info *out, struct mlf_err *err);
+
 /* The PostgreSQL schema and dialect as the search compiler needs them
  * (schema_pg_sql.c). A static table; borrowed. */
 extern const struct sql_schema store_pg_sql_schema;

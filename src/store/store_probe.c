@@ -230,6 +230,11 @@ static const struct {
 
 int store_probe_sqlite(const char *path, enum store_probe_kind *kind, struct mlf_err *err)
 {
+	return store_probe_sqlite_schema(path, kind, NULL, err);
+}
+
+int store_probe_sqlite_schema(const char *path, enum store_probe_kind *kind, int64_t *version, struct mlf_err *err)
+{
 	struct probe p = { .path = path };
 	if (stat(path, &p.st) < 0)
 		p.stat_errno = errno ? errno : EIO;
@@ -237,6 +242,8 @@ int store_probe_sqlite(const char *path, enum store_probe_kind *kind, struct mlf
 		if (!recognisers[i].matches(&p))
 			continue;
 		*kind = recognisers[i].kind;
+		if (version)
+			*version = p.user_version;
 		if (!recognisers[i].what)
 			return 0;
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%s' is %s%s%s%s: %s", path, recognisers[i].what,

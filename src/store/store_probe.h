@@ -35,6 +35,9 @@ enum store_probe_kind {
  * (missing, empty or ours), or -1 with `err` holding a one-line refusal
  * that names the file, says what it is and what to use instead. */
 int store_probe_sqlite(const char *path, enum store_probe_kind *kind, struct mlf_err *err);
+/* The same, also setting *version to the schema version (PRAGMA
+ * user_version) of a database mlflowc created, 0 for a new or empty one. */
+int store_probe_sqlite_schema(const char *path, enum store_probe_kind *kind, int64_t *version, struct mlf_err *err);
 
 /* For a backend-store URI given as a bare path (no scheme): refuses, with
  * `err` set and -1, a path that looks like MLflow's file store (named

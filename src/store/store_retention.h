@@ -175,4 +175,7 @@ int store_retention_tombstone_version(struct store *st, const char *model_name, 
 /* The SQLite backend's table (store_sqlite_retention.c). */
 extern const struct store_retention_ops store_sqlite_retention_ops;
 
+/* The PostgreSQL backend's table (store_pg_retention.c). */
+extern const struct store_retention_ops store_pg_retention_ops;
+
 #endif

@@ -28,6 +28,7 @@
 #include "store_import.h"
 #include "store_sqlite_logged.h"
 #include "store_sqlite_sql.h"
+#include "store_probe.h"
 #include <float.h>
 #include <math.h>
 
@@ -1665,10 +1666,28 @@ static const struct store_ops sqlite_ops = {
 	.dataset_search = sq_dataset_search,
 };
 
+/* A read on the calling thread's connection. */
+static int sq_ping(struct store *st, struct mlf_err *err)
+{
+	struct sqlite_conn *c = read_begin(st, err);
+	if (!c)
+		return -1;
+	return sqlite_read_end(c, sqlite_conn_exec(c, "SELECT 1 FROM experiments LIMIT 1", err));
+}
+
+int store_sqlite_inspect(const char *path, struct store_schema_info *out, struct mlf_err *err)
+{
+	enum store_probe_kind kind;
+	out->backend = "sqlite";
+	out->known = (int64_t)ARRAY_SIZE(schema_sqlite_migrations);
+	return store_probe_sqlite_schema(path, &kind, &out->version, err);
+}
+
 struct store *store_sqlite_open(const char *path, const struct store_options *opt, struct mlf_err *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
+	s->base.ping = sq_ping;
 	s->base.export_ops = &store_sqlite_export_ops;
 	s->base.import = &store_sqlite_import_ops;
 	s->base.gc = &store_sqlite_gc_ops;

@@ -12,6 +12,13 @@ template in env MLF_TEST_STORE_URI (default sqlite:///{dir}/mlflow.db), with {di
 server's directory and {id} a name unique to that directory, so each server gets a fresh
 database and a restart on the same directory finds its data again. Tests of SQLite files
 themselves call store_is_sqlite_default() and skip for another backend.
+
+A PostgreSQL template (postgresql://, postgres:// or postgresql+DRIVER://, e.g.
+postgresql://postgres@127.0.0.1:PORT/{id} as scripts/pg_test_cluster.sh prints it) names a
+database per directory: store_uri() creates it through psql on the admin URI in env
+MLF_TEST_PG_ADMIN when it does not exist yet (so a restart finds its data), and the session's
+end drops every database it created or found. pg_database_uri() gives a test a database of its
+own on the same cluster (tests/blackbox/test_replicas.py).
 """
 
 import dataclasses
@@ -25,6 +32,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -55,13 +63,119 @@ class RunningServer:
         return "\n".join(sections)
 
 
+PG_ADMIN_ENV = "MLF_TEST_PG_ADMIN"
+PG_SCHEMES = ("postgresql", "postgres")  # and postgresql+DRIVER, as MLflow users write them
+PSQL_TIMEOUT_SECONDS = 60
+# the PostgreSQL databases this session created or found, dropped by pytest_sessionfinish
+_pg_databases = set()
+
+
+def is_postgresql_uri(uri):
+    """True for postgresql://, postgres:// and postgresql+DRIVER:// URIs."""
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    return scheme in PG_SCHEMES or scheme.startswith("postgresql+")
+
+
+def pg_admin_uri():
+    """The cluster's admin URI (env MLF_TEST_PG_ADMIN), or None when unset."""
+    return os.environ.get(PG_ADMIN_ENV) or None
+
+
+def psql_path():
+    found = shutil.which("psql")
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"), key=lambda p: int(p.parts[4]))
+    return str(versions[-1]) if versions else None
+
+
+def psql(sql, admin=None):
+    """Runs one SQL statement on the admin database and returns its output (unaligned, tuples
+    only); raises RuntimeError with psql's message when it fails."""
+    admin = admin or pg_admin_uri()
+    if not admin:
+        raise RuntimeError(f"a PostgreSQL store needs {PG_ADMIN_ENV} (scripts/pg_test_cluster.sh start prints it)")
+    binary = psql_path()
+    if not binary:
+        raise RuntimeError("psql not found (Debian's postgresql-client)")
+    done = subprocess.run([binary, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", admin, "-c", sql],
+                          capture_output=True, text=True, timeout=PSQL_TIMEOUT_SECONDS,
+                          env={**os.environ, "PGCONNECT_TIMEOUT": "10",
+                               "PGOPTIONS": "-c client_min_messages=warning"})
+    if done.returncode != 0:
+        raise RuntimeError(f"psql failed ({sql}): {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def pg_database_name(uri):
+    """The database a PostgreSQL URI names (its path), checked to be a plain identifier."""
+    name = urlsplit(uri).path.lstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,63}", name):
+        raise RuntimeError(f"test database name {name!r} (from {uri}) is not letters, digits and '_'")
+    return name
+
+
+def ensure_pg_database(name):
+    """Creates the database `name` on the admin URI's cluster unless it exists, and remembers it
+    for the drop at the session's end."""
+    if name in _pg_databases:
+        return
+    exists = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
+    if psql(exists) != "1":
+        try:
+            psql(f'CREATE DATABASE "{name}"')
+        except RuntimeError:
+            if psql(exists) != "1":  # lost a race with another creator: fine; anything else is not
+                raise
+    _pg_databases.add(name)
+
+
+def drop_pg_databases(names=None):
+    """Drops the databases `names` (default: every one this session created or found; connections
+    still open to them are ended) and returns the failures' messages."""
+    failures = []
+    for name in sorted(_pg_databases if names is None else names):
+        try:
+            psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            failures.append(str(e))
+        _pg_databases.discard(name)
+    return failures
+
+
+def pg_database_uri(name):
+    """A postgresql:// URI of the database `name` (created unless it exists) on the cluster of
+    MLF_TEST_PG_ADMIN, with the admin URI's user, host, port and options."""
+    admin = pg_admin_uri()
+    if not admin:
+        raise RuntimeError(f"{PG_ADMIN_ENV} is not set")
+    parts = urlsplit(admin)
+    uri = urlunsplit(("postgresql", parts.netloc, "/" + name, parts.query, ""))
+    ensure_pg_database(pg_database_name(uri))
+    return uri
+
+
+def pytest_sessionfinish(session, exitstatus):
+    failures = drop_pg_databases()
+    if failures:
+        print("\nconftest: could not drop test databases:\n" + "\n".join(failures))
+
+
 def store_uri(directory):
     """The backend-store URI of the server whose directory is `directory`: MLF_TEST_STORE_URI
     (default sqlite:///{dir}/mlflow.db) with {dir} replaced by `directory` and {id} by a name
-    derived from it (letters, digits and '_'), so the same directory means the same store."""
+    derived from it (letters, digits and '_'), so the same directory means the same store.
+    For a PostgreSQL URI the database it names exists when this returns (see the module's
+    header); a failure to create it fails the test with psql's message."""
     template = os.environ.get(STORE_URI_ENV) or DEFAULT_STORE_URI
     ident = "mlflowc_test_" + hashlib.sha256(str(directory).encode()).hexdigest()[:16]
-    return template.replace("{dir}", str(directory)).replace("{id}", ident)
+    uri = template.replace("{dir}", str(directory)).replace("{id}", ident)
+    if is_postgresql_uri(uri):
+        try:
+            ensure_pg_database(pg_database_name(uri))
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            pytest.fail(f"cannot prepare the test database: {e}", pytrace=False)
+    return uri
 
 
 def store_is_sqlite_default():

@@ -552,8 +552,14 @@ def test_a_directory_that_is_not_a_file_store_is_refused(mlflowc_bin, tmp_path):
         assert not (tmp_path / "new.db").exists()
     r = import_mlruns(mlflowc_bin, tmp_path, "file:///nowhere/mlruns", tmp_path / "new.db")
     assert r.returncode == 1 and "'/nowhere/mlruns' does not exist" in r.stderr, r.stderr
-    r = import_mlruns(mlflowc_bin, tmp_path, "postgresql://db/mlflow", tmp_path / "new.db")
+    r = import_mlruns(mlflowc_bin, tmp_path, "mysql://db/mlflow", tmp_path / "new.db")
     assert r.returncode == 2 and "--from must be" in r.stderr
+    # a PostgreSQL source is read (test_import_pg.py); one that cannot be reached is said so
+    r = import_mlruns(mlflowc_bin, tmp_path, "postgresql://mlflow:pw-never-shown@nowhere.invalid/mlflow",
+                      tmp_path / "new.db")
+    assert r.returncode == 1 and "cannot connect to PostgreSQL" in r.stderr, r.stderr
+    assert "pw-never-shown" not in r.stderr + r.stdout
+    assert not (tmp_path / "new.db").exists()
 
 
 def test_a_run_directory_without_meta_yaml_is_skipped_and_reported(mlflowc_bin, tmp_path):

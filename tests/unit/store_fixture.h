@@ -10,6 +10,13 @@
  * closes the store and removes the directory. docs/architecture.md
  * ("Testing a store backend") describes it.
  *
+ * A PostgreSQL template (postgresql://, postgres:// or postgresql+DRIVER://,
+ * e.g. "postgresql://postgres@127.0.0.1:PORT/{id}" as
+ * scripts/pg_test_cluster.sh prints it) names a database per store: the
+ * fixture creates it with psql on the admin URI in MLF_TEST_PG_ADMIN before
+ * opening the store (dropping first one of that name a crashed run left),
+ * and drops it when the store is closed.
+ *
  * Header-only (static functions) because every tests/unit/test_*.c is its
  * own program.
  */
@@ -29,6 +36,7 @@
 struct store_fixture {
 	char dir[64];  /* the fresh directory; "" before open */
 	char uri[1024]; /* the URI the store was opened with */
+	char pg_database[64]; /* the PostgreSQL database the fixture created; "" when none */
 };
 
 /* Appends `tmpl` to `out` with {dir} and {id} filled in. */
@@ -55,6 +63,60 @@ static inline const char *store_fixture_template(void)
 	return t && *t ? t : STORE_FIXTURE_DEFAULT_URI;
 }
 
+/* True when `uri` is a PostgreSQL store URI as MLflow users write it. */
+static inline int store_fixture_is_pg(const char *uri)
+{
+	return !strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11) ||
+	       !strncmp(uri, "postgresql+", 11);
+}
+
+/* Runs one SQL statement through psql on the admin database named by
+ * MLF_TEST_PG_ADMIN. `sql` holds no single quote (the fixture's own
+ * statements on its own identifiers). 0, or -1 with `err` set. */
+static inline int store_fixture_psql(const char *sql, struct mlf_err *err)
+{
+	const char *admin = getenv("MLF_TEST_PG_ADMIN");
+	if (!admin || !*admin)
+		return mlf_errorf(err, MLF_INTERNAL_ERROR,
+				  "a PostgreSQL MLF_TEST_STORE_URI needs MLF_TEST_PG_ADMIN "
+				  "(scripts/pg_test_cluster.sh start prints both)");
+	if (strchr(admin, '\'') || strchr(sql, '\''))
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "store_fixture: a quote in MLF_TEST_PG_ADMIN or the SQL");
+	struct buf cmd = BUF_INIT;
+	buf_adds(&cmd, "PGCONNECT_TIMEOUT=10 PGOPTIONS=\"-c client_min_messages=warning\" psql -X -q -v ON_ERROR_STOP=1 -d '");
+	buf_adds(&cmd, admin);
+	buf_adds(&cmd, "' -c '");
+	buf_adds(&cmd, sql);
+	buf_adds(&cmd, "' >/dev/null");
+	int rc = system(cmd.ptr);
+	buf_release(&cmd);
+	if (rc != 0)
+		return mlf_errorf(err, MLF_INTERNAL_ERROR, "store_fixture: psql failed (status %d) on: %s", rc, sql);
+	return 0;
+}
+
+/* The database a PostgreSQL URI names (its path up to '?'), copied into
+ * `name` (`size` bytes); -1 with `err` set when it is not 1..size-1
+ * letters, digits and '_'. */
+static inline int store_fixture_pg_database(const char *uri, char *name, size_t size, struct mlf_err *err)
+{
+	const char *p = strstr(uri, "://");
+	p = p ? strchr(p + 3, '/') : NULL;
+	size_t n = 0;
+	if (p) {
+		p++;
+		while (p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+		       (p[n] >= '0' && p[n] <= '9'))
+			n++;
+	}
+	if (!p || n == 0 || n >= size || (p[n] && p[n] != '?'))
+		return mlf_errorf(err, MLF_INTERNAL_ERROR,
+				  "store_fixture: the database of '%s' is not letters, digits and '_'", uri);
+	memcpy(name, p, n);
+	name[n] = '\0';
+	return 0;
+}
+
 /* Opens a fresh, empty store of the backend under test whose default
  * artifact root is `artifact_root`. Returns the store (the caller closes
  * it with store_fixture_close()) or NULL with `err` set. */
@@ -73,6 +135,20 @@ static inline struct store *store_fixture_open(struct store_fixture *f, const ch
 	store_fixture_expand(store_fixture_template(), f->dir, id, &uri);
 	snprintf(f->uri, sizeof(f->uri), "%s", uri.ptr ? uri.ptr : "");
 	buf_release(&uri);
+	f->pg_database[0] = '\0';
+	if (store_fixture_is_pg(f->uri)) {
+		char name[sizeof(f->pg_database)], sql[160];
+		if (store_fixture_pg_database(f->uri, name, sizeof(name), err) < 0)
+			return NULL;
+		/* a fresh store: a database of that name left by a crashed run goes first */
+		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name);
+		if (store_fixture_psql(sql, err) < 0)
+			return NULL;
+		snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", name);
+		if (store_fixture_psql(sql, err) < 0)
+			return NULL;
+		memcpy(f->pg_database, name, sizeof(name));
+	}
 	return store_open(f->uri, &(struct store_options){ .artifact_root = artifact_root }, err);
 }
 
@@ -87,10 +163,19 @@ static inline const char *store_fixture_sqlite_path(const struct store_fixture *
 	return f->uri + sizeof(scheme) - 1;
 }
 
-/* Closes `st` (NULL is fine) and removes the fixture's directory. */
+/* Closes `st` (NULL is fine), drops the PostgreSQL database the fixture
+ * made (if any) and removes the fixture's directory. */
 static inline void store_fixture_close(struct store_fixture *f, struct store *st)
 {
 	store_close(st);
+	if (f->pg_database[0]) {
+		char sql[160];
+		struct mlf_err e;
+		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", f->pg_database);
+		if (store_fixture_psql(sql, &e) < 0)
+			fprintf(stderr, "%s\n", e.msg);
+		f->pg_database[0] = '\0';
+	}
 	if (f->dir[0]) {
 		char cmd[128];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);

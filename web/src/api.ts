@@ -105,6 +105,10 @@ export const api = {
   /** The retention policy governing an experiment (mlflowc's own endpoint; no policy: {}). */
   getRetention: (id: string, signal?: AbortSignal) =>
     call<{ policy?: RetentionPolicy }>('GET', 'ajax-api/2.0/mlflowc/experiments/retention', { experiment_id: id }, signal),
+  /** What the next application of that policy would do to the experiment; changes nothing. */
+  getRetentionPreview: (id: string, signal?: AbortSignal) =>
+    call<{ preview: RetentionPreview }>('GET', 'ajax-api/2.0/mlflowc/experiments/retention/preview',
+      { experiment_id: id }, signal),
 };
 
 /** A retention policy as /mlflowc/experiments/retention answers it (docs/storage.md). */
@@ -114,6 +118,15 @@ export interface RetentionPolicy {
   prune?: string; keep_last?: number;
   archived_versions_days?: number; archived_action?: string; move_to?: string;
   updated_time: number;
+}
+
+/** What /mlflowc/experiments/retention/preview answers: counts, bytes, the first ids (docs/storage.md). */
+export interface RetentionPreview {
+  soft_delete_runs: number; soft_delete_bytes: number; soft_delete_run_ids: string[];
+  kept_runs: number;
+  prune_paths: number; prune_bytes: number; prune_path_uris: string[];
+  archived_versions: number; archived_bytes: number; archived_version_names: string[];
+  failures: number;
 }
 
 /** URL of an artifact's bytes (MLflow's UI download route). */

@@ -16,9 +16,9 @@
 // picked in runs_chooser.ts. This file owns the loading: the page token, the
 // generation that drops stale answers, the status line and the error box.
 
-import { api, ApiError, RetentionPolicy } from '../api';
+import { api, ApiError, RetentionPolicy, RetentionPreview } from '../api';
 import { link, Page, setQuery } from '../router';
-import { errorBox, h, isAbort, setCrumbs } from '../util';
+import { errorBox, fmtBytes, h, isAbort, setCrumbs } from '../util';
 import { runsActions } from './runs_actions';
 import { RunKeys, runsChooser } from './runs_chooser';
 import { runsFilterBar } from './runs_filter';
@@ -53,11 +53,19 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   }).catch(() => undefined);
 
   // the retention policy that governs the experiment, read-only (set with `mlflowc retention set`)
+  // and, below it, what its next application would do (a dry run on the server)
   const retention = h('p', { class: 'retention', hidden: true });
+  const retentionNext = h('p', { class: 'retention-next', hidden: true });
   api.getRetention(expId, ctl.signal).then((r) => {
     if (!r.policy) return;
     retention.textContent = retentionText(r.policy);
     retention.hidden = false;
+    return api.getRetentionPreview(expId, ctl.signal).then((p) => {
+      retentionNext.textContent = retentionPreviewText(p.preview);
+      retentionNext.title = p.preview.soft_delete_run_ids.concat(p.preview.prune_path_uris,
+        p.preview.archived_version_names).join('\n');
+      retentionNext.hidden = false;
+    });
   }).catch(() => undefined);
 
   const pushUrl = (push: boolean) => setQuery(runsViewToQuery(view), push);
@@ -106,7 +114,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   });
   root.append(h('section', { class: 'page' },
     h('div', { class: 'toolbar' }, title, filterBar.form, filterBar.lifecycle, chooser.wrap),
-    retention, actions.bar, errBox, table.scroller, h('div', { class: 'footer' }, status, more)));
+    retention, retentionNext, actions.bar, errBox, table.scroller, h('div', { class: 'footer' }, status, more)));
 
   function updateActions(): void {
     actions.update();
@@ -235,4 +243,18 @@ export function retentionText(p: RetentionPolicy): string {
       (p.archived_action === 'move' ? `moved to ${p.move_to}` : 'deleted'));
   }
   return `Retention${p.is_default ? ' (server default)' : ''}: ${parts.join('; ')}.`;
+}
+
+/** One sentence saying what the next application of the policy would do (counts and bytes). */
+export function retentionPreviewText(p: RetentionPreview): string {
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (p.soft_delete_runs) parts.push(`delete ${plural(p.soft_delete_runs, 'run')} (${fmtBytes(p.soft_delete_bytes)} of artifacts)`);
+  if (p.prune_paths) parts.push(`prune ${plural(p.prune_paths, 'artifact path')} (${fmtBytes(p.prune_bytes)})`);
+  if (p.archived_versions) {
+    parts.push(`remove the files of ${plural(p.archived_versions, 'archived version')} (${fmtBytes(p.archived_bytes)})`);
+  }
+  const kept = p.kept_runs ? `; ${plural(p.kept_runs, 'old run')} kept` : '';
+  const failed = p.failures ? ` (${plural(p.failures, 'location')} could not be checked)` : '';
+  return `Next pass: ${parts.length ? `would ${parts.join(', ')}` : 'nothing to do'}${kept}.${failed}`;
 }

@@ -1,14 +1,18 @@
 /*
- * schema_sqlite_sql.c - the SQLite backend's description of its schema and
- * dialect for the search compiler (sqlgen.h): which column or correlated
- * table holds each searchable field of the tables in schema_sqlite.h, the
- * ?N placeholders, ILIKE as lower() LIKE lower() (LIKE is case-sensitive
- * on our connections), integer flags, and MLflow's tie-breakers in terms
- * of our columns. A PostgreSQL backend fills its own struct sql_schema.
+ * schema_sql.c - how the search compiler (sqlgen.h) reaches the searchable
+ * fields of both SQL backends: which column or correlated table holds each
+ * field, and MLflow's tie-breakers in terms of our columns. The SQLite
+ * schema (schema_sqlite.h) and the PostgreSQL one (schema_pg.h) have the
+ * same tables and columns, so one description serves both; what differs is
+ * the dialect: SQLite's ?N placeholders and ILIKE as lower() LIKE lower()
+ * (LIKE is case-sensitive on our connections), PostgreSQL's $N and its own
+ * ILIKE; both keep flags as 0/1 integers. Text compares by bytes on both
+ * (PostgreSQL columns use the "C" collation).
  */
+#include "store_pg.h"
 #include "store_sqlite_int.h"
 
-static const struct sql_attr_column sqlite_attrs[] = {
+static const struct sql_attr_column sql_attrs[] = {
 	{ FILTER_RUNS, "run_id", "r.run_uuid", false },
 	{ FILTER_RUNS, "run_name", "r.name", false },
 	{ FILTER_RUNS, "user_id", "r.user_id", false },
@@ -43,7 +47,7 @@ static const struct sql_attr_column sqlite_attrs[] = {
 	{ FILTER_LOGGED_MODELS, "last_updated_timestamp", "g.last_updated_time", false },
 };
 
-static const struct sql_entity_source sqlite_sources[] = {
+static const struct sql_entity_source sql_sources[] = {
 	{ FILTER_RUNS, FE_METRIC, NULL, "FROM latest_metrics lm WHERE lm.run_pk = r.run_pk",
 	  "lm.key_id = (SELECT mk.key_id FROM metric_keys mk WHERE mk.key = ", ")", NULL, "lm.value", "lm.is_nan" },
 	{ FILTER_RUNS, FE_PARAM, NULL, "FROM params p WHERE p.run_pk = r.run_pk", "p.key = ", "", NULL, "p.value",
@@ -73,11 +77,11 @@ static const struct sql_entity_source sqlite_sources[] = {
 	  "", NULL, "gt.value", NULL },
 };
 
-static const struct sql_dataset_scope sqlite_scopes[] = {
+static const struct sql_dataset_scope sql_scopes[] = {
 	{ FILTER_LOGGED_MODELS, FE_METRIC, "gm.dataset_name", "gm.dataset_digest" },
 };
 
-static const struct sql_tie_breaker sqlite_ties[] = {
+static const struct sql_tie_breaker sql_ties[] = {
 	{ FILTER_RUNS, SQL_TIE_ALWAYS, "start_time", "r.start_time DESC" },
 	{ FILTER_RUNS, SQL_TIE_ALWAYS, NULL, "r.run_uuid ASC" },
 	{ FILTER_EXPERIMENTS, SQL_TIE_DEFAULT_ONLY, NULL, "e.creation_time DESC" },
@@ -94,12 +98,29 @@ const struct sql_schema store_sqlite_sql_schema = {
 	.placeholder = "?%zu",
 	.native_ilike = false,
 	.flag_false = "0",
-	.attrs = sqlite_attrs,
-	.n_attrs = ARRAY_SIZE(sqlite_attrs),
-	.sources = sqlite_sources,
-	.n_sources = ARRAY_SIZE(sqlite_sources),
-	.scopes = sqlite_scopes,
-	.n_scopes = ARRAY_SIZE(sqlite_scopes),
-	.ties = sqlite_ties,
-	.n_ties = ARRAY_SIZE(sqlite_ties),
+	.attrs = sql_attrs,
+	.n_attrs = ARRAY_SIZE(sql_attrs),
+	.sources = sql_sources,
+	.n_sources = ARRAY_SIZE(sql_sources),
+	.scopes = sql_scopes,
+	.n_scopes = ARRAY_SIZE(sql_scopes),
+	.ties = sql_ties,
+	.n_ties = ARRAY_SIZE(sql_ties),
+};
+
+const struct sql_schema store_pg_sql_schema = {
+	.name = "postgresql",
+	.placeholder = "$%zu",
+	.native_ilike = true,
+	.flag_false = "0",
+	.double_cast = "::double precision",
+	.like_suffix = " ESCAPE ''",
+	.attrs = sql_attrs,
+	.n_attrs = ARRAY_SIZE(sql_attrs),
+	.sources = sql_sources,
+	.n_sources = ARRAY_SIZE(sql_sources),
+	.scopes = sql_scopes,
+	.n_scopes = ARRAY_SIZE(sql_scopes),
+	.ties = sql_ties,
+	.n_ties = ARRAY_SIZE(sql_ties),
 };
