@@ -866,30 +866,76 @@ static int run_require_active(struct pg_conn *c, size_t stmt, const char *run_id
 
 struct run_create_args {
 	const struct store_run_create *rc;
+	struct arena *a;
+	struct store_run run;
 };
 
-/* The experiment is share-locked: deleting it waits for this run. */
+struct tag_slot {
+	const struct store_kv *kv;
+	size_t at;
+};
+
+/* By key, and for one key the last given first. */
+static int tag_slot_cmp(const void *x, const void *y)
+{
+	const struct tag_slot *a = x, *b = y;
+	int c = strcmp(a->kv->key, b->kv->key);
+	if (c)
+		return c;
+	return (a->at < b->at) - (a->at > b->at);
+}
+
+/* The tags a new run reads back with: one per key, the last given (as the
+ * upsert keeps it), in key order (as a run's tags are read), in `a`. */
+static void new_run_tags(const struct store_kv *kv, size_t n, struct store_run *run, struct arena *a)
+{
+	struct tag_slot *slots = arena_alloc(a, (n ? n : 1) * sizeof(*slots));
+	for (size_t i = 0; i < n; i++)
+		slots[i] = (struct tag_slot){ &kv[i], i };
+	qsort(slots, n, sizeof(*slots), tag_slot_cmp);
+	run->tags = arena_alloc(a, (n ? n : 1) * sizeof(*run->tags));
+	run->n_tags = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(slots[i].kv->key, slots[i - 1].kv->key) == 0)
+			continue;
+		run->tags[run->n_tags].key = arena_strdup(a, slots[i].kv->key);
+		run->tags[run->n_tags++].value = arena_strdup(a, slots[i].kv->value ? slots[i].kv->value : "");
+	}
+}
+
+/* The experiment is share-locked: deleting it waits for this run. The new
+ * run is answered from what was written (a new run has no metrics, params,
+ * inputs or model links yet), without reading it back. */
 static int run_create_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 {
-	const struct store_run_create *rc = ((struct run_create_args *)arg)->rc;
+	struct run_create_args *x = arg;
+	const struct store_run_create *rc = x->rc;
 	if (exp_require_active(c, PS_EXP_BY_ID_SHARE, rc->experiment_id, err) < 0)
 		return -1;
 	PGresult *r = pg_stmt(c, err, PS_RUN_INSERT, "tittit", rc->run_id, rc->experiment_id, rc->run_name,
 			      rc->user_id ? rc->user_id : "", rc->start_time, rc->artifact_uri);
 	if (!r)
 		return -1;
+	struct store_run run;
+	memset(&run, 0, sizeof(run));
 	int64_t pk = pg_col_int64(r, 0, 0);
+	run_info_from_row(r, 0, &run.info, x->a);
 	PQclear(r);
-	return kv_upsert(c, PS_TAGS_UPSERT, pk, rc->tags, rc->n_tags, err);
+	if (kv_upsert(c, PS_TAGS_UPSERT, pk, rc->tags, rc->n_tags, err) < 0)
+		return -1;
+	new_run_tags(rc->tags, rc->n_tags, &run, x->a);
+	x->run = run;
+	return 0;
 }
 
 static int pg_run_create(struct store *st, const struct store_run_create *rc, struct store_run *out,
 			 struct arena *a, struct mlf_err *err)
 {
-	struct run_create_args x = { rc };
+	struct run_create_args x = { .rc = rc, .a = a };
 	if (pg_pool_tx(pool_of(st), PG_TX_WRITE, run_create_tx, &x, err) < 0)
 		return -1;
-	return pg_run_get(st, rc->run_id, out, a, err);
+	*out = x.run;
+	return 0;
 }
 
 struct run_update_args {

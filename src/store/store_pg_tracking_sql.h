@@ -45,7 +45,7 @@
 		"ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value") \
 	X(EXP_TAG_DELETE, "DELETE FROM experiment_tags WHERE experiment_id = $1 AND key = $2") \
 	X(RUN_INSERT, "INSERT INTO runs(run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri, lifecycle_stage) " \
-		"VALUES($1, $2, $3, $4, 'RUNNING', $5, $6, 'active') RETURNING run_pk") \
+		"VALUES($1, $2, $3, $4, 'RUNNING', $5, $6, 'active') RETURNING " PG_RUN_COLS) \
 	X(RUN_BY_UUID, "SELECT " PG_RUN_COLS " FROM runs WHERE run_uuid = $1") \
 	X(RUN_KEY_SHARE, "SELECT run_pk, lifecycle_stage, experiment_id FROM runs WHERE run_uuid = $1 FOR KEY SHARE") \
 	X(RUN_LOCK, "SELECT run_pk, lifecycle_stage, experiment_id FROM runs WHERE run_uuid = $1 FOR NO KEY UPDATE") \

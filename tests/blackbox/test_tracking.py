@@ -229,3 +229,15 @@ def test_a_refused_experiment_create_uses_up_no_id(api):
         assert "RESOURCE_ALREADY_EXISTS" in str(refused.value)
     second = int(api("POST", "experiments/create", json.dumps({"name": "ids-b"}))["experiment_id"])
     assert second == first + 1
+
+
+def test_a_new_run_is_answered_as_it_reads_back(api):
+    # tags given twice keep the last value, and come back in key order, in both answers
+    tags = [{"key": "zeta", "value": "1"}, {"key": "B", "value": "x"}, {"key": "zeta", "value": "2"},
+            {"key": "a", "value": "3"}, {"key": "e\u00e9", "value": "4"}]
+    created = api("POST", "runs/create", json.dumps({"experiment_id": "0", "run_name": "rn", "start_time": 5,
+                                                       "tags": tags}))["run"]
+    got = api("GET", f"runs/get?run_id={created['info']['run_id']}")["run"]
+    assert (created["info"], created["data"]) == (got["info"], got["data"])
+    assert [t["key"] for t in got["data"]["tags"]] == ["B", "a", "e\u00e9", "mlflow.runName", "zeta"]
+    assert {t["key"]: t["value"] for t in got["data"]["tags"]}["zeta"] == "2"
