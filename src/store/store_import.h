@@ -125,6 +125,7 @@ struct store_import_version {
 	int64_t version, creation_time, last_updated_time;
 	const char *description, *user_id, *current_stage, *source, *storage_location, *run_id, *run_link,
 		*status, *status_message; /* NULL where MLflow kept NULL */
+	const char *model_id; /* the logged model it came from (MLflow 3); NULL: none */
 };
 
 struct store_import_logged_model {

@@ -72,8 +72,9 @@ struct store *store_pg_open(const char *uri, const struct store_options *opt, st
 	}
 	s->base.ops = &store_pg_ops;
 	s->base.ping = pg_ping;
-	/* the lifecycle parts of this backend; an import writes into SQLite only */
+	/* the lifecycle parts of this backend */
 	s->base.export_ops = &store_pg_export_ops;
+	s->base.import = &store_pg_import_ops;
 	s->base.gc = &store_pg_gc_ops;
 	s->base.retention = &store_pg_retention_ops;
 	return &s->base;

@@ -16,6 +16,7 @@
 #include "pg_conn.h"
 #include "registry.h"
 #include "store.h"
+#include "store_import.h"
 #include "store_pg.h"
 #include "store_pg_sql.h"
 #include "../search/sqlgen.h"
@@ -38,5 +39,6 @@ void store_pg_load_kv(const PGresult *r, struct store_kv **out, size_t *n, struc
 extern const struct store_ops store_pg_ops;                     /* store_pg_tracking.c */
 extern const struct store_registry_ops store_pg_registry_ops;   /* store_pg_registry.c */
 extern const struct store_logged_model_ops store_pg_logged_ops; /* store_pg_logged.c */
+extern const struct store_import_ops store_pg_import_ops;       /* store_pg_import.c */
 
 #endif

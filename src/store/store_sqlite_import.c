@@ -79,8 +79,8 @@
 	X(RM_CLEAR_ALIASES, "DELETE FROM registered_model_aliases WHERE model_pk = ?1") \
 	X(RM_TAG, "INSERT OR REPLACE INTO registered_model_tags(model_pk, key, value) VALUES(?1, ?2, ?3)") \
 	X(MV, "INSERT OR REPLACE INTO model_versions(model_pk, version, creation_time, last_updated_time, description, user_id, " \
-		"current_stage, source, storage_location, run_id, run_link, status, status_message) " \
-		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)") \
+		"current_stage, source, storage_location, run_id, run_link, status, status_message, model_id) " \
+		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)") \
 	X(MV_TAG, "INSERT OR REPLACE INTO model_version_tags(model_pk, version, key, value) VALUES(?1, ?2, ?3, ?4)") \
 	X(ALIAS, "INSERT OR REPLACE INTO registered_model_aliases(model_pk, alias, version) VALUES(?1, ?2, ?3)")
 
@@ -669,6 +669,7 @@ static int sqi_put_model_version(struct store_import_tx *tx, const struct store_
 	sqlite_bind_text(s, 11, v->run_link ? v->run_link : "");
 	sqlite_bind_text(s, 12, v->status ? v->status : "READY");
 	sqlite_bind_text(s, 13, v->status_message);
+	sqlite_bind_text(s, 14, v->model_id);
 	return tx_run(tx, s, NULL, NULL, "import model version", err);
 }
 
