@@ -257,6 +257,7 @@ struct store_export_ops; /* store_export.h */
 struct store_import_ops; /* store_import.h */
 struct store_gc_ops;     /* store_gc.h */
 struct store_retention_ops; /* store_retention.h */
+struct store_auth_ops;      /* store_auth.h */
 
 struct store {
 	const struct store_ops *ops;
@@ -265,6 +266,7 @@ struct store {
 	const struct store_import_ops *import; /* rows of an import from MLflow (store_import.h); NULL: none */
 	const struct store_gc_ops *gc; /* permanent deletion (mlflowc gc); NULL: not offered */
 	const struct store_retention_ops *retention; /* retention policies (store_retention.h); NULL: none */
+	const struct store_auth_ops *auth; /* users and permissions (store_auth.h); NULL: none */
 	/* a read that proves the database answers (store_ping) */
 	int (*ping)(struct store *st, struct mlf_err *err);
 };
