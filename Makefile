@@ -11,11 +11,11 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib libcurl libcrypto libpq
+PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib libcurl libcrypto libpq libsodium
 # libcurl, libcrypto and libpq are compiled against but not linked: src/base/
 # lazylink.c and src/store/pg_lib.c load them on first use, so commands that never reach S3 or
 # another server start without their twenty-odd dependencies.
-LINKED_PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib
+LINKED_PKGS := libmicrohttpd jansson sqlite3 expat yaml-0.1 zlib libsodium
 
 ifeq ($(FUZZ),1)
 # libFuzzer builds (make fuzz): clang, every object instrumented for coverage

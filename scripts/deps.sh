@@ -11,7 +11,7 @@
 set -euo pipefail
 
 profile=${1:-build}
-build_pkgs=(gcc make pkg-config libc6-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libexpat1-dev libyaml-dev zlib1g-dev libpq-dev)
+build_pkgs=(gcc make pkg-config libc6-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libexpat1-dev libyaml-dev zlib1g-dev libpq-dev libsodium-dev)
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3 python3-pytest python3-requests sqlite3 awscli
 	libxgboost-dev python3-xgboost python3-sklearn python3-pandas python3-venv zip unzip
 	python3-numpy python3-cloudpickle

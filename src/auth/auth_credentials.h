@@ -31,6 +31,8 @@ enum auth_scheme {
 	AUTH_INVALID, /* a header that does not parse, or another scheme */
 };
 
+/* AUTH_BASIC's pointers point into the struct's own `buf`: fill it in
+ * place and pass it by pointer; a copy would point into the original. */
 struct auth_presented {
 	enum auth_scheme scheme;
 	/* AUTH_BASIC: NUL-terminated, pointing into `buf`; the username is

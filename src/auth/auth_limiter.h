@@ -1,8 +1,9 @@
 /*
  * auth_limiter.h - slowing down guessing: failed sign-ins are counted per
- * client address, and an address that failed AUTH_LIMIT_FREE times in a row
- * must wait before its next attempt is even checked: 1 s after the first
- * extra failure, doubling with each further one, capped at AUTH_LIMIT_MAX_S.
+ * client address. AUTH_LIMIT_FREE failures in a row cost nothing; from the
+ * next one on, an address must wait before its next attempt is even
+ * checked: 1 s after the first extra failure (the AUTH_LIMIT_FREE+1th),
+ * doubling with each further one, capped at AUTH_LIMIT_MAX_S.
  * A success clears the address. While it waits, a request is answered 429
  * with Retry-After (no password is checked, so no KDF runs and no worker
  * sleeps).

@@ -8,9 +8,14 @@
  *
  * Comparisons of derived keys are constant-time. A stored string that does
  * not parse never verifies (it is not an error a caller could tell from a
- * wrong password). Parameters read from a stored Werkzeug string are
- * bounded (scrypt N <= 2^20, r*p <= 2^10, pbkdf2 iterations <= 10^7), so a
- * crafted database cannot make one sign-in take minutes.
+ * wrong password). Parameters read from a stored string are bounded
+ * (scrypt N <= 2^20, r*p <= 2^10, and N*r, N*r*p <= 2^23: at most 1 GiB
+ * and 32 times Werkzeug's default work; pbkdf2 iterations <= 10^7; argon2
+ * m <= 1 GiB, t <= 16, m*t <= 4 GiB, p <= 16), so a crafted database
+ * cannot make one sign-in take minutes or all memory. A Werkzeug method
+ * without parameters takes Werkzeug's defaults ("scrypt": 32768:8:1;
+ * "pbkdf2", "pbkdf2:sha256": 1000000 iterations, today's Werkzeug's
+ * default; auth_password.c says why).
  */
 #ifndef MLF_AUTH_PASSWORD_H
 #define MLF_AUTH_PASSWORD_H
