@@ -7,7 +7,8 @@
  * history is a WITHOUT ROWID table clustered by (run, key, timestamp, step,
  * value, is_nan), which is both MLflow's de-duplication rule and the order
  * get-history returns. Migration 2 adds the model registry, migration 3
- * MLflow 3's logged models, migration 4 retention policies (docs/storage.md).
+ * MLflow 3's logged models, migration 4 retention policies, migration 5
+ * users, their permissions and tokens and the audit trail (docs/storage.md).
  * Migration N is applied when PRAGMA user_version < N,
  * each in its own transaction; rows are only appended, never edited.
  */
@@ -227,6 +228,57 @@ static const char *const schema_sqlite_migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  value TEXT," /* NULL: any value */
 	"  PRIMARY KEY (experiment_id, position)) WITHOUT ROWID;",
+
+	/* 5: users and permissions (store_auth.h): the tables of MLflow's
+	 * basic-auth app (spec §14.2; permissions keep MLflow's names, an
+	 * experiment id is text as MLflow keeps it), bearer tokens and UI
+	 * sessions (only a digest of the secret is stored) and the audit trail
+	 * of answered writes. foreign_keys is off on our connections: the store
+	 * deletes a user's permissions and tokens itself, in the transaction
+	 * that deletes the user (the REFERENCES say what belongs to whom). */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  password_hash TEXT NOT NULL,"
+	"  is_admin INTEGER NOT NULL DEFAULT 0,"
+	"  created_time INTEGER NOT NULL,"
+	"  password_changed_time INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE experiment_permissions ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  experiment_id TEXT NOT NULL,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  permission TEXT NOT NULL,"
+	"  UNIQUE (experiment_id, user_id));"
+	"CREATE INDEX experiment_permissions_by_user ON experiment_permissions (user_id, experiment_id);"
+	"CREATE TABLE registered_model_permissions ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  permission TEXT NOT NULL,"
+	"  UNIQUE (name, user_id));"
+	"CREATE INDEX registered_model_permissions_by_user ON registered_model_permissions (user_id, name);"
+	"CREATE TABLE auth_tokens ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('api','session')),"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  digest TEXT NOT NULL UNIQUE,"
+	"  created_time INTEGER NOT NULL,"
+	"  expiry_time INTEGER NOT NULL DEFAULT 0," /* 0: never */
+	"  last_used_time INTEGER NOT NULL DEFAULT 0,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX auth_tokens_by_user ON auth_tokens (user_id, kind);"
+	"CREATE INDEX auth_tokens_by_expiry ON auth_tokens (expiry_time) WHERE expiry_time > 0;"
+	"CREATE TABLE audit_log ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time INTEGER NOT NULL,"
+	"  username TEXT," /* NULL: anonymous */
+	"  method TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  resource TEXT);"
+	"CREATE INDEX audit_log_by_time ON audit_log (time);"
+	"CREATE INDEX audit_log_by_user ON audit_log (username, time);",
 };
 
 #endif

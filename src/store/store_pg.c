@@ -13,6 +13,7 @@
 #include "store_export.h"
 #include "store_gc.h"
 #include "store_retention.h"
+#include "store_auth.h"
 #include "../base/util.h"
 #include "../base/xalloc.h"
 #include <stdlib.h>
@@ -77,6 +78,7 @@ struct store *store_pg_open(const char *uri, const struct store_options *opt, st
 	s->base.import = &store_pg_import_ops;
 	s->base.gc = &store_pg_gc_ops;
 	s->base.retention = &store_pg_retention_ops;
+	s->base.auth = &store_pg_auth_ops;
 	return &s->base;
 }
 

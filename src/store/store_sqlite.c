@@ -23,6 +23,7 @@
 #include "sqlite_conn.h"
 #include "store_gc.h"
 #include "store_retention.h"
+#include "store_auth.h"
 #include "store_sqlite_int.h"
 #include "store_export.h"
 #include "store_import.h"
@@ -39,7 +40,7 @@
  * logged models (store_sqlite_sql.h), in one cache per connection. */
 static const char *const stmt_sql[] = {
 #define X(id, sql) sql,
-	STMTS(X) REGISTRY_STMTS(X) LOGGED_STMTS(X)
+	STMTS(X) REGISTRY_STMTS(X) LOGGED_STMTS(X) AUTH_STMTS(X)
 #undef X
 };
 _Static_assert(ARRAY_SIZE(stmt_sql) == S_COUNT, "statement table out of sync");
@@ -1692,6 +1693,7 @@ struct store *store_sqlite_open(const char *path, const struct store_options *op
 	s->base.import = &store_sqlite_import_ops;
 	s->base.gc = &store_sqlite_gc_ops;
 	s->base.retention = &store_sqlite_retention_ops;
+	s->base.auth = &store_sqlite_auth_ops;
 	if (sqlite_pool_init(&s->pool, path, schema_sqlite_migrations, ARRAY_SIZE(schema_sqlite_migrations), stmt_sql,
 			     S_COUNT, opt->durability == STORE_DURABILITY_FULL, err) < 0) {
 		free(s);

@@ -2,11 +2,14 @@
  * store_sqlite_sql.h - every fixed SQL text of the SQLite store (tracking,
  * registry, logged models) as one table of statement ids, prepared once per
  * connection by the statement cache (sqlite_conn_stmt) and reset between
- * uses. Only search statements, whose text sqlgen builds per request, are
+ * uses (users and permissions list theirs in store_sqlite_auth_sql.h).
+ * Only search statements, whose text sqlgen builds per request, are
  * prepared per call. Not for use outside src/store.
  */
 #ifndef MLF_STORE_SQLITE_SQL_H
 #define MLF_STORE_SQLITE_SQL_H
+
+#include "store_sqlite_auth_sql.h"
 
 /* A deleted version keeps its number in this stage (never shown). */
 #define STAGE_DELETED "Deleted_Internal"
@@ -137,7 +140,7 @@
 
 enum stmt_id {
 #define X(id, sql) S_##id,
-	STMTS(X) REGISTRY_STMTS(X) LOGGED_STMTS(X)
+	STMTS(X) REGISTRY_STMTS(X) LOGGED_STMTS(X) AUTH_STMTS(X)
 #undef X
 		S_COUNT
 };
