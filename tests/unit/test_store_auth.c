@@ -18,6 +18,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "store/schema_sqlite.h"
 #include "store/store.h"
@@ -586,6 +587,8 @@ static void takeover_revision(const char *rev, bool later)
 	char path[128];
 	snprintf(path, sizeof(path), "%s/basic_auth.db", f.dir);
 	make_mlflow_auth_db(path, rev, later, NULL);
+	struct stat before;
+	assert_int_equal(stat(path, &before), 0);
 
 	/* a user the store has already is left as it is */
 	int64_t carl = 0;
@@ -607,10 +610,17 @@ static void takeover_revision(const char *rev, bool later)
 	assert_string_equal(u.password_hash, "argon2id$mine");
 	assert_true(u.is_admin);
 	assert_int_equal(count_perms_in(s, carl, STORE_AUTH_EXPERIMENT), 0);
-	/* the file is not changed: its bytes are read only */
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	/* the file is left as it was: same bytes and time, nothing made beside it */
+	struct stat after;
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	char beside[160];
+	snprintf(beside, sizeof(beside), "%s-shm", path);
+	assert_int_not_equal(access(beside, F_OK), 0);
+	snprintf(beside, sizeof(beside), "%s-journal", path);
+	assert_int_not_equal(access(beside, F_OK), 0);
 
 	/* twice: nothing changes */
 	size_t n_before = 0, n_after = 0;
@@ -685,7 +695,7 @@ static void test_takeover_refusals(void **state)
 	assert_int_equal(system(cmd), 0);
 	expect_refused(s, path, "is not MLflow's auth database");
 
-	/* MLflow's tracking database (an alembic_version, but not the auth chain) */
+	/* a revision of another alembic chain (MLflow's tracking database) */
 	snprintf(path, sizeof(path), "%s/tracking.db", f.dir);
 	make_mlflow_auth_db(path, "1b5f0d9ad7c1", false, NULL);
 	expect_refused(s, path, "not one of MLflow's auth database revisions");
@@ -695,7 +705,6 @@ static void test_takeover_refusals(void **state)
 
 	/* a row the store cannot keep refuses the whole file before any write */
 	snprintf(path, sizeof(path), "%s/bad_row.db", f.dir);
-	make_mlflow_auth_db(path, "8606fa83a998", false, "INSERT INTO users VALUES (4, 'zed\\nx', 'h', 0);");
 	make_mlflow_auth_db(path, "8606fa83a998", false, "INSERT INTO users VALUES (4, char(122,10,122), 'h', 0);");
 	expect_refused(s, path, "user 'z");
 	make_mlflow_auth_db(path, "8606fa83a998", false, "INSERT INTO experiment_permissions VALUES (9, '3', 1, 'OWNER');");
