@@ -7,9 +7,11 @@
  * a registered model's rows following a rename and a delete, tokens
  * (lookup by digest returning revoked and expired ones, list, revoking
  * someone else's refused, purge), audit paging, the front's refusals of
- * bad input (which write nothing), the takeover of MLflow's basic_auth.db
- * (made here with Python's sqlite3 module, at the chain's first and last
- * revision; twice changes nothing; a file that is not MLflow's refused),
+ * bad input (which write nothing), writers racing for one username or
+ * permission (one wins, the others are told it exists), the takeover of
+ * MLflow's basic_auth.db (made here with Python's sqlite3 module, at the
+ * chain's first and last revision; twice changes nothing; a file that is
+ * not MLflow's refused),
  * and, on SQLite, a store made before the auth migration gaining it.
  */
 #include <stdarg.h>
@@ -18,6 +20,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <pthread.h>
+#include <sys/stat.h>
 
 #include "store/schema_sqlite.h"
 #include "store/store.h"
@@ -586,6 +590,8 @@ static void takeover_revision(const char *rev, bool later)
 	char path[128];
 	snprintf(path, sizeof(path), "%s/basic_auth.db", f.dir);
 	make_mlflow_auth_db(path, rev, later, NULL);
+	struct stat before;
+	assert_int_equal(stat(path, &before), 0);
 
 	/* a user the store has already is left as it is */
 	int64_t carl = 0;
@@ -607,10 +613,17 @@ static void takeover_revision(const char *rev, bool later)
 	assert_string_equal(u.password_hash, "argon2id$mine");
 	assert_true(u.is_admin);
 	assert_int_equal(count_perms_in(s, carl, STORE_AUTH_EXPERIMENT), 0);
-	/* the file is not changed: its bytes are read only */
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	/* the file is left as it was: same bytes and time, nothing made beside it */
+	struct stat after;
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	char beside[160];
+	snprintf(beside, sizeof(beside), "%s-shm", path);
+	assert_int_not_equal(access(beside, F_OK), 0);
+	snprintf(beside, sizeof(beside), "%s-journal", path);
+	assert_int_not_equal(access(beside, F_OK), 0);
 
 	/* twice: nothing changes */
 	size_t n_before = 0, n_after = 0;
@@ -685,7 +698,7 @@ static void test_takeover_refusals(void **state)
 	assert_int_equal(system(cmd), 0);
 	expect_refused(s, path, "is not MLflow's auth database");
 
-	/* MLflow's tracking database (an alembic_version, but not the auth chain) */
+	/* a revision of another alembic chain (MLflow's tracking database) */
 	snprintf(path, sizeof(path), "%s/tracking.db", f.dir);
 	make_mlflow_auth_db(path, "1b5f0d9ad7c1", false, NULL);
 	expect_refused(s, path, "not one of MLflow's auth database revisions");
@@ -695,7 +708,6 @@ static void test_takeover_refusals(void **state)
 
 	/* a row the store cannot keep refuses the whole file before any write */
 	snprintf(path, sizeof(path), "%s/bad_row.db", f.dir);
-	make_mlflow_auth_db(path, "8606fa83a998", false, "INSERT INTO users VALUES (4, 'zed\\nx', 'h', 0);");
 	make_mlflow_auth_db(path, "8606fa83a998", false, "INSERT INTO users VALUES (4, char(122,10,122), 'h', 0);");
 	expect_refused(s, path, "user 'z");
 	make_mlflow_auth_db(path, "8606fa83a998", false, "INSERT INTO experiment_permissions VALUES (9, '3', 1, 'OWNER');");
@@ -762,6 +774,62 @@ static void test_old_sqlite_store_migrates(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- racing writers ------------------------------------------------------------------ */
+
+#define RACERS 6
+
+struct racer {
+	int64_t user_id; /* 0: create the user; else its permission */
+	int rc;
+	enum mlf_code code;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	struct mlf_err e;
+	if (r->user_id == 0) {
+		r->rc = store_auth_user_create(st, "racer", "h", false, NULL, &e);
+	} else {
+		struct store_permission p = { STORE_AUTH_EXPERIMENT, "77", r->user_id, AUTH_PERM_EDIT };
+		r->rc = store_auth_permission_create(st, &p, &e);
+	}
+	r->code = r->rc ? e.code : MLF_INTERNAL_ERROR;
+	return NULL;
+}
+
+/* Writers racing for one username, then for one permission row: one
+ * wins, every other one is told the row exists (never an internal error). */
+static void test_racing_creates(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		int64_t uid = 0;
+		if (round == 1) {
+			struct arena a = ARENA_INIT;
+			struct store_user u;
+			assert_int_equal(store_auth_user_get(st, "racer", &u, &a, &err), 0);
+			uid = u.id;
+			arena_release(&a);
+		}
+		pthread_t t[RACERS];
+		struct racer r[RACERS];
+		for (int i = 0; i < RACERS; i++) {
+			r[i] = (struct racer){ .user_id = uid };
+			assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+		}
+		int won = 0;
+		for (int i = 0; i < RACERS; i++) {
+			pthread_join(t[i], NULL);
+			if (r[i].rc == 0)
+				won++;
+			else
+				assert_string_equal(mlf_code_name(r[i].code), mlf_code_name(MLF_RESOURCE_ALREADY_EXISTS));
+		}
+		assert_int_equal(won, 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -772,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_front_refuses_bad_input),
+		cmocka_unit_test(test_racing_creates),
 		cmocka_unit_test(test_takeover_first_revision),
 		cmocka_unit_test(test_takeover_last_revision),
 		cmocka_unit_test(test_takeover_refusals),
