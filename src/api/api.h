@@ -22,6 +22,10 @@
 #include <jansson.h>
 
 struct security_policy;
+struct auth_gate;
+struct auth_identity;
+struct batch_request;
+struct auth_rows;
 
 /* Process-wide state shared by every request; read-only after start-up. */
 struct app {
@@ -38,6 +42,7 @@ struct app {
 	uint64_t max_artifact_bytes;       /* largest upload accepted; 0: no limit */
 	uint64_t min_free_disk_bytes;      /* an upload must leave this much free */
 	const struct security_policy *security; /* browser protection; NULL: off */
+	struct auth_gate *auth;            /* users and permissions (auth_gate.h); NULL: off */
 };
 
 struct api_ctx {
@@ -52,6 +57,15 @@ struct api_ctx {
 	struct mlf_err *err;
 	const struct route *route;      /* the row being served (NULL outside the router) */
 	const struct route_hit *hit;    /* what its path matched */
+	/* who sends it: the signed-in user with auth on (NULL on a public
+	 * row), else NULL; `user` is the name changes are attributed to (the
+	 * signed-in user, else the X-MLflow-User header, else NULL) */
+	const struct auth_identity *who;
+	const char *user;
+	/* log-batch read ahead by the auth gate (to learn its run); NULL */
+	struct batch_request *batch;
+	const char *audit_key; /* the id the gate checked, for the audit trail */
+	struct auth_rows *auth_rows; /* the sender's permission rows, loaded once by searches */
 };
 
 typedef int (*api_handler_fn)(struct api_ctx *c);

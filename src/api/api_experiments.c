@@ -145,16 +145,29 @@ int api_experiments_update(struct api_ctx *c)
 	return store_experiment_rename(st, id, name, c->err);
 }
 
+static int experiments_fetch(struct api_ctx *c, const struct store_search *q, void **items, size_t *n, bool *more)
+{
+	struct store_experiment *exps;
+	if (store_experiment_search(c->app->store, q, &exps, n, more, c->a, c->err) < 0)
+		return -1;
+	*items = exps;
+	return 0;
+}
+
+static const char *experiment_key(struct api_ctx *c, const void *item)
+{
+	return arena_printf(c->a, "%lld", (long long)((const struct store_experiment *)item)->id);
+}
+
 int api_experiments_search(struct api_ctx *c)
 {
 	struct store_search q;
 	struct store_experiment *exps;
 	size_t n;
-	bool more;
-	if (search_params(c, FILTER_EXPERIMENTS, "view_type", &q) < 0)
-		return -1;
-	struct store *st = c->app->store;
-	if (store_experiment_search(st, &q, &exps, &n, &more, c->a, c->err) < 0)
+	int64_t next;
+	if (search_params(c, FILTER_EXPERIMENTS, "view_type", &q) < 0 ||
+	    search_filtered(c, &q, ROUTE_EXPERIMENT, sizeof(*exps), experiments_fetch, experiment_key, (void **)&exps, &n,
+			    &next) < 0)
 		return -1;
 	if (n) {
 		jw_key(&c->w, "experiments");
@@ -163,7 +176,7 @@ int api_experiments_search(struct api_ctx *c)
 			render_experiment(&c->w, &exps[i]);
 		jw_arr_end(&c->w);
 	}
-	search_next_token(c, &q, more);
+	search_next_token_at(c, next);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
  * limit. Deletes never take the store's root or a whole experiment.
  */
 #include "api.h"
+#include "auth_gate.h"
 #include "routes.h"
 #include "../base/util.h"
 #include "../artifact/artifact_local.h"
@@ -130,7 +131,9 @@ bool api_stream(void *appv, const struct http_request *req, struct http_body_sin
 	pu->repo = app->artifacts;
 	pu->limit = app->max_artifact_bytes;
 	/* a request the browser protection refuses stores nothing (api_handle answers 403) */
-	if (!api_security_refuses(app, req) && artifact_path_validate(raw, &pu->err) == 0) {
+	/* nor one that is not signed in or may not write there (the handler answers) */
+	if (!api_security_refuses(app, req) && !(app->auth && auth_gate_refuses_upload(app, req)) &&
+	    artifact_path_validate(raw, &pu->err) == 0) {
 		util_url_decode(&path, raw, strlen(raw), false);
 		if (artifact_path_validate(path.ptr, &pu->err) == 0 && upload_allowed(app, req, &pu->err) == 0)
 			app->artifacts->ops->upload_begin(app->artifacts, path.ptr, &pu->up, &pu->err);

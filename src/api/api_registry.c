@@ -66,10 +66,10 @@ static int canonical_stage(struct api_ctx *c, const char *in, const char **out)
 }
 
 /* The user a recorded change is attributed to: the request's sender
- * (http_request.user), else "unknown". */
+ * (the signed-in user, else the X-MLflow-User header), else "unknown". */
 static void actor(struct api_ctx *c, struct store_actor *who)
 {
-	who->user = c->req->user ? c->req->user : "unknown";
+	who->user = c->user ? c->user : "unknown";
 	who->comment = NULL;
 	param_string(c, "comment", &who->comment);
 }
@@ -605,15 +605,45 @@ static int registry_search_params(struct api_ctx *c, enum filter_kind kind, cons
 	return 0;
 }
 
+static int models_fetch(struct api_ctx *c, const struct store_search *q, void **items, size_t *n, bool *more)
+{
+	struct store_registered_model *m;
+	if (store_registered_model_search(c->app->store, q, &m, n, more, c->a, c->err) < 0)
+		return -1;
+	*items = m;
+	return 0;
+}
+
+static const char *model_key(struct api_ctx *c, const void *item)
+{
+	(void)c;
+	return ((const struct store_registered_model *)item)->name;
+}
+
+static int versions_fetch(struct api_ctx *c, const struct store_search *q, void **items, size_t *n, bool *more)
+{
+	struct store_model_version *v;
+	if (store_model_version_search(c->app->store, q, &v, n, more, c->a, c->err) < 0)
+		return -1;
+	*items = v;
+	return 0;
+}
+
+static const char *version_key(struct api_ctx *c, const void *item)
+{
+	(void)c;
+	return ((const struct store_model_version *)item)->name;
+}
+
 int api_registry_model_search(struct api_ctx *c)
 {
 	static const struct results_limit lim = { MODELS_DEFAULT_RESULTS, MODELS_MAX_RESULTS, true };
 	struct store_search q;
 	struct store_registered_model *m;
 	size_t n;
-	bool more;
+	int64_t next;
 	if (registry_search_params(c, FILTER_REGISTERED_MODELS, &lim, &q) < 0 ||
-	    store_registered_model_search(c->app->store, &q, &m, &n, &more, c->a, c->err) < 0)
+	    search_filtered(c, &q, ROUTE_REGISTERED_MODEL, sizeof(*m), models_fetch, model_key, (void **)&m, &n, &next) < 0)
 		return -1;
 	if (n) {
 		jw_key(&c->w, "registered_models");
@@ -622,7 +652,7 @@ int api_registry_model_search(struct api_ctx *c)
 			render_model(&c->w, &m[i]);
 		jw_arr_end(&c->w);
 	}
-	search_next_token(c, &q, more);
+	search_next_token_at(c, next);
 	return 0;
 }
 
@@ -632,12 +662,13 @@ int api_registry_version_search(struct api_ctx *c)
 	struct store_search q;
 	struct store_model_version *v;
 	size_t n;
-	bool more;
+	int64_t next;
 	if (registry_search_params(c, FILTER_MODEL_VERSIONS, &lim, &q) < 0 ||
-	    store_model_version_search(c->app->store, &q, &v, &n, &more, c->a, c->err) < 0)
+	    search_filtered(c, &q, ROUTE_REGISTERED_MODEL, sizeof(*v), versions_fetch, version_key, (void **)&v, &n,
+			    &next) < 0)
 		return -1;
 	render_versions(&c->w, "model_versions", v, n);
-	search_next_token(c, &q, more);
+	search_next_token_at(c, next);
 	return 0;
 }
 

@@ -398,7 +398,9 @@ static int batch_validate(struct api_ctx *c, struct batch_request *b)
 int api_runs_log_batch(struct api_ctx *c)
 {
 	struct batch_request b;
-	if (!batch_read_fast(c->req->body, c->req->body_len, c->a, &b) && batch_read_full(c, &b) < 0)
+	if (c->batch) /* read ahead by the auth gate */
+		b = *c->batch;
+	else if (!batch_read_fast(c->req->body, c->req->body_len, c->a, &b) && batch_read_full(c, &b) < 0)
 		return -1;
 	if (batch_validate(c, &b) < 0)
 		return -1;

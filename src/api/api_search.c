@@ -2,6 +2,7 @@
  * api_search.c - parameters common to the search endpoints.
  */
 #include "api_search.h"
+#include "auth_gate.h"
 #include "../base/util.h"
 #include <strings.h>
 
@@ -93,5 +94,52 @@ int search_experiment_ids(struct api_ctx *c, size_t max, const char ***ids, size
 	for (size_t i = 0; i < *n; i++)
 		if (!util_parse_int64((*ids)[i], &(*parsed)[i]))
 			return mlf_errorf(c->err, MLF_INVALID_PARAMETER_VALUE, "Invalid experiment id '%s'", (*ids)[i]);
+	return 0;
+}
+
+void search_next_token_at(struct api_ctx *c, int64_t next)
+{
+	if (next >= 0)
+		jw_kv_str(&c->w, "next_page_token", page_token_encode(next, c->a));
+}
+
+int search_filtered(struct api_ctx *c, struct store_search *q, enum route_resource kind, size_t elem,
+		    search_fetch_fn fetch, search_key_fn key, void **out, size_t *n, int64_t *next)
+{
+	void *items;
+	size_t got;
+	bool more;
+	if (fetch(c, q, &items, &got, &more) < 0)
+		return -1;
+	if (!c->who || c->who->is_admin) {
+		*out = items;
+		*n = got;
+		*next = more ? q->offset + q->max_results : -1;
+		return 0;
+	}
+	size_t want = (size_t)q->max_results, have = 0;
+	char *kept = arena_alloc(c->a, (want ? want : 1) * elem);
+	for (int page = 0;; page++) {
+		for (size_t i = 0; i < got; i++) {
+			const char *item = (const char *)items + i * elem;
+			if (!auth_gate_may_read(c, kind, key(c, item)))
+				continue;
+			memcpy(kept + have * elem, item, elem);
+			if (++have == want) {
+				*next = (i + 1 < got || more) ? q->offset + (int64_t)i + 1 : -1;
+				goto done;
+			}
+		}
+		if (!more || page + 1 == SEARCH_FILTER_PAGES) {
+			*next = more ? q->offset + q->max_results : -1;
+			break;
+		}
+		q->offset += q->max_results;
+		if (fetch(c, q, &items, &got, &more) < 0)
+			return -1;
+	}
+done:
+	*out = kept;
+	*n = have;
 	return 0;
 }

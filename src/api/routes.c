@@ -18,6 +18,7 @@
  * when the app has a policy.
  */
 #include "api.h"
+#include "auth_gate.h"
 #include "routes.h"
 #include "security.h"
 #include "ui.h"
@@ -39,7 +40,8 @@
 
 const struct route tracking_routes[] = {
 	/* MLflow: any signed-in user creates one, and gets MANAGE on it */
-	{ .methods = POST, .path = "/mlflow/experiments/create", .handler = api_experiments_create, NOTHING(ROUTE_SIGNED_IN) },
+	{ .methods = POST, .path = "/mlflow/experiments/create", .handler = api_experiments_create,
+	  .flags = ROUTE_AUTH_GRANT_EXPERIMENT, NOTHING(ROUTE_SIGNED_IN) },
 	{ .methods = GET, .path = "/mlflow/experiments/get", .handler = api_experiments_get, EXPERIMENT(ROUTE_READ) },
 	{ .methods = GET, .path = "/mlflow/experiments/get-by-name", .handler = api_experiments_get_by_name,
 	  .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_DERIVED, .id = "experiment_name", .permission = ROUTE_READ },
@@ -70,7 +72,7 @@ const struct route tracking_routes[] = {
 	{ .methods = POST, .path = "/mlflow/runs/log-model", .handler = api_runs_log_model, RUN(ROUTE_EDIT) },
 	{ .methods = POST, .path = "/mlflow/runs/log-inputs", .handler = api_runs_log_inputs, RUN(ROUTE_EDIT) },
 	/* every experiment searched must be readable */
-	{ .methods = POST, .path = "/mlflow/runs/search", .handler = api_runs_search,
+	{ .methods = POST, .path = "/mlflow/runs/search", .handler = api_runs_search, .flags = ROUTE_AUTH_FILTER_IDS,
 	  .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_BODY, .id = "experiment_ids", .permission = ROUTE_READ },
 
 	{ .methods = GET, .path = "/mlflow/metrics/get-history", .handler = api_metrics_get_history, RUN(ROUTE_READ) },
@@ -125,9 +127,11 @@ const struct route site_routes[] = {
 	 * the UI itself answers only GET and HEAD (404 otherwise) */
 	{ .methods = ROUTE_ANY_METHOD, .at = ROUTE_AT_SITE, .match = ROUTE_PREFIX, .path = "/assets", .handler = api_ui,
 	  .flags = ROUTE_RAW_RESPONSE | ROUTE_ANY_MODE | ROUTE_IGNORE_BODY | ROUTE_UI, NOTHING(ROUTE_PUBLIC) },
-	/* every other path no row knows: the UI's pages (index.html), else 404 */
+	/* every other path no row knows: the UI's pages (index.html), else 404;
+	 * public, unlike MLflow's, so the page can ask for a sign-in itself (it
+	 * holds no data: every API call it makes is checked) */
 	{ .methods = ROUTE_ANY_METHOD, .at = ROUTE_AT_ROOT, .match = ROUTE_ANY, .rank = ROUTE_DEFAULT, .handler = api_ui,
-	  .flags = ROUTE_RAW_RESPONSE | ROUTE_ANY_MODE | ROUTE_IGNORE_BODY | ROUTE_UI, NOTHING(ROUTE_SIGNED_IN) },
+	  .flags = ROUTE_RAW_RESPONSE | ROUTE_ANY_MODE | ROUTE_IGNORE_BODY | ROUTE_UI, NOTHING(ROUTE_PUBLIC) },
 };
 const size_t site_routes_n = ARRAY_SIZE(site_routes);
 
@@ -144,6 +148,7 @@ const struct route_table api_route_tables[] = {
 	{ tracking_routes, &tracking_routes_n },
 	{ registry_routes, &registry_routes_n },
 	{ logged_model_routes, &logged_model_routes_n },
+	{ auth_routes, &auth_routes_n },
 	{ site_routes, &site_routes_n },
 };
 const size_t api_route_tables_n = ARRAY_SIZE(api_route_tables);
@@ -256,6 +261,16 @@ static void run_handler(const struct app *app, const struct route_lookup *lk, co
 			return;
 		}
 	}
+	c.user = app->auth ? NULL : req->user; /* with auth on, only the signed-in user counts */
+	if (app->auth) {
+		int gate = auth_gate_identify(&c);
+		if (gate != 0) {
+			if (gate < 0)
+				respond_error(resp, &err);
+			auth_gate_after(&c, -1);
+			return;
+		}
+	}
 	if (!(r->flags & (ROUTE_NO_JSON_CHECK | ROUTE_IGNORE_BODY)) && check_content_type(req, &err) < 0) {
 		respond_error(resp, &err);
 		return;
@@ -263,6 +278,16 @@ static void run_handler(const struct app *app, const struct route_lookup *lk, co
 	if (!(r->flags & ROUTE_IGNORE_BODY) && (req->body_too_large || !(r->flags & ROUTE_LAZY_BODY))) {
 		if (api_parse_body(&c) < 0) {
 			respond_error(resp, &err);
+			return;
+		}
+	}
+	if (app->auth) {
+		int gate = auth_gate_admit(&c);
+		if (gate != 0) {
+			if (gate < 0)
+				respond_error(resp, &err);
+			auth_gate_after(&c, -1);
+			json_decref(c.body);
 			return;
 		}
 	}
@@ -286,6 +311,8 @@ static void run_handler(const struct app *app, const struct route_lookup *lk, co
 		while (c.w.depth > 0)
 			jw_obj_end(&c.w);
 	}
+	if (app->auth)
+		auth_gate_after(&c, rc);
 	json_decref(c.body);
 }
 

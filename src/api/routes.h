@@ -22,6 +22,12 @@ enum route_flags {
 	ROUTE_ANY_MODE = 1 << 5,      /* served by every server, --artifacts-only too */
 	ROUTE_IGNORE_BODY = 1 << 6,   /* neither Content-Type nor body is looked at */
 	ROUTE_UI = 1 << 7,            /* the web UI's pages (security.h treats its HTML apart) */
+	/* what the auth gate does around the handler (auth_gate.h) */
+	ROUTE_AUTH_GRANT_EXPERIMENT = 1 << 8, /* the sender gets MANAGE on the experiment made */
+	ROUTE_AUTH_GRANT_MODEL = 1 << 9,      /* ... on the registered model made (`name`) */
+	ROUTE_AUTH_MODEL_RENAMED = 1 << 10,   /* permission rows follow `name` to `new_name` */
+	ROUTE_AUTH_MODEL_DELETED = 1 << 11,   /* permission rows of `name` go */
+	ROUTE_AUTH_FILTER_IDS = 1 << 12,      /* unreadable ids of the `id` list are dropped, not refused */
 };
 
 /* Every method, for rows whose answer does not depend on it. */
@@ -34,6 +40,8 @@ extern const struct route registry_routes[];
 extern const size_t registry_routes_n;
 extern const struct route logged_model_routes[];
 extern const size_t logged_model_routes_n;
+extern const struct route auth_routes[];
+extern const size_t auth_routes_n;
 extern const struct route site_routes[];
 extern const size_t site_routes_n;
 

@@ -19,9 +19,12 @@
 const struct route logged_model_routes[] = {
 	{ .methods = POST, .path = "/mlflow/logged-models", .handler = api_logged_model_create,
 	  .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_PARAM, .id = "experiment_id", .permission = ROUTE_EDIT },
-	/* MLflow filters the answer to the models the sender may read */
+	/* MLflow filters the answer to the models the sender may read: every
+	 * model is in one of the experiments searched, so the unreadable ones
+	 * are dropped from the list */
 	{ .methods = POST, .path = "/mlflow/logged-models/search", .handler = api_logged_model_search,
-	  .resource = ROUTE_LOGGED_MODEL, .locate = ROUTE_ID_RESULTS, .permission = ROUTE_READ },
+	  .flags = ROUTE_AUTH_FILTER_IDS, .resource = ROUTE_EXPERIMENT, .locate = ROUTE_ID_BODY, .id = "experiment_ids",
+	  .permission = ROUTE_READ },
 	{ .methods = GET, .match = ROUTE_PATTERN, .path = "/mlflow/logged-models/{model_id}",
 	  .handler = api_logged_model_get, MODEL(ROUTE_READ) },
 	{ .methods = PATCH, .match = ROUTE_PATTERN, .path = "/mlflow/logged-models/{model_id}",

@@ -19,14 +19,14 @@
 const struct route registry_routes[] = {
 	/* MLflow: any signed-in user creates one, and gets MANAGE on it */
 	{ .methods = POST, .path = "/mlflow/registered-models/create", .handler = api_registry_model_create,
-	  .resource = ROUTE_NO_RESOURCE, .locate = ROUTE_ID_NONE, .permission = ROUTE_SIGNED_IN },
+	  .flags = ROUTE_AUTH_GRANT_MODEL, .resource = ROUTE_NO_RESOURCE, .locate = ROUTE_ID_NONE, .permission = ROUTE_SIGNED_IN },
 	{ .methods = GET, .path = "/mlflow/registered-models/get", .handler = api_registry_model_get, MODEL(ROUTE_READ) },
 	{ .methods = POST, .path = "/mlflow/registered-models/rename", .handler = api_registry_model_rename,
-	  MODEL(ROUTE_EDIT) },
+	  .flags = ROUTE_AUTH_MODEL_RENAMED, MODEL(ROUTE_EDIT) },
 	{ .methods = PATCH, .path = "/mlflow/registered-models/update", .handler = api_registry_model_update,
 	  MODEL(ROUTE_EDIT) },
 	{ .methods = DELETE, .path = "/mlflow/registered-models/delete", .handler = api_registry_model_delete,
-	  MODEL(ROUTE_MANAGE) },
+	  .flags = ROUTE_AUTH_MODEL_DELETED, MODEL(ROUTE_MANAGE) },
 	{ .methods = GET, .path = "/mlflow/registered-models/search", .handler = api_registry_model_search, FILTERED },
 	{ .methods = POST | GET, .path = "/mlflow/registered-models/get-latest-versions",
 	  .handler = api_registry_latest_versions, MODEL(ROUTE_READ) },

@@ -52,6 +52,7 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_storage(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 

@@ -7,8 +7,10 @@
 #include "cli.h"
 #include "../api/api.h"
 #include "../api/security.h"
+#include "../auth/auth_config.h"
 #include "../base/buf.h"
 #include "../base/log.h"
+#include "../base/xalloc.h"
 #include "../http/http.h"
 #include "../server/retention_schedule.h"
 #include "../server/serve.h"
@@ -47,6 +49,9 @@ struct server_settings {
 	const char *x_frame_options;
 	unsigned db_pool_size;
 	const char *retention_interval;
+	const char *app_name;
+	const char *tls_cert;
+	const char *tls_key;
 };
 
 #define OPT(field) offsetof(struct server_settings, field)
@@ -106,6 +111,13 @@ static const struct cli_option server_options[] = {
 	{ "retention-interval", 0, CLI_STRING, OPT(retention_interval), "DURATION",
 	  "apply the retention policies (mlflowc retention) every DURATION, e.g. 30m, 6h, 1d (#d#h#m#s, at least 1s), "
 	  "the first pass one interval after the start; soft-deleted runs still wait for mlflowc gc (default: off)" },
+	{ "app-name", 0, CLI_STRING, OPT(app_name), "NAME",
+	  "basic-auth: users, passwords, tokens and permissions, as MLflow's basic-auth app (settings from the "
+	  "[mlflow] INI file MLFLOW_AUTH_CONFIG_PATH names; the first admin's password from it or "
+	  "MLFLOW_AUTH_ADMIN_PASSWORD; docs/auth.md) (default: none, everyone may do everything)" },
+	{ "tls-cert", 0, CLI_STRING, OPT(tls_cert), "FILE",
+	  "serve HTTPS with this PEM certificate chain (with --tls-key)" },
+	{ "tls-key", 0, CLI_STRING, OPT(tls_key), "FILE", "the PEM private key of --tls-cert" },
 	{ 0 },
 };
 
@@ -204,6 +216,54 @@ static int parse_retention_interval(const char *text, bool artifacts_only, int64
 	return 0;
 }
 
+/* The contents of the PEM file `path` (at most 1 MiB) in *out, which the
+ * caller frees; -1 with the message printed. */
+static int read_pem(const char *flag, const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	size_t n;
+	if (!f) {
+		fprintf(stderr, "mlflowc server: %s %s: %s\n", flag, path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len <= (1u << 20))
+		buf_add(&b, chunk, n);
+	fclose(f);
+	if (b.len > (1u << 20) || b.len == 0 || memchr(b.ptr, 0, b.len)) {
+		fprintf(stderr, "mlflowc server: %s %s: not a PEM file of at most 1 MiB\n", flag, path);
+		buf_release(&b);
+		return -1;
+	}
+	*out = xstrndup(b.ptr, b.len);
+	buf_release(&b);
+	return 0;
+}
+
+/* --app-name and the auth settings; *on false without auth. */
+static int auth_settings(const struct server_settings *s, struct auth_config *cfg, bool *on)
+{
+	struct mlf_err err;
+	*on = false;
+	if (!s->app_name)
+		return 0;
+	if (strcmp(s->app_name, "basic-auth") != 0) {
+		fprintf(stderr, "mlflowc server: --app-name: only basic-auth is served, not '%s'\n", s->app_name);
+		return -1;
+	}
+	if (s->artifacts_only) {
+		fprintf(stderr, "mlflowc server: --app-name basic-auth needs the tracking store: not with --artifacts-only\n");
+		return -1;
+	}
+	if (auth_config_load(getenv("MLFLOW_AUTH_CONFIG_PATH"), cfg, &err) < 0) {
+		fprintf(stderr, "mlflowc server: %s\n", err.msg);
+		return -1;
+	}
+	*on = true;
+	return 0;
+}
+
 int cmd_server(int argc, char **argv)
 {
 	struct server_settings s = {
@@ -258,6 +318,22 @@ int cmd_server(int argc, char **argv)
 		security_policy_free(&security);
 		return 2;
 	}
+	struct auth_config auth = { 0 };
+	bool auth_on;
+	char *tls_cert = NULL, *tls_key = NULL;
+	if (!s.tls_cert != !s.tls_key) {
+		fprintf(stderr, "mlflowc server: --tls-cert and --tls-key go together\n");
+		security_policy_free(&security);
+		return 2;
+	}
+	if ((s.tls_cert && (read_pem("--tls-cert", s.tls_cert, &tls_cert) < 0 ||
+			    read_pem("--tls-key", s.tls_key, &tls_key) < 0)) ||
+	    auth_settings(&s, &auth, &auth_on) < 0) {
+		free(tls_cert);
+		free(tls_key);
+		security_policy_free(&security);
+		return 2;
+	}
 	serve_prepare_process();
 
 	struct tracking_app_config tc = {
@@ -272,10 +348,12 @@ int cmd_server(int argc, char **argv)
 		.max_artifact_mb = s.max_artifact_mb,
 		.min_free_disk_mb = s.min_free_disk_mb,
 		.security = s.disable_security_middleware ? NULL : &security,
+		.auth = auth_on ? &auth : NULL,
+		.tls = tls_cert != NULL,
 	};
 	struct tracking_app t;
 	struct http_config hc = { s.host, s.port, s.workers, (size_t)s.max_body_mb << 20, s.idle_timeout,
-				  s.max_connections, s.max_connections_per_ip, s.header_timeout };
+				  s.max_connections, s.max_connections_per_ip, s.header_timeout, tls_cert, tls_key };
 	int rc = 1;
 	if (tracking_app_open(&tc, &t, &err) == 0) {
 		struct retention_schedule *retention = NULL;
@@ -283,6 +361,9 @@ int cmd_server(int argc, char **argv)
 			tracking_app_close(&t);
 			fprintf(stderr, "mlflowc server: %s\n", err.msg);
 			security_policy_free(&security);
+			auth_config_release(&auth);
+			free(tls_cert);
+			free(tls_key);
 			return 1;
 		}
 		struct serve_handlers handlers = { api_handle, api_stream, &t.app };
@@ -297,6 +378,12 @@ int cmd_server(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "mlflowc server: %s\n", err.msg);
 	security_policy_free(&security);
+	auth_config_release(&auth);
+	free(tls_cert);
+	if (tls_key) { /* the private key does not outlive its use in memory */
+		memset(tls_key, 0, strlen(tls_key));
+		free(tls_key);
+	}
 	if (rc == 0)
 		log_info("bye");
 	return rc;

@@ -18,6 +18,7 @@ static const struct {
 	{ "gc", cmd_gc, "Permanently delete deleted runs and experiments, their rows and artifacts" },
 	{ "storage", cmd_storage, "Storage report: bytes and rows per experiment and model, what gc would reclaim" },
 	{ "retention", cmd_retention, "Retention policies per experiment and a default, applied by gc --apply-retention" },
+	{ "routes", cmd_routes, "The route table as JSON lines: methods, paths, the permission each needs" },
 	{ "db", cmd_db, "The store's schema: upgrade (apply migrations without serving), check (version, connectivity)" },
 };
 

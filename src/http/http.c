@@ -112,6 +112,27 @@ const char *http_request_header(const struct http_request *req, const char *name
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *http_request_cookie(const struct http_request *req, const char *name)
+{
+	if (!req->conn)
+		return NULL;
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_request_peer(const struct http_request *req, char *buf, size_t n)
+{
+	buf[0] = 0;
+	if (!req->conn)
+		return buf;
+	const union MHD_ConnectionInfo *ad = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ad || !ad->client_addr)
+		return buf;
+	socklen_t len = ad->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (getnameinfo(ad->client_addr, len, buf, (socklen_t)n, NULL, 0, NI_NUMERICHOST) != 0)
+		buf[0] = 0;
+	return buf;
+}
+
 const char *http_request_user(const struct http_request *req)
 {
 	const char *user = http_request_header(req, HTTP_USER_HEADER);
@@ -441,6 +462,10 @@ struct http_server *http_server_start(const struct http_config *cfg, http_handle
 	socklen_t addrlen;
 	if (resolve(cfg->host, cfg->port, &addr, &addrlen, err) < 0)
 		return NULL;
+	if (cfg->tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "this libmicrohttpd was built without TLS");
+		return NULL;
+	}
 
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	struct http_conns_config gc;
@@ -460,6 +485,16 @@ struct http_server *http_server_start(const struct http_config *cfg, http_handle
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem },
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-SSL3.0" },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	if (cfg->tls_cert_pem)
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, http_conns_accept, s->conns, on_request, s,
 				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first: it takes every message */
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -471,6 +506,7 @@ struct http_server *http_server_start(const struct http_config *cfg, http_handle
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				     MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, s->conns,
 				     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				     MHD_OPTION_ARRAY, tls,
 				     MHD_OPTION_END);
 	if (!s->daemon) {
 		http_conns_free(s->conns);

@@ -132,6 +132,9 @@ struct http_config {
 	unsigned max_connections;        /* 0: from the descriptor limit (half of it, at most 8192) */
 	unsigned max_connections_per_ip; /* 0: a quarter of max_connections */
 	unsigned header_timeout;         /* seconds to send a request's headers; 0: 10 */
+	/* TLS (libmicrohttpd's GnuTLS): the PEM texts of the certificate
+	 * chain and its private key, borrowed while the server runs; NULL: plain HTTP */
+	const char *tls_cert_pem, *tls_key_pem;
 };
 
 /* Raises the soft limit on open descriptors to the hard limit and returns
@@ -152,13 +155,20 @@ void http_server_stop(struct http_server *s);
 /* The value of a request header, or NULL. Borrowed from the connection. */
 const char *http_request_header(const struct http_request *req, const char *name);
 
-/* The header naming the sender until authentication exists (MLflow's
+/* The value of cookie `name`, or NULL. Borrowed from the connection. */
+const char *http_request_cookie(const struct http_request *req, const char *name);
+
+/* The numeric address of the peer ("192.0.2.7", "::1") in `buf` (at least
+ * 64 bytes), or "" when unknown (an in-process request). Returns buf. */
+const char *http_request_peer(const struct http_request *req, char *buf, size_t n);
+
+/* The header naming the sender when authentication is off (MLflow's
  * clients do not send it; mlflowc's CLI and tests do). */
 #define HTTP_USER_HEADER "X-MLflow-User"
 
 /* The sender of `req` as its headers name it: HTTP_USER_HEADER when set and
- * not empty, else NULL. Borrowed from the connection. Authentication will
- * replace this with the signed-in user. */
+ * not empty, else NULL. Borrowed from the connection. With authentication
+ * on (src/api/auth_gate.h) the header is ignored: the signed-in user counts. */
 const char *http_request_user(const struct http_request *req);
 
 /* The method named `name` (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS),

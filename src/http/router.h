@@ -59,6 +59,7 @@ enum route_permission {
 	ROUTE_EDIT,
 	ROUTE_MANAGE,
 	ROUTE_ADMIN,
+	ROUTE_SELF, /* the user the request names (`id`), or an admin: MLflow's users/get */
 };
 
 /* The kind of thing whose permission is checked; 0 is "not said". */

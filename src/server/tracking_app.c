@@ -3,6 +3,7 @@
  * tracking_app.h.
  */
 #include "tracking_app.h"
+#include "../api/auth_gate.h"
 #include "../artifact/artifact.h"
 #include "../artifact/artifact_roots.h"
 #include "../base/log.h"
@@ -58,7 +59,8 @@ int tracking_app_open(const struct tracking_app_config *cfg, struct tracking_app
 	so.artifact_root = t->root;
 	if ((!cfg->artifacts_only && !(t->store = store_open(cfg->backend_store_uri, &so, err))) ||
 	    (t->destination && !(t->artifacts = artifact_open(t->destination, err))) ||
-	    !(t->roots = allowed_roots(cfg->allowed_artifact_roots, t->destination, t->root, err))) {
+	    !(t->roots = allowed_roots(cfg->allowed_artifact_roots, t->destination, t->root, err)) ||
+	    (cfg->auth && !cfg->artifacts_only && !(t->gate = auth_gate_open(t->store, cfg->auth, cfg->tls, err)))) {
 		tracking_app_close(t);
 		return -1;
 	}
@@ -74,12 +76,14 @@ int tracking_app_open(const struct tracking_app_config *cfg, struct tracking_app
 		.max_artifact_bytes = (uint64_t)cfg->max_artifact_mb << 20,
 		.min_free_disk_bytes = (uint64_t)cfg->min_free_disk_mb << 20,
 		.security = cfg->security,
+		.auth = t->gate,
 	};
 	return 0;
 }
 
 void tracking_app_close(struct tracking_app *t)
 {
+	auth_gate_close(t->gate); /* its audit trail flushes into the store first */
 	artifact_close(t->artifacts);
 	artifact_roots_free(t->roots);
 	store_close(t->store);

@@ -11,6 +11,8 @@
 #include "../api/api.h"
 #include "../store/store.h"
 
+struct auth_config;
+
 struct tracking_app_config {
 	const char *backend_store_uri;
 	struct store_options store;        /* artifact_root is filled in by tracking_app_open */
@@ -23,6 +25,8 @@ struct tracking_app_config {
 	unsigned max_artifact_mb;          /* 0: no limit */
 	unsigned min_free_disk_mb;
 	const struct security_policy *security; /* NULL: browser protection off; stays the caller's */
+	const struct auth_config *auth; /* the basic-auth app's settings (borrowed for the open); NULL: off */
+	bool tls;                       /* the server speaks TLS (session cookies are Secure) */
 };
 
 struct tracking_app {
@@ -32,6 +36,7 @@ struct tracking_app {
 	struct artifact_roots *roots;
 	char *destination; /* absolute, or NULL without the proxy */
 	char *root;        /* the default artifact root of new experiments */
+	struct auth_gate *gate; /* users and permissions; NULL: auth off */
 };
 
 /* Opens everything `cfg` names into *t (zeroed first). Local directories

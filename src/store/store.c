@@ -492,6 +492,13 @@ int store_run_create(struct store *st, const struct store_run_create *rc, struct
 	return worded(BE(st)->run_create(st, &row, out, a, err), &who, NULL, err);
 }
 
+int store_run_info(struct store *st, const char *run_id, struct store_run_info *out, struct arena *a,
+		   struct mlf_err *err)
+{
+	struct row_subject who = { .run_id = run_id };
+	return worded(BE(st)->run_info(st, run_id, out, a, err), &who, NULL, err);
+}
+
 int store_run_get(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
 		  struct mlf_err *err)
 {

@@ -226,6 +226,9 @@ struct store_ops {
 
 	int (*run_create)(struct store *st, const struct store_run_create *rc, struct store_run *out,
 			  struct arena *a, struct mlf_err *err);
+	/* the run's info alone (no params, tags, metrics): what a permission check reads */
+	int (*run_info)(struct store *st, const char *run_id, struct store_run_info *out, struct arena *a,
+			struct mlf_err *err);
 	int (*run_get)(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
 		       struct mlf_err *err);
 	int (*run_update)(struct store *st, const char *run_id, const struct store_run_update *u,
@@ -297,6 +300,9 @@ int store_experiment_search(struct store *st, const struct store_search *q, stru
  * with a new id and the artifact URI `<experiment location>/<id>/artifacts`. */
 int store_run_create(struct store *st, const struct store_run_create *rc, struct store_run *out,
 		     struct arena *a, struct mlf_err *err);
+/* The info of run `run_id` alone (one indexed read); strings live in `a`. */
+int store_run_info(struct store *st, const char *run_id, struct store_run_info *out, struct arena *a,
+		   struct mlf_err *err);
 int store_run_get(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
 		  struct mlf_err *err);
 int store_run_update(struct store *st, const char *run_id, const struct store_run_update *u,

@@ -770,6 +770,36 @@ static int run_get_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 	return run_load_model_links(c, pk, x->out, x->a, err);
 }
 
+struct run_info_args {
+	const char *run_id;
+	struct store_run_info *out;
+	struct arena *a;
+};
+
+static int run_info_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
+{
+	struct run_info_args *x = arg;
+	if (!text_storable(x->run_id))
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
+	PGresult *r = pg_stmt(c, err, PS_RUN_BY_UUID, "t", x->run_id);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
+	}
+	run_info_from_row(r, 0, x->out, x->a);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_run_info(struct store *st, const char *run_id, struct store_run_info *out, struct arena *a,
+		       struct mlf_err *err)
+{
+	struct run_info_args x = { run_id, out, a };
+	return pg_pool_tx(pool_of(st), PG_TX_READ, run_info_tx, &x, err);
+}
+
 static int pg_run_get(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
 		      struct mlf_err *err)
 {
@@ -1617,6 +1647,7 @@ const struct store_ops store_pg_ops = {
 	.experiment_delete_tag = pg_experiment_delete_tag,
 	.experiment_search = pg_experiment_search,
 	.run_create = pg_run_create,
+	.run_info = pg_run_info,
 	.run_get = pg_run_get,
 	.run_update = pg_run_update,
 	.run_set_lifecycle = pg_run_set_lifecycle,

@@ -606,6 +606,19 @@ static int run_load_data(struct sqlite_conn *c, int64_t pk, struct store_run *r,
 	return run_load_inputs(c, pk, r, a, err);
 }
 
+static int sq_run_info(struct store *st, const char *run_id, struct store_run_info *out, struct arena *a,
+		       struct mlf_err *err)
+{
+	struct sqlite_conn *c = read_begin(st, err);
+	int64_t pk;
+	bool found;
+	if (!c)
+		return -1;
+	if (run_fetch(c, run_id, &pk, out, &found, a, err) < 0)
+		return sqlite_read_end(c, -1);
+	return sqlite_read_end(c, found ? 0 : run_missing(run_id, err));
+}
+
 static int sq_run_get(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
 		      struct mlf_err *err)
 {
@@ -1655,6 +1668,7 @@ static const struct store_ops sqlite_ops = {
 	.experiment_delete_tag = sq_experiment_delete_tag,
 	.experiment_search = sq_experiment_search,
 	.run_create = sq_run_create,
+	.run_info = sq_run_info,
 	.run_get = sq_run_get,
 	.run_update = sq_run_update,
 	.run_set_lifecycle = sq_run_set_lifecycle,

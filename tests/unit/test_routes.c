@@ -39,7 +39,7 @@ static void check_row(const struct route *r)
 		fail_msg("row %s (methods %#x) lacks a permission, resource, locator, methods or handler",
 			 row_name(r), r->methods);
 	bool open = r->permission == ROUTE_PUBLIC || r->permission == ROUTE_SIGNED_IN ||
-		    r->permission == ROUTE_ADMIN;
+		    r->permission == ROUTE_ADMIN || r->permission == ROUTE_SELF;
 	if (!open && (r->resource == ROUTE_NO_RESOURCE || r->locate == ROUTE_ID_NONE))
 		fail_msg("row %s needs permission %d on nothing", row_name(r), r->permission);
 	if ((r->resource == ROUTE_NO_RESOURCE) != (r->locate == ROUTE_ID_NONE))
