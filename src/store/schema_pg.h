@@ -227,6 +227,9 @@ static const char *const schema_pg_migrations[] = {
 	"  key " PG_TEXT " NOT NULL,"
 	"  value " PG_TEXT "," /* NULL: any value */
 	"  PRIMARY KEY (experiment_id, position));",
+
+	/* 5: the S3 storage class of a policy's moved copies (see schema_sqlite.h) */
+	"ALTER TABLE retention_policies ADD COLUMN move_storage_class " PG_TEXT ";",
 };
 
 #undef PG_TEXT

@@ -7,7 +7,8 @@
  * history is a WITHOUT ROWID table clustered by (run, key, timestamp, step,
  * value, is_nan), which is both MLflow's de-duplication rule and the order
  * get-history returns. Migration 2 adds the model registry, migration 3
- * MLflow 3's logged models, migration 4 retention policies (docs/storage.md).
+ * MLflow 3's logged models, migration 4 retention policies, migration 5 their
+ * S3 storage class of moved copies (docs/storage.md).
  * Migration N is applied when PRAGMA user_version < N,
  * each in its own transaction; rows are only appended, never edited.
  */
@@ -227,6 +228,10 @@ static const char *const schema_sqlite_migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  value TEXT," /* NULL: any value */
 	"  PRIMARY KEY (experiment_id, position)) WITHOUT ROWID;",
+
+	/* 5: the S3 storage class a policy's moved copies are written with
+	 * (--move-storage-class); NULL: none asked, the bucket's default. */
+	"ALTER TABLE retention_policies ADD COLUMN move_storage_class TEXT;",
 };
 
 #endif
