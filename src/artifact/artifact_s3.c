@@ -13,7 +13,9 @@
  *    request may be chunked; a spool also lets a large file go up as a
  *    multipart upload (16 MB parts, aborted on failure) from its offsets.
  *    The object appears only when the PUT or the completion succeeds, so a
- *    cut upload leaves nothing behind, as on local disk.
+ *    cut upload leaves nothing behind, as on local disk. An upload may ask
+ *    for a storage class (upload_set_storage_class, retention's moves): it
+ *    goes, signed, on that upload's PUT or multipart create only.
  *  - Downloads pull from one GET driven by a curl multi handle: the write
  *    callback fills a fixed stash and pauses the transfer when it is full;
  *    the HTTP layer's reads drain it and resume it.
