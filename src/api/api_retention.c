@@ -42,6 +42,8 @@ static void render_policy(struct jw *w, const struct store_retention_policy *p)
 		jw_kv_str(w, "archived_action", p->archived_action);
 		if (p->move_to)
 			jw_kv_str(w, "move_to", p->move_to);
+		if (p->move_storage_class)
+			jw_kv_str(w, "move_storage_class", p->move_storage_class);
 	}
 	jw_kv_int(w, "updated_time", p->updated_time);
 	jw_obj_end(w);

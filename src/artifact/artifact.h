@@ -82,6 +82,13 @@ struct artifact_ops {
 	/* Free bytes for uploads on the store's disk (statvfs); NULL where it
 	 * has no meaning (S3). Returns 0, or -1 when it cannot tell. */
 	int (*free_space)(struct artifact_repo *r, uint64_t *bytes);
+	/* Writes this one upload's object with storage class `storage_class`
+	 * (S3's x-amz-storage-class, signed, on its PutObject or on its
+	 * CreateMultipartUpload; no other request, no other upload); call
+	 * before upload_commit. The name is copied; one that is not upper-case
+	 * letters, digits and '_' is INVALID_PARAMETER_VALUE (S3 itself judges
+	 * the rest). NULL in backends without storage classes (local disk). */
+	int (*upload_set_storage_class)(struct artifact_upload *up, const char *storage_class, struct mlf_err *err);
 };
 
 struct artifact_repo {

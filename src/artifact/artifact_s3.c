@@ -13,7 +13,9 @@
  *    request may be chunked; a spool also lets a large file go up as a
  *    multipart upload (16 MB parts, aborted on failure) from its offsets.
  *    The object appears only when the PUT or the completion succeeds, so a
- *    cut upload leaves nothing behind, as on local disk.
+ *    cut upload leaves nothing behind, as on local disk. An upload may ask
+ *    for a storage class (upload_set_storage_class, retention's moves): it
+ *    goes, signed, on that upload's PUT or multipart create only.
  *  - Downloads pull from one GET driven by a curl multi handle: the write
  *    callback fills a fixed stash and pauses the transfer when it is full;
  *    the HTTP layer's reads drain it and resume it.
@@ -125,6 +127,7 @@ struct s3_call {
 	size_t nparams;
 	struct file_body *file; /* PUT body, or NULL */
 	const char *body;       /* POST body (may be ""), or NULL */
+	const char *storage_class; /* sent as x-amz-storage-class, or NULL */
 	/* results */
 	CURLcode rc;
 	long status;
@@ -135,11 +138,13 @@ struct s3_call {
 
 /* A configured easy handle for `method` on `key`: canonical URL, SigV4,
  * the payload-hash header (UNSIGNED-PAYLOAD when there is a body, the hash
- * of nothing otherwise), the session token, timeouts. The caller frees the
- * handle with curl_easy_cleanup() and *hdrs with curl_slist_free_all().
- * NULL only when libcurl cannot allocate. */
+ * of nothing otherwise), the session token, an x-amz-storage-class header
+ * when `storage_class` is not NULL (libcurl signs every header it is
+ * given), timeouts. The caller frees the handle with curl_easy_cleanup()
+ * and *hdrs with curl_slist_free_all(). NULL only when libcurl cannot
+ * allocate. */
 static CURL *easy_new(const struct s3_repo *s, enum s3_method method, const char *key, const struct s3_param *p,
-		      size_t n, struct curl_slist **hdrs)
+		      size_t n, const char *storage_class, struct curl_slist **hdrs)
 {
 	CURL *c = curl_easy_init();
 	if (!c)
@@ -170,6 +175,12 @@ static CURL *easy_new(const struct s3_repo *s, enum s3_method method, const char
 		*hdrs = curl_slist_append(*hdrs, "Content-Type: application/xml");
 	if (s->token_header)
 		*hdrs = curl_slist_append(*hdrs, s->token_header);
+	if (storage_class) {
+		struct buf h = BUF_INIT;
+		buf_addf(&h, "x-amz-storage-class: %s", storage_class);
+		*hdrs = curl_slist_append(*hdrs, h.ptr);
+		buf_release(&h);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
 	return c;
 }
@@ -251,7 +262,7 @@ static int s3_perform(const struct s3_repo *s, struct s3_call *call)
 	call->etag = (struct buf)BUF_INIT;
 	call->curl_msg[0] = '\0';
 	call->status = 0;
-	CURL *c = easy_new(s, call->method, call->key, call->params, call->nparams, &hdrs);
+	CURL *c = easy_new(s, call->method, call->key, call->params, call->nparams, call->storage_class, &hdrs);
 	if (!c) {
 		call->rc = CURLE_OUT_OF_MEMORY;
 		curl_slist_free_all(hdrs);
@@ -314,6 +325,7 @@ struct artifact_upload {
 	char *path;    /* as the client named it, for messages */
 	int fd;        /* the spool: an unlinked temporary file */
 	uint64_t size; /* bytes spooled */
+	char *storage_class; /* x-amz-storage-class of the object, or NULL */
 };
 
 /* An unlinked temporary file in $TMPDIR (or /tmp), or -1 with errno. */
@@ -367,13 +379,25 @@ static void s3_upload_abort(struct artifact_upload *up)
 	close(up->fd);
 	free(up->key);
 	free(up->path);
+	free(up->storage_class);
 	free(up);
+}
+
+static int s3_upload_set_storage_class(struct artifact_upload *up, const char *storage_class, struct mlf_err *err)
+{
+	size_t n = storage_class ? strlen(storage_class) : 0;
+	if (!n || n > 64 || strspn(storage_class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%s' is not an S3 storage class",
+				  storage_class ? storage_class : "");
+	free(up->storage_class);
+	up->storage_class = xstrdup(storage_class);
+	return 0;
 }
 
 static int put_object(struct artifact_upload *up, struct mlf_err *err)
 {
 	struct file_body fb = { up->fd, 0, up->size, 0 };
-	struct s3_call call = { .method = S3_PUT, .key = up->key, .file = &fb };
+	struct s3_call call = { .method = S3_PUT, .key = up->key, .file = &fb, .storage_class = up->storage_class };
 	int rc = s3_perform(up->repo, &call);
 	if (rc < 0)
 		call_error(&call, "store", up->path, err);
@@ -391,12 +415,14 @@ static uint64_t part_size(uint64_t size)
 	return part;
 }
 
-/* CreateMultipartUpload of `key`; the upload id goes to `id`. */
-static int mpu_create(const struct s3_repo *s, const char *key, const char *path, struct buf *id,
-		      struct mlf_err *err)
+/* CreateMultipartUpload of `key`, with `storage_class` (or NULL: none
+ * asked); the upload id goes to `id`. */
+static int mpu_create(const struct s3_repo *s, const char *key, const char *storage_class, const char *path,
+		      struct buf *id, struct mlf_err *err)
 {
 	static const struct s3_param uploads[] = { { "uploads", NULL } };
-	struct s3_call call = { .method = S3_POST, .key = key, .params = uploads, .nparams = 1, .body = "" };
+	struct s3_call call = { .method = S3_POST, .key = key, .params = uploads, .nparams = 1, .body = "",
+				.storage_class = storage_class };
 	int rc = s3_perform(s, &call);
 	struct s3_xml_doc doc = S3_XML_DOC_INIT;
 	if (rc == 0) {
@@ -479,7 +505,7 @@ static int mpu_abort(const struct s3_repo *s, const char *key, const char *path,
 static int multipart_upload(struct artifact_upload *up, struct mlf_err *err)
 {
 	struct buf id = BUF_INIT, parts = BUF_INIT;
-	if (mpu_create(up->repo, up->key, up->path, &id, err) < 0) {
+	if (mpu_create(up->repo, up->key, up->storage_class, up->path, &id, err) < 0) {
 		buf_release(&id);
 		return -1;
 	}
@@ -633,7 +659,7 @@ static struct s3_reader *reader_start(const struct s3_repo *s, const char *key)
 	struct s3_reader *r = xcalloc(1, sizeof(*r));
 	r->err_body = (struct buf)BUF_INIT;
 	r->multi = curl_multi_init();
-	r->easy = r->multi ? easy_new(s, S3_GET, key, NULL, 0, &r->hdrs) : NULL;
+	r->easy = r->multi ? easy_new(s, S3_GET, key, NULL, 0, NULL, &r->hdrs) : NULL;
 	if (!r->easy)
 		return r;
 	r->stash = xmalloc(STASH_SIZE);
@@ -894,7 +920,7 @@ static int s3_mpu_create(struct artifact_repo *r, const char *path, unsigned n_p
 			       ? mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "num_parts must be 1..%d", MAX_PARTS)
 			       : bad_path(path, err);
 	}
-	int rc = mpu_create(s, key, path, &id, err);
+	int rc = mpu_create(s, key, NULL, path, &id, err);
 	if (rc == 0) {
 		struct s3_credentials cred = credentials_of(s, a);
 		*upload_id = arena_strndup(a, id.ptr, id.len);
@@ -952,6 +978,7 @@ static const struct artifact_ops s3_ops = {
 	.upload_write = s3_upload_write,
 	.upload_commit = s3_upload_commit,
 	.upload_abort = s3_upload_abort,
+	.upload_set_storage_class = s3_upload_set_storage_class,
 	.download_open = s3_download_open,
 	.list = s3_list,
 	.remove = s3_remove,

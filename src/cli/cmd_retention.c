@@ -26,6 +26,7 @@ struct set_settings {
 	const char *archived_days;
 	const char *archived_action;
 	const char *move_to;
+	const char *move_storage_class;
 };
 
 #define OPT(field) offsetof(struct set_settings, field)
@@ -41,6 +42,8 @@ static const struct cli_option set_options[] = {
 	{ "archived-versions-days", 0, CLI_STRING, OPT(archived_days), "N", "act on Archived versions last updated more than N days ago" },
 	{ "archived-action", 0, CLI_STRING, OPT(archived_action), "ACTION", "delete or move their artifacts (a tombstone tag stays)" },
 	{ "move-to", 0, CLI_STRING, OPT(move_to), "PLACE", "with move: an existing local directory or s3://bucket/prefix" },
+	{ "move-storage-class", 0, CLI_STRING, OPT(move_storage_class), "CLASS",
+	  "with --move-to s3://...: the S3 storage class of the copies (STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE, ...)" },
 	{ 0 },
 };
 #undef OPT
@@ -101,8 +104,10 @@ static void print_policy(const struct store_retention_policy *p)
 	if (p->prune)
 		printf("  prune: %s keep-last %lld\n", p->prune, (long long)p->keep_last);
 	if (p->archived_days >= 0)
-		printf("  archived-versions-days: %lld %s%s%s\n", (long long)p->archived_days, p->archived_action,
-		       p->move_to ? " to " : "", p->move_to ? p->move_to : "");
+		printf("  archived-versions-days: %lld %s%s%s%s%s%s\n", (long long)p->archived_days, p->archived_action,
+		       p->move_to ? " to " : "", p->move_to ? p->move_to : "",
+		       p->move_storage_class ? " (storage class " : "",
+		       p->move_storage_class ? p->move_storage_class : "", p->move_storage_class ? ")" : "");
 }
 
 /* An absolute spelling of a local --move-to, which must be an existing
@@ -152,6 +157,7 @@ static int retention_set(int argc, char **argv)
 	p.prune = s.prune;
 	p.archived_action = s.archived_action;
 	p.move_to = s.move_to;
+	p.move_storage_class = s.move_storage_class;
 	if (s.move_to && !(p.move_to = move_place(s.move_to, &a))) {
 		fprintf(stderr, "mlflowc retention set: --move-to '%s' is neither an existing local directory nor "
 				"s3://bucket/prefix\n",

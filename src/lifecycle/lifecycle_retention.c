@@ -302,14 +302,24 @@ struct tomb_job {
 	int64_t now;
 };
 
+/* Copies the file `src` of `from` to `dst` of `to`, written with
+ * `storage_class` when not NULL (S3 only). */
 static int copy_file(struct artifact_repo *from, const char *src, struct artifact_repo *to, const char *dst,
-		     struct mlf_err *err)
+		     const char *storage_class, struct mlf_err *err)
 {
 	struct artifact_download dl;
 	struct artifact_upload *up;
+	if (storage_class && !to->ops->upload_set_storage_class)
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "a %s store has no storage classes (%s)",
+				  to->ops->scheme, storage_class);
 	if (from->ops->download_open(from, src, &dl, err) < 0)
 		return -1;
-	if (to->ops->upload_begin(to, dst, &up, err) < 0) {
+	int begun = to->ops->upload_begin(to, dst, &up, err);
+	if (begun == 0 && storage_class && to->ops->upload_set_storage_class(up, storage_class, err) < 0) {
+		to->ops->upload_abort(up);
+		begun = -1;
+	}
+	if (begun < 0) {
 		if (dl.fd >= 0)
 			close(dl.fd);
 		else
@@ -350,7 +360,7 @@ static int copy_file(struct artifact_repo *from, const char *src, struct artifac
 /* Copies the tree at `src` (a directory, or one file) to `dst`; *copied
  * counts the files. */
 static int copy_tree(struct artifact_repo *from, const char *src, struct artifact_repo *to, const char *dst,
-		     size_t *copied, unsigned depth, struct arena *a, struct mlf_err *err)
+		     const char *storage_class, size_t *copied, unsigned depth, struct arena *a, struct mlf_err *err)
 {
 	struct artifact_entry *e;
 	size_t n;
@@ -363,8 +373,8 @@ static int copy_tree(struct artifact_repo *from, const char *src, struct artifac
 		name = name ? name + 1 : e[i].path;
 		const char *s = *src ? arena_printf(a, "%s/%s", src, name) : name;
 		const char *d = arena_printf(a, "%s/%s", dst, name);
-		int rc = e[i].is_dir ? copy_tree(from, s, to, d, copied, depth + 1, a, err)
-				     : copy_file(from, s, to, d, err);
+		int rc = e[i].is_dir ? copy_tree(from, s, to, d, storage_class, copied, depth + 1, a, err)
+				     : copy_file(from, s, to, d, storage_class, err);
 		if (rc < 0)
 			return -1;
 		*copied += !e[i].is_dir;
@@ -372,7 +382,7 @@ static int copy_tree(struct artifact_repo *from, const char *src, struct artifac
 	return 0;
 }
 
-static int tomb_files(void *ctx, const struct store_retention_version *v, const char **key, const char **value,
+static int tomb_files(void *ctx, const struct store_retention_version *v, struct store_retention_tombstone *tomb,
 		      struct arena *a, struct mlf_err *err)
 {
 	struct tomb_job *j = ctx;
@@ -387,14 +397,15 @@ static int tomb_files(void *ctx, const struct store_retention_version *v, const 
 		if (!to)
 			return -1;
 		const char *dst = arena_printf(a, "%s/%lld", v->model_name, (long long)v->version);
+		const char *cls = j->p->move_storage_class;
 		size_t copied = 0;
 		int rc = artifact_path_validate(dst, err);
 		if (rc == 0 && r) {
-			rc = copy_tree(r, path, to, dst, &copied, 0, a, err);
+			rc = copy_tree(r, path, to, dst, cls, &copied, 0, a, err);
 			if (rc == 0 && copied == 0) { /* one file, or nothing */
 				const char *base = strrchr(path, '/');
 				struct mlf_err missing;
-				rc = copy_file(r, path, to, arena_printf(a, "%s/%s", dst, base ? base + 1 : path),
+				rc = copy_file(r, path, to, arena_printf(a, "%s/%s", dst, base ? base + 1 : path), cls,
 					       &missing);
 				if (rc < 0 && missing.code != MLF_RESOURCE_DOES_NOT_EXIST) {
 					*err = missing;
@@ -410,11 +421,15 @@ static int tomb_files(void *ctx, const struct store_retention_version *v, const 
 		size_t pn = strlen(j->p->move_to);
 		while (pn && j->p->move_to[pn - 1] == '/')
 			pn--;
-		*key = STORE_RETENTION_MOVED_TAG;
-		*value = arena_printf(a, "%.*s/%s", (int)pn, j->p->move_to, dst);
+		tomb->tags[0].key = STORE_RETENTION_MOVED_TAG;
+		tomb->tags[0].value = arena_printf(a, "%.*s/%s", (int)pn, j->p->move_to, dst);
+		if (cls) {
+			tomb->tags[1].key = STORE_RETENTION_STORAGE_CLASS_TAG;
+			tomb->tags[1].value = cls;
+		}
 	} else {
-		*key = STORE_RETENTION_DELETED_TAG;
-		*value = arena_printf(a, "%lld", (long long)j->now);
+		tomb->tags[0].key = STORE_RETENTION_DELETED_TAG;
+		tomb->tags[0].value = arena_printf(a, "%lld", (long long)j->now);
 	}
 	/* the originals go last: a failed copy leaves them where they were */
 	return r ? r->ops->remove(r, path, err) : 0;
@@ -521,10 +536,13 @@ static void archived_versions(struct apply *ap, int64_t only_experiment, int64_t
 			}
 		}
 		bool move = !strcmp(p.archived_action, "move");
+		const char *to = !move ? ""
+			       : p.move_storage_class
+				       ? arena_printf(&a, " to %s (storage class %s)", p.move_to, p.move_storage_class)
+				       : arena_printf(&a, " to %s", p.move_to);
 		if (ap->dry) {
-			say(ap, "retention: would %s files of archived model %s version %lld (%s)%s%s",
-			    move ? "move" : "delete", v[i].model_name, (long long)v[i].version, uri, move ? " to " : "",
-			    move ? p.move_to : "");
+			say(ap, "retention: would %s files of archived model %s version %lld (%s)%s",
+			    move ? "move" : "delete", v[i].model_name, (long long)v[i].version, uri, to);
 			version_done(ap, &v[i], uri);
 			continue;
 		}
@@ -537,9 +555,8 @@ static void archived_versions(struct apply *ap, int64_t only_experiment, int64_t
 			continue;
 		}
 		if (o == STORE_RETENTION_DONE) {
-			say(ap, "retention: %s files of archived model %s version %lld (%s)%s%s",
-			    move ? "moved" : "deleted", v[i].model_name, (long long)v[i].version, uri,
-			    move ? " to " : "", move ? p.move_to : "");
+			say(ap, "retention: %s files of archived model %s version %lld (%s)%s",
+			    move ? "moved" : "deleted", v[i].model_name, (long long)v[i].version, uri, to);
 			version_done(ap, &v[i], uri);
 		} else {
 			say(ap, "retention: model %s version %lld changed since it was listed: left alone",

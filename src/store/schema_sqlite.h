@@ -7,8 +7,9 @@
  * history is a WITHOUT ROWID table clustered by (run, key, timestamp, step,
  * value, is_nan), which is both MLflow's de-duplication rule and the order
  * get-history returns. Migration 2 adds the model registry, migration 3
- * MLflow 3's logged models, migration 4 retention policies, migration 5
- * users, their permissions and tokens and the audit trail (docs/storage.md).
+ * MLflow 3's logged models, migration 4 retention policies, migration 5 their
+ * S3 storage class of moved copies, migration 6 users, their permissions
+ * and tokens and the audit trail (docs/storage.md).
  * Migration N is applied when PRAGMA user_version < N,
  * each in its own transaction; rows are only appended, never edited.
  */
@@ -229,7 +230,10 @@ static const char *const schema_sqlite_migrations[] = {
 	"  value TEXT," /* NULL: any value */
 	"  PRIMARY KEY (experiment_id, position)) WITHOUT ROWID;",
 
-	/* 5: users and permissions (store_auth.h): the tables of MLflow's
+	/* 5: the S3 storage class a policy's moved copies are written with
+	 * (--move-storage-class); NULL: none asked, the bucket's default. */
+	"ALTER TABLE retention_policies ADD COLUMN move_storage_class TEXT;",
+	/* 6: users and permissions (store_auth.h): the tables of MLflow's
 	 * basic-auth app (spec §14.2; permissions keep MLflow's names, an
 	 * experiment id is text as MLflow keeps it), bearer tokens and UI
 	 * sessions (only a digest of the secret is stored) and the audit trail

@@ -1,6 +1,6 @@
 /*
  * store_pg_auth.c - users, permissions, tokens and the audit trail in the
- * PostgreSQL store (store_auth.h; migration 5 of schema_pg.h), the twin of
+ * PostgreSQL store (store_auth.h; migration 6 of schema_pg.h), the twin of
  * store_sqlite_auth.c: the same rows, orderings and row conditions
  * (store_auth_int.h), which the front (store_auth.c) words.
  *

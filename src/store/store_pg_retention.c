@@ -1,7 +1,7 @@
 /*
  * store_pg_retention.c - the rows of retention policies in the PostgreSQL
  * store (store_retention.h), the twin of store_sqlite_retention.c: the
- * policy tables of migration 4, the runs and archived versions a policy
+ * policy tables of migrations 4 and 5, the runs and archived versions a policy
  * may act on, and the two changes applying one makes (a run soft-deleted,
  * a version's tombstone tag). Every statement binds its values; texts run
  * per call (a command, not a request path).
@@ -53,14 +53,15 @@ static int put_job(struct pg_conn *c, void *arg, struct mlf_err *err)
 	}
 	if (done(pg_query(c, err,
 			  "INSERT INTO retention_policies (experiment_id, keep_days, keep_registered, prune_pattern,"
-			  " keep_last, archived_days, archived_action, move_to, updated_time)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (experiment_id) DO UPDATE SET"
+			  " keep_last, archived_days, archived_action, move_to, updated_time, move_storage_class)"
+			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (experiment_id) DO UPDATE SET"
 			  " keep_days = excluded.keep_days, keep_registered = excluded.keep_registered,"
 			  " prune_pattern = excluded.prune_pattern, keep_last = excluded.keep_last,"
 			  " archived_days = excluded.archived_days, archived_action = excluded.archived_action,"
-			  " move_to = excluded.move_to, updated_time = excluded.updated_time",
-			  "iibtiitti", p->experiment_id, p->keep_days, (int)p->keep_registered, p->prune, p->keep_last,
-			  p->archived_days, p->archived_action, p->move_to, x->now)) < 0 ||
+			  " move_to = excluded.move_to, updated_time = excluded.updated_time,"
+			  " move_storage_class = excluded.move_storage_class",
+			  "iibtiittit", p->experiment_id, p->keep_days, (int)p->keep_registered, p->prune, p->keep_last,
+			  p->archived_days, p->archived_action, p->move_to, x->now, p->move_storage_class)) < 0 ||
 	    done(pg_query(c, err, "DELETE FROM retention_keep_tags WHERE experiment_id = $1", "i", p->experiment_id)) < 0)
 		return -1;
 	if (!p->n_keep_tags)
@@ -93,7 +94,7 @@ static int pg_ret_policy_put(struct store *st, const struct store_retention_poli
 
 #define POLICY_COLUMNS                                                                                                 \
 	"experiment_id, keep_days, keep_registered, prune_pattern, keep_last, archived_days, archived_action, move_to,"  \
-	" updated_time"
+	" updated_time, move_storage_class"
 
 /* The policies `r` holds (POLICY_COLUMNS), each with its keep tags, read
  * in one more statement. */
@@ -115,6 +116,7 @@ static int load_policies(struct pg_conn *c, const PGresult *r, struct store_rete
 		p[i].archived_action = pg_col_text(r, (int)i, 6, a);
 		p[i].move_to = pg_col_text(r, (int)i, 7, a);
 		p[i].updated_time = pg_col_int64(r, (int)i, 8);
+		p[i].move_storage_class = pg_col_text(r, (int)i, 9, a);
 		p[i].keep_tags = arena_alloc(a, sizeof(*p[i].keep_tags));
 		pg_array_add_int64(&ids, p[i].experiment_id);
 	}
@@ -481,14 +483,16 @@ static int tomb_job(struct pg_conn *c, void *arg, struct mlf_err *err)
 		rc = 0;
 		goto out;
 	}
-	const char *key, *value;
-	if (x->files(x->ctx, &v[0], &key, &value, &a, err) < 0)
+	struct store_retention_tombstone tomb = { 0 };
+	if (x->files(x->ctx, &v[0], &tomb, &a, err) < 0)
 		goto out;
-	rc = done(pg_query(c, err,
-			   "INSERT INTO model_version_tags (model_pk, version, key, value)"
-			   " SELECT model_pk, $2::bigint, $3::text, $4::text FROM registered_models WHERE name = $1"
-			   " ON CONFLICT (model_pk, version, key) DO UPDATE SET value = excluded.value",
-			   "titt", x->name, x->version, key, value));
+	rc = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(tomb.tags) && rc == 0 && tomb.tags[i].key; i++)
+		rc = done(pg_query(c, err,
+				   "INSERT INTO model_version_tags (model_pk, version, key, value)"
+				   " SELECT model_pk, $2::bigint, $3::text, $4::text FROM registered_models WHERE name = $1"
+				   " ON CONFLICT (model_pk, version, key) DO UPDATE SET value = excluded.value",
+				   "titt", x->name, x->version, tomb.tags[i].key, tomb.tags[i].value));
 	if (rc == 0)
 		x->outcome = STORE_RETENTION_DONE;
 out:

@@ -26,6 +26,19 @@ static bool move_place_ok(const char *uri)
 	return *uri && !strstr(uri, "://");
 }
 
+const char *const store_retention_storage_classes[] = {
+	"STANDARD",	   "STANDARD_IA",  "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR",
+	"DEEP_ARCHIVE", "REDUCED_REDUNDANCY", "OUTPOSTS",   "EXPRESS_ONEZONE",	   NULL,
+};
+
+static bool storage_class_known(const char *name)
+{
+	for (size_t i = 0; store_retention_storage_classes[i]; i++)
+		if (!strcmp(name, store_retention_storage_classes[i]))
+			return true;
+	return false;
+}
+
 int store_retention_set(struct store *st, const struct store_retention_policy *p, struct mlf_err *err)
 {
 	if (!RET(st))
@@ -58,6 +71,22 @@ int store_retention_set(struct store *st, const struct store_retention_policy *p
 	if (move && !move_place_ok(p->move_to))
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
 				  "--move-to '%s' is neither a local directory nor s3://bucket/prefix", p->move_to);
+	const char *cls = p->move_storage_class;
+	if (cls && !(move && !strncmp(p->move_to, "s3://", 5)))
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "--move-storage-class goes with --archived-action move and --move-to s3://bucket/prefix,"
+				  " and only then");
+	if (cls && !storage_class_known(cls)) {
+		char names[256];
+		size_t used = 0;
+		for (size_t i = 0; store_retention_storage_classes[i] && used < sizeof(names); i++) {
+			int k = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 store_retention_storage_classes[i]);
+			used += k > 0 ? (size_t)k : 0;
+		}
+		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE,
+				  "--move-storage-class must be one of S3's storage classes (%s), not '%s'", names, cls);
+	}
 	if (RET(st)->policy_put(st, p, util_now_ms(), err) < 0) {
 		if (err->detail == STORE_ROW_EXPERIMENT_MISSING)
 			return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "No Experiment with id=%lld exists",

@@ -26,6 +26,8 @@
 /* The version tags a retention action leaves on an archived version. */
 #define STORE_RETENTION_MOVED_TAG "mlflowc.retention.moved_to"
 #define STORE_RETENTION_DELETED_TAG "mlflowc.retention.deleted_at"
+/* Beside the moved_to tag when the copies got a storage class: the class. */
+#define STORE_RETENTION_STORAGE_CLASS_TAG "mlflowc.retention.storage_class"
 
 /* A tag that keeps a run: `key`, with `value` or (value NULL) any value. */
 struct store_retention_tag {
@@ -45,7 +47,15 @@ struct store_retention_policy {
 	const char *archived_action; /* "delete" or "move" */
 	const char *move_to;    /* with "move": a local directory or s3://bucket/prefix */
 	int64_t updated_time;   /* ms, set by the store */
+	/* with an s3:// move_to: the S3 storage class the copies are written
+	 * with (one of store_retention_storage_classes), or NULL: the bucket's
+	 * default */
+	const char *move_storage_class;
 };
+
+/* S3's storage classes (the values of x-amz-storage-class), the ones
+ * --move-storage-class takes; NULL-terminated. */
+extern const char *const store_retention_storage_classes[];
 
 /* A run a policy may act on. */
 struct store_retention_run {
@@ -79,11 +89,18 @@ enum store_retention_outcome {
  * *why, in `a`) when the run must stay. */
 typedef int (*store_retention_check_fn)(void *ctx, const struct store_retention_run *run, bool *keep,
 					const char **why, struct arena *a, struct mlf_err *err);
+/* The tags a tombstone writes: tags[0] always (moved_to or deleted_at),
+ * tags[1] when its key is not NULL (the storage class of moved copies). */
+struct store_retention_tombstone {
+	struct store_retention_tag tags[2];
+};
+
 /* The file step of a tombstone, run inside its transaction once the
  * version is still archived, old enough and without a tombstone: moves or
- * deletes the files and sets the tag to write (in `a`). -1 rolls back. */
-typedef int (*store_retention_files_fn)(void *ctx, const struct store_retention_version *v, const char **tag_key,
-					const char **tag_value, struct arena *a, struct mlf_err *err);
+ * deletes the files and fills the tags to write (zeroed on entry; texts in
+ * `a`). -1 rolls back. */
+typedef int (*store_retention_files_fn)(void *ctx, const struct store_retention_version *v,
+					struct store_retention_tombstone *tomb, struct arena *a, struct mlf_err *err);
 
 /* The backend: rows only. */
 struct store_retention_ops {
@@ -129,7 +146,8 @@ struct store_retention_ops {
 /* ---- the front ------------------------------------------------------------- */
 
 /* Checks `p` (days >= 0, keep_last >= 0 with a prune pattern and only
- * with one, an action and a place that is a local directory or s3://) and
+ * with one, an action and a place that is a local directory or s3://, a
+ * storage class only with an s3:// place and only one of S3's) and
  * writes it. INVALID_PARAMETER_VALUE for a bad policy,
  * RESOURCE_DOES_NOT_EXIST for an unknown experiment; nothing is written
  * then. */

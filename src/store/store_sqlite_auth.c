@@ -1,6 +1,6 @@
 /*
  * store_sqlite_auth.c - users, permissions, tokens and the audit trail in
- * the SQLite store (store_auth.h; the tables of migration 5). Rows only:
+ * the SQLite store (store_auth.h; the tables of migration 6). Rows only:
  * the front (store_auth.c) checks input and words the row conditions
  * reported here (store_auth_int.h). Fixed statements are rows of the
  * store's statement table (store_sqlite_auth_sql.h), values always bound.

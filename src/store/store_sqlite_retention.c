@@ -1,6 +1,6 @@
 /*
  * store_sqlite_retention.c - the rows of retention policies in the SQLite
- * store (store_retention.h): the policy tables of migration 4, the runs
+ * store (store_retention.h): the policy tables of migrations 4 and 5, the runs
  * and archived versions a policy may act on, and the two changes applying
  * one makes (a run soft-deleted, a version's tombstone tag), each one
  * write transaction that re-reads its row first. Every statement binds its
@@ -79,10 +79,11 @@ static int put_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	if (ret_done(c,
 		     ret_prepare(c, err,
 				 "INSERT OR REPLACE INTO retention_policies (experiment_id, keep_days, keep_registered,"
-				 " prune_pattern, keep_last, archived_days, archived_action, move_to, updated_time)"
-				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-				 "iiitiitti", p->experiment_id, p->keep_days, (int64_t)p->keep_registered, p->prune,
-				 p->keep_last, p->archived_days, p->archived_action, p->move_to, x->now),
+				 " prune_pattern, keep_last, archived_days, archived_action, move_to, updated_time,"
+				 " move_storage_class) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+				 "iiitiittit", p->experiment_id, p->keep_days, (int64_t)p->keep_registered, p->prune,
+				 p->keep_last, p->archived_days, p->archived_action, p->move_to, x->now,
+				 p->move_storage_class),
 		     err) < 0 ||
 	    ret_done(c, ret_prepare(c, err, "DELETE FROM retention_keep_tags WHERE experiment_id = ?1", "i", p->experiment_id),
 		     err) < 0)
@@ -106,7 +107,7 @@ static int sq_policy_put(struct store *st, const struct store_retention_policy *
 
 #define POLICY_COLUMNS                                                                                                 \
 	"experiment_id, keep_days, keep_registered, prune_pattern, keep_last, archived_days, archived_action, move_to,"  \
-	" updated_time"
+	" updated_time, move_storage_class"
 
 /* Reads the policies `s` selects, each with its keep tags. */
 static int load_policies(struct sqlite_conn *c, sqlite3_stmt *s, struct store_retention_policy **out, size_t *n,
@@ -127,6 +128,7 @@ static int load_policies(struct sqlite_conn *c, sqlite3_stmt *s, struct store_re
 		p[k].archived_action = sqlite_col_text(s, 6, a);
 		p[k].move_to = sqlite_col_text(s, 7, a);
 		p[k].updated_time = sqlite3_column_int64(s, 8);
+		p[k].move_storage_class = sqlite_col_text(s, 9, a);
 		k++;
 	}
 	if (step != SQLITE_DONE)
@@ -453,16 +455,18 @@ static int tomb_job(struct sqlite_conn *c, void *arg, struct mlf_err *err)
 	*x->outcome = STORE_RETENTION_CHANGED;
 	if (rc < 0 || n != 1)
 		goto out;
-	const char *key, *value;
+	struct store_retention_tombstone tomb = { 0 };
 	rc = -1;
-	if (x->files(x->ctx, &v[0], &key, &value, &a, err) < 0)
+	if (x->files(x->ctx, &v[0], &tomb, &a, err) < 0)
 		goto out;
-	rc = ret_done(c,
-		      ret_prepare(c, err,
-				  "INSERT OR REPLACE INTO model_version_tags (model_pk, version, key, value)"
-				  " SELECT model_pk, ?2, ?3, ?4 FROM registered_models WHERE name = ?1",
-				  "titt", x->name, x->version, key, value),
-		      err);
+	rc = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(tomb.tags) && rc == 0 && tomb.tags[i].key; i++)
+		rc = ret_done(c,
+			      ret_prepare(c, err,
+					  "INSERT OR REPLACE INTO model_version_tags (model_pk, version, key, value)"
+					  " SELECT model_pk, ?2, ?3, ?4 FROM registered_models WHERE name = ?1",
+					  "titt", x->name, x->version, tomb.tags[i].key, tomb.tags[i].value),
+			      err);
 	if (rc == 0)
 		*x->outcome = STORE_RETENTION_DONE;
 out:

@@ -95,6 +95,8 @@ class _Connection:
             sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
         elif re.fullmatch(r"\s*PRAGMA user_version\s*", sql):  # the schema version
             sql = "SELECT version FROM mlflowc_schema"
+        elif re.fullmatch(r"\s*PRAGMA user_version\s*=\s*\d+\s*", sql):  # set back (a store of an older mlflowc)
+            sql = "UPDATE mlflowc_schema SET version = " + sql.split("=")[1].strip()
         # a write, also one under WITH (decided before values are bound: they may hold any word)
         writes = not re.match(r"\s*(SELECT|WITH)\b", sql, re.I) or re.search(r"\b(INSERT|UPDATE|DELETE)\b", sql, re.I)
         sql = _bind(sql, tuple(args))

@@ -197,7 +197,7 @@ def test_replicas_starting_together_migrate_once(mlflowc_bin, tmp_path, fresh_db
                 pytest.fail("a replica did not become ready: " + (directory / "stderr").read_text())
         logs = "".join((directory / "stderr").read_text() for _, _, directory, _ in procs)
         assert logs.count("applied schema migration 1") == 1, logs
-        assert psql("SELECT version FROM mlflowc_schema", db=fresh_db) == "5"
+        assert psql("SELECT version FROM mlflowc_schema", db=fresh_db) == "6"
         assert psql("SELECT count(*) FROM experiments WHERE experiment_id = 0", db=fresh_db) == "1"
     finally:
         for proc, _, _, log in procs:

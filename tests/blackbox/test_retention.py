@@ -311,6 +311,23 @@ BAD = [
     (["--keep-days", "3"], "exactly one of --experiment-id ID and --default"),
     (["--default", "--experiment-id", "{a}", "--keep-days", "3"], "exactly one of"),
     (["--experiment-id", "{a}", "--keep-tag", "=x", "--keep-days", "3"], "--keep-tag needs a key"),
+    # --move-storage-class: one of S3's classes, exactly spelled, and only for copies going to S3
+    (["--experiment-id", "{a}", "--archived-versions-days", "3", "--archived-action", "move", "--move-to",
+      "s3://mlflow/cold", "--move-storage-class", "GLACIER_DEEP"],
+     "--move-storage-class must be one of S3's storage classes (STANDARD, STANDARD_IA, ONEZONE_IA, "
+     "INTELLIGENT_TIERING, GLACIER, GLACIER_IR, DEEP_ARCHIVE, REDUCED_REDUNDANCY, OUTPOSTS, EXPRESS_ONEZONE), "
+     "not 'GLACIER_DEEP'"),
+    (["--experiment-id", "{a}", "--archived-versions-days", "3", "--archived-action", "move", "--move-to",
+      "s3://mlflow/cold", "--move-storage-class", "standard_ia"], "not 'standard_ia'"),
+    (["--experiment-id", "{a}", "--archived-versions-days", "3", "--archived-action", "move", "--move-to",
+      "s3://mlflow/cold", "--move-storage-class", ""], "must be one of S3's storage classes"),
+    (["--experiment-id", "{a}", "--archived-versions-days", "3", "--archived-action", "move", "--move-to", "{dir}",
+      "--move-storage-class", "STANDARD_IA"],
+     "--move-storage-class goes with --archived-action move and --move-to s3://bucket/prefix, and only then"),
+    (["--experiment-id", "{a}", "--archived-versions-days", "3", "--archived-action", "delete",
+      "--move-storage-class", "GLACIER"], "--move-storage-class goes with --archived-action move"),
+    (["--experiment-id", "{a}", "--keep-days", "3", "--move-storage-class", "GLACIER"],
+     "--move-storage-class goes with --archived-action move"),
 ]
 
 
@@ -438,6 +455,11 @@ def test_archived_files_move_to_s3(mlflowc_bin, tmp_path, s3rver):  # noqa: F811
         assert not (tmp_path / "artifacts" / base / "model").exists()
         _, tags = version_tags(api, "s3-cold", number)
         assert tags["mlflowc.retention.moved_to"] == f"{dest}/s3-cold/{number}"
+        assert "mlflowc.retention.storage_class" not in tags
+        # without --move-storage-class no request names a storage class (the bucket's default applies)
+        sent = [r for r in s3rver.requests_recorded() if r["url"].startswith(f"/{test_s3.BUCKET}/cold/")]
+        assert len([r for r in sent if r["method"] == "PUT"]) == 2, sent
+        assert all(r["storage_class"] is None for r in sent), sent
         # read back through a server whose destination is the cold place
         cold_dir = tmp_path / "cold-server"
         cold_dir.mkdir()
@@ -452,3 +474,139 @@ def test_archived_files_move_to_s3(mlflowc_bin, tmp_path, s3rver):  # noqa: F811
         if cold_server:
             stop_server(cold_server)
         stop_server(server)
+
+
+def s3_env():
+    import os
+    import test_s3
+    return test_s3, {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MLFLOW_S3_"))},
+                     **test_s3.CREDS}
+
+
+def test_archived_files_move_to_s3_with_a_storage_class(mlflowc_bin, tmp_path, s3rver):  # noqa: F811
+    """--move-storage-class STANDARD_IA: stored with the policy (through a server restart), shown by
+    show and the REST route, and sent, signed, as x-amz-storage-class on the PutObject of every copy
+    and on the CreateMultipartUpload of a copy over 16 MB (its UploadPart and Complete requests take
+    none, as in S3's API); s3rver keeps the class with each object; the tombstone names it."""
+    import json as jsonlib
+    import urllib.request
+    test_s3, env = s3_env()
+    env["MLFLOW_S3_ENDPOINT_URL"] = s3rver.url
+    d = tmp_path
+    server = start(mlflowc_bin, d)
+    try:
+        api = Api(server.url)
+        exp = api.call("POST", "experiments/create", {"name": "to-s3-ia"})["experiment_id"]
+        big = bytes(range(256)) * (17 * 4096)  # 17 MiB: over the 16 MB part size, so a multipart upload
+        rid, base = make_run(api, exp, "r", 1, [("model/MLmodel", b"m" * 5), ("model/w/x.bin", b"x" * 70),
+                                                ("model/big.bin", big)])
+        api.call("POST", "registered-models/create", {"name": "s3-ia"})
+        number = version(api, "s3-ia", f"runs:/{rid}/model", rid, "Archived")
+        time.sleep(0.01)
+        dest = f"s3://{test_s3.BUCKET}/cold-class"
+        p = retention(mlflowc_bin, d, "set", "--experiment-id", exp, "--archived-versions-days", "0",
+                      "--archived-action", "move", "--move-to", dest + "/", "--move-storage-class", "STANDARD_IA")
+        assert p.stdout == (f"set experiment {exp}:\n"
+                            f"  archived-versions-days: 0 move to {dest}/ (storage class STANDARD_IA)\n")
+        assert query(d, "SELECT move_to, move_storage_class FROM retention_policies WHERE experiment_id = ?",
+                     int(exp)) == [(dest + "/", "STANDARD_IA")]
+        # the class lives in the store: a restarted server and a new command both see it
+        stop_server(server)
+        server = start(mlflowc_bin, d)
+        api = Api(server.url)
+        r = api.s.get(f"{server.url}/api/2.0/mlflowc/experiments/retention", params={"experiment_id": exp},
+                      timeout=30)
+        assert r.status_code == 200, r.text
+        assert r.json()["policy"] == {"is_default": False, "archived_versions_days": 0, "archived_action": "move",
+                                      "move_to": dest + "/", "move_storage_class": "STANDARD_IA",
+                                      "updated_time": r.json()["policy"]["updated_time"]}
+        p = retention(mlflowc_bin, d, "show", "--experiment-id", exp)
+        assert p.stdout.startswith(f"experiment {exp}:\n  archived-versions-days: 0 move to {dest}/ "
+                                   "(storage class STANDARD_IA)\n")
+        assert re.search(f"would move files of archived model s3-ia version {number} \\(.*{base}/model\\) to "
+                         f"{re.escape(dest)}/ \\(storage class STANDARD_IA\\)$", p.stdout, re.M), p.stdout
+
+        def sent():
+            return [x for x in s3rver.requests_recorded() if x["url"].startswith(f"/{test_s3.BUCKET}/cold-class/")]
+        assert sent() == []  # a dry run writes nothing to S3
+        p = subprocess.run([str(mlflowc_bin), "gc", "--apply-retention", "--older-than", "1d", "--backend-store-uri",
+                            f"sqlite:///{d}/mlflow.db", "--artifacts-destination", str(d / "artifacts")],
+                           capture_output=True, text=True, timeout=300, env=env)
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        assert re.search(f"moved files of archived model s3-ia version {number} \\(.*{base}/model\\) to "
+                         f"{re.escape(dest)}/ \\(storage class STANDARD_IA\\)$", p.stdout, re.M), p.stdout
+        assert not (d / "artifacts" / base / "model").exists()
+        _, tags = version_tags(api, "s3-ia", number)
+        assert tags["mlflowc.retention.moved_to"] == f"{dest}/s3-ia/{number}"
+        assert tags["mlflowc.retention.storage_class"] == "STANDARD_IA"
+        # what S3 was sent: each object-creating request carried the class, inside the signature
+        small = {f"/{test_s3.BUCKET}/cold-class/s3-ia/{number}/{k}" for k in ("MLmodel", "w/x.bin")}
+        big_key = f"/{test_s3.BUCKET}/cold-class/s3-ia/{number}/big.bin"
+        requests_sent = sent()
+        assert all(x["status"] == 200 for x in requests_sent), requests_sent
+        puts = [x for x in requests_sent if x["method"] == "PUT" and "partNumber=" not in x["url"]]
+        creates = [x for x in requests_sent if x["method"] == "POST" and re.search(r"\?uploads=?$", x["url"])]
+        parts = [x for x in requests_sent if x["method"] == "PUT" and "partNumber=" in x["url"]]
+        completes = [x for x in requests_sent if x["method"] == "POST" and "uploadId=" in x["url"]]
+        assert sorted(x["url"] for x in puts) == sorted(small)
+        assert [x["url"].split("?")[0] for x in creates] == [big_key]
+        assert len(parts) == 2 and len(completes) == 1, requests_sent
+        for x in puts + creates:
+            assert (x["storage_class"], x["storage_class_signed"]) == ("STANDARD_IA", True), x
+        for x in parts + completes:
+            assert x["storage_class"] is None, x
+        # and s3rver keeps the class with every object, whose bytes are the originals
+        stored = s3rver.directory / "data" / test_s3.BUCKET / "cold-class" / "s3-ia" / str(number)
+        for name, data in (("MLmodel", b"m" * 5), ("w/x.bin", b"x" * 70), ("big.bin", big)):
+            meta = jsonlib.loads((stored / f"{name}._S3rver_metadata.json").read_text())
+            assert meta["x-amz-storage-class"] == "STANDARD_IA", (name, meta)
+            assert (stored / f"{name}._S3rver_object").read_bytes() == data, name
+        # the test server refuses a class S3 does not have, as S3 does (so the checks above can fail)
+        req = urllib.request.Request(f"{s3rver.url}/{test_s3.BUCKET}/cold-class/bogus", data=b"x", method="PUT",
+                                     headers={"x-amz-storage-class": "GLACIER_DEEP"})
+        try:
+            urllib.request.urlopen(req, timeout=30)
+            raise AssertionError("s3rver took an unknown storage class")
+        except urllib.error.HTTPError as e:
+            assert e.code == 400 and b"InvalidStorageClass" in e.read()
+    finally:
+        stop_server(server)
+
+
+def test_a_store_from_before_storage_classes_upgrades(mlflowc_bin, tmp_path):
+    """A store at schema 4 (what mlflowc wrote before --move-storage-class: no move_storage_class
+    column) opens, is migrated to the newest schema, and its policies read as before, with no class; a class can
+    then be set on them."""
+    d = tmp_path
+    server = start(mlflowc_bin, d)
+    api = Api(server.url)
+    a = api.call("POST", "experiments/create", {"name": "old-policy"})["experiment_id"]
+    stop_server(server)
+    retention(mlflowc_bin, d, "set", "--experiment-id", a, "--archived-versions-days", "7", "--archived-action",
+              "move", "--move-to", "s3://mlflow/cold")
+    retention(mlflowc_bin, d, "set", "--default", "--keep-days", "30")
+    # back to schema 4, exactly the tables the previous mlflowc made (without migration 6's users either)
+    query(d, "ALTER TABLE retention_policies DROP COLUMN move_storage_class")
+    for table in ("users", "experiment_permissions", "registered_model_permissions", "auth_tokens", "audit_log"):
+        query(d, f"DROP TABLE {table}")
+    query(d, "PRAGMA user_version = 4")
+    assert query(d, "PRAGMA user_version")[0][0] == 4
+    p = retention(mlflowc_bin, d, "show")
+    assert query(d, "PRAGMA user_version")[0][0] == 6
+    assert p.stdout.startswith("default policy (experiments without their own):\n  keep-days: 30\n"
+                               f"experiment {a}:\n  archived-versions-days: 7 move to s3://mlflow/cold\n")
+    assert query(d, "SELECT experiment_id, archived_action, move_to, move_storage_class FROM retention_policies"
+                    " ORDER BY experiment_id") == [(-1, None, None, None), (int(a), "move", "s3://mlflow/cold", None)]
+    server = start(mlflowc_bin, d)
+    try:
+        api = Api(server.url)
+        r = api.s.get(f"{server.url}/api/2.0/mlflowc/experiments/retention", params={"experiment_id": a}, timeout=30)
+        assert r.status_code == 200 and "move_storage_class" not in r.json()["policy"], r.text
+        assert r.json()["policy"]["move_to"] == "s3://mlflow/cold"
+    finally:
+        stop_server(server)
+    p = retention(mlflowc_bin, d, "set", "--experiment-id", a, "--archived-versions-days", "7", "--archived-action",
+                  "move", "--move-to", "s3://mlflow/cold", "--move-storage-class", "DEEP_ARCHIVE")
+    assert p.stdout.endswith("move to s3://mlflow/cold (storage class DEEP_ARCHIVE)\n")
+    assert query(d, "SELECT move_storage_class FROM retention_policies WHERE experiment_id = ?", int(a)) == \
+        [("DEEP_ARCHIVE",)]

@@ -61,6 +61,7 @@ class S3rver:
     def __init__(self, directory):
         self.directory = directory
         self.log = directory / "s3rver.log"
+        self.record = directory / "requests.jsonl"  # one JSON line per request (tests/s3/server.js)
         self.proc = None
         self.port = None
 
@@ -73,7 +74,8 @@ class S3rver:
             self.proc = subprocess.Popen(["node", "--openssl-legacy-provider", str(S3_DIR / "server.js"), "0",
                                           str(data)],
                                          stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-                                         env={**os.environ, "S3RVER_VERBOSE": "1"})
+                                         env={**os.environ, "S3RVER_VERBOSE": "1",
+                                              "S3RVER_RECORD": str(self.record)})
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             found = re.search(r"^listening (\d+)$", self.log.read_text(errors="replace"), re.M)
@@ -92,6 +94,12 @@ class S3rver:
 
     def requests_logged(self):
         return re.sub(r"\x1b\[[0-9;]*m", "", self.log.read_text(errors="replace"))
+
+    def requests_recorded(self):
+        """Every request so far: [{method, url, storage_class, storage_class_signed, status}]."""
+        if not self.record.exists():
+            return []
+        return [json.loads(line) for line in self.record.read_text().splitlines() if line]
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -84,3 +84,14 @@ test('an experiment shows its own policy, another the default', async () => {
     assert.equal((await call('GET', `runs/get?run_id=${id}`)).run.info.lifecycle_stage, 'active');
   }
 });
+
+test('a move to S3 says its storage class', async () => {
+  // setting the policy contacts no S3 (the preview has no archived version to move)
+  retention('set', '--experiment-id', other, '--archived-versions-days', '30', '--archived-action', 'move',
+    '--move-to', 's3://cold-bucket/archive', '--move-storage-class', 'GLACIER_IR');
+  await page.goto(url(`experiments/${other}`));
+  const line = page.locator('p.retention', { hasText: 'storage class' });
+  await line.waitFor();
+  assert.equal(await line.textContent(), 'Retention: files of versions archived more than 30 days ago are ' +
+    'moved to s3://cold-bucket/archive (storage class GLACIER_IR).');
+});

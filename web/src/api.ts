@@ -116,7 +116,7 @@ export interface RetentionPolicy {
   is_default: boolean;
   keep_days?: number; keep_registered?: boolean; keep_tags?: { key: string; value?: string }[];
   prune?: string; keep_last?: number;
-  archived_versions_days?: number; archived_action?: string; move_to?: string;
+  archived_versions_days?: number; archived_action?: string; move_to?: string; move_storage_class?: string;
   updated_time: number;
 }
 

@@ -240,7 +240,8 @@ export function retentionText(p: RetentionPolicy): string {
   if (p.prune !== undefined) parts.push(`artifacts matching ${p.prune} are pruned to the last ${p.keep_last} per run`);
   if (p.archived_versions_days !== undefined) {
     parts.push(`files of versions archived more than ${p.archived_versions_days} days ago are ` +
-      (p.archived_action === 'move' ? `moved to ${p.move_to}` : 'deleted'));
+      (p.archived_action === 'move' ? `moved to ${p.move_to}` +
+        (p.move_storage_class ? ` (storage class ${p.move_storage_class})` : '') : 'deleted'));
   }
   return `Retention${p.is_default ? ' (server default)' : ''}: ${parts.join('; ')}.`;
 }
