@@ -37,6 +37,7 @@ static const struct {
 	{ "libz.so.1", "" },
 	{ "libmicrohttpd.so.12", "libmicrohttpd12" },
 	{ "libjansson.so.4", "libjansson4" },
+	{ "libsodium.so.23", "libsodium23" },
 	{ "libsqlite3.so.0", "libsqlite3-0" },
 	{ "libexpat.so.1", "libexpat1" },
 	{ "libyaml-0.so.2", "libyaml-0-2" },
