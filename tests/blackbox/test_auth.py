@@ -441,3 +441,33 @@ def test_tls_with_a_self_signed_certificate(mlflowc_bin, tmp_path):
     done = subprocess.run([str(mlflowc_bin), "server", "--tls-cert", str(cert)], capture_output=True, text=True,
                           timeout=30)
     assert done.returncode == 2 and "--tls-key" in done.stderr
+
+
+def test_replicas_share_users_at_once(mlflowc_bin, tmp_path):
+    """Two servers on one store (PostgreSQL in the PostgreSQL pass, one SQLite file otherwise): a
+    user made through one signs in through the other, a permission granted on one holds on the
+    other, and a password changed on one is refused on the other once its cache entry ends."""
+    directory = tmp_path / "shared"
+    cfg = auth_env.write_config(tmp_path / "auth.ini", extra="")
+    cfg.write_text(cfg.read_text().replace("auth_cache_ttl_seconds = 30", "auth_cache_ttl_seconds = 1"))
+    one, port1 = auth_env.start(mlflowc_bin, directory, config=cfg)
+    try:
+        two, port2 = auth_env.start(mlflowc_bin, directory, config=cfg)
+        try:
+            create_user(port1, "jill")
+            exp = admin(port1).ok("POST", API + "/mlflow/experiments/create", body={"name": "shared"})["experiment_id"]
+            jill2 = Api(port2, ("jill", PASSWORD))
+            jill2.ok("GET", API + "/mlflow/experiments/get", {"experiment_id": exp})
+            assert jill2.call("POST", API + "/mlflow/runs/create", body={"experiment_id": exp}).status_code == 403
+            admin(port1).ok("POST", API + "/mlflow/experiments/permissions/create",
+                            body={"experiment_id": exp, "username": "jill", "permission": "EDIT"})
+            jill2.ok("POST", API + "/mlflow/runs/create", body={"experiment_id": exp})
+            admin(port1).ok("PATCH", API + "/mlflow/users/update-password",
+                            body={"username": "jill", "password": "changed-password-1"})
+            time.sleep(1.5)  # server two's cache entry (1 s) has ended
+            assert jill2.call("GET", API + "/mlflow/users/current").status_code == 401
+            Api(port2, ("jill", "changed-password-1")).ok("GET", API + "/mlflow/users/current")
+        finally:
+            stop_server(two)
+    finally:
+        stop_server(one)
