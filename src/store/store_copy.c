@@ -21,6 +21,7 @@
 #include "logged_model.h"
 #include "../base/util.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define COPY_PAGE 10000 /* metric points per history read */
@@ -405,7 +406,13 @@ struct source_experiment {
 	const char *name;
 };
 
-/* The source's experiments to copy (all, or those of opt), in `a`. */
+static int by_id(const void *x, const void *y)
+{
+	int64_t a = ((const struct source_experiment *)x)->id, b = ((const struct source_experiment *)y)->id;
+	return (a > b) - (a < b);
+}
+
+/* The source's experiments to copy (all, or those of opt), by id, in `a`. */
 static int list_experiments(struct store *from, const struct store_copy_options *opt, struct source_experiment **out,
 			    size_t *n, struct arena *a, struct mlf_err *err)
 {
@@ -446,6 +453,8 @@ static int list_experiments(struct store *from, const struct store_copy_options 
 		if (!found[j])
 			return mlf_errorf(err, MLF_RESOURCE_DOES_NOT_EXIST, "--experiment-ids: no experiment with id %lld",
 					  (long long)opt->experiment_ids[j]);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), by_id);
 	return 0;
 }
 
