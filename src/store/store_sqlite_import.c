@@ -42,9 +42,13 @@
 	X(KEY_GET, "SELECT key_id FROM metric_keys WHERE key = ?1") \
 	X(KEY_ADD, "INSERT INTO metric_keys(key) VALUES(?1) RETURNING key_id") \
 	X(METRIC, "INSERT OR IGNORE INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	/* per key, the point first by MLflow's rule (a top-1 probe of the key's points: several \
+	 * times faster than a window over the run's whole history) */ \
 	X(LATEST_SET, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) " \
-		"SELECT run_pk, key_id, value, timestamp, step, is_nan FROM (SELECT *, row_number() OVER (PARTITION BY key_id " \
-		"ORDER BY step DESC, timestamp DESC, value DESC) AS rank FROM metrics WHERE run_pk = ?1) WHERE rank = 1") \
+		"SELECT m.run_pk, m.key_id, m.value, m.timestamp, m.step, m.is_nan FROM (SELECT DISTINCT key_id FROM metrics " \
+		"WHERE run_pk = ?1) k JOIN metrics m ON m.run_pk = ?1 AND m.key_id = k.key_id AND (m.timestamp, m.step, m.value, " \
+		"m.is_nan) = (SELECT timestamp, step, value, is_nan FROM metrics x WHERE x.run_pk = ?1 AND x.key_id = k.key_id " \
+		"ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1)") \
 	X(LATEST_GET, "SELECT l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id " \
 		"WHERE l.run_pk = ?1 AND k.key = ?2") \
 	X(DATASET_UPSERT, "INSERT INTO datasets(dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) " \
