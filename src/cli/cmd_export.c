@@ -126,7 +126,7 @@ static void uri_shown(const char *uri, struct buf *shown)
 	if (strncmp(uri, "sqlite:", 7) == 0)
 		buf_adds(shown, uri);
 	else if (pg_uri_parse(uri, &conninfo, shown, &err) < 0 && !shown->len)
-		buf_adds(shown, "the --to URI");
+		buf_adds(shown, "the store URI");
 	buf_release(&conninfo);
 }
 
@@ -186,29 +186,56 @@ static void print_copy_report(const struct store_import_report *r)
 		printf("latest metrics differing from the source's: %lld\n", (long long)r->latest_differ);
 }
 
+/* Whether two redacted PostgreSQL URIs are the same but for a password
+ * (shown as "user:***@"). */
+static bool same_server_uri(const char *a, const char *b)
+{
+	for (;;) {
+		if (strncmp(a, ":***@", 5) == 0)
+			a += 4;
+		if (strncmp(b, ":***@", 5) == 0)
+			b += 4;
+		if (*a != *b)
+			return false;
+		if (!*a)
+			return true;
+		a++, b++;
+	}
+}
+
+/* Whether `from` and `to` name the same store: the same SQLite file, or
+ * the same PostgreSQL URI whatever its password. */
+static bool same_store(const char *from, const char *to, const struct buf *from_shown, const struct buf *to_shown)
+{
+	bool from_sqlite = strncmp(from, "sqlite:", 7) == 0, to_sqlite = strncmp(to, "sqlite:", 7) == 0;
+	if (from_sqlite != to_sqlite)
+		return false;
+	if (!from_sqlite)
+		return strcmp(from, to) == 0 || same_server_uri(from_shown->ptr, to_shown->ptr);
+	char a[4096], b[4096];
+	sqlite_file(from, a);
+	sqlite_file(to, b);
+	return strcmp(a, b) == 0;
+}
+
 /* Copies the open store `st` (named `from`) into the store `to`. */
 static int export_to_store(const char *cmd, struct store *st, const char *from, const char *to, const int64_t *ids,
 			   size_t n_ids)
 {
-	struct buf shown;
+	struct buf shown, from_shown;
 	struct mlf_err err = { 0 };
+	int status = CLI_EXIT_REFUSED;
+	struct store *dst = NULL;
 	uri_shown(to, &shown);
-	if (strncmp(from, "sqlite:", 7) == 0 && strncmp(to, "sqlite:", 7) == 0) {
-		char a[4096], b[4096];
-		sqlite_file(from, a);
-		sqlite_file(to, b);
-		if (strcmp(a, b) == 0) {
-			fprintf(stderr, "mlflowc %s: --to %s is the store being exported\n", cmd, shown.ptr);
-			buf_release(&shown);
-			return CLI_EXIT_REFUSED;
-		}
+	uri_shown(from, &from_shown);
+	if (same_store(from, to, &from_shown, &shown)) {
+		fprintf(stderr, "mlflowc %s: --to %s is the store being exported\n", cmd, shown.ptr);
+		goto out;
 	}
 	struct store_options so = { .artifact_root = "mlflow-artifacts:/" };
-	struct store *dst = NULL;
 	if (store_check_uri(to, &err) < 0 || !(dst = store_open(to, &so, &err))) {
 		fprintf(stderr, "mlflowc %s: --to %s: %s\n", cmd, shown.ptr, err.msg);
-		buf_release(&shown);
-		return CLI_EXIT_REFUSED;
+		goto out;
 	}
 	struct copy_progress p = { .tty = isatty(2) != 0, .started_ns = (int64_t)util_mono_ns() };
 	struct store_copy_options opt = {
@@ -218,17 +245,19 @@ static int export_to_store(const char *cmd, struct store *st, const char *from, 
 	int rc = store_copy(st, dst, &opt, &rep, &err);
 	store_close(dst);
 	if (rc == 0 || err.code == MLF_DATA_LOSS) {
-		printf("copied %s into %s\n", from, shown.ptr);
+		printf("copied %s into %s\n", from_shown.ptr, shown.ptr);
 		print_copy_report(&rep);
 		printf("artifact locations were kept as they are: start the new server with the same "
 		       "--artifacts-destination (or bucket)\n");
 	}
-	buf_release(&shown);
-	if (rc < 0) {
+	if (rc < 0)
 		fprintf(stderr, "mlflowc %s: %s\n", cmd, err.msg);
-		return CLI_EXIT_REFUSED;
-	}
-	return CLI_EXIT_OK;
+	else
+		status = CLI_EXIT_OK;
+out:
+	buf_release(&shown);
+	buf_release(&from_shown);
+	return status;
 }
 
 int cmd_export(int argc, char **argv)

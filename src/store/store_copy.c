@@ -311,8 +311,12 @@ static int copy_version(struct store_import_tx *tx, struct copy_ctx *cc, const c
 {
 	const struct store_import_ops *out = cc->job.ops;
 	struct store_model_version mv;
-	if (store_model_version_get(cc->from, name, version, &mv, a, err) < 0)
-		return err->code == MLF_RESOURCE_DOES_NOT_EXIST ? 0 : -1; /* a number never given */
+	if (store_model_version_get(cc->from, name, version, &mv, a, err) < 0) {
+		if (err->code != MLF_RESOURCE_DOES_NOT_EXIST)
+			return -1;
+		memset(err, 0, sizeof(*err)); /* a number never given */
+		return 0;
+	}
 	struct store_import_version w = {
 		.name = name,
 		.version = mv.version,

@@ -322,8 +322,17 @@ def test_sqlite_store_copied_into_postgresql_and_back(mlflowc_bin, tmp_path):
     before = pg_rows(pg)
     assert copied_ok(run_export(mlflowc_bin, tmp_path, source, pg)) == to_pg
     assert pg_rows(pg) == before
-    back = copied_ok(run_export(mlflowc_bin, tmp_path, pg, f"sqlite:///{back_path}"))
+    # the cluster trusts 127.0.0.1, so a password in the URI is accepted and must never be printed
+    with_password = pg.replace("postgres@", "postgres:Sekr1t-pw@", 1)
+    assert with_password != pg
+    done = run_export(mlflowc_bin, tmp_path, with_password, f"sqlite:///{back_path}")
+    back = copied_ok(done)
     assert back == to_pg
+    assert "Sekr1t-pw" not in done.stdout + done.stderr
+    itself = run_export(mlflowc_bin, tmp_path, with_password, pg)
+    assert itself.returncode != 0 and "is the store being exported" in itself.stderr, itself.stderr
+    assert "Sekr1t-pw" not in itself.stdout + itself.stderr
+    assert pg_rows(pg) == before
     assert sqlite_identities(back_path) == sqlite_identities(source_path)
     compare_servers(mlflowc_bin, tmp_path, {"source": source, "postgresql": pg, "back": f"sqlite:///{back_path}"},
                     made)
