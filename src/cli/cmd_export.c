@@ -105,15 +105,28 @@ static int store_must_exist(const char *cmd, const char *uri, int *exit_code)
 
 /* ---- copying into another store -------------------------------------------------- */
 
-/* The URI schemes that make --to a store rather than a directory. */
+/* The URI schemes that make --to a store rather than a directory: each
+ * must be followed by "//" (after "postgresql+<driver>:" for the last). */
 static const char *const store_schemes[] = { "sqlite:", "postgresql:", "postgres:", "postgresql+" };
 
-static bool is_store_uri(const char *to)
+/* 1 when `to` is a store URI, 0 when it is a directory, -1 (message
+ * printed) when it starts like a store URI but is not one. */
+static int store_uri_kind(const char *cmd, const char *to, int *exit_code)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(store_schemes); i++)
-		if (strncmp(to, store_schemes[i], strlen(store_schemes[i])) == 0)
-			return true;
-	return false;
+	for (size_t i = 0; i < ARRAY_SIZE(store_schemes); i++) {
+		size_t n = strlen(store_schemes[i]);
+		if (strncmp(to, store_schemes[i], n) != 0)
+			continue;
+		const char *rest = to + n;
+		if (store_schemes[i][n - 1] == '+')
+			rest = strchr(rest, ':') ? strchr(rest, ':') + 1 : "";
+		if (strncmp(rest, "//", 2) == 0)
+			return 1;
+		return cli_usage_fail(exit_code, cmd,
+				      "--to: '%.*s...' is not a store URI (sqlite:///PATH, postgresql://user@host/db)", (int)n,
+				      to);
+	}
+	return 0;
 }
 
 /* `uri` as it may be printed (a PostgreSQL one without its password),
@@ -273,7 +286,9 @@ int cmd_export(int argc, char **argv)
 		return cli_usage_error(cmd, "--include-artifacts and --keep-artifact-locations exclude each other");
 	if (s.experiment_ids && parse_ids(cmd, s.experiment_ids, ids, ARRAY_SIZE(ids), &n_ids, &exit_code) < 0)
 		return exit_code;
-	bool to_store = is_store_uri(s.to);
+	int to_store = store_uri_kind(cmd, s.to, &exit_code);
+	if (to_store < 0)
+		return exit_code;
 	if (to_store && (s.include_artifacts || s.force))
 		return cli_usage_error(cmd, "--include-artifacts and --force are for a file store --to, not a store URI");
 	if (store_must_exist(cmd, s.backend_store_uri, &exit_code) < 0)

@@ -309,6 +309,12 @@ def test_copy_into_itself_and_bad_uris_are_refused(mlflowc_bin, tmp_path):
     assert "nobody" in bad.stderr, bad.stderr
     flags = run_export(mlflowc_bin, tmp_path, source, f"sqlite:///{tmp_path / 'x.db'}", "--include-artifacts")
     assert flags.returncode != 0 and not (tmp_path / "x.db").exists()
+    # a store scheme without "//" is neither a store nor a directory to create
+    for to in ("sqlite:x.db", "postgresql:nobody:Sekr1t-pw@host/db", "postgresql+psycopg2:y"):
+        refused = run_export(mlflowc_bin, tmp_path, source, to)
+        assert refused.returncode == 2 and "is not a store URI" in refused.stderr, (to, refused.stderr)
+        assert "Sekr1t-pw" not in refused.stderr + refused.stdout
+        assert not (tmp_path / to).exists()
     assert sqlite_rows(source_path) == before
 
 
