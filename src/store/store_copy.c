@@ -409,6 +409,30 @@ static int copy_registry_tx(struct store_import_tx *tx, void *arg, struct mlf_er
 
 /* ---- the whole copy ------------------------------------------------------------------ */
 
+struct reserve_args {
+	const struct store_import_ops *ops;
+	int64_t high;
+};
+
+static int reserve_ids_tx(struct store_import_tx *tx, void *arg, struct mlf_err *err)
+{
+	struct reserve_args *x = arg;
+	return x->ops->reserve_experiment_ids(tx, x->high, err);
+}
+
+/* The destination gives new experiments ids above every id the source has
+ * given, as the source itself would. */
+static int reserve_ids(struct store *from, struct store *to, struct mlf_err *err)
+{
+	struct reserve_args x = { .ops = to->import };
+	if (!to->import->reserve_experiment_ids)
+		return 0;
+	if (store_export_experiment_id_high(from, &x.high, err) < 0 ||
+	    to->import->transaction(to, reserve_ids_tx, &x, err) < 0)
+		return store_import_err_within(err, "reserving the source's experiment ids");
+	return 0;
+}
+
 struct source_experiment {
 	int64_t id;
 	const char *name;
@@ -542,6 +566,8 @@ int store_copy(struct store *from, struct store *to, const struct store_copy_opt
 		rep->experiments_done++;
 		store_import_progress(&cc.job, false);
 	}
+	if (rc == 0)
+		rc = reserve_ids(from, to, err);
 	if (rc == 0)
 		rc = store_export_registered_model_names(from, &names, &n_names, &keep, err);
 	if (rc == 0 && n_names) {

@@ -71,3 +71,11 @@ int store_export_registered_model_names(struct store *st, const char ***out, siz
 		return export_missing(st, err);
 	return st->export_ops->registered_model_names(st, out, n, a, err);
 }
+
+int store_export_experiment_id_high(struct store *st, int64_t *high, struct mlf_err *err)
+{
+	*high = 0;
+	if (!st->export_ops || !st->export_ops->experiment_id_high)
+		return export_missing(st, err);
+	return st->export_ops->experiment_id_high(st, high, err);
+}

@@ -5,8 +5,9 @@
  * whose numbers MLflow's formats keep so they are never reused; and, for a
  * copy into another store (store_copy.h), every dataset of an experiment
  * with its id (also those no run uses), every logged model id of an
- * experiment (deleted ones too) and every registered model name (prompts
- * too), which the front's searches leave out or do not carry.
+ * experiment (deleted ones too), every registered model name (prompts
+ * too), which the front's searches leave out or do not carry, and the
+ * highest experiment id ever given.
  *
  * Same rules as store.h: callers use the store_export_*() front functions,
  * a backend fills `struct store_export_ops` (hung off `struct store` by its
@@ -50,6 +51,9 @@ struct store_export_ops {
 	/* The name of every registered model (prompts too), by name. */
 	int (*registered_model_names)(struct store *st, const char ***out, size_t *n, struct arena *a,
 				      struct mlf_err *err);
+	/* The highest experiment id the store has given: its id counter, which
+	 * stays above experiments removed for good, or the highest id. */
+	int (*experiment_id_high)(struct store *st, int64_t *high, struct mlf_err *err);
 };
 
 /* When run `run_id` was deleted (ms); *has is false when it is active or
@@ -71,6 +75,9 @@ int store_export_logged_model_ids(struct store *st, int64_t experiment_id, const
 /* Every registered model name, prompts too, by name; in `a`. */
 int store_export_registered_model_names(struct store *st, const char ***out, size_t *n, struct arena *a,
 					struct mlf_err *err);
+
+/* The highest experiment id the store has given (0 for a new store). */
+int store_export_experiment_id_high(struct store *st, int64_t *high, struct mlf_err *err);
 
 /* The SQLite backend's table (store_sqlite_export.c). */
 extern const struct store_export_ops store_sqlite_export_ops;

@@ -2,7 +2,7 @@
  * store_pg_export.c - the PostgreSQL rows behind store_export.h, the twin
  * of store_sqlite_export.c: a run's deletion time, a registered model's
  * redacted versions, an experiment's datasets and logged model ids, every
- * registered model name. Read-only; each call is one read snapshot. The texts
+ * registered model name, the highest experiment id given. Read-only; each call is one read snapshot. The texts
  * run per call (exports are rare), not from the statement table.
  */
 #include "store_export.h"
@@ -179,10 +179,31 @@ static int pge_registered_model_names(struct store *st, const char ***out, size_
 	return pg_pool_tx(store_pg_pool(st), PG_TX_READ, texts_read, &x, err);
 }
 
+static int id_high_read(struct pg_conn *c, void *arg, struct mlf_err *err)
+{
+	int64_t *high = arg;
+	PGresult *r = pg_query(c, err,
+			       "SELECT GREATEST(COALESCE(pg_sequence_last_value(pg_get_serial_sequence('experiments', "
+			       "'experiment_id')::regclass), 0), COALESCE((SELECT max(experiment_id) FROM experiments), 0))",
+			       "");
+	if (!r)
+		return -1;
+	*high = PQntuples(r) > 0 ? pg_col_int64(r, 0, 0) : 0;
+	PQclear(r);
+	return 0;
+}
+
+static int pge_experiment_id_high(struct store *st, int64_t *high, struct mlf_err *err)
+{
+	*high = 0;
+	return pg_pool_tx(store_pg_pool(st), PG_TX_READ, id_high_read, high, err);
+}
+
 const struct store_export_ops store_pg_export_ops = {
 	.run_deleted_time = pge_run_deleted_time,
 	.deleted_versions = pge_deleted_versions,
 	.experiment_datasets = pge_experiment_datasets,
 	.logged_model_ids = pge_logged_model_ids,
 	.registered_model_names = pge_registered_model_names,
+	.experiment_id_high = pge_experiment_id_high,
 };

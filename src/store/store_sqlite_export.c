@@ -1,7 +1,8 @@
 /*
  * store_sqlite_export.c - the SQLite rows behind store_export.h: a run's
  * deletion time, a registered model's redacted versions, an experiment's
- * datasets and logged model ids, every registered model name. Read-only; each
+ * datasets and logged model ids, every registered model name, the highest
+ * experiment id given. Read-only; each
  * call is one read transaction on the calling thread's connection. The
  * statements are prepared per call (exports are rare), not cached.
  */
@@ -184,10 +185,29 @@ static int sqe_registered_model_names(struct store *st, const char ***out, size_
 	return read_texts(st, "SELECT name FROM registered_models ORDER BY name", 0, out, n, a, err);
 }
 
+static int sqe_experiment_id_high(struct store *st, int64_t *high, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	sqlite3_stmt *s;
+	bool found;
+	if (!c)
+		return -1;
+	if (!(s = export_prepare(c,
+				 "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'experiments'), 0),"
+				 " coalesce((SELECT max(experiment_id) FROM experiments), 0))",
+				 err)))
+		return sqlite_read_end(c, -1);
+	int rc = sqlite_step_row(c, s, &found, err);
+	*high = rc == 0 && found ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return sqlite_read_end(c, rc);
+}
+
 const struct store_export_ops store_sqlite_export_ops = {
 	.run_deleted_time = sqe_run_deleted_time,
 	.deleted_versions = sqe_deleted_versions,
 	.experiment_datasets = sqe_experiment_datasets,
 	.logged_model_ids = sqe_logged_model_ids,
 	.registered_model_names = sqe_registered_model_names,
+	.experiment_id_high = sqe_experiment_id_high,
 };

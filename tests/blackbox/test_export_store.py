@@ -4,7 +4,8 @@ SQLite, SQLite to PostgreSQL and back), every identity kept.
 A SQLite store is filled through the REST API of a real server: experiments (one deleted, with
 tags), runs (deleted ones too) with params, tags, NaN/+-inf metrics and a long history, datasets
 and inputs with tags, MLflow 3 logged models (params, tags, metrics, run links, a deleted one),
-registered models (a prompt too) with versions (stages, tags, descriptions, a deleted one), aliases.
+registered models (a prompt too) with versions (stages, tags, descriptions, a deleted one), aliases;
+the highest experiment is removed for good by gc, so its id must not be given again.
 It is copied, and a server on each copy must give the same answer to every REST question
 (store_answers.py), keep the rows REST does not show (deletion times, the redacted rows of deleted
 versions), and number what is created afterwards as the source does. Also: the per-table report
@@ -123,7 +124,10 @@ def fill(server):
         {"key": "mlflow.prompt.is_prompt", "value": "true"}]})
     ok(server, "model-versions/create", {"name": "greeting", "source": "mlflow-artifacts:/prompt",
                                          "tags": [{"key": "mlflow.prompt.text", "value": "Hello {{name}}"}]})
-    made.update(experiments=[vision, gone, nlp], runs=runs, logged_models=models)
+    # the highest experiment, deleted and then removed for good by gc: its id is never given again
+    scratch = ok(server, "experiments/create", {"name": "scratch"})["experiment_id"]
+    ok(server, "experiments/delete", {"experiment_id": scratch})
+    made.update(experiments=[vision, gone, nlp], runs=runs, logged_models=models, scratch=scratch)
     return made
 
 
@@ -212,6 +216,9 @@ def filled_source(binary, tmp_path):
         made = fill(s)
     finally:
         s.stop()
+    gc = subprocess.run([str(binary), "gc", "--backend-store-uri", uri, "--experiment-ids", made["scratch"]],
+                        cwd=tmp_path / "source", capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+    assert gc.returncode == 0, gc.stderr + gc.stdout
     return uri, path, made
 
 
@@ -239,7 +246,7 @@ def compare_servers(binary, tmp_path, uris, made):
             assert_same_answers(got[first], got[name], first, name)
             assert extra[first] == extra[name], name
         after = {name: made_afterwards(s) for name, s in servers.items()}
-        assert after[first] == (str(int(max(made["experiments"], key=int)) + 1), "5", "1"), after
+        assert after[first] == (str(int(made["scratch"]) + 1), "5", "1"), after
         assert all(a == after[first] for a in after.values()), after
     finally:
         for s in servers.values():
