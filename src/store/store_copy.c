@@ -519,8 +519,10 @@ static int check_destination(struct store *to, const struct source_experiment *e
 		memset(&miss, 0, sizeof(miss));
 		if (store_experiment_get_by_name(to, e->name, &d, &a, &miss) == 0)
 			clash = d.id != e->id;
-		else if (miss.code != MLF_RESOURCE_DOES_NOT_EXIST)
-			*err = miss, rc = -1;
+		else if (miss.code != MLF_RESOURCE_DOES_NOT_EXIST) {
+			*err = miss;
+			rc = -1;
+		}
 	}
 	if (rc == 0 && clash)
 		rc = mlf_errorf(err, MLF_RESOURCE_ALREADY_EXISTS,
