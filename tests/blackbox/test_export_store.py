@@ -18,19 +18,28 @@ round-trips through PostgreSQL. The PostgreSQL cases need MLF_TEST_PG_ADMIN
 import sqlite3
 import subprocess
 
+import pytest
 import requests
 
 import conftest
 from conftest import free_local_port
 from store_answers import answers, assert_same_answers
 from test_import import COMMAND_TIMEOUT, fixtures_dir, report_rows
-from test_import_into_pg import Server, fresh_pg, need_pg, pg_rows
+from test_import_into_pg import Server, fresh_pg, pg_rows
 
 HISTORY_STEPS = 3000
 TABLES = ["experiments", "experiment_tags", "runs", "params", "tags", "metrics", "latest_metrics", "datasets",
           "inputs", "input_tags", "inputs (models)", "logged_models", "logged_model_params", "logged_model_tags",
           "logged_model_metrics", "registered_models", "registered_model_tags", "model_versions",
           "model_version_tags", "registered_model_aliases"]
+
+
+def need_pg():
+    if not conftest.pg_admin_uri():
+        pytest.skip(f"{conftest.PG_ADMIN_ENV} is not set: copying into and out of PostgreSQL needs a test cluster "
+                    "(eval \"$(scripts/pg_test_cluster.sh start)\"); the SQLite cases ran")
+    if not conftest.psql_path():
+        pytest.skip("psql not found (Debian's postgresql-client)")
 
 
 def ok(server, path, body):
