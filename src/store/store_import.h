@@ -191,6 +191,10 @@ struct store_import_ops {
 	 * (registered_models ... aliases). */
 	int (*count_model)(struct store_import_tx *tx, const char *name, int64_t counts[STORE_IMPORT_N_TABLES],
 			   struct mlf_err *err);
+	/* New experiments get ids above `high` from now on (the counter only
+	 * ever moves up), as the source would number them after ids it gave
+	 * and later removed for good. */
+	int (*reserve_experiment_ids)(struct store_import_tx *tx, int64_t high, struct mlf_err *err);
 };
 
 /* Copies the MLflow database on PostgreSQL that `uri` names, in one

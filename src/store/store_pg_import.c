@@ -504,6 +504,18 @@ static int pgi_count_model(struct store_import_tx *tx, const char *name, int64_t
 	return 0;
 }
 
+/* The identity sequence of experiments moved up to `high` (never down). */
+static int pgi_reserve_experiment_ids(struct store_import_tx *tx, int64_t high, struct mlf_err *err)
+{
+	if (flush(tx, err) < 0)
+		return -1;
+	PGresult *r = pg_stmt(tx->c, err, PS_IMP_EXP_SEQ, "i", high);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
 const struct store_import_ops store_pg_import_ops = {
 	.transaction = pgi_transaction,
 	.put_experiment = pgi_put_experiment,
@@ -527,4 +539,5 @@ const struct store_import_ops store_pg_import_ops = {
 	.put_model_version_tag = pgi_put_model_version_tag,
 	.put_alias = pgi_put_alias,
 	.count_model = pgi_count_model,
+	.reserve_experiment_ids = pgi_reserve_experiment_ids,
 };

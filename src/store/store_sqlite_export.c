@@ -1,6 +1,8 @@
 /*
  * store_sqlite_export.c - the SQLite rows behind store_export.h: a run's
- * deletion time and a registered model's redacted versions. Read-only; each
+ * deletion time, a registered model's redacted versions, an experiment's
+ * datasets and logged model ids, every registered model name, the highest
+ * experiment id given. Read-only; each
  * call is one read transaction on the calling thread's connection. The
  * statements are prepared per call (exports are rare), not cached.
  */
@@ -90,7 +92,122 @@ static int sqe_deleted_versions(struct store *st, const char *name, struct store
 	return sqlite_read_end(c, rc);
 }
 
+static int sqe_experiment_datasets(struct store *st, int64_t experiment_id, struct store_export_dataset **out,
+				   size_t *n, struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	sqlite3_stmt *s;
+	bool found;
+	int rc = 0;
+	size_t cap = 0;
+	if (!c)
+		return -1;
+	if (!(s = export_prepare(c,
+				 "SELECT dataset_uuid, name, digest, source_type, source, schema, profile FROM datasets"
+				 " WHERE experiment_id = ?1 ORDER BY dataset_pk",
+				 err)))
+		return sqlite_read_end(c, -1);
+	sqlite3_bind_int64(s, 1, experiment_id);
+	for (;;) {
+		if (sqlite_step_row(c, s, &found, err) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!found)
+			break;
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
+			cap = ncap;
+		}
+		(*out)[(*n)++] = (struct store_export_dataset){
+			.dataset_uuid = sqlite_col_text(s, 0, a),
+			.d = {
+				.name = sqlite_col_text(s, 1, a),
+				.digest = sqlite_col_text(s, 2, a),
+				.source_type = sqlite_col_text(s, 3, a),
+				.source = sqlite_col_text(s, 4, a),
+				.schema = sqlite_col_text(s, 5, a),
+				.profile = sqlite_col_text(s, 6, a),
+			},
+		};
+	}
+	sqlite3_finalize(s);
+	return sqlite_read_end(c, rc);
+}
+
+/* The first column of every row of `sql` (?1 bound to `key` when it has
+ * one), as strings in `a`. */
+static int read_texts(struct store *st, const char *sql, int64_t key, const char ***out, size_t *n,
+		      struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	sqlite3_stmt *s;
+	bool found;
+	int rc = 0;
+	size_t cap = 0;
+	if (!c)
+		return -1;
+	if (!(s = export_prepare(c, sql, err)))
+		return sqlite_read_end(c, -1);
+	if (sqlite3_bind_parameter_count(s) >= 1)
+		sqlite3_bind_int64(s, 1, key);
+	for (;;) {
+		if (sqlite_step_row(c, s, &found, err) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!found)
+			break;
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			*out = arena_grow_array(a, *out, *n, ncap, sizeof(**out));
+			cap = ncap;
+		}
+		const char *v = sqlite_col_text(s, 0, a);
+		(*out)[(*n)++] = v ? v : "";
+	}
+	sqlite3_finalize(s);
+	return sqlite_read_end(c, rc);
+}
+
+static int sqe_logged_model_ids(struct store *st, int64_t experiment_id, const char ***out, size_t *n,
+				struct arena *a, struct mlf_err *err)
+{
+	return read_texts(st,
+			  "SELECT model_id FROM logged_models WHERE experiment_id = ?1 ORDER BY creation_time, model_id",
+			  experiment_id, out, n, a, err);
+}
+
+static int sqe_registered_model_names(struct store *st, const char ***out, size_t *n, struct arena *a,
+				      struct mlf_err *err)
+{
+	return read_texts(st, "SELECT name FROM registered_models ORDER BY name", 0, out, n, a, err);
+}
+
+static int sqe_experiment_id_high(struct store *st, int64_t *high, struct mlf_err *err)
+{
+	struct sqlite_conn *c = sqlite_read_begin(store_sqlite_pool(st), err);
+	sqlite3_stmt *s;
+	bool found;
+	if (!c)
+		return -1;
+	if (!(s = export_prepare(c,
+				 "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'experiments'), 0),"
+				 " coalesce((SELECT max(experiment_id) FROM experiments), 0))",
+				 err)))
+		return sqlite_read_end(c, -1);
+	int rc = sqlite_step_row(c, s, &found, err);
+	*high = rc == 0 && found ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return sqlite_read_end(c, rc);
+}
+
 const struct store_export_ops store_sqlite_export_ops = {
 	.run_deleted_time = sqe_run_deleted_time,
 	.deleted_versions = sqe_deleted_versions,
+	.experiment_datasets = sqe_experiment_datasets,
+	.logged_model_ids = sqe_logged_model_ids,
+	.registered_model_names = sqe_registered_model_names,
+	.experiment_id_high = sqe_experiment_id_high,
 };

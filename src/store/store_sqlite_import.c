@@ -42,9 +42,13 @@
 	X(KEY_GET, "SELECT key_id FROM metric_keys WHERE key = ?1") \
 	X(KEY_ADD, "INSERT INTO metric_keys(key) VALUES(?1) RETURNING key_id") \
 	X(METRIC, "INSERT OR IGNORE INTO metrics(run_pk, key_id, timestamp, step, value, is_nan) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	/* per key, the point first by MLflow's rule (a top-1 probe of the key's points: several \
+	 * times faster than a window over the run's whole history) */ \
 	X(LATEST_SET, "INSERT INTO latest_metrics(run_pk, key_id, value, timestamp, step, is_nan) " \
-		"SELECT run_pk, key_id, value, timestamp, step, is_nan FROM (SELECT *, row_number() OVER (PARTITION BY key_id " \
-		"ORDER BY step DESC, timestamp DESC, value DESC) AS rank FROM metrics WHERE run_pk = ?1) WHERE rank = 1") \
+		"SELECT m.run_pk, m.key_id, m.value, m.timestamp, m.step, m.is_nan FROM (SELECT DISTINCT key_id FROM metrics " \
+		"WHERE run_pk = ?1) k JOIN metrics m ON m.run_pk = ?1 AND m.key_id = k.key_id AND (m.timestamp, m.step, m.value, " \
+		"m.is_nan) = (SELECT timestamp, step, value, is_nan FROM metrics x WHERE x.run_pk = ?1 AND x.key_id = k.key_id " \
+		"ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1)") \
 	X(LATEST_GET, "SELECT l.value, l.timestamp, l.step, l.is_nan FROM latest_metrics l JOIN metric_keys k ON k.key_id = l.key_id " \
 		"WHERE l.run_pk = ?1 AND k.key = ?2") \
 	X(DATASET_UPSERT, "INSERT INTO datasets(dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) " \
@@ -82,7 +86,10 @@
 		"current_stage, source, storage_location, run_id, run_link, status, status_message, model_id) " \
 		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)") \
 	X(MV_TAG, "INSERT OR REPLACE INTO model_version_tags(model_pk, version, key, value) VALUES(?1, ?2, ?3, ?4)") \
-	X(ALIAS, "INSERT OR REPLACE INTO registered_model_aliases(model_pk, alias, version) VALUES(?1, ?2, ?3)")
+	X(ALIAS, "INSERT OR REPLACE INTO registered_model_aliases(model_pk, alias, version) VALUES(?1, ?2, ?3)") \
+	X(EXP_SEQ_ADD, "INSERT INTO sqlite_sequence(name, seq) SELECT 'experiments', ?1 " \
+		"WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'experiments')") \
+	X(EXP_SEQ_RAISE, "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'experiments' AND seq < ?1")
 
 #define X(id, sql) IS_##id,
 enum { IMPORT_SQL(X) IS_COUNT };
@@ -719,6 +726,14 @@ static int sqi_count_model(struct store_import_tx *tx, const char *name, int64_t
 	return add_counts(tx, pk, counts, ARRAY_SIZE(model_counts), tables, sql, err);
 }
 
+/* AUTOINCREMENT's counter of experiments, in sqlite_sequence, moved up to `high`. */
+static int sqi_reserve_experiment_ids(struct store_import_tx *tx, int64_t high, struct mlf_err *err)
+{
+	if (tx_exec_id(tx, IS_EXP_SEQ_ADD, high, "reserve experiment ids", err) < 0)
+		return -1;
+	return tx_exec_id(tx, IS_EXP_SEQ_RAISE, high, "reserve experiment ids", err);
+}
+
 const struct store_import_ops store_sqlite_import_ops = {
 	.transaction = sqi_transaction,
 	.put_experiment = sqi_put_experiment,
@@ -742,4 +757,5 @@ const struct store_import_ops store_sqlite_import_ops = {
 	.put_model_version_tag = sqi_put_model_version_tag,
 	.put_alias = sqi_put_alias,
 	.count_model = sqi_count_model,
+	.reserve_experiment_ids = sqi_reserve_experiment_ids,
 };
