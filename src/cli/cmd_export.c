@@ -255,11 +255,20 @@ static int export_to_store(const char *cmd, struct store *st, const char *from, 
 		.experiment_ids = ids, .n_experiment_ids = n_ids, .progress = copy_progress, .ctx = &p
 	};
 	struct store_import_report rep;
+	struct store_copy_accounts_report acc = { 0 };
 	int rc = store_copy(st, dst, &opt, &rep, &err);
+	/* users and policies belong to the whole store: a copy of some experiments leaves them */
+	if (rc == 0 && n_ids == 0)
+		rc = store_copy_accounts(st, dst, &acc, &err);
 	store_close(dst);
 	if (rc == 0 || err.code == MLF_DATA_LOSS) {
 		printf("copied %s into %s\n", from_shown.ptr, shown.ptr);
 		print_copy_report(&rep);
+		if (n_ids == 0)
+			printf("users: %lld found, %lld new (with %lld of %lld permissions); retention policies: %lld "
+			       "(bearer tokens and sessions are not copied: users make new ones)\n",
+			       (long long)acc.users_found, (long long)acc.users_created, (long long)acc.permissions_created,
+			       (long long)acc.permissions_found, (long long)acc.policies);
 		printf("artifact locations were kept as they are: start the new server with the same "
 		       "--artifacts-destination (or bucket)\n");
 	}

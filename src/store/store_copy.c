@@ -15,6 +15,8 @@
  * model has an arena of its own, released when it is written.
  */
 #include "store_copy.h"
+#include "store_auth.h"
+#include "store_retention.h"
 #include "store_export.h"
 #include "store_import_int.h"
 #include "registry.h"
@@ -584,5 +586,64 @@ int store_copy(struct store *from, struct store *to, const struct store_copy_opt
 	store_import_progress(&cc.job, true);
 	if (rc == 0)
 		rc = store_import_check_counts(rep, err);
+	return rc;
+}
+
+/* ---- users, permissions, retention policies -------------------------------------- */
+
+static int copy_user(struct store *from, struct store *to, const struct store_user *u,
+		     struct store_copy_accounts_report *rep, struct arena *a, struct mlf_err *err)
+{
+	struct store_user there;
+	struct mlf_err e;
+	int64_t id;
+	struct store_permission *p[2] = { NULL, NULL };
+	size_t n[2] = { 0, 0 };
+	for (int k = 0; k < 2; k++)
+		if (store_auth_permission_list_user(from, u->id, (enum store_auth_resource)k, &p[k], &n[k], a, err) < 0)
+			return -1;
+	rep->users_found++;
+	rep->permissions_found += (int64_t)(n[0] + n[1]);
+	if (store_auth_user_get(to, u->username, &there, a, &e) == 0)
+		return 0; /* theirs already: left as it is */
+	if (e.code != MLF_RESOURCE_DOES_NOT_EXIST) {
+		*err = e;
+		return -1;
+	}
+	if (store_auth_user_create(to, u->username, u->password_hash, u->is_admin, &id, err) < 0)
+		return -1;
+	rep->users_created++;
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < n[k]; i++) {
+			struct store_permission q = p[k][i];
+			q.user_id = id;
+			if (store_auth_permission_create(to, &q, err) < 0)
+				return -1;
+			rep->permissions_created++;
+		}
+	return 0;
+}
+
+int store_copy_accounts(struct store *from, struct store *to, struct store_copy_accounts_report *rep,
+			struct mlf_err *err)
+{
+	struct arena a = ARENA_INIT;
+	struct store_user *users = NULL;
+	struct store_retention_policy *policies = NULL;
+	size_t n_users = 0, n_policies = 0;
+	int rc = 0;
+	memset(rep, 0, sizeof(*rep));
+	if (from->auth && to->auth)
+		rc = store_auth_user_list(from, &users, &n_users, &a, err);
+	for (size_t i = 0; rc == 0 && i < n_users; i++)
+		rc = copy_user(from, to, &users[i], rep, &a, err);
+	if (rc == 0 && from->retention && to->retention)
+		rc = store_retention_list(from, &policies, &n_policies, &a, err);
+	for (size_t i = 0; rc == 0 && i < n_policies; i++) {
+		rc = store_retention_set(to, &policies[i], err);
+		if (rc == 0)
+			rep->policies++;
+	}
+	arena_release(&a);
 	return rc;
 }

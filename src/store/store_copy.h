@@ -46,4 +46,21 @@ struct store_copy_options {
 int store_copy(struct store *from, struct store *to, const struct store_copy_options *opt,
 	       struct store_import_report *rep, struct mlf_err *err);
 
+/* What a whole store holds besides its experiments and registry: users
+ * (store_auth.h) with their password hashes, admin flags and experiment
+ * and registered-model permissions, and retention policies
+ * (store_retention.h; the default and each experiment's). A user the
+ * destination already has is left as it is, with its permissions, as a
+ * takeover leaves it; policies are written over the destination's (the
+ * same policy twice changes nothing). Bearer tokens and UI sessions are
+ * not copied: their secrets were never stored, so users make new ones.
+ * 0, or -1 with `err` set (users and policies written before it stay). */
+struct store_copy_accounts_report {
+	int64_t users_found, users_created;
+	int64_t permissions_found, permissions_created;
+	int64_t policies;
+};
+int store_copy_accounts(struct store *from, struct store *to, struct store_copy_accounts_report *rep,
+			struct mlf_err *err);
+
 #endif

@@ -26,15 +26,16 @@ def write_config(path, default_permission="READ", extra=""):
     return path
 
 
-def start(mlflowc_bin, directory, default_permission="READ", extra_args=(), env_extra=None, config=None):
-    """A running server with auth on in `directory` (made); stop it with conftest.stop_server."""
+def start(mlflowc_bin, directory, default_permission="READ", extra_args=(), env_extra=None, config=None, uri=None):
+    """A running server with auth on in `directory` (made), on store `uri` (default: the suite's
+    store for the directory); stop it with conftest.stop_server."""
     directory.mkdir(parents=True, exist_ok=True)
     config = config or write_config(directory / "auth.ini", default_permission)
     env = dict(os.environ, MLFLOW_AUTH_CONFIG_PATH=str(config))
     env.pop("MLFLOW_AUTH_ADMIN_PASSWORD", None)
     env.update(env_extra or {})
     port = free_local_port()
-    cmd = [mlflowc_bin, "server", "--app-name", "basic-auth", "--backend-store-uri", store_uri(directory),
+    cmd = [mlflowc_bin, "server", "--app-name", "basic-auth", "--backend-store-uri", uri or store_uri(directory),
            "--artifacts-destination", directory / "mlartifacts", "--host", "127.0.0.1", "--port", str(port),
            *extra_args]
     return launch_server(cmd, port, directory, env=env), port

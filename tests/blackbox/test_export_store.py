@@ -395,3 +395,48 @@ def test_mlflow_fixture_imported_then_copied_into_postgresql(mlflowc_bin, tmp_pa
     finally:
         for s in servers:
             s.stop()
+
+
+def test_users_permissions_and_policies_come_along(mlflowc_bin, tmp_path):
+    """A whole-store copy brings users (they sign in with their passwords), their permissions and
+    the retention policies; a second copy creates nothing; tokens are not copied."""
+    import auth_env
+    from auth_env import ADMIN, PASSWORD, Api
+    from conftest import stop_server
+
+    source = f"sqlite:///{tmp_path / 'src.db'}"
+    server, port = auth_env.start(mlflowc_bin, tmp_path / "src", uri=source)
+    try:
+        admin = Api(port, ADMIN)
+        admin.ok("POST", "/api/2.0/mlflow/users/create", body={"username": "kim", "password": PASSWORD})
+        exp = admin.ok("POST", "/api/2.0/mlflow/experiments/create", body={"name": "kims"})["experiment_id"]
+        admin.ok("POST", "/api/2.0/mlflow/experiments/permissions/create",
+                 body={"experiment_id": exp, "username": "kim", "permission": "EDIT"})
+        token = Api(port, ("kim", PASSWORD)).ok("POST", "/api/2.0/mlflowc/users/tokens/create", body={})["secret"]
+    finally:
+        stop_server(server)
+    subprocess.run([str(mlflowc_bin), "retention", "set", "--backend-store-uri", source, "--experiment-id", exp,
+                    "--keep-days", "30"], check=True, capture_output=True, timeout=COMMAND_TIMEOUT)
+    show = [str(mlflowc_bin), "retention", "show", "--backend-store-uri"]
+    policy = subprocess.run(show + [source], check=True, capture_output=True, text=True, timeout=60).stdout
+    dests = [f"sqlite:///{tmp_path / 'dst.db'}"]
+    if conftest.pg_admin_uri():
+        dests.append(fresh_pg(tmp_path, "accounts"))
+    for n, dest in enumerate(dests):
+        done = run_export(mlflowc_bin, tmp_path, source, dest)
+        copied_ok(done)
+        assert "users: 2 found, 2 new (with 2 of 2 permissions); retention policies: 1" in done.stdout, done.stdout
+        again = run_export(mlflowc_bin, tmp_path, source, dest)
+        assert "users: 2 found, 0 new" in again.stdout, again.stdout
+        assert subprocess.run(show + [dest], check=True, capture_output=True, text=True, timeout=60).stdout == policy
+        server, port = auth_env.start(mlflowc_bin, tmp_path / f"dst{n}", uri=dest)
+        try:
+            kim = Api(port, ("kim", PASSWORD))
+            kim.ok("POST", "/api/2.0/mlflow/runs/create", body={"experiment_id": exp})
+            got = kim.ok("GET", "/api/2.0/mlflow/users/get", {"username": "kim"})["user"]
+            assert got["experiment_permissions"][0]["permission"] == "EDIT"
+            assert Api(port, ADMIN).ok("GET", "/api/2.0/mlflow/users/current")["user"]["is_admin"] is True
+            bearer = Api(port, headers={"Authorization": f"Bearer {token}"})
+            assert bearer.call("GET", "/api/2.0/mlflow/users/current").status_code == 401
+        finally:
+            stop_server(server)
