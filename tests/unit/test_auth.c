@@ -8,8 +8,8 @@
  * header's Basic and Bearer forms and every way it can be malformed;
  * tokens and their digests; the failure limiter's doubling, cap, reset and
  * bounded table; the credential cache's expiry, keys, eviction and
- * forgetting; the [mlflow] INI file and its refusals with line numbers;
- * permission names.
+ * forgetting; both under four threads at once; the [mlflow] INI file and
+ * its refusals with line numbers; permission names.
  *
  * The Werkzeug vectors were computed once with /usr/bin/python3
  * (hashlib.scrypt, hashlib.pbkdf2_hmac; werkzeug.security 2.2.2 for the
@@ -21,6 +21,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -607,7 +608,9 @@ static void test_limiter_full(void **state)
 static struct auth_identity identity(int64_t id, const char *name, bool admin)
 {
 	struct auth_identity who = { .user_id = id, .is_admin = admin };
-	snprintf(who.username, sizeof(who.username), "%s", name);
+	size_t n = strnlen(name, AUTH_USERNAME_MAX);
+	memcpy(who.username, name, n);
+	who.username[n] = '\0';
 	return who;
 }
 
@@ -758,6 +761,107 @@ static void test_cache_off_and_capacity(void **state)
 			assert_false(auth_cache_get(c, &many[i - 64], i, &got));
 	}
 	auth_cache_free(c);
+}
+
+/* ---- many threads at once ---- */
+
+#define THREADS 4
+#define THREAD_KEYS 200
+#define THREAD_STEPS 100000 /* enough for the threads to overlap on a busy machine */
+
+static pthread_barrier_t threads_start;
+
+struct thread_job {
+	struct auth_cache *cache;
+	struct auth_limiter *limiter;
+	int id;
+	int wrong;
+};
+
+/* Each thread puts, gets and forgets its own tokens through one small
+ * cache (so entries of all threads push each other out and the index
+ * moves all the time): a hit must give the identity put for that token,
+ * and the limiter must count each thread's own address. */
+static void *hammer(void *arg)
+{
+	struct thread_job *job = arg;
+	char tokens[THREAD_KEYS][32];
+	for (int k = 0; k < THREAD_KEYS; k++)
+		snprintf(tokens[k], sizeof(tokens[k]), "t%d-%d", job->id, k);
+	char addr[32];
+	snprintf(addr, sizeof(addr), "10.1.0.%d", job->id);
+	uint32_t seed = 2463534242u + (uint32_t)job->id;
+	pthread_barrier_wait(&threads_start);
+	for (int step = 0; step < THREAD_STEPS; step++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 17;
+		seed ^= seed << 5;
+		int k = (int)(seed % THREAD_KEYS);
+		struct auth_presented p = bearer(tokens[k]);
+		int64_t user = job->id * 1000 + k % 10;
+		struct auth_identity who = identity(user, tokens[k], false), got;
+		switch ((seed >> 8) % 4) {
+		case 0:
+		case 1:
+			auth_cache_put(job->cache, &p, 1, &who);
+			break;
+		case 2:
+			if (auth_cache_get(job->cache, &p, 1, &got) &&
+			    (got.user_id != user || strcmp(got.username, tokens[k]) != 0))
+				job->wrong++;
+			break;
+		default:
+			if (step % 64 == 0)
+				auth_cache_forget_user(job->cache, user);
+			break;
+		}
+		if (step % 1000 == 0) {
+			for (int i = 0; i < AUTH_LIMIT_FREE; i++)
+				auth_limiter_failed(job->limiter, addr, 0);
+			if (auth_limiter_wait(job->limiter, addr, 0) != 0)
+				job->wrong++;
+			auth_limiter_failed(job->limiter, addr, 0);
+			if (auth_limiter_wait(job->limiter, addr, 0) != 1)
+				job->wrong++;
+			auth_limiter_succeeded(job->limiter, addr);
+			if (auth_limiter_wait(job->limiter, addr, 0) != 0)
+				job->wrong++;
+		}
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	struct auth_cache *c = auth_cache_new(64, 1000);
+	struct auth_limiter *l = auth_limiter_new();
+	pthread_t t[THREADS];
+	struct thread_job jobs[THREADS];
+	assert_int_equal(pthread_barrier_init(&threads_start, NULL, THREADS), 0);
+	for (int i = 0; i < THREADS; i++) {
+		jobs[i] = (struct thread_job){ c, l, i, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, &jobs[i]), 0);
+	}
+	/* (a table corrupted by a race can loop forever: that is a failure
+	 * too, after a deadline far beyond the second or so this takes) */
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 300;
+	for (int i = 0; i < THREADS; i++) {
+		if (pthread_timedjoin_np(t[i], NULL, &deadline) != 0)
+			fail_msg("thread %d did not finish: the cache or the limiter is stuck", i);
+		assert_int_equal(jobs[i].wrong, 0);
+	}
+	pthread_barrier_destroy(&threads_start);
+	/* and the cache still works */
+	struct auth_presented p = bearer("after");
+	struct auth_identity who = identity(99, "after", false), got;
+	auth_cache_put(c, &p, 1, &who);
+	assert_true(auth_cache_get(c, &p, 1, &got));
+	assert_int_equal(got.user_id, 99);
+	auth_cache_free(c);
+	auth_limiter_free(l);
 }
 
 /* ---- config ---- */
@@ -1003,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_limiter_full),
 		cmocka_unit_test(test_cache_basic),
 		cmocka_unit_test(test_cache_off_and_capacity),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_config_defaults_and_values),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_load),
