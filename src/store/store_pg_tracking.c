@@ -743,6 +743,25 @@ static int run_load_model_links(struct pg_conn *c, int64_t pk, struct store_run 
 	return 0;
 }
 
+/* The run `run_id`'s row: its info into *out and its key into *pk. */
+static int run_row(struct pg_conn *c, const char *run_id, struct store_run_info *out, int64_t *pk, struct arena *a,
+		   struct mlf_err *err)
+{
+	if (!text_storable(run_id))
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
+	PGresult *r = pg_stmt(c, err, PS_RUN_BY_UUID, "t", run_id);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return store_row_fail(err, STORE_ROW_RUN_MISSING);
+	}
+	*pk = pg_col_int64(r, 0, 0);
+	run_info_from_row(r, 0, out, a);
+	PQclear(r);
+	return 0;
+}
+
 struct run_get_args {
 	const char *run_id;
 	struct store_run *out;
@@ -752,20 +771,10 @@ struct run_get_args {
 static int run_get_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 {
 	struct run_get_args *x = arg;
-	if (!text_storable(x->run_id))
-		return store_row_fail(err, STORE_ROW_RUN_MISSING);
-	PGresult *r = pg_stmt(c, err, PS_RUN_BY_UUID, "t", x->run_id);
-	if (!r)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return store_row_fail(err, STORE_ROW_RUN_MISSING);
-	}
+	int64_t pk;
 	memset(x->out, 0, sizeof(*x->out));
-	int64_t pk = pg_col_int64(r, 0, 0);
-	run_info_from_row(r, 0, &x->out->info, x->a);
-	PQclear(r);
-	if (page_load(c, &pk, x->out, 1, false, x->a, err) < 0)
+	if (run_row(c, x->run_id, &x->out->info, &pk, x->a, err) < 0 ||
+	    page_load(c, &pk, x->out, 1, false, x->a, err) < 0)
 		return -1;
 	return run_load_model_links(c, pk, x->out, x->a, err);
 }
@@ -779,18 +788,8 @@ struct run_info_args {
 static int run_info_tx(struct pg_conn *c, void *arg, struct mlf_err *err)
 {
 	struct run_info_args *x = arg;
-	if (!text_storable(x->run_id))
-		return store_row_fail(err, STORE_ROW_RUN_MISSING);
-	PGresult *r = pg_stmt(c, err, PS_RUN_BY_UUID, "t", x->run_id);
-	if (!r)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return store_row_fail(err, STORE_ROW_RUN_MISSING);
-	}
-	run_info_from_row(r, 0, x->out, x->a);
-	PQclear(r);
-	return 0;
+	int64_t pk;
+	return run_row(c, x->run_id, x->out, &pk, x->a, err);
 }
 
 static int pg_run_info(struct store *st, const char *run_id, struct store_run_info *out, struct arena *a,

@@ -606,32 +606,39 @@ static int run_load_data(struct sqlite_conn *c, int64_t pk, struct store_run *r,
 	return run_load_inputs(c, pk, r, a, err);
 }
 
+/* Begins a read and fetches run `run_id`'s row (info and key); NULL with
+ * `err` set (RESOURCE_DOES_NOT_EXIST for an unknown run) and the read
+ * ended. */
+static struct sqlite_conn *run_read_begin(struct store *st, const char *run_id, int64_t *pk,
+					  struct store_run_info *out, struct arena *a, struct mlf_err *err)
+{
+	struct sqlite_conn *c = read_begin(st, err);
+	bool found;
+	if (!c)
+		return NULL;
+	if (run_fetch(c, run_id, pk, out, &found, a, err) < 0 || (!found && run_missing(run_id, err) < 0)) {
+		sqlite_read_end(c, -1);
+		return NULL;
+	}
+	return c;
+}
+
 static int sq_run_info(struct store *st, const char *run_id, struct store_run_info *out, struct arena *a,
 		       struct mlf_err *err)
 {
-	struct sqlite_conn *c = read_begin(st, err);
 	int64_t pk;
-	bool found;
-	if (!c)
-		return -1;
-	if (run_fetch(c, run_id, &pk, out, &found, a, err) < 0)
-		return sqlite_read_end(c, -1);
-	return sqlite_read_end(c, found ? 0 : run_missing(run_id, err));
+	struct sqlite_conn *c = run_read_begin(st, run_id, &pk, out, a, err);
+	return c ? sqlite_read_end(c, 0) : -1;
 }
 
 static int sq_run_get(struct store *st, const char *run_id, struct store_run *out, struct arena *a,
 		      struct mlf_err *err)
 {
-	struct sqlite_conn *c = read_begin(st, err);
 	int64_t pk;
-	bool found;
+	memset(out, 0, sizeof(*out));
+	struct sqlite_conn *c = run_read_begin(st, run_id, &pk, &out->info, a, err);
 	if (!c)
 		return -1;
-	memset(out, 0, sizeof(*out));
-	if (run_fetch(c, run_id, &pk, &out->info, &found, a, err) < 0)
-		return sqlite_read_end(c, -1);
-	if (!found)
-		return sqlite_read_end(c, run_missing(run_id, err));
 	if (run_load_data(c, pk, out, a, err) < 0)
 		return sqlite_read_end(c, -1);
 	return sqlite_read_end(c, store_sqlite_load_model_links(c, pk, out, a, err));
