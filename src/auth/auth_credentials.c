@@ -11,6 +11,8 @@
 #include <sodium.h>
 #include <strings.h>
 
+#include "../base/util.h"
+
 #define AUTH_TOKEN_RANDOM_BYTES 32
 /* The longest base64 text that can decode to AUTH_CREDENTIAL_MAX bytes. */
 #define AUTH_BASIC_B64_MAX (((AUTH_CREDENTIAL_MAX + 2) / 3) * 4)
@@ -49,7 +51,9 @@ static void parse_basic(const char *b64, size_t n, struct auth_presented *out)
 		if (c == ':' && !colon)
 			colon = out->buf + i;
 	}
-	if (!colon)
+	/* Werkzeug decodes the credentials as UTF-8 and refuses them when
+	 * they are not */
+	if (!colon || !util_utf8_valid(out->buf, len))
 		return;
 	out->buf[len] = '\0';
 	*colon = '\0';

@@ -7,7 +7,8 @@
  * MLFLOW_TRACKING_USERNAME/PASSWORD) and "Bearer <token>"
  * (MLFLOW_TRACKING_TOKEN). Scheme names are case-insensitive; the base64
  * must be canonical (padding, alphabet) and decode to at most
- * AUTH_CREDENTIAL_MAX bytes holding a ':' and no NUL or control byte.
+ * AUTH_CREDENTIAL_MAX bytes of UTF-8 holding a ':' and no NUL or control
+ * byte.
  *
  * Tokens are AUTH_TOKEN_PREFIX + 43 characters of base64url (32 random
  * bytes). Only a token's digest is ever stored (SHA-256, hex): tokens

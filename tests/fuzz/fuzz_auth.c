@@ -14,7 +14,7 @@
  *
  * Invariants besides "no crash, no leak, no undefined behaviour":
  * a header is never AUTH_NONE; Basic credentials are a username without
- * ':' and a password, NUL-terminated in the struct's buffer, without
+ * ':' and a password, NUL-terminated in the struct's buffer, UTF-8 without
  * control bytes, and the header made again from them parses to the same;
  * a bearer token lies within the header and holds no blank or control
  * byte, and its digest, when it is one of ours, is the SHA-256 hex of its
@@ -27,6 +27,7 @@
 #include "auth/auth_config.h"
 #include "auth/auth_credentials.h"
 #include "auth/auth_password.h"
+#include "base/util.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ static void check_header(const char *header)
 			CHECK(!is_control((unsigned char)p->username[i]));
 		for (size_t i = 0; i < p->password_len; i++)
 			CHECK(!is_control((unsigned char)p->password[i]));
+		CHECK(util_utf8_valid(p->username, ul) && util_utf8_valid(p->password, p->password_len));
 		CHECK(!p->token);
 		/* the header a client would send for them parses to the same */
 		char joined[AUTH_CREDENTIAL_MAX + 1];

@@ -392,6 +392,9 @@ static void test_credentials_invalid(void **state)
 		"Basic YWwBaWNlOnB3",        /* a control byte */
 		"Basic YWxpY2U6cAB3",        /* a NUL */
 		"Basic YWxpY2U6cH93",        /* DEL */
+		"Basic YWxpY2U6//4=",        /* not UTF-8 (Werkzeug refuses it too) */
+		"Basic YWxpY2U6ww==",        /* a cut UTF-8 sequence */
+		"Basic 7aCAOnB3",            /* a UTF-16 surrogate in UTF-8 */
 		"Basic\tYWxpY2U6cHc=x",
 		"BasicYWxpY2U6cHc=",
 		"Basic: YWxpY2U6cHc=",
