@@ -314,6 +314,7 @@ static int permission_create(struct api_ctx *c, enum store_auth_resource kind)
 				   kind_label(kind), key_label(kind), p.key, u.username);
 		return -1;
 	}
+	auth_gate_permissions_changed(c);
 	render_permission(c, &p);
 	return 0;
 }
@@ -346,6 +347,7 @@ static int permission_update(struct api_ctx *c, enum store_auth_resource kind)
 	p.user_id = u.id;
 	if (store_auth_permission_update(store_of(c), &p, c->err) < 0)
 		return c->err->code == MLF_RESOURCE_DOES_NOT_EXIST ? permission_missing(c, kind, p.key, u.username) : -1;
+	auth_gate_permissions_changed(c);
 	return 0;
 }
 
@@ -357,6 +359,7 @@ static int permission_delete(struct api_ctx *c, enum store_auth_resource kind)
 		return -1;
 	if (store_auth_permission_delete(store_of(c), kind, key, u.id, c->err) < 0)
 		return c->err->code == MLF_RESOURCE_DOES_NOT_EXIST ? permission_missing(c, kind, key, u.username) : -1;
+	auth_gate_permissions_changed(c);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  */
 #include "auth_gate.h"
 #include "api_audit.h"
+#include "auth_memo.h"
 #include "batch_reader.h"
 #include "routes.h"
 #include "../auth/auth_credentials.h"
@@ -35,6 +36,7 @@ struct auth_gate {
 	enum auth_permission default_permission;
 	struct auth_cache *cache; /* NULL: credentials are checked on every request */
 	struct auth_limiter *limiter;
+	struct auth_memo *memo; /* run experiments and levels between requests */
 	struct api_audit *audit;
 	bool secure_cookies;
 	char dummy_hash[AUTH_PASSWORD_HASH_MAX]; /* checked for unknown users, so they cost what known ones do */
@@ -55,19 +57,22 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static enum auth_password_verdict verify_bounded(struct auth_gate *g, const char *stored, const char *pw, size_t len)
+/* A password check holds one of AUTH_GATE_KDF_SLOTS slots while it runs. */
+static void kdf_acquire(struct auth_gate *g)
 {
 	pthread_mutex_lock(&g->kdf_mu);
 	while (g->kdf_free == 0)
 		pthread_cond_wait(&g->kdf_cv, &g->kdf_mu);
 	g->kdf_free--;
 	pthread_mutex_unlock(&g->kdf_mu);
-	enum auth_password_verdict v = auth_password_verify(stored, pw, len);
+}
+
+static void kdf_release(struct auth_gate *g)
+{
 	pthread_mutex_lock(&g->kdf_mu);
 	g->kdf_free++;
 	pthread_cond_signal(&g->kdf_cv);
 	pthread_mutex_unlock(&g->kdf_mu);
-	return v;
 }
 
 static void identity_of(const struct store_user *u, struct auth_identity *who)
@@ -81,7 +86,7 @@ static void identity_of(const struct store_user *u, struct auth_identity *who)
 }
 
 /* Username and password to a user, without the limiter (the caller
- * consults and feeds it). */
+ * consults and feeds it) and with a KDF slot held by the caller. */
 static int verify_password(struct auth_gate *g, const char *username, const char *password, size_t len,
 			   struct arena *a, struct auth_identity *who, struct mlf_err *err)
 {
@@ -94,10 +99,10 @@ static int verify_password(struct auth_gate *g, const char *username, const char
 			*err = e;
 			return -1;
 		}
-		(void)verify_bounded(g, g->dummy_hash, password, len);
+		(void)auth_password_verify(g->dummy_hash, password, len);
 		return mlf_errorf(err, MLF_UNAUTHENTICATED, "wrong username or password");
 	}
-	enum auth_password_verdict v = verify_bounded(g, u.password_hash, password, len);
+	enum auth_password_verdict v = auth_password_verify(u.password_hash, password, len);
 	if (v == AUTH_PASSWORD_WRONG)
 		return mlf_errorf(err, MLF_UNAUTHENTICATED, "wrong username or password");
 	if (v == AUTH_PASSWORD_REHASH) {
@@ -199,13 +204,22 @@ static int authenticate(struct api_ctx *c, struct auth_identity *who)
 		struct mlf_err e;
 		if (g->cache && auth_cache_get(g->cache, &p, mono_ms(), who)) {
 			rc = 0;
-		} else if (verify_password(g, p.username, p.password, p.password_len, c->a, who, &e) == 0) {
-			rc = 0;
-			if (g->cache)
-				auth_cache_put(g->cache, &p, mono_ms(), who);
-		} else if (e.code != MLF_UNAUTHENTICATED) {
-			*c->err = e;
-			return -1;
+		} else {
+			kdf_acquire(g);
+			/* a burst of requests with new credentials: the first verifies,
+			 * those that waited for its slot find its answer */
+			if (g->cache && auth_cache_get(g->cache, &p, mono_ms(), who)) {
+				rc = 0;
+			} else if (verify_password(g, p.username, p.password, p.password_len, c->a, who, &e) == 0) {
+				rc = 0;
+				if (g->cache)
+					auth_cache_put(g->cache, &p, mono_ms(), who);
+			} else if (e.code != MLF_UNAUTHENTICATED) {
+				kdf_release(g);
+				*c->err = e;
+				return -1;
+			}
+			kdf_release(g);
 		}
 	} else if (p.scheme == AUTH_BEARER) {
 		rc = token_user(c, p.token, p.token_len, STORE_TOKEN_API, who);
@@ -242,15 +256,19 @@ static int level_on(struct api_ctx *c, enum store_auth_resource kind, const char
 	struct auth_gate *g = c->app->auth;
 	struct store_permission p;
 	struct mlf_err e;
+	int64_t now = mono_ms();
+	if (auth_memo_level_get(g->memo, c->who->user_id, (int)kind, key, now, out))
+		return 0;
+	uint64_t generation = auth_memo_generation(g->memo);
 	if (store_auth_permission_get(g->st, kind, key, c->who->user_id, &p, c->a, &e) == 0) {
 		*out = p.permission;
-		return 0;
-	}
-	if (e.code != MLF_RESOURCE_DOES_NOT_EXIST) {
+	} else if (e.code == MLF_RESOURCE_DOES_NOT_EXIST) {
+		*out = g->default_permission;
+	} else {
 		*c->err = e;
 		return -1;
 	}
-	*out = g->default_permission;
+	auth_memo_level_put(g->memo, generation, c->who->user_id, (int)kind, key, now, *out);
 	return 0;
 }
 
@@ -356,10 +374,15 @@ static int key_of(struct api_ctx *c, const char *id, enum store_auth_resource *k
 		return 0;
 	case ROUTE_RUN: {
 		struct store_run_info ri;
-		if (store_run_info(st, id, &ri, c->a, &e) == 0)
+		int64_t exp;
+		if (auth_memo_run_get(c->app->auth->memo, id, &exp)) {
+			*key = arena_printf(c->a, "%lld", (long long)exp);
+		} else if (store_run_info(st, id, &ri, c->a, &e) == 0) {
+			auth_memo_run_put(c->app->auth->memo, ri.run_id, ri.experiment_id);
 			*key = arena_printf(c->a, "%lld", (long long)ri.experiment_id);
-		else if (e.code != MLF_RESOURCE_DOES_NOT_EXIST)
+		} else if (e.code != MLF_RESOURCE_DOES_NOT_EXIST) {
 			return (*c->err = e, -1);
+		}
 		return 0;
 	}
 	case ROUTE_LOGGED_MODEL: {
@@ -536,6 +559,7 @@ static void grant_manage(struct api_ctx *c, enum store_auth_resource kind, const
 	if (store_auth_permission_create(c->app->auth->st, &p, &e) < 0 &&
 	    (e.code != MLF_RESOURCE_ALREADY_EXISTS || store_auth_permission_update(c->app->auth->st, &p, &e) < 0))
 		log_warn("auth: could not give %s MANAGE on %s: %s", c->who->username, key, e.msg);
+	auth_gate_permissions_changed(c);
 }
 
 /* The experiment id of experiments/create's answer. */
@@ -564,6 +588,7 @@ static void follow_model(struct api_ctx *c)
 	if ((r->flags & ROUTE_AUTH_MODEL_DELETED) &&
 	    store_auth_permission_delete_key(st, STORE_AUTH_REGISTERED_MODEL, name, &e) < 0)
 		log_warn("auth: permissions of deleted model %s remain: %s", name, e.msg);
+	auth_gate_permissions_changed(c);
 }
 
 void auth_gate_after(struct api_ctx *c, int rc)
@@ -578,8 +603,9 @@ void auth_gate_after(struct api_ctx *c, int rc)
 	}
 	if (ok && (r->flags & (ROUTE_AUTH_GRANT_MODEL | ROUTE_AUTH_MODEL_RENAMED | ROUTE_AUTH_MODEL_DELETED)))
 		follow_model(c);
+	/* writes only: a POST that reads (a search, latest versions) needs READ */
 	if (g->audit && (c->req->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE)) &&
-	    r->permission != ROUTE_PUBLIC) {
+	    r->permission != ROUTE_PUBLIC && r->permission != ROUTE_READ) {
 		struct store_audit_entry e = {
 			.time = wall_ms(),
 			.username = c->user,
@@ -642,6 +668,13 @@ void auth_gate_forget_user(struct api_ctx *c, int64_t user_id)
 {
 	if (c->app->auth && c->app->auth->cache)
 		auth_cache_forget_user(c->app->auth->cache, user_id);
+	auth_gate_permissions_changed(c);
+}
+
+void auth_gate_permissions_changed(struct api_ctx *c)
+{
+	if (c->app->auth)
+		auth_memo_levels_changed(c->app->auth->memo);
 }
 
 int auth_gate_check_password(struct api_ctx *c, const char *username, const char *password,
@@ -655,7 +688,10 @@ int auth_gate_check_password(struct api_ctx *c, const char *username, const char
 	if (wait > 0)
 		return mlf_errorf(err, MLF_REQUEST_LIMIT_EXCEEDED,
 				  "Too many failed sign-ins from this address: try again in %lld s", (long long)wait);
-	if (verify_password(g, username, password, strlen(password), c->a, who, err) < 0) {
+	kdf_acquire(g);
+	int rc = verify_password(g, username, password, strlen(password), c->a, who, err);
+	kdf_release(g);
+	if (rc < 0) {
 		if (err->code == MLF_UNAUTHENTICATED)
 			auth_limiter_failed(g->limiter, key, mono_ms());
 		return -1;
@@ -756,6 +792,7 @@ struct auth_gate *auth_gate_open(struct store *st, const struct auth_config *cfg
 	if (auth_password_hash(secret, strlen(secret), g->dummy_hash, err) < 0)
 		goto fail;
 	g->limiter = auth_limiter_new();
+	g->memo = auth_memo_new(cfg->cache_ttl_ms);
 	if (cfg->cache_ttl_ms > 0)
 		g->cache = auth_cache_new(4096, cfg->cache_ttl_ms);
 	if (!g->limiter || (cfg->cache_ttl_ms > 0 && !g->cache)) {
@@ -781,6 +818,7 @@ void auth_gate_close(struct auth_gate *g)
 	api_audit_close(g->audit);
 	auth_cache_free(g->cache);
 	auth_limiter_free(g->limiter);
+	auth_memo_free(g->memo);
 	pthread_mutex_destroy(&g->kdf_mu);
 	pthread_cond_destroy(&g->kdf_cv);
 	free(g);

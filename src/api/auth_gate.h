@@ -73,8 +73,11 @@ void auth_gate_after(struct api_ctx *c, int rc);
 bool auth_gate_may_read(struct api_ctx *c, enum route_resource kind, const char *key);
 
 /* Forgets cached credentials of user `user_id` (password, admin flag or
- * tokens changed on this server). */
+ * tokens changed on this server), and every remembered permission level. */
 void auth_gate_forget_user(struct api_ctx *c, int64_t user_id);
+/* Forgets every remembered permission level (a permission row changed
+ * through this server). */
+void auth_gate_permissions_changed(struct api_ctx *c);
 
 /* Verifies `password` for `username` as Basic credentials are verified
  * (the KDF slots, the limiter for `peer`, re-hashing an old hash): 0 with

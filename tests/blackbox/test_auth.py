@@ -445,8 +445,9 @@ def test_tls_with_a_self_signed_certificate(mlflowc_bin, tmp_path):
 
 def test_replicas_share_users_at_once(mlflowc_bin, tmp_path):
     """Two servers on one store (PostgreSQL in the PostgreSQL pass, one SQLite file otherwise): a
-    user made through one signs in through the other, a permission granted on one holds on the
-    other, and a password changed on one is refused on the other once its cache entry ends."""
+    user made through one signs in through the other at once; a permission granted on one holds on
+    the other, and a password changed on one is refused on the other, once the other's remembered
+    entries end (auth_cache_ttl_seconds, 1 s here); on the server that made the change, at once."""
     directory = tmp_path / "shared"
     cfg = auth_env.write_config(tmp_path / "auth.ini", extra="")
     cfg.write_text(cfg.read_text().replace("auth_cache_ttl_seconds = 30", "auth_cache_ttl_seconds = 1"))
@@ -459,8 +460,12 @@ def test_replicas_share_users_at_once(mlflowc_bin, tmp_path):
             jill2 = Api(port2, ("jill", PASSWORD))
             jill2.ok("GET", API + "/mlflow/experiments/get", {"experiment_id": exp})
             assert jill2.call("POST", API + "/mlflow/runs/create", body={"experiment_id": exp}).status_code == 403
+            jill1 = Api(port1, ("jill", PASSWORD))
+            assert jill1.call("POST", API + "/mlflow/runs/create", body={"experiment_id": exp}).status_code == 403
             admin(port1).ok("POST", API + "/mlflow/experiments/permissions/create",
                             body={"experiment_id": exp, "username": "jill", "permission": "EDIT"})
+            jill1.ok("POST", API + "/mlflow/runs/create", body={"experiment_id": exp})  # here: at once
+            time.sleep(1.5)  # there: once server two's remembered level (1 s) has ended
             jill2.ok("POST", API + "/mlflow/runs/create", body={"experiment_id": exp})
             admin(port1).ok("PATCH", API + "/mlflow/users/update-password",
                             body={"username": "jill", "password": "changed-password-1"})
