@@ -22,7 +22,7 @@ import pytest
 import requests
 
 import auth_env
-from conftest import is_postgresql_uri, stop_server, store_uri
+from conftest import is_postgresql_uri, psql, stop_server, store_uri
 
 PASSWORD = "cli-password-1234"
 TIMEOUT = 60
@@ -194,9 +194,11 @@ def test_a_missing_store_is_refused_not_made(mlflowc_bin, tmp_path):
     uri = store_uri(tmp_path / "pg")
     if is_postgresql_uri(uri):
         absent = uri.rsplit("/", 1)[0] + "/mlflowc_no_such_database"
-        r = users(mlflowc_bin, absent, "list")
-        assert r.returncode == 1, (r.stdout, r.stderr)
-        assert r.stderr.startswith("mlflowc users list: ")
+        for args in (["list"], ["create", "--username", "root", "--admin"]):
+            r = users(mlflowc_bin, absent, *args, password=PASSWORD)
+            assert r.returncode == 1, (r.stdout, r.stderr)
+            assert f"mlflowc users {args[0]}: " in r.stderr and "does not exist" in r.stderr, r.stderr
+        assert psql("SELECT count(*) FROM pg_database WHERE datname = 'mlflowc_no_such_database'") == "0"
 
 
 def test_bad_flags(mlflowc_bin, store):
