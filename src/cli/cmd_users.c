@@ -198,8 +198,11 @@ static int users_new_password(const char *username, char hash[AUTH_PASSWORD_HASH
 		return users_bad("%s", why);
 	if (len > USERS_PASSWORD_MAX || strlen(username) + 1 + len > AUTH_CREDENTIAL_MAX)
 		return users_bad("the password is too long (at most %d bytes)", USERS_PASSWORD_MAX);
+	/* what HTTP Basic could never carry (auth_credentials.h) */
+	if (!util_utf8_valid(password, len))
+		return users_bad("the password is not valid UTF-8");
 	for (const char *p = password; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) /* HTTP Basic could never carry it */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return users_bad("the password contains a control character");
 	if (auth_password_init(&err) < 0 || auth_password_hash(password, len, hash, &err) < 0)
 		return users_fail(&err);

@@ -101,6 +101,9 @@ def test_bad_passwords_create_nothing(mlflowc_bin, store):
     refused(mlflowc_bin, store, "create", "--username", "bob", password="tab\tin-the-password\n",
             says="control character")
     refused(mlflowc_bin, store, "create", "--username", "bob", password="x" * 5000 + "\n")
+    latin1 = subprocess.run([str(mlflowc_bin), "users", "create", "--username", "bob", "--backend-store-uri", store],
+                            input=b"caf\xe9-password-12\n", capture_output=True, timeout=TIMEOUT)
+    assert latin1.returncode == 2 and b"not valid UTF-8" in latin1.stderr, latin1.stderr
     refused(mlflowc_bin, store, "set-password", "--username", "root", password="short-pw", says="at least 12")
     assert user_names(mlflowc_bin, store) == ["root"]
 
