@@ -15,10 +15,17 @@
  * PostgreSQL run gets a fresh database, dropped at the end. It exits non-zero
  * only when the server misbehaves (non-200 answers, wrong counts, crash,
  * unclean shutdown), never because a figure misses its target.
+ *
+ * --auth-compare measures the cost of the basic-auth app instead: two
+ * servers side by side, one with --app-name basic-auth, the same log-batch
+ * and log-metric load against each (as a non-admin user with EDIT on the
+ * experiment, HTTP Basic, so the credential cache and the permission check
+ * run on every request), and the rates with their ratio.
  * bench/README.md explains the figures; bench/run.sh is the entry point.
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/util.h"
 #include "base/xalloc.h"
 #include "store/schema_sqlite.h"
 #include "loadgen_pg.h"
@@ -87,6 +94,8 @@ struct config {
 	int n_server_args;
 	const char *stores[MAX_STORES]; /* "sqlite" or a PostgreSQL URI, run in turn */
 	int n_stores;
+	const char *auth_header; /* --auth-header: sent with every request */
+	bool auth_compare;       /* --auth-compare */
 };
 
 static const struct config full_config = {
@@ -120,6 +129,7 @@ static void apply_quick(struct config *c)
 
 static struct {
 	volatile pid_t pid;
+	volatile pid_t spare_pid; /* --auth-compare: the other server, not in use now */
 	char dir[128];
 	char base_url[64];
 	bool keep_dir;
@@ -127,7 +137,10 @@ static struct {
 	enum store_kind kind;	 /* of the run in progress */
 	struct bench_pg pg;	 /* STORE_PG: the run's database */
 	bool pg_set_up;
-} server = { .pid = -1 };
+} server = { .pid = -1, .spare_pid = -1 };
+
+/* The header line every request carries ("Authorization: ..."), or NULL. */
+static const char *auth_header_line;
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -182,6 +195,11 @@ static void pg_teardown(void)
 
 static void at_exit_cleanup(void)
 {
+	if (server.spare_pid > 0) {
+		kill(server.spare_pid, SIGKILL);
+		waitpid(server.spare_pid, NULL, 0);
+		server.spare_pid = -1;
+	}
 	server_stop();
 	pg_teardown();
 	remove_temp_dir();
@@ -194,6 +212,8 @@ static void on_fatal_signal(int sig)
 				  "PostgreSQL database) left: ";
 	if (server.pid > 0)
 		kill(server.pid, SIGKILL);
+	if (server.spare_pid > 0)
+		kill(server.spare_pid, SIGKILL);
 	if (server.dir[0]) {
 		ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		ignored = write(STDERR_FILENO, server.dir, strlen(server.dir));
@@ -368,16 +388,22 @@ static void make_temp_dir(void)
 	}
 }
 
-/* In the child: server output to <dir>/server.log, die with the parent. */
-static MLF_NORETURN void exec_server(const struct config *cfg, int port)
+/* In the child: server output to <dir>/server.log, die with the parent.
+ * `name` (NULL: none) names a server of --auth-compare: its database,
+ * artifacts and log are <dir>/<name>.db, <name>-artifacts, <name>.log;
+ * `auth`: with --app-name basic-auth and <dir>/auth.ini. */
+static MLF_NORETURN void exec_server(const struct config *cfg, int port, const char *name, bool auth)
 {
-	char store[1024], artifacts[256], log_path[256], port_s[16], workers_s[16];
+	char store[1024], artifacts[256], log_path[256], port_s[16], workers_s[16], auth_ini[256];
 	if (server.kind == STORE_PG)
 		snprintf(store, sizeof(store), "%s", server.pg.server_uri);
 	else
-		snprintf(store, sizeof(store), "sqlite:///%s/mlflow.db", server.dir);
-	snprintf(artifacts, sizeof(artifacts), "%s/artifacts", server.dir);
-	snprintf(log_path, sizeof(log_path), "%s/server.log", server.dir);
+		snprintf(store, sizeof(store), "sqlite:///%s/%s.db", server.dir, name ? name : "mlflow");
+	snprintf(artifacts, sizeof(artifacts), "%s/%s", server.dir, name ? name : "artifacts");
+	snprintf(log_path, sizeof(log_path), "%s/%s.log", server.dir, name ? name : "server");
+	snprintf(auth_ini, sizeof(auth_ini), "%s/auth.ini", server.dir);
+	if (auth)
+		setenv("MLFLOW_AUTH_CONFIG_PATH", auth_ini, 1);
 	snprintf(port_s, sizeof(port_s), "%d", port);
 	snprintf(workers_s, sizeof(workers_s), "%d", cfg->workers);
 	int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -397,20 +423,24 @@ static MLF_NORETURN void exec_server(const struct config *cfg, int port)
 	}
 	for (int i = 0; i < cfg->n_server_args; i++)
 		argv[argc++] = (char *)cfg->server_args[i];
+	if (auth) {
+		argv[argc++] = "--app-name";
+		argv[argc++] = "basic-auth";
+	}
 	argv[argc] = NULL;
 	execv(cfg->server_path, argv);
 	fprintf(stderr, "exec %s: %s\n", cfg->server_path, strerror(errno));
 	_exit(127);
 }
 
-static void server_spawn(const struct config *cfg, int port)
+static void server_spawn(const struct config *cfg, int port, const char *name, bool auth)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0)
-		exec_server(cfg, port);
+		exec_server(cfg, port, name, auth);
 	server.pid = pid;
 }
 
@@ -472,6 +502,8 @@ static size_t collect_body(char *data, size_t size, size_t n, void *user)
 static struct curl_slist *json_headers(void)
 {
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	if (auth_header_line)
+		h = curl_slist_append(h, auth_header_line);
 	return curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
 }
 
@@ -832,7 +864,7 @@ static void phase_startup(const struct config *cfg, struct results *res)
 	int port = free_loopback_port();
 	snprintf(server.base_url, sizeof(server.base_url), "http://127.0.0.1:%d", port);
 	double t0 = now_s();
-	server_spawn(cfg, port);
+	server_spawn(cfg, port, NULL, false);
 	res->startup_ms = wait_until_healthy(t0) * 1000.0;
 	res->idle_rss_mb = proc_status_mb(server.pid, "VmRSS");
 	printf("start-up: %.1f ms to the first 200 on /health; idle RSS %.1f MB (port %d, dir %s)\n",
@@ -1333,6 +1365,225 @@ static void print_side_by_side(const struct config *cfg, const struct store_run 
 	}
 }
 
+/* ---- --auth-compare: the cost of the basic-auth app ------------------------------
+ * Two servers side by side on one store kind (SQLite), `off` without auth
+ * and `on` with --app-name basic-auth; the same log-batch and log-metric
+ * load goes to each, in the order off, on, on, off (half the requests each
+ * time, each figure its two halves together), so that a machine whose load
+ * drifts weighs on both alike. On `on` the load is sent by `bench`, a
+ * non-admin user with EDIT on the experiment (the default permission is
+ * NO_PERMISSIONS), with HTTP Basic: every request goes through the
+ * credential cache and the permission check (a row lookup). */
+
+#define AUTH_ADMIN "admin"
+#define AUTH_ADMIN_PASSWORD "bench-admin-password-1"
+#define AUTH_USER "bench"
+#define AUTH_USER_PASSWORD "bench-user-password-1"
+#define AUTH_TARGET_PCT 90.0 /* the target: at most 10% lower */
+
+enum { SIDE_OFF, SIDE_ON, N_SIDES };
+
+struct side {
+	const char *name;  /* of its files */
+	const char *state; /* "off", "on" */
+	pid_t pid;
+	char base_url[64];
+	char *header; /* "Authorization: Basic ..." of the load's sender; NULL: none */
+	char batch_run[RUN_ID_SIZE], metric_run[RUN_ID_SIZE];
+	double batch_s, metric_s;         /* wall seconds, both halves */
+	double batch_cpu_s, metric_cpu_s; /* server CPU seconds, both halves */
+	double first_basic_ms, next_basic_ms;
+	int exit_status;
+};
+
+static char *basic_header_line(const char *user, const char *password)
+{
+	struct buf pair = BUF_INIT, line = BUF_INIT;
+	buf_addf(&pair, "%s:%s", user, password);
+	buf_adds(&line, "Authorization: Basic ");
+	util_base64_encode(&line, pair.ptr, pair.len);
+	buf_release(&pair);
+	return buf_detach(&line, NULL);
+}
+
+/* Makes `side` the server that server.*, client_call and run_load talk to,
+ * with `header` on every request; the other one's pid waits in spare_pid. */
+static void use_side(struct side *sides, int which, const char *header)
+{
+	server.pid = sides[which].pid;
+	server.spare_pid = sides[!which].pid;
+	snprintf(server.base_url, sizeof(server.base_url), "%s", sides[which].base_url);
+	auth_header_line = header;
+	curl_slist_free_all(client.headers);
+	client.headers = json_headers();
+	curl_easy_setopt(client.easy, CURLOPT_HTTPHEADER, client.headers);
+}
+
+static void write_auth_ini(void)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/auth.ini", server.dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		die("cannot write %s: %s", path, strerror(errno));
+	fprintf(f, "[mlflow]\ndefault_permission = NO_PERMISSIONS\nadmin_username = %s\nadmin_password = %s\n",
+		AUTH_ADMIN, AUTH_ADMIN_PASSWORD);
+	fclose(f);
+}
+
+static void start_side(const struct config *cfg, struct side *sides, int which)
+{
+	struct side *s = &sides[which];
+	int port = free_loopback_port();
+	snprintf(s->base_url, sizeof(s->base_url), "http://127.0.0.1:%d", port);
+	snprintf(server.base_url, sizeof(server.base_url), "%s", s->base_url);
+	server.spare_pid = sides[!which].pid;
+	server.pid = -1;
+	double t0 = now_s();
+	server_spawn(cfg, port, s->name, which == SIDE_ON);
+	s->pid = server.pid;
+	double ms = wait_until_healthy(t0) * 1000.0;
+	printf("server %s (%s): up in %.1f ms on port %d, log %s/%s.log\n", s->name,
+	       which == SIDE_ON ? "--app-name basic-auth" : "no auth", ms, port, server.dir, s->name);
+}
+
+/* The experiment and runs of one side; on `on` the admin makes the user and
+ * the experiment and grants EDIT, and the user makes the runs. */
+static void setup_side(struct side *sides, int which)
+{
+	struct side *s = &sides[which];
+	char experiment_id[64], body[256];
+	if (which == SIDE_ON) {
+		char *admin = basic_header_line(AUTH_ADMIN, AUTH_ADMIN_PASSWORD);
+		use_side(sides, which, admin);
+		snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", AUTH_USER, AUTH_USER_PASSWORD);
+		client_call("/api/2.0/mlflow/users/create", body);
+		create_experiment("bench-auth", experiment_id, sizeof(experiment_id));
+		snprintf(body, sizeof(body), "{\"experiment_id\":\"%s\",\"username\":\"%s\",\"permission\":\"EDIT\"}",
+			 experiment_id, AUTH_USER);
+		client_call("/api/2.0/mlflow/experiments/permissions/create", body);
+		use_side(sides, which, s->header);
+		free(admin);
+	} else {
+		use_side(sides, which, NULL);
+		create_experiment("bench-auth", experiment_id, sizeof(experiment_id));
+	}
+	/* the first request with new credentials pays the KDF, the next hit the cache */
+	char *run_body = create_run_body(experiment_id, 0);
+	s->first_basic_ms = client_call("/api/2.0/mlflow/runs/create", run_body);
+	if (!copy_run_id(&client.resp, s->batch_run))
+		die("runs/create: no run id in %.200s", client.resp.ptr);
+	s->next_basic_ms = client_call("/api/2.0/mlflow/runs/create", run_body);
+	if (!copy_run_id(&client.resp, s->metric_run))
+		die("runs/create: no run id in %.200s", client.resp.ptr);
+	free(run_body);
+}
+
+/* One half of a phase on one side: returns wall seconds, adds server CPU. */
+static double compare_part(struct side *sides, int which, const struct load *l, double *cpu)
+{
+	use_side(sides, which, sides[which].header);
+	double cpu0 = server_cpu_s();
+	double s = run_load(l);
+	*cpu += server_cpu_s() - cpu0;
+	return s;
+}
+
+static void compare_phase(const struct config *cfg, struct side *sides, bool batch)
+{
+	int n = batch ? cfg->batches : cfg->log_metrics, half = n / 2;
+	int conns = batch ? cfg->batch_clients : cfg->conns;
+	static const int order[4] = { SIDE_OFF, SIDE_ON, SIDE_ON, SIDE_OFF };
+	bool second[N_SIDES] = { false, false };
+	for (int k = 0; k < 4; k++) {
+		struct side *s = &sides[order[k]];
+		const char *run_id = batch ? s->batch_run : s->metric_run;
+		int first = second[order[k]] ? half : 0, count = second[order[k]] ? n - half : half;
+		second[order[k]] = true;
+		if (count <= 0)
+			continue;
+		char **bodies;
+		if (batch) {
+			bodies = log_batch_bodies(run_id, first, count, log_batch_rows, metric_names);
+		} else {
+			bodies = xcalloc((size_t)count, sizeof(*bodies));
+			for (int i = 0; i < count; i++)
+				bodies[i] = log_metric_body(run_id, first + i);
+		}
+		struct load l = { batch ? "/api/2.0/mlflow/runs/log-batch" : "/api/2.0/mlflow/runs/log-metric", bodies,
+				  (size_t)count, conns, answer_is_empty_object, NULL };
+		double secs = compare_part(sides, order[k], &l, batch ? &s->batch_cpu_s : &s->metric_cpu_s);
+		*(batch ? &s->batch_s : &s->metric_s) += secs;
+		printf("%s, auth %s: %d requests %d-%d, %d connections: %.2f s, %.0f %s\n",
+		       batch ? "log-batch" : "log-metric", s->state, count, first, first + count - 1, conns, secs,
+		       batch ? (double)count * BATCH_ROWS / secs : count / secs, batch ? "metrics/s" : "req/s");
+		free_bodies(bodies, l.n);
+	}
+}
+
+static void print_compare_line(const char *label, double off, double on, const char *unit, double requests,
+			       double off_cpu, double on_cpu)
+{
+	char a[48], b[48];
+	double pct = 100.0 * on / off;
+	printf("  %-22s %18s %18s %8.1f%%   >= %.0f%%   %s\n", label, with_commas(off, a, sizeof(a)),
+	       with_commas(on, b, sizeof(b)), pct, AUTH_TARGET_PCT, pct >= AUTH_TARGET_PCT ? "PASS" : "MISS");
+	printf("  %-22s %15.3f ms %15.3f ms %+8.1f%%   (server CPU per request; %s)\n", "", 1000.0 * off_cpu / requests,
+	       1000.0 * on_cpu / requests, 100.0 * (on_cpu - off_cpu) / off_cpu, unit);
+}
+
+static int run_auth_compare(const struct config *cfg)
+{
+	struct side sides[N_SIDES] = { { .name = "auth-off", .state = "off", .pid = -1 },
+					{ .name = "auth-on", .state = "on", .pid = -1 } };
+	sides[SIDE_ON].header = basic_header_line(AUTH_USER, AUTH_USER_PASSWORD);
+	server.kind = STORE_SQLITE;
+	make_temp_dir();
+	write_auth_ini();
+	printf("auth compare: SQLite stores in %s, the servers side by side\n", server.dir);
+	start_side(cfg, sides, SIDE_OFF);
+	start_side(cfg, sides, SIDE_ON);
+	client_init();
+	setup_side(sides, SIDE_OFF);
+	setup_side(sides, SIDE_ON);
+	printf("auth on: first Basic request of '%s' (argon2id, then cached) %.1f ms, the next %.1f ms "
+	       "(auth off: %.1f ms, %.1f ms)\n",
+	       AUTH_USER, sides[SIDE_ON].first_basic_ms, sides[SIDE_ON].next_basic_ms, sides[SIDE_OFF].first_basic_ms,
+	       sides[SIDE_OFF].next_basic_ms);
+	compare_phase(cfg, sides, true);
+	compare_phase(cfg, sides, false);
+	client_release();
+	auth_header_line = NULL;
+	for (int w = 0; w < N_SIDES; w++) {
+		server.pid = sides[w].pid;
+		server.spare_pid = sides[!w].pid;
+		sides[w].exit_status = server_stop();
+		sides[w].pid = -1;
+	}
+	server.spare_pid = -1;
+	printf("\nauth on vs off (%s run; %d log-batch x %d metrics on %d clients, %d log-metric on %d connections)\n",
+	       cfg->quick ? "quick" : "full", cfg->batches, BATCH_ROWS, cfg->batch_clients, cfg->log_metrics, cfg->conns);
+	printf("  %-22s %18s %18s %9s   %-6s   %s\n", "figure", "auth off", "auth on", "on/off", "target", "result");
+	print_compare_line("log-batch metrics/s", (double)cfg->batches * BATCH_ROWS / sides[SIDE_OFF].batch_s,
+			   (double)cfg->batches * BATCH_ROWS / sides[SIDE_ON].batch_s, "1000 metrics each", cfg->batches,
+			   sides[SIDE_OFF].batch_cpu_s, sides[SIDE_ON].batch_cpu_s);
+	print_compare_line("single log-metric req/s", cfg->log_metrics / sides[SIDE_OFF].metric_s,
+			   cfg->log_metrics / sides[SIDE_ON].metric_s, "one metric each", cfg->log_metrics,
+			   sides[SIDE_OFF].metric_cpu_s, sides[SIDE_ON].metric_cpu_s);
+	free(sides[SIDE_ON].header);
+	int status = 0;
+	for (int w = 0; w < N_SIDES; w++)
+		if (sides[w].exit_status != 0) {
+			fprintf(stderr, "loadgen: the %s server did not exit cleanly on SIGTERM (status 0x%x)\n", sides[w].name,
+				(unsigned)sides[w].exit_status);
+			server.failed = true;
+			status = 1;
+		}
+	remove_temp_dir();
+	server.dir[0] = '\0';
+	return status;
+}
+
 /* ---- options and main ------------------------------------------------------------ */
 
 static const struct {
@@ -1367,7 +1618,11 @@ static void usage(FILE *out)
 		     "  --store STORE          sqlite (the default), a postgresql:// URI naming a server\n"
 		     "                         (each run creates a fresh database there and drops it), or\n"
 		     "                         both: sqlite, then $" PG_URI_ENV " (else $MLF_TEST_PG_ADMIN),\n"
-		     "                         side by side; repeatable (every store in turn, one table)\n");
+		     "                         side by side; repeatable (every store in turn, one table)\n"
+		     "  --auth-header VALUE    send 'Authorization: VALUE' with every request (a server\n"
+		     "                         started with --server-arg --app-name --server-arg basic-auth)\n"
+		     "  --auth-compare         the cost of auth: log-batch and log-metric against two\n"
+		     "                         servers side by side, --app-name basic-auth and none (SQLite)\n");
 	for (size_t i = 0; i < ARRAY_SIZE(int_options); i++)
 		fprintf(out, "  %-16s N      %s\n", int_options[i].name, int_options[i].help);
 }
@@ -1438,6 +1693,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				return -1;
 			}
 			cfg->server_args[cfg->n_server_args++] = argv[++i];
+		} else if (strcmp(argv[i], "--auth-header") == 0 && i + 1 < argc) {
+			cfg->auth_header = argv[++i];
+		} else if (strcmp(argv[i], "--auth-compare") == 0) {
+			cfg->auth_compare = true;
 		} else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
 			if (add_stores(cfg, argv[++i]) < 0)
 				return -1;
@@ -1526,6 +1785,16 @@ int main(int argc, char **argv)
 	server.keep_dir = cfg.keep_dir;
 	install_cleanup();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (cfg.auth_compare) {
+		status = run_auth_compare(&cfg);
+		curl_global_cleanup();
+		return status;
+	}
+	struct buf header_line = BUF_INIT;
+	if (cfg.auth_header) {
+		buf_addf(&header_line, "Authorization: %s", cfg.auth_header);
+		auth_header_line = header_line.ptr;
+	}
 	for (int s = 0; s < cfg.n_stores; s++) {
 		runs[s].store = cfg.stores[s];
 		if (cfg.n_stores > 1)
@@ -1537,6 +1806,7 @@ int main(int argc, char **argv)
 	if (cfg.n_stores > 1)
 		print_side_by_side(&cfg, runs, cfg.n_stores);
 	curl_global_cleanup();
+	buf_release(&header_line);
 	for (int s = 0; s < cfg.n_stores; s++)
 		if (runs[s].res.server_exit_status != 0) {
 			fprintf(stderr, "loadgen: the %s server did not exit cleanly on SIGTERM (status 0x%x)\n",

@@ -55,5 +55,6 @@ int cmd_storage(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_users(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
 	{ "retention", cmd_retention, "Retention policies per experiment and a default, applied by gc --apply-retention" },
 	{ "routes", cmd_routes, "The route table as JSON lines: methods, paths, the permission each needs" },
 	{ "db", cmd_db, "The store's schema: upgrade (apply migrations without serving), check (version, connectivity)" },
+	{ "users", cmd_users, "The basic-auth app's users, permissions and tokens, worked on in the store" },
 };
 
 static void usage(FILE *f)

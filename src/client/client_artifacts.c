@@ -433,7 +433,9 @@ static enum mlf_result answer_error(const char *url, long status, struct creply 
 	if (code)
 		r = client_fail(MLF_CLIENT_ERR_SERVER, "%s: %s", code, msg ? msg : "");
 	else
-		r = client_fail(MLF_CLIENT_ERR_SERVER, "HTTP %ld from %s", status, url);
+		r = client_fail(MLF_CLIENT_ERR_SERVER, "HTTP %ld from %s%s%s", status, url,
+				chttp_status_meaning(status) ? ": " : "",
+				chttp_status_meaning(status) ? chttp_status_meaning(status) : "");
 	json_decref(j);
 	return r;
 }

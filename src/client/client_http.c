@@ -356,6 +356,33 @@ enum mlf_result cjson_load(const struct buf *text, const char *what, json_t **ou
 			   wrapped ? " (not an object or array)" : err.text);
 }
 
+/* What an answer without MLflow's error JSON means (the basic-auth app
+ * answers 401, 403 and 429 in plain text, as MLflow's does), by status. */
+static const struct {
+	long status;
+	bool with_credentials; /* for 401: whether credentials were sent */
+	const char *meaning;
+} status_meanings[] = {
+	{ 401, false, "the server needs credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, "
+		      "or MLFLOW_TRACKING_TOKEN" },
+	{ 401, true, "the server refused the credentials (MLFLOW_TRACKING_USERNAME/PASSWORD or "
+		     "MLFLOW_TRACKING_TOKEN): wrong password, or an expired or revoked token" },
+	{ 403, false, "permission denied: the user lacks the permission this needs (an admin can grant it)" },
+	{ 403, true, "permission denied: the user lacks the permission this needs (an admin can grant it)" },
+	{ 429, false, "too many requests (or failed sign-ins from this address): try again later" },
+	{ 429, true, "too many requests (or failed sign-ins from this address): try again later" },
+};
+
+const char *chttp_status_meaning(long status)
+{
+	bool sent = (env_nonempty("MLFLOW_TRACKING_USERNAME") && env_nonempty("MLFLOW_TRACKING_PASSWORD")) ||
+		    env_nonempty("MLFLOW_TRACKING_TOKEN");
+	for (size_t i = 0; i < ARRAY_SIZE(status_meanings); i++)
+		if (status_meanings[i].status == status && status_meanings[i].with_credentials == sent)
+			return status_meanings[i].meaning;
+	return NULL;
+}
+
 enum mlf_result chttp_reply_error(const char *where, struct creply *out)
 {
 	json_t *j;
@@ -368,7 +395,9 @@ enum mlf_result chttp_reply_error(const char *where, struct creply *out)
 	if (code)
 		r = client_fail(MLF_CLIENT_ERR_SERVER, "%s: %s", code, msg ? msg : "");
 	else
-		r = client_fail(MLF_CLIENT_ERR_SERVER, "HTTP %ld from %s", out->status, where);
+		r = client_fail(MLF_CLIENT_ERR_SERVER, "HTTP %ld from %s%s%s", out->status, where,
+				chttp_status_meaning(out->status) ? ": " : "",
+				chttp_status_meaning(out->status) ? chttp_status_meaning(out->status) : "");
 	json_decref(j);
 	return r;
 }

@@ -165,6 +165,10 @@ enum mlf_result cjson_load(const struct buf *text, const char *what, struct json
 /* Fills out->code and the thread's error text from a non-2xx MLflow error
  * body; returns MLF_CLIENT_ERR_SERVER. `where` names the request. */
 enum mlf_result chttp_reply_error(const char *where, struct creply *out);
+/* What a non-2xx status without MLflow's error JSON means to the user
+ * (401 with or without credentials in the environment, 403, 429), static;
+ * NULL for other statuses. */
+const char *chttp_status_meaning(long status);
 /* Sleeps the back-off before retry number `attempt` (0 first) and counts
  * the retry in c->st.retried. `retry_after_s` > 0: the server's hint. */
 void chttp_retry_pause(mlf_client *c, unsigned attempt, long retry_after_s);
