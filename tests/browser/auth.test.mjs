@@ -20,7 +20,9 @@ const READER = { username: 'reader', password: 'reader-password-1234' };
 const CAROL = { username: 'carol', password: 'carol-password-1234' };
 
 let srv, browser, page, admin, teamExp, secretExp;
+let allow400 = false; // while a step provokes a refusal on purpose
 const challenges = []; // 401 answers that would make a browser prompt for a password
+const refused = []; // every 401 the page got
 const requests = []; // every API path the page asked for
 
 before(async () => {
@@ -28,12 +30,15 @@ before(async () => {
   admin = apiOf(srv, { Authorization: basic(AUTH_ADMIN.username, AUTH_ADMIN.password) });
   ({ experiment_id: teamExp } = await admin('POST', 'experiments/create', { name: 'team-exp' }));
   ({ experiment_id: secretExp } = await admin('POST', 'experiments/create', { name: 'secret-exp' }));
+  await admin('POST', 'registered-models/create', { name: 'team-model' });
   await admin('POST', 'users/create', READER);
   await admin('POST', 'experiments/permissions/create', { experiment_id: teamExp, username: READER.username, permission: 'READ' });
   // the 401s and 403s provoked on purpose are logged by the browser as failed loads
-  browser = await openBrowser({ prefix: 'auth-', ignore: (t) => /status of (401|403)/.test(t) });
+  browser = await openBrowser({ prefix: 'auth-', ignore: (t) => /status of (401|403)/.test(t)
+    || (allow400 && /status of 400/.test(t)) });
   page = browser.page;
   page.on('response', (r) => {
+    if (r.status() === 401) refused.push(new URL(r.url()).pathname);
     if (r.status() === 401 && r.headers()['www-authenticate']) challenges.push(r.url());
   });
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
@@ -76,7 +81,7 @@ test('the first visit shows the sign-in page, with no browser password prompt', 
   assert.equal(new URL(page.url()).searchParams.get('next'), '?q=team');
   assert.equal(await page.locator('#session').textContent(), '');
   assert.equal(await page.locator('#experiments').count(), 0);
-  assert.ok(requests.includes('/ajax-api/2.0/mlflow/users/current'), 'the UI asked who is signed in');
+  assert.ok(refused.includes('/ajax-api/2.0/mlflow/users/current'), 'the UI asked who is signed in and was refused');
   assert.deepEqual(challenges, []);
   await browser.shot('signin.png');
   browser.noProblems();
@@ -152,21 +157,58 @@ test('the admin page creates a user, changes roles and grants a permission', asy
     await sleep(100);
   }
   assert.equal(got[0].permission, 'READ');
+  // a registered model: granted, then removed (after the confirm step)
+  await page.fill('#grant-model .grant-target', 'team-model');
+  await page.selectOption('#grant-model select', 'EDIT');
+  await page.click('#grant-model button[type=submit]');
+  await page.locator('#model-permissions tr[data-key="team-model"]').waitFor();
   await browser.shot('admin-user.png', true);
+  got = (await admin('GET', `users/get?username=${CAROL.username}`)).user.registered_model_permissions;
+  assert.deepEqual(got.map((p) => [p.name, p.permission]), [['team-model', 'EDIT']]);
+  await page.locator('#model-permissions tr[data-key="team-model"] .remove').click();
+  await page.click('dialog [data-confirm=yes]');
+  await page.locator('p#model-permissions', { hasText: 'default permission applies' }).waitFor();
+  assert.deepEqual((await admin('GET', `users/get?username=${CAROL.username}`)).user.registered_model_permissions, []);
+  // a grant the server refuses (she has one there already) is said
+  allow400 = true;
+  await page.fill('#grant-experiment .grant-target', secretExp);
+  await page.click('#grant-experiment button[type=submit]');
+  await page.locator('#permissions-error .error', { hasText: 'already exists' }).waitFor();
+  allow400 = false;
+  browser.noProblems();
+});
+
+test('the admin page resets a password and deletes a user', async () => {
+  await admin('POST', 'users/create', { username: 'temp-user', password: 'temp-password-1234' });
+  await page.goto(url('admin'));
+  const row = page.locator('#users tr[data-user="temp-user"]');
+  await row.locator('.reset-password').click();
+  await row.locator('.reset-form input').fill('reset-password-5678');
+  await row.locator('.reset-form button[type=submit]').click();
+  await page.locator('#users-error .ok', { hasText: 'password was reset' }).waitFor();
+  assert.equal((await raw('GET', 'mlflow/users/current', { Authorization: basic('temp-user', 'temp-password-1234') })).status, 401);
+  assert.equal((await raw('GET', 'mlflow/users/current', { Authorization: basic('temp-user', 'reset-password-5678') })).status, 200);
+  await row.locator('.delete').click();
+  await page.click('dialog [data-confirm=yes]');
+  await row.waitFor({ state: 'detached' });
+  assert.equal((await raw('GET', 'mlflow/users/get?username=temp-user', { Authorization: basic(AUTH_ADMIN.username, AUTH_ADMIN.password) })).status, 404);
   browser.noProblems();
 });
 
 test('the audit trail shows who wrote what, a page at a time', async () => {
   const rows = page.locator('#audit tbody tr');
-  const last = /PATCH \/ajax-api\/2.0\/mlflow\/experiments\/permissions\/update/; // the UI's last write
-  let first = '';
-  for (let i = 0; i < 50 && !last.test(first); i++) { // the trail is written within a second
-    if (i) await sleep(100);
-    await page.goto(url('admin/audit?per=3'));
-    await page.locator('#audit-page', { hasText: 'page 1' }).waitFor();
-    first = await page.locator('#audit tbody tr').first().textContent();
+  // a write of the admin's, then wait until the trail has it (it is written within a second)
+  const asAdmin = { Authorization: basic(AUTH_ADMIN.username, AUTH_ADMIN.password) };
+  await admin('POST', 'experiments/set-experiment-tag', { experiment_id: teamExp, key: 'audit-marker', value: '1' });
+  for (let i = 0; i < 100; i++) {
+    const r = JSON.parse((await raw('GET', 'mlflowc/audit/search?max_results=1', asAdmin)).text);
+    if (r.entries[0]?.path.endsWith('/experiments/set-experiment-tag')) break;
+    await sleep(100);
   }
-  assert.match(first, last); // newest first
+  await page.goto(url('admin/audit?per=3'));
+  await page.locator('#audit-page', { hasText: 'page 1' }).waitFor();
+  let first = await page.locator('#audit tbody tr').first().textContent();
+  assert.match(first, /admin\s*POST \/api\/2.0\/mlflow\/experiments\/set-experiment-tag\s*200/); // newest first
   assert.equal(await rows.count(), 3);
   first = await page.locator('#audit tbody').textContent();
   assert.ok(await page.locator('#audit-newer').isDisabled());
@@ -237,6 +279,29 @@ test('the new user signs in and sees only the experiment granted', async () => {
   assert.deepEqual(await page.locator('#experiments td.name').allTextContents(), ['secret-exp']);
   assert.equal(await page.locator('#session .admin-link').count(), 0);
   await browser.shot('experiments-carol.png');
+  browser.noProblems();
+});
+
+test('the account page changes the password: the current one is asked, the old one stops working', async () => {
+  await page.click('#session .username');
+  await page.fill('#current-password', 'not-her-password-1');
+  await page.fill('#new-password', 'carol-new-password-99');
+  await page.fill('#new-password-again', 'carol-new-password-99');
+  await page.click('#password-form button[type=submit]');
+  await page.locator('#password-status .error', { hasText: 'The current password is wrong.' }).waitFor();
+  await page.fill('#current-password', CAROL.password);
+  await page.fill('#new-password-again', 'something-else-1234');
+  await page.click('#password-form button[type=submit]');
+  await page.locator('#password-status .error', { hasText: 'differ' }).waitFor();
+  await page.fill('#new-password-again', 'carol-new-password-99');
+  await page.click('#password-form button[type=submit]');
+  await page.locator('#password-status .ok', { hasText: 'Password changed' }).waitFor();
+  assert.equal((await raw('GET', 'mlflow/users/current', { Authorization: basic(CAROL.username, CAROL.password) })).status, 401);
+  assert.equal((await raw('GET', 'mlflow/users/current',
+    { Authorization: basic(CAROL.username, 'carol-new-password-99') })).status, 200);
+  // still signed in (a new session): the experiments load
+  await page.goto(url());
+  await page.locator('#experiments a', { hasText: 'secret-exp' }).waitFor();
   await signOut();
   browser.noProblems();
 });

@@ -27,7 +27,7 @@ export function adminPage(root: HTMLElement): Page {
   setCrumbs(link('admin', 'Admin'), 'Users');
   const username = h('input', { type: 'text', id: 'new-username', placeholder: 'Username', required: true,
     autocomplete: 'off', 'aria-label': 'New user\'s name' });
-  const password = h('input', { type: 'password', id: 'new-user-password', placeholder: `Password (≥ ${MIN_PASSWORD} characters)`,
+  const password = h('input', { type: 'password', id: 'new-user-password', placeholder: `Password, ${MIN_PASSWORD}+ characters`,
     required: true, autocomplete: 'new-password', 'aria-label': 'New user\'s password' });
   const create = h('form', { class: 'inline', id: 'create-user' }, username, password,
     h('button', { type: 'submit' }, 'Create user'));
