@@ -1,7 +1,8 @@
 // Browser test of the UI with the basic-auth app on (startAuthServer: --app-name basic-auth,
 // default permission NO_PERMISSIONS so what a user sees is what they were granted) and off.
 // On: the first visit shows the sign-in page with no browser password prompt (the UI's 401s carry
-// no WWW-Authenticate); a wrong password is said in the form; signing in returns to the deep link
+// no WWW-Authenticate); a wrong password is said in the form, and so is the slow-down after
+// repeated failures (429); signing in returns to the deep link
 // the user came from and shows the username in the header; the admin page creates a user, makes
 // and unmakes an admin, grants and changes a permission, and pages through the audit trail; the
 // account page makes a token shown once that works as a bearer token until it is revoked; sign
@@ -34,7 +35,7 @@ before(async () => {
   await admin('POST', 'users/create', READER);
   await admin('POST', 'experiments/permissions/create', { experiment_id: teamExp, username: READER.username, permission: 'READ' });
   // the 401s and 403s provoked on purpose are logged by the browser as failed loads
-  browser = await openBrowser({ prefix: 'auth-', ignore: (t) => /status of (401|403)/.test(t)
+  browser = await openBrowser({ prefix: 'auth-', ignore: (t) => /status of (401|403|429)/.test(t)
     || (allow400 && /status of 400/.test(t)) });
   page = browser.page;
   page.on('response', (r) => {
@@ -96,6 +97,21 @@ test('a wrong password is said in the form', async () => {
   assert.equal(await page.locator('#session').textContent(), '');
   assert.deepEqual(challenges, []);
   await browser.shot('signin-wrong.png');
+  browser.noProblems();
+});
+
+test('repeated failures are slowed down, and the form says so', async () => {
+  await page.fill('#sign-in-username', 'ghost');
+  await page.fill('#sign-in-password', 'guess-password-1');
+  let status = 0;
+  for (let i = 0; i < 12 && status !== 429; i++) { // free failures, then a wait that doubles: a 429 comes
+    const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/mlflowc/auth/sign-in')),
+      page.click('#sign-in button[type=submit]')]);
+    status = res.status();
+    await page.locator('#sign-in button[type=submit]:enabled').waitFor();
+  }
+  assert.equal(status, 429);
+  await page.locator('#sign-in-error .error', { hasText: /Too many failed sign-ins from this address: try again in \d+ s/ }).waitFor();
   browser.noProblems();
 });
 

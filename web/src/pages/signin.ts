@@ -36,8 +36,8 @@ export function signInPage(root: HTMLElement, _m: RegExpExecArray, query: URLSea
       if (!live) return;
       submit.disabled = false;
       const msg = e instanceof ApiError && e.status === 401 ? 'Wrong username or password.'
-        : e instanceof ApiError && e.status === 429
-          ? `Too many failed sign-ins from this address: try again in ${e.retryAfter || 'a few'} seconds.`
+        : e instanceof ApiError && e.status === 429 && e.retryAfter // else the server's message says how long
+          ? `Too many failed sign-ins from this address: try again in ${e.retryAfter} s.`
           : e instanceof Error ? e.message : String(e);
       status.replaceChildren(h('div', { class: 'error', role: 'alert' }, msg));
       password.select();
