@@ -6,7 +6,7 @@
 // users/list and the page says so.
 
 import { User, users } from '../api';
-import { currentUser } from '../auth';
+import { currentUser, setSignedIn } from '../auth';
 import { link, Page } from '../router';
 import { confirmDialog, errorBox, h, isAbort, setCrumbs } from '../util';
 import { MIN_PASSWORD } from './account';
@@ -53,6 +53,7 @@ export function adminPage(root: HTMLElement): Page {
       role.disabled = true;
       try {
         await users.setAdmin(u.username, !u.is_admin);
+        if (self) setSignedIn({ ...u, is_admin: !u.is_admin }); // the header's Admin link follows
         errBox.replaceChildren();
         reload();
       } catch (e) {
