@@ -9,7 +9,8 @@
 // out returns to the sign-in page and the old session cookie is refused; the new user then sees
 // only the experiment granted (the server filters experiments/search); a READ-only user trying a
 // rename gets a plain permission message and the store is unchanged, and the admin page tells
-// them it is for administrators; a session that ends mid-use leads to the sign-in page and back.
+// them it is for administrators; a session that ends mid-use leads to the sign-in page and back;
+// under --static-prefix the sign-in page and the way back stay below the prefix.
 // Off: no user, no sign-in, no request about users, and /signin is an unknown page.
 // Screenshots: auth-*.png.
 
@@ -364,6 +365,30 @@ test('a session that ends mid-use leads to the sign-in page and back to the same
   assert.equal(new URL(page.url()).host, `127.0.0.1:${srv.port}`);
   assert.deepEqual(challenges, []);
   browser.noProblems();
+});
+
+test('under --static-prefix the sign-in page and the way back stay below the prefix', async () => {
+  const prefixed = await startAuthServer({ extra: ['--static-prefix', '/ml'] });
+  const b = await openBrowser({ prefix: 'auth-prefix-', ignore: (t) => /status of 401/.test(t) });
+  try {
+    const base = `http://127.0.0.1:${prefixed.port}/ml`;
+    await b.page.goto(`${base}/models`);
+    await b.page.locator('#sign-in').waitFor();
+    assert.equal(new URL(b.page.url()).pathname, '/ml/signin');
+    assert.equal(new URL(b.page.url()).searchParams.get('next'), 'models');
+    await b.page.fill('#sign-in-username', AUTH_ADMIN.username);
+    await b.page.fill('#sign-in-password', AUTH_ADMIN.password);
+    await b.page.click('#sign-in button[type=submit]');
+    await b.page.locator('#session .username', { hasText: AUTH_ADMIN.username }).waitFor();
+    await b.page.waitForURL(`${base}/models`);
+    await b.page.click('#sign-out');
+    await b.page.locator('#sign-in').waitFor();
+    assert.equal(new URL(b.page.url()).pathname, '/ml/signin');
+    b.noProblems();
+  } finally {
+    await b.close();
+    await stopServer(prefixed);
+  }
 });
 
 test('with auth off there is no user, no sign-in and no request about users', async () => {
