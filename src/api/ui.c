@@ -10,13 +10,17 @@
  * copy has its own strong ETag, as a strong validator names one byte
  * sequence.
  * index.html is a template: its <base href> gets --static-prefix, so the
- * UI's relative URLs work under any prefix and from any deep link.
+ * UI's relative URLs work under any prefix and from any deep link, and its
+ * <meta name="mlflowc-auth"> says whether the basic-auth app is on (the UI
+ * then has a sign-in page and the user in its header; with auth off it
+ * asks nothing about users).
  */
 #include "ui.h"
 #include "api.h"
 #include <strings.h>
 
 #define BASE_MARK "__MLFLOWC_BASE__"
+#define AUTH_MARK "__MLFLOWC_AUTH__"
 
 static const struct {
 	const char *ext;
@@ -173,21 +177,29 @@ bool ui_etag_matches(const char *inm, const char *etag)
 	return false;
 }
 
-/* Copies index.html with BASE_MARK replaced by "<prefix>/". */
-static void add_templated(struct buf *out, const struct ui_asset *a, const char *prefix)
+/* Copies index.html with BASE_MARK replaced by "<prefix>/" and AUTH_MARK
+ * by "on" or "off". */
+static void add_templated(struct buf *out, const struct ui_asset *a, const char *prefix, bool auth_on)
 {
 	const char *s = (const char *)a->data, *end = s + a->size;
-	size_t mlen = strlen(BASE_MARK);
+	size_t blen = strlen(BASE_MARK), alen = strlen(AUTH_MARK);
 	while (s < end) {
-		const char *hit = memmem(s, (size_t)(end - s), BASE_MARK, mlen);
+		const char *base = memmem(s, (size_t)(end - s), BASE_MARK, blen);
+		const char *auth = memmem(s, (size_t)(end - s), AUTH_MARK, alen);
+		const char *hit = base && (!auth || base < auth) ? base : auth;
 		if (!hit) {
 			buf_add(out, s, (size_t)(end - s));
 			break;
 		}
 		buf_add(out, s, (size_t)(hit - s));
-		buf_adds(out, prefix);
-		buf_addch(out, '/');
-		s = hit + mlen;
+		if (hit == base) {
+			buf_adds(out, prefix);
+			buf_addch(out, '/');
+			s = hit + blen;
+		} else {
+			buf_adds(out, auth_on ? "on" : "off");
+			s = hit + alen;
+		}
 	}
 }
 
@@ -200,18 +212,19 @@ static uint32_t fnv1a(const char *s)
 	return h;
 }
 
-void ui_serve(const struct ui_asset *a, const char *prefix, const char *ae, const char *inm, struct arena *mem,
-	      struct http_response *resp)
+void ui_serve(const struct ui_asset *a, const char *prefix, bool auth_on, const char *ae, const char *inm,
+	      struct arena *mem, struct http_response *resp)
 {
 	bool templated = strcmp(a->path, "/index.html") == 0;
 	enum ui_encoding enc = templated ? UI_IDENTITY : ui_choose_encoding(a, ae);
 	const char *etags[] = { a->etag, a->gz ? a->etag_gz : NULL, a->br ? a->etag_br : NULL };
 	const char *etag = etags[enc];
 
-	if (templated && *prefix) {
-		/* the body depends on the prefix: "<hash>-p<fnv of prefix>" */
+	if (templated && (*prefix || auth_on)) {
+		/* the body depends on the prefix and on auth: "<hash>-p<fnv of prefix>[-a]" */
 		size_t n = strlen(a->etag);
-		etag = arena_printf(mem, "%.*s-p%08x\"", (int)(n > 1 ? n - 1 : 0), a->etag, (unsigned)fnv1a(prefix));
+		etag = arena_printf(mem, "%.*s-p%08x%s\"", (int)(n > 1 ? n - 1 : 0), a->etag, (unsigned)fnv1a(prefix),
+				    auth_on ? "-a" : "");
 		etags[UI_IDENTITY] = etag;
 	}
 	resp->content_type = mime_type(a->path);
@@ -242,7 +255,7 @@ void ui_serve(const struct ui_asset *a, const char *prefix, const char *ae, cons
 		http_response_header(resp, "Content-Encoding", "gzip");
 		buf_add(&resp->body, a->gz, a->gz_size);
 	} else if (templated) {
-		add_templated(&resp->body, a, prefix);
+		add_templated(&resp->body, a, prefix, auth_on);
 	} else {
 		buf_add(&resp->body, a->data, a->size);
 	}
@@ -277,7 +290,7 @@ bool ui_handle(const struct app *app, const struct http_request *req, struct htt
 	const struct ui_asset *a = ui_find(app->static_prefix, req->method, req->path);
 	if (!a)
 		return false;
-	ui_serve(a, app->static_prefix, http_request_header(req, "Accept-Encoding"),
+	ui_serve(a, app->static_prefix, app->auth != NULL, http_request_header(req, "Accept-Encoding"),
 		 http_request_header(req, "If-None-Match"), req->arena, resp);
 	return true;
 }

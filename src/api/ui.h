@@ -72,9 +72,10 @@ const struct ui_asset *ui_find(const char *static_prefix, unsigned method, const
  * body, Content-Type, ETag, Cache-Control, Vary and Content-Encoding.
  * Header values are static or allocated in `mem` (the request's arena);
  * either header argument may be NULL. index.html is sent as a template
- * with its <base href> set to the prefix, uncompressed, and its ETag
- * names the prefix too. */
-void ui_serve(const struct ui_asset *a, const char *static_prefix, const char *accept_encoding,
+ * with its <base href> set to the prefix and its "__MLFLOWC_AUTH__" to
+ * "on" or "off" (`auth_on`: the basic-auth app runs), uncompressed, and
+ * its ETag names the prefix and auth too. */
+void ui_serve(const struct ui_asset *a, const char *static_prefix, bool auth_on, const char *accept_encoding,
 	      const char *if_none_match, struct arena *mem, struct http_response *resp);
 
 #endif

@@ -33,13 +33,20 @@ async function freePort() {
   });
 }
 
-export async function startServer(extra = []) {
+/**
+ * Starts the server with `extra` arguments on a fresh temp dir. Options: `files` ({name: text})
+ * written into that dir first, `env` (an object, or a function of the dir giving one) added to
+ * the environment, e.g. an auth INI and MLFLOW_AUTH_CONFIG_PATH (see authServer).
+ */
+export async function startServer(extra = [], { files = {}, env = {} } = {}) {
   await fs.access(BIN);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mlflowc-ui-'));
+  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(tmp, name), text);
   const port = await freePort();
   const args = ['server', '--backend-store-uri', `sqlite:///${tmp}/mlflow.db`, '--artifacts-destination', `${tmp}/mlartifacts`,
     '--host', '127.0.0.1', '--port', String(port), ...extra];
-  const proc = spawn(BIN, args, { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const procEnv = { ...process.env, ...(typeof env === 'function' ? env(tmp) : env) };
+  const proc = spawn(BIN, args, { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: procEnv });
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (c) => { out += c; });
   proc.stderr.setEncoding('utf8').on('data', (c) => { out += c; });
@@ -57,6 +64,24 @@ export async function startServer(extra = []) {
   throw new Error(`server did not start: ${BIN} ${args.join(' ')}\n${out}`);
 }
 
+export const AUTH_ADMIN = { username: 'admin', password: 'admin-password-1234' };
+
+/**
+ * A server with the basic-auth app on (--app-name basic-auth and an [mlflow] INI at
+ * MLFLOW_AUTH_CONFIG_PATH naming AUTH_ADMIN); `defaultPermission` is the INI's default_permission.
+ */
+export function startAuthServer({ defaultPermission = 'READ', extra = [] } = {}) {
+  const ini = `[mlflow]\ndefault_permission = ${defaultPermission}\nadmin_username = ${AUTH_ADMIN.username}\n`
+    + `admin_password = ${AUTH_ADMIN.password}\n`;
+  return startServer(['--app-name', 'basic-auth', ...extra], {
+    files: { 'auth.ini': ini },
+    env: (tmp) => ({ MLFLOW_AUTH_CONFIG_PATH: path.join(tmp, 'auth.ini'), MLFLOW_AUTH_ADMIN_PASSWORD: '' }),
+  });
+}
+
+/** The Authorization header value of HTTP Basic credentials. */
+export const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
 export async function stopServer(srv) {
   if (!srv) return;
   try { process.kill(-srv.proc.pid, 'SIGTERM'); } catch { /* gone */ }
@@ -64,11 +89,13 @@ export async function stopServer(srv) {
   await fs.rm(srv.tmp, { recursive: true, force: true });
 }
 
-export function apiOf(srv) {
+/** A caller of the REST API that asserts 200; `headers` go with every call (e.g. Authorization). */
+export function apiOf(srv, headers = {}) {
   const base = `http://127.0.0.1:${srv.port}${srv.prefix}`;
   return async (method, p, body) => {
     const url = `${base}/api/2.0/mlflow/${p}`;
-    const res = await fetch(url, method === 'GET' ? {} : { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(url, method === 'GET' ? { headers }
+      : { method, headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const text = await res.text();
     assert.equal(res.status, 200, `${method} ${p}: ${text}`);
     return JSON.parse(text || '{}');

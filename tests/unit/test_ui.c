@@ -4,7 +4,7 @@
  * the choice between the brotli, gzip and identity copies, If-None-Match,
  * which paths the UI answers (prefix, API roots, hashed assets), and the
  * answer itself (MIME type, ETag per copy, 304, Vary, index.html as a
- * template whose ETag names the prefix). Synthetic assets cover the
+ * template whose ETag names the prefix, and its auth mark). Synthetic assets cover the
  * encodings; the generated table is checked for consistency.
  */
 #include <stdarg.h>
@@ -140,11 +140,17 @@ static const char *header(const struct answer *r, const char *name)
 	return NULL;
 }
 
-static void serve(struct answer *r, const struct ui_asset *a, const char *prefix, const char *ae, const char *inm)
+static void serve_auth(struct answer *r, const struct ui_asset *a, const char *prefix, bool auth_on, const char *ae,
+		       const char *inm)
 {
 	answer_free(r);
 	answer_init(r);
-	ui_serve(a, prefix, ae, inm, &r->mem, &r->resp);
+	ui_serve(a, prefix, auth_on, ae, inm, &r->mem, &r->resp);
+}
+
+static void serve(struct answer *r, const struct ui_asset *a, const char *prefix, const char *ae, const char *inm)
+{
+	serve_auth(r, a, prefix, false, ae, inm);
 }
 
 static void assert_body(const struct answer *r, const unsigned char *data, size_t n)
@@ -263,6 +269,40 @@ static void test_serve_index_template(void **state)
 	answer_free(&r);
 }
 
+/* index.html says whether auth is on; the two pages have different ETags */
+static void test_serve_index_auth_mark(void **state)
+{
+	(void)state;
+	static const unsigned char data[] = "<base href=\"__MLFLOWC_BASE__\"><meta content=\"__MLFLOWC_AUTH__\">"
+					    "__MLFLOWC_AUTH____MLFLOWC_BASE__";
+	static const struct ui_asset page = { "/index.html", data, sizeof(data) - 1, NULL, 0, NULL, 0, "\"h5\"", "\"h5-gz\"",
+					      "\"h5-br\"" };
+	static const char off[] = "<base href=\"/\"><meta content=\"off\">off/";
+	static const char on[] = "<base href=\"/p/\"><meta content=\"on\">on/p/";
+	struct answer r;
+	answer_init(&r);
+
+	serve_auth(&r, &page, "", false, NULL, NULL);
+	assert_int_equal(r.resp.status, 200);
+	assert_body(&r, (const unsigned char *)off, strlen(off));
+	assert_string_equal(header(&r, "ETag"), "\"h5\"");
+
+	serve_auth(&r, &page, "/p", true, NULL, NULL);
+	assert_body(&r, (const unsigned char *)on, strlen(on));
+	char *etag = strdup(header(&r, "ETag"));
+	assert_true(strncmp(etag, "\"h5-p", 5) == 0 && strstr(etag, "-a\"") != NULL);
+	serve_auth(&r, &page, "/p", true, NULL, etag);
+	assert_int_equal(r.resp.status, 304);
+	/* a page cached while auth was on is stale once it is off, and the reverse */
+	serve_auth(&r, &page, "/p", false, NULL, etag);
+	assert_int_equal(r.resp.status, 200);
+	serve_auth(&r, &page, "", true, NULL, "\"h5\"");
+	assert_int_equal(r.resp.status, 200);
+	assert_string_not_equal(header(&r, "ETag"), "\"h5\"");
+	free(etag);
+	answer_free(&r);
+}
+
 static void test_mime_types(void **state)
 {
 	(void)state;
@@ -359,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_serve_not_modified), cmocka_unit_test(test_serve_index_template),
 		cmocka_unit_test(test_mime_types),         cmocka_unit_test(test_generated_table),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_serve_index_auth_mark),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

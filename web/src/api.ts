@@ -1,5 +1,10 @@
 // api.ts - the REST calls the UI makes, typed. Every URL is relative, so it
 // resolves against <base href> and works under the server's --static-prefix.
+// Every call says it is the UI's (X-MLflowc-UI), so a 401 brings no browser
+// password prompt: it goes to the sign-in page (onSignedOut); a 403 becomes
+// an error saying which permission the call needed (permissions.ts).
+
+import { deniedMessage } from './permissions';
 
 export interface KV { key: string; value: string }
 export interface Metric { key: string; value: number | string; timestamp: number; step: number; run_id?: string }
@@ -23,12 +28,28 @@ export interface FileInfo { path: string; is_dir?: boolean; file_size?: number |
 
 /** An MLflow error answer ({error_code, message}) or a transport failure. */
 export class ApiError extends Error {
+  /** Seconds to wait before trying again (a 429's Retry-After), else 0. */
+  retryAfter = 0;
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }
 }
 
+/** Marks the UI's own requests: the server then answers a 401 without a Basic challenge. */
+export const UI_HEADERS: Record<string, string> = { 'X-MLflowc-UI': '1' };
+
+let signedOut: (() => void) | null = null;
+/** Sets what a 401 (no session, or an expired one) does: auth.ts shows the sign-in page. */
+export function onSignedOut(f: () => void): void {
+  signedOut = f;
+}
+/** Tells the UI a request was answered 401 (also for fetches made outside `call`). */
+export function reportUnauthenticated(): void {
+  signedOut?.();
+}
+
 const PREFIX = 'ajax-api/2.0/mlflow/';
+const SIGN_IN = 'ajax-api/2.0/mlflowc/auth/sign-in';
 
 type Query = Record<string, string | number | string[] | undefined>;
 
@@ -44,7 +65,7 @@ function queryString(q: Query): string {
 }
 
 async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, arg: Query | object = {}, signal?: AbortSignal): Promise<T> {
-  const init: RequestInit = { method, signal, headers: { Accept: 'application/json' } };
+  const init: RequestInit = { method, signal, headers: { Accept: 'application/json', ...UI_HEADERS } };
   let url = path.startsWith('ajax-api/') ? path : PREFIX + path; // mlflowc's own endpoints give their full path
   if (method === 'GET') url += queryString(arg as Query);
   else {
@@ -61,7 +82,12 @@ async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string
   }
   if (!res.ok) {
     const b = body as { error_code?: string; message?: string };
-    throw new ApiError(res.status, b.error_code || `HTTP_${res.status}`, b.message || text || res.statusText);
+    if (res.status === 401 && !path.startsWith(SIGN_IN)) reportUnauthenticated();
+    // the gate's refusal is a bare "Permission denied" (a handler's 403 is MLflow's error JSON)
+    if (res.status === 403 && !b.error_code) throw new ApiError(403, 'PERMISSION_DENIED', deniedMessage(method, url, arg));
+    const e = new ApiError(res.status, b.error_code || `HTTP_${res.status}`, b.message || text || res.statusText);
+    e.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+    throw e;
   }
   return body as T;
 }
@@ -198,4 +224,55 @@ export const registry = {
   history: (name: string, version?: string, signal?: AbortSignal) =>
     call<{ history?: RegistryEvent[] }>('GET', 'ajax-api/2.0/mlflowc/registered-models/history',
       { name, version }, signal),
+};
+
+// ---- users, permissions, tokens, the audit trail (auth.ts, pages/signin.ts, account.ts, admin*.ts) ----
+
+export interface ExperimentPermission { experiment_id: string; user_id: number; permission: string }
+export interface ModelPermission { name: string; user_id: number; permission: string }
+export interface User {
+  id: number; username: string; is_admin: boolean;
+  experiment_permissions?: ExperimentPermission[]; registered_model_permissions?: ModelPermission[];
+}
+export interface Token {
+  id: number; name: string; creation_time: number; expiry_time?: number; last_used_time?: number; revoked?: boolean;
+}
+export interface AuditEntry {
+  id: number; time: number; username?: string; method: string; path: string; status: number; resource?: string;
+}
+
+const OURS = 'ajax-api/2.0/mlflowc/';
+
+export const users = {
+  signIn: (username: string, password: string) => call<{ user: User }>('POST', SIGN_IN, { username, password }),
+  signOut: () => call<object>('POST', `${OURS}auth/sign-out`),
+  current: (signal?: AbortSignal) => call<{ user: User }>('GET', 'users/current', {}, signal),
+  list: (signal?: AbortSignal) => call<{ users?: User[] }>('GET', 'users/list', {}, signal),
+  get: (username: string, signal?: AbortSignal) => call<{ user: User }>('GET', 'users/get', { username }, signal),
+  create: (username: string, password: string) => call<{ user: User }>('POST', 'users/create', { username, password }),
+  setAdmin: (username: string, isAdmin: boolean) =>
+    call<object>('PATCH', 'users/update-admin', { username, is_admin: isAdmin }),
+  /** A new password; `current` is required when it is the sender's own. */
+  setPassword: (username: string, password: string, current?: string) =>
+    call<object>('PATCH', 'users/update-password', { username, password, current_password: current }),
+  remove: (username: string) => call<object>('DELETE', 'users/delete', { username }),
+  grantExperiment: (experimentId: string, username: string, permission: string) =>
+    call<object>('POST', 'experiments/permissions/create', { experiment_id: experimentId, username, permission }),
+  updateExperiment: (experimentId: string, username: string, permission: string) =>
+    call<object>('PATCH', 'experiments/permissions/update', { experiment_id: experimentId, username, permission }),
+  revokeExperiment: (experimentId: string, username: string) =>
+    call<object>('DELETE', 'experiments/permissions/delete', { experiment_id: experimentId, username }),
+  grantModel: (name: string, username: string, permission: string) =>
+    call<object>('POST', 'registered-models/permissions/create', { name, username, permission }),
+  updateModel: (name: string, username: string, permission: string) =>
+    call<object>('PATCH', 'registered-models/permissions/update', { name, username, permission }),
+  revokeModel: (name: string, username: string) =>
+    call<object>('DELETE', 'registered-models/permissions/delete', { name, username }),
+  audit: (maxResults: number, pageToken?: string, username?: string, signal?: AbortSignal) =>
+    call<{ entries?: AuditEntry[]; next_page_token?: string }>('GET', `${OURS}audit/search`,
+      { max_results: maxResults, page_token: pageToken, username: username || undefined }, signal),
+  createToken: (name: string, expiresInDays: number) =>
+    call<{ token: Token; secret: string }>('POST', `${OURS}users/tokens/create`, { name, expires_in_days: expiresInDays }),
+  listTokens: (signal?: AbortSignal) => call<{ tokens?: Token[] }>('GET', `${OURS}users/tokens/list`, {}, signal),
+  revokeToken: (id: number) => call<object>('POST', `${OURS}users/tokens/revoke`, { id }),
 };

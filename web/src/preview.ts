@@ -7,6 +7,7 @@
 // (first 4 KB): text is shown, binary is offered for download only.
 // Everything is put into the DOM as text nodes; nothing is parsed as HTML.
 
+import { reportUnauthenticated, UI_HEADERS } from './api';
 import type * as Parsers from './parsers';
 import { renderMarkdown } from './markdown';
 import { link } from './router';
@@ -54,10 +55,12 @@ export interface Head { text: string; total: number | null; cut: boolean; binary
  * listing told it. Throws on an HTTP error. The caller owns the result.
  */
 export async function fetchHead(url: string, size: number | null, limit: number, signal: AbortSignal): Promise<Head> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...UI_HEADERS };
   if (size === null || size > limit) headers.Range = `bytes=0-${limit - 1}`;
   const res = await fetch(url, { signal, headers });
   if (res.status === 416) return { text: '', total: 0, cut: false, binary: false }; // an empty file
+  if (res.status === 401) reportUnauthenticated();
+  if (res.status === 403) throw new Error('You do not have permission to see this file (needs READ on its experiment).');
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
   const range = /\/(\d+)\s*$/.exec(res.headers.get('Content-Range') || '');
   let total: number | null = range ? Number(range[1]) : size;

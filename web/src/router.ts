@@ -15,6 +15,12 @@ export type Render = (root: HTMLElement, match: RegExpExecArray, query: URLSearc
 
 const routes: { re: RegExp; render: Render }[] = [];
 let current: Page | void;
+let guard: (() => string | null) | null = null;
+
+/** Sets a check every page change passes first: it returns where to go instead (relative to the base), or null. */
+export function setGuard(g: () => string | null): void {
+  guard = g;
+}
 
 export function basePath(): string {
   return new URL(document.baseURI).pathname;
@@ -79,6 +85,8 @@ export function render(): void {
     }
     rewrite(to);
   }
+  const instead = guard?.();
+  if (instead) rewrite(instead);
   let path = routePath();
   let hit = match(path);
   if (!hit) { // one of MLflow's paths without the hash (3.x path routing: experiments/2/runs, compare-runs, ...)

@@ -1,6 +1,8 @@
 // util.ts - small DOM and formatting helpers shared by the pages. Text is
 // always set through textContent, never parsed as HTML.
 
+import { ApiError } from './api';
+
 type Attrs = Record<string, string | number | boolean | undefined>;
 type Child = Node | string | null | undefined | false;
 
@@ -63,9 +65,11 @@ export function fmtBytes(n?: number | string): string {
   return `${(v / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** An error as a message box; a refused permission (a 403: the message says what was needed) is marked "denied". */
 export function errorBox(e: unknown): HTMLElement {
   const msg = e instanceof Error ? e.message : String(e);
-  return h('div', { class: 'error', role: 'alert' }, msg);
+  const denied = e instanceof ApiError && e.status === 403;
+  return h('div', { class: denied ? 'error denied' : 'error', role: 'alert' }, msg);
 }
 
 export function isAbort(e: unknown): boolean {

@@ -46,11 +46,14 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   const expLink = link(`experiments/${encodeURIComponent(expId)}`, `Experiment ${expId}`);
   setCrumbs(link('', 'Experiments'), expLink);
   const title = h('h1', {}, `Experiment ${expId}`);
+  const denied = h('div', { id: 'experiment-denied' });
   api.getExperiment(expId, ctl.signal).then((r) => {
     title.textContent = r.experiment.name;
     expLink.textContent = r.experiment.name;
     setCrumbs(link('', 'Experiments'), expLink);
-  }).catch(() => undefined);
+  }).catch((e) => { // not theirs to read (auth on): the search below just finds nothing, so say why
+    if (e instanceof ApiError && e.status === 403) denied.replaceChildren(errorBox(e));
+  });
 
   // the retention policy that governs the experiment, read-only (set with `mlflowc retention set`)
   // and, below it, what its next application would do (a dry run on the server)
@@ -114,7 +117,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
   });
   root.append(h('section', { class: 'page' },
     h('div', { class: 'toolbar' }, title, filterBar.form, filterBar.lifecycle, chooser.wrap),
-    retention, retentionNext, actions.bar, errBox, table.scroller, h('div', { class: 'footer' }, status, more)));
+    retention, retentionNext, denied, actions.bar, errBox, table.scroller, h('div', { class: 'footer' }, status, more)));
 
   function updateActions(): void {
     actions.update();
@@ -190,7 +193,7 @@ export function runsPage(root: HTMLElement, m: RegExpExecArray, query: URLSearch
       if (first && !newRuns.armed) newRuns.baseline(g, fresh).catch(() => undefined); // no polls: a reload retries
     } catch (e) {
       if (g !== gen || isAbort(e)) return;
-      errBox.replaceChildren(errorBox(e instanceof ApiError ? `${e.code}: ${e.message}` : e));
+      errBox.replaceChildren(errorBox(e instanceof ApiError && e.status !== 403 ? `${e.code}: ${e.message}` : e));
     } finally {
       if (g === gen) {
         loading = false;
