@@ -587,7 +587,7 @@ def test_a_store_from_before_storage_classes_upgrades(mlflowc_bin, tmp_path):
     retention(mlflowc_bin, d, "set", "--default", "--keep-days", "30")
     # back to schema 4, exactly the tables the previous mlflowc made (without migration 6's users either)
     query(d, "ALTER TABLE retention_policies DROP COLUMN move_storage_class")
-    for table in ("users", "experiment_permissions", "registered_model_permissions", "auth_tokens", "audit_log"):
+    for table in ("experiment_permissions", "registered_model_permissions", "auth_tokens", "audit_log", "users"):
         query(d, f"DROP TABLE {table}")
     query(d, "PRAGMA user_version = 4")
     assert query(d, "PRAGMA user_version")[0][0] == 4
