@@ -265,9 +265,10 @@ static int permission_subject(struct api_ctx *c, enum store_auth_resource kind, 
 			return -1;
 		if (!*key || !**key)
 			return param_missing(c, "experiment_id");
-		if (parse_experiment_id(c, *key, &id) < 0)
-			return -1;
-		*key = arena_printf(c->a, "%lld", (long long)id);
+		/* an id is kept as the gate reads ids ("07" is experiment 7); other
+		 * text is kept as sent, as MLflow keeps it (it names no experiment) */
+		if (util_parse_int64(*key, &id) && id >= 0)
+			*key = arena_printf(c->a, "%lld", (long long)id);
 	} else if (required(c, "name", key) < 0) {
 		return -1;
 	}

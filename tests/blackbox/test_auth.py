@@ -140,6 +140,14 @@ def test_users_api_answers_as_mlflow(srv):
     assert got["experiment_permission"]["permission"] == "READ"
     user = a.ok("GET", API + "/mlflow/users/get", {"username": "alice"})["user"]
     assert user["experiment_permissions"] == [{"experiment_id": exp, "user_id": user["id"], "permission": "READ"}]
+    # MLflow's client documents a permission on an experiment that does not exist ("myexperiment")
+    p = a.ok("POST", API + "/mlflow/experiments/permissions/create",
+             body={"experiment_id": "myexperiment", "username": "alice", "permission": "READ"})
+    assert p["experiment_permission"]["experiment_id"] == "myexperiment"
+    # an id is an id however it is spelled: "0<id>" is the same experiment's row
+    r = a.call("POST", API + "/mlflow/experiments/permissions/create",
+               body={"experiment_id": "0" + exp, "username": "alice", "permission": "READ"})
+    assert r.status_code == 400 and r.json()["error_code"] == "RESOURCE_ALREADY_EXISTS", r.text
     a.ok("DELETE", API + "/mlflow/experiments/permissions/delete", body={"experiment_id": exp, "username": "alice"})
     r = a.call("GET", API + "/mlflow/experiments/permissions/get", {"experiment_id": exp, "username": "alice"})
     assert r.status_code == 404
