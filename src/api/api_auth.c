@@ -99,6 +99,10 @@ static int render_user(struct api_ctx *c, const struct store_user *u, bool permi
 	if (permissions) {
 		render_permissions(&c->w, "experiment_permissions", ep, ne);
 		render_permissions(&c->w, "registered_model_permissions", mp, nm);
+		/* MLflow 3's client reads this field of every user; mlflowc has no scorers */
+		jw_key(&c->w, "scorer_permissions");
+		jw_arr_begin(&c->w);
+		jw_arr_end(&c->w);
 	}
 	jw_obj_end(&c->w);
 	return 0;

@@ -104,6 +104,7 @@ def test_users_api_answers_as_mlflow(srv):
     made = create_user(srv, "alice")
     assert made["user"]["username"] == "alice" and made["user"]["is_admin"] is False
     assert made["user"]["experiment_permissions"] == [] and made["user"]["registered_model_permissions"] == []
+    assert made["user"]["scorer_permissions"] == []  # MLflow 3's User.from_json reads all three
     r = a.call("POST", API + "/mlflow/users/create", body={"username": "alice", "password": PASSWORD})
     assert r.status_code == 400 and r.json()["error_code"] == "RESOURCE_ALREADY_EXISTS"
     r = a.call("POST", API + "/mlflow/users/create", body={"username": "bob", "password": "short"})
@@ -484,3 +485,48 @@ def test_replicas_share_users_at_once(mlflowc_bin, tmp_path):
             stop_server(two)
     finally:
         stop_server(one)
+
+
+def test_the_official_auth_client_sequence(srv):
+    """The calls of MLflow's AuthServiceClient (mlflow/server/auth/client.py), with its methods,
+    parameters and bodies, read the way its entities' from_json read them: every field they
+    index must be there."""
+    a = admin(srv)
+
+    def user_from_json(d):
+        return (d["id"], d["username"], d["is_admin"], [(p["experiment_id"], p["user_id"], p["permission"])
+                                                        for p in d["experiment_permissions"]],
+                [(p["name"], p["user_id"], p["permission"]) for p in d["registered_model_permissions"]],
+                list(d["scorer_permissions"]))
+
+    created = user_from_json(a.ok("POST", API + "/mlflow/users/create",
+                                  body={"username": "newuser", "password": "newpassword12"})["user"])
+    got = user_from_json(a.ok("GET", API + "/mlflow/users/get", {"username": "newuser"})["user"])
+    assert got == created and got[1] == "newuser" and got[2] is False
+    a.ok("PATCH", API + "/mlflow/users/update-password", body={"username": "newuser", "password": "anotherpassword"})
+    a.ok("PATCH", API + "/mlflow/users/update-admin", body={"username": "newuser", "is_admin": True})
+    a.ok("PATCH", API + "/mlflow/users/update-admin", body={"username": "newuser", "is_admin": False})
+    ep = a.ok("POST", API + "/mlflow/experiments/permissions/create",
+              body={"experiment_id": "myexperiment", "username": "newuser", "permission": "READ"})["experiment_permission"]
+    assert (ep["experiment_id"], ep["user_id"], ep["permission"]) == ("myexperiment", created[0], "READ")
+    ep = a.ok("GET", API + "/mlflow/experiments/permissions/get",
+              {"experiment_id": "myexperiment", "username": "newuser"})["experiment_permission"]
+    assert ep["permission"] == "READ"
+    a.ok("PATCH", API + "/mlflow/experiments/permissions/update",
+         body={"experiment_id": "myexperiment", "username": "newuser", "permission": "EDIT"})
+    a.ok("DELETE", API + "/mlflow/experiments/permissions/delete",
+         body={"experiment_id": "myexperiment", "username": "newuser"})
+    rmp = a.ok("POST", API + "/mlflow/registered-models/permissions/create",
+               body={"name": "myregisteredmodel", "username": "newuser", "permission": "READ"})
+    rmp = rmp["registered_model_permission"]
+    assert (rmp["name"], rmp["user_id"], rmp["permission"]) == ("myregisteredmodel", created[0], "READ")
+    rmp = a.ok("GET", API + "/mlflow/registered-models/permissions/get",
+               {"name": "myregisteredmodel", "username": "newuser"})["registered_model_permission"]
+    assert rmp["permission"] == "READ"
+    a.ok("PATCH", API + "/mlflow/registered-models/permissions/update",
+         body={"name": "myregisteredmodel", "username": "newuser", "permission": "EDIT"})
+    a.ok("DELETE", API + "/mlflow/registered-models/permissions/delete",
+         body={"name": "myregisteredmodel", "username": "newuser"})
+    a.ok("DELETE", API + "/mlflow/users/delete", body={"username": "newuser"})
+    r = a.call("GET", API + "/mlflow/users/get", {"username": "newuser"})
+    assert r.status_code == 404 and r.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
