@@ -275,8 +275,7 @@ static const char *const schema_pg_migrations[] = {
 	"  path " PG_TEXT " NOT NULL,"
 	"  status INTEGER NOT NULL,"
 	"  resource " PG_TEXT ");"
-	"CREATE INDEX audit_log_by_time ON audit_log (time);"
-	"CREATE INDEX audit_log_by_user ON audit_log (username, time);",
+	"CREATE INDEX audit_log_by_user ON audit_log (username, id);",
 };
 
 #undef PG_TEXT

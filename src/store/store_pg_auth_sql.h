@@ -1,6 +1,6 @@
 /*
  * store_pg_auth_sql.h - the fixed SQL texts of the PostgreSQL store's
- * users, permissions, tokens and audit trail (store_pg_auth.c, migration 5
+ * users, permissions, tokens and audit trail (store_pg_auth.c, migration 6
  * of schema_pg.h), as X(name, sql) rows joined into the statement table by
  * store_pg_sql.h. Values are $N parameters, always, cast where PostgreSQL
  * could not infer a BIGINT.

@@ -1,6 +1,6 @@
 /*
  * store_sqlite_auth_sql.h - the fixed SQL texts of the SQLite store's users,
- * permissions, tokens and audit trail (store_sqlite_auth.c, migration 5 of
+ * permissions, tokens and audit trail (store_sqlite_auth.c, migration 6 of
  * schema_sqlite.h), as X(name, sql) rows that store_sqlite_sql.h joins into
  * the store's one statement table. Values are ?N parameters, always; the
  * two permission tables have one statement each, chosen by resource.
