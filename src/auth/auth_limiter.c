@@ -17,6 +17,7 @@
 #include "auth_limiter.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #define AUTH_LIMIT_ADDR_MAX 64
 #define AUTH_LIMIT_BUCKETS (2 * AUTH_LIMIT_SLOTS)
@@ -34,6 +35,8 @@ struct limiter_slot {
 
 struct auth_limiter {
 	pthread_mutex_t mu;
+	/* slots in use: with none (every sender signs in right), a check takes no lock */
+	atomic_int in_use;
 	int32_t buckets[AUTH_LIMIT_BUCKETS];
 	int32_t oldest, newest; /* the slots in use, by last failure */
 	int32_t free_head;
@@ -71,6 +74,7 @@ struct auth_limiter *auth_limiter_new(void)
 	for (int32_t i = 0; i < AUTH_LIMIT_SLOTS; i++)
 		l->slots[i].newer = i + 1 < AUTH_LIMIT_SLOTS ? i + 1 : NO_SLOT;
 	l->free_head = 0;
+	atomic_init(&l->in_use, 0);
 	l->oldest = l->newest = NO_SLOT;
 	return l;
 }
@@ -134,6 +138,8 @@ int64_t auth_limiter_wait(struct auth_limiter *l, const char *addr, int64_t now_
 	addr_key(addr, key);
 	uint32_t bucket = addr_bucket(key);
 	int64_t wait_s = 0;
+	if (atomic_load_explicit(&l->in_use, memory_order_acquire) == 0)
+		return 0;
 	pthread_mutex_lock(&l->mu);
 	int32_t i = find(l, key, bucket);
 	if (i != NO_SLOT && l->slots[i].until_ms > now_ms)
@@ -163,6 +169,7 @@ void auth_limiter_failed(struct auth_limiter *l, const char *addr, int64_t now_m
 		if (l->free_head != NO_SLOT) {
 			i = l->free_head;
 			l->free_head = l->slots[i].newer;
+			atomic_fetch_add_explicit(&l->in_use, 1, memory_order_release);
 		} else {
 			i = l->oldest; /* full: the least recently failed address gives way */
 			release_slot(l, i);
@@ -190,12 +197,15 @@ void auth_limiter_succeeded(struct auth_limiter *l, const char *addr)
 	char key[AUTH_LIMIT_ADDR_MAX];
 	addr_key(addr, key);
 	uint32_t bucket = addr_bucket(key);
+	if (atomic_load_explicit(&l->in_use, memory_order_acquire) == 0)
+		return;
 	pthread_mutex_lock(&l->mu);
 	int32_t i = find(l, key, bucket);
 	if (i != NO_SLOT) {
 		release_slot(l, i);
 		l->slots[i].newer = l->free_head;
 		l->free_head = i;
+		atomic_fetch_sub_explicit(&l->in_use, 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&l->mu);
 }
