@@ -28,7 +28,7 @@ blackbox() { # $1: the server binary to test
 # or model serving only): on PostgreSQL they would repeat the SQLite pass
 # for about two minutes.
 pg_pass_ignore=(test_import.py test_import_mlruns.py test_store_recognition.py test_install.py
-	test_pyflavor.py test_flavor_xgboost.py test_models_docker.py test_slow_clients.py)
+	test_pyflavor.py test_flavor_xgboost.py test_models_docker.py test_slow_clients.py test_bench_auth.py)
 
 pg_pass() { # $1: the server binary to test; run in a subshell: nothing of it outlives the pass
 	local ignore=() t
