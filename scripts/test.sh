@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # test.sh - the one command that installs what is missing, builds and runs
 # every test: unit tests and black-box tests (conformance replay, bad input,
-# the npm client) on a gcc build, the unit tests on a clang build, the
-# five libFuzzer targets for FUZZ_SECONDS (default 30) each, about 2.5
-# minutes together, and the whole suite again on an ASan+UBSan build. CI
-# runs exactly this.
+# the npm client, the web UI, every route with every role) on a gcc build,
+# the unit tests on a clang build, every libFuzzer target (tests/fuzz, ten
+# of them) for FUZZ_SECONDS (default 20) each, and the whole suite again on
+# an ASan+UBSan build. CI runs exactly this; on a 2-core machine it takes
+# about half an hour.
 #
 # MLFLOWC_TEST_PG=1 (the default) adds a pass on PostgreSQL after the gcc
 # black-box run: a throwaway cluster (scripts/pg_test_cluster.sh), then the
@@ -60,8 +61,8 @@ fi
 echo "== clang build, unit tests"
 make -j"$jobs" WERROR=1 CC=clang BUILD=build/clang all unit
 
-echo "== libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-30} s each"
-make -j"$jobs" WERROR=1 fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+echo "== libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-20} s each"
+make -j"$jobs" WERROR=1 fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 
 echo "== ASan+UBSan build, the whole suite"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
