@@ -372,15 +372,21 @@ sqlite3_stmt *sqlite_stmt_bound(struct sqlite_conn *c, struct mlf_err *err, size
 	return s;
 }
 
-int sqlite_exec_stmt(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, ...)
+int sqlite_exec_vstmt(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, va_list ap)
 {
-	va_list ap;
-	va_start(ap, types);
 	sqlite3_stmt *s = sqlite_vstmt_bound(c, err, id, types, ap);
-	va_end(ap);
 	if (!s)
 		return -1;
 	int rc = sqlite_step_done(c, s, err);
 	sqlite3_reset(s);
+	return rc;
+}
+
+int sqlite_exec_stmt(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	int rc = sqlite_exec_vstmt(c, err, id, types, ap);
+	va_end(ap);
 	return rc;
 }

@@ -111,5 +111,6 @@ sqlite3_stmt *sqlite_vstmt_bound(struct sqlite_conn *c, struct mlf_err *err, siz
 				 va_list ap);
 /* The same, stepped once for its effect and reset. */
 int sqlite_exec_stmt(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, ...);
+int sqlite_exec_vstmt(struct sqlite_conn *c, struct mlf_err *err, size_t id, const char *types, va_list ap);
 
 #endif

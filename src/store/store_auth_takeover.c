@@ -81,23 +81,13 @@ static int source_open(struct takeover_source *src, struct mlf_err *err)
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%s' does not exist", src->path);
 	if (!S_ISREG(sb.st_mode))
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%s' is not a database file", src->path);
-	struct buf uri;
-	store_probe_readonly_uri(src->path, &uri);
-	int rc = sqlite3_open_v2(uri.ptr, &src->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
-	buf_release(&uri);
-	sqlite3_stmt *s = NULL;
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(src->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s) == SQLITE_ROW ? SQLITE_OK : SQLITE_ERROR;
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc != SQLITE_OK)
+	if (store_probe_open_foreign(src->path, &src->db) != SQLITE_OK)
 		return not_mlflow(src, "not SQLite", err);
 	if (!source_has(src, "alembic_version", NULL) || !source_has(src, "users", NULL) ||
 	    !source_has(src, "experiment_permissions", NULL) || !source_has(src, "registered_model_permissions", NULL))
 		return not_mlflow(src, "it has no alembic_version, users and permission tables", err);
 	char head[64] = "";
+	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(src->db, "SELECT version_num FROM alembic_version", -1, &s, NULL) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
 		snprintf(head, sizeof(head), "%s", (const char *)sqlite3_column_text(s, 0));

@@ -363,19 +363,7 @@ static int source_open(struct source *src, const char *path, struct store_import
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%s' does not exist", path);
 	if (!S_ISREG(st.st_mode))
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%s' is not a database file", path);
-	struct buf uri;
-	store_probe_readonly_uri(path, &uri);
-	int rc = sqlite3_open_v2(uri.ptr, &src->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-				 NULL);
-	buf_release(&uri);
-	sqlite3_stmt *s = NULL;
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(src->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s) == SQLITE_ROW ? SQLITE_OK : SQLITE_ERROR;
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc != SQLITE_OK)
+	if (store_probe_open_foreign(path, &src->db) != SQLITE_OK)
 		return mlf_errorf(err, MLF_INVALID_PARAMETER_VALUE, "'%s' is not an MLflow database (not SQLite: %s)",
 				  path, src->db ? sqlite3_errmsg(src->db) : "cannot open");
 	if (!src_has_table(src, "alembic_version") || !src_has_table(src, "experiments") ||
@@ -384,6 +372,7 @@ static int source_open(struct source *src, const char *path, struct store_import
 				  "'%s' is not an MLflow database (it has no alembic_version, experiments and runs tables)",
 				  path);
 	const char *head = NULL;
+	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(src->db, "SELECT version_num FROM alembic_version", -1, &s, NULL) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		head = col_text(s, 0);

@@ -78,6 +78,21 @@ void store_probe_readonly_uri(const char *path, struct buf *uri)
 	buf_adds(uri, has_wal ? "?mode=ro" : "?mode=ro&immutable=1");
 }
 
+int store_probe_open_foreign(const char *path, sqlite3 **db)
+{
+	struct buf uri;
+	sqlite3_stmt *s = NULL;
+	store_probe_readonly_uri(path, &uri);
+	int rc = sqlite3_open_v2(uri.ptr, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	buf_release(&uri);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(*db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s) == SQLITE_ROW ? SQLITE_OK : SQLITE_ERROR;
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Reads the schema through a read-only connection: no journal-mode change,
  * no migration, and no file created beside it (store_probe_readonly_uri). */
 static void probe_read_schema(struct probe *p)

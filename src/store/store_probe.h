@@ -15,6 +15,7 @@
 
 #include "../base/buf.h"
 #include "../base/err.h"
+#include <sqlite3.h>
 
 /* What a backend-store path was found to hold. */
 enum store_probe_kind {
@@ -50,5 +51,12 @@ int store_probe_bare_path(const char *path, struct mlf_err *err);
  * when no `-wal` file is beside it, a plain reader otherwise. Appended to
  * *uri, which the function initialises and the caller releases. */
 void store_probe_readonly_uri(const char *path, struct buf *uri);
+
+/* Opens the foreign SQLite file `path` (an MLflow database to read from)
+ * read-only through store_probe_readonly_uri and proves it is SQLite by
+ * reading its catalogue. SQLITE_OK with *db open; otherwise an SQLite
+ * error code, with *db left for the caller to read sqlite3_errmsg from
+ * (NULL when it could not even be opened) and to close. */
+int store_probe_open_foreign(const char *path, sqlite3 **db);
 
 #endif

@@ -90,12 +90,8 @@ static int exec_changing(struct sqlite_conn *c, struct mlf_err *err, enum store_
 {
 	va_list ap;
 	va_start(ap, types);
-	sqlite3_stmt *s = sqlite_vstmt_bound(c, err, id, types, ap);
+	int rc = sqlite_exec_vstmt(c, err, id, types, ap);
 	va_end(ap);
-	if (!s)
-		return -1;
-	int rc = sqlite_step_done(c, s, err);
-	sqlite3_reset(s);
 	if (rc < 0)
 		return -1;
 	return sqlite3_changes(c->db) > 0 ? 0 : store_auth_row_fail(err, missing);
